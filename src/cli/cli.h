@@ -1,0 +1,29 @@
+/* cli.h -- the subcommand table of the `yilian` binary.
+ *
+ * One row per subcommand (one file each: cmd-<name>.c), kept in alphabetical order;
+ * `yilian help` and `yilian help CMD` are generated from it. A command returns the
+ * process exit status: 0 ok, 1 failure, 2 usage error (unknown command or flag, with a
+ * one-line message on stderr). */
+#ifndef YL_CLI_H
+#define YL_CLI_H
+
+struct yl_cmd {
+	const char *name;
+	const char *summary;
+	const char *usage; /* full usage text, options one per line */
+	int (*run)(int argc, char **argv);
+};
+
+extern const struct yl_cmd yl_cmds[];
+extern const unsigned yl_cmd_count;
+
+const struct yl_cmd *yl_cmd_find(const char *name);
+
+/* Report a usage error in one line and return 2. */
+int yl_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int yl_cmd_help(int argc, char **argv);
+int yl_cmd_serve(int argc, char **argv);
+int yl_cmd_version(int argc, char **argv);
+
+#endif

@@ -1,0 +1,178 @@
+/* cmd-serve.c -- `yilian serve`: open the store, start the HTTP server, and on SIGTERM or
+ * SIGINT stop accepting, finish in-flight requests, close the store and exit 0. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/id.h"
+#include "core/log.h"
+#include "fhir/rest.h"
+#include "http/server.h"
+#include "store/store.h"
+
+#define DRAIN_TIMEOUT_MS 30000
+
+struct serve_opts {
+	const char *db;
+	char host[64];
+	int port;
+	int threads;
+	const char *access_log;
+};
+
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int parse_listen(const char *s, struct serve_opts *o)
+{
+	const char *colon = strrchr(s, ':');
+	if (!colon || colon == s || (size_t)(colon - s) >= sizeof o->host)
+		return -1;
+	memcpy(o->host, s, (size_t)(colon - s));
+	o->host[colon - s] = '\0';
+	return parse_int(colon + 1, 0, 65535, &o->port);
+}
+
+/* --name value or --name=value */
+static const char *opt_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t n = strlen(name);
+	if (strncmp(argv[*i], name, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] != '\0' || *i + 1 >= argc)
+		return NULL;
+	return argv[++*i];
+}
+
+static int parse_args(int argc, char **argv, struct serve_opts *o)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	*o = (struct serve_opts){.db = "./yilian.db", .host = "127.0.0.1", .port = 8080,
+	                         .threads = cpus > 0 ? (int)cpus : 2, .access_log = "-"};
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if ((v = opt_value(argc, argv, &i, "--db"))) {
+			o->db = v;
+		} else if ((v = opt_value(argc, argv, &i, "--listen"))) {
+			if (parse_listen(v, o))
+				return yl_cli_usage_error("serve", "--listen '%s' is not ADDR:PORT", v);
+		} else if ((v = opt_value(argc, argv, &i, "--threads"))) {
+			if (parse_int(v, 1, 256, &o->threads))
+				return yl_cli_usage_error("serve", "--threads '%s' is not 1..256", v);
+		} else if ((v = opt_value(argc, argv, &i, "--access-log"))) {
+			o->access_log = v;
+		} else {
+			return yl_cli_usage_error("serve", "unknown option or missing value '%s'",
+			                          argv[i]);
+		}
+	}
+	return 0;
+}
+
+static int open_access_log(const char *dest)
+{
+	if (strcmp(dest, "-") == 0)
+		return 2;
+	if (strcmp(dest, "off") == 0)
+		return -1;
+	return open(dest, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+}
+
+static int serve(const struct serve_opts *o, struct yl_arena *a)
+{
+	struct yl_err err;
+	yl_err_init(&err);
+	int rc = 1;
+	struct yl_store *store = NULL;
+	struct yl_server *srv = NULL;
+	struct yl_app app = {.routes = yl_fhir_routes, .nroutes = yl_fhir_route_count};
+
+	if (yl_store_open(o->db, &store, a, &err) != YL_OK)
+		goto out;
+	app.store = store;
+	if (yl_fhir_capability_build(&app, a) != 0) {
+		yl_err_add(&err, a, YL_NOMEM, NULL, "out of memory building the capability statement");
+		goto out;
+	}
+	struct yl_server_opts so = {o->host, o->port, o->threads, &app, yl_fhir_dispatch,
+	                            yl_fhir_render_error};
+	srv = yl_server_start(&so, a, &err);
+	if (!srv)
+		goto out;
+	yl_log(YL_LOG_INFO, "yilian: listening on http://%s:%d/fhir (db %s, %d threads)", o->host,
+	       yl_server_port(srv), o->db, o->threads);
+
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	int sig = 0;
+	sigwait(&set, &sig);
+	yl_log(YL_LOG_INFO, "yilian: %s received, finishing in-flight requests",
+	       sig == SIGINT ? "SIGINT" : "SIGTERM");
+	yl_server_quiesce(srv);
+	int left = yl_server_drain(srv, DRAIN_TIMEOUT_MS);
+	if (left)
+		yl_log(YL_LOG_WARN, "yilian: %d requests still running after %d ms; stopping", left,
+		       DRAIN_TIMEOUT_MS);
+	rc = 0;
+out:
+	yl_server_stop(srv);
+	yl_store_close(store);
+	if (err.code != YL_OK)
+		for (const struct yl_issue *is = err.first; is; is = is->next)
+			yl_log(YL_LOG_ERROR, "yilian serve: %s", is->message);
+	else
+		yl_log(YL_LOG_INFO, "yilian: stopped cleanly");
+	return rc;
+}
+
+int yl_cmd_serve(int argc, char **argv)
+{
+	struct serve_opts o;
+	int rc = parse_args(argc, argv, &o);
+	if (rc)
+		return rc;
+	int afd = open_access_log(o.access_log);
+	if (afd < 0 && strcmp(o.access_log, "off") != 0) {
+		fprintf(stderr, "yilian serve: cannot open access log '%s': %s\n", o.access_log,
+		        strerror(errno));
+		return 1;
+	}
+	yl_log_init(2, afd, YL_LOG_INFO);
+	if (yl_id_init() != 0) {
+		fprintf(stderr, "yilian serve: libsodium failed to initialise\n");
+		return 1;
+	}
+	/* Block the stop signals in every thread; the main thread takes them with sigwait. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	struct yl_arena *a = yl_arena_create(1 << 16);
+	if (!a)
+		return 1;
+	rc = serve(&o, a);
+	yl_arena_destroy(a);
+	if (afd > 2)
+		close(afd);
+	return rc;
+}

@@ -1,0 +1,45 @@
+/* table.c -- the subcommand table (alphabetical; looked up with bsearch). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+const struct yl_cmd yl_cmds[] = {
+	{"help", "show commands, or the usage of one command", "yilian help [COMMAND]",
+	 yl_cmd_help},
+	{"serve", "run the FHIR server",
+	 "yilian serve [--db FILE] [--listen ADDR:PORT] [--threads N] [--access-log FILE|-|off]\n"
+	 "  --db FILE            SQLite database file (default ./yilian.db; created if absent)\n"
+	 "  --listen ADDR:PORT   numeric IPv4 address and port (default 127.0.0.1:8080;\n"
+	 "                       port 0 picks a free port, printed on start)\n"
+	 "  --threads N          worker threads (default: number of CPUs)\n"
+	 "  --access-log DEST    access log destination: a file, - for stderr (default), or off",
+	 yl_cmd_serve},
+	{"version", "print the version, build and schema information", "yilian version",
+	 yl_cmd_version},
+};
+
+const unsigned yl_cmd_count = sizeof yl_cmds / sizeof yl_cmds[0];
+
+static int cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct yl_cmd *)elem)->name);
+}
+
+const struct yl_cmd *yl_cmd_find(const char *name)
+{
+	return bsearch(name, yl_cmds, yl_cmd_count, sizeof yl_cmds[0], cmp);
+}
+
+int yl_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "yilian%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, " (see 'yilian help%s%s')\n", cmd ? " " : "", cmd ? cmd : "");
+	va_end(ap);
+	return 2;
+}

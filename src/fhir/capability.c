@@ -1,0 +1,57 @@
+/* capability.c -- the CapabilityStatement, generated from the route table at start:
+ * it lists exactly the interactions that have a route, for every R4 resource type. */
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/time.h"
+#include "fhir/rest.h"
+#include "fhir/schema.h"
+#include "version.h"
+
+static void interactions(struct yl_buf *b, const struct yl_app *app, enum yl_level lo,
+                         enum yl_level hi)
+{
+	int n = 0;
+	for (size_t i = 0; i < app->nroutes; i++) {
+		const struct yl_route *rt = &app->routes[i];
+		if (!rt->interaction || rt->level < lo || rt->level > hi)
+			continue;
+		if (strcmp(rt->interaction, "capabilities") == 0)
+			continue;
+		yl_buf_printf(b, "%s{\"code\":\"%s\"}", n++ ? "," : "", rt->interaction);
+	}
+}
+
+int yl_fhir_capability_build(struct yl_app *app, struct yl_arena *a)
+{
+	struct yl_buf b;
+	yl_buf_init(&b, a, 1 << 18, (size_t)-1);
+	char ts[YL_INSTANT_LEN];
+	yl_format_instant(yl_now_us(), ts);
+	yl_buf_printf(&b,
+	              "{\"resourceType\":\"CapabilityStatement\",\"status\":\"active\","
+	              "\"date\":\"%s\",\"kind\":\"instance\","
+	              "\"software\":{\"name\":\"yilian\",\"version\":\"%s\"},"
+	              "\"implementation\":{\"description\":\"yilian primary-care network "
+	              "server\"},\"fhirVersion\":\"4.0.1\","
+	              "\"format\":[\"application/fhir+json\",\"application/json\"],"
+	              "\"rest\":[{\"mode\":\"server\",\"documentation\":\"JSON only: XML and "
+	              "other formats are answered 406 Not Acceptable\",\"resource\":[",
+	              ts, YL_VERSION);
+	for (size_t t = 0; t < yl_fhir_resource_type_count; t++) {
+		yl_buf_printf(&b, "%s{\"type\":\"%s\",\"interaction\":[", t ? "," : "",
+		              yl_fhir_resource_types[t]);
+		interactions(&b, app, YL_LEVEL_TYPE, YL_LEVEL_INSTANCE);
+		yl_buf_adds(&b, "],\"versioning\":\"versioned\",\"readHistory\":true,"
+		                "\"updateCreate\":true,\"conditionalCreate\":false,"
+		                "\"conditionalUpdate\":false,\"conditionalDelete\":\"not-supported\"}");
+	}
+	yl_buf_adds(&b, "],\"interaction\":[");
+	interactions(&b, app, YL_LEVEL_SYSTEM, YL_LEVEL_SYSTEM);
+	yl_buf_adds(&b, "]}]}");
+	if (b.err)
+		return -1;
+	app->capability = b.p;
+	app->capability_len = b.len;
+	return 0;
+}

@@ -1,0 +1,278 @@
+/* json.c -- limit scan, server-field rewrite and pretty-printing over JSON text. */
+#include "fhir/json.h"
+
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/time.h"
+#include "fhir/limits.h"
+
+enum yl_code yl_json_check_limits(const char *p, size_t n, struct yl_arena *a, struct yl_err *err)
+{
+	int depth = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		if (c == '"') {
+			size_t start = ++i;
+			while (i < n && p[i] != '"') {
+				if (p[i] == '\\')
+					i++;
+				i++;
+			}
+			if (i - start > YL_MAX_STRING_BYTES)
+				return yl_err_add(err, a, YL_BAD_REQUEST, NULL,
+				                  "a JSON string is %zu bytes long, more than the limit "
+				                  "of %u bytes; send large content as a Binary resource",
+				                  i - start, YL_MAX_STRING_BYTES);
+		} else if (c == '{' || c == '[') {
+			if (++depth > YL_MAX_JSON_DEPTH)
+				return yl_err_add(err, a, YL_BAD_REQUEST, NULL,
+				                  "JSON nesting is deeper than the limit of %d levels",
+				                  YL_MAX_JSON_DEPTH);
+		} else if (c == '}' || c == ']') {
+			depth--;
+		}
+	}
+	return YL_OK;
+}
+
+/* A cursor over JSON text that the parser has already accepted. */
+struct lex {
+	const char *p;
+	size_t n;
+	size_t i;
+};
+
+static void skip_ws(struct lex *l)
+{
+	while (l->i < l->n && (l->p[l->i] == ' ' || l->p[l->i] == '\t' || l->p[l->i] == '\n' ||
+	                       l->p[l->i] == '\r'))
+		l->i++;
+}
+
+/* Length of the string token at l->i (including quotes). */
+static size_t string_len(const struct lex *l)
+{
+	size_t j = l->i + 1;
+	while (j < l->n && l->p[j] != '"') {
+		if (l->p[j] == '\\')
+			j++;
+		j++;
+	}
+	return j + 1 - l->i;
+}
+
+/* Copy one value compactly (whitespace dropped). */
+static void copy_value(struct lex *l, struct yl_buf *b)
+{
+	int depth = 0;
+	do {
+		skip_ws(l);
+		if (l->i >= l->n)
+			return;
+		char c = l->p[l->i];
+		if (c == '"') {
+			size_t len = string_len(l);
+			yl_buf_add(b, l->p + l->i, len);
+			l->i += len;
+		} else if (c == '{' || c == '[') {
+			depth++;
+			yl_buf_addc(b, c);
+			l->i++;
+		} else if (c == '}' || c == ']') {
+			depth--;
+			yl_buf_addc(b, c);
+			l->i++;
+		} else if (c == ',' || c == ':') {
+			yl_buf_addc(b, c);
+			l->i++;
+		} else {
+			size_t s = l->i;
+			while (l->i < l->n && !strchr(",:{}[] \t\r\n", l->p[l->i]))
+				l->i++;
+			yl_buf_add(b, l->p + s, l->i - s);
+		}
+		skip_ws(l);
+	} while (depth > 0 && l->i < l->n);
+}
+
+static void skip_value(struct lex *l, struct yl_arena *a)
+{
+	struct yl_buf sink;
+	yl_buf_init(&sink, a, 64, (size_t)-1);
+	copy_value(l, &sink);
+}
+
+static int key_is(const struct lex *l, size_t klen, const char *name)
+{
+	size_t n = strlen(name);
+	return klen == n + 2 && memcmp(l->p + l->i + 1, name, n) == 0;
+}
+
+/* Iterate members of the object at l->i; calls member(l, key_at, klen, ctx) with l->i at
+ * the value. Returns -1 if l->i is not at an object. */
+typedef void (*member_fn)(struct lex *l, size_t key_at, size_t klen, void *ctx);
+static int each_member(struct lex *l, member_fn fn, void *ctx)
+{
+	skip_ws(l);
+	if (l->i >= l->n || l->p[l->i] != '{')
+		return -1;
+	l->i++;
+	for (;;) {
+		skip_ws(l);
+		if (l->i >= l->n)
+			return -1;
+		if (l->p[l->i] == '}') {
+			l->i++;
+			return 0;
+		}
+		if (l->p[l->i] == ',') {
+			l->i++;
+			continue;
+		}
+		size_t key_at = l->i, klen = string_len(l);
+		l->i += klen;
+		skip_ws(l);
+		l->i++; /* ':' */
+		skip_ws(l);
+		fn(l, key_at, klen, ctx);
+	}
+}
+
+struct rewrite {
+	struct yl_arena *a;
+	struct yl_buf *b;
+	size_t meta_at; /* offset of the meta object's value, 0 = none */
+};
+
+static void top_member(struct lex *l, size_t key_at, size_t klen, void *ctx)
+{
+	struct rewrite *rw = ctx;
+	struct lex k = {l->p, l->n, key_at};
+	if (key_is(&k, klen, "resourceType") || key_is(&k, klen, "id")) {
+		skip_value(l, rw->a);
+		return;
+	}
+	if (key_is(&k, klen, "meta")) {
+		rw->meta_at = l->i;
+		skip_value(l, rw->a);
+		return;
+	}
+	yl_buf_addc(rw->b, ',');
+	yl_buf_add(rw->b, l->p + key_at, klen);
+	yl_buf_addc(rw->b, ':');
+	copy_value(l, rw->b);
+}
+
+static void meta_member(struct lex *l, size_t key_at, size_t klen, void *ctx)
+{
+	struct rewrite *rw = ctx;
+	struct lex k = {l->p, l->n, key_at};
+	if (key_is(&k, klen, "versionId") || key_is(&k, klen, "lastUpdated")) {
+		skip_value(l, rw->a);
+		return;
+	}
+	yl_buf_addc(rw->b, ',');
+	yl_buf_add(rw->b, l->p + key_at, klen);
+	yl_buf_addc(rw->b, ':');
+	copy_value(l, rw->b);
+}
+
+char *yl_json_rewrite(struct yl_arena *a, const char *body, size_t len, const char *type,
+                      const char *id, int64_t version, int64_t last_updated, size_t *out_len)
+{
+	struct yl_buf rest, out;
+	yl_buf_init(&rest, a, len + 16, (size_t)-1);
+	struct rewrite rw = {a, &rest, 0};
+	struct lex l = {body, len, 0};
+	if (each_member(&l, top_member, &rw) != 0)
+		return NULL;
+	char ts[YL_INSTANT_LEN];
+	yl_format_instant(last_updated, ts);
+	yl_buf_init(&out, a, rest.len + 160, (size_t)-1);
+	yl_buf_adds(&out, "{\"resourceType\":");
+	yl_buf_json_str(&out, type);
+	yl_buf_adds(&out, ",\"id\":");
+	yl_buf_json_str(&out, id);
+	yl_buf_printf(&out, ",\"meta\":{\"versionId\":\"%lld\",\"lastUpdated\":\"%s\"",
+	              (long long)version, ts);
+	if (rw.meta_at) {
+		struct lex m = {body, len, rw.meta_at};
+		rw.b = &out;
+		each_member(&m, meta_member, &rw);
+	}
+	yl_buf_addc(&out, '}');
+	if (rest.err || !rest.p)
+		return NULL;
+	yl_buf_add(&out, rest.p, rest.len);
+	yl_buf_addc(&out, '}');
+	if (out.err)
+		return NULL;
+	*out_len = out.len;
+	return out.p;
+}
+
+static void newline(struct yl_buf *b, int depth)
+{
+	yl_buf_addc(b, '\n');
+	for (int i = 0; i < depth; i++)
+		yl_buf_add(b, "  ", 2);
+}
+
+char *yl_json_pretty(struct yl_arena *a, const char *p, size_t n, size_t *out_len)
+{
+	struct yl_buf b;
+	yl_buf_init(&b, a, n * 2 + 16, (size_t)-1);
+	struct lex l = {p, n, 0};
+	int depth = 0;
+	while (l.i < n) {
+		char c = p[l.i];
+		if (c == '"') {
+			size_t len = string_len(&l);
+			yl_buf_add(&b, p + l.i, len);
+			l.i += len;
+			continue;
+		}
+		l.i++;
+		switch (c) {
+		case '{':
+		case '[': {
+			size_t j = l.i;
+			while (j < n && strchr(" \t\r\n", p[j]))
+				j++;
+			yl_buf_addc(&b, c);
+			if (j < n && (p[j] == '}' || p[j] == ']')) {
+				yl_buf_addc(&b, p[j]);
+				l.i = j + 1;
+			} else {
+				newline(&b, ++depth);
+			}
+			break;
+		}
+		case '}':
+		case ']':
+			newline(&b, --depth);
+			yl_buf_addc(&b, c);
+			break;
+		case ',':
+			yl_buf_addc(&b, c);
+			newline(&b, depth);
+			break;
+		case ':':
+			yl_buf_add(&b, ": ", 2);
+			break;
+		case ' ':
+		case '\t':
+		case '\r':
+		case '\n':
+			break;
+		default:
+			yl_buf_addc(&b, c);
+		}
+	}
+	yl_buf_addc(&b, '\n');
+	if (b.err)
+		return NULL;
+	*out_len = b.len;
+	return b.p;
+}

@@ -1,0 +1,640 @@
+/* rest.c -- FHIR REST interactions: dispatch with content negotiation, create, read,
+ * vread, update, delete and the three history levels. */
+#include "fhir/rest.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/buf.h"
+#include "core/id.h"
+#include "core/time.h"
+#include "fhir/compartment.h"
+#include "fhir/json.h"
+#include "fhir/limits.h"
+#include "fhir/schema.h"
+#include "fhir/validate.h"
+
+#define FHIR_JSON "application/fhir+json; charset=utf-8"
+#define PLAIN_JSON "application/json; charset=utf-8"
+
+/* ---- negotiation ------------------------------------------------------------------ */
+
+static const char *const json_formats[] = {
+	"json", "application/json", "application/fhir+json", "application/json+fhir",
+};
+
+/* 1 if the media type (parameters ignored) names a JSON format we serve */
+static int is_json_media(const char *s, size_t n)
+{
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	size_t len = 0;
+	while (len < n && s[len] != ';' && s[len] != ' ')
+		len++;
+	for (size_t i = 0; i < sizeof json_formats / sizeof json_formats[0]; i++)
+		if (strlen(json_formats[i]) == len && strncasecmp(s, json_formats[i], len) == 0)
+			return 1;
+	return 0;
+}
+
+static int accept_ok(const char *accept)
+{
+	const char *p = accept;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		const char *s = p;
+		size_t m = n;
+		while (m && (*s == ' ' || *s == '\t'))
+			s++, m--;
+		if (is_json_media(s, m) || strncmp(s, "*/*", 3) == 0 ||
+		    strncasecmp(s, "application/*", 13) == 0)
+			return 1;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+static enum yl_code negotiate(struct yl_req *r, struct yl_err *err)
+{
+	const char *fmt = yl_url_param(&r->url, "_format");
+	const char *accept = yl_req_header(r, "Accept");
+	r->content_type = FHIR_JSON;
+	if (fmt) {
+		if (!is_json_media(fmt, strlen(fmt)))
+			return yl_err_add(err, r->a, YL_NOT_ACCEPTABLE, NULL,
+			                  "_format '%.40s' is not offered; this server speaks "
+			                  "application/fhir+json and application/json only",
+			                  fmt);
+		if (strncasecmp(fmt, "application/json", 16) == 0)
+			r->content_type = PLAIN_JSON;
+		return YL_OK;
+	}
+	if (accept && *accept) {
+		if (!accept_ok(accept))
+			return yl_err_add(err, r->a, YL_NOT_ACCEPTABLE, NULL,
+			                  "Accept '%.60s' is not offered; this server speaks "
+			                  "application/fhir+json and application/json only",
+			                  accept);
+		if (strncasecmp(accept, "application/json", 16) == 0)
+			r->content_type = PLAIN_JSON;
+	}
+	return YL_OK;
+}
+
+static void finish_pretty(struct yl_req *r)
+{
+	const char *pretty = yl_url_param(&r->url, "_pretty");
+	if (!r->resp_body || !pretty || strcmp(pretty, "true") != 0)
+		return;
+	size_t n;
+	char *p = yl_json_pretty(r->a, r->resp_body, r->resp_len, &n);
+	if (p) {
+		r->resp_body = p;
+		r->resp_len = n;
+	}
+}
+
+enum yl_code yl_fhir_dispatch(struct yl_req *r, struct yl_err *err)
+{
+	bool path_known;
+	const struct yl_route *rt = yl_route_match(r->app->routes, r->app->nroutes, r, &path_known);
+	if (!rt) {
+		if (path_known)
+			return yl_err_add(err, r->a, YL_METHOD_NOT_ALLOWED, NULL,
+			                  "method %s is not supported on %.200s", r->method,
+			                  r->url.path);
+		return yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "no route for %.200s",
+		                  r->url.path);
+	}
+	enum yl_code code = negotiate(r, err);
+	if (code == YL_OK)
+		code = rt->handler(r, err);
+	if (code == YL_OK)
+		finish_pretty(r);
+	return code;
+}
+
+/* ---- helpers -------------------------------------------------------------------- */
+
+static enum yl_code check_type(struct yl_req *r, const char *type, struct yl_err *err)
+{
+	if (yl_fhir_resource_type_index(type, strlen(type)) < 0)
+		return yl_err_add(err, r->a, YL_NOT_FOUND, NULL,
+		                  "'%.64s' is not a FHIR R4 resource type", type);
+	return YL_OK;
+}
+
+static enum yl_code check_id(struct yl_req *r, const char *id, struct yl_err *err)
+{
+	if (!yl_id_valid(id, strlen(id)))
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
+		                  "'%.64s' is not a valid resource id (1-64 of A-Z a-z 0-9 - .)",
+		                  id);
+	return YL_OK;
+}
+
+static const char *base_url(struct yl_req *r)
+{
+	const char *host = yl_req_header(r, "Host");
+	return yl_arena_printf(r->a, "http://%s/fhir", host ? host : "localhost");
+}
+
+static void set_version_headers(struct yl_req *r, const char *type, const char *id,
+                                int64_t version, int64_t last_updated, bool location)
+{
+	char date[YL_HTTPDATE_LEN];
+	yl_format_httpdate(last_updated, date);
+	yl_req_set_header(r, "ETag", yl_arena_printf(r->a, "W/\"%lld\"", (long long)version));
+	yl_req_set_header(r, "Last-Modified", yl_arena_strdup(r->a, date));
+	if (location)
+		yl_req_set_header(r, "Location",
+		                  yl_arena_printf(r->a, "%s/%s/%s/_history/%lld", base_url(r), type,
+		                                  id, (long long)version));
+}
+
+/* W/"3" or "3" -> 3; 0 when absent; -1 when malformed */
+static int64_t parse_etag(const char *s)
+{
+	if (!s)
+		return 0;
+	if (strncmp(s, "W/", 2) == 0)
+		s += 2;
+	if (*s == '"')
+		s++;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || v <= 0 || end == s || (*end && strcmp(end, "\"") != 0))
+		return -1;
+	return v;
+}
+
+static int64_t parse_positive(const char *s)
+{
+	if (!s || !*s)
+		return -1;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end || v < 0)
+		return -1;
+	return v;
+}
+
+enum prefer { PREFER_REPRESENTATION, PREFER_MINIMAL, PREFER_OUTCOME };
+
+static enum prefer prefer_return(struct yl_req *r)
+{
+	const char *p = yl_req_header(r, "Prefer");
+	if (!p)
+		return PREFER_REPRESENTATION;
+	const char *ret = strstr(p, "return=");
+	if (!ret)
+		return PREFER_REPRESENTATION;
+	ret += strlen("return=");
+	if (strncmp(ret, "minimal", 7) == 0)
+		return PREFER_MINIMAL;
+	if (strncmp(ret, "OperationOutcome", 16) == 0)
+		return PREFER_OUTCOME;
+	return PREFER_REPRESENTATION;
+}
+
+/* ---- simple routes -------------------------------------------------------------- */
+
+enum yl_code yl_h_healthz(struct yl_req *r, struct yl_err *err)
+{
+	if (!yl_store_conn(r->app->store, r->a, err))
+		return err->code;
+	static const char ok[] = "{\"status\":\"ok\"}";
+	r->status = 200;
+	r->content_type = PLAIN_JSON;
+	r->resp_body = ok;
+	r->resp_len = sizeof ok - 1;
+	return YL_OK;
+}
+
+enum yl_code yl_h_metadata(struct yl_req *r, struct yl_err *err)
+{
+	(void)err;
+	r->status = 200;
+	r->resp_body = r->app->capability;
+	r->resp_len = r->app->capability_len;
+	return YL_OK;
+}
+
+/* ---- read ----------------------------------------------------------------------- */
+
+static enum yl_code answer_row(struct yl_req *r, const struct yl_row *row, struct yl_err *err)
+{
+	if (row->deleted)
+		return yl_err_add(err, r->a, YL_GONE, NULL, "%s/%s was deleted (version %lld)",
+		                  row->type, row->id, (long long)row->version);
+	r->status = 200;
+	r->resp_body = row->body;
+	r->resp_len = row->body_len;
+	set_version_headers(r, row->type, row->id, row->version, row->last_updated, false);
+	return YL_OK;
+}
+
+static enum yl_code read_common(struct yl_req *r, int64_t version, struct yl_err *err)
+{
+	const char *type = r->vars[0], *id = r->vars[1];
+	enum yl_code code = check_type(r, type, err);
+	if (code != YL_OK)
+		return code;
+	if (!yl_id_valid(id, strlen(id)))
+		return yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "%s/%.64s does not exist", type, id);
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	if (!c)
+		return err->code;
+	struct yl_row row;
+	code = yl_store_read(c, r->a, type, id, version, &row, err);
+	if (code == YL_NOT_FOUND) {
+		if (version)
+			return yl_err_add(err, r->a, YL_NOT_FOUND, NULL,
+			                  "%s/%s has no version %lld", type, id, (long long)version);
+		return yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "%s/%s does not exist", type, id);
+	}
+	if (code != YL_OK)
+		return code;
+	return answer_row(r, &row, err);
+}
+
+enum yl_code yl_h_read(struct yl_req *r, struct yl_err *err)
+{
+	return read_common(r, 0, err);
+}
+
+enum yl_code yl_h_vread(struct yl_req *r, struct yl_err *err)
+{
+	int64_t v = parse_positive(r->vars[2]);
+	if (v <= 0)
+		return yl_err_add(err, r->a, YL_NOT_FOUND, NULL,
+		                  "'%.32s' is not a version of %s/%s", r->vars[2], r->vars[0],
+		                  r->vars[1]);
+	return read_common(r, v, err);
+}
+
+/* ---- write ---------------------------------------------------------------------- */
+
+struct body_ctx {
+	const char *body;
+	size_t len;
+	const char *type;
+	const char *id;
+};
+
+static const char *render_body(void *ctx, struct yl_arena *a, int64_t version,
+                               int64_t last_updated, size_t *len)
+{
+	struct body_ctx *b = ctx;
+	return yl_json_rewrite(a, b->body, b->len, b->type, b->id, version, last_updated, len);
+}
+
+static void drop_json(void *p)
+{
+	json_decref(p);
+}
+
+/* Parse and validate a request body as a resource of `type`. */
+static enum yl_code parse_resource(struct yl_req *r, const char *type, json_t **out,
+                                   struct yl_err *err)
+{
+	const char *ct = yl_req_header(r, "Content-Type");
+	if (!ct || !is_json_media(ct, strlen(ct)))
+		return yl_err_add(err, r->a, YL_UNSUPPORTED_MEDIA, NULL,
+		                  "Content-Type '%.60s' is not accepted; send application/fhir+json",
+		                  ct ? ct : "(none)");
+	if (!r->body_len)
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL, "the request has no body");
+	enum yl_code code = yl_json_check_limits(r->body, r->body_len, r->a, err);
+	if (code != YL_OK)
+		return code;
+	json_error_t jerr;
+	json_t *doc = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc)
+		return yl_err_add(err, r->a, YL_MALFORMED_JSON, NULL,
+		                  "the body is not valid JSON: %s at line %d, column %d", jerr.text,
+		                  jerr.line, jerr.column);
+	yl_arena_defer(r->a, drop_json, doc);
+	if (!json_is_object(doc))
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
+		                  "the body must be a JSON object holding one resource");
+	const char *rt = json_string_value(json_object_get(doc, "resourceType"));
+	if (rt && strcmp(rt, type) != 0)
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, "resourceType",
+		                  "the body holds a '%.64s' but the URL names '%s'", rt, type);
+	if (yl_fhir_validate(r->a, doc, type, err) > 0)
+		return err->code;
+	*out = doc;
+	return YL_OK;
+}
+
+static enum yl_code answer_write(struct yl_req *r, const struct yl_write *w)
+{
+	r->status = w->created ? 201 : 200;
+	set_version_headers(r, w->type, w->id, w->version, w->last_updated, true);
+	switch (prefer_return(r)) {
+	case PREFER_MINIMAL:
+		r->resp_body = NULL;
+		r->resp_len = 0;
+		r->content_type = NULL;
+		break;
+	case PREFER_OUTCOME: {
+		struct yl_err info;
+		yl_err_init(&info);
+		yl_err_note(&info, r->a, "information", "informational", NULL, "%s %s/%s version %lld",
+		            w->created ? "created" : "updated", w->type, w->id, (long long)w->version);
+		r->resp_body = yl_fhir_outcome(r->a, &info, &r->resp_len);
+		break;
+	}
+	case PREFER_REPRESENTATION:
+		r->resp_body = w->body;
+		r->resp_len = w->body_len;
+		break;
+	}
+	return YL_OK;
+}
+
+static enum yl_code write_resource(struct yl_req *r, enum yl_write_op op, const char *type,
+                                   const char *id, json_t *doc, struct yl_err *err)
+{
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	if (!c)
+		return err->code;
+	struct body_ctx bc = {r->body, r->body_len, type, id};
+	struct yl_write w = {
+	    .op = op,
+	    .type = type,
+	    .id = id,
+	    .patient = yl_fhir_patient_of(r->a, type, id, doc),
+	    .render = render_body,
+	    .render_ctx = &bc,
+	};
+	int64_t if_match = parse_etag(yl_req_header(r, "If-Match"));
+	if (if_match < 0)
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
+		                  "If-Match must be a version ETag such as W/\"3\"");
+	w.if_match = if_match;
+	enum yl_code code = yl_store_write(c, r->a, &w, err);
+	if (code != YL_OK)
+		return code;
+	return answer_write(r, &w);
+}
+
+enum yl_code yl_h_create(struct yl_req *r, struct yl_err *err)
+{
+	const char *type = r->vars[0];
+	enum yl_code code = check_type(r, type, err);
+	json_t *doc = NULL;
+	if (code == YL_OK)
+		code = parse_resource(r, type, &doc, err);
+	if (code != YL_OK)
+		return code;
+	char id[YL_ID_LEN + 1];
+	yl_id_new(id);
+	return write_resource(r, YL_WRITE_CREATE, type, yl_arena_strdup(r->a, id), doc, err);
+}
+
+enum yl_code yl_h_update(struct yl_req *r, struct yl_err *err)
+{
+	const char *type = r->vars[0], *id = r->vars[1];
+	enum yl_code code = check_type(r, type, err);
+	if (code == YL_OK)
+		code = check_id(r, id, err);
+	json_t *doc = NULL;
+	if (code == YL_OK)
+		code = parse_resource(r, type, &doc, err);
+	if (code != YL_OK)
+		return code;
+	const char *body_id = json_string_value(json_object_get(doc, "id"));
+	if (!body_id)
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, "id",
+		                  "an update must carry the resource id in the body");
+	if (strcmp(body_id, id) != 0)
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, "id",
+		                  "the id in the body ('%.64s') differs from the id in the URL "
+		                  "('%s')",
+		                  body_id, id);
+	return write_resource(r, YL_WRITE_UPDATE, type, id, doc, err);
+}
+
+enum yl_code yl_h_delete(struct yl_req *r, struct yl_err *err)
+{
+	const char *type = r->vars[0], *id = r->vars[1];
+	enum yl_code code = check_type(r, type, err);
+	if (code == YL_OK)
+		code = check_id(r, id, err);
+	if (code != YL_OK)
+		return code;
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	if (!c)
+		return err->code;
+	int64_t if_match = parse_etag(yl_req_header(r, "If-Match"));
+	if (if_match < 0)
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
+		                  "If-Match must be a version ETag such as W/\"3\"");
+	struct yl_write w = {.op = YL_WRITE_DELETE, .type = type, .id = id, .if_match = if_match};
+	code = yl_store_write(c, r->a, &w, err);
+	if (code != YL_OK)
+		return code;
+	r->status = 204;
+	r->content_type = NULL;
+	if (!w.noop)
+		yl_req_set_header(r, "ETag", yl_arena_printf(r->a, "W/\"%lld\"", (long long)w.version));
+	return YL_OK;
+}
+
+/* ---- history -------------------------------------------------------------------- */
+
+struct hist {
+	struct yl_req *r;
+	struct yl_buf *b;
+	const char *base;
+	int want;
+	int got;
+	int64_t cursor;
+	bool instance;
+};
+
+static int hist_row(void *ctx, const struct yl_row *row)
+{
+	struct hist *h = ctx;
+	if (h->got == h->want) {
+		h->got++; /* one more than a page: there is a next page */
+		return 1;
+	}
+	struct yl_buf *b = h->b;
+	char ts[YL_INSTANT_LEN];
+	yl_format_instant(row->last_updated, ts);
+	if (h->got++)
+		yl_buf_addc(b, ',');
+	yl_buf_printf(b, "{\"fullUrl\":\"%s/%s/%s\"", h->base, row->type, row->id);
+	if (!row->deleted) {
+		yl_buf_adds(b, ",\"resource\":");
+		yl_buf_add(b, row->body, row->body_len);
+	}
+	const char *method = row->deleted ? "DELETE" : row->version == 1 ? "POST" : "PUT";
+	const char *status = row->deleted ? "204" : row->version == 1 ? "201" : "200";
+	if (row->version == 1 && !row->deleted)
+		yl_buf_printf(b, ",\"request\":{\"method\":\"POST\",\"url\":\"%s\"}", row->type);
+	else
+		yl_buf_printf(b, ",\"request\":{\"method\":\"%s\",\"url\":\"%s/%s\"}", method,
+		              row->type, row->id);
+	yl_buf_printf(b,
+	              ",\"response\":{\"status\":\"%s\",\"etag\":\"W/\\\"%lld\\\"\","
+	              "\"lastModified\":\"%s\"}}",
+	              status, (long long)row->version, ts);
+	h->cursor = h->instance ? row->version : row->seq;
+	return 0;
+}
+
+/* self/next links: the request's own query, with _cursor replaced */
+static void add_link(struct yl_buf *b, struct yl_req *r, const char *base, const char *relation,
+                     int64_t cursor)
+{
+	yl_buf_printf(b, "{\"relation\":\"%s\",\"url\":", relation);
+	struct yl_buf u;
+	yl_buf_init(&u, r->a, 256, YL_MAX_URL_BYTES * 4);
+	yl_buf_adds(&u, base);
+	const char *path = r->url.path;
+	if (strncmp(path, "/fhir", 5) == 0)
+		path += 5;
+	yl_buf_adds(&u, path);
+	char sep = '?';
+	for (size_t i = 0; i < r->url.nparams; i++) {
+		if (cursor && strcmp(r->url.params[i].name, "_cursor") == 0)
+			continue;
+		yl_buf_addc(&u, sep);
+		yl_url_encode(&u, r->url.params[i].name);
+		yl_buf_addc(&u, '=');
+		yl_url_encode(&u, r->url.params[i].value);
+		sep = '&';
+	}
+	if (cursor)
+		yl_buf_printf(&u, "%c_cursor=%lld", sep, (long long)cursor);
+	yl_buf_json_str(b, u.err ? base : u.p);
+	yl_buf_addc(b, '}');
+}
+
+static enum yl_code history_params(struct yl_req *r, int64_t *since, int *count, int64_t *cursor,
+                                   bool *summary_count, struct yl_err *err)
+{
+	const char *s = yl_url_param(&r->url, "_since");
+	*since = 0;
+	if (s && yl_parse_datetime(s, strlen(s), since) != 0)
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, "_since",
+		                  "_since '%.40s' is not a valid instant such as "
+		                  "2026-11-23T08:00:00Z",
+		                  s);
+	const char *c = yl_url_param(&r->url, "_count");
+	*count = YL_DEFAULT_COUNT;
+	if (c) {
+		int64_t v = parse_positive(c);
+		if (v < 0)
+			return yl_err_add(err, r->a, YL_BAD_REQUEST, "_count",
+			                  "_count '%.20s' is not a non-negative integer", c);
+		*count = v > YL_MAX_COUNT ? YL_MAX_COUNT : (int)v;
+	}
+	const char *cur = yl_url_param(&r->url, "_cursor");
+	*cursor = 0;
+	if (cur && (*cursor = parse_positive(cur)) <= 0)
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, "_cursor",
+		                  "_cursor '%.20s' is not a cursor this server handed out", cur);
+	const char *sum = yl_url_param(&r->url, "_summary");
+	*summary_count = sum && strcmp(sum, "count") == 0;
+	if (sum && !*summary_count && strcmp(sum, "false") != 0)
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, "_summary",
+		                  "_summary '%.20s' is not supported on history; use count or false",
+		                  sum);
+	return YL_OK;
+}
+
+static enum yl_code history(struct yl_req *r, const char *type, const char *id, struct yl_err *err)
+{
+	int64_t since, cursor;
+	int count;
+	bool summary_count;
+	enum yl_code code = history_params(r, &since, &count, &cursor, &summary_count, err);
+	if (code != YL_OK)
+		return code;
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	if (!c)
+		return err->code;
+	const char *base = base_url(r);
+	struct yl_buf b;
+	yl_buf_init(&b, r->a, 4096, YL_MAX_RESPONSE_BYTES);
+	yl_buf_adds(&b, "{\"resourceType\":\"Bundle\",\"type\":\"history\"");
+	if (summary_count) {
+		int64_t total;
+		code = yl_store_history_count(c, r->a, type, id, since, &total, err);
+		if (code != YL_OK)
+			return code;
+		yl_buf_printf(&b, ",\"total\":%lld,\"link\":[", (long long)total);
+		add_link(&b, r, base, "self", 0);
+		yl_buf_adds(&b, "]}");
+	} else {
+		struct yl_buf entries;
+		yl_buf_init(&entries, r->a, 4096, YL_MAX_RESPONSE_BYTES);
+		struct hist h = {r, &entries, base, count, 0, 0, id != NULL};
+		if (count > 0)
+			code = yl_store_history(c, r->a, type, id, since, cursor, count + 1, hist_row,
+			                        &h, err);
+		if (code != YL_OK)
+			return code;
+		yl_buf_adds(&b, ",\"link\":[");
+		add_link(&b, r, base, "self", 0);
+		if (h.got > h.want) {
+			yl_buf_addc(&b, ',');
+			add_link(&b, r, base, "next", h.cursor);
+		}
+		yl_buf_adds(&b, "],\"entry\":[");
+		yl_buf_add(&b, entries.p, entries.len);
+		yl_buf_adds(&b, "]}");
+		if (entries.err)
+			b.err = entries.err;
+	}
+	if (b.err)
+		return yl_err_add(err, r->a, b.err, NULL,
+		                  "the history page is too large; ask for a smaller _count");
+	r->status = 200;
+	r->resp_body = b.p;
+	r->resp_len = b.len;
+	return YL_OK;
+}
+
+enum yl_code yl_h_history_instance(struct yl_req *r, struct yl_err *err)
+{
+	enum yl_code code = check_type(r, r->vars[0], err);
+	if (code == YL_OK)
+		code = check_id(r, r->vars[1], err);
+	if (code != YL_OK)
+		return code;
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	if (!c)
+		return err->code;
+	struct yl_row row;
+	code = yl_store_read(c, r->a, r->vars[0], r->vars[1], 0, &row, err);
+	if (code == YL_NOT_FOUND)
+		return yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "%s/%s does not exist", r->vars[0],
+		                  r->vars[1]);
+	if (code != YL_OK)
+		return code;
+	return history(r, r->vars[0], r->vars[1], err);
+}
+
+enum yl_code yl_h_history_type(struct yl_req *r, struct yl_err *err)
+{
+	enum yl_code code = check_type(r, r->vars[0], err);
+	return code != YL_OK ? code : history(r, r->vars[0], NULL, err);
+}
+
+enum yl_code yl_h_history_system(struct yl_req *r, struct yl_err *err)
+{
+	return history(r, NULL, NULL, err);
+}

@@ -1,0 +1,46 @@
+/* rest.h -- the FHIR REST layer: the application context, dispatch, and the handlers
+ * named in the route table (routes.c).
+ *
+ * struct yl_app is created once by `yilian serve` (or a test) and shared read-only by
+ * every worker thread; per-thread store connections come from yl_store_conn().
+ * Handlers follow http.h: fill the response in the request, or return an error code with
+ * err filled (rendered as an OperationOutcome by yl_fhir_render_error). */
+#ifndef YL_REST_H
+#define YL_REST_H
+
+#include "http/http.h"
+#include "http/router.h"
+#include "store/store.h"
+
+struct yl_app {
+	struct yl_store *store;
+	const struct yl_route *routes;
+	size_t nroutes;
+	const char *capability; /* CapabilityStatement text, built at start */
+	size_t capability_len;
+};
+
+extern const struct yl_route yl_fhir_routes[];
+extern const size_t yl_fhir_route_count;
+
+/* Build app->capability (text in arena a) from the route table; 0 or -1 (out of memory). */
+int yl_fhir_capability_build(struct yl_app *app, struct yl_arena *a);
+
+enum yl_code yl_fhir_dispatch(struct yl_req *r, struct yl_err *err);
+void yl_fhir_render_error(struct yl_req *r, const struct yl_err *err);
+
+/* Render an OperationOutcome for err into arena text. */
+char *yl_fhir_outcome(struct yl_arena *a, const struct yl_err *err, size_t *len);
+
+enum yl_code yl_h_healthz(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_metadata(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_create(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_read(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_vread(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_update(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_delete(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_history_instance(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_history_type(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_history_system(struct yl_req *r, struct yl_err *err);
+
+#endif

@@ -1,0 +1,28 @@
+/* routes.c -- the route table: dispatch, the CapabilityStatement and docs/api.md all
+ * come from these rows. More specific patterns come first. */
+#include "fhir/rest.h"
+
+const struct yl_route yl_fhir_routes[] = {
+	{"GET", "/healthz", NULL, YL_LEVEL_NONE, yl_h_healthz,
+	 "liveness and store check for load balancers and operators"},
+	{"GET", "/fhir/metadata", "capabilities", YL_LEVEL_SYSTEM, yl_h_metadata,
+	 "the CapabilityStatement, generated from this table"},
+	{"GET", "/fhir/_history", "history-system", YL_LEVEL_SYSTEM, yl_h_history_system,
+	 "every change in the store, newest first (_since, _count, _summary=count)"},
+	{"GET", "/fhir/{type}/_history", "history-type", YL_LEVEL_TYPE, yl_h_history_type,
+	 "every change to resources of one type, newest first"},
+	{"POST", "/fhir/{type}", "create", YL_LEVEL_TYPE, yl_h_create,
+	 "create with a server-assigned id: 201, Location, ETag, Last-Modified"},
+	{"GET", "/fhir/{type}/{id}", "read", YL_LEVEL_INSTANCE, yl_h_read,
+	 "the current version, as stored; 410 if deleted"},
+	{"PUT", "/fhir/{type}/{id}", "update", YL_LEVEL_INSTANCE, yl_h_update,
+	 "update, or create with the client's id; If-Match for optimistic locking"},
+	{"DELETE", "/fhir/{type}/{id}", "delete", YL_LEVEL_INSTANCE, yl_h_delete,
+	 "delete: a versioned tombstone; later reads answer 410"},
+	{"GET", "/fhir/{type}/{id}/_history", "history-instance", YL_LEVEL_INSTANCE,
+	 yl_h_history_instance, "every version of one resource, newest first"},
+	{"GET", "/fhir/{type}/{id}/_history/{vid}", "vread", YL_LEVEL_INSTANCE, yl_h_vread,
+	 "one version of a resource"},
+};
+
+const size_t yl_fhir_route_count = sizeof yl_fhir_routes / sizeof yl_fhir_routes[0];

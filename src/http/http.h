@@ -1,0 +1,60 @@
+/* http.h -- one HTTP request as handlers see it, and the response they fill in.
+ *
+ * A struct yl_req is created by the server when a request starts and destroyed when its
+ * response has been sent; everything hanging off it lives in req->a (the request arena),
+ * including the response body, which libmicrohttpd sends straight from arena memory.
+ * Handlers run on a server worker thread and must not keep pointers past the request.
+ * Errors: a handler returns enum yl_code; on anything but YL_OK the router answers with
+ * an OperationOutcome built from err (status from errors.def). */
+#ifndef YL_HTTP_H
+#define YL_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "http/url.h"
+
+#define YL_MAX_RESP_HEADERS 12
+#define YL_MAX_ROUTE_VARS 4
+
+struct yl_app; /* what handlers need: the store, the capability text, settings */
+
+struct yl_header {
+	const char *name;
+	const char *value;
+};
+
+struct yl_req {
+	struct yl_arena *a;
+	struct yl_app *app;
+	void *conn;            /* struct MHD_Connection */
+	uint64_t id;           /* request id, also in the access log */
+	int64_t start_us;      /* monotonic */
+	const char *method;    /* "GET", ... (HEAD is routed as GET) */
+	const char *raw_url;   /* as received */
+	struct yl_url url;
+	const char *vars[YL_MAX_ROUTE_VARS]; /* route variables in pattern order */
+	const char *body;
+	size_t body_len;
+	bool body_too_large;
+
+	/* response */
+	int status;
+	const char *resp_body;
+	size_t resp_len;
+	const char *content_type;
+	struct yl_header headers[YL_MAX_RESP_HEADERS];
+	size_t nheaders;
+};
+
+/* Request header value or NULL (case-insensitive name). */
+const char *yl_req_header(struct yl_req *r, const char *name);
+/* Add a response header; name and value must outlive the request (arena or static). */
+void yl_req_set_header(struct yl_req *r, const char *name, const char *value);
+
+typedef enum yl_code (*yl_handler_fn)(struct yl_req *r, struct yl_err *err);
+
+#endif

@@ -1,0 +1,270 @@
+/* server.c -- libmicrohttpd glue: request lifecycle, body buffering, access log. */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "fhir/limits.h"
+
+struct yl_server {
+	struct MHD_Daemon *d;
+	struct yl_server_opts opts;
+	atomic_int inflight;
+	atomic_uint_fast64_t next_id;
+	int port;
+};
+
+enum phase { PH_HEADERS, PH_BODY };
+
+struct conn_req {
+	struct yl_req r;
+	struct yl_server *srv;
+	enum phase phase;
+	struct yl_buf body;
+};
+
+const char *yl_req_header(struct yl_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+void yl_req_set_header(struct yl_req *r, const char *name, const char *value)
+{
+	if (r->nheaders < YL_MAX_RESP_HEADERS)
+		r->headers[r->nheaders++] = (struct yl_header){name, value};
+}
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct yl_server *s = cls;
+	struct yl_arena *a = yl_arena_create(16384);
+	if (!a)
+		return NULL;
+	struct conn_req *cr = yl_arena_calloc(a, 1, sizeof(*cr));
+	if (!cr) {
+		yl_arena_destroy(a);
+		return NULL;
+	}
+	cr->srv = s;
+	cr->r.a = a;
+	cr->r.app = s->opts.app;
+	cr->r.conn = conn;
+	cr->r.id = atomic_fetch_add(&s->next_id, 1) + 1;
+	cr->r.start_us = yl_monotonic_us();
+	cr->r.raw_url = yl_arena_strdup(a, uri ? uri : "/");
+	atomic_fetch_add(&s->inflight, 1);
+	return cr;
+}
+
+static void access_line(struct conn_req *cr)
+{
+	struct yl_req *r = &cr->r;
+	char line[1024];
+	size_t n = 0;
+	int64_t us = yl_monotonic_us() - r->start_us;
+	/* path without the query; then parameter names only, never their values */
+	const char *raw = r->raw_url ? r->raw_url : "";
+	size_t plen = strcspn(raw, "?");
+	if (plen > 300)
+		plen = 300;
+	int w = snprintf(line, sizeof line, "access rid=%llx %s %.*s",
+	                 (unsigned long long)r->id, r->method ? r->method : "-", (int)plen, raw);
+	n = w > 0 ? (size_t)w : 0;
+	for (size_t i = 0; i < r->url.nparams && n < 700; i++) {
+		w = snprintf(line + n, sizeof line - n, "%c%.40s", i ? '&' : '?',
+		             r->url.params[i].name);
+		n += w > 0 ? (size_t)w : 0;
+	}
+	w = snprintf(line + n, sizeof line - n, " status=%d bytes=%zu us=%lld", r->status,
+	             r->resp_len, (long long)us);
+	n += w > 0 ? (size_t)w : 0;
+	if (n > sizeof line - 1)
+		n = sizeof line - 1;
+	char ts[YL_INSTANT_LEN];
+	yl_format_instant(yl_now_us(), ts);
+	char out[1100];
+	int m = snprintf(out, sizeof out, "%s %.*s", ts, (int)n, line);
+	yl_log_access(out, m > (int)sizeof out - 1 ? (int)sizeof out - 1 : m);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+	(void)conn;
+	(void)toe;
+	struct yl_server *s = cls;
+	struct conn_req *cr = *con_cls;
+	if (!cr)
+		return;
+	access_line(cr);
+	yl_arena_destroy(cr->r.a);
+	*con_cls = NULL;
+	atomic_fetch_sub(&s->inflight, 1);
+}
+
+static enum MHD_Result respond(struct conn_req *cr)
+{
+	struct yl_req *r = &cr->r;
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+	    r->resp_len, (void *)(r->resp_body ? r->resp_body : ""), MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	if (r->content_type)
+		MHD_add_response_header(resp, "Content-Type", r->content_type);
+	for (size_t i = 0; i < r->nheaders; i++)
+		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+	char rid[24];
+	snprintf(rid, sizeof rid, "%llx", (unsigned long long)r->id);
+	MHD_add_response_header(resp, "X-Request-Id", rid);
+	enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result fail(struct conn_req *cr, enum yl_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static enum MHD_Result fail(struct conn_req *cr, enum yl_code code, const char *fmt, ...)
+{
+	struct yl_err err;
+	yl_err_init(&err);
+	va_list ap;
+	va_start(ap, fmt);
+	yl_err_vadd(&err, cr->r.a, code, NULL, fmt, ap);
+	va_end(ap);
+	cr->srv->opts.render_error(&cr->r, &err);
+	return respond(cr);
+}
+
+static enum MHD_Result run(struct conn_req *cr)
+{
+	struct yl_req *r = &cr->r;
+	struct yl_err err;
+	yl_err_init(&err);
+	if (cr->r.body_too_large)
+		return fail(cr, YL_TOO_LARGE,
+		            "the request body is larger than the limit of %u bytes",
+		            YL_MAX_BODY_BYTES);
+	if (cr->body.err)
+		return fail(cr, YL_NOMEM, "out of memory reading the request body");
+	r->body = cr->body.p;
+	r->body_len = cr->body.len;
+	enum yl_code code = yl_url_parse(r->a, r->raw_url, strlen(r->raw_url), &r->url, &err);
+	if (code == YL_OK)
+		code = cr->srv->opts.dispatch(r, &err);
+	if (code != YL_OK)
+		cr->srv->opts.render_error(r, &err);
+	return respond(cr);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+	(void)cls;
+	(void)url;
+	(void)version;
+	(void)conn;
+	struct conn_req *cr = *con_cls;
+	if (!cr)
+		return MHD_NO;
+	if (cr->phase == PH_HEADERS) {
+		cr->phase = PH_BODY;
+		cr->r.method = yl_arena_strdup(cr->r.a, method);
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
+		unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;
+		if (len > YL_MAX_BODY_BYTES) {
+			cr->r.body_too_large = true;
+			return fail(cr, YL_TOO_LARGE,
+			            "the request body is %llu bytes, more than the limit of %u bytes",
+			            len, YL_MAX_BODY_BYTES);
+		}
+		yl_buf_init(&cr->body, cr->r.a, len ? (size_t)len + 1 : 64, YL_MAX_BODY_BYTES);
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!cr->r.body_too_large) {
+			yl_buf_add(&cr->body, upload_data, *upload_data_size);
+			if (cr->body.err == YL_TOO_LARGE)
+				cr->r.body_too_large = true;
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	return run(cr);
+}
+
+struct yl_server *yl_server_start(const struct yl_server_opts *opts, struct yl_arena *a,
+                                  struct yl_err *err)
+{
+	struct yl_server *s = calloc(1, sizeof(*s));
+	if (!s) {
+		yl_err_add(err, a, YL_NOMEM, NULL, "out of memory starting the server");
+		return NULL;
+	}
+	s->opts = *opts;
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)opts->port)};
+	if (inet_pton(AF_INET, opts->host, &addr.sin_addr) != 1) {
+		yl_err_add(err, a, YL_USAGE, NULL,
+		           "listen address '%s' is not a numeric IPv4 address", opts->host);
+		free(s);
+		return NULL;
+	}
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+	                 MHD_USE_TURBO;
+	s->d = MHD_start_daemon(
+	    flags, (uint16_t)opts->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &addr,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(opts->threads > 0 ? opts->threads : 1),
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)4096, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+	if (!s->d) {
+		yl_err_add(err, a, YL_IO, NULL,
+		           "cannot listen on %s:%d (is the port in use or the address wrong?)",
+		           opts->host, opts->port);
+		free(s);
+		return NULL;
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : opts->port;
+	return s;
+}
+
+int yl_server_port(const struct yl_server *s)
+{
+	return s->port;
+}
+
+void yl_server_quiesce(struct yl_server *s)
+{
+	MHD_socket fd = MHD_quiesce_daemon(s->d);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+}
+
+int yl_server_drain(struct yl_server *s, int timeout_ms)
+{
+	int64_t end = yl_monotonic_us() + (int64_t)timeout_ms * 1000;
+	while (atomic_load(&s->inflight) > 0 && yl_monotonic_us() < end)
+		usleep(10000);
+	return atomic_load(&s->inflight);
+}
+
+void yl_server_stop(struct yl_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->d);
+	free(s);
+}

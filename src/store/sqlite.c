@@ -1,0 +1,663 @@
+/* sqlite.c -- the SQLite backend of store.h: WAL mode, one connection per thread,
+ * writers serialised by a process mutex (no busy-wait between our own threads). */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/time.h"
+#include "store/migrations.h"
+#include "store/store.h"
+
+enum stmt_id {
+	ST_READ_CURRENT,
+	ST_READ_VERSION,
+	ST_HEAD,
+	ST_UPSERT,
+	ST_HISTORY,
+	ST_CHANGELOG,
+	ST_IDX_DEL_TOKEN,
+	ST_IDX_DEL_STRING,
+	ST_IDX_DEL_DATE,
+	ST_IDX_DEL_NUMBER,
+	ST_IDX_DEL_QUANTITY,
+	ST_IDX_DEL_REFERENCE,
+	ST_IDX_DEL_URI,
+	ST_IDX_TOKEN,
+	ST_IDX_STRING,
+	ST_IDX_DATE,
+	ST_IDX_NUMBER,
+	ST_IDX_QUANTITY,
+	ST_IDX_REFERENCE,
+	ST_IDX_URI,
+	ST_HIST_INSTANCE,
+	ST_HIST_TYPE,
+	ST_HIST_SYSTEM,
+	ST_COUNT_INSTANCE,
+	ST_COUNT_TYPE,
+	ST_COUNT_SYSTEM,
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST__COUNT
+};
+
+#define HIST_COLS "h.type, h.id, h.version, h.last_updated, h.deleted, h.body, c.seq"
+#define HIST_JOIN "FROM changelog c JOIN history h ON h.type = c.type AND h.id = c.id AND h.version = c.version "
+
+static const char *const stmt_sql[ST__COUNT] = {
+	[ST_READ_CURRENT] = "SELECT version, last_updated, deleted, body FROM resource "
+	                    "WHERE type = ?1 AND id = ?2",
+	[ST_READ_VERSION] = "SELECT version, last_updated, deleted, body FROM history "
+	                    "WHERE type = ?1 AND id = ?2 AND version = ?3",
+	[ST_HEAD] = "SELECT version, last_updated, deleted FROM resource WHERE type = ?1 AND id = ?2",
+	[ST_UPSERT] = "INSERT INTO resource (type, id, version, last_updated, deleted, patient, body) "
+	              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (type, id) DO UPDATE SET "
+	              "version = excluded.version, last_updated = excluded.last_updated, "
+	              "deleted = excluded.deleted, patient = excluded.patient, body = excluded.body",
+	[ST_HISTORY] = "INSERT INTO history (type, id, version, last_updated, deleted, patient, body) "
+	               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_CHANGELOG] = "INSERT INTO changelog (type, id, version, op, ts, patient) "
+	                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_IDX_DEL_TOKEN] = "DELETE FROM idx_token WHERE type = ?1 AND id = ?2",
+	[ST_IDX_DEL_STRING] = "DELETE FROM idx_string WHERE type = ?1 AND id = ?2",
+	[ST_IDX_DEL_DATE] = "DELETE FROM idx_date WHERE type = ?1 AND id = ?2",
+	[ST_IDX_DEL_NUMBER] = "DELETE FROM idx_number WHERE type = ?1 AND id = ?2",
+	[ST_IDX_DEL_QUANTITY] = "DELETE FROM idx_quantity WHERE type = ?1 AND id = ?2",
+	[ST_IDX_DEL_REFERENCE] = "DELETE FROM idx_reference WHERE type = ?1 AND id = ?2",
+	[ST_IDX_DEL_URI] = "DELETE FROM idx_uri WHERE type = ?1 AND id = ?2",
+	[ST_IDX_TOKEN] = "INSERT INTO idx_token (type, id, patient, param_hash, value_hash, "
+	                 "code_hash, system, code, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[ST_IDX_STRING] = "INSERT INTO idx_string (type, id, patient, param_hash, norm, exact) "
+	                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_IDX_DATE] = "INSERT INTO idx_date (type, id, patient, param_hash, lo, hi) "
+	                "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_IDX_NUMBER] = "INSERT INTO idx_number (type, id, patient, param_hash, lo, hi) "
+	                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_IDX_QUANTITY] = "INSERT INTO idx_quantity (type, id, patient, param_hash, system, code, "
+	                    "lo, hi) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_IDX_REFERENCE] = "INSERT INTO idx_reference (type, id, patient, param_hash, target_type, "
+	                     "target_id, url) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_IDX_URI] = "INSERT INTO idx_uri (type, id, patient, param_hash, uri) "
+	               "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_HIST_INSTANCE] = "SELECT type, id, version, last_updated, deleted, body, version FROM history "
+	                     "WHERE type = ?1 AND id = ?2 AND last_updated >= ?3 AND version < ?4 "
+	                     "ORDER BY version DESC LIMIT ?5",
+	[ST_HIST_TYPE] = "SELECT " HIST_COLS " " HIST_JOIN
+	                 "WHERE c.type = ?1 AND c.ts >= ?3 AND c.seq < ?4 ORDER BY c.seq DESC LIMIT ?5",
+	[ST_HIST_SYSTEM] = "SELECT " HIST_COLS " " HIST_JOIN
+	                   "WHERE c.ts >= ?3 AND c.seq < ?4 ORDER BY c.seq DESC LIMIT ?5",
+	[ST_COUNT_INSTANCE] = "SELECT count(*) FROM history WHERE type = ?1 AND id = ?2 "
+	                      "AND last_updated >= ?3",
+	[ST_COUNT_TYPE] = "SELECT count(*) FROM changelog WHERE type = ?1 AND ts >= ?3",
+	[ST_COUNT_SYSTEM] = "SELECT count(*) FROM changelog WHERE ts >= ?3",
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+};
+
+struct yl_store_conn {
+	struct yl_store_conn *next;
+	struct yl_store *store;
+	sqlite3 *db;
+	sqlite3_stmt *st[ST__COUNT];
+	bool in_bulk;
+};
+
+struct yl_store {
+	char *path;
+	pthread_key_t key;
+	pthread_mutex_t write_lock;
+	pthread_mutex_t list_lock;
+	struct yl_store_conn *conns;
+};
+
+static enum yl_code db_error(struct yl_err *err, struct yl_arena *a, sqlite3 *db, int rc,
+                             const char *what)
+{
+	int primary = rc & 0xff;
+	yl_log(YL_LOG_ERROR, "store: %s failed: %s (%d)", what, db ? sqlite3_errmsg(db) : "",
+	       rc);
+	if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+		return yl_err_add(err, a, YL_UNAVAILABLE, NULL,
+		                  "the database is busy (%s); retry the request", what);
+	if (primary == SQLITE_FULL)
+		return yl_err_add(err, a, YL_STORE, NULL,
+		                  "the disk is full (%s); free space and retry", what);
+	if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_PERM)
+		return yl_err_add(err, a, YL_STORE, NULL,
+		                  "the database file cannot be written or opened (%s); "
+		                  "check its path and permissions",
+		                  what);
+	return yl_err_add(err, a, YL_STORE, NULL, "the store failed during %s (sqlite code %d)",
+	                  what, rc);
+}
+
+static sqlite3_stmt *stmt(struct yl_store_conn *c, enum stmt_id id)
+{
+	if (!c->st[id]) {
+		if (sqlite3_prepare_v3(c->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+		                       &c->st[id], NULL) != SQLITE_OK) {
+			yl_log(YL_LOG_ERROR, "store: prepare failed: %s", sqlite3_errmsg(c->db));
+			return NULL;
+		}
+	} else {
+		sqlite3_reset(c->st[id]);
+		sqlite3_clear_bindings(c->st[id]);
+	}
+	return c->st[id];
+}
+
+static int exec(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+static void conn_free(struct yl_store_conn *c)
+{
+	for (int i = 0; i < ST__COUNT; i++)
+		sqlite3_finalize(c->st[i]);
+	sqlite3_close(c->db);
+	free(c);
+}
+
+static enum yl_code conn_open(struct yl_store *s, struct yl_store_conn **out, struct yl_arena *a,
+                              struct yl_err *err)
+{
+	struct yl_store_conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory opening the store");
+	c->store = s;
+	int rc = sqlite3_open_v2(s->path, &c->db,
+	                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	                         NULL);
+	if (rc != SQLITE_OK) {
+		enum yl_code code = db_error(err, a, c->db, rc, "open");
+		conn_free(c);
+		return code;
+	}
+	sqlite3_busy_timeout(c->db, 5000);
+	rc = exec(c->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+	                 "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536; "
+	                 "PRAGMA mmap_size = 8589934592; PRAGMA temp_store = MEMORY");
+	if (rc != SQLITE_OK) {
+		enum yl_code code = db_error(err, a, c->db, rc, "configure");
+		conn_free(c);
+		return code;
+	}
+	*out = c;
+	return YL_OK;
+}
+
+static enum yl_code migrate(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err)
+{
+	int rc = exec(c->db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	                     "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+	                     "applied_at INTEGER NOT NULL)");
+	if (rc != SQLITE_OK)
+		return db_error(err, a, c->db, rc, "migration bookkeeping");
+	for (size_t i = 0; i < yl_migration_count; i++) {
+		const struct yl_migration *m = &yl_migrations[i];
+		if ((rc = exec(c->db, "BEGIN IMMEDIATE")) != SQLITE_OK)
+			return db_error(err, a, c->db, rc, "migration");
+		sqlite3_stmt *q;
+		sqlite3_prepare_v2(c->db, "SELECT 1 FROM schema_migrations WHERE version = ?1", -1,
+		                   &q, NULL);
+		sqlite3_bind_int(q, 1, m->version);
+		bool done = sqlite3_step(q) == SQLITE_ROW;
+		sqlite3_finalize(q);
+		if (!done) {
+			rc = exec(c->db, m->sql);
+			if (rc == SQLITE_OK) {
+				sqlite3_prepare_v2(c->db,
+				                   "INSERT INTO schema_migrations VALUES (?1, ?2, ?3)",
+				                   -1, &q, NULL);
+				sqlite3_bind_int(q, 1, m->version);
+				sqlite3_bind_text(q, 2, m->name, -1, SQLITE_STATIC);
+				sqlite3_bind_int64(q, 3, yl_now_us());
+				rc = sqlite3_step(q) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+				sqlite3_finalize(q);
+			}
+			if (rc != SQLITE_OK) {
+				enum yl_code code = db_error(err, a, c->db, rc, "migration");
+				exec(c->db, "ROLLBACK");
+				return code;
+			}
+			yl_log(YL_LOG_INFO, "store: applied migration %04d %s", m->version, m->name);
+		}
+		if ((rc = exec(c->db, "COMMIT")) != SQLITE_OK)
+			return db_error(err, a, c->db, rc, "migration");
+	}
+	return YL_OK;
+}
+
+enum yl_code yl_store_open(const char *path, struct yl_store **out, struct yl_arena *a,
+                           struct yl_err *err)
+{
+	struct yl_store *s = calloc(1, sizeof(*s));
+	if (!s || !(s->path = strdup(path))) {
+		free(s);
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory opening the store");
+	}
+	pthread_mutex_init(&s->write_lock, NULL);
+	pthread_mutex_init(&s->list_lock, NULL);
+	pthread_key_create(&s->key, NULL);
+	struct yl_store_conn *c = yl_store_conn(s, a, err);
+	enum yl_code code = c ? migrate(c, a, err) : err->code;
+	if (code != YL_OK) {
+		yl_store_close(s);
+		return code;
+	}
+	*out = s;
+	return YL_OK;
+}
+
+void yl_store_close(struct yl_store *s)
+{
+	if (!s)
+		return;
+	struct yl_store_conn *c = s->conns;
+	while (c) {
+		struct yl_store_conn *next = c->next;
+		conn_free(c);
+		c = next;
+	}
+	pthread_key_delete(s->key);
+	pthread_mutex_destroy(&s->write_lock);
+	pthread_mutex_destroy(&s->list_lock);
+	free(s->path);
+	free(s);
+}
+
+struct yl_store_conn *yl_store_conn(struct yl_store *s, struct yl_arena *a, struct yl_err *err)
+{
+	struct yl_store_conn *c = pthread_getspecific(s->key);
+	if (c)
+		return c;
+	if (conn_open(s, &c, a, err) != YL_OK)
+		return NULL;
+	pthread_mutex_lock(&s->list_lock);
+	c->next = s->conns;
+	s->conns = c;
+	pthread_mutex_unlock(&s->list_lock);
+	pthread_setspecific(s->key, c);
+	return c;
+}
+
+int yl_store_schema_version(struct yl_store_conn *c)
+{
+	sqlite3_stmt *q;
+	int v = 0;
+	if (sqlite3_prepare_v2(c->db, "SELECT max(version) FROM schema_migrations", -1, &q,
+	                       NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+static const char *col_text(struct yl_arena *a, sqlite3_stmt *q, int i, size_t *len)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+	int n = sqlite3_column_bytes(q, i);
+	if (len)
+		*len = (size_t)n;
+	return t ? yl_arena_strndup(a, (const char *)t, (size_t)n) : NULL;
+}
+
+enum yl_code yl_store_read(struct yl_store_conn *c, struct yl_arena *a, const char *type,
+                           const char *id, int64_t version, struct yl_row *out,
+                           struct yl_err *err)
+{
+	sqlite3_stmt *q = stmt(c, version ? ST_READ_VERSION : ST_READ_CURRENT);
+	if (!q)
+		return db_error(err, a, c->db, SQLITE_ERROR, "read");
+	sqlite3_bind_text(q, 1, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
+	if (version)
+		sqlite3_bind_int64(q, 3, version);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(q);
+		return YL_NOT_FOUND;
+	}
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(q);
+		return db_error(err, a, c->db, rc, "read");
+	}
+	out->type = type;
+	out->id = id;
+	out->version = sqlite3_column_int64(q, 0);
+	out->last_updated = sqlite3_column_int64(q, 1);
+	out->deleted = sqlite3_column_int(q, 2) != 0;
+	out->body = col_text(a, q, 3, &out->body_len);
+	out->seq = 0;
+	sqlite3_reset(q);
+	if (!out->deleted && !out->body)
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory reading a resource");
+	return YL_OK;
+}
+
+static void bind_opt_text(sqlite3_stmt *q, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+static int step_done(sqlite3_stmt *q)
+{
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int write_index(struct yl_store_conn *c, const struct yl_write *w, bool existed)
+{
+	int rc;
+	if (existed) {
+		for (int s = ST_IDX_DEL_TOKEN; s <= ST_IDX_DEL_URI; s++) {
+			sqlite3_stmt *q = stmt(c, (enum stmt_id)s);
+			if (!q)
+				return SQLITE_ERROR;
+			sqlite3_bind_text(q, 1, w->type, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 2, w->id, -1, SQLITE_STATIC);
+			if ((rc = step_done(q)) != SQLITE_OK)
+				return rc;
+		}
+	}
+	for (size_t i = 0; i < w->index_count; i++) {
+		const struct yl_index_row *r = &w->index[i];
+		sqlite3_stmt *q = stmt(c, (enum stmt_id)(ST_IDX_TOKEN + (int)r->kind));
+		if (!q)
+			return SQLITE_ERROR;
+		sqlite3_bind_text(q, 1, w->type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, w->id, -1, SQLITE_STATIC);
+		bind_opt_text(q, 3, w->patient);
+		sqlite3_bind_int64(q, 4, r->param_hash);
+		switch (r->kind) {
+		case YL_IDX_TOKEN:
+			sqlite3_bind_int64(q, 5, r->value_hash);
+			sqlite3_bind_int64(q, 6, r->code_hash);
+			bind_opt_text(q, 7, r->s1);
+			bind_opt_text(q, 8, r->s2);
+			bind_opt_text(q, 9, r->s3);
+			break;
+		case YL_IDX_STRING:
+			bind_opt_text(q, 5, r->s1);
+			bind_opt_text(q, 6, r->s2);
+			break;
+		case YL_IDX_DATE:
+			sqlite3_bind_int64(q, 5, r->ilo);
+			sqlite3_bind_int64(q, 6, r->ihi);
+			break;
+		case YL_IDX_NUMBER:
+			sqlite3_bind_double(q, 5, r->dlo);
+			sqlite3_bind_double(q, 6, r->dhi);
+			break;
+		case YL_IDX_QUANTITY:
+			bind_opt_text(q, 5, r->s1);
+			bind_opt_text(q, 6, r->s2);
+			sqlite3_bind_double(q, 7, r->dlo);
+			sqlite3_bind_double(q, 8, r->dhi);
+			break;
+		case YL_IDX_REFERENCE:
+			bind_opt_text(q, 5, r->s1);
+			bind_opt_text(q, 6, r->s2);
+			bind_opt_text(q, 7, r->s3);
+			break;
+		case YL_IDX_URI:
+			bind_opt_text(q, 5, r->s1);
+			break;
+		}
+		if ((rc = step_done(q)) != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+struct head {
+	bool exists;
+	bool deleted;
+	int64_t version;
+	int64_t last_updated;
+};
+
+static int read_head(struct yl_store_conn *c, const char *type, const char *id, struct head *h)
+{
+	sqlite3_stmt *q = stmt(c, ST_HEAD);
+	if (!q)
+		return SQLITE_ERROR;
+	sqlite3_bind_text(q, 1, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	memset(h, 0, sizeof(*h));
+	if (rc == SQLITE_ROW) {
+		h->exists = true;
+		h->version = sqlite3_column_int64(q, 0);
+		h->last_updated = sqlite3_column_int64(q, 1);
+		h->deleted = sqlite3_column_int(q, 2) != 0;
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = SQLITE_OK;
+	}
+	sqlite3_reset(q);
+	return rc;
+}
+
+static enum yl_code check_head(const struct yl_write *w, const struct head *h, struct yl_arena *a,
+                               struct yl_err *err)
+{
+	bool live = h->exists && !h->deleted;
+	if (w->op == YL_WRITE_CREATE && h->exists)
+		return yl_err_add(err, a, YL_CONFLICT, NULL, "%s/%s already exists", w->type, w->id);
+	if (w->op == YL_WRITE_DELETE && !h->exists)
+		return yl_err_add(err, a, YL_NOT_FOUND, NULL, "%s/%s does not exist", w->type, w->id);
+	if (w->if_match && (!live || h->version != w->if_match))
+		return yl_err_add(err, a, YL_PRECONDITION_FAILED, NULL,
+		                  "version conflict: If-Match asked for version %lld but the current "
+		                  "version of %s/%s is %s%lld; read it again and retry",
+		                  (long long)w->if_match, w->type, w->id,
+		                  live ? "" : "none, last ", (long long)h->version);
+	return YL_OK;
+}
+
+static int put_rows(struct yl_store_conn *c, struct yl_write *w, const char *op)
+{
+	int rc = SQLITE_OK;
+	int deleted = w->op == YL_WRITE_DELETE;
+	enum stmt_id ids[2] = {ST_UPSERT, ST_HISTORY};
+	for (int k = 0; k < 2 && rc == SQLITE_OK; k++) {
+		sqlite3_stmt *q = stmt(c, ids[k]);
+		if (!q)
+			return SQLITE_ERROR;
+		sqlite3_bind_text(q, 1, w->type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, w->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 3, w->version);
+		sqlite3_bind_int64(q, 4, w->last_updated);
+		sqlite3_bind_int(q, 5, deleted);
+		bind_opt_text(q, 6, w->patient);
+		if (w->body)
+			sqlite3_bind_text(q, 7, w->body, (int)w->body_len, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(q, 7);
+		rc = step_done(q);
+	}
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_stmt *q = stmt(c, ST_CHANGELOG);
+	if (!q)
+		return SQLITE_ERROR;
+	sqlite3_bind_text(q, 1, w->type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, w->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, w->version);
+	sqlite3_bind_text(q, 4, op, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 5, w->last_updated);
+	bind_opt_text(q, 6, w->patient);
+	return step_done(q);
+}
+
+static enum yl_code write_locked(struct yl_store_conn *c, struct yl_arena *a, struct yl_write *w,
+                                 struct yl_err *err)
+{
+	struct head h;
+	int rc = read_head(c, w->type, w->id, &h);
+	if (rc != SQLITE_OK)
+		return db_error(err, a, c->db, rc, "write");
+	enum yl_code code = check_head(w, &h, a, err);
+	if (code != YL_OK)
+		return code;
+	w->created = !h.exists || h.deleted;
+	if (w->op == YL_WRITE_DELETE && h.deleted) {
+		w->noop = true;
+		w->version = h.version;
+		w->last_updated = h.last_updated;
+		return YL_OK;
+	}
+	w->version = h.exists ? h.version + 1 : 1;
+	int64_t now = yl_now_us();
+	w->last_updated = h.exists && now <= h.last_updated ? h.last_updated + 1 : now;
+	w->body = NULL;
+	w->body_len = 0;
+	if (w->op != YL_WRITE_DELETE) {
+		w->body = w->render(w->render_ctx, a, w->version, w->last_updated, &w->body_len);
+		if (!w->body)
+			return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory storing a resource");
+	}
+	const char *op = w->op == YL_WRITE_DELETE ? "delete" : w->created ? "create" : "update";
+	const struct yl_write saved = *w;
+	if (w->op == YL_WRITE_DELETE)
+		w->index_count = 0;
+	rc = put_rows(c, w, op);
+	if (rc == SQLITE_OK)
+		rc = write_index(c, w, h.exists);
+	w->index_count = saved.index_count;
+	if (rc != SQLITE_OK)
+		return db_error(err, a, c->db, rc, "write");
+	return YL_OK;
+}
+
+static int run(struct yl_store_conn *c, enum stmt_id id)
+{
+	sqlite3_stmt *q = stmt(c, id);
+	return q ? step_done(q) : SQLITE_ERROR;
+}
+
+enum yl_code yl_store_write(struct yl_store_conn *c, struct yl_arena *a, struct yl_write *w,
+                            struct yl_err *err)
+{
+	if (c->in_bulk)
+		return write_locked(c, a, w, err);
+	pthread_mutex_lock(&c->store->write_lock);
+	int rc = run(c, ST_BEGIN);
+	enum yl_code code;
+	if (rc != SQLITE_OK) {
+		code = db_error(err, a, c->db, rc, "begin");
+		goto out;
+	}
+	code = write_locked(c, a, w, err);
+	if (code == YL_OK && !w->noop) {
+		rc = run(c, ST_COMMIT);
+		if (rc != SQLITE_OK)
+			code = db_error(err, a, c->db, rc, "commit");
+	}
+	if (code != YL_OK || w->noop)
+		run(c, ST_ROLLBACK);
+out:
+	pthread_mutex_unlock(&c->store->write_lock);
+	return code;
+}
+
+enum yl_code yl_store_begin(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err)
+{
+	pthread_mutex_lock(&c->store->write_lock);
+	int rc = run(c, ST_BEGIN);
+	if (rc != SQLITE_OK) {
+		pthread_mutex_unlock(&c->store->write_lock);
+		return db_error(err, a, c->db, rc, "begin");
+	}
+	c->in_bulk = true;
+	return YL_OK;
+}
+
+enum yl_code yl_store_commit(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err)
+{
+	int rc = run(c, ST_COMMIT);
+	enum yl_code code = YL_OK;
+	if (rc != SQLITE_OK) {
+		code = db_error(err, a, c->db, rc, "commit");
+		run(c, ST_ROLLBACK);
+	}
+	c->in_bulk = false;
+	pthread_mutex_unlock(&c->store->write_lock);
+	return code;
+}
+
+void yl_store_rollback(struct yl_store_conn *c)
+{
+	run(c, ST_ROLLBACK);
+	c->in_bulk = false;
+	pthread_mutex_unlock(&c->store->write_lock);
+}
+
+static void bind_scope(sqlite3_stmt *q, const char *type, const char *id, int64_t since)
+{
+	bind_opt_text(q, 1, type);
+	bind_opt_text(q, 2, id);
+	sqlite3_bind_int64(q, 3, since);
+}
+
+static enum stmt_id scope_stmt(const char *type, const char *id, enum stmt_id instance)
+{
+	return id ? instance : type ? instance + 1 : instance + 2;
+}
+
+enum yl_code yl_store_history(struct yl_store_conn *c, struct yl_arena *a, const char *type,
+                              const char *id, int64_t since_us, int64_t before, int limit,
+                              yl_row_fn fn, void *ctx, struct yl_err *err)
+{
+	sqlite3_stmt *q = stmt(c, scope_stmt(type, id, ST_HIST_INSTANCE));
+	if (!q)
+		return db_error(err, a, c->db, SQLITE_ERROR, "history");
+	bind_scope(q, type, id, since_us);
+	sqlite3_bind_int64(q, 4, before > 0 ? before : INT64_MAX);
+	sqlite3_bind_int(q, 5, limit);
+	int rc;
+	enum yl_code code = YL_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct yl_row row;
+		row.type = col_text(a, q, 0, NULL);
+		row.id = col_text(a, q, 1, NULL);
+		row.version = sqlite3_column_int64(q, 2);
+		row.last_updated = sqlite3_column_int64(q, 3);
+		row.deleted = sqlite3_column_int(q, 4) != 0;
+		row.body = col_text(a, q, 5, &row.body_len);
+		row.seq = sqlite3_column_int64(q, 6);
+		if (!row.type || !row.id || (!row.deleted && !row.body)) {
+			code = yl_err_add(err, a, YL_NOMEM, NULL, "out of memory listing history");
+			break;
+		}
+		if (fn(ctx, &row))
+			break;
+	}
+	if (code == YL_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		code = db_error(err, a, c->db, rc, "history");
+	sqlite3_reset(q);
+	return code;
+}
+
+enum yl_code yl_store_history_count(struct yl_store_conn *c, struct yl_arena *a,
+                                    const char *type, const char *id, int64_t since_us,
+                                    int64_t *count, struct yl_err *err)
+{
+	sqlite3_stmt *q = stmt(c, scope_stmt(type, id, ST_COUNT_INSTANCE));
+	if (!q)
+		return db_error(err, a, c->db, SQLITE_ERROR, "history count");
+	bind_scope(q, type, id, since_us);
+	int rc = sqlite3_step(q);
+	*count = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW ? YL_OK : db_error(err, a, c->db, rc, "history count");
+}

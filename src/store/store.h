@@ -1,0 +1,123 @@
+/* store.h -- the one storage interface: current resources, versioned history, change log
+ * and typed search-index rows, behind a backend (SQLite now; PostgreSQL later).
+ *
+ * Lifecycle: yl_store_open() applies numbered migrations and returns a shared handle;
+ * yl_store_close() closes it after every worker has stopped. Each thread works through its
+ * own connection (yl_store_conn(), created lazily, one per thread per store; it lives until
+ * yl_store_close()).
+ * Writes: yl_store_write() is one transaction covering the resource row, the history row,
+ * the index rows and the change-log row; writers are serialised inside the store.
+ * Memory: every string handed out (bodies, ids) is copied into the caller's arena.
+ * Errors: backend errors are translated here into enum yl_code with a message in err;
+ * SQLite error text never leaves this module. */
+#ifndef YL_STORE_H
+#define YL_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+
+struct yl_store;
+struct yl_store_conn;
+
+enum yl_code yl_store_open(const char *path, struct yl_store **out, struct yl_arena *a,
+                           struct yl_err *err);
+void yl_store_close(struct yl_store *s);
+struct yl_store_conn *yl_store_conn(struct yl_store *s, struct yl_arena *a, struct yl_err *err);
+
+/* Migrations applied so far (for `yilian version` and tests). */
+int yl_store_schema_version(struct yl_store_conn *c);
+
+struct yl_row {
+	const char *type;
+	const char *id;
+	int64_t version;
+	int64_t last_updated; /* us */
+	bool deleted;
+	const char *body;     /* NULL for a delete tombstone */
+	size_t body_len;
+	int64_t seq;          /* change-log sequence (history listings only) */
+};
+
+/* Read the current row (version 0) or one version. YL_NOT_FOUND if absent; a deleted
+ * current resource is returned with deleted=true (the caller answers 410). */
+enum yl_code yl_store_read(struct yl_store_conn *c, struct yl_arena *a, const char *type,
+                           const char *id, int64_t version, struct yl_row *out,
+                           struct yl_err *err);
+
+enum yl_index_kind {
+	YL_IDX_TOKEN,
+	YL_IDX_STRING,
+	YL_IDX_DATE,
+	YL_IDX_NUMBER,
+	YL_IDX_QUANTITY,
+	YL_IDX_REFERENCE,
+	YL_IDX_URI
+};
+
+/* One search-index row; which fields are used depends on kind. */
+struct yl_index_row {
+	enum yl_index_kind kind;
+	int64_t param_hash;
+	int64_t value_hash, code_hash;     /* token */
+	const char *s1, *s2, *s3;          /* token: system, code, text; string: norm, exact;
+	                                      quantity: system, code; reference: type, id, url;
+	                                      uri: uri */
+	int64_t ilo, ihi;                  /* date */
+	double dlo, dhi;                   /* number, quantity */
+};
+
+enum yl_write_op { YL_WRITE_CREATE, YL_WRITE_UPDATE, YL_WRITE_DELETE };
+
+/* Renders the stored body once the version and timestamp are known (inside the write
+ * transaction). Returns arena text or NULL on out-of-memory. */
+typedef const char *(*yl_render_fn)(void *ctx, struct yl_arena *a, int64_t version,
+                                    int64_t last_updated, size_t *len);
+
+struct yl_write {
+	enum yl_write_op op;
+	const char *type;
+	const char *id;
+	int64_t if_match;                 /* expected current version, 0 = unconditional */
+	const char *patient;              /* compartment id or NULL */
+	yl_render_fn render;              /* not used for delete */
+	void *render_ctx;
+	const struct yl_index_row *index; /* rows for the new version */
+	size_t index_count;
+	/* OUT: */
+	int64_t version;
+	int64_t last_updated;
+	bool created;                     /* no live version existed before */
+	bool noop;                        /* delete of an already deleted resource */
+	const char *body;
+	size_t body_len;
+};
+
+/* Create: fails with YL_CONFLICT if the id exists (live or deleted).
+ * Update: creates when absent or deleted (w->created), else version+1; If-Match mismatch
+ * -> YL_PRECONDITION_FAILED. Delete: YL_NOT_FOUND if never existed; tombstone version
+ * otherwise (noop if already deleted). */
+enum yl_code yl_store_write(struct yl_store_conn *c, struct yl_arena *a, struct yl_write *w,
+                            struct yl_err *err);
+
+/* History listing, newest first. type and id may be NULL (type / system level).
+ * since_us: only versions with last_updated >= since (0 = all). before: cursor from a
+ * previous page (the last row's seq for type/system, version for instance; 0 = start).
+ * Calls fn for up to limit rows; returns YL_OK or an error. */
+typedef int (*yl_row_fn)(void *ctx, const struct yl_row *row);
+enum yl_code yl_store_history(struct yl_store_conn *c, struct yl_arena *a, const char *type,
+                              const char *id, int64_t since_us, int64_t before, int limit,
+                              yl_row_fn fn, void *ctx, struct yl_err *err);
+enum yl_code yl_store_history_count(struct yl_store_conn *c, struct yl_arena *a,
+                                    const char *type, const char *id, int64_t since_us,
+                                    int64_t *count, struct yl_err *err);
+
+/* Bulk loading (benchmarks, import): group many writes in one transaction. */
+enum yl_code yl_store_begin(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err);
+enum yl_code yl_store_commit(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err);
+void yl_store_rollback(struct yl_store_conn *c);
+
+#endif
