@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 		if (!c || yl_store_begin(c, ba, &err) != YL_OK)
 			return 1;
 		for (long k = 0; k < BATCH && i < total; k++, i++) {
-			char id[16];
+			char id[24];
 			snprintf(id, sizeof id, "p%07ld", i);
 			struct ctx cx = {i, id};
 			struct yl_write w = {.op = YL_WRITE_UPDATE, .type = "Patient", .id = id,

@@ -144,7 +144,7 @@ def required_from_profiles(path, defs):
     return out
 
 
-def c_string_lines(data, width=90):
+def c_string_lines(data, width=88):
     """Split a string into C literal lines; NUL as a 3-digit octal escape (never misread)."""
     lines = []
     cur = ""
@@ -278,8 +278,13 @@ def main():
         if len(elems) > 255 or len(reqs) > 255:
             die("too many elements in %s" % n)
         pe = prim_enum_name(prim) if prim else "YL_FHIR_PRIM_NONE"
-        out.append("\t{%d, %d, %d, %d, %d, YL_FHIR_KIND_%s, %s}, /* %s */" %
-                   (pool.off(n), first, first_req, len(elems), len(reqs), kind, pe, n))
+        row = "\t{%d, %d, %d, %d, %d, YL_FHIR_KIND_%s, %s}," % (
+            pool.off(n), first, first_req, len(elems), len(reqs), kind, pe)
+        if len(row) + 7 + len(n) + 7 > 100:  # the tab counts 8 columns
+            out.append("\t/* %s */" % n)
+            out.append(row)
+        else:
+            out.append("%s /* %s */" % (row, n))
     out.append("};")
     out.append("const size_t yl_fhir_type_count = %d;" % len(types))
     out.append("")
@@ -338,7 +343,7 @@ def main():
     os.replace(tmp, dst)
 
 
-FUNCTIONS = r"""/* Compare a pointer+length name with a NUL-terminated pool string (strcmp order). */
+FUNCTIONS = r"""/* Compare a pointer+length name with a NUL-terminated pool string, strcmp order. */
 static int cmp_name(const char *s, size_t len, const char *p)
 {
 	int c = strncmp(s, p, len);

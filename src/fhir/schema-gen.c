@@ -9,662 +9,682 @@
 const char yl_fhir_pool[47264] =
 	"!=\0000\0000.0.80\0000.0.81\0000.0.82\0000.01\0000.05\0000.06\0000.11\0000.4.0\0000.5.0"
 	"\0000BSD\0001\0001.0.0\0001.0.1\0001.0.2\0001.1.0\0001.4.0\0001.6.0\0001.8.0\00012\0002"
-	"\0003\0003.0.0\0003.0.1\0003.3.0\0003.5.0\0004\0004.0.0\0005\0008\000<\000<=\000=\000>\000"
-	">=\000AAL\000AC\000ACD\000ACM\000ACV\000ADSL\000AFL-1.1\000AFL-1.2\000AFL-2.0\000AFL-2.1"
-	"\000AFL-3.0\000AFT\000AFT.early\000AFT.late\000AGPL-1.0-only\000AGPL-1.0-or-later\000AGPL-"
-	"3.0-only\000AGPL-3.0-or-later\000AMDPLPA\000AML\000AMPAS\000ANTLR-PD\000APAFML\000APL-1.0"
-	"\000APSL-1.0\000APSL-1.1\000APSL-1.2\000APSL-2.0\000Abstyles\000Account\000Account_Coverag"
-	"e\000Account_Guarantor\000ActivityDefinition\000ActivityDefinition_DynamicValue\000Activit"
-	"yDefinition_Participant\000Address\000Adobe-2006\000Adobe-Glyph\000AdverseEvent\000Adverse"
-	"Event_Causality\000AdverseEvent_SuspectEntity\000Afmparse\000Age\000Aladdin\000AllergyInto"
-	"lerance\000AllergyIntolerance_Reaction\000Annotation\000Apache-1.0\000Apache-1.1\000Apache"
-	"-2.0\000Appointment\000AppointmentResponse\000Appointment_Participant\000Artistic-1.0\000A"
-	"rtistic-1.0-Perl\000Artistic-1.0-cl8\000Artistic-2.0\000Attachment\000AuditEvent\000AuditE"
-	"vent_Agent\000AuditEvent_Detail\000AuditEvent_Entity\000AuditEvent_Network\000AuditEvent_S"
-	"ource\000BSD-1-Clause\000BSD-2-Clause\000BSD-2-Clause-FreeBSD\000BSD-2-Clause-NetBSD\000BS"
-	"D-2-Clause-Patent\000BSD-3-Clause\000BSD-3-Clause-Attribution\000BSD-3-Clause-Clear\000BSD"
-	"-3-Clause-LBNL\000BSD-3-Clause-No-Nuclear-License\000BSD-3-Clause-No-Nuclear-License-2014"
-	"\000BSD-3-Clause-No-Nuclear-Warranty\000BSD-4-Clause\000BSD-4-Clause-UC\000BSD-Protection"
-	"\000BSD-Source-Code\000BSL-1.0\000Bahyph\000Barr\000Basic\000Beerware\000Binary\000Biologi"
-	"callyDerivedProduct\000BiologicallyDerivedProduct_Collection\000BiologicallyDerivedProduct"
-	"_Manipulation\000BiologicallyDerivedProduct_Processing\000BiologicallyDerivedProduct_Stora"
-	"ge\000BitTorrent-1.0\000BitTorrent-1.1\000BodyStructure\000Borceux\000Bundle\000Bundle_Ent"
-	"ry\000Bundle_Link\000Bundle_Request\000Bundle_Response\000Bundle_Search\000C\000CATOSL-1.1"
-	"\000CC-BY-1.0\000CC-BY-2.0\000CC-BY-2.5\000CC-BY-3.0\000CC-BY-4.0\000CC-BY-NC-1.0\000CC-BY"
-	"-NC-2.0\000CC-BY-NC-2.5\000CC-BY-NC-3.0\000CC-BY-NC-4.0\000CC-BY-NC-ND-1.0\000CC-BY-NC-ND-"
-	"2.0\000CC-BY-NC-ND-2.5\000CC-BY-NC-ND-3.0\000CC-BY-NC-ND-4.0\000CC-BY-NC-SA-1.0\000CC-BY-N"
-	"C-SA-2.0\000CC-BY-NC-SA-2.5\000CC-BY-NC-SA-3.0\000CC-BY-NC-SA-4.0\000CC-BY-ND-1.0\000CC-BY"
-	"-ND-2.0\000CC-BY-ND-2.5\000CC-BY-ND-3.0\000CC-BY-ND-4.0\000CC-BY-SA-1.0\000CC-BY-SA-2.0"
-	"\000CC-BY-SA-2.5\000CC-BY-SA-3.0\000CC-BY-SA-4.0\000CC0-1.0\000CD\000CDDL-1.0\000CDDL-1.1"
-	"\000CDLA-Permissive-1.0\000CDLA-Sharing-1.0\000CECILL-1.0\000CECILL-1.1\000CECILL-2.0\000C"
-	"ECILL-2.1\000CECILL-B\000CECILL-C\000CM\000CNRI-Jython\000CNRI-Python\000CNRI-Python-GPL-C"
-	"ompatible\000CPAL-1.0\000CPL-1.0\000CPOL-1.02\000CUA-OPL-1.0\000CV\000Caldera\000Capabilit"
-	"yStatement\000CapabilityStatement_Document\000CapabilityStatement_Endpoint\000CapabilitySt"
-	"atement_Implementation\000CapabilityStatement_Interaction\000CapabilityStatement_Interacti"
-	"on1\000CapabilityStatement_Messaging\000CapabilityStatement_Operation\000CapabilityStateme"
-	"nt_Resource\000CapabilityStatement_Rest\000CapabilityStatement_SearchParam\000CapabilitySt"
-	"atement_Security\000CapabilityStatement_Software\000CapabilityStatement_SupportedMessage"
-	"\000CarePlan\000CarePlan_Activity\000CarePlan_Detail\000CareTeam\000CareTeam_Participant"
-	"\000CatalogEntry\000CatalogEntry_RelatedEntry\000ChargeItem\000ChargeItemDefinition\000Cha"
-	"rgeItemDefinition_Applicability\000ChargeItemDefinition_PriceComponent\000ChargeItemDefini"
-	"tion_PropertyGroup\000ChargeItem_Performer\000ClArtistic\000Claim\000ClaimResponse\000Clai"
-	"mResponse_AddItem\000ClaimResponse_Adjudication\000ClaimResponse_Detail\000ClaimResponse_D"
-	"etail1\000ClaimResponse_Error\000ClaimResponse_Insurance\000ClaimResponse_Item\000ClaimRes"
-	"ponse_Payment\000ClaimResponse_ProcessNote\000ClaimResponse_SubDetail\000ClaimResponse_Sub"
-	"Detail1\000ClaimResponse_Total\000Claim_Accident\000Claim_CareTeam\000Claim_Detail\000Clai"
-	"m_Diagnosis\000Claim_Insurance\000Claim_Item\000Claim_Payee\000Claim_Procedure\000Claim_Re"
-	"lated\000Claim_SubDetail\000Claim_SupportingInfo\000ClinicalImpression\000ClinicalImpressi"
-	"on_Finding\000ClinicalImpression_Investigation\000CodeSystem\000CodeSystem_Concept\000Code"
-	"System_Designation\000CodeSystem_Filter\000CodeSystem_Property\000CodeSystem_Property1\000"
-	"CodeableConcept\000Coding\000Communication\000CommunicationRequest\000CommunicationRequest"
-	"_Payload\000Communication_Payload\000CompartmentDefinition\000CompartmentDefinition_Resour"
-	"ce\000Composition\000Composition_Attester\000Composition_Event\000Composition_RelatesTo"
-	"\000Composition_Section\000ConceptMap\000ConceptMap_DependsOn\000ConceptMap_Element\000Con"
-	"ceptMap_Group\000ConceptMap_Target\000ConceptMap_Unmapped\000Condition\000Condition_Eviden"
-	"ce\000Condition_Stage\000Condor-1.1\000Consent\000Consent_Actor\000Consent_Data\000Consent"
-	"_Policy\000Consent_Provision\000Consent_Verification\000ContactDetail\000ContactPoint\000C"
-	"ontract\000Contract_Action\000Contract_Answer\000Contract_Asset\000Contract_ContentDefinit"
-	"ion\000Contract_Context\000Contract_Friendly\000Contract_Legal\000Contract_Offer\000Contra"
-	"ct_Party\000Contract_Rule\000Contract_SecurityLabel\000Contract_Signer\000Contract_Subject"
-	"\000Contract_Term\000Contract_ValuedItem\000Contributor\000Count\000Coverage\000CoverageEl"
-	"igibilityRequest\000CoverageEligibilityRequest_Diagnosis\000CoverageEligibilityRequest_Ins"
-	"urance\000CoverageEligibilityRequest_Item\000CoverageEligibilityRequest_SupportingInfo\000"
-	"CoverageEligibilityResponse\000CoverageEligibilityResponse_Benefit\000CoverageEligibilityR"
-	"esponse_Error\000CoverageEligibilityResponse_Insurance\000CoverageEligibilityResponse_Item"
-	"\000Coverage_Class\000Coverage_CostToBeneficiary\000Coverage_Exception\000Crossword\000Cry"
-	"stalStacker\000Cube\000D\000D-FSL-1.0\000DELETE\000DOC\000DSDP\000DataRequirement\000DataR"
-	"equirement_CodeFilter\000DataRequirement_DateFilter\000DataRequirement_Sort\000DetectedIss"
-	"ue\000DetectedIssue_Evidence\000DetectedIssue_Mitigation\000Device\000DeviceDefinition\000"
-	"DeviceDefinition_Capability\000DeviceDefinition_DeviceName\000DeviceDefinition_Material"
-	"\000DeviceDefinition_Property\000DeviceDefinition_Specialization\000DeviceDefinition_UdiDe"
-	"viceIdentifier\000DeviceMetric\000DeviceMetric_Calibration\000DeviceRequest\000DeviceReque"
-	"st_Parameter\000DeviceUseStatement\000Device_DeviceName\000Device_Property\000Device_Speci"
-	"alization\000Device_UdiCarrier\000Device_Version\000DiagnosticReport\000DiagnosticReport_M"
-	"edia\000Distance\000DocumentManifest\000DocumentManifest_Related\000DocumentReference\000D"
-	"ocumentReference_Content\000DocumentReference_Context\000DocumentReference_RelatesTo\000Do"
-	"sage\000Dosage_DoseAndRate\000Dotseqn\000Duration\000E\000ECL-1.0\000ECL-2.0\000EFL-1.0"
-	"\000EFL-2.0\000EPL-1.0\000EPL-2.0\000EUDatagrid\000EUPL-1.0\000EUPL-1.1\000EUPL-1.2\000EVE"
-	"\000EVE.early\000EVE.late\000EffectEvidenceSynthesis\000EffectEvidenceSynthesis_Certainty"
-	"\000EffectEvidenceSynthesis_CertaintySubcomponent\000EffectEvidenceSynthesis_EffectEstimat"
-	"e\000EffectEvidenceSynthesis_PrecisionEstimate\000EffectEvidenceSynthesis_ResultsByExposur"
-	"e\000EffectEvidenceSynthesis_SampleSize\000Element\000ElementDefinition\000ElementDefiniti"
-	"on_Base\000ElementDefinition_Binding\000ElementDefinition_Constraint\000ElementDefinition_"
-	"Discriminator\000ElementDefinition_Example\000ElementDefinition_Mapping\000ElementDefiniti"
-	"on_Slicing\000ElementDefinition_Type\000Encounter\000Encounter_ClassHistory\000Encounter_D"
-	"iagnosis\000Encounter_Hospitalization\000Encounter_Location\000Encounter_Participant\000En"
-	"counter_StatusHistory\000Endpoint\000EnrollmentRequest\000EnrollmentResponse\000Entessa"
-	"\000EpisodeOfCare\000EpisodeOfCare_Diagnosis\000EpisodeOfCare_StatusHistory\000ErlPL-1.1"
-	"\000Eurosym\000EventDefinition\000Evidence\000EvidenceVariable\000EvidenceVariable_Charact"
-	"eristic\000ExampleScenario\000ExampleScenario_Actor\000ExampleScenario_Alternative\000Exam"
-	"pleScenario_ContainedInstance\000ExampleScenario_Instance\000ExampleScenario_Operation\000"
-	"ExampleScenario_Process\000ExampleScenario_Step\000ExampleScenario_Version\000ExplanationO"
-	"fBenefit\000ExplanationOfBenefit_Accident\000ExplanationOfBenefit_AddItem\000ExplanationOf"
-	"Benefit_Adjudication\000ExplanationOfBenefit_BenefitBalance\000ExplanationOfBenefit_CareTe"
-	"am\000ExplanationOfBenefit_Detail\000ExplanationOfBenefit_Detail1\000ExplanationOfBenefit_"
-	"Diagnosis\000ExplanationOfBenefit_Financial\000ExplanationOfBenefit_Insurance\000Explanati"
-	"onOfBenefit_Item\000ExplanationOfBenefit_Payee\000ExplanationOfBenefit_Payment\000Explanat"
-	"ionOfBenefit_Procedure\000ExplanationOfBenefit_ProcessNote\000ExplanationOfBenefit_Related"
-	"\000ExplanationOfBenefit_SubDetail\000ExplanationOfBenefit_SubDetail1\000ExplanationOfBene"
-	"fit_SupportingInfo\000ExplanationOfBenefit_Total\000Expression\000Extension\000FSFAP\000FS"
-	"FUL\000FSFULLR\000FTL\000Fair\000FamilyMemberHistory\000FamilyMemberHistory_Condition\000F"
-	"lag\000Frameworx-1.0\000FreeImage\000GET\000GFDL-1.1-only\000GFDL-1.1-or-later\000GFDL-1.2"
-	"-only\000GFDL-1.2-or-later\000GFDL-1.3-only\000GFDL-1.3-or-later\000GL2PS\000GPL-1.0-only"
-	"\000GPL-1.0-or-later\000GPL-2.0-only\000GPL-2.0-or-later\000GPL-3.0-only\000GPL-3.0-or-lat"
-	"er\000Giftware\000Glide\000Glulxe\000Goal\000Goal_Target\000GraphDefinition\000GraphDefini"
-	"tion_Compartment\000GraphDefinition_Link\000GraphDefinition_Target\000Group\000Group_Chara"
-	"cteristic\000Group_Member\000GuidanceResponse\000HEAD\000HPND\000HS\000HaskellReport\000He"
-	"althcareService\000HealthcareService_AvailableTime\000HealthcareService_Eligibility\000Hea"
-	"lthcareService_NotAvailable\000HumanName\000IBM-pibs\000ICU\000IJG\000IPA\000IPL-1.0\000IS"
-	"C\000Identifier\000ImageMagick\000ImagingStudy\000ImagingStudy_Instance\000ImagingStudy_Pe"
-	"rformer\000ImagingStudy_Series\000Imlib2\000Immunization\000ImmunizationEvaluation\000Immu"
-	"nizationRecommendation\000ImmunizationRecommendation_DateCriterion\000ImmunizationRecommen"
-	"dation_Recommendation\000Immunization_Education\000Immunization_Performer\000Immunization_"
-	"ProtocolApplied\000Immunization_Reaction\000ImplementationGuide\000ImplementationGuide_Def"
-	"inition\000ImplementationGuide_DependsOn\000ImplementationGuide_Global\000ImplementationGu"
-	"ide_Grouping\000ImplementationGuide_Manifest\000ImplementationGuide_Page\000Implementation"
-	"Guide_Page1\000ImplementationGuide_Parameter\000ImplementationGuide_Resource\000Implementa"
-	"tionGuide_Resource1\000ImplementationGuide_Template\000Info-ZIP\000InsurancePlan\000Insura"
-	"ncePlan_Benefit\000InsurancePlan_Benefit1\000InsurancePlan_Contact\000InsurancePlan_Cost"
-	"\000InsurancePlan_Coverage\000InsurancePlan_GeneralCost\000InsurancePlan_Limit\000Insuranc"
-	"ePlan_Plan\000InsurancePlan_SpecificCost\000Intel\000Intel-ACPI\000Interbase-1.0\000Invoic"
-	"e\000Invoice_LineItem\000Invoice_Participant\000Invoice_PriceComponent\000JSON\000JasPer-2"
-	".0\000LAL-1.2\000LAL-1.3\000LGPL-2.0-only\000LGPL-2.0-or-later\000LGPL-2.1-only\000LGPL-2."
-	"1-or-later\000LGPL-3.0-only\000LGPL-3.0-or-later\000LGPLLR\000LPL-1.0\000LPL-1.02\000LPPL-"
-	"1.0\000LPPL-1.1\000LPPL-1.2\000LPPL-1.3a\000LPPL-1.3c\000Latex2e\000Leptonica\000LiLiQ-P-1"
-	".1\000LiLiQ-R-1.1\000LiLiQ-Rplus-1.1\000Libpng\000Library\000Linkage\000Linkage_Item\000Li"
-	"nux-OpenIB\000List\000List_Entry\000Location\000Location_HoursOfOperation\000Location_Posi"
-	"tion\000MIT\000MIT-0\000MIT-CMU\000MIT-advertising\000MIT-enna\000MIT-feh\000MITNFA\000MOR"
-	"N\000MORN.early\000MORN.late\000MPL-1.0\000MPL-1.1\000MPL-2.0\000MPL-2.0-no-copyleft-excep"
-	"tion\000MS-PL\000MS-RL\000MTLL\000MakeIndex\000MarketingStatus\000Measure\000MeasureReport"
-	"\000MeasureReport_Component\000MeasureReport_Group\000MeasureReport_Population\000MeasureR"
-	"eport_Population1\000MeasureReport_Stratifier\000MeasureReport_Stratum\000Measure_Componen"
-	"t\000Measure_Group\000Measure_Population\000Measure_Stratifier\000Measure_SupplementalData"
-	"\000Media\000Medication\000MedicationAdministration\000MedicationAdministration_Dosage\000"
-	"MedicationAdministration_Performer\000MedicationDispense\000MedicationDispense_Performer"
-	"\000MedicationDispense_Substitution\000MedicationKnowledge\000MedicationKnowledge_Administ"
-	"rationGuidelines\000MedicationKnowledge_Cost\000MedicationKnowledge_Dosage\000MedicationKn"
-	"owledge_DrugCharacteristic\000MedicationKnowledge_Ingredient\000MedicationKnowledge_Kineti"
-	"cs\000MedicationKnowledge_MaxDispense\000MedicationKnowledge_MedicineClassification\000Med"
-	"icationKnowledge_MonitoringProgram\000MedicationKnowledge_Monograph\000MedicationKnowledge"
-	"_Packaging\000MedicationKnowledge_PatientCharacteristics\000MedicationKnowledge_Regulatory"
-	"\000MedicationKnowledge_RelatedMedicationKnowledge\000MedicationKnowledge_Schedule\000Medi"
-	"cationKnowledge_Substitution\000MedicationRequest\000MedicationRequest_DispenseRequest\000"
-	"MedicationRequest_InitialFill\000MedicationRequest_Substitution\000MedicationStatement\000"
-	"Medication_Batch\000Medication_Ingredient\000MedicinalProduct\000MedicinalProductAuthoriza"
-	"tion\000MedicinalProductAuthorization_JurisdictionalAuthorization\000MedicinalProductAutho"
-	"rization_Procedure\000MedicinalProductContraindication\000MedicinalProductContraindication"
-	"_OtherTherapy\000MedicinalProductIndication\000MedicinalProductIndication_OtherTherapy\000"
-	"MedicinalProductIngredient\000MedicinalProductIngredient_ReferenceStrength\000MedicinalPro"
-	"ductIngredient_SpecifiedSubstance\000MedicinalProductIngredient_Strength\000MedicinalProdu"
-	"ctIngredient_Substance\000MedicinalProductInteraction\000MedicinalProductInteraction_Inter"
-	"actant\000MedicinalProductManufactured\000MedicinalProductPackaged\000MedicinalProductPack"
-	"aged_BatchIdentifier\000MedicinalProductPackaged_PackageItem\000MedicinalProductPharmaceut"
-	"ical\000MedicinalProductPharmaceutical_Characteristics\000MedicinalProductPharmaceutical_R"
-	"outeOfAdministration\000MedicinalProductPharmaceutical_TargetSpecies\000MedicinalProductPh"
-	"armaceutical_WithdrawalPeriod\000MedicinalProductUndesirableEffect\000MedicinalProduct_Cou"
-	"ntryLanguage\000MedicinalProduct_ManufacturingBusinessOperation\000MedicinalProduct_Name"
-	"\000MedicinalProduct_NamePart\000MedicinalProduct_SpecialDesignation\000MessageDefinition"
-	"\000MessageDefinition_AllowedResponse\000MessageDefinition_Focus\000MessageHeader\000Messa"
-	"geHeader_Destination\000MessageHeader_Response\000MessageHeader_Source\000Meta\000MirOS"
-	"\000MolecularSequence\000MolecularSequence_Inner\000MolecularSequence_Outer\000MolecularSe"
-	"quence_Quality\000MolecularSequence_ReferenceSeq\000MolecularSequence_Repository\000Molecu"
-	"larSequence_Roc\000MolecularSequence_StructureVariant\000MolecularSequence_Variant\000Mone"
-	"y\000Motosoto\000Multics\000Mup\000NASA-1.3\000NBPL-1.0\000NCSA\000NGPL\000NIGHT\000NLOD-1"
-	".0\000NLPL\000NOON\000NOSL\000NPL-1.0\000NPL-1.1\000NPOSL-3.0\000NRL\000NTP\000NamingSyste"
-	"m\000NamingSystem_UniqueId\000Narrative\000Naumen\000Net-SNMP\000NetCDF\000Newsletr\000Nok"
-	"ia\000Noweb\000NutritionOrder\000NutritionOrder_Administration\000NutritionOrder_EnteralFo"
-	"rmula\000NutritionOrder_Nutrient\000NutritionOrder_OralDiet\000NutritionOrder_Supplement"
-	"\000NutritionOrder_Texture\000OCCT-PL\000OCLC-2.0\000ODbL-1.0\000OFL-1.0\000OFL-1.1\000OGT"
-	"SL\000OLDAP-1.1\000OLDAP-1.2\000OLDAP-1.3\000OLDAP-1.4\000OLDAP-2.0\000OLDAP-2.0.1\000OLDA"
-	"P-2.1\000OLDAP-2.2\000OLDAP-2.2.1\000OLDAP-2.2.2\000OLDAP-2.3\000OLDAP-2.4\000OLDAP-2.5"
-	"\000OLDAP-2.6\000OLDAP-2.7\000OLDAP-2.8\000OML\000OPL-1.0\000OSET-PL-2.1\000OSL-1.0\000OSL"
-	"-1.1\000OSL-2.0\000OSL-2.1\000OSL-3.0\000Observation\000ObservationDefinition\000Observati"
-	"onDefinition_QualifiedInterval\000ObservationDefinition_QuantitativeDetails\000Observation"
-	"_Component\000Observation_ReferenceRange\000OpenSSL\000OperationDefinition\000OperationDef"
-	"inition_Binding\000OperationDefinition_Overload\000OperationDefinition_Parameter\000Operat"
-	"ionDefinition_ReferencedFrom\000OperationOutcome\000OperationOutcome_Issue\000Organization"
+	"\0003\0003.0.0\0003.0.1\0003.3.0\0003.5.0\0004\0004.0.0\0005\0008\000<\000<=\000=\000>"
+	"\000>=\000AAL\000AC\000ACD\000ACM\000ACV\000ADSL\000AFL-1.1\000AFL-1.2\000AFL-2.0\000AFL"
+	"-2.1\000AFL-3.0\000AFT\000AFT.early\000AFT.late\000AGPL-1.0-only\000AGPL-1.0-or-later"
+	"\000AGPL-3.0-only\000AGPL-3.0-or-later\000AMDPLPA\000AML\000AMPAS\000ANTLR-PD\000APAFML"
+	"\000APL-1.0\000APSL-1.0\000APSL-1.1\000APSL-1.2\000APSL-2.0\000Abstyles\000Account\000Ac"
+	"count_Coverage\000Account_Guarantor\000ActivityDefinition\000ActivityDefinition_DynamicV"
+	"alue\000ActivityDefinition_Participant\000Address\000Adobe-2006\000Adobe-Glyph\000Advers"
+	"eEvent\000AdverseEvent_Causality\000AdverseEvent_SuspectEntity\000Afmparse\000Age\000Ala"
+	"ddin\000AllergyIntolerance\000AllergyIntolerance_Reaction\000Annotation\000Apache-1.0"
+	"\000Apache-1.1\000Apache-2.0\000Appointment\000AppointmentResponse\000Appointment_Partic"
+	"ipant\000Artistic-1.0\000Artistic-1.0-Perl\000Artistic-1.0-cl8\000Artistic-2.0\000Attach"
+	"ment\000AuditEvent\000AuditEvent_Agent\000AuditEvent_Detail\000AuditEvent_Entity\000Audi"
+	"tEvent_Network\000AuditEvent_Source\000BSD-1-Clause\000BSD-2-Clause\000BSD-2-Clause-Free"
+	"BSD\000BSD-2-Clause-NetBSD\000BSD-2-Clause-Patent\000BSD-3-Clause\000BSD-3-Clause-Attrib"
+	"ution\000BSD-3-Clause-Clear\000BSD-3-Clause-LBNL\000BSD-3-Clause-No-Nuclear-License\000B"
+	"SD-3-Clause-No-Nuclear-License-2014\000BSD-3-Clause-No-Nuclear-Warranty\000BSD-4-Clause"
+	"\000BSD-4-Clause-UC\000BSD-Protection\000BSD-Source-Code\000BSL-1.0\000Bahyph\000Barr"
+	"\000Basic\000Beerware\000Binary\000BiologicallyDerivedProduct\000BiologicallyDerivedProd"
+	"uct_Collection\000BiologicallyDerivedProduct_Manipulation\000BiologicallyDerivedProduct_"
+	"Processing\000BiologicallyDerivedProduct_Storage\000BitTorrent-1.0\000BitTorrent-1.1\000"
+	"BodyStructure\000Borceux\000Bundle\000Bundle_Entry\000Bundle_Link\000Bundle_Request\000B"
+	"undle_Response\000Bundle_Search\000C\000CATOSL-1.1\000CC-BY-1.0\000CC-BY-2.0\000CC-BY-2."
+	"5\000CC-BY-3.0\000CC-BY-4.0\000CC-BY-NC-1.0\000CC-BY-NC-2.0\000CC-BY-NC-2.5\000CC-BY-NC-"
+	"3.0\000CC-BY-NC-4.0\000CC-BY-NC-ND-1.0\000CC-BY-NC-ND-2.0\000CC-BY-NC-ND-2.5\000CC-BY-NC"
+	"-ND-3.0\000CC-BY-NC-ND-4.0\000CC-BY-NC-SA-1.0\000CC-BY-NC-SA-2.0\000CC-BY-NC-SA-2.5\000C"
+	"C-BY-NC-SA-3.0\000CC-BY-NC-SA-4.0\000CC-BY-ND-1.0\000CC-BY-ND-2.0\000CC-BY-ND-2.5\000CC-"
+	"BY-ND-3.0\000CC-BY-ND-4.0\000CC-BY-SA-1.0\000CC-BY-SA-2.0\000CC-BY-SA-2.5\000CC-BY-SA-3."
+	"0\000CC-BY-SA-4.0\000CC0-1.0\000CD\000CDDL-1.0\000CDDL-1.1\000CDLA-Permissive-1.0\000CDL"
+	"A-Sharing-1.0\000CECILL-1.0\000CECILL-1.1\000CECILL-2.0\000CECILL-2.1\000CECILL-B\000CEC"
+	"ILL-C\000CM\000CNRI-Jython\000CNRI-Python\000CNRI-Python-GPL-Compatible\000CPAL-1.0\000C"
+	"PL-1.0\000CPOL-1.02\000CUA-OPL-1.0\000CV\000Caldera\000CapabilityStatement\000Capability"
+	"Statement_Document\000CapabilityStatement_Endpoint\000CapabilityStatement_Implementation"
+	"\000CapabilityStatement_Interaction\000CapabilityStatement_Interaction1\000CapabilitySta"
+	"tement_Messaging\000CapabilityStatement_Operation\000CapabilityStatement_Resource\000Cap"
+	"abilityStatement_Rest\000CapabilityStatement_SearchParam\000CapabilityStatement_Security"
+	"\000CapabilityStatement_Software\000CapabilityStatement_SupportedMessage\000CarePlan\000"
+	"CarePlan_Activity\000CarePlan_Detail\000CareTeam\000CareTeam_Participant\000CatalogEntry"
+	"\000CatalogEntry_RelatedEntry\000ChargeItem\000ChargeItemDefinition\000ChargeItemDefinit"
+	"ion_Applicability\000ChargeItemDefinition_PriceComponent\000ChargeItemDefinition_Propert"
+	"yGroup\000ChargeItem_Performer\000ClArtistic\000Claim\000ClaimResponse\000ClaimResponse_"
+	"AddItem\000ClaimResponse_Adjudication\000ClaimResponse_Detail\000ClaimResponse_Detail1"
+	"\000ClaimResponse_Error\000ClaimResponse_Insurance\000ClaimResponse_Item\000ClaimRespons"
+	"e_Payment\000ClaimResponse_ProcessNote\000ClaimResponse_SubDetail\000ClaimResponse_SubDe"
+	"tail1\000ClaimResponse_Total\000Claim_Accident\000Claim_CareTeam\000Claim_Detail\000Clai"
+	"m_Diagnosis\000Claim_Insurance\000Claim_Item\000Claim_Payee\000Claim_Procedure\000Claim_"
+	"Related\000Claim_SubDetail\000Claim_SupportingInfo\000ClinicalImpression\000ClinicalImpr"
+	"ession_Finding\000ClinicalImpression_Investigation\000CodeSystem\000CodeSystem_Concept"
+	"\000CodeSystem_Designation\000CodeSystem_Filter\000CodeSystem_Property\000CodeSystem_Pro"
+	"perty1\000CodeableConcept\000Coding\000Communication\000CommunicationRequest\000Communic"
+	"ationRequest_Payload\000Communication_Payload\000CompartmentDefinition\000CompartmentDef"
+	"inition_Resource\000Composition\000Composition_Attester\000Composition_Event\000Composit"
+	"ion_RelatesTo\000Composition_Section\000ConceptMap\000ConceptMap_DependsOn\000ConceptMap"
+	"_Element\000ConceptMap_Group\000ConceptMap_Target\000ConceptMap_Unmapped\000Condition"
+	"\000Condition_Evidence\000Condition_Stage\000Condor-1.1\000Consent\000Consent_Actor\000C"
+	"onsent_Data\000Consent_Policy\000Consent_Provision\000Consent_Verification\000ContactDet"
+	"ail\000ContactPoint\000Contract\000Contract_Action\000Contract_Answer\000Contract_Asset"
+	"\000Contract_ContentDefinition\000Contract_Context\000Contract_Friendly\000Contract_Lega"
+	"l\000Contract_Offer\000Contract_Party\000Contract_Rule\000Contract_SecurityLabel\000Cont"
+	"ract_Signer\000Contract_Subject\000Contract_Term\000Contract_ValuedItem\000Contributor"
+	"\000Count\000Coverage\000CoverageEligibilityRequest\000CoverageEligibilityRequest_Diagno"
+	"sis\000CoverageEligibilityRequest_Insurance\000CoverageEligibilityRequest_Item\000Covera"
+	"geEligibilityRequest_SupportingInfo\000CoverageEligibilityResponse\000CoverageEligibilit"
+	"yResponse_Benefit\000CoverageEligibilityResponse_Error\000CoverageEligibilityResponse_In"
+	"surance\000CoverageEligibilityResponse_Item\000Coverage_Class\000Coverage_CostToBenefici"
+	"ary\000Coverage_Exception\000Crossword\000CrystalStacker\000Cube\000D\000D-FSL-1.0\000DE"
+	"LETE\000DOC\000DSDP\000DataRequirement\000DataRequirement_CodeFilter\000DataRequirement_"
+	"DateFilter\000DataRequirement_Sort\000DetectedIssue\000DetectedIssue_Evidence\000Detecte"
+	"dIssue_Mitigation\000Device\000DeviceDefinition\000DeviceDefinition_Capability\000Device"
+	"Definition_DeviceName\000DeviceDefinition_Material\000DeviceDefinition_Property\000Devic"
+	"eDefinition_Specialization\000DeviceDefinition_UdiDeviceIdentifier\000DeviceMetric\000De"
+	"viceMetric_Calibration\000DeviceRequest\000DeviceRequest_Parameter\000DeviceUseStatement"
+	"\000Device_DeviceName\000Device_Property\000Device_Specialization\000Device_UdiCarrier"
+	"\000Device_Version\000DiagnosticReport\000DiagnosticReport_Media\000Distance\000Document"
+	"Manifest\000DocumentManifest_Related\000DocumentReference\000DocumentReference_Content"
+	"\000DocumentReference_Context\000DocumentReference_RelatesTo\000Dosage\000Dosage_DoseAnd"
+	"Rate\000Dotseqn\000Duration\000E\000ECL-1.0\000ECL-2.0\000EFL-1.0\000EFL-2.0\000EPL-1.0"
+	"\000EPL-2.0\000EUDatagrid\000EUPL-1.0\000EUPL-1.1\000EUPL-1.2\000EVE\000EVE.early\000EVE"
+	".late\000EffectEvidenceSynthesis\000EffectEvidenceSynthesis_Certainty\000EffectEvidenceS"
+	"ynthesis_CertaintySubcomponent\000EffectEvidenceSynthesis_EffectEstimate\000EffectEviden"
+	"ceSynthesis_PrecisionEstimate\000EffectEvidenceSynthesis_ResultsByExposure\000EffectEvid"
+	"enceSynthesis_SampleSize\000Element\000ElementDefinition\000ElementDefinition_Base\000El"
+	"ementDefinition_Binding\000ElementDefinition_Constraint\000ElementDefinition_Discriminat"
+	"or\000ElementDefinition_Example\000ElementDefinition_Mapping\000ElementDefinition_Slicin"
+	"g\000ElementDefinition_Type\000Encounter\000Encounter_ClassHistory\000Encounter_Diagnosi"
+	"s\000Encounter_Hospitalization\000Encounter_Location\000Encounter_Participant\000Encount"
+	"er_StatusHistory\000Endpoint\000EnrollmentRequest\000EnrollmentResponse\000Entessa\000Ep"
+	"isodeOfCare\000EpisodeOfCare_Diagnosis\000EpisodeOfCare_StatusHistory\000ErlPL-1.1\000Eu"
+	"rosym\000EventDefinition\000Evidence\000EvidenceVariable\000EvidenceVariable_Characteris"
+	"tic\000ExampleScenario\000ExampleScenario_Actor\000ExampleScenario_Alternative\000Exampl"
+	"eScenario_ContainedInstance\000ExampleScenario_Instance\000ExampleScenario_Operation\000"
+	"ExampleScenario_Process\000ExampleScenario_Step\000ExampleScenario_Version\000Explanatio"
+	"nOfBenefit\000ExplanationOfBenefit_Accident\000ExplanationOfBenefit_AddItem\000Explanati"
+	"onOfBenefit_Adjudication\000ExplanationOfBenefit_BenefitBalance\000ExplanationOfBenefit_"
+	"CareTeam\000ExplanationOfBenefit_Detail\000ExplanationOfBenefit_Detail1\000ExplanationOf"
+	"Benefit_Diagnosis\000ExplanationOfBenefit_Financial\000ExplanationOfBenefit_Insurance"
+	"\000ExplanationOfBenefit_Item\000ExplanationOfBenefit_Payee\000ExplanationOfBenefit_Paym"
+	"ent\000ExplanationOfBenefit_Procedure\000ExplanationOfBenefit_ProcessNote\000Explanation"
+	"OfBenefit_Related\000ExplanationOfBenefit_SubDetail\000ExplanationOfBenefit_SubDetail1"
+	"\000ExplanationOfBenefit_SupportingInfo\000ExplanationOfBenefit_Total\000Expression\000E"
+	"xtension\000FSFAP\000FSFUL\000FSFULLR\000FTL\000Fair\000FamilyMemberHistory\000FamilyMem"
+	"berHistory_Condition\000Flag\000Frameworx-1.0\000FreeImage\000GET\000GFDL-1.1-only\000GF"
+	"DL-1.1-or-later\000GFDL-1.2-only\000GFDL-1.2-or-later\000GFDL-1.3-only\000GFDL-1.3-or-la"
+	"ter\000GL2PS\000GPL-1.0-only\000GPL-1.0-or-later\000GPL-2.0-only\000GPL-2.0-or-later\000"
+	"GPL-3.0-only\000GPL-3.0-or-later\000Giftware\000Glide\000Glulxe\000Goal\000Goal_Target"
+	"\000GraphDefinition\000GraphDefinition_Compartment\000GraphDefinition_Link\000GraphDefin"
+	"ition_Target\000Group\000Group_Characteristic\000Group_Member\000GuidanceResponse\000HEA"
+	"D\000HPND\000HS\000HaskellReport\000HealthcareService\000HealthcareService_AvailableTime"
+	"\000HealthcareService_Eligibility\000HealthcareService_NotAvailable\000HumanName\000IBM-"
+	"pibs\000ICU\000IJG\000IPA\000IPL-1.0\000ISC\000Identifier\000ImageMagick\000ImagingStudy"
+	"\000ImagingStudy_Instance\000ImagingStudy_Performer\000ImagingStudy_Series\000Imlib2\000"
+	"Immunization\000ImmunizationEvaluation\000ImmunizationRecommendation\000ImmunizationReco"
+	"mmendation_DateCriterion\000ImmunizationRecommendation_Recommendation\000Immunization_Ed"
+	"ucation\000Immunization_Performer\000Immunization_ProtocolApplied\000Immunization_Reacti"
+	"on\000ImplementationGuide\000ImplementationGuide_Definition\000ImplementationGuide_Depen"
+	"dsOn\000ImplementationGuide_Global\000ImplementationGuide_Grouping\000ImplementationGuid"
+	"e_Manifest\000ImplementationGuide_Page\000ImplementationGuide_Page1\000ImplementationGui"
+	"de_Parameter\000ImplementationGuide_Resource\000ImplementationGuide_Resource1\000Impleme"
+	"ntationGuide_Template\000Info-ZIP\000InsurancePlan\000InsurancePlan_Benefit\000Insurance"
+	"Plan_Benefit1\000InsurancePlan_Contact\000InsurancePlan_Cost\000InsurancePlan_Coverage"
+	"\000InsurancePlan_GeneralCost\000InsurancePlan_Limit\000InsurancePlan_Plan\000InsuranceP"
+	"lan_SpecificCost\000Intel\000Intel-ACPI\000Interbase-1.0\000Invoice\000Invoice_LineItem"
+	"\000Invoice_Participant\000Invoice_PriceComponent\000JSON\000JasPer-2.0\000LAL-1.2\000LA"
+	"L-1.3\000LGPL-2.0-only\000LGPL-2.0-or-later\000LGPL-2.1-only\000LGPL-2.1-or-later\000LGP"
+	"L-3.0-only\000LGPL-3.0-or-later\000LGPLLR\000LPL-1.0\000LPL-1.02\000LPPL-1.0\000LPPL-1.1"
+	"\000LPPL-1.2\000LPPL-1.3a\000LPPL-1.3c\000Latex2e\000Leptonica\000LiLiQ-P-1.1\000LiLiQ-R"
+	"-1.1\000LiLiQ-Rplus-1.1\000Libpng\000Library\000Linkage\000Linkage_Item\000Linux-OpenIB"
+	"\000List\000List_Entry\000Location\000Location_HoursOfOperation\000Location_Position\000"
+	"MIT\000MIT-0\000MIT-CMU\000MIT-advertising\000MIT-enna\000MIT-feh\000MITNFA\000MORN\000M"
+	"ORN.early\000MORN.late\000MPL-1.0\000MPL-1.1\000MPL-2.0\000MPL-2.0-no-copyleft-exception"
+	"\000MS-PL\000MS-RL\000MTLL\000MakeIndex\000MarketingStatus\000Measure\000MeasureReport"
+	"\000MeasureReport_Component\000MeasureReport_Group\000MeasureReport_Population\000Measur"
+	"eReport_Population1\000MeasureReport_Stratifier\000MeasureReport_Stratum\000Measure_Comp"
+	"onent\000Measure_Group\000Measure_Population\000Measure_Stratifier\000Measure_Supplement"
+	"alData\000Media\000Medication\000MedicationAdministration\000MedicationAdministration_Do"
+	"sage\000MedicationAdministration_Performer\000MedicationDispense\000MedicationDispense_P"
+	"erformer\000MedicationDispense_Substitution\000MedicationKnowledge\000MedicationKnowledg"
+	"e_AdministrationGuidelines\000MedicationKnowledge_Cost\000MedicationKnowledge_Dosage\000"
+	"MedicationKnowledge_DrugCharacteristic\000MedicationKnowledge_Ingredient\000MedicationKn"
+	"owledge_Kinetics\000MedicationKnowledge_MaxDispense\000MedicationKnowledge_MedicineClass"
+	"ification\000MedicationKnowledge_MonitoringProgram\000MedicationKnowledge_Monograph\000M"
+	"edicationKnowledge_Packaging\000MedicationKnowledge_PatientCharacteristics\000Medication"
+	"Knowledge_Regulatory\000MedicationKnowledge_RelatedMedicationKnowledge\000MedicationKnow"
+	"ledge_Schedule\000MedicationKnowledge_Substitution\000MedicationRequest\000MedicationReq"
+	"uest_DispenseRequest\000MedicationRequest_InitialFill\000MedicationRequest_Substitution"
+	"\000MedicationStatement\000Medication_Batch\000Medication_Ingredient\000MedicinalProduct"
+	"\000MedicinalProductAuthorization\000MedicinalProductAuthorization_JurisdictionalAuthori"
+	"zation\000MedicinalProductAuthorization_Procedure\000MedicinalProductContraindication"
+	"\000MedicinalProductContraindication_OtherTherapy\000MedicinalProductIndication\000Medic"
+	"inalProductIndication_OtherTherapy\000MedicinalProductIngredient\000MedicinalProductIngr"
+	"edient_ReferenceStrength\000MedicinalProductIngredient_SpecifiedSubstance\000MedicinalPr"
+	"oductIngredient_Strength\000MedicinalProductIngredient_Substance\000MedicinalProductInte"
+	"raction\000MedicinalProductInteraction_Interactant\000MedicinalProductManufactured\000Me"
+	"dicinalProductPackaged\000MedicinalProductPackaged_BatchIdentifier\000MedicinalProductPa"
+	"ckaged_PackageItem\000MedicinalProductPharmaceutical\000MedicinalProductPharmaceutical_C"
+	"haracteristics\000MedicinalProductPharmaceutical_RouteOfAdministration\000MedicinalProdu"
+	"ctPharmaceutical_TargetSpecies\000MedicinalProductPharmaceutical_WithdrawalPeriod\000Med"
+	"icinalProductUndesirableEffect\000MedicinalProduct_CountryLanguage\000MedicinalProduct_M"
+	"anufacturingBusinessOperation\000MedicinalProduct_Name\000MedicinalProduct_NamePart\000M"
+	"edicinalProduct_SpecialDesignation\000MessageDefinition\000MessageDefinition_AllowedResp"
+	"onse\000MessageDefinition_Focus\000MessageHeader\000MessageHeader_Destination\000Message"
+	"Header_Response\000MessageHeader_Source\000Meta\000MirOS\000MolecularSequence\000Molecul"
+	"arSequence_Inner\000MolecularSequence_Outer\000MolecularSequence_Quality\000MolecularSeq"
+	"uence_ReferenceSeq\000MolecularSequence_Repository\000MolecularSequence_Roc\000Molecular"
+	"Sequence_StructureVariant\000MolecularSequence_Variant\000Money\000Motosoto\000Multics"
+	"\000Mup\000NASA-1.3\000NBPL-1.0\000NCSA\000NGPL\000NIGHT\000NLOD-1.0\000NLPL\000NOON\000"
+	"NOSL\000NPL-1.0\000NPL-1.1\000NPOSL-3.0\000NRL\000NTP\000NamingSystem\000NamingSystem_Un"
+	"iqueId\000Narrative\000Naumen\000Net-SNMP\000NetCDF\000Newsletr\000Nokia\000Noweb\000Nut"
+	"ritionOrder\000NutritionOrder_Administration\000NutritionOrder_EnteralFormula\000Nutriti"
+	"onOrder_Nutrient\000NutritionOrder_OralDiet\000NutritionOrder_Supplement\000NutritionOrd"
+	"er_Texture\000OCCT-PL\000OCLC-2.0\000ODbL-1.0\000OFL-1.0\000OFL-1.1\000OGTSL\000OLDAP-1."
+	"1\000OLDAP-1.2\000OLDAP-1.3\000OLDAP-1.4\000OLDAP-2.0\000OLDAP-2.0.1\000OLDAP-2.1\000OLD"
+	"AP-2.2\000OLDAP-2.2.1\000OLDAP-2.2.2\000OLDAP-2.3\000OLDAP-2.4\000OLDAP-2.5\000OLDAP-2.6"
+	"\000OLDAP-2.7\000OLDAP-2.8\000OML\000OPL-1.0\000OSET-PL-2.1\000OSL-1.0\000OSL-1.1\000OSL"
+	"-2.0\000OSL-2.1\000OSL-3.0\000Observation\000ObservationDefinition\000ObservationDefinit"
+	"ion_QualifiedInterval\000ObservationDefinition_QuantitativeDetails\000Observation_Compon"
+	"ent\000Observation_ReferenceRange\000OpenSSL\000OperationDefinition\000OperationDefiniti"
+	"on_Binding\000OperationDefinition_Overload\000OperationDefinition_Parameter\000Operation"
+	"Definition_ReferencedFrom\000OperationOutcome\000OperationOutcome_Issue\000Organization"
 	"\000OrganizationAffiliation\000Organization_Contact\000PATCH\000PC\000PCD\000PCM\000PCV"
-	"\000PDDL-1.0\000PHP-3.0\000PHP-3.01\000PHS\000POST\000PUT\000ParameterDefinition\000Parame"
-	"ters\000Parameters_Parameter\000Patient\000Patient_Communication\000Patient_Contact\000Pat"
-	"ient_Link\000PaymentNotice\000PaymentReconciliation\000PaymentReconciliation_Detail\000Pay"
-	"mentReconciliation_ProcessNote\000Period\000Person\000Person_Link\000PlanDefinition\000Pla"
-	"nDefinition_Action\000PlanDefinition_Condition\000PlanDefinition_DynamicValue\000PlanDefin"
-	"ition_Goal\000PlanDefinition_Participant\000PlanDefinition_RelatedAction\000PlanDefinition"
-	"_Target\000Plexus\000Population\000PostgreSQL\000Practitioner\000PractitionerRole\000Pract"
-	"itionerRole_AvailableTime\000PractitionerRole_NotAvailable\000Practitioner_Qualification"
-	"\000Procedure\000Procedure_FocalDevice\000Procedure_Performer\000ProdCharacteristic\000Pro"
-	"ductShelfLife\000Provenance\000Provenance_Agent\000Provenance_Entity\000Python-2.0\000QPL-"
-	"1.0\000Qhull\000Quantity\000Questionnaire\000QuestionnaireResponse\000QuestionnaireRespons"
-	"e_Answer\000QuestionnaireResponse_Item\000Questionnaire_AnswerOption\000Questionnaire_Enab"
-	"leWhen\000Questionnaire_Initial\000Questionnaire_Item\000R\000RHeCos-1.1\000RPL-1.1\000RPL"
-	"-1.5\000RPSL-1.0\000RSA-MD\000RSCPL\000Range\000Ratio\000Rdisc\000Reference\000RelatedArti"
-	"fact\000RelatedPerson\000RelatedPerson_Communication\000RequestGroup\000RequestGroup_Actio"
-	"n\000RequestGroup_Condition\000RequestGroup_RelatedAction\000ResearchDefinition\000Researc"
-	"hElementDefinition\000ResearchElementDefinition_Characteristic\000ResearchStudy\000Researc"
-	"hStudy_Arm\000ResearchStudy_Objective\000ResearchSubject\000RiskAssessment\000RiskAssessme"
-	"nt_Prediction\000RiskEvidenceSynthesis\000RiskEvidenceSynthesis_Certainty\000RiskEvidenceS"
-	"ynthesis_CertaintySubcomponent\000RiskEvidenceSynthesis_PrecisionEstimate\000RiskEvidenceS"
-	"ynthesis_RiskEstimate\000RiskEvidenceSynthesis_SampleSize\000Ruby\000SAX-PD\000SCEA\000SGI"
-	"-B-1.0\000SGI-B-1.1\000SGI-B-2.0\000SISSL\000SISSL-1.2\000SMLNJ\000SMPPL\000SNIA\000SPL-1."
-	"0\000SWL\000SampledData\000Saxpath\000Schedule\000SearchParameter\000SearchParameter_Compo"
-	"nent\000Sendmail\000ServiceRequest\000Signature\000SimPL-2.0\000Sleepycat\000Slot\000Speci"
-	"men\000SpecimenDefinition\000SpecimenDefinition_Additive\000SpecimenDefinition_Container"
-	"\000SpecimenDefinition_Handling\000SpecimenDefinition_TypeTested\000Specimen_Collection"
-	"\000Specimen_Container\000Specimen_Processing\000Spencer-86\000Spencer-94\000Spencer-99"
-	"\000StructureDefinition\000StructureDefinition_Context\000StructureDefinition_Differential"
-	"\000StructureDefinition_Mapping\000StructureDefinition_Snapshot\000StructureMap\000Structu"
-	"reMap_Dependent\000StructureMap_Group\000StructureMap_Input\000StructureMap_Parameter\000S"
-	"tructureMap_Rule\000StructureMap_Source\000StructureMap_Structure\000StructureMap_Target"
-	"\000Subscription\000Subscription_Channel\000Substance\000SubstanceAmount\000SubstanceAmoun"
-	"t_ReferenceRange\000SubstanceNucleicAcid\000SubstanceNucleicAcid_Linkage\000SubstanceNucle"
-	"icAcid_Subunit\000SubstanceNucleicAcid_Sugar\000SubstancePolymer\000SubstancePolymer_Degre"
-	"eOfPolymerisation\000SubstancePolymer_MonomerSet\000SubstancePolymer_Repeat\000SubstancePo"
-	"lymer_RepeatUnit\000SubstancePolymer_StartingMaterial\000SubstancePolymer_StructuralRepres"
-	"entation\000SubstanceProtein\000SubstanceProtein_Subunit\000SubstanceReferenceInformation"
-	"\000SubstanceReferenceInformation_Classification\000SubstanceReferenceInformation_Gene\000"
-	"SubstanceReferenceInformation_GeneElement\000SubstanceReferenceInformation_Target\000Subst"
-	"anceSourceMaterial\000SubstanceSourceMaterial_Author\000SubstanceSourceMaterial_FractionDe"
-	"scription\000SubstanceSourceMaterial_Hybrid\000SubstanceSourceMaterial_Organism\000Substan"
-	"ceSourceMaterial_OrganismGeneral\000SubstanceSourceMaterial_PartDescription\000SubstanceSp"
-	"ecification\000SubstanceSpecification_Code\000SubstanceSpecification_Isotope\000SubstanceS"
-	"pecification_Moiety\000SubstanceSpecification_MolecularWeight\000SubstanceSpecification_Na"
-	"me\000SubstanceSpecification_Official\000SubstanceSpecification_Property\000SubstanceSpeci"
-	"fication_Relationship\000SubstanceSpecification_Representation\000SubstanceSpecification_S"
-	"tructure\000Substance_Ingredient\000Substance_Instance\000SugarCRM-1.1.3\000SupplyDelivery"
-	"\000SupplyDelivery_SuppliedItem\000SupplyRequest\000SupplyRequest_Parameter\000TCL\000TCP-"
-	"wrappers\000TMate\000TORQUE-1.1\000TOSL\000Task\000Task_Input\000Task_Output\000Task_Restr"
-	"iction\000TerminologyCapabilities\000TerminologyCapabilities_Closure\000TerminologyCapabil"
-	"ities_CodeSystem\000TerminologyCapabilities_Expansion\000TerminologyCapabilities_Filter"
-	"\000TerminologyCapabilities_Implementation\000TerminologyCapabilities_Parameter\000Termino"
-	"logyCapabilities_Software\000TerminologyCapabilities_Translation\000TerminologyCapabilitie"
-	"s_ValidateCode\000TerminologyCapabilities_Version\000TestReport\000TestReport_Action\000Te"
-	"stReport_Action1\000TestReport_Action2\000TestReport_Assert\000TestReport_Operation\000Tes"
-	"tReport_Participant\000TestReport_Setup\000TestReport_Teardown\000TestReport_Test\000TestS"
-	"cript\000TestScript_Action\000TestScript_Action1\000TestScript_Action2\000TestScript_Asser"
-	"t\000TestScript_Capability\000TestScript_Destination\000TestScript_Fixture\000TestScript_L"
-	"ink\000TestScript_Metadata\000TestScript_Operation\000TestScript_Origin\000TestScript_Requ"
-	"estHeader\000TestScript_Setup\000TestScript_Teardown\000TestScript_Test\000TestScript_Vari"
-	"able\000Timing\000Timing_Repeat\000TriggerDefinition\000U\000UPL-1.0\000Unicode-DFS-2015"
-	"\000Unicode-DFS-2016\000Unicode-TOU\000Unlicense\000UsageContext\000VOSTROM\000VSL-1.0\000"
-	"ValueSet\000ValueSet_Compose\000ValueSet_Concept\000ValueSet_Contains\000ValueSet_Designat"
-	"ion\000ValueSet_Expansion\000ValueSet_Filter\000ValueSet_Include\000ValueSet_Parameter\000"
-	"VerificationResult\000VerificationResult_Attestation\000VerificationResult_PrimarySource"
-	"\000VerificationResult_Validator\000Vim\000VisionPrescription\000VisionPrescription_LensSp"
-	"ecification\000VisionPrescription_Prism\000W3C\000W3C-19980720\000W3C-20150513\000WAKE\000"
-	"WTFPL\000Watcom-1.0\000Wsuipa\000X11\000XFree86-1.1\000XSkat\000Xerox\000Xnet\000YPL-1.0"
-	"\000YPL-1.1\000ZPL-1.1\000ZPL-2.0\000ZPL-2.1\000Zed\000Zend-2.0\000Zimbra-1.3\000Zimbra-1."
-	"4\000Zlib\000a\000aa\000abandoned\000abatementAge\000abatementDateTime\000abatementPeriod"
-	"\000abatementRange\000abatementString\000abnormalCodedValueSet\000aborted\000about\000abov"
-	"e\000absolute\000abstract\000accept\000accepted\000accessionIdentifier\000accident\000acco"
-	"unt\000achievementStatus\000action\000actionId\000active\000activity\000actor\000actorId"
-	"\000actual\000actualArm\000actuality\000add\000addItem\000additional\000additionalCharacte"
-	"ristic\000additionalClassification\000additionalIdentifier\000additionalInstruction\000add"
-	"itionalMonitoringIndicator\000additive\000additiveCodeableConcept\000additiveProductName"
-	"\000additiveReference\000additiveType\000address\000addresses\000adjudication\000adjustmen"
-	"t\000adjustmentReason\000administeredBy\000administrableDoseForm\000administration\000admi"
-	"nistrationGuidelines\000administrationInstruction\000administratively-completed\000admitSo"
-	"urce\000affectsState\000after\000after-end\000after-start\000age\000ageAge\000ageCodeableC"
-	"oncept\000ageRange\000ageString\000agent\000aggregation\000alias\000all\000all-or-none\000"
-	"allDay\000allergenicIndicator\000allergy\000allergyIntolerance\000allowed\000allowedBoolea"
-	"n\000allowedCodeableConcept\000allowedMoney\000allowedResponse\000allowedString\000allowed"
-	"UnsignedInt\000altId\000alternate\000alternateMaterial\000alternative\000altitude\000alway"
-	"s\000amended\000amount\000amountQuantity\000amountRange\000amountRatio\000amountRatioLowLi"
-	"mit\000amountString\000amountText\000amountType\000anchor\000animal\000anonymous\000answer"
-	"\000answerBoolean\000answerCoding\000answerDate\000answerDateTime\000answerDecimal\000answ"
-	"erInteger\000answerOption\000answerQuantity\000answerReference\000answerString\000answerTi"
-	"me\000answerValueSet\000antisense\000any\000ap\000append\000appended\000appends\000applica"
-	"bility\000application\000application/x-fhir-query\000applies\000appliesTo\000appliesToAll"
-	"\000apply\000appointment\000appointmentRequired\000appointmentType\000approvalDate\000appr"
-	"oved\000areaOfHybridisation\000areaUnderCurve\000arm\000arrived\000asNeededBoolean\000asNe"
-	"ededCodeableConcept\000ascending\000assert\000asserter\000assessment\000assessor\000asset"
-	"\000assignedArm\000assigner\000associatedMedication\000assurance\000at-most-one\000attache"
-	"dDocument\000attachment\000attestation\000attestationSignature\000attester\000auth-require"
-	"ments\000authenticator\000author\000authorDescription\000authorReference\000authorString"
-	"\000authorType\000authored\000authoredOn\000authoredby\000authorisationReferenceNumber\000"
-	"authority\000authorizationRequired\000authorizationSupporting\000authorizationUrl\000autho"
-	"rizingPrescription\000autocreate\000autodelete\000availabilityExceptions\000available\000a"
-	"vailableEndTime\000availableStartTime\000availableTime\000averageMolecularFormula\000axis"
-	"\000backCurve\000bad\000balanced\000barcode\000base\000base64Binary\000baseDefinition\000b"
-	"aseFormulaProductName\000baseFormulaType\000basedOn\000basis\000batch\000batch-response"
-	"\000batchIdentifier\000before\000before-end\000before-start\000below\000beneficiary\000ben"
-	"efit\000benefitBalance\000benefitPeriod\000benefits\000billable\000billablePeriod\000bille"
-	"d\000billing\000binding\000biologic\000biologicalAgent\000birthDate\000black\000blue\000bo"
-	"dySite\000bodysite\000booked\000boolean\000bornDate\000bornPeriod\000bornString\000both"
-	"\000boundsDuration\000boundsPeriod\000boundsRange\000brand\000bundled\000business-rule\000"
-	"businessArrangement\000businessStatus\000busy\000busy-tentative\000busy-unavailable\000bzi"
-	"p2-1.0.5\000bzip2-1.0.6\000c\000cTerminalModification\000cTerminalModificationId\000calcul"
-	"ation\000calibrated\000calibration\000calibration-required\000caloricDensity\000canPushUpd"
-	"ates\000cancelationReason\000cancelled\000cancelledReason\000candidate\000canonical\000cap"
-	"\000capabilities\000capability\000capacity\000card\000cardinalityBehavior\000careManager"
-	"\000careTeam\000careTeamSequence\000carrierAIDC\000carrierHRF\000caseSensitive\000cast\000"
-	"category\000causality\000cc\000cdaText\000cells\000celsius\000certainty\000certaintySubcom"
-	"ponent\000chain\000changes\000channel\000characteristic\000characteristicCodeableConcept"
-	"\000characteristicQuantity\000characteristics\000chargeItemCodeableConcept\000chargeItemRe"
-	"ference\000check\000checked-in\000choice\000chromosome\000cigar\000citation\000city\000cla"
-	"im\000claimResponse\000class\000classHistory\000classification\000classified-with\000clien"
-	"t\000clinicalRecommendationStatement\000clinicalStatus\000clinicalTrial\000closed\000close"
-	"d-to-accrual\000closed-to-accrual-and-intervention\000closingTime\000closure\000code\000co"
-	"de-invalid\000codeCodeableConcept\000codeFilter\000codeReference\000codeSearch\000codeSyst"
-	"em\000codesystem\000coding\000collate\000collectedDateTime\000collectedPeriod\000collectio"
-	"n\000collector\000color\000combinedPharmaceuticalDoseForm\000comment\000communication\000c"
-	"ommunicationMethod\000communicationRequest\000comorbidity\000comparator\000compareToSource"
-	"Expression\000compareToSourceId\000compareToSourcePath\000compartment\000complete\000compl"
-	"eted\000complex-type\000complication\000complicationDetail\000component\000compose\000comp"
-	"osed-of\000composite\000compositeScoring\000compositional\000concentration\000concentratio"
-	"nLowLimit\000concept\000conclusion\000conclusionCode\000concurrent\000concurrent-with-end"
-	"\000concurrent-with-start\000condition\000conditionalCreate\000conditionalDelete\000condit"
-	"ionalRead\000conditionalUpdate\000confidentiality\000confidentialityIndicator\000conflict"
-	"\000connectionType\000connectivity\000consent\000consequence\000constraint\000consumer\000"
-	"contact\000contained\000containedInstance\000container\000contains\000content\000contentAt"
-	"tachment\000contentDefinition\000contentDerivative\000contentReference\000contentString"
-	"\000contentType\000context\000contextInvariant\000contextLinkId\000contextType\000continuo"
-	"us\000contract\000contraindicatedVaccineCode\000contraindication\000contributedToDeath\000"
-	"contributor\000control\000conversionFactor\000coordinateSystem\000copolymerConnectivity"
-	"\000copy\000copyright\000corrected\000cors\000cost\000costCenter\000costToBeneficiary\000c"
-	"ould\000count\000countMax\000country\000countryLanguage\000countryOfOrigin\000courseOfTher"
-	"apyType\000coverage\000coverageArea\000cp\000create\000created\000createdDateTime\000creat"
-	"edPeriod\000creation\000crick\000criteria\000critical\000criticalCodedValueSet\000critical"
-	"ity\000crossReference\000curl\000currency\000current\000custodian\000custom\000customaryUn"
-	"it\000cyan\000cylinder\000d\000dailyAmount\000data\000data-access-ended\000data-accessed"
-	"\000data-added\000data-changed\000data-collection\000data-modified\000data-removed\000data"
-	"-requested\000data-required\000dataAbsentReason\000dataExclusivityPeriod\000dataPeriod\000"
-	"dataRequirement\000datasetId\000date\000dateAsserted\000dateCriterion\000dateDateTime\000d"
-	"ateFilter\000dateOfFirstAuthorization\000dateOp\000datePeriod\000dateRange\000dateTime\000"
-	"dateWritten\000dayOfWeek\000daysOfWeek\000daysSupply\000deceasedAge\000deceasedBoolean\000"
-	"deceasedDate\000deceasedDateTime\000deceasedRange\000deceasedString\000decimal\000decimalP"
-	"recision\000decision\000decisionMode\000declined\000deduction\000defaultValue\000defaultVa"
-	"lueAddress\000defaultValueAge\000defaultValueAnnotation\000defaultValueAttachment\000defau"
-	"ltValueBase64Binary\000defaultValueBoolean\000defaultValueCanonical\000defaultValueCode"
-	"\000defaultValueCodeableConcept\000defaultValueCoding\000defaultValueContactDetail\000defa"
-	"ultValueContactPoint\000defaultValueContributor\000defaultValueCount\000defaultValueDataRe"
-	"quirement\000defaultValueDate\000defaultValueDateTime\000defaultValueDecimal\000defaultVal"
-	"ueDistance\000defaultValueDosage\000defaultValueDuration\000defaultValueExpression\000defa"
-	"ultValueHumanName\000defaultValueId\000defaultValueIdentifier\000defaultValueInstant\000de"
-	"faultValueInteger\000defaultValueMarkdown\000defaultValueMoney\000defaultValueOid\000defau"
-	"ltValueParameterDefinition\000defaultValuePeriod\000defaultValuePositiveInt\000defaultValu"
-	"eQuantity\000defaultValueRange\000defaultValueRatio\000defaultValueReference\000defaultVal"
-	"ueRelatedArtifact\000defaultValueSampledData\000defaultValueSignature\000defaultValueStrin"
-	"g\000defaultValueTime\000defaultValueTiming\000defaultValueTriggerDefinition\000defaultVal"
-	"ueUnsignedInt\000defaultValueUri\000defaultValueUrl\000defaultValueUsageContext\000default"
-	"ValueUuid\000definingSubstanceCodeableConcept\000definingSubstanceReference\000definition"
-	"\000definitionCanonical\000definitionCodeableConcept\000definitionDataRequirement\000defin"
-	"itionExpression\000definitionReference\000definitionTriggerDefinition\000definitionUri\000"
-	"degree\000degreeOfPolymerisation\000delete\000deleted\000deliverFrom\000deliverTo\000denom"
-	"inator\000denominatorCount\000deny\000dependent\000dependents\000depends-on\000dependsOn"
-	"\000depth\000derivation\000derived-from\000derivedFrom\000derivedFromUri\000descendent-of"
-	"\000descending\000description\000descriptive\000designation\000destination\000detail\000de"
-	"tailBoolean\000detailCodeableConcept\000detailInteger\000detailQuantity\000detailRange\000"
-	"detailRatio\000detailSequence\000detailString\000details\000detected\000detectedIssue\000d"
-	"evelopmentStage\000device\000deviceIdentifier\000deviceName\000diagnosis\000diagnosisCodea"
-	"bleConcept\000diagnosisReference\000diagnosisSequence\000diagnostics\000diameter\000dichot"
-	"omous\000dietPreference\000different\000differential\000diffmark\000dimensions\000directio"
-	"n\000directlink\000disapproved\000dischargeDisposition\000disclaimer\000discount\000discov"
-	"ery\000discriminator\000disease\000diseaseStatus\000diseaseSymptomProcedure\000disjoint"
-	"\000dispenseInterval\000dispenseRequest\000display\000disposition\000distance\000distinctI"
-	"dentifier\000district\000disulfideLinkage\000div\000dna\000doNotPerform\000docStatus\000do"
-	"cument\000documentType\000documentation\000domain\000dosage\000dosageInstruction\000dose"
-	"\000doseAndRate\000doseForm\000doseNumberPositiveInt\000doseNumberString\000doseQuantity"
-	"\000doseRange\000doseStatus\000doseStatusReason\000down\000draft\000drugCharacteristic\000"
-	"due\000dueDate\000dueDuration\000duplicate\000duration\000durationMax\000durationUnit\000d"
-	"uring\000dvipdfm\000dynamicValue\000eGenix\000eb\000editor\000education\000effect\000effec"
-	"tEstimate\000effectiveDate\000effectiveDateTime\000effectiveInstant\000effectivePeriod\000"
-	"effectiveTime\000effectiveTiming\000either\000element\000eligibility\000eligible\000email"
-	"\000empty\000emptyReason\000enableBehavior\000enableWhen\000encodeRequestUrl\000encounter"
-	"\000end\000endorser\000endpoint\000enforced\000enrollment\000enteralFormula\000entered-in-"
-	"error\000enteredDate\000enterer\000entity\000entityCodeableConcept\000entityReference\000e"
-	"ntry\000entryType\000environment\000episodeOfCare\000eq\000equal\000equals\000equivalence"
-	"\000equivalent\000error\000escape\000estimatedAge\000etag\000eval\000evaluate\000evaluated"
-	"Resource\000evaluationMessage\000event\000eventCoding\000eventHistory\000eventUri\000evide"
-	"nce\000exact\000exactly-one\000example\000exampleBoolean\000exampleCanonical\000exception"
-	"\000exclude\000excludeFoodModifier\000excluded\000executionPeriod\000exists\000expansion"
-	"\000expansion-parameter\000expectedSupplyDuration\000experimental\000expirationDate\000exp"
-	"irationType\000expired\000expiry\000explicit\000exposure\000exposure-alternative\000exposu"
-	"reAlternative\000exposureBackground\000exposureRoute\000exposureState\000exposureVariant"
-	"\000expressedBy\000expression\000extends\000extensible\000extension\000extensions\000exter"
-	"nalDiameter\000extraDetails\000eye\000fMeasure\000fScore\000facility\000facilityType\000fa"
-	"ctor\000factorOverride\000fail\000failed\000failure\000failureAction\000family\000farenhei"
-	"t\000fastingStatusCodeableConcept\000fastingStatusDuration\000fatal\000fatal-error\000fax"
-	"\000female\000fhirVersion\000fhirpath\000field\000filler-order\000filter\000final\000finan"
-	"cial\000finding\000finished\000first\000firstDose\000fivePrime\000fixed\000fixedAddress"
-	"\000fixedAge\000fixedAnnotation\000fixedAttachment\000fixedBase64Binary\000fixedBoolean"
-	"\000fixedCanonical\000fixedCode\000fixedCodeableConcept\000fixedCoding\000fixedContactDeta"
-	"il\000fixedContactPoint\000fixedContributor\000fixedCount\000fixedDataRequirement\000fixed"
-	"Date\000fixedDateTime\000fixedDecimal\000fixedDistance\000fixedDosage\000fixedDuration\000"
-	"fixedExpression\000fixedHumanName\000fixedId\000fixedIdentifier\000fixedInstant\000fixedIn"
-	"teger\000fixedMarkdown\000fixedMoney\000fixedOid\000fixedParameterDefinition\000fixedPerio"
-	"d\000fixedPositiveInt\000fixedQuantity\000fixedRange\000fixedRatio\000fixedReference\000fi"
-	"xedRelatedArtifact\000fixedSampledData\000fixedSignature\000fixedString\000fixedTime\000fi"
-	"xedTiming\000fixedTriggerDefinition\000fixedUnsignedInt\000fixedUri\000fixedUrl\000fixedUs"
-	"ageContext\000fixedUuid\000fixture\000flag\000fluid\000fluidConsistencyType\000focal\000fo"
-	"calDevice\000focus\000follow-up\000followUp\000food\000foodPreferenceModifier\000foodType"
-	"\000for\000forbidden\000forecastReason\000forecastStatus\000form\000formCode\000format\000"
-	"fraction\000fractionDescription\000fragment\000frames\000free\000frequency\000frequencyMax"
-	"\000frequencyOfOccurrence\000fri\000friendly\000from\000fulfilled\000full-support\000fullU"
-	"rl\000function\000fundingSource\000fundsReserve\000fundsReserveRequested\000gSOAP-1.3b\000"
-	"gain\000ge\000gender\000gene\000geneElement\000geneSequenceOrigin\000generalCost\000genera"
-	"lPractitioner\000generalizes\000generate-json\000generate-turtle\000generate-xml\000genera"
-	"ted\000generation\000genomeBuild\000genus\000geographicalLocation\000geometry\000gestation"
-	"alAge\000get\000given\000global\000gnuplot\000goal\000goalId\000gone\000graph\000greaterTh"
-	"an\000green\000group\000groupIdentifier\000groupMeasure\000groupSize\000grouped-by\000grou"
-	"ping\000groupingBehavior\000groupingId\000gt\000gtFP\000guarantor\000guidance\000h\000half"
-	"Life\000halfLifePeriod\000handling\000hasMember\000hash\000head\000header\000headerField"
-	"\000health-unknown\000healthcareService\000height\000hierarchical\000hierarchyMeaning\000h"
-	"igh\000highLimit\000hint\000historical\000history\000history-instance\000history-system"
-	"\000history-type\000holder\000home\000hospitalization\000hoursOfOperation\000html\000html-"
-	"template\000human\000hybrid\000hybridType\000iMatix\000id\000identical\000identifiedDateTi"
-	"me\000identifiedPeriod\000identifier\000identity\000identityCertificate\000ifMatch\000ifMo"
-	"difiedSince\000ifNoneExist\000ifNoneMatch\000image\000imagingStudy\000immediatePackaging"
-	"\000immunizationEvent\000immutable\000implementation\000implementationGuide\000implicated"
-	"\000implicitRules\000import\000imports\000imprint\000improvementNotation\000in\000in-progr"
-	"ess\000in-review\000inResponseTo\000inactive\000incidence\000include\000incomplete\000inde"
-	"l\000independent\000index\000indicationCodeableConcept\000indicationReference\000individua"
-	"l\000ineligible\000inexact\000inforce\000information\000information-only\000informationSeq"
-	"uence\000informationSource\000informational\000ingredient\000initial\000initialFill\000ini"
-	"tialSelected\000initiator\000initiatorActive\000inner\000input\000inputProfile\000instance"
-	"\000instance-order\000instant\000instantiates\000instantiatesCanonical\000instantiatesUri"
-	"\000instruction\000insurance\000insurer\000integer\000intended\000intendedEffect\000intend"
-	"edRoute\000intendedUse\000intent\000interactant\000interaction\000internationalBirthDate"
-	"\000interpretation\000interpreter\000intolerance\000intraspecificDescription\000intraspeci"
-	"ficType\000invalid\000invariant\000investigation\000is-a\000is-not-a\000is-replaced-by\000"
-	"isActive\000isDefault\000isDefining\000isDerived\000isModifier\000isModifierReason\000isSu"
-	"bpotent\000isSummary\000isotope\000issue\000issued\000issuer\000item\000itemCodeableConcep"
-	"t\000itemReference\000itemSequence\000jurisdiction\000jurisdictionalAuthorization\000justi"
-	"fication\000kelvin\000key\000keyword\000kind\000kinetics\000kingdom\000label\000language"
-	"\000languageCode\000last\000lastModified\000lastOccurrence\000lastPerformed\000lastReviewD"
-	"ate\000lastUpdated\000laterality\000latitude\000le\000left\000legal\000legalBasis\000legal"
-	"State\000legalStatusOfSupply\000legallyBindingAttachment\000legallyBindingReference\000len"
-	"gth\000lensSpecification\000lessThan\000lethalDose50\000level\000level1\000level2\000level"
-	"3\000level4\000library\000libtiff\000license\000lifecycle\000lifecycleStatus\000limit\000l"
-	"ine\000lineItem\000link\000linkId\000linkage\000listMode\000listRuleId\000literal\000local"
-	"\000location\000locationAddress\000locationCode\000locationCodeableConcept\000locationQual"
-	"ifier\000locationReference\000lock-error\000lockedDate\000logMessage\000logical\000logical"
-	"-group\000login\000longitude\000lotNumber\000low\000lowLimit\000lowerLimit\000lt\000magent"
-	"a\000maiden\000male\000management\000managingEntity\000managingOrganization\000manifest"
-	"\000manifestation\000manipulated\000manipulation\000manual\000manufactureDate\000manufactu"
-	"redDoseForm\000manufacturedItem\000manufacturer\000manufacturer-name\000manufacturerRefere"
-	"nce\000manufacturerString\000manufacturingBusinessOperation\000map\000mapping\000maritalSt"
-	"atus\000markdown\000marketingAuthorization\000marketingStatus\000masterFile\000masterIdent"
-	"ifier\000match\000matching\000material\000materialType\000maternalOrganismId\000maternalOr"
-	"ganismName\000max\000maxDispense\000maxDosePerAdministration\000maxDosePerDay\000maxDosePe"
-	"rLifetime\000maxDosePerPeriod\000maxDosePerTreatmentPeriod\000maxDuration\000maxLength\000"
-	"maxSingleDose\000maxTreatmentPeriod\000maxValueDate\000maxValueDateTime\000maxValueDecimal"
-	"\000maxValueInstant\000maxValueInteger\000maxValuePositiveInt\000maxValueQuantity\000maxVa"
-	"lueTime\000maxValueUnsignedInt\000maxVolumeToDeliver\000mean\000mean-of-mean\000mean-of-me"
-	"dian\000meaning\000meaningWhenMissing\000measure\000measureScore\000measurement\000measure"
-	"mentPeriod\000measurementPoint\000media\000median\000median-of-mean\000median-of-median"
-	"\000medication\000medicationCodeableConcept\000medicationReference\000medicineClassificati"
-	"on\000medium\000member\000message\000messaging\000meta\000metadata\000method\000methodNotA"
-	"llowed\000mild\000min\000minValueDate\000minValueDateTime\000minValueDecimal\000minValueIn"
-	"stant\000minValueInteger\000minValuePositiveInt\000minValueQuantity\000minValueTime\000min"
-	"ValueUnsignedInt\000minimumId\000minimumVolumeQuantity\000minimumVolumeString\000minutesDu"
-	"ration\000missing\000mitigation\000mo\000mobile\000modality\000mode\000model-name\000model"
-	"Number\000moderate\000modification\000modified-since\000modifier\000modifierExtension\000m"
-	"oduleCanonical\000moduleCodeableConcept\000moduleUri\000moiety\000molecularFormula\000mole"
-	"cularFormulaByMoiety\000molecularWeight\000mon\000monitoringProgram\000monograph\000monome"
-	"rSet\000morphology\000mpich2\000multiple\000multiple-matches\000multipleAnd\000multipleBir"
-	"thBoolean\000multipleBirthInteger\000multipleOr\000multipleResultsAllowed\000must\000must-"
-	"unless-documented\000mustSupport\000nTerminalModification\000nTerminalModificationId\000na"
-	"me\000namePart\000nameReference\000nameUrl\000named-event\000narrower\000navigationLinks"
-	"\000ne\000nearby\000need\000needs-action\000needsMap\000net\000network\000never\000nextSch"
-	"eduled\000nickname\000no\000no-store\000no-version\000noContent\000nominalVolume\000none"
-	"\000normal\000normalCodedValueSet\000noshow\000not\000not-billable\000not-calibrated\000no"
-	"t-found\000not-in\000not-match\000not-open-source\000not-present\000not-registered\000not-"
-	"started\000not-supported\000notAvailable\000notContains\000notEmpty\000notEquals\000notFou"
-	"nd\000notIn\000notModified\000not_first\000not_last\000note\000noteNumber\000notification"
-	"\000nucleicAcid\000numFN\000numFP\000numTP\000number\000numberOfInstances\000numberOfParti"
-	"cipants\000numberOfRepeatsAllowed\000numberOfSeries\000numberOfStudies\000numberOfSubunits"
-	"\000numberOfUnits\000numerator\000numeratorCount\000nutrient\000oauth\000objective\000obse"
-	"rvationRequirement\000observationResultRequirement\000observedAllele\000observedSeq\000obs"
-	"erver\000occurredDateTime\000occurredPeriod\000occurrenceDateTime\000occurrencePeriod\000o"
-	"ccurrenceString\000occurrenceTiming\000ofType\000off\000off-study\000offer\000official\000"
-	"offset\000offsetDuration\000offsetRange\000oid\000ok\000okay\000old\000oligoNucleotideType"
-	"\000on\000on-error\000on-hold\000on-study\000on-study-intervention\000on-study-observation"
-	"\000on-success\000onAdmission\000onBehalfOf\000onHold\000one-or-more\000onhold\000onleave"
-	"\000onlineInformation\000only_one\000onset\000onsetAge\000onsetDateTime\000onsetPeriod\000"
-	"onsetRange\000onsetString\000op\000open\000open-choice\000openAtEnd\000openapi\000openingT"
-	"ime\000operation\000operationType\000operationalStatus\000operator\000opticalActivity\000o"
-	"ption\000optional\000options\000oralDiet\000order\000orderDetail\000orderMeaning\000ordera"
-	"ble\000ordered\000orderedBy\000orderer\000organ\000organism\000organismGeneral\000organism"
-	"Id\000organismName\000organismType\000organization\000orientation\000orientationOfPolymeri"
-	"sation\000origin\000original-order\000originalPrescription\000other\000other-map\000otherC"
-	"haracteristics\000otherTherapy\000out\000outcome\000outcomeCode\000outcomeCodeableConcept"
-	"\000outcomeDesc\000outcomeReference\000outer\000outerPackaging\000output\000outputParamete"
-	"rs\000outputProfile\000overbooked\000overload\000overrideReason\000ownedBy\000owner\000pac"
-	"kageCode\000packageId\000packageItem\000packagedMedicinalProduct\000packaging\000paediatri"
-	"cUseIndicator\000page\000pager\000paging\000param\000parameter\000parameterName\000paramet"
-	"ers\000params\000parent\000parentDevice\000parentSubstanceId\000parentSubstanceName\000par"
-	"t\000part-of\000partDescription\000partLocation\000partNumber\000partOf\000partial\000part"
-	"icipant\000participantEffectiveDateTime\000participantEffectiveDescription\000participantE"
-	"ffectiveDuration\000participantEffectiveGroupMeasure\000participantEffectivePeriod\000part"
-	"icipantEffectiveTimeFromStart\000participantEffectiveTiming\000participantStatus\000partic"
-	"ipantType\000participatingOrganization\000party\000pass\000patch\000patchFormat\000paterna"
-	"lOrganismId\000paternalOrganismName\000path\000path-pages\000path-resource\000path-tx-cach"
-	"e\000patient\000patient-reported-name\000patientCharacteristics\000patientInstruction\000p"
-	"atientPreparation\000pattern\000patternAddress\000patternAge\000patternAnnotation\000patte"
-	"rnAttachment\000patternBase64Binary\000patternBoolean\000patternCanonical\000patternCode"
-	"\000patternCodeableConcept\000patternCoding\000patternContactDetail\000patternContactPoint"
-	"\000patternContributor\000patternCount\000patternDataRequirement\000patternDate\000pattern"
-	"DateTime\000patternDecimal\000patternDistance\000patternDosage\000patternDuration\000patte"
-	"rnExpression\000patternHumanName\000patternId\000patternIdentifier\000patternInstant\000pa"
-	"tternInteger\000patternMarkdown\000patternMoney\000patternOid\000patternParameterDefinitio"
-	"n\000patternPeriod\000patternPositiveInt\000patternQuantity\000patternRange\000patternRati"
-	"o\000patternReference\000patternRelatedArtifact\000patternSampledData\000patternSignature"
-	"\000patternString\000patternTime\000patternTiming\000patternTriggerDefinition\000patternUn"
-	"signedInt\000patternUri\000patternUrl\000patternUsageContext\000patternUuid\000pause\000pa"
-	"yee\000payeeType\000payload\000payloadMimeType\000payloadType\000payment\000paymentAmount"
-	"\000paymentDate\000paymentIdentifier\000paymentIssuer\000paymentStatus\000paymentTerms\000"
-	"payor\000pending\000pending-on-study\000performedAge\000performedDateTime\000performedPeri"
-	"od\000performedRange\000performedString\000performer\000performerLinkId\000performerRole"
-	"\000performerType\000performingOrganization\000period\000periodMax\000periodType\000period"
-	"Unit\000periodic\000permit\000permittedDataType\000person\000personal\000pharmaceuticalPro"
-	"duct\000phase\000phone\000phonetic\000photo\000phylum\000physical\000physicalCharacteristi"
-	"cs\000physicalType\000physiologicalCondition\000plan\000planned\000planningHorizon\000poin"
-	"ter\000points\000policy\000policyHolder\000policyRule\000polymer\000population\000position"
-	"\000positiveInt\000post\000postConditions\000postal\000postalCode\000potential\000potentia"
-	"l-candidate\000power\000practiceSetting\000practitioner\000preAdmissionIdentifier\000preAu"
-	"thPeriod\000preAuthRef\000preAuthRefPeriod\000preConditions\000preauthorization\000precede"
-	"nce\000precheckBehavior\000precision\000precisionEstimate\000preconditionFailed\000predece"
-	"ssor\000predetermination\000prediction\000preference\000preferred\000preferredReportName"
-	"\000prefix\000preliminary\000preparation\000preparationInstruction\000prescriber\000prescr"
-	"iption\000presentation\000presentationDate\000presentationLowLimit\000presentedForm\000pre"
-	"vious\000priceComponent\000priceOverride\000primaryPurposeType\000primarySource\000primiti"
-	"ve-type\000principalInvestigator\000print\000printoper\000priorPrescription\000priorReques"
-	"t\000priority\000prism\000probabilityDecimal\000probabilityRange\000problem\000procedure"
-	"\000procedureCode\000procedureCodeableConcept\000procedureReference\000procedureSequence"
-	"\000process\000processNote\000processing\000produced\000producer\000product\000productCate"
-	"gory\000productClassification\000productCode\000productCodeableConcept\000productName\000p"
-	"roductOrService\000productReference\000productRelatedness\000productType\000professional"
-	"\000profile\000prognosisCodeableConcept\000prognosisReference\000program\000programCode"
-	"\000programEligibility\000progress\000property\000propertyGroup\000proposal\000proposed"
-	"\000protein\000protocol\000protocolApplied\000provided\000providedBy\000provider\000provis"
-	"ion\000proxyIdentityCertificate\000proxySignature\000psfrag\000psutils\000publicationDate"
-	"\000publicationStatus\000publisher\000purpose\000purposeOfEvent\000purposeOfUse\000pushTyp"
-	"eAvailable\000put\000qty\000qualification\000qualifiedInterval\000qualifiers\000qualitativ"
-	"eRisk\000quality\000quantitativeDetails\000quantity\000quantityQuantity\000quantityRange"
-	"\000quantityRatio\000queried\000query\000queryFP\000queryTP\000question\000questionnaire"
-	"\000queued\000quotation\000race\000range\000rank\000rateAggregation\000rateQuantity\000rat"
-	"eRange\000rateRatio\000rating\000ratioType\000rationale\000reAdmission\000reaction\000read"
-	"\000readCoverage\000readHistory\000readOnly\000readsetId\000ready\000reason\000reasonCode"
-	"\000reasonLinkId\000reasonReference\000reasonStopped\000recall\000received\000receivedTime"
-	"\000receiver\000receiverActive\000recipient\000recommendation\000recorded\000recordedDate"
-	"\000recordedOn\000recorder\000red\000ref\000refer\000reference\000referenceAllele\000refer"
-	"enceDocument\000referenceInformation\000referencePolicy\000referenceRange\000referenceSeq"
-	"\000referenceSeqId\000referenceSeqPointer\000referenceSeqString\000referenceStrength\000re"
-	"ferenced\000referencedFrom\000referencedItem\000referral\000referralMethod\000referralRequ"
-	"est\000referrer\000reflex-order\000regex\000registered\000regulator\000regulatory\000regul"
-	"atoryAuthority\000rejected\000rejectionCriterion\000related\000related-person\000relatedAc"
-	"tion\000relatedArtifact\000relatedEntry\000relatedMedicationKnowledge\000relatedto\000rela"
-	"tesTo\000relation\000relationship\000relationtype\000relativePath\000relativeRisk\000relea"
-	"seDate\000relevantHistory\000reliableCache\000removal\000rendering\000repeat\000repeatUnit"
-	"\000repeatUnitAmountType\000repeats\000repetitions\000replaced-by\000replaces\000report"
-	"\000reportOrigin\000reported\000reportedBoolean\000reportedReference\000reporter\000reposi"
-	"tory\000representation\000request\000requestHeader\000requestId\000requestIdentifier\000re"
-	"questMethod\000requestProvider\000requestURL\000requested\000requestedPeriod\000requester"
-	"\000requesterLinkId\000requestingOrganization\000requestor\000required\000requiredBehavior"
-	"\000requirement\000requirements\000requisition\000reserved\000residueSite\000resolves\000r"
-	"esource\000resourceId\000resourceType\000response\000responseCode\000responseId\000respons"
-	"eRequired\000responsible\000responsibleParty\000rest\000rest-hook\000restoreDate\000restri"
-	"ction\000result\000resultingCondition\000resultsByExposure\000resultsInterpreter\000retent"
+	"\000PDDL-1.0\000PHP-3.0\000PHP-3.01\000PHS\000POST\000PUT\000ParameterDefinition\000Para"
+	"meters\000Parameters_Parameter\000Patient\000Patient_Communication\000Patient_Contact"
+	"\000Patient_Link\000PaymentNotice\000PaymentReconciliation\000PaymentReconciliation_Deta"
+	"il\000PaymentReconciliation_ProcessNote\000Period\000Person\000Person_Link\000PlanDefini"
+	"tion\000PlanDefinition_Action\000PlanDefinition_Condition\000PlanDefinition_DynamicValue"
+	"\000PlanDefinition_Goal\000PlanDefinition_Participant\000PlanDefinition_RelatedAction"
+	"\000PlanDefinition_Target\000Plexus\000Population\000PostgreSQL\000Practitioner\000Pract"
+	"itionerRole\000PractitionerRole_AvailableTime\000PractitionerRole_NotAvailable\000Practi"
+	"tioner_Qualification\000Procedure\000Procedure_FocalDevice\000Procedure_Performer\000Pro"
+	"dCharacteristic\000ProductShelfLife\000Provenance\000Provenance_Agent\000Provenance_Enti"
+	"ty\000Python-2.0\000QPL-1.0\000Qhull\000Quantity\000Questionnaire\000QuestionnaireRespon"
+	"se\000QuestionnaireResponse_Answer\000QuestionnaireResponse_Item\000Questionnaire_Answer"
+	"Option\000Questionnaire_EnableWhen\000Questionnaire_Initial\000Questionnaire_Item\000R"
+	"\000RHeCos-1.1\000RPL-1.1\000RPL-1.5\000RPSL-1.0\000RSA-MD\000RSCPL\000Range\000Ratio"
+	"\000Rdisc\000Reference\000RelatedArtifact\000RelatedPerson\000RelatedPerson_Communicatio"
+	"n\000RequestGroup\000RequestGroup_Action\000RequestGroup_Condition\000RequestGroup_Relat"
+	"edAction\000ResearchDefinition\000ResearchElementDefinition\000ResearchElementDefinition"
+	"_Characteristic\000ResearchStudy\000ResearchStudy_Arm\000ResearchStudy_Objective\000Rese"
+	"archSubject\000RiskAssessment\000RiskAssessment_Prediction\000RiskEvidenceSynthesis\000R"
+	"iskEvidenceSynthesis_Certainty\000RiskEvidenceSynthesis_CertaintySubcomponent\000RiskEvi"
+	"denceSynthesis_PrecisionEstimate\000RiskEvidenceSynthesis_RiskEstimate\000RiskEvidenceSy"
+	"nthesis_SampleSize\000Ruby\000SAX-PD\000SCEA\000SGI-B-1.0\000SGI-B-1.1\000SGI-B-2.0\000S"
+	"ISSL\000SISSL-1.2\000SMLNJ\000SMPPL\000SNIA\000SPL-1.0\000SWL\000SampledData\000Saxpath"
+	"\000Schedule\000SearchParameter\000SearchParameter_Component\000Sendmail\000ServiceReque"
+	"st\000Signature\000SimPL-2.0\000Sleepycat\000Slot\000Specimen\000SpecimenDefinition\000S"
+	"pecimenDefinition_Additive\000SpecimenDefinition_Container\000SpecimenDefinition_Handlin"
+	"g\000SpecimenDefinition_TypeTested\000Specimen_Collection\000Specimen_Container\000Speci"
+	"men_Processing\000Spencer-86\000Spencer-94\000Spencer-99\000StructureDefinition\000Struc"
+	"tureDefinition_Context\000StructureDefinition_Differential\000StructureDefinition_Mappin"
+	"g\000StructureDefinition_Snapshot\000StructureMap\000StructureMap_Dependent\000Structure"
+	"Map_Group\000StructureMap_Input\000StructureMap_Parameter\000StructureMap_Rule\000Struct"
+	"ureMap_Source\000StructureMap_Structure\000StructureMap_Target\000Subscription\000Subscr"
+	"iption_Channel\000Substance\000SubstanceAmount\000SubstanceAmount_ReferenceRange\000Subs"
+	"tanceNucleicAcid\000SubstanceNucleicAcid_Linkage\000SubstanceNucleicAcid_Subunit\000Subs"
+	"tanceNucleicAcid_Sugar\000SubstancePolymer\000SubstancePolymer_DegreeOfPolymerisation"
+	"\000SubstancePolymer_MonomerSet\000SubstancePolymer_Repeat\000SubstancePolymer_RepeatUni"
+	"t\000SubstancePolymer_StartingMaterial\000SubstancePolymer_StructuralRepresentation\000S"
+	"ubstanceProtein\000SubstanceProtein_Subunit\000SubstanceReferenceInformation\000Substanc"
+	"eReferenceInformation_Classification\000SubstanceReferenceInformation_Gene\000SubstanceR"
+	"eferenceInformation_GeneElement\000SubstanceReferenceInformation_Target\000SubstanceSour"
+	"ceMaterial\000SubstanceSourceMaterial_Author\000SubstanceSourceMaterial_FractionDescript"
+	"ion\000SubstanceSourceMaterial_Hybrid\000SubstanceSourceMaterial_Organism\000SubstanceSo"
+	"urceMaterial_OrganismGeneral\000SubstanceSourceMaterial_PartDescription\000SubstanceSpec"
+	"ification\000SubstanceSpecification_Code\000SubstanceSpecification_Isotope\000SubstanceS"
+	"pecification_Moiety\000SubstanceSpecification_MolecularWeight\000SubstanceSpecification_"
+	"Name\000SubstanceSpecification_Official\000SubstanceSpecification_Property\000SubstanceS"
+	"pecification_Relationship\000SubstanceSpecification_Representation\000SubstanceSpecifica"
+	"tion_Structure\000Substance_Ingredient\000Substance_Instance\000SugarCRM-1.1.3\000Supply"
+	"Delivery\000SupplyDelivery_SuppliedItem\000SupplyRequest\000SupplyRequest_Parameter\000T"
+	"CL\000TCP-wrappers\000TMate\000TORQUE-1.1\000TOSL\000Task\000Task_Input\000Task_Output"
+	"\000Task_Restriction\000TerminologyCapabilities\000TerminologyCapabilities_Closure\000Te"
+	"rminologyCapabilities_CodeSystem\000TerminologyCapabilities_Expansion\000TerminologyCapa"
+	"bilities_Filter\000TerminologyCapabilities_Implementation\000TerminologyCapabilities_Par"
+	"ameter\000TerminologyCapabilities_Software\000TerminologyCapabilities_Translation\000Ter"
+	"minologyCapabilities_ValidateCode\000TerminologyCapabilities_Version\000TestReport\000Te"
+	"stReport_Action\000TestReport_Action1\000TestReport_Action2\000TestReport_Assert\000Test"
+	"Report_Operation\000TestReport_Participant\000TestReport_Setup\000TestReport_Teardown"
+	"\000TestReport_Test\000TestScript\000TestScript_Action\000TestScript_Action1\000TestScri"
+	"pt_Action2\000TestScript_Assert\000TestScript_Capability\000TestScript_Destination\000Te"
+	"stScript_Fixture\000TestScript_Link\000TestScript_Metadata\000TestScript_Operation\000Te"
+	"stScript_Origin\000TestScript_RequestHeader\000TestScript_Setup\000TestScript_Teardown"
+	"\000TestScript_Test\000TestScript_Variable\000Timing\000Timing_Repeat\000TriggerDefiniti"
+	"on\000U\000UPL-1.0\000Unicode-DFS-2015\000Unicode-DFS-2016\000Unicode-TOU\000Unlicense"
+	"\000UsageContext\000VOSTROM\000VSL-1.0\000ValueSet\000ValueSet_Compose\000ValueSet_Conce"
+	"pt\000ValueSet_Contains\000ValueSet_Designation\000ValueSet_Expansion\000ValueSet_Filter"
+	"\000ValueSet_Include\000ValueSet_Parameter\000VerificationResult\000VerificationResult_A"
+	"ttestation\000VerificationResult_PrimarySource\000VerificationResult_Validator\000Vim"
+	"\000VisionPrescription\000VisionPrescription_LensSpecification\000VisionPrescription_Pri"
+	"sm\000W3C\000W3C-19980720\000W3C-20150513\000WAKE\000WTFPL\000Watcom-1.0\000Wsuipa\000X1"
+	"1\000XFree86-1.1\000XSkat\000Xerox\000Xnet\000YPL-1.0\000YPL-1.1\000ZPL-1.1\000ZPL-2.0"
+	"\000ZPL-2.1\000Zed\000Zend-2.0\000Zimbra-1.3\000Zimbra-1.4\000Zlib\000a\000aa\000abandon"
+	"ed\000abatementAge\000abatementDateTime\000abatementPeriod\000abatementRange\000abatemen"
+	"tString\000abnormalCodedValueSet\000aborted\000about\000above\000absolute\000abstract"
+	"\000accept\000accepted\000accessionIdentifier\000accident\000account\000achievementStatu"
+	"s\000action\000actionId\000active\000activity\000actor\000actorId\000actual\000actualArm"
+	"\000actuality\000add\000addItem\000additional\000additionalCharacteristic\000additionalC"
+	"lassification\000additionalIdentifier\000additionalInstruction\000additionalMonitoringIn"
+	"dicator\000additive\000additiveCodeableConcept\000additiveProductName\000additiveReferen"
+	"ce\000additiveType\000address\000addresses\000adjudication\000adjustment\000adjustmentRe"
+	"ason\000administeredBy\000administrableDoseForm\000administration\000administrationGuide"
+	"lines\000administrationInstruction\000administratively-completed\000admitSource\000affec"
+	"tsState\000after\000after-end\000after-start\000age\000ageAge\000ageCodeableConcept\000a"
+	"geRange\000ageString\000agent\000aggregation\000alias\000all\000all-or-none\000allDay"
+	"\000allergenicIndicator\000allergy\000allergyIntolerance\000allowed\000allowedBoolean"
+	"\000allowedCodeableConcept\000allowedMoney\000allowedResponse\000allowedString\000allowe"
+	"dUnsignedInt\000altId\000alternate\000alternateMaterial\000alternative\000altitude\000al"
+	"ways\000amended\000amount\000amountQuantity\000amountRange\000amountRatio\000amountRatio"
+	"LowLimit\000amountString\000amountText\000amountType\000anchor\000animal\000anonymous"
+	"\000answer\000answerBoolean\000answerCoding\000answerDate\000answerDateTime\000answerDec"
+	"imal\000answerInteger\000answerOption\000answerQuantity\000answerReference\000answerStri"
+	"ng\000answerTime\000answerValueSet\000antisense\000any\000ap\000append\000appended\000ap"
+	"pends\000applicability\000application\000application/x-fhir-query\000applies\000appliesT"
+	"o\000appliesToAll\000apply\000appointment\000appointmentRequired\000appointmentType\000a"
+	"pprovalDate\000approved\000areaOfHybridisation\000areaUnderCurve\000arm\000arrived\000as"
+	"NeededBoolean\000asNeededCodeableConcept\000ascending\000assert\000asserter\000assessmen"
+	"t\000assessor\000asset\000assignedArm\000assigner\000associatedMedication\000assurance"
+	"\000at-most-one\000attachedDocument\000attachment\000attestation\000attestationSignature"
+	"\000attester\000auth-requirements\000authenticator\000author\000authorDescription\000aut"
+	"horReference\000authorString\000authorType\000authored\000authoredOn\000authoredby\000au"
+	"thorisationReferenceNumber\000authority\000authorizationRequired\000authorizationSupport"
+	"ing\000authorizationUrl\000authorizingPrescription\000autocreate\000autodelete\000availa"
+	"bilityExceptions\000available\000availableEndTime\000availableStartTime\000availableTime"
+	"\000averageMolecularFormula\000axis\000backCurve\000bad\000balanced\000barcode\000base"
+	"\000base64Binary\000baseDefinition\000baseFormulaProductName\000baseFormulaType\000based"
+	"On\000basis\000batch\000batch-response\000batchIdentifier\000before\000before-end\000bef"
+	"ore-start\000below\000beneficiary\000benefit\000benefitBalance\000benefitPeriod\000benef"
+	"its\000billable\000billablePeriod\000billed\000billing\000binding\000biologic\000biologi"
+	"calAgent\000birthDate\000black\000blue\000bodySite\000bodysite\000booked\000boolean\000b"
+	"ornDate\000bornPeriod\000bornString\000both\000boundsDuration\000boundsPeriod\000boundsR"
+	"ange\000brand\000bundled\000business-rule\000businessArrangement\000businessStatus\000bu"
+	"sy\000busy-tentative\000busy-unavailable\000bzip2-1.0.5\000bzip2-1.0.6\000c\000cTerminal"
+	"Modification\000cTerminalModificationId\000calculation\000calibrated\000calibration\000c"
+	"alibration-required\000caloricDensity\000canPushUpdates\000cancelationReason\000cancelle"
+	"d\000cancelledReason\000candidate\000canonical\000cap\000capabilities\000capability\000c"
+	"apacity\000card\000cardinalityBehavior\000careManager\000careTeam\000careTeamSequence"
+	"\000carrierAIDC\000carrierHRF\000caseSensitive\000cast\000category\000causality\000cc"
+	"\000cdaText\000cells\000celsius\000certainty\000certaintySubcomponent\000chain\000change"
+	"s\000channel\000characteristic\000characteristicCodeableConcept\000characteristicQuantit"
+	"y\000characteristics\000chargeItemCodeableConcept\000chargeItemReference\000check\000che"
+	"cked-in\000choice\000chromosome\000cigar\000citation\000city\000claim\000claimResponse"
+	"\000class\000classHistory\000classification\000classified-with\000client\000clinicalReco"
+	"mmendationStatement\000clinicalStatus\000clinicalTrial\000closed\000closed-to-accrual"
+	"\000closed-to-accrual-and-intervention\000closingTime\000closure\000code\000code-invalid"
+	"\000codeCodeableConcept\000codeFilter\000codeReference\000codeSearch\000codeSystem\000co"
+	"desystem\000coding\000collate\000collectedDateTime\000collectedPeriod\000collection\000c"
+	"ollector\000color\000combinedPharmaceuticalDoseForm\000comment\000communication\000commu"
+	"nicationMethod\000communicationRequest\000comorbidity\000comparator\000compareToSourceEx"
+	"pression\000compareToSourceId\000compareToSourcePath\000compartment\000complete\000compl"
+	"eted\000complex-type\000complication\000complicationDetail\000component\000compose\000co"
+	"mposed-of\000composite\000compositeScoring\000compositional\000concentration\000concentr"
+	"ationLowLimit\000concept\000conclusion\000conclusionCode\000concurrent\000concurrent-wit"
+	"h-end\000concurrent-with-start\000condition\000conditionalCreate\000conditionalDelete"
+	"\000conditionalRead\000conditionalUpdate\000confidentiality\000confidentialityIndicator"
+	"\000conflict\000connectionType\000connectivity\000consent\000consequence\000constraint"
+	"\000consumer\000contact\000contained\000containedInstance\000container\000contains\000co"
+	"ntent\000contentAttachment\000contentDefinition\000contentDerivative\000contentReference"
+	"\000contentString\000contentType\000context\000contextInvariant\000contextLinkId\000cont"
+	"extType\000continuous\000contract\000contraindicatedVaccineCode\000contraindication\000c"
+	"ontributedToDeath\000contributor\000control\000conversionFactor\000coordinateSystem\000c"
+	"opolymerConnectivity\000copy\000copyright\000corrected\000cors\000cost\000costCenter\000"
+	"costToBeneficiary\000could\000count\000countMax\000country\000countryLanguage\000country"
+	"OfOrigin\000courseOfTherapyType\000coverage\000coverageArea\000cp\000create\000created"
+	"\000createdDateTime\000createdPeriod\000creation\000crick\000criteria\000critical\000cri"
+	"ticalCodedValueSet\000criticality\000crossReference\000curl\000currency\000current\000cu"
+	"stodian\000custom\000customaryUnit\000cyan\000cylinder\000d\000dailyAmount\000data\000da"
+	"ta-access-ended\000data-accessed\000data-added\000data-changed\000data-collection\000dat"
+	"a-modified\000data-removed\000data-requested\000data-required\000dataAbsentReason\000dat"
+	"aExclusivityPeriod\000dataPeriod\000dataRequirement\000datasetId\000date\000dateAsserted"
+	"\000dateCriterion\000dateDateTime\000dateFilter\000dateOfFirstAuthorization\000dateOp"
+	"\000datePeriod\000dateRange\000dateTime\000dateWritten\000dayOfWeek\000daysOfWeek\000day"
+	"sSupply\000deceasedAge\000deceasedBoolean\000deceasedDate\000deceasedDateTime\000decease"
+	"dRange\000deceasedString\000decimal\000decimalPrecision\000decision\000decisionMode\000d"
+	"eclined\000deduction\000defaultValue\000defaultValueAddress\000defaultValueAge\000defaul"
+	"tValueAnnotation\000defaultValueAttachment\000defaultValueBase64Binary\000defaultValueBo"
+	"olean\000defaultValueCanonical\000defaultValueCode\000defaultValueCodeableConcept\000def"
+	"aultValueCoding\000defaultValueContactDetail\000defaultValueContactPoint\000defaultValue"
+	"Contributor\000defaultValueCount\000defaultValueDataRequirement\000defaultValueDate\000d"
+	"efaultValueDateTime\000defaultValueDecimal\000defaultValueDistance\000defaultValueDosage"
+	"\000defaultValueDuration\000defaultValueExpression\000defaultValueHumanName\000defaultVa"
+	"lueId\000defaultValueIdentifier\000defaultValueInstant\000defaultValueInteger\000default"
+	"ValueMarkdown\000defaultValueMoney\000defaultValueOid\000defaultValueParameterDefinition"
+	"\000defaultValuePeriod\000defaultValuePositiveInt\000defaultValueQuantity\000defaultValu"
+	"eRange\000defaultValueRatio\000defaultValueReference\000defaultValueRelatedArtifact\000d"
+	"efaultValueSampledData\000defaultValueSignature\000defaultValueString\000defaultValueTim"
+	"e\000defaultValueTiming\000defaultValueTriggerDefinition\000defaultValueUnsignedInt\000d"
+	"efaultValueUri\000defaultValueUrl\000defaultValueUsageContext\000defaultValueUuid\000def"
+	"iningSubstanceCodeableConcept\000definingSubstanceReference\000definition\000definitionC"
+	"anonical\000definitionCodeableConcept\000definitionDataRequirement\000definitionExpressi"
+	"on\000definitionReference\000definitionTriggerDefinition\000definitionUri\000degree\000d"
+	"egreeOfPolymerisation\000delete\000deleted\000deliverFrom\000deliverTo\000denominator"
+	"\000denominatorCount\000deny\000dependent\000dependents\000depends-on\000dependsOn\000de"
+	"pth\000derivation\000derived-from\000derivedFrom\000derivedFromUri\000descendent-of\000d"
+	"escending\000description\000descriptive\000designation\000destination\000detail\000detai"
+	"lBoolean\000detailCodeableConcept\000detailInteger\000detailQuantity\000detailRange\000d"
+	"etailRatio\000detailSequence\000detailString\000details\000detected\000detectedIssue\000"
+	"developmentStage\000device\000deviceIdentifier\000deviceName\000diagnosis\000diagnosisCo"
+	"deableConcept\000diagnosisReference\000diagnosisSequence\000diagnostics\000diameter\000d"
+	"ichotomous\000dietPreference\000different\000differential\000diffmark\000dimensions\000d"
+	"irection\000directlink\000disapproved\000dischargeDisposition\000disclaimer\000discount"
+	"\000discovery\000discriminator\000disease\000diseaseStatus\000diseaseSymptomProcedure"
+	"\000disjoint\000dispenseInterval\000dispenseRequest\000display\000disposition\000distanc"
+	"e\000distinctIdentifier\000district\000disulfideLinkage\000div\000dna\000doNotPerform"
+	"\000docStatus\000document\000documentType\000documentation\000domain\000dosage\000dosage"
+	"Instruction\000dose\000doseAndRate\000doseForm\000doseNumberPositiveInt\000doseNumberStr"
+	"ing\000doseQuantity\000doseRange\000doseStatus\000doseStatusReason\000down\000draft\000d"
+	"rugCharacteristic\000due\000dueDate\000dueDuration\000duplicate\000duration\000durationM"
+	"ax\000durationUnit\000during\000dvipdfm\000dynamicValue\000eGenix\000eb\000editor\000edu"
+	"cation\000effect\000effectEstimate\000effectiveDate\000effectiveDateTime\000effectiveIns"
+	"tant\000effectivePeriod\000effectiveTime\000effectiveTiming\000either\000element\000elig"
+	"ibility\000eligible\000email\000empty\000emptyReason\000enableBehavior\000enableWhen\000"
+	"encodeRequestUrl\000encounter\000end\000endorser\000endpoint\000enforced\000enrollment"
+	"\000enteralFormula\000entered-in-error\000enteredDate\000enterer\000entity\000entityCode"
+	"ableConcept\000entityReference\000entry\000entryType\000environment\000episodeOfCare\000"
+	"eq\000equal\000equals\000equivalence\000equivalent\000error\000escape\000estimatedAge"
+	"\000etag\000eval\000evaluate\000evaluatedResource\000evaluationMessage\000event\000event"
+	"Coding\000eventHistory\000eventUri\000evidence\000exact\000exactly-one\000example\000exa"
+	"mpleBoolean\000exampleCanonical\000exception\000exclude\000excludeFoodModifier\000exclud"
+	"ed\000executionPeriod\000exists\000expansion\000expansion-parameter\000expectedSupplyDur"
+	"ation\000experimental\000expirationDate\000expirationType\000expired\000expiry\000explic"
+	"it\000exposure\000exposure-alternative\000exposureAlternative\000exposureBackground\000e"
+	"xposureRoute\000exposureState\000exposureVariant\000expressedBy\000expression\000extends"
+	"\000extensible\000extension\000extensions\000externalDiameter\000extraDetails\000eye\000"
+	"fMeasure\000fScore\000facility\000facilityType\000factor\000factorOverride\000fail\000fa"
+	"iled\000failure\000failureAction\000family\000farenheit\000fastingStatusCodeableConcept"
+	"\000fastingStatusDuration\000fatal\000fatal-error\000fax\000female\000fhirVersion\000fhi"
+	"rpath\000field\000filler-order\000filter\000final\000financial\000finding\000finished"
+	"\000first\000firstDose\000fivePrime\000fixed\000fixedAddress\000fixedAge\000fixedAnnotat"
+	"ion\000fixedAttachment\000fixedBase64Binary\000fixedBoolean\000fixedCanonical\000fixedCo"
+	"de\000fixedCodeableConcept\000fixedCoding\000fixedContactDetail\000fixedContactPoint\000"
+	"fixedContributor\000fixedCount\000fixedDataRequirement\000fixedDate\000fixedDateTime\000"
+	"fixedDecimal\000fixedDistance\000fixedDosage\000fixedDuration\000fixedExpression\000fixe"
+	"dHumanName\000fixedId\000fixedIdentifier\000fixedInstant\000fixedInteger\000fixedMarkdow"
+	"n\000fixedMoney\000fixedOid\000fixedParameterDefinition\000fixedPeriod\000fixedPositiveI"
+	"nt\000fixedQuantity\000fixedRange\000fixedRatio\000fixedReference\000fixedRelatedArtifac"
+	"t\000fixedSampledData\000fixedSignature\000fixedString\000fixedTime\000fixedTiming\000fi"
+	"xedTriggerDefinition\000fixedUnsignedInt\000fixedUri\000fixedUrl\000fixedUsageContext"
+	"\000fixedUuid\000fixture\000flag\000fluid\000fluidConsistencyType\000focal\000focalDevic"
+	"e\000focus\000follow-up\000followUp\000food\000foodPreferenceModifier\000foodType\000for"
+	"\000forbidden\000forecastReason\000forecastStatus\000form\000formCode\000format\000fract"
+	"ion\000fractionDescription\000fragment\000frames\000free\000frequency\000frequencyMax"
+	"\000frequencyOfOccurrence\000fri\000friendly\000from\000fulfilled\000full-support\000ful"
+	"lUrl\000function\000fundingSource\000fundsReserve\000fundsReserveRequested\000gSOAP-1.3b"
+	"\000gain\000ge\000gender\000gene\000geneElement\000geneSequenceOrigin\000generalCost\000"
+	"generalPractitioner\000generalizes\000generate-json\000generate-turtle\000generate-xml"
+	"\000generated\000generation\000genomeBuild\000genus\000geographicalLocation\000geometry"
+	"\000gestationalAge\000get\000given\000global\000gnuplot\000goal\000goalId\000gone\000gra"
+	"ph\000greaterThan\000green\000group\000groupIdentifier\000groupMeasure\000groupSize\000g"
+	"rouped-by\000grouping\000groupingBehavior\000groupingId\000gt\000gtFP\000guarantor\000gu"
+	"idance\000h\000halfLife\000halfLifePeriod\000handling\000hasMember\000hash\000head\000he"
+	"ader\000headerField\000health-unknown\000healthcareService\000height\000hierarchical\000"
+	"hierarchyMeaning\000high\000highLimit\000hint\000historical\000history\000history-instan"
+	"ce\000history-system\000history-type\000holder\000home\000hospitalization\000hoursOfOper"
+	"ation\000html\000html-template\000human\000hybrid\000hybridType\000iMatix\000id\000ident"
+	"ical\000identifiedDateTime\000identifiedPeriod\000identifier\000identity\000identityCert"
+	"ificate\000ifMatch\000ifModifiedSince\000ifNoneExist\000ifNoneMatch\000image\000imagingS"
+	"tudy\000immediatePackaging\000immunizationEvent\000immutable\000implementation\000implem"
+	"entationGuide\000implicated\000implicitRules\000import\000imports\000imprint\000improvem"
+	"entNotation\000in\000in-progress\000in-review\000inResponseTo\000inactive\000incidence"
+	"\000include\000incomplete\000indel\000independent\000index\000indicationCodeableConcept"
+	"\000indicationReference\000individual\000ineligible\000inexact\000inforce\000information"
+	"\000information-only\000informationSequence\000informationSource\000informational\000ing"
+	"redient\000initial\000initialFill\000initialSelected\000initiator\000initiatorActive\000"
+	"inner\000input\000inputProfile\000instance\000instance-order\000instant\000instantiates"
+	"\000instantiatesCanonical\000instantiatesUri\000instruction\000insurance\000insurer\000i"
+	"nteger\000intended\000intendedEffect\000intendedRoute\000intendedUse\000intent\000intera"
+	"ctant\000interaction\000internationalBirthDate\000interpretation\000interpreter\000intol"
+	"erance\000intraspecificDescription\000intraspecificType\000invalid\000invariant\000inves"
+	"tigation\000is-a\000is-not-a\000is-replaced-by\000isActive\000isDefault\000isDefining"
+	"\000isDerived\000isModifier\000isModifierReason\000isSubpotent\000isSummary\000isotope"
+	"\000issue\000issued\000issuer\000item\000itemCodeableConcept\000itemReference\000itemSeq"
+	"uence\000jurisdiction\000jurisdictionalAuthorization\000justification\000kelvin\000key"
+	"\000keyword\000kind\000kinetics\000kingdom\000label\000language\000languageCode\000last"
+	"\000lastModified\000lastOccurrence\000lastPerformed\000lastReviewDate\000lastUpdated\000"
+	"laterality\000latitude\000le\000left\000legal\000legalBasis\000legalState\000legalStatus"
+	"OfSupply\000legallyBindingAttachment\000legallyBindingReference\000length\000lensSpecifi"
+	"cation\000lessThan\000lethalDose50\000level\000level1\000level2\000level3\000level4\000l"
+	"ibrary\000libtiff\000license\000lifecycle\000lifecycleStatus\000limit\000line\000lineIte"
+	"m\000link\000linkId\000linkage\000listMode\000listRuleId\000literal\000local\000location"
+	"\000locationAddress\000locationCode\000locationCodeableConcept\000locationQualifier\000l"
+	"ocationReference\000lock-error\000lockedDate\000logMessage\000logical\000logical-group"
+	"\000login\000longitude\000lotNumber\000low\000lowLimit\000lowerLimit\000lt\000magenta"
+	"\000maiden\000male\000management\000managingEntity\000managingOrganization\000manifest"
+	"\000manifestation\000manipulated\000manipulation\000manual\000manufactureDate\000manufac"
+	"turedDoseForm\000manufacturedItem\000manufacturer\000manufacturer-name\000manufacturerRe"
+	"ference\000manufacturerString\000manufacturingBusinessOperation\000map\000mapping\000mar"
+	"italStatus\000markdown\000marketingAuthorization\000marketingStatus\000masterFile\000mas"
+	"terIdentifier\000match\000matching\000material\000materialType\000maternalOrganismId\000"
+	"maternalOrganismName\000max\000maxDispense\000maxDosePerAdministration\000maxDosePerDay"
+	"\000maxDosePerLifetime\000maxDosePerPeriod\000maxDosePerTreatmentPeriod\000maxDuration"
+	"\000maxLength\000maxSingleDose\000maxTreatmentPeriod\000maxValueDate\000maxValueDateTime"
+	"\000maxValueDecimal\000maxValueInstant\000maxValueInteger\000maxValuePositiveInt\000maxV"
+	"alueQuantity\000maxValueTime\000maxValueUnsignedInt\000maxVolumeToDeliver\000mean\000mea"
+	"n-of-mean\000mean-of-median\000meaning\000meaningWhenMissing\000measure\000measureScore"
+	"\000measurement\000measurementPeriod\000measurementPoint\000media\000median\000median-of"
+	"-mean\000median-of-median\000medication\000medicationCodeableConcept\000medicationRefere"
+	"nce\000medicineClassification\000medium\000member\000message\000messaging\000meta\000met"
+	"adata\000method\000methodNotAllowed\000mild\000min\000minValueDate\000minValueDateTime"
+	"\000minValueDecimal\000minValueInstant\000minValueInteger\000minValuePositiveInt\000minV"
+	"alueQuantity\000minValueTime\000minValueUnsignedInt\000minimumId\000minimumVolumeQuantit"
+	"y\000minimumVolumeString\000minutesDuration\000missing\000mitigation\000mo\000mobile\000"
+	"modality\000mode\000model-name\000modelNumber\000moderate\000modification\000modified-si"
+	"nce\000modifier\000modifierExtension\000moduleCanonical\000moduleCodeableConcept\000modu"
+	"leUri\000moiety\000molecularFormula\000molecularFormulaByMoiety\000molecularWeight\000mo"
+	"n\000monitoringProgram\000monograph\000monomerSet\000morphology\000mpich2\000multiple"
+	"\000multiple-matches\000multipleAnd\000multipleBirthBoolean\000multipleBirthInteger\000m"
+	"ultipleOr\000multipleResultsAllowed\000must\000must-unless-documented\000mustSupport\000"
+	"nTerminalModification\000nTerminalModificationId\000name\000namePart\000nameReference"
+	"\000nameUrl\000named-event\000narrower\000navigationLinks\000ne\000nearby\000need\000nee"
+	"ds-action\000needsMap\000net\000network\000never\000nextScheduled\000nickname\000no\000n"
+	"o-store\000no-version\000noContent\000nominalVolume\000none\000normal\000normalCodedValu"
+	"eSet\000noshow\000not\000not-billable\000not-calibrated\000not-found\000not-in\000not-ma"
+	"tch\000not-open-source\000not-present\000not-registered\000not-started\000not-supported"
+	"\000notAvailable\000notContains\000notEmpty\000notEquals\000notFound\000notIn\000notModi"
+	"fied\000not_first\000not_last\000note\000noteNumber\000notification\000nucleicAcid\000nu"
+	"mFN\000numFP\000numTP\000number\000numberOfInstances\000numberOfParticipants\000numberOf"
+	"RepeatsAllowed\000numberOfSeries\000numberOfStudies\000numberOfSubunits\000numberOfUnits"
+	"\000numerator\000numeratorCount\000nutrient\000oauth\000objective\000observationRequirem"
+	"ent\000observationResultRequirement\000observedAllele\000observedSeq\000observer\000occu"
+	"rredDateTime\000occurredPeriod\000occurrenceDateTime\000occurrencePeriod\000occurrenceSt"
+	"ring\000occurrenceTiming\000ofType\000off\000off-study\000offer\000official\000offset"
+	"\000offsetDuration\000offsetRange\000oid\000ok\000okay\000old\000oligoNucleotideType\000"
+	"on\000on-error\000on-hold\000on-study\000on-study-intervention\000on-study-observation"
+	"\000on-success\000onAdmission\000onBehalfOf\000onHold\000one-or-more\000onhold\000onleav"
+	"e\000onlineInformation\000only_one\000onset\000onsetAge\000onsetDateTime\000onsetPeriod"
+	"\000onsetRange\000onsetString\000op\000open\000open-choice\000openAtEnd\000openapi\000op"
+	"eningTime\000operation\000operationType\000operationalStatus\000operator\000opticalActiv"
+	"ity\000option\000optional\000options\000oralDiet\000order\000orderDetail\000orderMeaning"
+	"\000orderable\000ordered\000orderedBy\000orderer\000organ\000organism\000organismGeneral"
+	"\000organismId\000organismName\000organismType\000organization\000orientation\000orienta"
+	"tionOfPolymerisation\000origin\000original-order\000originalPrescription\000other\000oth"
+	"er-map\000otherCharacteristics\000otherTherapy\000out\000outcome\000outcomeCode\000outco"
+	"meCodeableConcept\000outcomeDesc\000outcomeReference\000outer\000outerPackaging\000outpu"
+	"t\000outputParameters\000outputProfile\000overbooked\000overload\000overrideReason\000ow"
+	"nedBy\000owner\000packageCode\000packageId\000packageItem\000packagedMedicinalProduct"
+	"\000packaging\000paediatricUseIndicator\000page\000pager\000paging\000param\000parameter"
+	"\000parameterName\000parameters\000params\000parent\000parentDevice\000parentSubstanceId"
+	"\000parentSubstanceName\000part\000part-of\000partDescription\000partLocation\000partNum"
+	"ber\000partOf\000partial\000participant\000participantEffectiveDateTime\000participantEf"
+	"fectiveDescription\000participantEffectiveDuration\000participantEffectiveGroupMeasure"
+	"\000participantEffectivePeriod\000participantEffectiveTimeFromStart\000participantEffect"
+	"iveTiming\000participantStatus\000participantType\000participatingOrganization\000party"
+	"\000pass\000patch\000patchFormat\000paternalOrganismId\000paternalOrganismName\000path"
+	"\000path-pages\000path-resource\000path-tx-cache\000patient\000patient-reported-name\000"
+	"patientCharacteristics\000patientInstruction\000patientPreparation\000pattern\000pattern"
+	"Address\000patternAge\000patternAnnotation\000patternAttachment\000patternBase64Binary"
+	"\000patternBoolean\000patternCanonical\000patternCode\000patternCodeableConcept\000patte"
+	"rnCoding\000patternContactDetail\000patternContactPoint\000patternContributor\000pattern"
+	"Count\000patternDataRequirement\000patternDate\000patternDateTime\000patternDecimal\000p"
+	"atternDistance\000patternDosage\000patternDuration\000patternExpression\000patternHumanN"
+	"ame\000patternId\000patternIdentifier\000patternInstant\000patternInteger\000patternMark"
+	"down\000patternMoney\000patternOid\000patternParameterDefinition\000patternPeriod\000pat"
+	"ternPositiveInt\000patternQuantity\000patternRange\000patternRatio\000patternReference"
+	"\000patternRelatedArtifact\000patternSampledData\000patternSignature\000patternString"
+	"\000patternTime\000patternTiming\000patternTriggerDefinition\000patternUnsignedInt\000pa"
+	"tternUri\000patternUrl\000patternUsageContext\000patternUuid\000pause\000payee\000payeeT"
+	"ype\000payload\000payloadMimeType\000payloadType\000payment\000paymentAmount\000paymentD"
+	"ate\000paymentIdentifier\000paymentIssuer\000paymentStatus\000paymentTerms\000payor\000p"
+	"ending\000pending-on-study\000performedAge\000performedDateTime\000performedPeriod\000pe"
+	"rformedRange\000performedString\000performer\000performerLinkId\000performerRole\000perf"
+	"ormerType\000performingOrganization\000period\000periodMax\000periodType\000periodUnit"
+	"\000periodic\000permit\000permittedDataType\000person\000personal\000pharmaceuticalProdu"
+	"ct\000phase\000phone\000phonetic\000photo\000phylum\000physical\000physicalCharacteristi"
+	"cs\000physicalType\000physiologicalCondition\000plan\000planned\000planningHorizon\000po"
+	"inter\000points\000policy\000policyHolder\000policyRule\000polymer\000population\000posi"
+	"tion\000positiveInt\000post\000postConditions\000postal\000postalCode\000potential\000po"
+	"tential-candidate\000power\000practiceSetting\000practitioner\000preAdmissionIdentifier"
+	"\000preAuthPeriod\000preAuthRef\000preAuthRefPeriod\000preConditions\000preauthorization"
+	"\000precedence\000precheckBehavior\000precision\000precisionEstimate\000preconditionFail"
+	"ed\000predecessor\000predetermination\000prediction\000preference\000preferred\000prefer"
+	"redReportName\000prefix\000preliminary\000preparation\000preparationInstruction\000presc"
+	"riber\000prescription\000presentation\000presentationDate\000presentationLowLimit\000pre"
+	"sentedForm\000previous\000priceComponent\000priceOverride\000primaryPurposeType\000prima"
+	"rySource\000primitive-type\000principalInvestigator\000print\000printoper\000priorPrescr"
+	"iption\000priorRequest\000priority\000prism\000probabilityDecimal\000probabilityRange"
+	"\000problem\000procedure\000procedureCode\000procedureCodeableConcept\000procedureRefere"
+	"nce\000procedureSequence\000process\000processNote\000processing\000produced\000producer"
+	"\000product\000productCategory\000productClassification\000productCode\000productCodeabl"
+	"eConcept\000productName\000productOrService\000productReference\000productRelatedness"
+	"\000productType\000professional\000profile\000prognosisCodeableConcept\000prognosisRefer"
+	"ence\000program\000programCode\000programEligibility\000progress\000property\000property"
+	"Group\000proposal\000proposed\000protein\000protocol\000protocolApplied\000provided\000p"
+	"rovidedBy\000provider\000provision\000proxyIdentityCertificate\000proxySignature\000psfr"
+	"ag\000psutils\000publicationDate\000publicationStatus\000publisher\000purpose\000purpose"
+	"OfEvent\000purposeOfUse\000pushTypeAvailable\000put\000qty\000qualification\000qualified"
+	"Interval\000qualifiers\000qualitativeRisk\000quality\000quantitativeDetails\000quantity"
+	"\000quantityQuantity\000quantityRange\000quantityRatio\000queried\000query\000queryFP"
+	"\000queryTP\000question\000questionnaire\000queued\000quotation\000race\000range\000rank"
+	"\000rateAggregation\000rateQuantity\000rateRange\000rateRatio\000rating\000ratioType\000"
+	"rationale\000reAdmission\000reaction\000read\000readCoverage\000readHistory\000readOnly"
+	"\000readsetId\000ready\000reason\000reasonCode\000reasonLinkId\000reasonReference\000rea"
+	"sonStopped\000recall\000received\000receivedTime\000receiver\000receiverActive\000recipi"
+	"ent\000recommendation\000recorded\000recordedDate\000recordedOn\000recorder\000red\000re"
+	"f\000refer\000reference\000referenceAllele\000referenceDocument\000referenceInformation"
+	"\000referencePolicy\000referenceRange\000referenceSeq\000referenceSeqId\000referenceSeqP"
+	"ointer\000referenceSeqString\000referenceStrength\000referenced\000referencedFrom\000ref"
+	"erencedItem\000referral\000referralMethod\000referralRequest\000referrer\000reflex-order"
+	"\000regex\000registered\000regulator\000regulatory\000regulatoryAuthority\000rejected"
+	"\000rejectionCriterion\000related\000related-person\000relatedAction\000relatedArtifact"
+	"\000relatedEntry\000relatedMedicationKnowledge\000relatedto\000relatesTo\000relation\000"
+	"relationship\000relationtype\000relativePath\000relativeRisk\000releaseDate\000relevantH"
+	"istory\000reliableCache\000removal\000rendering\000repeat\000repeatUnit\000repeatUnitAmo"
+	"untType\000repeats\000repetitions\000replaced-by\000replaces\000report\000reportOrigin"
+	"\000reported\000reportedBoolean\000reportedReference\000reporter\000repository\000repres"
+	"entation\000request\000requestHeader\000requestId\000requestIdentifier\000requestMethod"
+	"\000requestProvider\000requestURL\000requested\000requestedPeriod\000requester\000reques"
+	"terLinkId\000requestingOrganization\000requestor\000required\000requiredBehavior\000requ"
+	"irement\000requirements\000requisition\000reserved\000residueSite\000resolves\000resourc"
+	"e\000resourceId\000resourceType\000response\000responseCode\000responseId\000responseReq"
+	"uired\000responsible\000responsibleParty\000rest\000rest-hook\000restoreDate\000restrict"
+	"ion\000result\000resultingCondition\000resultsByExposure\000resultsInterpreter\000retent"
 	"ionTime\000retired\000revenue\000reviewer\000revision\000rfid\000right\000riskAdjustment"
-	"\000riskEstimate\000riskEvidenceSynthesis\000rna\000roc\000role\000root\000route\000routeO"
-	"fAdministration\000routeofAdministration\000rule\000rule-broken-links\000rules\000s\000sa"
-	"\000safety\000sampleSize\000sat\000scale\000schedule\000scheduled\000scheduledPeriod\000sc"
-	"heduledString\000scheduledTiming\000scope\000score\000scoring\000screening\000search\000se"
-	"arch-system\000search-type\000searchInclude\000searchParam\000searchRevInclude\000searchTy"
-	"pe\000searchset\000secondary\000section\000security\000securityContext\000securityLabel"
-	"\000securityLabelNumber\000seealso\000selectionBehavior\000self-reported\000sender\000sens"
-	"e\000sensitivity\000sent\000sentence-group\000sequence\000sequenceAttachment\000sequenceTy"
-	"pe\000serialNumber\000series\000seriesDosesPositiveInt\000seriesDosesString\000seriousness"
-	"\000server\000service\000serviceCategory\000servicePeriod\000serviceProvider\000servicePro"
-	"visionCode\000serviceType\000servicedDate\000servicedPeriod\000setting\000setup\000severe"
-	"\000severity\000sex\000shape\000share\000shelfLifeStorage\000short\000shortTitle\000sigFor"
-	"mat\000signature\000signer\000signs\000single\000site\000situation\000size\000skip\000slic"
-	"eIsConstraining\000sliceName\000slicing\000slot\000sms\000snapshot\000snp\000software\000s"
-	"opClass\000sort\000source\000sourceAttachment\000sourceCanonical\000sourceId\000sourceIden"
-	"tityCertificate\000sourceMaterial\000sourceMaterialClass\000sourceMaterialState\000sourceM"
-	"aterialType\000sourcePatientInfo\000sourceReference\000sourceSignature\000sourceUri\000sou"
-	"rceVersion\000special\000specialArrangement\000specialCourtesy\000specialDesignation\000sp"
-	"ecialMeasures\000specialPrecautionsForStorage\000specialization\000specializes\000specialt"
-	"y\000species\000specific\000specificCost\000specifiedSubstance\000specimen\000specimenQuan"
-	"tity\000specimenRequirement\000sphere\000sponsor\000stage\000standardSequence\000standby"
-	"\000start\000startCodeableConcept\000startDate\000started\000startingMaterial\000state\000"
-	"status\000statusDate\000statusHistory\000statusReason\000statusReasonCodeableConcept\000st"
-	"atusReasonReference\000step\000stereochemistry\000stop\000stopped\000storage\000strand\000"
-	"stratifier\000stratum\000strength\000strengthLowLimit\000string\000structuralRepresentatio"
-	"n\000structure\000structureVariant\000study\000studyEffectiveDateTime\000studyEffectiveDes"
-	"cription\000studyEffectiveDuration\000studyEffectiveGroupMeasure\000studyEffectivePeriod"
-	"\000studyEffectiveTimeFromStart\000studyEffectiveTiming\000studyType\000subDetail\000subDe"
-	"tailSequence\000subSite\000subType\000subdetailSequence\000subject\000subject-list\000subj"
-	"ectCodeableConcept\000subjectMedicalHistory\000subjectReference\000subjectResults\000subje"
-	"ctType\000submitter\000subpotentReason\000subrogation\000subscriber\000subscriberId\000sub"
-	"stance\000substanceCodeableConcept\000substanceReference\000substitution\000subsumes\000su"
-	"bsumption\000subtitle\000subtype\000subunit\000success\000successor\000suffix\000sugar\000"
-	"summary\000sun\000superseded\000supplement\000supplementalData\000supplements\000suppliedI"
-	"tem\000supplier\000supportedMessage\000supportedProfile\000supportingImmunization\000suppo"
-	"rtingInfo\000supportingInfoSequence\000supportingInformation\000supportingPatientInformati"
-	"on\000suppressed\000surcharge\000suspectEntity\000suspended\000symptomConditionEffect\000s"
-	"ynonym\000synthesisType\000system\000systemType\000tag\000target\000targetCanonical\000tar"
-	"getDisease\000targetFormat\000targetId\000targetIdentifier\000targetLocation\000targetProf"
-	"ile\000targetReference\000targetSpecies\000targetUri\000targetVersion\000tax\000team\000te"
-	"ardown\000telecom\000temp\000temperature\000temperatureQualifier\000temperatureRange\000te"
-	"mplate\000temporarily-closed-to-accrual\000temporarily-closed-to-accrual-and-intervention"
-	"\000tentative\000term\000test\000test-engine\000testScript\000tester\000text\000text/cql"
-	"\000text/fhirpath\000textEquivalent\000textFilter\000texture\000therapeuticIndication\000t"
-	"herapyRelationshipType\000threePrime\000throttled\000thu\000time\000timeAspect\000timeDate"
-	"Time\000timeFromStart\000timeOfDay\000timePeriod\000timeout\000timestamp\000timing\000timi"
-	"ngAge\000timingDate\000timingDateTime\000timingDuration\000timingPeriod\000timingRange\000"
-	"timingReference\000timingTiming\000tissue\000title\000to\000token\000too-costly\000too-lon"
-	"g\000topic\000topicCodeableConcept\000topicReference\000total\000totalGross\000totalNet"
-	"\000totalPriceComponent\000transaction\000transaction-response\000transform\000transforms"
-	"\000transient\000transient-error\000translate\000translation\000translations\000triaged"
-	"\000trigger\000triggers\000truncate\000truthFN\000truthTP\000tue\000two-point\000type\000t"
-	"ype-and-types\000typeAttr\000typeCollected\000typeMode\000typeReference\000typeTested\000t"
-	"ypes\000udi\000udi-label-name\000udiCarrier\000udiDeviceIdentifier\000uid\000unable-to-ass"
-	"ess\000unavailable\000undesirableEffect\000uniqueId\000unit\000unitOfMeasure\000unitOfPres"
-	"entation\000unitPrice\000unknown\000unmapped\000unmatched\000unprocessable\000unsatisfacto"
-	"ry\000unsignedInt\000unspecified\000up\000update\000updateCreate\000upperLimit\000uri\000u"
-	"rl\000usage\000usageContext\000use\000useContext\000usePeriod\000usedCode\000usedMoney\000"
-	"usedReference\000usedString\000usedUnsignedInt\000user-friendly-name\000userSelected\000us"
-	"ual\000uuid\000vaccineCode\000validCodedValueSet\000validTo\000validateCode\000validatePro"
-	"fileId\000validated\000validation\000validationDate\000validationProcess\000validationStat"
-	"us\000validationType\000validator\000validityPeriod\000value\000valueAddress\000valueAge"
-	"\000valueAnnotation\000valueAttachment\000valueBase64Binary\000valueBoolean\000valueCanoni"
-	"cal\000valueCode\000valueCodeableConcept\000valueCoding\000valueContactDetail\000valueCont"
-	"actPoint\000valueContributor\000valueCount\000valueDataRequirement\000valueDate\000valueDa"
-	"teTime\000valueDecimal\000valueDistance\000valueDosage\000valueDuration\000valueExpression"
-	"\000valueHumanName\000valueId\000valueIdentifier\000valueInstant\000valueInteger\000valueM"
-	"arkdown\000valueMoney\000valueOid\000valueParameterDefinition\000valuePeriod\000valuePosit"
-	"iveInt\000valueQuantity\000valueRange\000valueRatio\000valueReference\000valueRelatedArtif"
-	"act\000valueSampledData\000valueSet\000valueSignature\000valueString\000valueTime\000value"
-	"Timing\000valueTriggerDefinition\000valueUnsignedInt\000valueUri\000valueUrl\000valueUsage"
-	"Context\000valueUuid\000valuedItem\000variable\000variableType\000variant\000variantPointe"
-	"r\000variantState\000variantType\000variantsetId\000verification\000verificationDate\000ve"
-	"rificationStatus\000verified\000verifiedWith\000version\000versionId\000versionNeeded\000v"
-	"ersioned\000versioned-update\000versioning\000view\000visual-group\000vread\000waiting\000"
-	"waitlist\000warning\000warningOnly\000wasSubstituted\000watson\000websocket\000wed\000weig"
-	"ht\000what\000when\000whenHandedOver\000whenPeriod\000whenPrepared\000whenRange\000white"
-	"\000who\000wider\000width\000windowEnd\000windowStart\000withdrawalPeriod\000withdrawn\000"
-	"wk\000work\000workflow\000working\000xhtml\000xinetd\000xml\000xmlAttr\000xmlText\000xpath"
-	"\000xpathUsage\000xpp\000yellow\000yes\000zlib-acknowledgement\000";
+	"\000riskEstimate\000riskEvidenceSynthesis\000rna\000roc\000role\000root\000route\000rout"
+	"eOfAdministration\000routeofAdministration\000rule\000rule-broken-links\000rules\000s"
+	"\000sa\000safety\000sampleSize\000sat\000scale\000schedule\000scheduled\000scheduledPeri"
+	"od\000scheduledString\000scheduledTiming\000scope\000score\000scoring\000screening\000se"
+	"arch\000search-system\000search-type\000searchInclude\000searchParam\000searchRevInclude"
+	"\000searchType\000searchset\000secondary\000section\000security\000securityContext\000se"
+	"curityLabel\000securityLabelNumber\000seealso\000selectionBehavior\000self-reported\000s"
+	"ender\000sense\000sensitivity\000sent\000sentence-group\000sequence\000sequenceAttachmen"
+	"t\000sequenceType\000serialNumber\000series\000seriesDosesPositiveInt\000seriesDosesStri"
+	"ng\000seriousness\000server\000service\000serviceCategory\000servicePeriod\000servicePro"
+	"vider\000serviceProvisionCode\000serviceType\000servicedDate\000servicedPeriod\000settin"
+	"g\000setup\000severe\000severity\000sex\000shape\000share\000shelfLifeStorage\000short"
+	"\000shortTitle\000sigFormat\000signature\000signer\000signs\000single\000site\000situati"
+	"on\000size\000skip\000sliceIsConstraining\000sliceName\000slicing\000slot\000sms\000snap"
+	"shot\000snp\000software\000sopClass\000sort\000source\000sourceAttachment\000sourceCanon"
+	"ical\000sourceId\000sourceIdentityCertificate\000sourceMaterial\000sourceMaterialClass"
+	"\000sourceMaterialState\000sourceMaterialType\000sourcePatientInfo\000sourceReference"
+	"\000sourceSignature\000sourceUri\000sourceVersion\000special\000specialArrangement\000sp"
+	"ecialCourtesy\000specialDesignation\000specialMeasures\000specialPrecautionsForStorage"
+	"\000specialization\000specializes\000specialty\000species\000specific\000specificCost"
+	"\000specifiedSubstance\000specimen\000specimenQuantity\000specimenRequirement\000sphere"
+	"\000sponsor\000stage\000standardSequence\000standby\000start\000startCodeableConcept\000"
+	"startDate\000started\000startingMaterial\000state\000status\000statusDate\000statusHisto"
+	"ry\000statusReason\000statusReasonCodeableConcept\000statusReasonReference\000step\000st"
+	"ereochemistry\000stop\000stopped\000storage\000strand\000stratifier\000stratum\000streng"
+	"th\000strengthLowLimit\000string\000structuralRepresentation\000structure\000structureVa"
+	"riant\000study\000studyEffectiveDateTime\000studyEffectiveDescription\000studyEffectiveD"
+	"uration\000studyEffectiveGroupMeasure\000studyEffectivePeriod\000studyEffectiveTimeFromS"
+	"tart\000studyEffectiveTiming\000studyType\000subDetail\000subDetailSequence\000subSite"
+	"\000subType\000subdetailSequence\000subject\000subject-list\000subjectCodeableConcept"
+	"\000subjectMedicalHistory\000subjectReference\000subjectResults\000subjectType\000submit"
+	"ter\000subpotentReason\000subrogation\000subscriber\000subscriberId\000substance\000subs"
+	"tanceCodeableConcept\000substanceReference\000substitution\000subsumes\000subsumption"
+	"\000subtitle\000subtype\000subunit\000success\000successor\000suffix\000sugar\000summary"
+	"\000sun\000superseded\000supplement\000supplementalData\000supplements\000suppliedItem"
+	"\000supplier\000supportedMessage\000supportedProfile\000supportingImmunization\000suppor"
+	"tingInfo\000supportingInfoSequence\000supportingInformation\000supportingPatientInformat"
+	"ion\000suppressed\000surcharge\000suspectEntity\000suspended\000symptomConditionEffect"
+	"\000synonym\000synthesisType\000system\000systemType\000tag\000target\000targetCanonical"
+	"\000targetDisease\000targetFormat\000targetId\000targetIdentifier\000targetLocation\000t"
+	"argetProfile\000targetReference\000targetSpecies\000targetUri\000targetVersion\000tax"
+	"\000team\000teardown\000telecom\000temp\000temperature\000temperatureQualifier\000temper"
+	"atureRange\000template\000temporarily-closed-to-accrual\000temporarily-closed-to-accrual"
+	"-and-intervention\000tentative\000term\000test\000test-engine\000testScript\000tester"
+	"\000text\000text/cql\000text/fhirpath\000textEquivalent\000textFilter\000texture\000ther"
+	"apeuticIndication\000therapyRelationshipType\000threePrime\000throttled\000thu\000time"
+	"\000timeAspect\000timeDateTime\000timeFromStart\000timeOfDay\000timePeriod\000timeout"
+	"\000timestamp\000timing\000timingAge\000timingDate\000timingDateTime\000timingDuration"
+	"\000timingPeriod\000timingRange\000timingReference\000timingTiming\000tissue\000title"
+	"\000to\000token\000too-costly\000too-long\000topic\000topicCodeableConcept\000topicRefer"
+	"ence\000total\000totalGross\000totalNet\000totalPriceComponent\000transaction\000transac"
+	"tion-response\000transform\000transforms\000transient\000transient-error\000translate"
+	"\000translation\000translations\000triaged\000trigger\000triggers\000truncate\000truthFN"
+	"\000truthTP\000tue\000two-point\000type\000type-and-types\000typeAttr\000typeCollected"
+	"\000typeMode\000typeReference\000typeTested\000types\000udi\000udi-label-name\000udiCarr"
+	"ier\000udiDeviceIdentifier\000uid\000unable-to-assess\000unavailable\000undesirableEffec"
+	"t\000uniqueId\000unit\000unitOfMeasure\000unitOfPresentation\000unitPrice\000unknown\000"
+	"unmapped\000unmatched\000unprocessable\000unsatisfactory\000unsignedInt\000unspecified"
+	"\000up\000update\000updateCreate\000upperLimit\000uri\000url\000usage\000usageContext"
+	"\000use\000useContext\000usePeriod\000usedCode\000usedMoney\000usedReference\000usedStri"
+	"ng\000usedUnsignedInt\000user-friendly-name\000userSelected\000usual\000uuid\000vaccineC"
+	"ode\000validCodedValueSet\000validTo\000validateCode\000validateProfileId\000validated"
+	"\000validation\000validationDate\000validationProcess\000validationStatus\000validationT"
+	"ype\000validator\000validityPeriod\000value\000valueAddress\000valueAge\000valueAnnotati"
+	"on\000valueAttachment\000valueBase64Binary\000valueBoolean\000valueCanonical\000valueCod"
+	"e\000valueCodeableConcept\000valueCoding\000valueContactDetail\000valueContactPoint\000v"
+	"alueContributor\000valueCount\000valueDataRequirement\000valueDate\000valueDateTime\000v"
+	"alueDecimal\000valueDistance\000valueDosage\000valueDuration\000valueExpression\000value"
+	"HumanName\000valueId\000valueIdentifier\000valueInstant\000valueInteger\000valueMarkdown"
+	"\000valueMoney\000valueOid\000valueParameterDefinition\000valuePeriod\000valuePositiveIn"
+	"t\000valueQuantity\000valueRange\000valueRatio\000valueReference\000valueRelatedArtifact"
+	"\000valueSampledData\000valueSet\000valueSignature\000valueString\000valueTime\000valueT"
+	"iming\000valueTriggerDefinition\000valueUnsignedInt\000valueUri\000valueUrl\000valueUsag"
+	"eContext\000valueUuid\000valuedItem\000variable\000variableType\000variant\000variantPoi"
+	"nter\000variantState\000variantType\000variantsetId\000verification\000verificationDate"
+	"\000verificationStatus\000verified\000verifiedWith\000version\000versionId\000versionNee"
+	"ded\000versioned\000versioned-update\000versioning\000view\000visual-group\000vread\000w"
+	"aiting\000waitlist\000warning\000warningOnly\000wasSubstituted\000watson\000websocket"
+	"\000wed\000weight\000what\000when\000whenHandedOver\000whenPeriod\000whenPrepared\000whe"
+	"nRange\000white\000who\000wider\000width\000windowEnd\000windowStart\000withdrawalPeriod"
+	"\000withdrawn\000wk\000work\000workflow\000working\000xhtml\000xinetd\000xml\000xmlAttr"
+	"\000xmlText\000xpath\000xpathUsage\000xpp\000yellow\000yes\000zlib-acknowledgement\000";
 
 const struct yl_fhir_type yl_fhir_types[679] = {
 	{400, 0, 0, 19, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Account */
 	{408, 19, 0, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Account_Coverage */
 	{425, 24, 1, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Account_Guarantor */
 	{443, 30, 2, 61, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* ActivityDefinition */
-	{462, 91, 2, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ActivityDefinition_DynamicValue */
-	{494, 96, 3, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ActivityDefinition_Participant */
+	/* ActivityDefinition_DynamicValue */
+	{462, 91, 2, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ActivityDefinition_Participant */
+	{494, 96, 3, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{525, 101, 3, 12, 0, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Address */
 	{556, 113, 3, 28, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* AdverseEvent */
 	{569, 141, 4, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* AdverseEvent_Causality */
-	{592, 148, 4, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* AdverseEvent_SuspectEntity */
+	/* AdverseEvent_SuspectEntity */
+	{592, 148, 4, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{628, 153, 5, 7, 0, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Age */
 	{640, 160, 5, 28, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* AllergyIntolerance */
-	{659, 188, 6, 10, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* AllergyIntolerance_Reaction */
+	/* AllergyIntolerance_Reaction */
+	{659, 188, 6, 10, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{687, 198, 7, 6, 1, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Annotation */
 	{731, 204, 8, 30, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Appointment */
 	{743, 234, 9, 16, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* AppointmentResponse */
-	{763, 250, 10, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Appointment_Participant */
+	/* Appointment_Participant */
+	{763, 250, 10, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{848, 258, 10, 10, 0, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Attachment */
 	{859, 268, 10, 19, 3, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* AuditEvent */
 	{870, 287, 13, 14, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* AuditEvent_Agent */
@@ -674,11 +694,16 @@ const struct yl_fhir_type yl_fhir_types[679] = {
 	{942, 324, 13, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* AuditEvent_Source */
 	{1304, 330, 14, 13, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Basic */
 	{1319, 343, 15, 7, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Binary */
-	{1326, 350, 15, 19, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* BiologicallyDerivedProduct */
-	{1353, 369, 15, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* BiologicallyDerivedProduct_Collection */
-	{1391, 376, 15, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* BiologicallyDerivedProduct_Manipulation */
-	{1431, 382, 15, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* BiologicallyDerivedProduct_Processing */
-	{1469, 390, 15, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* BiologicallyDerivedProduct_Storage */
+	/* BiologicallyDerivedProduct */
+	{1326, 350, 15, 19, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* BiologicallyDerivedProduct_Collection */
+	{1353, 369, 15, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* BiologicallyDerivedProduct_Manipulation */
+	{1391, 376, 15, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* BiologicallyDerivedProduct_Processing */
+	{1431, 382, 15, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* BiologicallyDerivedProduct_Storage */
+	{1469, 390, 15, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{1534, 397, 15, 16, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* BodyStructure */
 	{1556, 413, 16, 11, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Bundle */
 	{1563, 424, 16, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Bundle_Entry */
@@ -687,45 +712,69 @@ const struct yl_fhir_type yl_fhir_types[679] = {
 	{1603, 447, 16, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Bundle_Response */
 	{1619, 455, 16, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Bundle_Search */
 	{2283, 460, 16, 34, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* CapabilityStatement */
-	{2303, 494, 16, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CapabilityStatement_Document */
-	{2332, 500, 17, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CapabilityStatement_Endpoint */
-	{2361, 505, 18, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CapabilityStatement_Implementation */
-	{2396, 511, 18, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CapabilityStatement_Interaction */
-	{2428, 516, 18, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CapabilityStatement_Interaction1 */
-	{2461, 521, 18, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CapabilityStatement_Messaging */
-	{2491, 528, 18, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CapabilityStatement_Operation */
-	{2521, 534, 19, 20, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CapabilityStatement_Resource */
-	{2550, 554, 19, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CapabilityStatement_Rest */
-	{2575, 565, 19, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CapabilityStatement_SearchParam */
-	{2607, 572, 19, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CapabilityStatement_Security */
-	{2636, 578, 19, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CapabilityStatement_Software */
-	{2665, 584, 19, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CapabilityStatement_SupportedMessage */
+	/* CapabilityStatement_Document */
+	{2303, 494, 16, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* CapabilityStatement_Endpoint */
+	{2332, 500, 17, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* CapabilityStatement_Implementation */
+	{2361, 505, 18, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* CapabilityStatement_Interaction */
+	{2396, 511, 18, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* CapabilityStatement_Interaction1 */
+	{2428, 516, 18, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* CapabilityStatement_Messaging */
+	{2461, 521, 18, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* CapabilityStatement_Operation */
+	{2491, 528, 18, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* CapabilityStatement_Resource */
+	{2521, 534, 19, 20, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* CapabilityStatement_Rest */
+	{2550, 554, 19, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* CapabilityStatement_SearchParam */
+	{2575, 565, 19, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* CapabilityStatement_Security */
+	{2607, 572, 19, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* CapabilityStatement_Software */
+	{2636, 578, 19, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* CapabilityStatement_SupportedMessage */
+	{2665, 584, 19, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{2702, 589, 20, 31, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* CarePlan */
 	{2711, 620, 21, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CarePlan_Activity */
 	{2729, 628, 21, 23, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CarePlan_Detail */
 	{2745, 651, 21, 21, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* CareTeam */
 	{2754, 672, 21, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CareTeam_Participant */
 	{2775, 679, 21, 21, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* CatalogEntry */
-	{2788, 700, 22, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CatalogEntry_RelatedEntry */
+	/* CatalogEntry_RelatedEntry */
+	{2788, 700, 22, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{2814, 705, 23, 37, 2, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* ChargeItem */
 	{2825, 742, 25, 31, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* ChargeItemDefinition */
-	{2846, 773, 25, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ChargeItemDefinition_Applicability */
-	{2881, 779, 25, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ChargeItemDefinition_PriceComponent */
-	{2917, 786, 25, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ChargeItemDefinition_PropertyGroup */
+	/* ChargeItemDefinition_Applicability */
+	{2846, 773, 25, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ChargeItemDefinition_PriceComponent */
+	{2881, 779, 25, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ChargeItemDefinition_PropertyGroup */
+	{2917, 786, 25, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{2952, 791, 25, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ChargeItem_Performer */
 	{2984, 796, 26, 35, 5, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Claim */
 	{2990, 831, 31, 35, 3, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* ClaimResponse */
-	{3004, 866, 34, 24, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ClaimResponse_AddItem */
-	{3026, 890, 36, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ClaimResponse_Adjudication */
+	/* ClaimResponse_AddItem */
+	{3004, 866, 34, 24, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ClaimResponse_Adjudication */
+	{3026, 890, 36, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{3053, 897, 37, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ClaimResponse_Detail */
-	{3074, 904, 38, 12, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ClaimResponse_Detail1 */
+	/* ClaimResponse_Detail1 */
+	{3074, 904, 38, 12, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{3096, 916, 40, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ClaimResponse_Error */
-	{3116, 923, 41, 8, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ClaimResponse_Insurance */
+	/* ClaimResponse_Insurance */
+	{3116, 923, 41, 8, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{3140, 931, 42, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ClaimResponse_Item */
 	{3159, 938, 43, 9, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ClaimResponse_Payment */
-	{3181, 947, 45, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ClaimResponse_ProcessNote */
-	{3207, 954, 45, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ClaimResponse_SubDetail */
-	{3231, 960, 45, 11, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ClaimResponse_SubDetail1 */
+	/* ClaimResponse_ProcessNote */
+	{3181, 947, 45, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ClaimResponse_SubDetail */
+	{3207, 954, 45, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ClaimResponse_SubDetail1 */
+	{3231, 960, 45, 11, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{3256, 971, 47, 5, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ClaimResponse_Total */
 	{3276, 976, 49, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Claim_Accident */
 	{3291, 983, 49, 8, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Claim_CareTeam */
@@ -737,28 +786,39 @@ const struct yl_fhir_type yl_fhir_types[679] = {
 	{3374, 1057, 54, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Claim_Procedure */
 	{3390, 1066, 54, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Claim_Related */
 	{3404, 1072, 54, 14, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Claim_SubDetail */
-	{3420, 1086, 55, 14, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Claim_SupportingInfo */
+	/* Claim_SupportingInfo */
+	{3420, 1086, 55, 14, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{3441, 1100, 56, 29, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* ClinicalImpression */
-	{3460, 1129, 57, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ClinicalImpression_Finding */
-	{3487, 1135, 57, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ClinicalImpression_Investigation */
+	/* ClinicalImpression_Finding */
+	{3460, 1129, 57, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ClinicalImpression_Investigation */
+	{3487, 1135, 57, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{3520, 1140, 58, 34, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* CodeSystem */
 	{3531, 1174, 58, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CodeSystem_Concept */
-	{3550, 1183, 58, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CodeSystem_Designation */
+	/* CodeSystem_Designation */
+	{3550, 1183, 58, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{3573, 1189, 58, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CodeSystem_Filter */
 	{3591, 1196, 58, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CodeSystem_Property */
-	{3611, 1203, 58, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CodeSystem_Property1 */
+	/* CodeSystem_Property1 */
+	{3611, 1203, 58, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{3632, 1214, 58, 4, 0, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* CodeableConcept */
 	{3648, 1218, 58, 7, 0, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Coding */
 	{3655, 1225, 58, 31, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Communication */
-	{3669, 1256, 58, 31, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* CommunicationRequest */
-	{3690, 1287, 58, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CommunicationRequest_Payload */
-	{3719, 1293, 58, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Communication_Payload */
-	{3741, 1299, 58, 22, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* CompartmentDefinition */
-	{3763, 1321, 58, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CompartmentDefinition_Resource */
+	/* CommunicationRequest */
+	{3669, 1256, 58, 31, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* CommunicationRequest_Payload */
+	{3690, 1287, 58, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* Communication_Payload */
+	{3719, 1293, 58, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* CompartmentDefinition */
+	{3741, 1299, 58, 22, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* CompartmentDefinition_Resource */
+	{3763, 1321, 58, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{3794, 1327, 58, 23, 2, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Composition */
 	{3806, 1350, 60, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Composition_Attester */
 	{3827, 1356, 60, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Composition_Event */
-	{3845, 1362, 60, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Composition_RelatesTo */
+	/* Composition_RelatesTo */
+	{3845, 1362, 60, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{3867, 1368, 60, 13, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Composition_Section */
 	{3887, 1381, 60, 28, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* ConceptMap */
 	{3898, 1409, 60, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ConceptMap_DependsOn */
@@ -781,14 +841,16 @@ const struct yl_fhir_type yl_fhir_types[679] = {
 	{4174, 1602, 67, 26, 3, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Contract_Action */
 	{4190, 1628, 70, 15, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Contract_Answer */
 	{4206, 1643, 70, 18, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Contract_Asset */
-	{4221, 1661, 70, 9, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Contract_ContentDefinition */
+	/* Contract_ContentDefinition */
+	{4221, 1661, 70, 9, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{4248, 1670, 71, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Contract_Context */
 	{4265, 1676, 71, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Contract_Friendly */
 	{4283, 1681, 71, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Contract_Legal */
 	{4298, 1686, 71, 13, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Contract_Offer */
 	{4313, 1699, 71, 5, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Contract_Party */
 	{4328, 1704, 73, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Contract_Rule */
-	{4342, 1709, 73, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Contract_SecurityLabel */
+	/* Contract_SecurityLabel */
+	{4342, 1709, 73, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{4365, 1716, 74, 6, 3, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Contract_Signer */
 	{4381, 1722, 77, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Contract_Subject */
 	{4398, 1727, 78, 16, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Contract_Term */
@@ -796,339 +858,572 @@ const struct yl_fhir_type yl_fhir_types[679] = {
 	{4432, 1761, 79, 5, 2, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Contributor */
 	{4444, 1766, 81, 7, 0, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Count */
 	{4450, 1773, 81, 25, 2, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Coverage */
-	{4459, 1798, 83, 23, 2, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* CoverageEligibilityRequest */
-	{4486, 1821, 85, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CoverageEligibilityRequest_Diagnosis */
-	{4523, 1826, 85, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CoverageEligibilityRequest_Insurance */
-	{4560, 1832, 86, 13, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CoverageEligibilityRequest_Item */
-	{4592, 1845, 86, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CoverageEligibilityRequest_SupportingInfo */
-	{4634, 1851, 87, 24, 3, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* CoverageEligibilityResponse */
-	{4662, 1875, 90, 10, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CoverageEligibilityResponse_Benefit */
-	{4698, 1885, 91, 4, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CoverageEligibilityResponse_Error */
-	{4732, 1889, 92, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CoverageEligibilityResponse_Insurance */
-	{4770, 1896, 93, 17, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* CoverageEligibilityResponse_Item */
+	/* CoverageEligibilityRequest */
+	{4459, 1798, 83, 23, 2, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* CoverageEligibilityRequest_Diagnosis */
+	{4486, 1821, 85, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* CoverageEligibilityRequest_Insurance */
+	{4523, 1826, 85, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* CoverageEligibilityRequest_Item */
+	{4560, 1832, 86, 13, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* CoverageEligibilityRequest_SupportingInfo */
+	{4592, 1845, 86, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* CoverageEligibilityResponse */
+	{4634, 1851, 87, 24, 3, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* CoverageEligibilityResponse_Benefit */
+	{4662, 1875, 90, 10, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* CoverageEligibilityResponse_Error */
+	{4698, 1885, 91, 4, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* CoverageEligibilityResponse_Insurance */
+	{4732, 1889, 92, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* CoverageEligibilityResponse_Item */
+	{4770, 1896, 93, 17, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{4803, 1913, 93, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Coverage_Class */
-	{4818, 1919, 94, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Coverage_CostToBeneficiary */
+	/* Coverage_CostToBeneficiary */
+	{4818, 1919, 94, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{4845, 1926, 94, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Coverage_Exception */
 	{4922, 1931, 95, 11, 1, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* DataRequirement */
-	{4938, 1942, 96, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* DataRequirement_CodeFilter */
-	{4965, 1949, 96, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* DataRequirement_DateFilter */
+	/* DataRequirement_CodeFilter */
+	{4938, 1942, 96, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* DataRequirement_DateFilter */
+	{4965, 1949, 96, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{4992, 1957, 96, 5, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* DataRequirement_Sort */
 	{5013, 1962, 98, 21, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* DetectedIssue */
-	{5027, 1983, 98, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* DetectedIssue_Evidence */
-	{5050, 1988, 98, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* DetectedIssue_Mitigation */
+	/* DetectedIssue_Evidence */
+	{5027, 1983, 98, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* DetectedIssue_Mitigation */
+	{5050, 1988, 98, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{5075, 1994, 99, 34, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Device */
 	{5082, 2028, 99, 31, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* DeviceDefinition */
-	{5099, 2059, 99, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* DeviceDefinition_Capability */
-	{5127, 2064, 100, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* DeviceDefinition_DeviceName */
-	{5155, 2069, 100, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* DeviceDefinition_Material */
-	{5181, 2075, 101, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* DeviceDefinition_Property */
-	{5207, 2081, 102, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* DeviceDefinition_Specialization */
-	{5239, 2086, 102, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* DeviceDefinition_UdiDeviceIdentifier */
+	/* DeviceDefinition_Capability */
+	{5099, 2059, 99, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* DeviceDefinition_DeviceName */
+	{5127, 2064, 100, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* DeviceDefinition_Material */
+	{5155, 2069, 100, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* DeviceDefinition_Property */
+	{5181, 2075, 101, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* DeviceDefinition_Specialization */
+	{5207, 2081, 102, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* DeviceDefinition_UdiDeviceIdentifier */
+	{5239, 2086, 102, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{5276, 2092, 102, 18, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* DeviceMetric */
-	{5289, 2110, 103, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* DeviceMetric_Calibration */
+	/* DeviceMetric_Calibration */
+	{5289, 2110, 103, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{5314, 2116, 103, 35, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* DeviceRequest */
-	{5328, 2151, 104, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* DeviceRequest_Parameter */
+	/* DeviceRequest_Parameter */
+	{5328, 2151, 104, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{5352, 2159, 104, 23, 2, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* DeviceUseStatement */
 	{5371, 2182, 106, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Device_DeviceName */
 	{5389, 2187, 106, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Device_Property */
-	{5405, 2193, 107, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Device_Specialization */
+	/* Device_Specialization */
+	{5405, 2193, 107, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{5427, 2198, 108, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Device_UdiCarrier */
 	{5445, 2207, 108, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Device_Version */
 	{5460, 2213, 108, 27, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* DiagnosticReport */
-	{5477, 2240, 109, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* DiagnosticReport_Media */
+	/* DiagnosticReport_Media */
+	{5477, 2240, 109, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{5500, 2245, 110, 7, 0, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Distance */
 	{5509, 2252, 110, 20, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* DocumentManifest */
-	{5526, 2272, 111, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* DocumentManifest_Related */
+	/* DocumentManifest_Related */
+	{5526, 2272, 111, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{5551, 2277, 111, 24, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* DocumentReference */
-	{5569, 2301, 112, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* DocumentReference_Content */
-	{5595, 2306, 113, 10, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* DocumentReference_Context */
-	{5621, 2316, 113, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* DocumentReference_RelatesTo */
+	/* DocumentReference_Content */
+	{5569, 2301, 112, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* DocumentReference_Context */
+	{5595, 2306, 113, 10, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* DocumentReference_RelatesTo */
+	{5621, 2316, 113, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{5649, 2321, 114, 17, 0, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Dosage */
 	{5656, 2338, 114, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Dosage_DoseAndRate */
 	{5683, 2347, 114, 7, 0, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Duration */
-	{5803, 2354, 114, 41, 4, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* EffectEvidenceSynthesis */
-	{5827, 2395, 118, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* EffectEvidenceSynthesis_Certainty */
-	{5861, 2401, 118, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* EffectEvidenceSynthesis_CertaintySubcomponent */
-	{5907, 2407, 118, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* EffectEvidenceSynthesis_EffectEstimate */
-	{5946, 2416, 118, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* EffectEvidenceSynthesis_PrecisionEstimate */
-	{5988, 2423, 118, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* EffectEvidenceSynthesis_ResultsByExposure */
-	{6030, 2430, 119, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* EffectEvidenceSynthesis_SampleSize */
+	/* EffectEvidenceSynthesis */
+	{5803, 2354, 114, 41, 4, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* EffectEvidenceSynthesis_Certainty */
+	{5827, 2395, 118, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* EffectEvidenceSynthesis_CertaintySubcomponent */
+	{5861, 2401, 118, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* EffectEvidenceSynthesis_EffectEstimate */
+	{5907, 2407, 118, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* EffectEvidenceSynthesis_PrecisionEstimate */
+	{5946, 2416, 118, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* EffectEvidenceSynthesis_ResultsByExposure */
+	{5988, 2423, 118, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* EffectEvidenceSynthesis_SampleSize */
+	{6030, 2430, 119, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{6065, 2436, 119, 2, 0, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Element */
 	{6073, 2438, 119, 197, 1, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* ElementDefinition */
-	{6091, 2635, 120, 6, 3, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ElementDefinition_Base */
-	{6114, 2641, 123, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ElementDefinition_Binding */
-	{6140, 2647, 124, 10, 3, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ElementDefinition_Constraint */
-	{6169, 2657, 127, 5, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ElementDefinition_Discriminator */
-	{6201, 2662, 129, 53, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ElementDefinition_Example */
-	{6227, 2715, 130, 7, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ElementDefinition_Mapping */
-	{6253, 2722, 132, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ElementDefinition_Slicing */
-	{6279, 2729, 133, 8, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ElementDefinition_Type */
+	/* ElementDefinition_Base */
+	{6091, 2635, 120, 6, 3, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ElementDefinition_Binding */
+	{6114, 2641, 123, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ElementDefinition_Constraint */
+	{6140, 2647, 124, 10, 3, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ElementDefinition_Discriminator */
+	{6169, 2657, 127, 5, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ElementDefinition_Example */
+	{6201, 2662, 129, 53, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ElementDefinition_Mapping */
+	{6227, 2715, 130, 7, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ElementDefinition_Slicing */
+	{6253, 2722, 132, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ElementDefinition_Type */
+	{6279, 2729, 133, 8, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{6302, 2737, 134, 31, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Encounter */
-	{6312, 2768, 135, 5, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Encounter_ClassHistory */
+	/* Encounter_ClassHistory */
+	{6312, 2768, 135, 5, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{6335, 2773, 137, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Encounter_Diagnosis */
-	{6355, 2779, 138, 12, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Encounter_Hospitalization */
+	/* Encounter_Hospitalization */
+	{6355, 2779, 138, 12, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{6381, 2791, 138, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Encounter_Location */
-	{6400, 2798, 139, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Encounter_Participant */
-	{6422, 2804, 139, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Encounter_StatusHistory */
+	/* Encounter_Participant */
+	{6400, 2798, 139, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* Encounter_StatusHistory */
+	{6422, 2804, 139, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{6446, 2809, 140, 19, 2, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Endpoint */
 	{6455, 2828, 142, 15, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* EnrollmentRequest */
 	{6473, 2843, 142, 16, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* EnrollmentResponse */
 	{6500, 2859, 142, 20, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* EpisodeOfCare */
-	{6514, 2879, 143, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* EpisodeOfCare_Diagnosis */
-	{6538, 2885, 144, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* EpisodeOfCare_StatusHistory */
+	/* EpisodeOfCare_Diagnosis */
+	{6514, 2879, 143, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* EpisodeOfCare_StatusHistory */
+	{6538, 2885, 144, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{6584, 2890, 145, 37, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* EventDefinition */
 	{6600, 2927, 146, 36, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Evidence */
 	{6609, 2963, 147, 35, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* EvidenceVariable */
-	{6626, 2998, 148, 18, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* EvidenceVariable_Characteristic */
+	/* EvidenceVariable_Characteristic */
+	{6626, 2998, 148, 18, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{6658, 3016, 148, 25, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* ExampleScenario */
-	{6674, 3041, 148, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExampleScenario_Actor */
-	{6696, 3048, 148, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExampleScenario_Alternative */
-	{6724, 3054, 148, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExampleScenario_ContainedInstance */
-	{6758, 3059, 148, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExampleScenario_Instance */
-	{6783, 3068, 148, 13, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExampleScenario_Operation */
-	{6809, 3081, 148, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExampleScenario_Process */
-	{6833, 3089, 148, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExampleScenario_Step */
-	{6854, 3096, 148, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExampleScenario_Version */
-	{6878, 3101, 148, 51, 5, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* ExplanationOfBenefit */
-	{6899, 3152, 153, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExplanationOfBenefit_Accident */
-	{6929, 3159, 153, 24, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExplanationOfBenefit_AddItem */
-	{6958, 3183, 154, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExplanationOfBenefit_Adjudication */
-	{6992, 3190, 155, 11, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExplanationOfBenefit_BenefitBalance */
-	{7028, 3201, 156, 8, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExplanationOfBenefit_CareTeam */
-	{7058, 3209, 157, 17, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExplanationOfBenefit_Detail */
-	{7086, 3226, 158, 12, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExplanationOfBenefit_Detail1 */
-	{7115, 3238, 159, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExplanationOfBenefit_Diagnosis */
-	{7146, 3247, 159, 9, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExplanationOfBenefit_Financial */
-	{7177, 3256, 160, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExplanationOfBenefit_Insurance */
-	{7208, 3262, 161, 29, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExplanationOfBenefit_Item */
-	{7234, 3291, 162, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExplanationOfBenefit_Payee */
-	{7261, 3296, 162, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExplanationOfBenefit_Payment */
-	{7290, 3305, 162, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExplanationOfBenefit_Procedure */
-	{7321, 3314, 162, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExplanationOfBenefit_ProcessNote */
-	{7354, 3321, 162, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExplanationOfBenefit_Related */
-	{7383, 3327, 162, 16, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExplanationOfBenefit_SubDetail */
-	{7414, 3343, 163, 11, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExplanationOfBenefit_SubDetail1 */
-	{7446, 3354, 164, 14, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExplanationOfBenefit_SupportingInfo */
-	{7482, 3368, 165, 5, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ExplanationOfBenefit_Total */
+	/* ExampleScenario_Actor */
+	{6674, 3041, 148, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExampleScenario_Alternative */
+	{6696, 3048, 148, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExampleScenario_ContainedInstance */
+	{6724, 3054, 148, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExampleScenario_Instance */
+	{6758, 3059, 148, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExampleScenario_Operation */
+	{6783, 3068, 148, 13, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExampleScenario_Process */
+	{6809, 3081, 148, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExampleScenario_Step */
+	{6833, 3089, 148, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExampleScenario_Version */
+	{6854, 3096, 148, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExplanationOfBenefit */
+	{6878, 3101, 148, 51, 5, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* ExplanationOfBenefit_Accident */
+	{6899, 3152, 153, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExplanationOfBenefit_AddItem */
+	{6929, 3159, 153, 24, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExplanationOfBenefit_Adjudication */
+	{6958, 3183, 154, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExplanationOfBenefit_BenefitBalance */
+	{6992, 3190, 155, 11, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExplanationOfBenefit_CareTeam */
+	{7028, 3201, 156, 8, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExplanationOfBenefit_Detail */
+	{7058, 3209, 157, 17, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExplanationOfBenefit_Detail1 */
+	{7086, 3226, 158, 12, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExplanationOfBenefit_Diagnosis */
+	{7115, 3238, 159, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExplanationOfBenefit_Financial */
+	{7146, 3247, 159, 9, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExplanationOfBenefit_Insurance */
+	{7177, 3256, 160, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExplanationOfBenefit_Item */
+	{7208, 3262, 161, 29, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExplanationOfBenefit_Payee */
+	{7234, 3291, 162, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExplanationOfBenefit_Payment */
+	{7261, 3296, 162, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExplanationOfBenefit_Procedure */
+	{7290, 3305, 162, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExplanationOfBenefit_ProcessNote */
+	{7321, 3314, 162, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExplanationOfBenefit_Related */
+	{7354, 3321, 162, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExplanationOfBenefit_SubDetail */
+	{7383, 3327, 162, 16, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExplanationOfBenefit_SubDetail1 */
+	{7414, 3343, 163, 11, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExplanationOfBenefit_SupportingInfo */
+	{7446, 3354, 164, 14, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ExplanationOfBenefit_Total */
+	{7482, 3368, 165, 5, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{7509, 3373, 167, 7, 1, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Expression */
 	{7520, 3380, 168, 52, 1, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Extension */
-	{7559, 3432, 169, 34, 2, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* FamilyMemberHistory */
-	{7579, 3466, 171, 11, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* FamilyMemberHistory_Condition */
+	/* FamilyMemberHistory */
+	{7559, 3432, 169, 34, 2, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* FamilyMemberHistory_Condition */
+	{7579, 3466, 171, 11, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{7609, 3477, 172, 16, 2, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Flag */
 	{7856, 3493, 174, 25, 2, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Goal */
 	{7861, 3518, 176, 13, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Goal_Target */
 	{7873, 3531, 176, 23, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* GraphDefinition */
-	{7889, 3554, 176, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* GraphDefinition_Compartment */
-	{7917, 3562, 176, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* GraphDefinition_Link */
-	{7938, 3571, 176, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* GraphDefinition_Target */
+	/* GraphDefinition_Compartment */
+	{7889, 3554, 176, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* GraphDefinition_Link */
+	{7917, 3562, 176, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* GraphDefinition_Target */
+	{7938, 3571, 176, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{7961, 3579, 176, 18, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Group */
-	{7967, 3597, 176, 11, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Group_Characteristic */
+	/* Group_Characteristic */
+	{7967, 3597, 176, 11, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{7988, 3608, 177, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Group_Member */
 	{8001, 3614, 178, 25, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* GuidanceResponse */
 	{8045, 3639, 178, 32, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* HealthcareService */
-	{8063, 3671, 178, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* HealthcareService_AvailableTime */
-	{8095, 3678, 178, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* HealthcareService_Eligibility */
-	{8125, 3683, 178, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* HealthcareService_NotAvailable */
+	/* HealthcareService_AvailableTime */
+	{8063, 3671, 178, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* HealthcareService_Eligibility */
+	{8095, 3678, 178, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* HealthcareService_NotAvailable */
+	{8125, 3683, 178, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{8156, 3688, 178, 9, 0, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* HumanName */
 	{8199, 3697, 178, 8, 0, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Identifier */
 	{8222, 3705, 178, 28, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* ImagingStudy */
-	{8235, 3733, 179, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ImagingStudy_Instance */
-	{8257, 3740, 180, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ImagingStudy_Performer */
-	{8280, 3745, 181, 15, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ImagingStudy_Series */
+	/* ImagingStudy_Instance */
+	{8235, 3733, 179, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ImagingStudy_Performer */
+	{8257, 3740, 180, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ImagingStudy_Series */
+	{8280, 3745, 181, 15, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{8307, 3760, 182, 37, 2, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Immunization */
-	{8320, 3797, 184, 23, 4, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* ImmunizationEvaluation */
-	{8343, 3820, 188, 13, 2, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* ImmunizationRecommendation */
-	{8370, 3833, 190, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ImmunizationRecommendation_DateCriterion */
-	{8411, 3838, 191, 17, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ImmunizationRecommendation_Recommendation */
-	{8453, 3855, 192, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Immunization_Education */
-	{8476, 3862, 192, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Immunization_Performer */
-	{8499, 3867, 193, 10, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Immunization_ProtocolApplied */
-	{8528, 3877, 193, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Immunization_Reaction */
-	{8550, 3883, 193, 28, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* ImplementationGuide */
-	{8570, 3911, 193, 8, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ImplementationGuide_Definition */
-	{8601, 3919, 194, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ImplementationGuide_DependsOn */
-	{8631, 3925, 195, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ImplementationGuide_Global */
-	{8658, 3930, 196, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ImplementationGuide_Grouping */
-	{8687, 3935, 196, 8, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ImplementationGuide_Manifest */
-	{8716, 3943, 197, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ImplementationGuide_Page */
-	{8741, 3951, 197, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ImplementationGuide_Page1 */
-	{8767, 3957, 197, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ImplementationGuide_Parameter */
-	{8797, 3962, 197, 10, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ImplementationGuide_Resource */
-	{8826, 3972, 198, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ImplementationGuide_Resource1 */
-	{8856, 3979, 199, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ImplementationGuide_Template */
+	/* ImmunizationEvaluation */
+	{8320, 3797, 184, 23, 4, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* ImmunizationRecommendation */
+	{8343, 3820, 188, 13, 2, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* ImmunizationRecommendation_DateCriterion */
+	{8370, 3833, 190, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ImmunizationRecommendation_Recommendation */
+	{8411, 3838, 191, 17, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* Immunization_Education */
+	{8453, 3855, 192, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* Immunization_Performer */
+	{8476, 3862, 192, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* Immunization_ProtocolApplied */
+	{8499, 3867, 193, 10, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* Immunization_Reaction */
+	{8528, 3877, 193, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ImplementationGuide */
+	{8550, 3883, 193, 28, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* ImplementationGuide_Definition */
+	{8570, 3911, 193, 8, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ImplementationGuide_DependsOn */
+	{8601, 3919, 194, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ImplementationGuide_Global */
+	{8631, 3925, 195, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ImplementationGuide_Grouping */
+	{8658, 3930, 196, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ImplementationGuide_Manifest */
+	{8687, 3935, 196, 8, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ImplementationGuide_Page */
+	{8716, 3943, 197, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ImplementationGuide_Page1 */
+	{8741, 3951, 197, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ImplementationGuide_Parameter */
+	{8767, 3957, 197, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ImplementationGuide_Resource */
+	{8797, 3962, 197, 10, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ImplementationGuide_Resource1 */
+	{8826, 3972, 198, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ImplementationGuide_Template */
+	{8856, 3979, 199, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{8894, 3985, 199, 22, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* InsurancePlan */
-	{8908, 4007, 199, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* InsurancePlan_Benefit */
-	{8930, 4013, 200, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* InsurancePlan_Benefit1 */
-	{8953, 4018, 201, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* InsurancePlan_Contact */
+	/* InsurancePlan_Benefit */
+	{8908, 4007, 199, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* InsurancePlan_Benefit1 */
+	{8930, 4013, 200, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* InsurancePlan_Contact */
+	{8953, 4018, 201, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{8975, 4025, 201, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* InsurancePlan_Cost */
-	{8994, 4032, 202, 6, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* InsurancePlan_Coverage */
-	{9017, 4038, 204, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* InsurancePlan_GeneralCost */
+	/* InsurancePlan_Coverage */
+	{8994, 4032, 202, 6, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* InsurancePlan_GeneralCost */
+	{9017, 4038, 204, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{9043, 4045, 204, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* InsurancePlan_Limit */
 	{9063, 4050, 204, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* InsurancePlan_Plan */
-	{9082, 4059, 204, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* InsurancePlan_SpecificCost */
+	/* InsurancePlan_SpecificCost */
+	{9082, 4059, 204, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{9140, 4064, 205, 24, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Invoice */
 	{9148, 4088, 205, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Invoice_LineItem */
 	{9165, 4095, 205, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Invoice_Participant */
-	{9185, 4100, 206, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Invoice_PriceComponent */
+	/* Invoice_PriceComponent */
+	{9185, 4100, 206, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{9472, 4107, 206, 40, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Library */
 	{9480, 4147, 207, 11, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Linkage */
 	{9488, 4158, 208, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Linkage_Item */
 	{9514, 4163, 209, 21, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* List */
 	{9519, 4184, 209, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* List_Entry */
 	{9530, 4191, 210, 25, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Location */
-	{9539, 4216, 210, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Location_HoursOfOperation */
+	/* Location_HoursOfOperation */
+	{9539, 4216, 210, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{9565, 4223, 210, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Location_Position */
 	{9748, 4229, 210, 8, 3, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* MarketingStatus */
 	{9764, 4237, 213, 50, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Measure */
 	{9772, 4287, 213, 19, 2, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* MeasureReport */
-	{9786, 4306, 215, 5, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MeasureReport_Component */
+	/* MeasureReport_Component */
+	{9786, 4306, 215, 5, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{9810, 4311, 217, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MeasureReport_Group */
-	{9830, 4318, 217, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MeasureReport_Population */
-	{9855, 4324, 217, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MeasureReport_Population1 */
-	{9881, 4330, 217, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MeasureReport_Stratifier */
-	{9906, 4335, 217, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MeasureReport_Stratum */
+	/* MeasureReport_Population */
+	{9830, 4318, 217, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MeasureReport_Population1 */
+	{9855, 4324, 217, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MeasureReport_Stratifier */
+	{9881, 4330, 217, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MeasureReport_Stratum */
+	{9906, 4335, 217, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{9928, 4342, 217, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Measure_Component */
 	{9946, 4348, 218, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Measure_Group */
 	{9960, 4355, 218, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Measure_Population */
 	{9979, 4361, 219, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Measure_Stratifier */
-	{9998, 4368, 219, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Measure_SupplementalData */
+	/* Measure_SupplementalData */
+	{9998, 4368, 219, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{10023, 4375, 220, 31, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Media */
 	{10029, 4406, 221, 16, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Medication */
-	{10040, 4422, 221, 29, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* MedicationAdministration */
-	{10065, 4451, 222, 10, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicationAdministration_Dosage */
-	{10097, 4461, 222, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicationAdministration_Performer */
-	{10132, 4466, 223, 34, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* MedicationDispense */
-	{10151, 4500, 223, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicationDispense_Performer */
-	{10180, 4505, 224, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicationDispense_Substitution */
-	{10212, 4512, 224, 30, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* MedicationKnowledge */
-	{10232, 4542, 224, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicationKnowledge_AdministrationGuidelines */
-	{10277, 4549, 224, 6, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicationKnowledge_Cost */
-	{10302, 4555, 226, 5, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicationKnowledge_Dosage */
-	{10329, 4560, 228, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicationKnowledge_DrugCharacteristic */
-	{10368, 4568, 228, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicationKnowledge_Ingredient */
-	{10399, 4575, 228, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicationKnowledge_Kinetics */
-	{10428, 4581, 228, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicationKnowledge_MaxDispense */
-	{10460, 4586, 229, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicationKnowledge_MedicineClassification */
-	{10503, 4591, 230, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicationKnowledge_MonitoringProgram */
-	{10541, 4596, 230, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicationKnowledge_Monograph */
-	{10571, 4601, 230, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicationKnowledge_Packaging */
-	{10601, 4606, 230, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicationKnowledge_PatientCharacteristics */
-	{10644, 4612, 230, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicationKnowledge_Regulatory */
-	{10675, 4619, 231, 5, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicationKnowledge_RelatedMedicationKnowledge */
-	{10722, 4624, 233, 4, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicationKnowledge_Schedule */
-	{10751, 4628, 234, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicationKnowledge_Substitution */
+	/* MedicationAdministration */
+	{10040, 4422, 221, 29, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* MedicationAdministration_Dosage */
+	{10065, 4451, 222, 10, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicationAdministration_Performer */
+	{10097, 4461, 222, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicationDispense */
+	{10132, 4466, 223, 34, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* MedicationDispense_Performer */
+	{10151, 4500, 223, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicationDispense_Substitution */
+	{10180, 4505, 224, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicationKnowledge */
+	{10212, 4512, 224, 30, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* MedicationKnowledge_AdministrationGuidelines */
+	{10232, 4542, 224, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicationKnowledge_Cost */
+	{10277, 4549, 224, 6, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicationKnowledge_Dosage */
+	{10302, 4555, 226, 5, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicationKnowledge_DrugCharacteristic */
+	{10329, 4560, 228, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicationKnowledge_Ingredient */
+	{10368, 4568, 228, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicationKnowledge_Kinetics */
+	{10399, 4575, 228, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicationKnowledge_MaxDispense */
+	{10428, 4581, 228, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicationKnowledge_MedicineClassification */
+	{10460, 4586, 229, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicationKnowledge_MonitoringProgram */
+	{10503, 4591, 230, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicationKnowledge_Monograph */
+	{10541, 4596, 230, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicationKnowledge_Packaging */
+	{10571, 4601, 230, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicationKnowledge_PatientCharacteristics */
+	{10601, 4606, 230, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicationKnowledge_Regulatory */
+	{10644, 4612, 230, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicationKnowledge_RelatedMedicationKnowledge */
+	{10675, 4619, 231, 5, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicationKnowledge_Schedule */
+	{10722, 4624, 233, 4, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicationKnowledge_Substitution */
+	{10751, 4628, 234, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{10784, 4633, 235, 42, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* MedicationRequest */
-	{10802, 4675, 236, 10, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicationRequest_DispenseRequest */
-	{10836, 4685, 236, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicationRequest_InitialFill */
-	{10866, 4690, 236, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicationRequest_Substitution */
-	{10897, 4696, 236, 27, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* MedicationStatement */
+	/* MedicationRequest_DispenseRequest */
+	{10802, 4675, 236, 10, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicationRequest_InitialFill */
+	{10836, 4685, 236, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicationRequest_Substitution */
+	{10866, 4690, 236, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicationStatement */
+	{10897, 4696, 236, 27, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
 	{10917, 4723, 237, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Medication_Batch */
-	{10934, 4728, 237, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Medication_Ingredient */
+	/* Medication_Ingredient */
+	{10934, 4728, 237, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{10956, 4735, 237, 28, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* MedicinalProduct */
-	{10973, 4763, 238, 24, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* MedicinalProductAuthorization */
-	{11003, 4787, 238, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicinalProductAuthorization_JurisdictionalAuthorization */
-	{11061, 4795, 238, 8, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicinalProductAuthorization_Procedure */
-	{11101, 4803, 239, 15, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* MedicinalProductContraindication */
-	{11134, 4818, 239, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicinalProductContraindication_OtherTherapy */
-	{11180, 4824, 240, 17, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* MedicinalProductIndication */
-	{11207, 4841, 240, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicinalProductIndication_OtherTherapy */
-	{11247, 4847, 241, 14, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* MedicinalProductIngredient */
-	{11274, 4861, 242, 8, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicinalProductIngredient_ReferenceStrength */
-	{11319, 4869, 243, 7, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicinalProductIngredient_SpecifiedSubstance */
-	{11365, 4876, 245, 10, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicinalProductIngredient_Strength */
-	{11401, 4886, 246, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicinalProductIngredient_Substance */
-	{11438, 4891, 247, 15, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* MedicinalProductInteraction */
-	{11466, 4906, 247, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicinalProductInteraction_Interactant */
-	{11506, 4911, 247, 15, 2, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* MedicinalProductManufactured */
-	{11535, 4926, 249, 17, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* MedicinalProductPackaged */
-	{11560, 4943, 250, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicinalProductPackaged_BatchIdentifier */
-	{11601, 4948, 251, 15, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicinalProductPackaged_PackageItem */
-	{11638, 4963, 253, 15, 2, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* MedicinalProductPharmaceutical */
-	{11669, 4978, 255, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicinalProductPharmaceutical_Characteristics */
-	{11716, 4983, 256, 10, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicinalProductPharmaceutical_RouteOfAdministration */
-	{11769, 4993, 257, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicinalProductPharmaceutical_TargetSpecies */
-	{11814, 4998, 258, 6, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicinalProductPharmaceutical_WithdrawalPeriod */
-	{11862, 5004, 260, 13, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* MedicinalProductUndesirableEffect */
-	{11896, 5017, 260, 6, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicinalProduct_CountryLanguage */
-	{11929, 5023, 262, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicinalProduct_ManufacturingBusinessOperation */
-	{11977, 5032, 262, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicinalProduct_Name */
-	{11999, 5038, 262, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicinalProduct_NamePart */
-	{12025, 5043, 263, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MedicinalProduct_SpecialDesignation */
+	/* MedicinalProductAuthorization */
+	{10973, 4763, 238, 24, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProductAuthorization_JurisdictionalAuthorization */
+	{11003, 4787, 238, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProductAuthorization_Procedure */
+	{11061, 4795, 238, 8, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProductContraindication */
+	{11101, 4803, 239, 15, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProductContraindication_OtherTherapy */
+	{11134, 4818, 239, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProductIndication */
+	{11180, 4824, 240, 17, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProductIndication_OtherTherapy */
+	{11207, 4841, 240, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProductIngredient */
+	{11247, 4847, 241, 14, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProductIngredient_ReferenceStrength */
+	{11274, 4861, 242, 8, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProductIngredient_SpecifiedSubstance */
+	{11319, 4869, 243, 7, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProductIngredient_Strength */
+	{11365, 4876, 245, 10, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProductIngredient_Substance */
+	{11401, 4886, 246, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProductInteraction */
+	{11438, 4891, 247, 15, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProductInteraction_Interactant */
+	{11466, 4906, 247, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProductManufactured */
+	{11506, 4911, 247, 15, 2, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProductPackaged */
+	{11535, 4926, 249, 17, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProductPackaged_BatchIdentifier */
+	{11560, 4943, 250, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProductPackaged_PackageItem */
+	{11601, 4948, 251, 15, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProductPharmaceutical */
+	{11638, 4963, 253, 15, 2, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProductPharmaceutical_Characteristics */
+	{11669, 4978, 255, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProductPharmaceutical_RouteOfAdministration */
+	{11716, 4983, 256, 10, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProductPharmaceutical_TargetSpecies */
+	{11769, 4993, 257, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProductPharmaceutical_WithdrawalPeriod */
+	{11814, 4998, 258, 6, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProductUndesirableEffect */
+	{11862, 5004, 260, 13, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProduct_CountryLanguage */
+	{11896, 5017, 260, 6, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProduct_ManufacturingBusinessOperation */
+	{11929, 5023, 262, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProduct_Name */
+	{11977, 5032, 262, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProduct_NamePart */
+	{11999, 5038, 262, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MedicinalProduct_SpecialDesignation */
+	{12025, 5043, 263, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{12061, 5054, 263, 33, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* MessageDefinition */
-	{12079, 5087, 263, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MessageDefinition_AllowedResponse */
-	{12113, 5092, 264, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MessageDefinition_Focus */
+	/* MessageDefinition_AllowedResponse */
+	{12079, 5087, 263, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MessageDefinition_Focus */
+	{12113, 5092, 264, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{12137, 5099, 264, 20, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* MessageHeader */
-	{12151, 5119, 265, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MessageHeader_Destination */
-	{12177, 5126, 265, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MessageHeader_Response */
-	{12200, 5132, 265, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MessageHeader_Source */
+	/* MessageHeader_Destination */
+	{12151, 5119, 265, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MessageHeader_Response */
+	{12177, 5126, 265, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MessageHeader_Source */
+	{12200, 5132, 265, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{12221, 5140, 265, 8, 0, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Meta */
 	{12232, 5148, 265, 24, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* MolecularSequence */
-	{12250, 5172, 265, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MolecularSequence_Inner */
-	{12274, 5177, 265, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MolecularSequence_Outer */
-	{12298, 5182, 265, 18, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MolecularSequence_Quality */
-	{12324, 5200, 265, 12, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MolecularSequence_ReferenceSeq */
-	{12355, 5212, 265, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MolecularSequence_Repository */
-	{12384, 5221, 265, 10, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MolecularSequence_Roc */
-	{12406, 5231, 265, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MolecularSequence_StructureVariant */
-	{12441, 5239, 265, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* MolecularSequence_Variant */
+	/* MolecularSequence_Inner */
+	{12250, 5172, 265, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MolecularSequence_Outer */
+	{12274, 5177, 265, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MolecularSequence_Quality */
+	{12298, 5182, 265, 18, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MolecularSequence_ReferenceSeq */
+	{12324, 5200, 265, 12, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MolecularSequence_Repository */
+	{12355, 5212, 265, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MolecularSequence_Roc */
+	{12384, 5221, 265, 10, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MolecularSequence_StructureVariant */
+	{12406, 5231, 265, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* MolecularSequence_Variant */
+	{12441, 5239, 265, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{12467, 5248, 265, 4, 0, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Money */
 	{12586, 5252, 265, 21, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* NamingSystem */
-	{12599, 5273, 266, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* NamingSystem_UniqueId */
+	/* NamingSystem_UniqueId */
+	{12599, 5273, 266, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{12621, 5281, 266, 4, 2, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Narrative */
 	{12675, 5285, 268, 25, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* NutritionOrder */
-	{12690, 5310, 269, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* NutritionOrder_Administration */
-	{12720, 5317, 269, 12, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* NutritionOrder_EnteralFormula */
-	{12750, 5329, 269, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* NutritionOrder_Nutrient */
-	{12774, 5334, 269, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* NutritionOrder_OralDiet */
-	{12798, 5343, 269, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* NutritionOrder_Supplement */
-	{12824, 5351, 269, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* NutritionOrder_Texture */
+	/* NutritionOrder_Administration */
+	{12690, 5310, 269, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* NutritionOrder_EnteralFormula */
+	{12720, 5317, 269, 12, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* NutritionOrder_Nutrient */
+	{12750, 5329, 269, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* NutritionOrder_OralDiet */
+	{12774, 5334, 269, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* NutritionOrder_Supplement */
+	{12798, 5343, 269, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* NutritionOrder_Texture */
+	{12824, 5351, 269, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{13125, 5356, 269, 45, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Observation */
-	{13137, 5401, 270, 21, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* ObservationDefinition */
-	{13159, 5422, 271, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ObservationDefinition_QualifiedInterval */
-	{13199, 5433, 271, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ObservationDefinition_QuantitativeDetails */
-	{13241, 5440, 271, 18, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Observation_Component */
-	{13263, 5458, 272, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Observation_ReferenceRange */
-	{13298, 5467, 272, 34, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* OperationDefinition */
-	{13318, 5501, 272, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* OperationDefinition_Binding */
-	{13346, 5506, 273, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* OperationDefinition_Overload */
-	{13375, 5511, 273, 14, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* OperationDefinition_Parameter */
-	{13405, 5525, 273, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* OperationDefinition_ReferencedFrom */
+	/* ObservationDefinition */
+	{13137, 5401, 270, 21, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* ObservationDefinition_QualifiedInterval */
+	{13159, 5422, 271, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ObservationDefinition_QuantitativeDetails */
+	{13199, 5433, 271, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* Observation_Component */
+	{13241, 5440, 271, 18, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* Observation_ReferenceRange */
+	{13263, 5458, 272, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* OperationDefinition */
+	{13298, 5467, 272, 34, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* OperationDefinition_Binding */
+	{13318, 5501, 272, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* OperationDefinition_Overload */
+	{13346, 5506, 273, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* OperationDefinition_Parameter */
+	{13375, 5511, 273, 14, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* OperationDefinition_ReferencedFrom */
+	{13405, 5525, 273, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{13440, 5530, 273, 9, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* OperationOutcome */
-	{13457, 5539, 274, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* OperationOutcome_Issue */
+	/* OperationOutcome_Issue */
+	{13457, 5539, 274, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{13480, 5548, 274, 18, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Organization */
-	{13493, 5566, 274, 20, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* OrganizationAffiliation */
-	{13517, 5586, 274, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Organization_Contact */
+	/* OrganizationAffiliation */
+	{13493, 5566, 274, 20, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* Organization_Contact */
+	{13517, 5586, 274, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{13598, 5593, 274, 9, 2, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* ParameterDefinition */
 	{13618, 5602, 276, 5, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Parameters */
-	{13629, 5607, 276, 55, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Parameters_Parameter */
+	/* Parameters_Parameter */
+	{13629, 5607, 276, 55, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{13650, 5662, 276, 26, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Patient */
-	{13658, 5688, 276, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Patient_Communication */
+	/* Patient_Communication */
+	{13658, 5688, 276, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{13680, 5693, 277, 10, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Patient_Contact */
 	{13696, 5703, 277, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Patient_Link */
 	{13709, 5708, 278, 20, 3, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* PaymentNotice */
-	{13723, 5728, 281, 23, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* PaymentReconciliation */
-	{13745, 5751, 282, 13, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* PaymentReconciliation_Detail */
-	{13774, 5764, 283, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* PaymentReconciliation_ProcessNote */
+	/* PaymentReconciliation */
+	{13723, 5728, 281, 23, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* PaymentReconciliation_Detail */
+	{13745, 5751, 282, 13, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* PaymentReconciliation_ProcessNote */
+	{13774, 5764, 283, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{13808, 5769, 283, 4, 0, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Period */
 	{13815, 5773, 283, 18, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Person */
 	{13822, 5791, 283, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Person_Link */
 	{13834, 5796, 284, 40, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* PlanDefinition */
-	{13849, 5836, 284, 37, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* PlanDefinition_Action */
-	{13871, 5873, 284, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* PlanDefinition_Condition */
-	{13896, 5878, 284, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* PlanDefinition_DynamicValue */
-	{13924, 5883, 284, 10, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* PlanDefinition_Goal */
-	{13944, 5893, 285, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* PlanDefinition_Participant */
-	{13971, 5898, 285, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* PlanDefinition_RelatedAction */
-	{14000, 5905, 285, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* PlanDefinition_Target */
+	/* PlanDefinition_Action */
+	{13849, 5836, 284, 37, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* PlanDefinition_Condition */
+	{13871, 5873, 284, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* PlanDefinition_DynamicValue */
+	{13896, 5878, 284, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* PlanDefinition_Goal */
+	{13924, 5883, 284, 10, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* PlanDefinition_Participant */
+	{13944, 5893, 285, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* PlanDefinition_RelatedAction */
+	{13971, 5898, 285, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* PlanDefinition_Target */
+	{14000, 5905, 285, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{14029, 5913, 285, 8, 0, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Population */
 	{14051, 5921, 285, 18, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Practitioner */
 	{14064, 5939, 285, 22, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* PractitionerRole */
-	{14081, 5961, 285, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* PractitionerRole_AvailableTime */
-	{14112, 5968, 285, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* PractitionerRole_NotAvailable */
-	{14142, 5973, 285, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Practitioner_Qualification */
+	/* PractitionerRole_AvailableTime */
+	{14081, 5961, 285, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* PractitionerRole_NotAvailable */
+	{14112, 5968, 285, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* Practitioner_Qualification */
+	{14142, 5973, 285, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{14169, 5980, 286, 40, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Procedure */
-	{14179, 6020, 287, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Procedure_FocalDevice */
-	{14201, 6025, 288, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Procedure_Performer */
+	/* Procedure_FocalDevice */
+	{14179, 6020, 287, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* Procedure_Performer */
+	{14201, 6025, 288, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{14221, 6031, 289, 14, 0, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* ProdCharacteristic */
 	{14240, 6045, 289, 7, 2, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* ProductShelfLife */
 	{14257, 6052, 291, 19, 2, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Provenance */
@@ -1136,157 +1431,258 @@ const struct yl_fhir_type yl_fhir_types[679] = {
 	{14285, 6078, 294, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Provenance_Entity */
 	{14328, 6084, 295, 7, 0, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Quantity */
 	{14337, 6091, 295, 30, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Questionnaire */
-	{14351, 6121, 295, 19, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* QuestionnaireResponse */
-	{14373, 6140, 295, 16, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* QuestionnaireResponse_Answer */
-	{14402, 6156, 295, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* QuestionnaireResponse_Item */
-	{14429, 6164, 295, 10, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Questionnaire_AnswerOption */
-	{14456, 6174, 295, 15, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Questionnaire_EnableWhen */
-	{14481, 6189, 295, 15, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Questionnaire_Initial */
-	{14503, 6204, 295, 19, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Questionnaire_Item */
+	/* QuestionnaireResponse */
+	{14351, 6121, 295, 19, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* QuestionnaireResponse_Answer */
+	{14373, 6140, 295, 16, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* QuestionnaireResponse_Item */
+	{14402, 6156, 295, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* Questionnaire_AnswerOption */
+	{14429, 6164, 295, 10, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* Questionnaire_EnableWhen */
+	{14456, 6174, 295, 15, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* Questionnaire_Initial */
+	{14481, 6189, 295, 15, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* Questionnaire_Item */
+	{14503, 6204, 295, 19, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{14573, 6223, 295, 4, 0, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Range */
 	{14579, 6227, 295, 4, 0, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Ratio */
 	{14591, 6231, 295, 6, 0, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Reference */
 	{14601, 6237, 295, 9, 1, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* RelatedArtifact */
 	{14617, 6246, 296, 20, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* RelatedPerson */
-	{14631, 6266, 297, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* RelatedPerson_Communication */
+	/* RelatedPerson_Communication */
+	{14631, 6266, 297, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{14659, 6271, 298, 26, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* RequestGroup */
-	{14672, 6297, 298, 27, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* RequestGroup_Action */
-	{14692, 6324, 298, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* RequestGroup_Condition */
-	{14715, 6329, 298, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* RequestGroup_RelatedAction */
-	{14742, 6336, 298, 43, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* ResearchDefinition */
-	{14761, 6379, 299, 42, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* ResearchElementDefinition */
-	{14787, 6421, 300, 24, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ResearchElementDefinition_Characteristic */
+	/* RequestGroup_Action */
+	{14672, 6297, 298, 27, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* RequestGroup_Condition */
+	{14692, 6324, 298, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* RequestGroup_RelatedAction */
+	{14715, 6329, 298, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* ResearchDefinition */
+	{14742, 6336, 298, 43, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* ResearchElementDefinition */
+	{14761, 6379, 299, 42, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* ResearchElementDefinition_Characteristic */
+	{14787, 6421, 300, 24, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{14828, 6445, 300, 32, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* ResearchStudy */
 	{14842, 6477, 300, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ResearchStudy_Arm */
-	{14860, 6483, 300, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ResearchStudy_Objective */
+	/* ResearchStudy_Objective */
+	{14860, 6483, 300, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{14884, 6488, 300, 16, 2, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* ResearchSubject */
 	{14900, 6504, 302, 26, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* RiskAssessment */
-	{14915, 6530, 303, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* RiskAssessment_Prediction */
-	{14941, 6541, 303, 39, 2, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* RiskEvidenceSynthesis */
-	{14963, 6580, 305, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* RiskEvidenceSynthesis_Certainty */
-	{14995, 6586, 305, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* RiskEvidenceSynthesis_CertaintySubcomponent */
-	{15039, 6592, 305, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* RiskEvidenceSynthesis_PrecisionEstimate */
-	{15079, 6599, 305, 10, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* RiskEvidenceSynthesis_RiskEstimate */
-	{15114, 6609, 305, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* RiskEvidenceSynthesis_SampleSize */
+	/* RiskAssessment_Prediction */
+	{14915, 6530, 303, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* RiskEvidenceSynthesis */
+	{14941, 6541, 303, 39, 2, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* RiskEvidenceSynthesis_Certainty */
+	{14963, 6580, 305, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* RiskEvidenceSynthesis_CertaintySubcomponent */
+	{14995, 6586, 305, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* RiskEvidenceSynthesis_PrecisionEstimate */
+	{15039, 6592, 305, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* RiskEvidenceSynthesis_RiskEstimate */
+	{15079, 6599, 305, 10, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* RiskEvidenceSynthesis_SampleSize */
+	{15114, 6609, 305, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{15239, 6615, 305, 9, 3, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* SampledData */
 	{15259, 6624, 308, 16, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Schedule */
 	{15268, 6640, 309, 34, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* SearchParameter */
-	{15284, 6674, 309, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SearchParameter_Component */
+	/* SearchParameter_Component */
+	{15284, 6674, 309, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{15319, 6679, 310, 46, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* ServiceRequest */
 	{15334, 6725, 311, 9, 3, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Signature */
 	{15364, 6734, 314, 19, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Slot */
 	{15369, 6753, 315, 21, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Specimen */
-	{15378, 6774, 315, 14, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* SpecimenDefinition */
-	{15397, 6788, 315, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SpecimenDefinition_Additive */
-	{15425, 6793, 315, 12, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SpecimenDefinition_Container */
-	{15454, 6805, 315, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SpecimenDefinition_Handling */
-	{15482, 6812, 315, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SpecimenDefinition_TypeTested */
-	{15512, 6823, 315, 12, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Specimen_Collection */
-	{15532, 6835, 315, 10, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Specimen_Container */
-	{15551, 6845, 315, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Specimen_Processing */
-	{15604, 6853, 315, 35, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* StructureDefinition */
-	{15624, 6888, 315, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* StructureDefinition_Context */
-	{15652, 6893, 315, 4, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* StructureDefinition_Differential */
-	{15685, 6897, 316, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* StructureDefinition_Mapping */
-	{15713, 6904, 316, 4, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* StructureDefinition_Snapshot */
+	/* SpecimenDefinition */
+	{15378, 6774, 315, 14, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* SpecimenDefinition_Additive */
+	{15397, 6788, 315, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SpecimenDefinition_Container */
+	{15425, 6793, 315, 12, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SpecimenDefinition_Handling */
+	{15454, 6805, 315, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SpecimenDefinition_TypeTested */
+	{15482, 6812, 315, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* Specimen_Collection */
+	{15512, 6823, 315, 12, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* Specimen_Container */
+	{15532, 6835, 315, 10, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* Specimen_Processing */
+	{15551, 6845, 315, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* StructureDefinition */
+	{15604, 6853, 315, 35, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* StructureDefinition_Context */
+	{15624, 6888, 315, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* StructureDefinition_Differential */
+	{15652, 6893, 315, 4, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* StructureDefinition_Mapping */
+	{15685, 6897, 316, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* StructureDefinition_Snapshot */
+	{15713, 6904, 316, 4, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{15742, 6908, 317, 26, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* StructureMap */
-	{15755, 6934, 318, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* StructureMap_Dependent */
+	/* StructureMap_Dependent */
+	{15755, 6934, 318, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{15778, 6939, 318, 9, 2, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* StructureMap_Group */
 	{15797, 6948, 320, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* StructureMap_Input */
-	{15816, 6955, 320, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* StructureMap_Parameter */
+	/* StructureMap_Parameter */
+	{15816, 6955, 320, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{15839, 6963, 320, 9, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* StructureMap_Rule */
-	{15857, 6972, 321, 62, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* StructureMap_Source */
-	{15877, 7034, 321, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* StructureMap_Structure */
-	{15900, 7041, 322, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* StructureMap_Target */
+	/* StructureMap_Source */
+	{15857, 6972, 321, 62, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* StructureMap_Structure */
+	{15877, 7034, 321, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* StructureMap_Target */
+	{15900, 7041, 322, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{15920, 7052, 322, 15, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Subscription */
-	{15933, 7067, 323, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Subscription_Channel */
+	/* Subscription_Channel */
+	{15933, 7067, 323, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{15954, 7074, 323, 15, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Substance */
 	{15964, 7089, 324, 9, 0, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* SubstanceAmount */
-	{15980, 7098, 324, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceAmount_ReferenceRange */
-	{16011, 7103, 324, 13, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* SubstanceNucleicAcid */
-	{16032, 7116, 324, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceNucleicAcid_Linkage */
-	{16061, 7123, 324, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceNucleicAcid_Subunit */
-	{16090, 7134, 324, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceNucleicAcid_Sugar */
+	/* SubstanceAmount_ReferenceRange */
+	{15980, 7098, 324, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstanceNucleicAcid */
+	{16011, 7103, 324, 13, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* SubstanceNucleicAcid_Linkage */
+	{16032, 7116, 324, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstanceNucleicAcid_Subunit */
+	{16061, 7123, 324, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstanceNucleicAcid_Sugar */
+	{16090, 7134, 324, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{16117, 7140, 324, 14, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* SubstancePolymer */
-	{16134, 7154, 324, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstancePolymer_DegreeOfPolymerisation */
-	{16174, 7159, 324, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstancePolymer_MonomerSet */
-	{16202, 7164, 324, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstancePolymer_Repeat */
-	{16226, 7171, 324, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstancePolymer_RepeatUnit */
-	{16254, 7179, 324, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstancePolymer_StartingMaterial */
-	{16288, 7186, 324, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstancePolymer_StructuralRepresentation */
+	/* SubstancePolymer_DegreeOfPolymerisation */
+	{16134, 7154, 324, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstancePolymer_MonomerSet */
+	{16174, 7159, 324, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstancePolymer_Repeat */
+	{16202, 7164, 324, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstancePolymer_RepeatUnit */
+	{16226, 7171, 324, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstancePolymer_StartingMaterial */
+	{16254, 7179, 324, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstancePolymer_StructuralRepresentation */
+	{16288, 7186, 324, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{16330, 7192, 324, 12, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* SubstanceProtein */
-	{16347, 7204, 324, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceProtein_Subunit */
-	{16372, 7215, 324, 13, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* SubstanceReferenceInformation */
-	{16402, 7228, 324, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceReferenceInformation_Classification */
-	{16447, 7235, 324, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceReferenceInformation_Gene */
-	{16482, 7241, 324, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceReferenceInformation_GeneElement */
-	{16524, 7247, 324, 13, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceReferenceInformation_Target */
-	{16561, 7260, 324, 21, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* SubstanceSourceMaterial */
-	{16585, 7281, 324, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceSourceMaterial_Author */
-	{16616, 7286, 324, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceSourceMaterial_FractionDescription */
-	{16660, 7291, 324, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceSourceMaterial_Hybrid */
-	{16691, 7299, 324, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceSourceMaterial_Organism */
-	{16724, 7310, 324, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceSourceMaterial_OrganismGeneral */
-	{16764, 7317, 324, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceSourceMaterial_PartDescription */
-	{16804, 7322, 324, 27, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* SubstanceSpecification */
-	{16827, 7349, 324, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceSpecification_Code */
-	{16855, 7357, 324, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceSpecification_Isotope */
-	{16886, 7365, 324, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceSpecification_Moiety */
-	{16916, 7376, 324, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceSpecification_MolecularWeight */
-	{16955, 7382, 324, 14, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceSpecification_Name */
-	{16983, 7396, 324, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceSpecification_Official */
-	{17015, 7402, 324, 10, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceSpecification_Property */
-	{17047, 7412, 324, 14, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceSpecification_Relationship */
-	{17083, 7426, 324, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceSpecification_Representation */
-	{17121, 7432, 324, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SubstanceSpecification_Structure */
-	{17154, 7443, 324, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Substance_Ingredient */
+	/* SubstanceProtein_Subunit */
+	{16347, 7204, 324, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstanceReferenceInformation */
+	{16372, 7215, 324, 13, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* SubstanceReferenceInformation_Classification */
+	{16402, 7228, 324, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstanceReferenceInformation_Gene */
+	{16447, 7235, 324, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstanceReferenceInformation_GeneElement */
+	{16482, 7241, 324, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstanceReferenceInformation_Target */
+	{16524, 7247, 324, 13, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstanceSourceMaterial */
+	{16561, 7260, 324, 21, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* SubstanceSourceMaterial_Author */
+	{16585, 7281, 324, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstanceSourceMaterial_FractionDescription */
+	{16616, 7286, 324, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstanceSourceMaterial_Hybrid */
+	{16660, 7291, 324, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstanceSourceMaterial_Organism */
+	{16691, 7299, 324, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstanceSourceMaterial_OrganismGeneral */
+	{16724, 7310, 324, 7, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstanceSourceMaterial_PartDescription */
+	{16764, 7317, 324, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstanceSpecification */
+	{16804, 7322, 324, 27, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* SubstanceSpecification_Code */
+	{16827, 7349, 324, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstanceSpecification_Isotope */
+	{16855, 7357, 324, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstanceSpecification_Moiety */
+	{16886, 7365, 324, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstanceSpecification_MolecularWeight */
+	{16916, 7376, 324, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstanceSpecification_Name */
+	{16955, 7382, 324, 14, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstanceSpecification_Official */
+	{16983, 7396, 324, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstanceSpecification_Property */
+	{17015, 7402, 324, 10, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstanceSpecification_Relationship */
+	{17047, 7412, 324, 14, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstanceSpecification_Representation */
+	{17083, 7426, 324, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* SubstanceSpecification_Structure */
+	{17121, 7432, 324, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* Substance_Ingredient */
+	{17154, 7443, 324, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{17175, 7449, 324, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Substance_Instance */
 	{17209, 7455, 324, 21, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* SupplyDelivery */
-	{17224, 7476, 324, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SupplyDelivery_SuppliedItem */
+	/* SupplyDelivery_SuppliedItem */
+	{17224, 7476, 324, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{17252, 7482, 324, 26, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* SupplyRequest */
-	{17266, 7508, 325, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* SupplyRequest_Parameter */
+	/* SupplyRequest_Parameter */
+	{17266, 7508, 325, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{17329, 7516, 325, 39, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* Task */
 	{17334, 7555, 325, 53, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Task_Input */
 	{17345, 7608, 326, 53, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Task_Output */
 	{17357, 7661, 327, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Task_Restriction */
-	{17374, 7667, 327, 32, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* TerminologyCapabilities */
-	{17398, 7699, 327, 4, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TerminologyCapabilities_Closure */
-	{17430, 7703, 327, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TerminologyCapabilities_CodeSystem */
-	{17465, 7709, 327, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TerminologyCapabilities_Expansion */
-	{17499, 7717, 327, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TerminologyCapabilities_Filter */
-	{17530, 7722, 327, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TerminologyCapabilities_Implementation */
-	{17569, 7727, 327, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TerminologyCapabilities_Parameter */
-	{17603, 7732, 327, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TerminologyCapabilities_Software */
-	{17636, 7737, 327, 4, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TerminologyCapabilities_Translation */
-	{17672, 7741, 327, 4, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TerminologyCapabilities_ValidateCode */
-	{17709, 7745, 327, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TerminologyCapabilities_Version */
+	/* TerminologyCapabilities */
+	{17374, 7667, 327, 32, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* TerminologyCapabilities_Closure */
+	{17398, 7699, 327, 4, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* TerminologyCapabilities_CodeSystem */
+	{17430, 7703, 327, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* TerminologyCapabilities_Expansion */
+	{17465, 7709, 327, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* TerminologyCapabilities_Filter */
+	{17499, 7717, 327, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* TerminologyCapabilities_Implementation */
+	{17530, 7722, 327, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* TerminologyCapabilities_Parameter */
+	{17569, 7727, 327, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* TerminologyCapabilities_Software */
+	{17603, 7732, 327, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* TerminologyCapabilities_Translation */
+	{17636, 7737, 327, 4, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* TerminologyCapabilities_ValidateCode */
+	{17672, 7741, 327, 4, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* TerminologyCapabilities_Version */
+	{17709, 7745, 327, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{17741, 7754, 327, 20, 1, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* TestReport */
 	{17752, 7774, 328, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestReport_Action */
 	{17770, 7779, 328, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestReport_Action1 */
 	{17789, 7784, 328, 4, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestReport_Action2 */
 	{17808, 7788, 329, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestReport_Assert */
-	{17826, 7794, 329, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestReport_Operation */
-	{17847, 7800, 329, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestReport_Participant */
+	/* TestReport_Operation */
+	{17826, 7794, 329, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* TestReport_Participant */
+	{17847, 7800, 329, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{17870, 7806, 329, 4, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestReport_Setup */
-	{17887, 7810, 330, 4, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestReport_Teardown */
+	/* TestReport_Teardown */
+	{17887, 7810, 330, 4, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{17907, 7814, 331, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestReport_Test */
 	{17923, 7820, 332, 32, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* TestScript */
 	{17934, 7852, 332, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestScript_Action */
 	{17952, 7857, 332, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestScript_Action1 */
 	{17971, 7862, 332, 4, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestScript_Action2 */
 	{17990, 7866, 333, 25, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestScript_Assert */
-	{18008, 7891, 333, 10, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestScript_Capability */
-	{18030, 7901, 334, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestScript_Destination */
+	/* TestScript_Capability */
+	{18008, 7891, 333, 10, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* TestScript_Destination */
+	{18030, 7901, 334, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{18053, 7906, 335, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestScript_Fixture */
 	{18072, 7912, 335, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestScript_Link */
-	{18088, 7917, 335, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestScript_Metadata */
-	{18108, 7922, 336, 20, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestScript_Operation */
+	/* TestScript_Metadata */
+	{18088, 7917, 335, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* TestScript_Operation */
+	{18108, 7922, 336, 20, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{18129, 7942, 336, 5, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestScript_Origin */
-	{18147, 7947, 337, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestScript_RequestHeader */
+	/* TestScript_RequestHeader */
+	{18147, 7947, 337, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{18172, 7952, 337, 4, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestScript_Setup */
-	{18189, 7956, 338, 4, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestScript_Teardown */
+	/* TestScript_Teardown */
+	{18189, 7956, 338, 4, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{18209, 7960, 339, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestScript_Test */
-	{18225, 7966, 340, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* TestScript_Variable */
+	/* TestScript_Variable */
+	{18225, 7966, 340, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{18245, 7977, 340, 6, 0, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* Timing */
 	{18252, 7983, 340, 20, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* Timing_Repeat */
 	{18266, 8003, 340, 10, 1, YL_FHIR_KIND_COMPLEX, YL_FHIR_PRIM_NONE}, /* TriggerDefinition */
@@ -1295,19 +1691,29 @@ const struct yl_fhir_type yl_fhir_types[679] = {
 	{18388, 8046, 342, 7, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ValueSet_Compose */
 	{18405, 8053, 343, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ValueSet_Concept */
 	{18422, 8059, 343, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ValueSet_Contains */
-	{18440, 8070, 343, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ValueSet_Designation */
+	/* ValueSet_Designation */
+	{18440, 8070, 343, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
 	{18461, 8076, 343, 9, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ValueSet_Expansion */
 	{18480, 8085, 343, 6, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ValueSet_Filter */
 	{18496, 8091, 343, 8, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ValueSet_Include */
-	{18513, 8099, 343, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* ValueSet_Parameter */
-	{18532, 8110, 343, 22, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* VerificationResult */
-	{18551, 8132, 343, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* VerificationResult_Attestation */
-	{18582, 8143, 343, 10, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* VerificationResult_PrimarySource */
-	{18615, 8153, 343, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* VerificationResult_Validator */
-	{18648, 8159, 344, 16, 3, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE}, /* VisionPrescription */
-	{18667, 8175, 347, 17, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* VisionPrescription_LensSpecification */
-	{18704, 8192, 348, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE}, /* VisionPrescription_Prism */
-	{21183, 8197, 348, 0, 0, YL_FHIR_KIND_PRIMITIVE, YL_FHIR_PRIM_BASE64BINARY}, /* base64Binary */
+	/* ValueSet_Parameter */
+	{18513, 8099, 343, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* VerificationResult */
+	{18532, 8110, 343, 22, 0, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* VerificationResult_Attestation */
+	{18551, 8132, 343, 11, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* VerificationResult_PrimarySource */
+	{18582, 8143, 343, 10, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* VerificationResult_Validator */
+	{18615, 8153, 343, 6, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* VisionPrescription */
+	{18648, 8159, 344, 16, 3, YL_FHIR_KIND_RESOURCE, YL_FHIR_PRIM_NONE},
+	/* VisionPrescription_LensSpecification */
+	{18667, 8175, 347, 17, 1, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* VisionPrescription_Prism */
+	{18704, 8192, 348, 5, 0, YL_FHIR_KIND_BACKBONE, YL_FHIR_PRIM_NONE},
+	/* base64Binary */
+	{21183, 8197, 348, 0, 0, YL_FHIR_KIND_PRIMITIVE, YL_FHIR_PRIM_BASE64BINARY},
 	{21514, 8197, 348, 0, 0, YL_FHIR_KIND_PRIMITIVE, YL_FHIR_PRIM_BOOLEAN}, /* boolean */
 	{21910, 8197, 348, 0, 0, YL_FHIR_KIND_PRIMITIVE, YL_FHIR_PRIM_CANONICAL}, /* canonical */
 	{22563, 8197, 348, 0, 0, YL_FHIR_KIND_PRIMITIVE, YL_FHIR_PRIM_CODE}, /* code */
@@ -1319,10 +1725,12 @@ const struct yl_fhir_type yl_fhir_types[679] = {
 	{31159, 8197, 348, 0, 0, YL_FHIR_KIND_PRIMITIVE, YL_FHIR_PRIM_INTEGER}, /* integer */
 	{32623, 8197, 348, 0, 0, YL_FHIR_KIND_PRIMITIVE, YL_FHIR_PRIM_MARKDOWN}, /* markdown */
 	{35122, 8197, 348, 0, 0, YL_FHIR_KIND_PRIMITIVE, YL_FHIR_PRIM_OID}, /* oid */
-	{38234, 8197, 348, 0, 0, YL_FHIR_KIND_PRIMITIVE, YL_FHIR_PRIM_POSITIVEINT}, /* positiveInt */
+	/* positiveInt */
+	{38234, 8197, 348, 0, 0, YL_FHIR_KIND_PRIMITIVE, YL_FHIR_PRIM_POSITIVEINT},
 	{43301, 8197, 348, 0, 0, YL_FHIR_KIND_PRIMITIVE, YL_FHIR_PRIM_STRING}, /* string */
 	{44775, 8197, 348, 0, 0, YL_FHIR_KIND_PRIMITIVE, YL_FHIR_PRIM_TIME}, /* time */
-	{45575, 8197, 348, 0, 0, YL_FHIR_KIND_PRIMITIVE, YL_FHIR_PRIM_UNSIGNEDINT}, /* unsignedInt */
+	/* unsignedInt */
+	{45575, 8197, 348, 0, 0, YL_FHIR_KIND_PRIMITIVE, YL_FHIR_PRIM_UNSIGNEDINT},
 	{45633, 8197, 348, 0, 0, YL_FHIR_KIND_PRIMITIVE, YL_FHIR_PRIM_URI}, /* uri */
 	{45637, 8197, 348, 0, 0, YL_FHIR_KIND_PRIMITIVE, YL_FHIR_PRIM_URL}, /* url */
 	{45783, 8197, 348, 0, 0, YL_FHIR_KIND_PRIMITIVE, YL_FHIR_PRIM_UUID}, /* uuid */
@@ -10712,7 +11120,7 @@ const uint16_t yl_fhir_type_element = 205;
 const uint16_t yl_fhir_type_extension = 263;
 const uint16_t yl_fhir_type_reference = 497;
 
-/* Compare a pointer+length name with a NUL-terminated pool string (strcmp order). */
+/* Compare a pointer+length name with a NUL-terminated pool string, strcmp order. */
 static int cmp_name(const char *s, size_t len, const char *p)
 {
 	int c = strncmp(s, p, len);

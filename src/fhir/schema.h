@@ -46,10 +46,10 @@ enum yl_fhir_prim {
 	YL_FHIR_PRIM_XHTML,
 };
 
-#define YL_FHIR_ELEM_ARRAY 1u     /* 0..* : a JSON array */
-#define YL_FHIR_ELEM_REQUIRED 2u  /* min 1 (the schema's required, data types' 1..1) */
+#define YL_FHIR_ELEM_ARRAY     1u /* 0..* : a JSON array */
+#define YL_FHIR_ELEM_REQUIRED  2u /* min 1 (the schema's required, data types' 1..1) */
 #define YL_FHIR_ELEM_REFERENCE 4u /* Reference.reference: check the reference syntax */
-#define YL_FHIR_ELEM_NO_EXT 8u    /* primitive without a `_name` sibling (Element.id, div) */
+#define YL_FHIR_ELEM_NO_EXT    8u /* primitive without a `_name` sibling (Element.id, div) */
 
 #define YL_FHIR_TYPE_ANY_RESOURCE 0xffffu /* elem.type of contained, Bundle.entry.resource */
 

@@ -7,17 +7,18 @@
  * allocation at all. */
 #include "fhir/validate.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "fhir/schema.h"
 
-#define PATH_CAP 512              /* expression buffer; longer paths are cut */
-#define MAX_STRING (1024u * 1024u) /* "Strings SHALL NOT exceed 1MB in size" */
-#define MAX_NAME 128               /* longest element name we build `_name` for */
-#define MAX_LISTED_CODES 12        /* list the allowed codes in a message up to this many */
-#define NAME_SHOWN 64              /* unknown property names are cut to this many bytes */
+#define PATH_CAP         512             /* expression buffer; longer paths are cut */
+#define MAX_STRING       (1024u * 1024u) /* "Strings SHALL NOT exceed 1MB in size" */
+#define MAX_NAME         128             /* longest element name we build `_name` for */
+#define MAX_LISTED_CODES 12              /* list the allowed codes in a message up to this many */
+#define NAME_SHOWN       64              /* unknown property names are cut to this many bytes */
 
 struct ctx {
 	struct yl_arena *a;
@@ -347,34 +348,34 @@ static const struct {
 	bool (*check)(const char *s, size_t n);
 	long long min; /* integers */
 } prims[] = {
-	[YL_FHIR_PRIM_NONE] = {"value", J_STRING, chk_any, 0},
-	[YL_FHIR_PRIM_BASE64BINARY] = {"base64Binary", J_STRING, chk_base64, 0},
-	[YL_FHIR_PRIM_BOOLEAN] = {"boolean", J_BOOLEAN, NULL, 0},
-	[YL_FHIR_PRIM_CANONICAL] = {"canonical", J_STRING, chk_uri, 0},
-	[YL_FHIR_PRIM_CODE] = {"code", J_STRING, chk_code, 0},
-	[YL_FHIR_PRIM_DATE] = {"date", J_STRING, chk_date, 0},
-	[YL_FHIR_PRIM_DATETIME] = {"dateTime", J_STRING, chk_datetime, 0},
-	[YL_FHIR_PRIM_DECIMAL] = {"decimal", J_DECIMAL, NULL, 0},
-	[YL_FHIR_PRIM_ID] = {"id", J_STRING, chk_id, 0},
-	[YL_FHIR_PRIM_INSTANT] = {"instant", J_STRING, chk_instant, 0},
-	[YL_FHIR_PRIM_INTEGER] = {"integer", J_INTEGER, NULL, INT32_MIN},
-	[YL_FHIR_PRIM_MARKDOWN] = {"markdown", J_STRING, chk_string, 0},
-	[YL_FHIR_PRIM_OID] = {"oid", J_STRING, chk_oid, 0},
-	[YL_FHIR_PRIM_POSITIVEINT] = {"positiveInt", J_INTEGER, NULL, 1},
-	[YL_FHIR_PRIM_STRING] = {"string", J_STRING, chk_string, 0},
-	[YL_FHIR_PRIM_TIME] = {"time", J_STRING, chk_time, 0},
-	[YL_FHIR_PRIM_UNSIGNEDINT] = {"unsignedInt", J_INTEGER, NULL, 0},
-	[YL_FHIR_PRIM_URI] = {"uri", J_STRING, chk_uri, 0},
-	[YL_FHIR_PRIM_URL] = {"url", J_STRING, chk_uri, 0},
-	[YL_FHIR_PRIM_UUID] = {"uuid", J_STRING, chk_uuid, 0},
-	[YL_FHIR_PRIM_XHTML] = {"xhtml", J_STRING, chk_any, 0},
+    [YL_FHIR_PRIM_NONE] = {"value", J_STRING, chk_any, 0},
+    [YL_FHIR_PRIM_BASE64BINARY] = {"base64Binary", J_STRING, chk_base64, 0},
+    [YL_FHIR_PRIM_BOOLEAN] = {"boolean", J_BOOLEAN, NULL, 0},
+    [YL_FHIR_PRIM_CANONICAL] = {"canonical", J_STRING, chk_uri, 0},
+    [YL_FHIR_PRIM_CODE] = {"code", J_STRING, chk_code, 0},
+    [YL_FHIR_PRIM_DATE] = {"date", J_STRING, chk_date, 0},
+    [YL_FHIR_PRIM_DATETIME] = {"dateTime", J_STRING, chk_datetime, 0},
+    [YL_FHIR_PRIM_DECIMAL] = {"decimal", J_DECIMAL, NULL, 0},
+    [YL_FHIR_PRIM_ID] = {"id", J_STRING, chk_id, 0},
+    [YL_FHIR_PRIM_INSTANT] = {"instant", J_STRING, chk_instant, 0},
+    [YL_FHIR_PRIM_INTEGER] = {"integer", J_INTEGER, NULL, INT32_MIN},
+    [YL_FHIR_PRIM_MARKDOWN] = {"markdown", J_STRING, chk_string, 0},
+    [YL_FHIR_PRIM_OID] = {"oid", J_STRING, chk_oid, 0},
+    [YL_FHIR_PRIM_POSITIVEINT] = {"positiveInt", J_INTEGER, NULL, 1},
+    [YL_FHIR_PRIM_STRING] = {"string", J_STRING, chk_string, 0},
+    [YL_FHIR_PRIM_TIME] = {"time", J_STRING, chk_time, 0},
+    [YL_FHIR_PRIM_UNSIGNEDINT] = {"unsignedInt", J_INTEGER, NULL, 0},
+    [YL_FHIR_PRIM_URI] = {"uri", J_STRING, chk_uri, 0},
+    [YL_FHIR_PRIM_URL] = {"url", J_STRING, chk_uri, 0},
+    [YL_FHIR_PRIM_UUID] = {"uuid", J_STRING, chk_uuid, 0},
+    [YL_FHIR_PRIM_XHTML] = {"xhtml", J_STRING, chk_any, 0},
 };
 
 static const char *const json_kind_names[] = {
-	[J_STRING] = "a JSON string",
-	[J_DECIMAL] = "a JSON number",
-	[J_INTEGER] = "a JSON integer",
-	[J_BOOLEAN] = "JSON true or false",
+    [J_STRING] = "a JSON string",
+    [J_DECIMAL] = "a JSON number",
+    [J_INTEGER] = "a JSON integer",
+    [J_BOOLEAN] = "JSON true or false",
 };
 
 /* Reference.reference: Type/id, Type/id/_history/vid, absolute http(s) URL, #id,
@@ -413,8 +414,7 @@ static bool valid_reference(const char *s, size_t n)
 
 /* ---- the walk ---- */
 
-static void check_object(struct ctx *c, const json_t *obj, const struct yl_fhir_type *t,
-                         int depth);
+static void check_object(struct ctx *c, const json_t *obj, const struct yl_fhir_type *t, int depth);
 static void check_resource(struct ctx *c, const json_t *v, int depth, const char *expected);
 
 static void report_enum(struct ctx *c, const char *name, unsigned enum_id)
@@ -487,8 +487,9 @@ static void check_primitive(struct ctx *c, const json_t *v, const struct yl_fhir
 		return;
 	}
 	if ((e->flags & YL_FHIR_ELEM_REFERENCE) && !valid_reference(s, n))
-		issue(c, "element '%s' is not a valid reference (expected Type/id, Type?query, an "
-		         "absolute http(s) URL, '#id', 'urn:uuid:' or 'urn:oid:')",
+		issue(c,
+		      "element '%s' is not a valid reference (expected Type/id, Type?query, an "
+		      "absolute http(s) URL, '#id', 'urn:uuid:' or 'urn:oid:')",
 		      name);
 }
 
@@ -551,7 +552,7 @@ static void check_element(struct ctx *c, const json_t *obj, const json_t *v,
 		const json_t *sib = prim ? sibling_of(obj, name) : NULL;
 		size_t i;
 		const json_t *item;
-		json_array_foreach(v, i, item) {
+		json_array_foreach (v, i, item) {
 			if (full(c))
 				break;
 			size_t at = path_index(c, i);
@@ -559,7 +560,8 @@ static void check_element(struct ctx *c, const json_t *obj, const json_t *v,
 				check_value(c, item, e, name, depth);
 			else if (!prim || !sibling_has(sib, i))
 				issue(c, "element '%s' must not hold null%s", name,
-				      prim ? " unless '_' sibling has extensions at the same index" : "");
+				      prim ? " unless '_' sibling has extensions at the same index"
+				           : "");
 			path_set(c, at);
 		}
 	}
@@ -586,7 +588,7 @@ static void check_sibling(struct ctx *c, const json_t *sv, const json_t *pv,
 			issue(c, "element '_%s' must have as many items as '%s'", name, name);
 		size_t i;
 		const json_t *item;
-		json_array_foreach(sv, i, item) {
+		json_array_foreach (sv, i, item) {
 			if (full(c))
 				break;
 			size_t at = path_index(c, i);
@@ -623,14 +625,16 @@ static void check_required(struct ctx *c, const json_t *obj, const struct yl_fhi
 static void unknown(struct ctx *c, const char *key, const struct yl_fhir_type *t)
 {
 	size_t n = strlen(key);
-	size_t old = path_name(c, key);
+	size_t old = c->plen;
+	if (c->plen)
+		path_append(c, ".", 1);
+	path_append(c, key, n > NAME_SHOWN ? NAME_SHOWN : n);
 	issue(c, "unknown element '%.*s%s' in '%s'", (int)(n > NAME_SHOWN ? NAME_SHOWN : n), key,
 	      n > NAME_SHOWN ? "..." : "", yl_fhir_str(t->name));
 	path_set(c, old);
 }
 
-static void check_object(struct ctx *c, const json_t *obj, const struct yl_fhir_type *t,
-                         int depth)
+static void check_object(struct ctx *c, const json_t *obj, const struct yl_fhir_type *t, int depth)
 {
 	if (depth > YL_FHIR_MAX_DEPTH) {
 		issue(c, "elements nested deeper than %d levels", YL_FHIR_MAX_DEPTH);
@@ -642,17 +646,19 @@ static void check_object(struct ctx *c, const json_t *obj, const struct yl_fhir_
 	}
 	const char *key;
 	json_t *v;
-	json_object_foreach((json_t *)obj, key, v) {
+	json_object_foreach ((json_t *)obj, key, v) {
 		if (full(c))
 			return;
 		if (key[0] == '_') {
-			const struct yl_fhir_elem *e = yl_fhir_elem_find(t, key + 1, strlen(key + 1));
+			const struct yl_fhir_elem *e =
+			    yl_fhir_elem_find(t, key + 1, strlen(key + 1));
 			if (!e || (e->flags & YL_FHIR_ELEM_NO_EXT) ||
 			    e->type == YL_FHIR_TYPE_ANY_RESOURCE ||
 			    yl_fhir_types[e->type].kind != YL_FHIR_KIND_PRIMITIVE)
 				unknown(c, key, t);
 			else
-				check_sibling(c, v, json_object_get(obj, key + 1), e, key + 1, depth);
+				check_sibling(c, v, json_object_get(obj, key + 1), e, key + 1,
+				              depth);
 			continue;
 		}
 		const struct yl_fhir_elem *e = yl_fhir_elem_find(t, key, strlen(key));
@@ -671,9 +677,9 @@ static void check_resource(struct ctx *c, const json_t *v, int depth, const char
 		return;
 	}
 	const json_t *rt = json_object_get(v, "resourceType");
-	int ri = json_is_string(rt) ? yl_fhir_resource_type_index(json_string_value(rt),
-	                                                          json_string_length(rt))
-	                            : -1;
+	int ri = json_is_string(rt)
+	             ? yl_fhir_resource_type_index(json_string_value(rt), json_string_length(rt))
+	             : -1;
 	size_t old = c->plen;
 	if (ri < 0 || (expected && strcmp(expected, yl_fhir_resource_types[ri]) != 0)) {
 		path_name(c, "resourceType");
@@ -702,10 +708,11 @@ int yl_fhir_validate(struct yl_arena *a, const json_t *resource, const char *exp
 	c.issues = 0;
 	c.plen = 0;
 	c.path[0] = '\0';
-	if (expected_type && yl_fhir_resource_type_index(expected_type, strlen(expected_type)) < 0) {
+	if (expected_type &&
+	    yl_fhir_resource_type_index(expected_type, strlen(expected_type)) < 0) {
 		size_t n = strlen(expected_type);
-		issue(&c, "'%.*s' is not a known R4 resource type", (int)(n > NAME_SHOWN ? NAME_SHOWN : n),
-		      expected_type);
+		issue(&c, "'%.*s' is not a known R4 resource type",
+		      (int)(n > NAME_SHOWN ? NAME_SHOWN : n), expected_type);
 		return c.issues;
 	}
 	check_resource(&c, resource, 0, expected_type);

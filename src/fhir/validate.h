@@ -19,7 +19,7 @@
 #include "core/err.h"
 
 #define YL_FHIR_MAX_ISSUES 100 /* issues reported per resource (then one "omitted" issue) */
-#define YL_FHIR_MAX_DEPTH 64   /* JSON object nesting: backbone, extension, contained, entry */
+#define YL_FHIR_MAX_DEPTH  64  /* JSON object nesting: backbone, extension, contained, entry */
 
 /* Validate a parsed resource; expected_type may be NULL (then any resource type). Appends
  * one issue per problem to err via yl_err_add(err, a, YL_INVALID_RESOURCE, expression,

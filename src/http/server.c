@@ -16,6 +16,8 @@
 #include "core/time.h"
 #include "fhir/limits.h"
 
+#define DISCARD_FACTOR 4 /* discard bodies up to 4x the limit before answering 413 */
+
 struct yl_server {
 	struct MHD_Daemon *d;
 	struct yl_server_opts opts;
@@ -184,13 +186,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
 		unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;
-		if (len > YL_MAX_BODY_BYTES) {
-			cr->r.body_too_large = true;
+		/* A body somewhat over the limit is read and discarded so the client gets its
+		 * 413; a hugely oversized one is refused at once and the connection closed. */
+		if (len > (unsigned long long)YL_MAX_BODY_BYTES * DISCARD_FACTOR)
 			return fail(cr, YL_TOO_LARGE,
 			            "the request body is %llu bytes, more than the limit of %u bytes",
 			            len, YL_MAX_BODY_BYTES);
-		}
-		yl_buf_init(&cr->body, cr->r.a, len ? (size_t)len + 1 : 64, YL_MAX_BODY_BYTES);
+		cr->r.body_too_large = len > YL_MAX_BODY_BYTES;
+		yl_buf_init(&cr->body, cr->r.a,
+		            len && !cr->r.body_too_large ? (size_t)len + 1 : 64, YL_MAX_BODY_BYTES);
 		return MHD_YES;
 	}
 	if (*upload_data_size) {

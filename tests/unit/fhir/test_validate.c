@@ -198,9 +198,10 @@ static void test_unknown_elements(void **state)
 	           "unknown element 'foo' in 'Patient'");
 	expect_one("{\"resourceType\":\"Patient\",\"name\":[{\"text\":\"a\",\"nick\":\"b\"}]}",
 	           "Patient.name[0].nick", "in 'HumanName'");
-	expect_one("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
-	           "\"valueFoo\":1}",
-	           "Observation.valueFoo", "unknown element");
+	expect_one(
+	    "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+	    "\"valueFoo\":1}",
+	    "Observation.valueFoo", "unknown element");
 	/* a resource's choice element is not a property of another resource */
 	expect_one("{\"resourceType\":\"Patient\",\"valueString\":\"x\"}", "Patient.valueString",
 	           "unknown");
@@ -265,12 +266,14 @@ static void test_extensions(void **state)
 static void test_contained_and_bundle(void **state)
 {
 	(void)state;
-	expect_ok("{\"resourceType\":\"Patient\",\"contained\":[{\"resourceType\":\"Organization\","
-	          "\"id\":\"o1\",\"name\":\"x\"}],\"managingOrganization\":{\"reference\":\"#o1\"}}");
-	expect_one("{\"resourceType\":\"Patient\",\"contained\":[{\"resourceType\":\"Organization\","
-	           "\"id\":\"o1\"},{\"resourceType\":\"Observation\",\"code\":{\"text\":\"x\"},"
-	           "\"status\":\"bogus\"}]}",
-	           "Patient.contained[1].status", "required value set");
+	expect_ok(
+	    "{\"resourceType\":\"Patient\",\"contained\":[{\"resourceType\":\"Organization\","
+	    "\"id\":\"o1\",\"name\":\"x\"}],\"managingOrganization\":{\"reference\":\"#o1\"}}");
+	expect_one(
+	    "{\"resourceType\":\"Patient\",\"contained\":[{\"resourceType\":\"Organization\","
+	    "\"id\":\"o1\"},{\"resourceType\":\"Observation\",\"code\":{\"text\":\"x\"},"
+	    "\"status\":\"bogus\"}]}",
+	    "Patient.contained[1].status", "required value set");
 	expect_one("{\"resourceType\":\"Patient\",\"contained\":[{\"id\":\"o1\"}]}",
 	           "Patient.contained[0].resourceType", "missing 'resourceType'");
 	expect_one("{\"resourceType\":\"Patient\",\"contained\":{\"resourceType\":\"Patient\"}}",
@@ -321,8 +324,9 @@ static void test_array_vs_single(void **state)
 	           "element 'gender' must not be an array");
 	expect_one("{\"resourceType\":\"Patient\",\"name\":[[{\"family\":\"x\"}]]}",
 	           "Patient.name[0]", "must be a JSON object");
-	expect_one("{\"resourceType\":\"Patient\",\"_gender\":[{\"id\":\"x\"}],\"gender\":\"male\"}",
-	           "Patient.gender", "must be a JSON object");
+	expect_one(
+	    "{\"resourceType\":\"Patient\",\"_gender\":[{\"id\":\"x\"}],\"gender\":\"male\"}",
+	    "Patient.gender", "must be a JSON object");
 }
 
 static void test_required(void **state)
@@ -353,8 +357,9 @@ static void test_enum(void **state)
 	           "\"1\",\"type\":\"x\"}]}",
 	           "Questionnaire.item[0].type", "outside its required value set");
 	assert_null(strchr(nth(0)->message, '('));
-	expect_ok("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
-	          "\"valueQuantity\":{\"value\":1,\"comparator\":\">=\"}}");
+	expect_ok(
+	    "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+	    "\"valueQuantity\":{\"value\":1,\"comparator\":\">=\"}}");
 }
 
 struct prim_case {
@@ -363,102 +368,99 @@ struct prim_case {
 	const char *msg;
 };
 
-#define PAT "{\"resourceType\":\"Patient\","
-#define OBS "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+#define PAT    "{\"resourceType\":\"Patient\","
+#define OBS    "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
 #define EXT(v) PAT "\"extension\":[{\"url\":\"u\"," v "}]}"
 
 static const struct prim_case prim_cases[] = {
-	/* date */
-	{PAT "\"birthDate\":\"2021\"}", NULL, NULL},
-	{PAT "\"birthDate\":\"2021-02\"}", NULL, NULL},
-	{PAT "\"birthDate\":\"2000-02-29\"}", NULL, NULL},
-	{PAT "\"birthDate\":\"1900-02-29\"}", "Patient.birthDate", "not a valid date"},
-	{PAT "\"birthDate\":\"2021-02-30\"}", "Patient.birthDate", "not a valid date"},
-	{PAT "\"birthDate\":\"2021-04-31\"}", "Patient.birthDate", "not a valid date"},
-	{PAT "\"birthDate\":\"0000\"}", "Patient.birthDate", "not a valid date"},
-	{PAT "\"birthDate\":\"2021-1-01\"}", "Patient.birthDate", "not a valid date"},
-	{PAT "\"birthDate\":\"2021-01-01T00:00:00Z\"}", "Patient.birthDate", "not a valid date"},
-	{PAT "\"birthDate\":\"SECRET-VALUE\"}", "Patient.birthDate", "not a valid date"},
-	/* dateTime */
-	{PAT "\"deceasedDateTime\":\"2021-01-01T23:59:60.5-14:00\"}", NULL, NULL},
-	{PAT "\"deceasedDateTime\":\"2021-01-01T10:00:00\"}", "Patient.deceasedDateTime",
-	 "not a valid dateTime"},
-	{PAT "\"deceasedDateTime\":\"2021-01T10:00:00Z\"}", "Patient.deceasedDateTime", "dateTime"},
-	{PAT "\"deceasedDateTime\":\"2021-01-01T24:00:00Z\"}", "Patient.deceasedDateTime",
-	 "dateTime"},
-	{PAT "\"deceasedDateTime\":\"2021-01-01T10:00Z\"}", "Patient.deceasedDateTime", "dateTime"},
-	{PAT "\"deceasedDateTime\":\"2021-01-01T10:00:00+14:30\"}", "Patient.deceasedDateTime",
-	 "dateTime"},
-	{PAT "\"deceasedDateTime\":\"2021-01-01T10:00:00.Z\"}", "Patient.deceasedDateTime",
-	 "dateTime"},
-	/* instant */
-	{OBS "\"issued\":\"2021-01-01T10:00:00.000+01:00\"}", NULL, NULL},
-	{OBS "\"issued\":\"2021-01-01\"}", "Observation.issued", "not a valid instant"},
-	/* time */
-	{OBS "\"valueTime\":\"23:59:59.9\"}", NULL, NULL},
-	{OBS "\"valueTime\":\"24:00:00\"}", "Observation.valueTime", "not a valid time"},
-	{OBS "\"valueTime\":\"10:00\"}", "Observation.valueTime", "not a valid time"},
-	/* code */
-	{PAT "\"language\":\"en US\"}", NULL, NULL},
-	{PAT "\"language\":\" en\"}", "Patient.language", "not a valid code"},
-	{PAT "\"language\":\"en  US\"}", "Patient.language", "not a valid code"},
-	{PAT "\"language\":\"en\\n\"}", "Patient.language", "not a valid code"},
-	/* uri, url, canonical */
-	{PAT "\"implicitRules\":\"a b\"}", "Patient.implicitRules", "not a valid uri"},
-	{EXT("\"valueUrl\":\"http://x y\""), "Patient.extension[0].valueUrl", "not a valid url"},
-	{PAT "\"meta\":{\"profile\":[\"http://a\",\"b\\tc\"]}}", "Patient.meta.profile[1]",
-	 "not a valid canonical"},
-	{PAT "\"_implicitRules\":{\"id\":\"a\"},\"implicitRules\":\"\"}", "Patient.implicitRules",
-	 "empty string"},
-	/* oid, uuid */
-	{EXT("\"valueOid\":\"urn:oid:1.2.840.10008\""), NULL, NULL},
-	{EXT("\"valueOid\":\"urn:oid:1.02\""), "Patient.extension[0].valueOid", "not a valid oid"},
-	{EXT("\"valueOid\":\"urn:oid:3.1\""), "Patient.extension[0].valueOid", "oid"},
-	{EXT("\"valueOid\":\"urn:oid:1\""), "Patient.extension[0].valueOid", "oid"},
-	{EXT("\"valueUuid\":\"urn:uuid:c757873d-ec9a-4326-a141-556f43239520\""), NULL, NULL},
-	{EXT("\"valueUuid\":\"urn:uuid:C757873D-EC9A-4326-A141-556F43239520\""),
-	 "Patient.extension[0].valueUuid", "not a valid uuid"},
-	{EXT("\"valueUuid\":\"c757873d-ec9a-4326-a141-556f43239520\""),
-	 "Patient.extension[0].valueUuid", "uuid"},
-	/* numbers */
-	{OBS "\"valueQuantity\":{\"value\":3}}", NULL, NULL},
-	{OBS "\"valueQuantity\":{\"value\":-0.5e3}}", NULL, NULL},
-	{OBS "\"valueQuantity\":{\"value\":\"1.0\"}}", "Observation.valueQuantity.value",
-	 "must be a JSON number"},
-	{OBS "\"valueInteger\":1.5}", "Observation.valueInteger", "must be a JSON integer"},
-	{OBS "\"valueInteger\":2147483648}", "Observation.valueInteger", "not a valid integer"},
-	{OBS "\"valueInteger\":-2147483648}", NULL, NULL},
-	{EXT("\"valuePositiveInt\":1"), NULL, NULL},
-	{EXT("\"valuePositiveInt\":0"), "Patient.extension[0].valuePositiveInt",
-	 "not a valid positiveInt"},
-	{EXT("\"valueUnsignedInt\":0"), NULL, NULL},
-	{EXT("\"valueUnsignedInt\":-1"), "Patient.extension[0].valueUnsignedInt",
-	 "not a valid unsignedInt"},
-	/* boolean */
-	{PAT "\"active\":\"true\"}", "Patient.active", "must be JSON true or false"},
-	{PAT "\"active\":1}", "Patient.active", "JSON true or false"},
-	/* base64Binary */
-	{PAT "\"photo\":[{\"data\":\"YWJj\\nZA==\"}]}", NULL, NULL},
-	{PAT "\"photo\":[{\"data\":\"YWJjZA=\"}]}", "Patient.photo[0].data",
-	 "not a valid base64Binary"},
-	{PAT "\"photo\":[{\"data\":\"YW=jZA==\"}]}", "Patient.photo[0].data", "base64Binary"},
-	{PAT "\"photo\":[{\"data\":\"YWJj!A==\"}]}", "Patient.photo[0].data", "base64Binary"},
-	/* string, markdown, xhtml */
-	{PAT "\"name\":[{\"family\":\" \\t\\r\\n\\u0001\"}]}", NULL, NULL},
-	{PAT "\"name\":[{\"family\":\"\"}]}", "Patient.name[0].family", "must not be an empty string"},
-	{PAT "\"name\":[{\"family\":\"a\\u000bb\"}]}", "Patient.name[0].family",
-	 "not a valid string"},
-	{EXT("\"valueMarkdown\":\"\""), "Patient.extension[0].valueMarkdown", "empty string"},
-	{PAT "\"text\":{\"status\":\"generated\",\"div\":\"\"}}", "Patient.text.div", "empty"},
-	{PAT "\"name\":[{\"family\":42}]}", "Patient.name[0].family", "must be a JSON string"},
-	/* JSON types of complex values */
-	{PAT "\"maritalStatus\":\"M\"}", "Patient.maritalStatus", "must be a JSON object"},
-	/* empty and null */
-	{PAT "\"meta\":{}}", "Patient.meta", "must not be an empty object"},
-	{PAT "\"name\":[]}", "Patient.name", "must not be an empty array"},
-	{PAT "\"gender\":null}", "Patient.gender", "must not be null"},
-	{PAT "\"name\":[null]}", "Patient.name[0]", "must not hold null"},
-	{PAT "\"name\":[{}]}", "Patient.name[0]", "empty object"},
+    /* date */
+    {PAT "\"birthDate\":\"2021\"}", NULL, NULL},
+    {PAT "\"birthDate\":\"2021-02\"}", NULL, NULL},
+    {PAT "\"birthDate\":\"2000-02-29\"}", NULL, NULL},
+    {PAT "\"birthDate\":\"1900-02-29\"}", "Patient.birthDate", "not a valid date"},
+    {PAT "\"birthDate\":\"2021-02-30\"}", "Patient.birthDate", "not a valid date"},
+    {PAT "\"birthDate\":\"2021-04-31\"}", "Patient.birthDate", "not a valid date"},
+    {PAT "\"birthDate\":\"0000\"}", "Patient.birthDate", "not a valid date"},
+    {PAT "\"birthDate\":\"2021-1-01\"}", "Patient.birthDate", "not a valid date"},
+    {PAT "\"birthDate\":\"2021-01-01T00:00:00Z\"}", "Patient.birthDate", "not a valid date"},
+    {PAT "\"birthDate\":\"SECRET-VALUE\"}", "Patient.birthDate", "not a valid date"},
+    /* dateTime */
+    {PAT "\"deceasedDateTime\":\"2021-01-01T23:59:60.5-14:00\"}", NULL, NULL},
+    {PAT "\"deceasedDateTime\":\"2021-01-01T10:00:00\"}", "Patient.deceasedDateTime",
+     "not a valid dateTime"},
+    {PAT "\"deceasedDateTime\":\"2021-01T10:00:00Z\"}", "Patient.deceasedDateTime", "dateTime"},
+    {PAT "\"deceasedDateTime\":\"2021-01-01T24:00:00Z\"}", "Patient.deceasedDateTime", "dateTime"},
+    {PAT "\"deceasedDateTime\":\"2021-01-01T10:00Z\"}", "Patient.deceasedDateTime", "dateTime"},
+    {PAT "\"deceasedDateTime\":\"2021-01-01T10:00:00+14:30\"}", "Patient.deceasedDateTime",
+     "dateTime"},
+    {PAT "\"deceasedDateTime\":\"2021-01-01T10:00:00.Z\"}", "Patient.deceasedDateTime", "dateTime"},
+    /* instant */
+    {OBS "\"issued\":\"2021-01-01T10:00:00.000+01:00\"}", NULL, NULL},
+    {OBS "\"issued\":\"2021-01-01\"}", "Observation.issued", "not a valid instant"},
+    /* time */
+    {OBS "\"valueTime\":\"23:59:59.9\"}", NULL, NULL},
+    {OBS "\"valueTime\":\"24:00:00\"}", "Observation.valueTime", "not a valid time"},
+    {OBS "\"valueTime\":\"10:00\"}", "Observation.valueTime", "not a valid time"},
+    /* code */
+    {PAT "\"language\":\"en US\"}", NULL, NULL},
+    {PAT "\"language\":\" en\"}", "Patient.language", "not a valid code"},
+    {PAT "\"language\":\"en  US\"}", "Patient.language", "not a valid code"},
+    {PAT "\"language\":\"en\\n\"}", "Patient.language", "not a valid code"},
+    /* uri, url, canonical */
+    {PAT "\"implicitRules\":\"a b\"}", "Patient.implicitRules", "not a valid uri"},
+    {EXT("\"valueUrl\":\"http://x y\""), "Patient.extension[0].valueUrl", "not a valid url"},
+    {PAT "\"meta\":{\"profile\":[\"http://a\",\"b\\tc\"]}}", "Patient.meta.profile[1]",
+     "not a valid canonical"},
+    {PAT "\"_implicitRules\":{\"id\":\"a\"},\"implicitRules\":\"\"}", "Patient.implicitRules",
+     "empty string"},
+    /* oid, uuid */
+    {EXT("\"valueOid\":\"urn:oid:1.2.840.10008\""), NULL, NULL},
+    {EXT("\"valueOid\":\"urn:oid:1.02\""), "Patient.extension[0].valueOid", "not a valid oid"},
+    {EXT("\"valueOid\":\"urn:oid:3.1\""), "Patient.extension[0].valueOid", "oid"},
+    {EXT("\"valueOid\":\"urn:oid:1\""), "Patient.extension[0].valueOid", "oid"},
+    {EXT("\"valueUuid\":\"urn:uuid:c757873d-ec9a-4326-a141-556f43239520\""), NULL, NULL},
+    {EXT("\"valueUuid\":\"urn:uuid:C757873D-EC9A-4326-A141-556F43239520\""),
+     "Patient.extension[0].valueUuid", "not a valid uuid"},
+    {EXT("\"valueUuid\":\"c757873d-ec9a-4326-a141-556f43239520\""),
+     "Patient.extension[0].valueUuid", "uuid"},
+    /* numbers */
+    {OBS "\"valueQuantity\":{\"value\":3}}", NULL, NULL},
+    {OBS "\"valueQuantity\":{\"value\":-0.5e3}}", NULL, NULL},
+    {OBS "\"valueQuantity\":{\"value\":\"1.0\"}}", "Observation.valueQuantity.value",
+     "must be a JSON number"},
+    {OBS "\"valueInteger\":1.5}", "Observation.valueInteger", "must be a JSON integer"},
+    {OBS "\"valueInteger\":2147483648}", "Observation.valueInteger", "not a valid integer"},
+    {OBS "\"valueInteger\":-2147483648}", NULL, NULL},
+    {EXT("\"valuePositiveInt\":1"), NULL, NULL},
+    {EXT("\"valuePositiveInt\":0"), "Patient.extension[0].valuePositiveInt",
+     "not a valid positiveInt"},
+    {EXT("\"valueUnsignedInt\":0"), NULL, NULL},
+    {EXT("\"valueUnsignedInt\":-1"), "Patient.extension[0].valueUnsignedInt",
+     "not a valid unsignedInt"},
+    /* boolean */
+    {PAT "\"active\":\"true\"}", "Patient.active", "must be JSON true or false"},
+    {PAT "\"active\":1}", "Patient.active", "JSON true or false"},
+    /* base64Binary */
+    {PAT "\"photo\":[{\"data\":\"YWJj\\nZA==\"}]}", NULL, NULL},
+    {PAT "\"photo\":[{\"data\":\"YWJjZA=\"}]}", "Patient.photo[0].data",
+     "not a valid base64Binary"},
+    {PAT "\"photo\":[{\"data\":\"YW=jZA==\"}]}", "Patient.photo[0].data", "base64Binary"},
+    {PAT "\"photo\":[{\"data\":\"YWJj!A==\"}]}", "Patient.photo[0].data", "base64Binary"},
+    /* string, markdown, xhtml */
+    {PAT "\"name\":[{\"family\":\" \\t\\r\\n\\u0001\"}]}", NULL, NULL},
+    {PAT "\"name\":[{\"family\":\"\"}]}", "Patient.name[0].family", "must not be an empty string"},
+    {PAT "\"name\":[{\"family\":\"a\\u000bb\"}]}", "Patient.name[0].family", "not a valid string"},
+    {EXT("\"valueMarkdown\":\"\""), "Patient.extension[0].valueMarkdown", "empty string"},
+    {PAT "\"text\":{\"status\":\"generated\",\"div\":\"\"}}", "Patient.text.div", "empty"},
+    {PAT "\"name\":[{\"family\":42}]}", "Patient.name[0].family", "must be a JSON string"},
+    /* JSON types of complex values */
+    {PAT "\"maritalStatus\":\"M\"}", "Patient.maritalStatus", "must be a JSON object"},
+    /* empty and null */
+    {PAT "\"meta\":{}}", "Patient.meta", "must not be an empty object"},
+    {PAT "\"name\":[]}", "Patient.name", "must not be an empty array"},
+    {PAT "\"gender\":null}", "Patient.gender", "must not be null"},
+    {PAT "\"name\":[null]}", "Patient.name[0]", "must not hold null"},
+    {PAT "\"name\":[{}]}", "Patient.name[0]", "empty object"},
 };
 
 static void test_primitives(void **state)
@@ -480,21 +482,33 @@ static void test_references(void **state)
 {
 	(void)state;
 	static const char *const good[] = {
-		"Patient/1",
-		"Patient/a-b.c/_history/2",
-		"http://example.org/fhir/Patient/1",
-		"https://x/y",
-		"#p1",
-		"#",
-		"urn:uuid:c757873d-ec9a-4326-a141-556f43239520",
-		"urn:oid:1.2.3",
-		"Organization?identifier=http://x|123",
+	    "Patient/1",
+	    "Patient/a-b.c/_history/2",
+	    "http://example.org/fhir/Patient/1",
+	    "https://x/y",
+	    "#p1",
+	    "#",
+	    "urn:uuid:c757873d-ec9a-4326-a141-556f43239520",
+	    "urn:oid:1.2.3",
+	    "Organization?identifier=http://x|123",
 	};
 	static const char *const bad[] = {
-		"Foo/1",          "Patient/",        "Patient/a_b",   "Patient/1/_history/",
-		"Patient/1/x/2",  "patient/1",       "1",             "ftp://x/y",
-		"http://",        "#a b",            "urn:uuid:1234", "urn:oid:x",
-		"Patient?",       "Foo?identifier=1", "Patient//1",   "Patient/1/_history/a/b",
+	    "Foo/1",
+	    "Patient/",
+	    "Patient/a_b",
+	    "Patient/1/_history/",
+	    "Patient/1/x/2",
+	    "patient/1",
+	    "1",
+	    "ftp://x/y",
+	    "http://",
+	    "#a b",
+	    "urn:uuid:1234",
+	    "urn:oid:x",
+	    "Patient?",
+	    "Foo?identifier=1",
+	    "Patient//1",
+	    "Patient/1/_history/a/b",
 	};
 	char buf[256];
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
@@ -505,11 +519,13 @@ static void test_references(void **state)
 		expect_ok(buf);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(buf, sizeof(buf),
-		         "{\"resourceType\":\"Patient\",\"generalPractitioner\":[{\"display\":\"x\"},"
-		         "{\"reference\":\"%s\"}]}",
-		         bad[i]);
-		expect_one(buf, "Patient.generalPractitioner[1].reference", "not a valid reference");
+		snprintf(
+		    buf, sizeof(buf),
+		    "{\"resourceType\":\"Patient\",\"generalPractitioner\":[{\"display\":\"x\"},"
+		    "{\"reference\":\"%s\"}]}",
+		    bad[i]);
+		expect_one(buf, "Patient.generalPractitioner[1].reference",
+		           "not a valid reference");
 	}
 	/* a reference with whitespace is reported once, as a bad reference */
 	expect_one("{\"resourceType\":\"Patient\",\"managingOrganization\":{\"reference\":"
@@ -526,12 +542,8 @@ static void test_multiple_problems(void **state)
 	              "Patient");
 	assert_int_equal(n, 6);
 	static const char *const expr[] = {
-		"Patient.id",
-		"Patient.gender",
-		"Patient.birthDate",
-		"Patient.bogus",
-		"Patient.name",
-		"Patient.contained[0].code",
+	    "Patient.id",    "Patient.gender", "Patient.birthDate",
+	    "Patient.bogus", "Patient.name",   "Patient.contained[0].code",
 	};
 	/* jansson iterates objects in insertion order; compare as a set anyway */
 	for (size_t i = 0; i < sizeof(expr) / sizeof(expr[0]); i++) {
@@ -565,7 +577,8 @@ static void test_depth(void **state)
 	size_t len = (size_t)snprintf(buf, sizeof(buf), "{\"resourceType\":\"Patient\"");
 	int levels = YL_FHIR_MAX_DEPTH + 10;
 	for (int i = 0; i < levels; i++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, ",\"extension\":[{\"url\":\"u\"");
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+		                        ",\"extension\":[{\"url\":\"u\"");
 	for (int i = 0; i < levels; i++)
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "}]");
 	snprintf(buf + len, sizeof(buf) - len, "}");
@@ -588,23 +601,23 @@ static void test_depth(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_schema_tables),
-		cmocka_unit_test_setup_teardown(test_valid_minimal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resource_type, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_id, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_elements, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_choice_and_backbone, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_extensions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_contained_and_bundle, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_primitive_siblings, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_array_vs_single, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_required, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_enum, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_primitives, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_references, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_multiple_problems, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_issue_cap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_depth, setup, teardown),
+	    cmocka_unit_test(test_schema_tables),
+	    cmocka_unit_test_setup_teardown(test_valid_minimal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_resource_type, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown_elements, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_choice_and_backbone, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_extensions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_contained_and_bundle, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_primitive_siblings, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_array_vs_single, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_required, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_enum, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_primitives, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_references, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_multiple_problems, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_issue_cap, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_depth, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

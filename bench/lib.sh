@@ -1,0 +1,99 @@
+# lib.sh -- helpers shared by bench/read.sh and bench/create.sh (sourced, not run).
+# Sets ROOT, BUILD, YILIAN, RESULTS; provides the run header, server start/stop, wrk
+# result parsing and medians. Every process started here is stopped by pid on exit.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+YILIAN=$BUILD/yilian
+RESULTS=$ROOT/bench/results
+mkdir -p "$RESULTS"
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+need_tools() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || die "$t not found (scripts/deps.sh bench installs it)"
+	done
+	[ -x "$YILIAN" ] || die "$YILIAN not built (cmake -S . -B build && cmake --build build -j2)"
+}
+
+# commit, machine and date, printed at the top of every run and kept for the figures
+bench_header() {
+	COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+	if [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+		COMMIT="$COMMIT-dirty"
+	fi
+	CPU=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
+	MACHINE="$(nproc) x $CPU, Linux $(uname -r), $(awk '/MemTotal/ {printf "%.0f GiB RAM", $2/1048576}' /proc/meminfo)"
+	DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	WRK_VERSION=$(wrk -v 2>&1 | head -1 | awk '{print $2}')
+	echo "command: $BENCH_COMMAND"
+	echo "commit:  $COMMIT"
+	echo "machine: $MACHINE"
+	echo "date:    $DATE"
+	echo "wrk:     $WRK_VERSION"
+}
+
+# a private working directory, removed with everything in it on exit
+PIDS=()
+WORK=""
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	[ -n "$WORK" ] && rm -rf "$WORK"
+	return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+make_work() {
+	WORK=$(mktemp -d "$RESULTS/work.XXXXXX")
+	chmod 755 "$WORK"
+}
+
+# start yilian: start_yilian DB ACCESSLOG  -> sets YPID, YURL (http://127.0.0.1:PORT)
+start_yilian() {
+	local db=$1 alog=$2 i
+	"$YILIAN" serve --db "$db" --listen 127.0.0.1:0 --threads "$(nproc)" --access-log "$alog" \
+		>"$WORK/yilian.out" 2>"$WORK/yilian.err" &
+	YPID=$!
+	PIDS+=("$YPID")
+	for i in $(seq 100); do
+		YURL=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$WORK/yilian.err" 2>/dev/null | head -1 || true)
+		[ -n "$YURL" ] && return 0
+		kill -0 "$YPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$WORK/yilian.err" >&2
+	die "yilian did not start"
+}
+stop_pid() {
+	local p=$1 q=() x
+	kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	for x in "${PIDS[@]}"; do [ "$x" != "$p" ] && q+=("$x"); done
+	PIDS=("${q[@]}")
+	return 0
+}
+
+# a TCP port nothing listens on
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 30000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+}
+
+# field NAME from the RESULT line the bench Lua scripts print in done()
+field() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" <<<"$2" | head -1; }
+
+# median of the numbers given as arguments
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'
+}
+
+# microseconds as a short human figure
+fmt_us() { awk -v u="$1" 'BEGIN {if (u >= 1000) printf "%.2f ms", u/1000; else printf "%d µs", u}'; }
+fmt_int() { awk -v n="$1" 'BEGIN {printf "%.0f", n}' | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }

@@ -1,0 +1,85 @@
+// lib.js -- start a real `yilian serve` on a free loopback port with a temporary database,
+// and small helpers for FHIR requests. YL_BIN selects the binary (default build/yilian).
+'use strict';
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const BIN = process.env.YL_BIN || path.join(ROOT, 'build', 'yilian');
+const SHARED = process.env.YL_SHARED || path.resolve(ROOT, '..', 'shared');
+
+async function startServer(extraArgs = []) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yilian-api-'));
+  const db = path.join(dir, 'test.db');
+  const access = path.join(dir, 'access.log');
+  const args = ['serve', '--db', db, '--listen', '127.0.0.1:0', '--access-log', access, ...extraArgs];
+  const child = spawn(BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('server did not start: ' + stderr)), 15000);
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(stderr);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${stderr}`)); });
+  });
+  const exited = new Promise((resolve) => child.on('exit', (code, sig) => resolve({ code, sig })));
+  const server = {
+    port, dir, db, access, child, exited,
+    base: `http://127.0.0.1:${port}`,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const r = await exited;
+      fs.rmSync(dir, { recursive: true, force: true });
+      return r;
+    },
+  };
+  return server;
+}
+
+// fetch wrapper: returns { status, headers, text, json }
+async function req(server, method, url, { body, headers = {} } = {}) {
+  const h = { ...headers };
+  let payload = body;
+  if (body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body)) {
+    payload = JSON.stringify(body);
+  }
+  if (payload !== undefined && !Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) {
+    h['Content-Type'] = 'application/fhir+json';
+  }
+  const res = await fetch(server.base + url, { method, headers: h, body: payload });
+  const text = await res.text();
+  let json;
+  try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+// Run tasks with bounded concurrency; returns results in order.
+async function pool(items, limit, fn) {
+  const out = new Array(items.length);
+  let next = 0;
+  async function worker() {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+// Assert an OperationOutcome with at least one error issue; returns the issues.
+function outcomeIssues(assert, r, status) {
+  assert.strictEqual(r.status, status, `expected ${status}, got ${r.status}: ${r.text}`);
+  assert.ok(r.json, 'error body is JSON');
+  assert.strictEqual(r.json.resourceType, 'OperationOutcome');
+  assert.ok(r.json.issue.length >= 1);
+  assert.match(r.headers.get('content-type') || '', /application\/fhir\+json/);
+  return r.json.issue;
+}
+
+module.exports = { startServer, req, pool, outcomeIssues, SHARED, ROOT, BIN };

@@ -1,0 +1,149 @@
+// server.test.js -- the process around the API: CLI exit codes, metadata, access log
+// without patient data, graceful shutdown that finishes in-flight requests, persistence.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert');
+const fs = require('node:fs');
+const net = require('node:net');
+const { spawnSync } = require('node:child_process');
+const { startServer, req, BIN } = require('./lib');
+
+function cli(...args) {
+  const r = spawnSync(BIN, args, { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('CLI: help, version, unknown commands and flags', () => {
+  let r = cli('help');
+  assert.strictEqual(r.code, 0);
+  for (const c of ['help', 'serve', 'version']) assert.match(r.out, new RegExp(`\\n  ${c} `));
+  r = cli('help', 'serve');
+  assert.strictEqual(r.code, 0);
+  assert.match(r.out, /--db FILE/);
+  assert.match(r.out, /--listen ADDR:PORT/);
+  assert.match(r.out, /--threads N/);
+  r = cli('version');
+  assert.strictEqual(r.code, 0);
+  assert.match(r.out, /^yilian \d+\.\d+\.\d+/);
+  r = cli('frobnicate');
+  assert.strictEqual(r.code, 2);
+  assert.strictEqual(r.err.trim().split('\n').length, 1, 'one-line error');
+  assert.match(r.err, /unknown command 'frobnicate'/);
+  r = cli('serve', '--bogus');
+  assert.strictEqual(r.code, 2);
+  assert.strictEqual(r.err.trim().split('\n').length, 1);
+  r = cli('serve', '--threads', 'many');
+  assert.strictEqual(r.code, 2);
+  r = cli('serve', '--listen', 'nowhere');
+  assert.strictEqual(r.code, 2);
+  r = cli('help', 'nope');
+  assert.strictEqual(r.code, 2);
+  r = cli('version', 'extra');
+  assert.strictEqual(r.code, 2);
+});
+
+test('serve: a port in use is a clear error and exit 1', async () => {
+  const srv = await startServer();
+  try {
+    const r = cli('serve', '--db', `${srv.dir}/other.db`, '--listen', `127.0.0.1:${srv.port}`);
+    assert.strictEqual(r.code, 1);
+    assert.match(r.err, /cannot listen on 127\.0\.0\.1:\d+/);
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('metadata: a CapabilityStatement listing exactly what works', async () => {
+  const srv = await startServer();
+  try {
+    const r = await req(srv, 'GET', '/fhir/metadata');
+    assert.strictEqual(r.status, 200);
+    const cs = r.json;
+    assert.strictEqual(cs.resourceType, 'CapabilityStatement');
+    assert.strictEqual(cs.fhirVersion, '4.0.1');
+    assert.deepStrictEqual(cs.format, ['application/fhir+json', 'application/json']);
+    const rest = cs.rest[0];
+    assert.strictEqual(rest.resource.length, 146);
+    const patient = rest.resource.find((x) => x.type === 'Patient');
+    assert.deepStrictEqual(patient.interaction.map((i) => i.code).sort(),
+      ['create', 'delete', 'history-instance', 'history-type', 'read', 'update', 'vread']);
+    assert.deepStrictEqual(rest.interaction.map((i) => i.code), ['history-system']);
+    assert.match(rest.documentation, /406/);
+    const pretty = await req(srv, 'GET', '/fhir/metadata?_pretty=true');
+    assert.deepStrictEqual(pretty.json, cs);
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('access log: one line per request, no query values and no patient data', async () => {
+  const srv = await startServer();
+  const secret = { name: 'Zhaoxiaolan', idno: '11010519491231002X', phone: '13912345678' };
+  const c = await req(srv, 'POST', '/fhir/Patient', {
+    body: {
+      resourceType: 'Patient', name: [{ family: secret.name }],
+      identifier: [{ value: secret.idno }], telecom: [{ system: 'phone', value: secret.phone }],
+    },
+  });
+  await req(srv, 'GET', `/fhir/Patient/${c.json.id}?_pretty=true&_format=json`);
+  await req(srv, 'GET', `/fhir/_history?_since=${secret.idno.slice(0, 4)}`);
+  await req(srv, 'POST', '/fhir/Patient', { body: { resourceType: 'Patient', name: [{ family: secret.name }], gender: secret.phone } });
+  const log = fs.readFileSync(srv.access, 'utf8');
+  const stderr = srv.stderr();
+  await srv.stop();
+  const lines = log.trim().split('\n');
+  assert.strictEqual(lines.length, 4);
+  assert.match(lines[0], /rid=[0-9a-f]+ POST \/fhir\/Patient status=201 bytes=\d+ us=\d+$/);
+  assert.match(lines[1], new RegExp(`GET /fhir/Patient/${c.json.id}\\?_pretty&_format status=200 bytes=\\d+ us=\\d+$`));
+  assert.match(lines[2], /GET \/fhir\/_history\?_since status=200/);
+  assert.match(lines[3], /POST \/fhir\/Patient status=422/);
+  for (const v of Object.values(secret)) {
+    assert.ok(!log.includes(v), `access log leaks ${v}`);
+    assert.ok(!stderr.includes(v), `server log leaks ${v}`);
+  }
+  assert.ok(!log.includes('1101'), 'query values are not logged');
+});
+
+test('SIGTERM: stops accepting, finishes the in-flight request, exits 0; data persists', async () => {
+  const srv = await startServer();
+  const body = JSON.stringify({ resourceType: 'Patient', id: 'inflight', gender: 'female' });
+  const sock = net.connect(srv.port, '127.0.0.1');
+  await new Promise((r) => sock.on('connect', r));
+  let data = '';
+  sock.on('data', (d) => { data += d; });
+  const ended = new Promise((r) => sock.on('close', r));
+  // send headers and half the body, then ask the server to stop
+  sock.write(`PUT /fhir/Patient/inflight HTTP/1.1\r\nHost: t\r\nContent-Type: application/fhir+json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+  sock.write(body.slice(0, 10));
+  await new Promise((r) => setTimeout(r, 200));
+  srv.child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 300));
+  // new connections are refused while the in-flight request is finishing
+  const refused = await new Promise((resolve) => {
+    const s2 = net.connect(srv.port, '127.0.0.1');
+    s2.on('connect', () => { s2.destroy(); resolve(false); });
+    s2.on('error', () => resolve(true));
+  });
+  assert.ok(refused, 'listening socket closed after SIGTERM');
+  sock.write(body.slice(10));
+  await ended;
+  assert.match(data, /^HTTP\/1\.1 201/);
+  const { code } = await srv.child.exitCode !== null ? { code: srv.child.exitCode } : await srv.exited;
+  assert.strictEqual(code, 0);
+  assert.match(srv.stderr(), /stopped cleanly/);
+  // restart on the same database: the write is there
+  const { spawn } = require('node:child_process');
+  const again = spawn(BIN, ['serve', '--db', srv.db, '--listen', '127.0.0.1:0', '--access-log', 'off'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  const port = await new Promise((resolve) => again.stderr.on('data', (d) => {
+    err += d;
+    const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
+    if (m) resolve(Number(m[1]));
+  }));
+  const r = await fetch(`http://127.0.0.1:${port}/fhir/Patient/inflight`);
+  assert.strictEqual(r.status, 200);
+  again.kill('SIGINT');
+  const code2 = await new Promise((r2) => again.on('exit', r2));
+  assert.strictEqual(code2, 0);
+  fs.rmSync(srv.dir, { recursive: true, force: true });
+});
