@@ -27,7 +27,7 @@ bench_header() {
 	CPU=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
 	MACHINE="$(nproc) x $CPU, Linux $(uname -r), $(awk '/MemTotal/ {printf "%.0f GiB RAM", $2/1048576}' /proc/meminfo)"
 	DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-	WRK_VERSION=$(wrk -v 2>&1 | head -1 | awk '{print $2}')
+	WRK_VERSION=$( (wrk -v 2>&1 || true) | head -1 | awk '{print $2}')
 	echo "command: $BENCH_COMMAND"
 	echo "commit:  $COMMIT"
 	echo "machine: $MACHINE"

@@ -23,6 +23,7 @@ const struct yl_cmd *yl_cmd_find(const char *name);
 int yl_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 int yl_cmd_help(int argc, char **argv);
+int yl_cmd_routes(int argc, char **argv);
 int yl_cmd_serve(int argc, char **argv);
 int yl_cmd_version(int argc, char **argv);
 

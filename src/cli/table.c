@@ -9,6 +9,8 @@
 const struct yl_cmd yl_cmds[] = {
 	{"help", "show commands, or the usage of one command", "yilian help [COMMAND]",
 	 yl_cmd_help},
+	{"routes", "print the HTTP route table and error codes (Markdown, as in docs/api.md)",
+	 "yilian routes", yl_cmd_routes},
 	{"serve", "run the FHIR server",
 	 "yilian serve [--db FILE] [--listen ADDR:PORT] [--threads N] [--access-log FILE|-|off]\n"
 	 "  --db FILE            SQLite database file (default ./yilian.db; created if absent)\n"

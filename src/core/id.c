@@ -1,4 +1,5 @@
 /* id.c -- time-ordered ids. */
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,15 +18,11 @@ int yl_id_init(void)
 void yl_id_new(char out[YL_ID_LEN + 1])
 {
 	static const char alphabet[] = "0123456789abcdefghijklmnopqrstuv";
-	int64_t now = yl_now_us(), prev = last_us;
-	for (;;) {
-		int64_t next = now > prev ? now : prev + 1;
-		if (__atomic_compare_exchange_n(&last_us, &prev, next, 0, __ATOMIC_SEQ_CST,
-		                                __ATOMIC_SEQ_CST)) {
-			now = next;
-			break;
-		}
-	}
+	int64_t now = yl_now_us(), prev = atomic_load(&last_us), next;
+	do
+		next = now > prev ? now : prev + 1;
+	while (!atomic_compare_exchange_weak(&last_us, &prev, next));
+	now = next;
 	uint64_t t = (uint64_t)now;
 	for (int i = 11; i >= 0; i--) {
 		out[i] = alphabet[t & 31];

@@ -147,3 +147,12 @@ test('SIGTERM: stops accepting, finishes the in-flight request, exits 0; data pe
   assert.strictEqual(code2, 0);
   fs.rmSync(srv.dir, { recursive: true, force: true });
 });
+
+test('docs/api.md carries the current route table (yilian routes)', () => {
+  const r = cli('routes');
+  assert.strictEqual(r.code, 0);
+  const doc = fs.readFileSync(require('node:path').join(__dirname, '../../docs/api.md'), 'utf8');
+  const m = /<!-- routes:begin -->\n([\s\S]*?)<!-- routes:end -->/.exec(doc);
+  assert.ok(m, 'markers present');
+  assert.strictEqual(m[1], r.out, 'docs/api.md is stale: regenerate it from `yilian routes`');
+});

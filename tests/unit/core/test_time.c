@@ -1,0 +1,101 @@
+/* test_time.c -- FHIR date parsing and formatting, ids, the error table. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/err.h"
+#include "core/id.h"
+#include "core/time.h"
+
+static int64_t parse(const char *s)
+{
+	int64_t us = -1;
+	assert_int_equal(yl_parse_datetime(s, strlen(s), &us), 0);
+	return us;
+}
+
+static void test_parse_precisions(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("1970-01-01T00:00:00Z"), 0);
+	assert_int_equal(parse("1970"), 0);
+	assert_int_equal(parse("1970-01"), 0);
+	assert_int_equal(parse("1970-01-02"), 86400LL * 1000000);
+	assert_int_equal(parse("1970-01-01T08:00:00+08:00"), 0);
+	assert_int_equal(parse("1970-01-01T00:00:00.25Z"), 250000);
+	assert_int_equal(parse("2000-02-29"), 951782400LL * 1000000);
+	int64_t us;
+	const char *bad[] = {"", "197", "1970-13", "1970-02-30", "2001-02-29", "1970-01-01T00:00Z",
+	                     "1970-01-01T25:00:00Z", "1970-01-01T00:00:00", "1970-01-01x",
+	                     "1970-01-01T00:00:00.Z", "1970-01-01T00:00:00+15:00"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(yl_parse_datetime(bad[i], strlen(bad[i]), &us), -1);
+}
+
+static void test_format(void **state)
+{
+	(void)state;
+	char s[YL_INSTANT_LEN], h[YL_HTTPDATE_LEN];
+	yl_format_instant(951782400123456LL, s);
+	assert_string_equal(s, "2000-02-29T00:00:00.123Z");
+	yl_format_httpdate(951782400123456LL, h);
+	assert_string_equal(h, "Tue, 29 Feb 2000 00:00:00 GMT");
+	assert_int_equal(parse(s), 951782400123000LL);
+}
+
+static void test_ids_sort_and_are_valid(void **state)
+{
+	(void)state;
+	assert_int_equal(yl_id_init(), 0);
+	char prev[YL_ID_LEN + 1] = "";
+	for (int i = 0; i < 1000; i++) {
+		char id[YL_ID_LEN + 1];
+		yl_id_new(id);
+		assert_int_equal(strlen(id), YL_ID_LEN);
+		assert_true(yl_id_valid(id, strlen(id)));
+		assert_true(strcmp(prev, id) < 0);
+		memcpy(prev, id, sizeof id);
+	}
+	assert_false(yl_id_valid("", 0));
+	assert_false(yl_id_valid("a_b", 3));
+	assert_true(yl_id_valid("A-b.9", 5));
+	char long_id[66];
+	memset(long_id, 'a', 65);
+	long_id[65] = 0;
+	assert_false(yl_id_valid(long_id, 65));
+	assert_true(yl_id_valid(long_id, 64));
+}
+
+static void test_error_table(void **state)
+{
+	(void)state;
+	assert_int_equal(yl_code_status(YL_INVALID_RESOURCE), 422);
+	assert_string_equal(yl_code_issue(YL_GONE), "deleted");
+	assert_int_equal(yl_code_status(YL_PRECONDITION_FAILED), 412);
+	struct yl_arena *a = yl_arena_create(0);
+	struct yl_err e;
+	yl_err_init(&e);
+	yl_err_add(&e, a, YL_INVALID_RESOURCE, "Patient.gender", "bad '%s'", "x");
+	yl_err_add(&e, a, YL_BAD_REQUEST, NULL, "second");
+	assert_int_equal(e.code, YL_INVALID_RESOURCE);
+	assert_int_equal(e.count, 2);
+	assert_string_equal(e.first->expression, "Patient.gender");
+	assert_string_equal(e.last->message, "second");
+	assert_string_equal(e.last->code, "invalid");
+	yl_arena_destroy(a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_parse_precisions),
+	    cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_ids_sort_and_are_valid),
+	    cmocka_unit_test(test_error_table),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

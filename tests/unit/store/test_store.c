@@ -1,0 +1,274 @@
+/* test_store.c -- the store contract: every backend must pass these (SQLite today).
+ * Migrations recorded; create/update/delete versions; If-Match; tombstones; history
+ * order and cursors; one transaction per write (a failing render leaves nothing);
+ * bulk transactions; concurrent writers from several threads. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/time.h"
+#include "store/migrations.h"
+#include "store/store.h"
+
+struct fixture {
+	char path[64];
+	struct yl_arena *a;
+	struct yl_store *s;
+	struct yl_store_conn *c;
+};
+
+static const char *render(void *ctx, struct yl_arena *a, int64_t version, int64_t ts,
+                          size_t *len)
+{
+	(void)ts;
+	if (!ctx)
+		return NULL; /* simulate failure */
+	char *s = yl_arena_printf(a, "{\"v\":%lld,\"tag\":\"%s\"}", (long long)version,
+	                          (const char *)ctx);
+	*len = strlen(s);
+	return s;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	snprintf(f->path, sizeof f->path, "/tmp/yl-store-test-%d.db", getpid());
+	unlink(f->path);
+	f->a = yl_arena_create(0);
+	struct yl_err e;
+	yl_err_init(&e);
+	assert_int_equal(yl_store_open(f->path, &f->s, f->a, &e), YL_OK);
+	f->c = yl_store_conn(f->s, f->a, &e);
+	assert_non_null(f->c);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	yl_store_close(f->s);
+	yl_arena_destroy(f->a);
+	char p[80];
+	unlink(f->path);
+	snprintf(p, sizeof p, "%s-wal", f->path);
+	unlink(p);
+	snprintf(p, sizeof p, "%s-shm", f->path);
+	unlink(p);
+	free(f);
+	return 0;
+}
+
+static enum yl_code put(struct fixture *f, enum yl_write_op op, const char *type, const char *id,
+                        const char *tag, int64_t if_match, struct yl_write *out)
+{
+	struct yl_err e;
+	yl_err_init(&e);
+	struct yl_write w = {.op = op, .type = type, .id = id, .if_match = if_match,
+	                     .patient = id, .render = render, .render_ctx = (void *)tag};
+	enum yl_code c = yl_store_write(f->c, f->a, &w, &e);
+	if (out)
+		*out = w;
+	return c;
+}
+
+static void test_migrations_recorded_and_idempotent(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(yl_store_schema_version(f->c), yl_migrations[yl_migration_count - 1].version);
+	struct yl_store *again;
+	struct yl_err e;
+	yl_err_init(&e);
+	assert_int_equal(yl_store_open(f->path, &again, f->a, &e), YL_OK);
+	yl_store_close(again);
+}
+
+static void test_versions_and_tombstones(void **state)
+{
+	struct fixture *f = *state;
+	struct yl_write w;
+	assert_int_equal(put(f, YL_WRITE_CREATE, "Patient", "a", "one", 0, &w), YL_OK);
+	assert_true(w.created);
+	assert_int_equal(w.version, 1);
+	assert_int_equal(put(f, YL_WRITE_CREATE, "Patient", "a", "dup", 0, NULL), YL_CONFLICT);
+	assert_int_equal(put(f, YL_WRITE_UPDATE, "Patient", "a", "two", 0, &w), YL_OK);
+	assert_false(w.created);
+	assert_int_equal(w.version, 2);
+	assert_int_equal(put(f, YL_WRITE_UPDATE, "Patient", "a", "x", 1, NULL),
+	                 YL_PRECONDITION_FAILED);
+	assert_int_equal(put(f, YL_WRITE_UPDATE, "Patient", "a", "three", 2, &w), YL_OK);
+	struct yl_row row;
+	struct yl_err e;
+	yl_err_init(&e);
+	assert_int_equal(yl_store_read(f->c, f->a, "Patient", "a", 0, &row, &e), YL_OK);
+	assert_string_equal(row.body, "{\"v\":3,\"tag\":\"three\"}");
+	assert_int_equal(yl_store_read(f->c, f->a, "Patient", "a", 1, &row, &e), YL_OK);
+	assert_string_equal(row.body, "{\"v\":1,\"tag\":\"one\"}");
+	assert_int_equal(yl_store_read(f->c, f->a, "Patient", "a", 9, &row, &e), YL_NOT_FOUND);
+	assert_int_equal(yl_store_read(f->c, f->a, "Observation", "a", 0, &row, &e), YL_NOT_FOUND);
+	assert_int_equal(put(f, YL_WRITE_DELETE, "Patient", "a", NULL, 0, &w), YL_OK);
+	assert_int_equal(w.version, 4);
+	assert_false(w.noop);
+	assert_int_equal(yl_store_read(f->c, f->a, "Patient", "a", 0, &row, &e), YL_OK);
+	assert_true(row.deleted);
+	assert_null(row.body);
+	assert_int_equal(put(f, YL_WRITE_DELETE, "Patient", "a", NULL, 0, &w), YL_OK);
+	assert_true(w.noop);
+	assert_int_equal(put(f, YL_WRITE_DELETE, "Patient", "never", NULL, 0, NULL), YL_NOT_FOUND);
+	assert_int_equal(put(f, YL_WRITE_UPDATE, "Patient", "a", "back", 0, &w), YL_OK);
+	assert_true(w.created);
+	assert_int_equal(w.version, 5);
+	int64_t n;
+	assert_int_equal(yl_store_history_count(f->c, f->a, "Patient", "a", 0, &n, &e), YL_OK);
+	assert_int_equal(n, 5);
+}
+
+static void test_failed_write_leaves_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct yl_write w = {.op = YL_WRITE_CREATE, .type = "Patient", .id = "b", .render = render,
+	                     .render_ctx = NULL};
+	struct yl_err e;
+	yl_err_init(&e);
+	assert_int_equal(yl_store_write(f->c, f->a, &w, &e), YL_NOMEM);
+	struct yl_row row;
+	assert_int_equal(yl_store_read(f->c, f->a, "Patient", "b", 0, &row, &e), YL_NOT_FOUND);
+	int64_t n;
+	assert_int_equal(yl_store_history_count(f->c, f->a, NULL, NULL, 0, &n, &e), YL_OK);
+	assert_int_equal(n, 0);
+	/* and the connection still works */
+	assert_int_equal(put(f, YL_WRITE_CREATE, "Patient", "b", "ok", 0, NULL), YL_OK);
+}
+
+struct collect {
+	int n;
+	char ids[16][16];
+	int64_t last;
+};
+
+static int collect_row(void *ctx, const struct yl_row *row)
+{
+	struct collect *c = ctx;
+	snprintf(c->ids[c->n++], 16, "%s/%lld", row->id, (long long)row->version);
+	c->last = row->seq;
+	return c->n == 16;
+}
+
+static void test_history_order_and_cursor(void **state)
+{
+	struct fixture *f = *state;
+	put(f, YL_WRITE_CREATE, "Basic", "x", "1", 0, NULL);
+	put(f, YL_WRITE_CREATE, "Basic", "y", "1", 0, NULL);
+	put(f, YL_WRITE_UPDATE, "Basic", "x", "2", 0, NULL);
+	put(f, YL_WRITE_CREATE, "Patient", "z", "1", 0, NULL);
+	struct collect c = {0};
+	struct yl_err e;
+	yl_err_init(&e);
+	assert_int_equal(yl_store_history(f->c, f->a, "Basic", NULL, 0, 0, 2, collect_row, &c, &e),
+	                 YL_OK);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.ids[0], "x/2");
+	assert_string_equal(c.ids[1], "y/1");
+	struct collect c2 = {0};
+	assert_int_equal(
+	    yl_store_history(f->c, f->a, "Basic", NULL, 0, c.last, 10, collect_row, &c2, &e), YL_OK);
+	assert_int_equal(c2.n, 1);
+	assert_string_equal(c2.ids[0], "x/1");
+	struct collect all = {0};
+	yl_store_history(f->c, f->a, NULL, NULL, 0, 0, 10, collect_row, &all, &e);
+	assert_int_equal(all.n, 4);
+	assert_string_equal(all.ids[0], "z/1");
+	struct collect inst = {0};
+	yl_store_history(f->c, f->a, "Basic", "x", 0, 0, 10, collect_row, &inst, &e);
+	assert_int_equal(inst.n, 2);
+	assert_string_equal(inst.ids[0], "x/2");
+	struct collect none = {0};
+	yl_store_history(f->c, f->a, NULL, NULL, yl_now_us() + 1000000, 0, 10, collect_row, &none,
+	                 &e);
+	assert_int_equal(none.n, 0);
+}
+
+static void test_bulk_transaction(void **state)
+{
+	struct fixture *f = *state;
+	struct yl_err e;
+	yl_err_init(&e);
+	assert_int_equal(yl_store_begin(f->c, f->a, &e), YL_OK);
+	for (int i = 0; i < 100; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "bulk%d", i);
+		assert_int_equal(put(f, YL_WRITE_UPDATE, "Basic", yl_arena_strdup(f->a, id), "b", 0,
+		                     NULL),
+		                 YL_OK);
+	}
+	yl_store_rollback(f->c);
+	struct yl_row row;
+	assert_int_equal(yl_store_read(f->c, f->a, "Basic", "bulk5", 0, &row, &e), YL_NOT_FOUND);
+	assert_int_equal(yl_store_begin(f->c, f->a, &e), YL_OK);
+	put(f, YL_WRITE_UPDATE, "Basic", "bulk5", "b", 0, NULL);
+	assert_int_equal(yl_store_commit(f->c, f->a, &e), YL_OK);
+	assert_int_equal(yl_store_read(f->c, f->a, "Basic", "bulk5", 0, &row, &e), YL_OK);
+}
+
+struct worker {
+	struct yl_store *s;
+	int n;
+	int ok;
+};
+
+static void *writer(void *p)
+{
+	struct worker *w = p;
+	struct yl_arena *a = yl_arena_create(0);
+	struct yl_err e;
+	yl_err_init(&e);
+	struct yl_store_conn *c = yl_store_conn(w->s, a, &e);
+	for (int i = 0; c && i < 200; i++) {
+		struct yl_write wr = {.op = YL_WRITE_UPDATE, .type = "Basic", .id = "shared",
+		                      .render = render, .render_ctx = "t"};
+		if (yl_store_write(c, a, &wr, &e) == YL_OK)
+			w->ok++;
+	}
+	yl_arena_destroy(a);
+	return NULL;
+}
+
+static void test_concurrent_writers(void **state)
+{
+	struct fixture *f = *state;
+	pthread_t t[4];
+	struct worker w[4];
+	for (int i = 0; i < 4; i++) {
+		w[i] = (struct worker){f->s, i, 0};
+		pthread_create(&t[i], NULL, writer, &w[i]);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	struct yl_row row;
+	struct yl_err e;
+	yl_err_init(&e);
+	assert_int_equal(yl_store_read(f->c, f->a, "Basic", "shared", 0, &row, &e), YL_OK);
+	assert_int_equal(w[0].ok + w[1].ok + w[2].ok + w[3].ok, 800);
+	assert_int_equal(row.version, 800);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_migrations_recorded_and_idempotent, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_versions_and_tombstones, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_failed_write_leaves_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_history_order_and_cursor, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bulk_transaction, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
