@@ -33,6 +33,7 @@ bench_header() {
 	echo "machine: $MACHINE"
 	echo "date:    $DATE"
 	echo "wrk:     $WRK_VERSION"
+	echo "load:    $(cut -d" " -f1-3 /proc/loadavg) (1, 5, 15 min load average before the run)"
 }
 
 # a private working directory, removed with everything in it on exit
@@ -97,3 +98,14 @@ median() {
 # microseconds as a short human figure
 fmt_us() { awk -v u="$1" 'BEGIN {if (u >= 1000) printf "%.2f ms", u/1000; else printf "%d µs", u}'; }
 fmt_int() { awk -v n="$1" 'BEGIN {printf "%.0f", n}' | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
+
+# user + system CPU clock ticks used so far by the given pids (all their threads)
+cpu_ticks() {
+	local p t=0 s
+	for p in "$@"; do
+		s=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+		s=${s##*) }  # fields after "pid (comm) "; utime and stime are fields 14 and 15
+		t=$((t + $(awk '{print $12 + $13}' <<<"$s")))
+	done
+	echo "$t"
+}

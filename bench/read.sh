@@ -78,12 +78,19 @@ sample_hash() {
 		sed 's/"lastUpdated":"[^"]*"//g' | sha256sum | cut -c1-16
 }
 
-# one wrk measurement: measure LABEL URL SEED SECONDS -> RESULT line on stdout, log to stderr
+# one wrk measurement: measure LABEL URL SEED SECONDS -> RESULT line on stdout (plus the
+# server's CPU time per response, from /proc of the pids in SERVER_PIDS), wrk's report on stderr
 measure() {
-	local label=$1 url=$2 seed=$3 dur=$4 out
+	local label=$1 url=$2 seed=$3 dur=$4 out c0 c1
+	c0=$(cpu_ticks $SERVER_PIDS)
 	out=$(wrk -t"$THREADS" -c"$CONNS" -d"$dur" --latency -s bench/read.lua "$url" -- "$N" "$seed")
-	sed "s/^/    [$label] /" <<<"$out" >&2
-	grep '^RESULT' <<<"$out"
+	c1=$(cpu_ticks $SERVER_PIDS)
+	case $label in
+	*warmup) ;;
+	*) sed -n "/Latency Distribution/,/Requests\/sec/s/^/    [$label] /p" <<<"$out" >&2 ;;
+	esac
+	echo "$(grep '^RESULT' <<<"$out") cpu_us_per_req=$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" \
+		-v n="$(field requests "$(grep '^RESULT' <<<"$out")")" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')"
 }
 
 FAILED=0
@@ -97,11 +104,12 @@ check() { # check LABEL RESULT: every response 200, no socket errors
 	fi
 }
 
-declare -A RPS P50 P99 NON200 REQS
+declare -A RPS P50 P99 NON200 REQS CPU
 HASHES=()
 for run in $(seq "$RUNS"); do
 	echo "== run $run/$RUNS: nginx $NGX_VERSION, static $STATIC_BYTES-byte JSON"
 	start_nginx
+	SERVER_PIDS="$NPID $(pgrep -P "$NPID" | tr '\n' ' ')"
 	measure nginx-warmup "http://127.0.0.1:$NGX_PORT" $((SEED + 1000)) 5s >/dev/null
 	r=$(measure nginx "http://127.0.0.1:$NGX_PORT" "$SEED" "$DURATION")
 	stop_pid "$NPID"
@@ -109,7 +117,7 @@ for run in $(seq "$RUNS"); do
 	check nginx "$r"
 	RPS[nginx]+=" $(field rps "$r")"; P50[nginx]+=" $(field p50_us "$r")"
 	P99[nginx]+=" $(field p99_us "$r")"; NON200[nginx]+=" $(field non200 "$r")"
-	REQS[nginx]+=" $(field requests "$r")"
+	REQS[nginx]+=" $(field requests "$r")"; CPU[nginx]+=" $(field cpu_us_per_req "$r")"
 
 	for log in file off; do
 		label="yilian-log-$log"
@@ -121,6 +129,7 @@ for run in $(seq "$RUNS"); do
 		cat "$DB" >/dev/null
 		echo "   warm: cat DB ($DB_SIZE) $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s, then wrk $WARMUP (other seed)"
 		start_yilian "$DB" "$alog"
+		SERVER_PIDS=$YPID
 		HASHES+=("$(sample_hash "$YURL/fhir")")
 		measure "$label-warmup" "$YURL" $((SEED + 1000)) "$WARMUP" >/dev/null
 		r=$(measure "$label" "$YURL" "$SEED" "$DURATION")
@@ -131,27 +140,36 @@ for run in $(seq "$RUNS"); do
 		rm -f "$WORK/access.log"
 		RPS[$label]+=" $(field rps "$r")"; P50[$label]+=" $(field p50_us "$r")"
 		P99[$label]+=" $(field p99_us "$r")"; NON200[$label]+=" $(field non200 "$r")"
-		REQS[$label]+=" $(field requests "$r")"
+		REQS[$label]+=" $(field requests "$r")"; CPU[$label]+=" $(field cpu_us_per_req "$r")"
 	done
 done
 
 if [ "$PERF" = 1 ]; then
-	echo "== profile: perf record -e cpu-clock -g on yilian (access log to a file) for 20 s of a $DURATION wrk run"
+	echo "== profile: perf record -e cpu-clock --call-graph dwarf on yilian (access log to a file) for 10 s of a $DURATION wrk run"
 	start_yilian "$DB" "$WORK/access.log"
+	SERVER_PIDS=$YPID
 	measure perf-warmup "$YURL" $((SEED + 1000)) "$WARMUP" >/dev/null
 	measure perf "$YURL" "$SEED" "$DURATION" >/dev/null &
 	wpid=$!
 	sleep 3
-	perf record -e cpu-clock -g -p "$YPID" -o "$RESULTS/perf-read.data" -- sleep 20 2>/dev/null
+	perf record -e cpu-clock --call-graph dwarf,16384 -p "$YPID" -o "$RESULTS/perf-read.data" -- sleep 10 2>/dev/null
 	wait "$wpid"
 	stop_pid "$YPID"
-	perf report -i "$RESULTS/perf-read.data" --stdio --no-children --sort dso,sym \
-		--percent-limit 0.7 -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -40 |
-		tee "$RESULTS/perf-read.txt"
+	{
+		echo "-- by library (self time)"
+		perf report -i "$RESULTS/perf-read.data" --stdio --no-children --sort dso -g none 2>/dev/null
+		echo "-- hottest symbols (self time)"
+		perf report -i "$RESULTS/perf-read.data" --stdio --no-children --sort dso,sym \
+			--percent-limit 0.7 -g none 2>/dev/null
+		echo "-- hottest call paths (self + callees)"
+		perf report -i "$RESULTS/perf-read.data" --stdio --children --sort sym \
+			--percent-limit 4 -g none 2>/dev/null
+	} | grep -v '^#' | grep -v '^$' | tee "$RESULTS/perf-read.txt"
 	echo "   full profile: perf report -i $RESULTS/perf-read.data"
 fi
 
 # ---- the figures
+[ "$RUNS" -gt 0 ] || exit 0
 HASH=${HASHES[0]}
 for h in "${HASHES[@]}"; do
 	if [ "$h" != "$HASH" ]; then
@@ -180,7 +198,8 @@ for label in nginx yilian-log-file yilian-log-off; do
 		verdicts+="- $what: rps ratio $rr ($rv the floor >= 0.60); p99 ratio $pr ($pv the ceiling <= 2.0)"$'\n'
 	fi
 	runs_rps=$(printf '%s\n' ${RPS[$label]} | awk '{printf "%s%.0f", (NR>1?", ":""), $1}')
-	rows+="| $what | $(fmt_int "$rps") | $(fmt_us "$p50") | $(fmt_us "$p99") | $rr | $pr | $non of $(fmt_int "$reqs") | $runs_rps |"$'\n'
+	cpu=$(m "${CPU[$label]}")
+	rows+="| $what | $(fmt_int "$rps") | $(fmt_us "$p50") | $(fmt_us "$p99") | $rr | $pr | $cpu µs | $non of $(fmt_int "$reqs") | $runs_rps |"$'\n'
 done
 
 {
@@ -192,8 +211,8 @@ done
 	echo "before every yilian run (\`cat\` of the database file, then a $WARMUP wrk warm-up with another"
 	echo "seed); nginx had a 5 s warm-up. Latency is wrk's (coordinated-omission-prone) histogram."
 	echo
-	echo "| server | requests/s | p50 | p99 | rps / nginx | p99 / nginx | non-200 | requests/s per run |"
-	echo "|---|---:|---:|---:|---:|---:|---:|---|"
+	echo "| server | requests/s | p50 | p99 | rps / nginx | p99 / nginx | server CPU / request | non-200 | requests/s per run |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
 	printf '%s' "$rows"
 	echo
 	echo "Floors (yilian requests/s >= 0.60 x nginx, yilian p99 <= 2 x nginx p99, same run):"
@@ -207,6 +226,15 @@ done
 	echo "- yilian \`serve --threads $(nproc)\`; nginx \`worker_processes auto\`, \`access_log off\`, config bench/nginx.conf.in"
 } >"$RESULTS/read.md.new"
 mv "$RESULTS/read.md.new" "$RESULTS/read.md"
+# one summary row per configuration for the table at the top of docs/benchmarks.md
+for label in yilian-log-file yilian-log-off; do
+	rps=$(m "${RPS[$label]}"); p99=$(m "${P99[$label]}")
+	rr=$(awk -v a="$rps" -v b="$ng_rps" 'BEGIN {printf "%.2f", a/b}')
+	pr=$(awk -v a="$p99" -v b="$ng_p99" 'BEGIN {printf "%.2f", a/b}')
+	ok=$(awk -v r="$rr" -v p="$pr" 'BEGIN {print (r >= 0.60 && p <= 2.0) ? "meets both" : (r < 0.60 ? "**below** the rps floor" : "**above** the p99 ceiling")}')
+	[ "$label" = yilian-log-file ] && what="access log to a file" || what="access log off"
+	echo "| read by id, $(fmt_int "$N") Patients, 64 conns, $what | $(fmt_int "$rps") req/s, p50 $(fmt_us "$(m "${P50[$label]}")"), p99 $(fmt_us "$p99") | nginx static: $(fmt_int "$ng_rps") req/s, p99 $(fmt_us "$ng_p99") | rps $rr (>= 0.60), p99 $pr (<= 2.0): $ok |"
+done >"$RESULTS/read.row"
 echo
 cat "$RESULTS/read.md"
 [ "$FAILED" = 0 ] || { echo "read.sh: FAILED (see !! lines above)" >&2; exit 1; }

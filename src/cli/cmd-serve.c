@@ -172,6 +172,7 @@ int yl_cmd_serve(int argc, char **argv)
 		return 1;
 	rc = serve(&o, a);
 	yl_arena_destroy(a);
+	yl_log_shutdown();
 	if (afd > 2)
 		close(afd);
 	return rc;

@@ -88,6 +88,8 @@ test('access log: one line per request, no query values and no patient data', as
   await req(srv, 'GET', `/fhir/Patient/${c.json.id}?_pretty=true&_format=json`);
   await req(srv, 'GET', `/fhir/_history?_since=${secret.idno.slice(0, 4)}`);
   await req(srv, 'POST', '/fhir/Patient', { body: { resourceType: 'Patient', name: [{ family: secret.name }], gender: secret.phone } });
+  // access lines are buffered but reach the file within YL_ACCESS_FLUSH_MS (200 ms)
+  await new Promise((r) => setTimeout(r, 600));
   const log = fs.readFileSync(srv.access, 'utf8');
   const stderr = srv.stderr();
   await srv.stop();
@@ -131,6 +133,8 @@ test('SIGTERM: stops accepting, finishes the in-flight request, exits 0; data pe
   const { code } = await srv.child.exitCode !== null ? { code: srv.child.exitCode } : await srv.exited;
   assert.strictEqual(code, 0);
   assert.match(srv.stderr(), /stopped cleanly/);
+  // buffered access lines are written out before exit
+  assert.match(fs.readFileSync(srv.access, 'utf8'), /PUT \/fhir\/Patient\/inflight status=201/);
   // restart on the same database: the write is there
   const { spawn } = require('node:child_process');
   const again = spawn(BIN, ['serve', '--db', srv.db, '--listen', '127.0.0.1:0', '--access-log', 'off'], { stdio: ['ignore', 'ignore', 'pipe'] });
