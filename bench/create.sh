@@ -5,6 +5,7 @@
 #
 #   bench/create.sh                       # 3 runs of 30 s, each on a fresh store
 #   RUNS=1 DURATION=10s bench/create.sh   # a quick look
+#   PERF=1 bench/create.sh                # also perf-record yilian during an extra run
 #
 # Environment: RUNS (3), DURATION (30s), CONNS (16), THREADS (2), BUILD (build dir).
 # Writes the figures as Markdown to bench/results/create.md (bench/run.sh copies them into
@@ -16,6 +17,7 @@ RUNS=${RUNS:-3}
 DURATION=${DURATION:-30s}
 CONNS=${CONNS:-16}
 THREADS=${THREADS:-2}
+PERF=${PERF:-0}
 BENCH_COMMAND="bench/create.sh  (RUNS=$RUNS DURATION=$DURATION CONNS=$CONNS THREADS=$THREADS)"
 
 need_tools wrk curl sha256sum
@@ -78,6 +80,18 @@ for run in $(seq "$RUNS"); do
 	RPS+=" $(field rps "$r")"; P50+=" $(field p50_us "$r")"; P99+=" $(field p99_us "$r")"; CPUS+=" $cpu"
 done
 
+if [ "$PERF" = 1 ]; then
+	echo "== profile: perf record -e cpu-clock --call-graph dwarf on yilian for 10 s of a $DURATION create run"
+	start_yilian "$WORK/perf.db" "$WORK/access.log"
+	wrk "${WRK_ARGS[@]}" "$YURL" >/dev/null &
+	wpid=$!
+	sleep 3
+	perf_profile "$YPID" 10 create
+	wait "$wpid"
+	stop_pid "$YPID"
+	head -30 "$RESULTS/perf-create.txt"
+fi
+[ "$RUNS" -gt 0 ] || exit 0
 HASH=${HASHES[0]}
 for h in "${HASHES[@]}"; do
 	[ "$h" = "$HASH" ] || fail "response hash differs between runs: ${HASHES[*]}"
@@ -100,7 +114,7 @@ runs_rps=$(printf '%s\n' $RPS | awk '{printf "%s%.0f", (NR>1?", ":""), $1}')
 	echo "  still commit; the store always equals the server's 201 count in its access log)"
 	echo "- response hash (one more POST and its read-back, status + body, id and meta.lastUpdated stripped): \`$HASH\`"
 	echo "- command: \`$BENCH_COMMAND\`; wrk per run: \`wrk ${WRK_ARGS[*]} URL\`"
-	echo "- commit \`$COMMIT\`, $DATE"
+	echo "- commit \`$COMMIT\`$COMMIT_NOTE${DIRTY_FILES:+ (uncommitted: $DIRTY_FILES)}, $DATE"
 	echo "- machine: $MACHINE; wrk $WRK_VERSION and the server share the cores"
 	echo "- yilian \`serve --threads $(nproc) --access-log FILE\`"
 } >"$RESULTS/create.md.new"

@@ -21,15 +21,21 @@ need_tools() {
 # commit, machine and date, printed at the top of every run and kept for the figures
 bench_header() {
 	COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-	if [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
-		COMMIT="$COMMIT-dirty"
+	COMMIT_NOTE=""
+	DIRTY_FILES=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | awk '{printf "%s%s", (NR>1?" ":""), $2}')
+	[ -n "$DIRTY_FILES" ] && COMMIT="$COMMIT-dirty"
+	if [ -n "${BENCH_SERVER_REV:-}" ]; then # bench/run.sh BENCH_REV=...: server from git archive
+		COMMIT=$BENCH_SERVER_REV
+		DIRTY_FILES=""
+		COMMIT_NOTE=" (server built from git archive $BENCH_SERVER_REV)"
 	fi
 	CPU=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
 	MACHINE="$(nproc) x $CPU, Linux $(uname -r), $(awk '/MemTotal/ {printf "%.0f GiB RAM", $2/1048576}' /proc/meminfo)"
 	DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	WRK_VERSION=$( (wrk -v 2>&1 || true) | head -1 | awk '{print $2}')
 	echo "command: $BENCH_COMMAND"
-	echo "commit:  $COMMIT"
+	echo "commit:  $COMMIT$COMMIT_NOTE${DIRTY_FILES:+ (uncommitted changes in: $DIRTY_FILES)}"
+	echo "binary:  $YILIAN"
 	echo "machine: $MACHINE"
 	echo "date:    $DATE"
 	echo "wrk:     $WRK_VERSION"
@@ -108,4 +114,21 @@ cpu_ticks() {
 		t=$((t + $(awk '{print $12 + $13}' <<<"$s")))
 	done
 	echo "$t"
+}
+
+# perf_profile PID SECONDS NAME: sample PID's stacks (cpu-clock, DWARF unwinding: Debian's libc,
+# libsqlite3 and libmicrohttpd have no frame pointers) and summarise them into
+# bench/results/perf-NAME.txt; the raw data stays in bench/results/perf-NAME.data
+perf_profile() {
+	local pid=$1 secs=$2 name=$3 data=$RESULTS/perf-$3.data
+	perf record -e cpu-clock --call-graph dwarf,16384 -p "$pid" -o "$data" -- sleep "$secs" 2>/dev/null >/dev/null
+	{
+		echo "-- by library (self time)"
+		perf report -i "$data" --stdio --no-children --sort dso -g none 2>/dev/null
+		echo "-- hottest symbols (self time)"
+		perf report -i "$data" --stdio --no-children --sort dso,sym --percent-limit 0.7 -g none 2>/dev/null
+		echo "-- hottest call paths (self + callees)"
+		perf report -i "$data" --stdio --children --sort sym --percent-limit 3 -g none 2>/dev/null
+	} | grep -v '^#' | grep -v '^$' >"$RESULTS/perf-$name.txt"
+	echo "   profile: $RESULTS/perf-$name.txt (raw: perf report -i $data)"
 }

@@ -146,26 +146,17 @@ done
 
 if [ "$PERF" = 1 ]; then
 	echo "== profile: perf record -e cpu-clock --call-graph dwarf on yilian (access log to a file) for 10 s of a $DURATION wrk run"
+	cat "$DB" >/dev/null
 	start_yilian "$DB" "$WORK/access.log"
 	SERVER_PIDS=$YPID
 	measure perf-warmup "$YURL" $((SEED + 1000)) "$WARMUP" >/dev/null
 	measure perf "$YURL" "$SEED" "$DURATION" >/dev/null &
 	wpid=$!
 	sleep 3
-	perf record -e cpu-clock --call-graph dwarf,16384 -p "$YPID" -o "$RESULTS/perf-read.data" -- sleep 10 2>/dev/null
+	perf_profile "$YPID" 10 read
 	wait "$wpid"
 	stop_pid "$YPID"
-	{
-		echo "-- by library (self time)"
-		perf report -i "$RESULTS/perf-read.data" --stdio --no-children --sort dso -g none 2>/dev/null
-		echo "-- hottest symbols (self time)"
-		perf report -i "$RESULTS/perf-read.data" --stdio --no-children --sort dso,sym \
-			--percent-limit 0.7 -g none 2>/dev/null
-		echo "-- hottest call paths (self + callees)"
-		perf report -i "$RESULTS/perf-read.data" --stdio --children --sort sym \
-			--percent-limit 4 -g none 2>/dev/null
-	} | grep -v '^#' | grep -v '^$' | tee "$RESULTS/perf-read.txt"
-	echo "   full profile: perf report -i $RESULTS/perf-read.data"
+	head -30 "$RESULTS/perf-read.txt"
 fi
 
 # ---- the figures
@@ -221,7 +212,7 @@ done
 	echo
 	echo "- response hash (GET p0000000..p0000099, status + body, meta.lastUpdated stripped, sha256/64 bits): \`$HASH\`"
 	echo "- command: \`$BENCH_COMMAND\`; wrk per measurement: \`wrk ${WRK_ARGS[*]} URL -- $N $SEED\`"
-	echo "- commit \`$COMMIT\`, $DATE"
+	echo "- commit \`$COMMIT\`$COMMIT_NOTE${DIRTY_FILES:+ (uncommitted: $DIRTY_FILES)}, $DATE"
 	echo "- machine: $MACHINE; wrk $WRK_VERSION and the server share the cores"
 	echo "- yilian \`serve --threads $(nproc)\`; nginx \`worker_processes auto\`, \`access_log off\`, config bench/nginx.conf.in"
 } >"$RESULTS/read.md.new"

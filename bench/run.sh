@@ -4,7 +4,8 @@
 # <!-- bench:NAME:begin/end --> markers in docs/benchmarks.md (only for a benchmark whose
 # correctness checks passed). Environment is passed through (RUNS, DURATION, N, ...).
 #   bench/run.sh            # ~9 minutes once the 1M-Patient store is cached
-#   NO_BUILD=1 bench/run.sh # measure the binary already in build/
+#   NO_BUILD=1 bench/run.sh # measure the binary already in $BUILD (default build/)
+#   BENCH_REV=HEAD bench/run.sh  # measure exactly a commit (server from git archive)
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -12,8 +13,22 @@ mkdir -p bench/results
 LOG=bench/results/run-$(date -u +%Y%m%dT%H%M%SZ).log
 DOC=docs/benchmarks.md
 
-if [ "${NO_BUILD:-0}" != 1 ]; then
-	{ cmake -S . -B build >/dev/null && cmake --build build -j2 >/dev/null; } ||
+# Build into a private directory, so that rebuilding build/ during a run cannot swap the
+# binary under the benchmark. BENCH_REV=REV measures exactly that commit instead of the
+# working tree: it is exported with git archive and built in bench/results/build-SHA.
+if [ -n "${BENCH_REV:-}" ]; then
+	sha=$(git rev-parse --short "$BENCH_REV") || exit 1
+	export BENCH_SERVER_REV=$sha
+	export BUILD=$ROOT/bench/results/build-$sha
+	if [ ! -x "$BUILD/yilian" ]; then
+		src=$ROOT/bench/results/src-$sha
+		rm -rf "$src" && mkdir -p "$src" && git archive "$sha" | tar -x -C "$src" &&
+			cmake -S "$src" -B "$BUILD" >/dev/null && cmake --build "$BUILD" -j2 >/dev/null ||
+			{ echo "run.sh: build of $sha failed" >&2; exit 1; }
+	fi
+elif [ "${NO_BUILD:-0}" != 1 ]; then
+	export BUILD=$ROOT/bench/results/build
+	{ cmake -S . -B "$BUILD" >/dev/null && cmake --build "$BUILD" -j2 >/dev/null; } ||
 		{ echo "run.sh: build failed" >&2; exit 1; }
 fi
 

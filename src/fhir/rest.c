@@ -138,10 +138,16 @@ static enum yl_code check_id(struct yl_req *r, const char *id, struct yl_err *er
 	return YL_OK;
 }
 
+/* The Host header goes into Location headers and JSON links: accept only host[:port]
+ * characters, else fall back to "localhost". */
 static const char *base_url(struct yl_req *r)
 {
 	const char *host = yl_req_header(r, "Host");
-	return yl_arena_printf(r->a, "http://%s/fhir", host ? host : "localhost");
+	size_t n = host ? strlen(host) : 0;
+	if (n == 0 || n > 255 || strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                                      "0123456789.-:[]") != n)
+		host = "localhost";
+	return yl_arena_printf(r->a, "http://%s/fhir", host);
 }
 
 static void set_version_headers(struct yl_req *r, const char *type, const char *id,
@@ -557,9 +563,9 @@ static enum yl_code history_params(struct yl_req *r, int64_t *since, int *count,
 
 static enum yl_code history(struct yl_req *r, const char *type, const char *id, struct yl_err *err)
 {
-	int64_t since, cursor;
-	int count;
-	bool summary_count;
+	int64_t since = 0, cursor = 0;
+	int count = 0;
+	bool summary_count = false;
 	enum yl_code code = history_params(r, &since, &count, &cursor, &summary_count, err);
 	if (code != YL_OK)
 		return code;

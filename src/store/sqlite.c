@@ -1,6 +1,8 @@
 /* sqlite.c -- the SQLite backend of store.h: WAL mode, one connection per thread,
  * writers serialised by a process mutex (no busy-wait between our own threads). */
 #include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,12 +107,23 @@ struct yl_store_conn {
 	bool in_bulk;
 };
 
+/* Checkpoints run on a background thread, not inside a writer's commit: SQLite's
+ * automatic checkpoint (every 1000 WAL pages) copies and fsyncs while the write lock is
+ * held, and copies the same hot pages again and again. */
+#define CHECKPOINT_INTERVAL_MS 1000
+
 struct yl_store {
 	char *path;
 	pthread_key_t key;
 	pthread_mutex_t write_lock;
 	pthread_mutex_t list_lock;
 	struct yl_store_conn *conns;
+	pthread_t checkpointer;
+	bool checkpointer_running;
+	pthread_mutex_t ckpt_mu;
+	pthread_cond_t ckpt_cv;
+	bool stopping;
+	_Atomic long writes; /* commits since the last checkpoint */
 };
 
 static enum yl_code db_error(struct yl_err *err, struct yl_arena *a, sqlite3 *db, int rc,
@@ -179,6 +192,7 @@ static enum yl_code conn_open(struct yl_store *s, struct yl_store_conn **out, st
 	}
 	sqlite3_busy_timeout(c->db, 5000);
 	rc = exec(c->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+	                 "PRAGMA wal_autocheckpoint = 0; "
 	                 "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536; "
 	                 "PRAGMA mmap_size = 8589934592; PRAGMA temp_store = MEMORY");
 	if (rc != SQLITE_OK) {
@@ -232,6 +246,43 @@ static enum yl_code migrate(struct yl_store_conn *c, struct yl_arena *a, struct 
 	return YL_OK;
 }
 
+static void *checkpointer_main(void *arg)
+{
+	struct yl_store *s = arg;
+	sqlite3 *db = NULL;
+	if (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		yl_log(YL_LOG_ERROR, "store: checkpointer cannot open the database");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, 1000);
+	pthread_mutex_lock(&s->ckpt_mu);
+	while (!s->stopping) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += CHECKPOINT_INTERVAL_MS / 1000;
+		until.tv_nsec += (CHECKPOINT_INTERVAL_MS % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->ckpt_cv, &s->ckpt_mu, &until);
+		if (s->stopping || atomic_exchange(&s->writes, 0) == 0)
+			continue;
+		pthread_mutex_unlock(&s->ckpt_mu);
+		int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			yl_log(YL_LOG_WARN, "store: checkpoint failed: %s", sqlite3_errmsg(db));
+		pthread_mutex_lock(&s->ckpt_mu);
+	}
+	pthread_mutex_unlock(&s->ckpt_mu);
+	/* everything into the database file, WAL emptied, before the process leaves */
+	sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3_close(db);
+	return NULL;
+}
+
 enum yl_code yl_store_open(const char *path, struct yl_store **out, struct yl_arena *a,
                            struct yl_err *err)
 {
@@ -242,6 +293,8 @@ enum yl_code yl_store_open(const char *path, struct yl_store **out, struct yl_ar
 	}
 	pthread_mutex_init(&s->write_lock, NULL);
 	pthread_mutex_init(&s->list_lock, NULL);
+	pthread_mutex_init(&s->ckpt_mu, NULL);
+	pthread_cond_init(&s->ckpt_cv, NULL);
 	pthread_key_create(&s->key, NULL);
 	struct yl_store_conn *c = yl_store_conn(s, a, err);
 	enum yl_code code = c ? migrate(c, a, err) : err->code;
@@ -249,6 +302,7 @@ enum yl_code yl_store_open(const char *path, struct yl_store **out, struct yl_ar
 		yl_store_close(s);
 		return code;
 	}
+	s->checkpointer_running = pthread_create(&s->checkpointer, NULL, checkpointer_main, s) == 0;
 	*out = s;
 	return YL_OK;
 }
@@ -257,6 +311,13 @@ void yl_store_close(struct yl_store *s)
 {
 	if (!s)
 		return;
+	if (s->checkpointer_running) {
+		pthread_mutex_lock(&s->ckpt_mu);
+		s->stopping = true;
+		pthread_cond_signal(&s->ckpt_cv);
+		pthread_mutex_unlock(&s->ckpt_mu);
+		pthread_join(s->checkpointer, NULL);
+	}
 	struct yl_store_conn *c = s->conns;
 	while (c) {
 		struct yl_store_conn *next = c->next;
@@ -266,6 +327,8 @@ void yl_store_close(struct yl_store *s)
 	pthread_key_delete(s->key);
 	pthread_mutex_destroy(&s->write_lock);
 	pthread_mutex_destroy(&s->list_lock);
+	pthread_mutex_destroy(&s->ckpt_mu);
+	pthread_cond_destroy(&s->ckpt_cv);
 	free(s->path);
 	free(s);
 }
@@ -562,6 +625,8 @@ enum yl_code yl_store_write(struct yl_store_conn *c, struct yl_arena *a, struct 
 		rc = run(c, ST_COMMIT);
 		if (rc != SQLITE_OK)
 			code = db_error(err, a, c->db, rc, "commit");
+		else
+			atomic_fetch_add(&c->store->writes, 1);
 	}
 	if (code != YL_OK || w->noop)
 		run(c, ST_ROLLBACK);
@@ -589,6 +654,8 @@ enum yl_code yl_store_commit(struct yl_store_conn *c, struct yl_arena *a, struct
 	if (rc != SQLITE_OK) {
 		code = db_error(err, a, c->db, rc, "commit");
 		run(c, ST_ROLLBACK);
+	} else {
+		atomic_fetch_add(&c->store->writes, 1);
 	}
 	c->in_bulk = false;
 	pthread_mutex_unlock(&c->store->write_lock);

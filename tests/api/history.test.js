@@ -102,3 +102,20 @@ test('history error paths name the parameter', async () => {
   outcomeIssues(assert, await req(srv, 'GET', '/fhir/Nope/_history'), 404);
   outcomeIssues(assert, await req(srv, 'GET', '/fhir/_history?a=%zz'), 400);
 });
+
+test('a hostile Host header cannot break links or headers', async () => {
+  const net = require('node:net');
+  const raw = await new Promise((resolve, reject) => {
+    const s = net.connect(srv.port, '127.0.0.1', () => {
+      s.write('GET /fhir/_history?_count=1 HTTP/1.1\r\nHost: evil"},{"x":"\r\nConnection: close\r\n\r\n');
+    });
+    let d = '';
+    s.on('data', (c) => { d += c; });
+    s.on('end', () => resolve(d));
+    s.on('error', reject);
+  });
+  const body = raw.slice(raw.indexOf('\r\n\r\n') + 4);
+  const json = JSON.parse(body);
+  assert.strictEqual(json.resourceType, 'Bundle');
+  assert.match(json.link[0].url, /^http:\/\/localhost\/fhir\/_history/);
+});

@@ -26,7 +26,7 @@ CREATE TABLE history (
 );
 
 CREATE TABLE changelog (
-    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq          INTEGER PRIMARY KEY,  -- rowid: monotonic, rows are never deleted
     type         TEXT    NOT NULL,
     id           TEXT    NOT NULL,
     version      INTEGER NOT NULL,
