@@ -119,7 +119,9 @@ for run in $(seq "$RUNS"); do
 	P99[nginx]+=" $(field p99_us "$r")"; NON200[nginx]+=" $(field non200 "$r")"
 	REQS[nginx]+=" $(field requests "$r")"; CPU[nginx]+=" $(field cpu_us_per_req "$r")"
 
-	for log in file off; do
+	order="file off"
+	[ $((run % 2)) = 0 ] && order="off file" # alternate, so neither always runs last
+	for log in $order; do
 		label="yilian-log-$log"
 		alog=off
 		[ "$log" = file ] && alog=$WORK/access.log

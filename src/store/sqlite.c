@@ -42,6 +42,9 @@ enum stmt_id {
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
+	ST_SAVEPOINT,
+	ST_ROLLBACK_TO,
+	ST_RELEASE,
 	ST__COUNT
 };
 
@@ -60,8 +63,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	              "deleted = excluded.deleted, patient = excluded.patient, body = excluded.body",
 	[ST_HISTORY] = "INSERT INTO history (type, id, version, last_updated, deleted, patient, body) "
 	               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_CHANGELOG] = "INSERT INTO changelog (type, id, version, op, ts, patient) "
-	                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_CHANGELOG] = "INSERT INTO changelog (seq, type, id, version, op, patient) "
+	                 "VALUES (?5, ?1, ?2, ?3, ?4, ?6)",
 	[ST_IDX_DEL_TOKEN] = "DELETE FROM idx_token WHERE type = ?1 AND id = ?2",
 	[ST_IDX_DEL_STRING] = "DELETE FROM idx_string WHERE type = ?1 AND id = ?2",
 	[ST_IDX_DEL_DATE] = "DELETE FROM idx_date WHERE type = ?1 AND id = ?2",
@@ -87,16 +90,19 @@ static const char *const stmt_sql[ST__COUNT] = {
 	                     "WHERE type = ?1 AND id = ?2 AND last_updated >= ?3 AND version < ?4 "
 	                     "ORDER BY version DESC LIMIT ?5",
 	[ST_HIST_TYPE] = "SELECT " HIST_COLS " " HIST_JOIN
-	                 "WHERE c.type = ?1 AND c.ts >= ?3 AND c.seq < ?4 ORDER BY c.seq DESC LIMIT ?5",
+	                 "WHERE c.type = ?1 AND c.seq >= ?3 AND c.seq < ?4 ORDER BY c.seq DESC LIMIT ?5",
 	[ST_HIST_SYSTEM] = "SELECT " HIST_COLS " " HIST_JOIN
-	                   "WHERE c.ts >= ?3 AND c.seq < ?4 ORDER BY c.seq DESC LIMIT ?5",
+	                   "WHERE c.seq >= ?3 AND c.seq < ?4 ORDER BY c.seq DESC LIMIT ?5",
 	[ST_COUNT_INSTANCE] = "SELECT count(*) FROM history WHERE type = ?1 AND id = ?2 "
 	                      "AND last_updated >= ?3",
-	[ST_COUNT_TYPE] = "SELECT count(*) FROM changelog WHERE type = ?1 AND ts >= ?3",
-	[ST_COUNT_SYSTEM] = "SELECT count(*) FROM changelog WHERE ts >= ?3",
+	[ST_COUNT_TYPE] = "SELECT count(*) FROM changelog WHERE type = ?1 AND seq >= ?3",
+	[ST_COUNT_SYSTEM] = "SELECT count(*) FROM changelog WHERE seq >= ?3",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SAVEPOINT] = "SAVEPOINT w",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO w",
+	[ST_RELEASE] = "RELEASE w",
 };
 
 struct yl_store_conn {
@@ -110,12 +116,31 @@ struct yl_store_conn {
 /* Checkpoints run on a background thread, not inside a writer's commit: SQLite's
  * automatic checkpoint (every 1000 WAL pages) copies and fsyncs while the write lock is
  * held, and copies the same hot pages again and again. */
-#define CHECKPOINT_INTERVAL_MS 1000
+#define CHECKPOINT_INTERVAL_MS 500
+#define CHECKPOINT_LOCKED_FRAMES 256 /* copy at most about this much with writers held off */
+#define GROUP_COMMIT_MAX 64 /* writes committed together at most */
+
+/* A write waiting for the group commit (see yl_store_write). */
+struct job {
+	struct job *next;
+	struct yl_write *w;
+	struct yl_arena *a;
+	struct yl_err *err;
+	enum yl_code code;
+	bool done;
+};
 
 struct yl_store {
 	char *path;
 	pthread_key_t key;
+	struct yl_store_conn *writer; /* the one connection that writes, under write_lock */
+	pthread_mutex_t queue_mu;     /* guards queue and leading */
+	pthread_cond_t queue_cv;
+	struct job *queue;
+	struct job **queue_tail;
+	bool leading;
 	pthread_mutex_t write_lock;
+	int64_t last_seq;             /* newest change-log seq; under write_lock */
 	pthread_mutex_t list_lock;
 	struct yl_store_conn *conns;
 	pthread_t checkpointer;
@@ -192,7 +217,7 @@ static enum yl_code conn_open(struct yl_store *s, struct yl_store_conn **out, st
 	}
 	sqlite3_busy_timeout(c->db, 5000);
 	rc = exec(c->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-	                 "PRAGMA wal_autocheckpoint = 0; "
+	                 "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864; "
 	                 "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536; "
 	                 "PRAGMA mmap_size = 8589934592; PRAGMA temp_store = MEMORY");
 	if (rc != SQLITE_OK) {
@@ -246,6 +271,17 @@ static enum yl_code migrate(struct yl_store_conn *c, struct yl_arena *a, struct 
 	return YL_OK;
 }
 
+static int64_t max_seq(struct yl_store_conn *c)
+{
+	sqlite3_stmt *q;
+	int64_t v = 0;
+	if (sqlite3_prepare_v2(c->db, "SELECT max(seq) FROM changelog", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
 static void *checkpointer_main(void *arg)
 {
 	struct yl_store *s = arg;
@@ -257,6 +293,8 @@ static void *checkpointer_main(void *arg)
 		return NULL;
 	}
 	sqlite3_busy_timeout(db, 1000);
+	/* a connection checkpoints only once it has seen the database is in WAL mode */
+	exec(db, "PRAGMA journal_mode = WAL");
 	pthread_mutex_lock(&s->ckpt_mu);
 	while (!s->stopping) {
 		struct timespec until;
@@ -271,7 +309,21 @@ static void *checkpointer_main(void *arg)
 		if (s->stopping || atomic_exchange(&s->writes, 0) == 0)
 			continue;
 		pthread_mutex_unlock(&s->ckpt_mu);
-		int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		/* First copy the bulk of the WAL while writers go on; then, with writers held off
+		 * briefly, copy the few frames written meanwhile. A complete checkpoint lets the
+		 * next writer rewind the WAL instead of growing it. */
+		int rc, nlog = 0, nckpt = 0;
+		for (int pass = 0; pass < 4; pass++) {
+			rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog,
+			                               &nckpt);
+			if (rc != SQLITE_OK || nlog - nckpt <= CHECKPOINT_LOCKED_FRAMES)
+				break;
+		}
+		if (rc == SQLITE_OK) {
+			pthread_mutex_lock(&s->write_lock);
+			rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+			pthread_mutex_unlock(&s->write_lock);
+		}
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 			yl_log(YL_LOG_WARN, "store: checkpoint failed: %s", sqlite3_errmsg(db));
 		pthread_mutex_lock(&s->ckpt_mu);
@@ -295,9 +347,15 @@ enum yl_code yl_store_open(const char *path, struct yl_store **out, struct yl_ar
 	pthread_mutex_init(&s->list_lock, NULL);
 	pthread_mutex_init(&s->ckpt_mu, NULL);
 	pthread_cond_init(&s->ckpt_cv, NULL);
+	pthread_mutex_init(&s->queue_mu, NULL);
+	pthread_cond_init(&s->queue_cv, NULL);
+	s->queue_tail = &s->queue;
 	pthread_key_create(&s->key, NULL);
-	struct yl_store_conn *c = yl_store_conn(s, a, err);
-	enum yl_code code = c ? migrate(c, a, err) : err->code;
+	enum yl_code code = conn_open(s, &s->writer, a, err);
+	if (code == YL_OK)
+		code = migrate(s->writer, a, err);
+	if (code == YL_OK)
+		s->last_seq = max_seq(s->writer);
 	if (code != YL_OK) {
 		yl_store_close(s);
 		return code;
@@ -318,6 +376,8 @@ void yl_store_close(struct yl_store *s)
 		pthread_mutex_unlock(&s->ckpt_mu);
 		pthread_join(s->checkpointer, NULL);
 	}
+	if (s->writer)
+		conn_free(s->writer);
 	struct yl_store_conn *c = s->conns;
 	while (c) {
 		struct yl_store_conn *next = c->next;
@@ -329,6 +389,8 @@ void yl_store_close(struct yl_store *s)
 	pthread_mutex_destroy(&s->list_lock);
 	pthread_mutex_destroy(&s->ckpt_mu);
 	pthread_cond_destroy(&s->ckpt_cv);
+	pthread_mutex_destroy(&s->queue_mu);
+	pthread_cond_destroy(&s->queue_cv);
 	free(s->path);
 	free(s);
 }
@@ -581,7 +643,9 @@ static enum yl_code write_locked(struct yl_store_conn *c, struct yl_arena *a, st
 	}
 	w->version = h.exists ? h.version + 1 : 1;
 	int64_t now = yl_now_us();
-	w->last_updated = h.exists && now <= h.last_updated ? h.last_updated + 1 : now;
+	struct yl_store *s = c->store;
+	s->last_seq = now > s->last_seq ? now : s->last_seq + 1;
+	w->last_updated = s->last_seq;
 	w->body = NULL;
 	w->body_len = 0;
 	if (w->op != YL_WRITE_DELETE) {
@@ -608,40 +672,97 @@ static int run(struct yl_store_conn *c, enum stmt_id id)
 	return q ? step_done(q) : SQLITE_ERROR;
 }
 
+/* One transaction for a batch of writes; each write in its own savepoint, so a write that
+ * fails leaves nothing while the others commit. Called with write_lock held. */
+static void commit_batch(struct yl_store *s, struct job *batch)
+{
+	struct yl_store_conn *c = s->writer;
+	int rc = run(c, ST_BEGIN);
+	for (struct job *j = batch; j; j = j->next) {
+		if (rc != SQLITE_OK) {
+			j->code = db_error(j->err, j->a, c->db, rc, "begin");
+			continue;
+		}
+		if (!batch->next) { /* alone: the transaction is its savepoint */
+			j->code = write_locked(c, j->a, j->w, j->err);
+			if (j->code != YL_OK) {
+				run(c, ST_ROLLBACK);
+				return;
+			}
+			continue;
+		}
+		run(c, ST_SAVEPOINT);
+		j->code = write_locked(c, j->a, j->w, j->err);
+		if (j->code != YL_OK)
+			run(c, ST_ROLLBACK_TO);
+		run(c, ST_RELEASE);
+	}
+	if (rc != SQLITE_OK)
+		return;
+	rc = run(c, ST_COMMIT);
+	if (rc == SQLITE_OK) {
+		atomic_fetch_add(&s->writes, 1);
+		return;
+	}
+	run(c, ST_ROLLBACK);
+	for (struct job *j = batch; j; j = j->next)
+		if (j->code == YL_OK)
+			j->code = db_error(j->err, j->a, c->db, rc, "commit");
+}
+
+/* Group commit: a writer queues its job; if no other thread is leading, it leads: takes
+ * the queued jobs (up to GROUP_COMMIT_MAX), runs them in one transaction on the writer
+ * connection and wakes their threads. Writes that arrive while a commit is in progress
+ * share the next one, so concurrent clients pay for one WAL commit between them. */
 enum yl_code yl_store_write(struct yl_store_conn *c, struct yl_arena *a, struct yl_write *w,
                             struct yl_err *err)
 {
+	struct yl_store *s = c->store;
 	if (c->in_bulk)
-		return write_locked(c, a, w, err);
-	pthread_mutex_lock(&c->store->write_lock);
-	int rc = run(c, ST_BEGIN);
-	enum yl_code code;
-	if (rc != SQLITE_OK) {
-		code = db_error(err, a, c->db, rc, "begin");
-		goto out;
+		return write_locked(s->writer, a, w, err);
+	struct job self = {.w = w, .a = a, .err = err};
+	pthread_mutex_lock(&s->queue_mu);
+	*s->queue_tail = &self;
+	s->queue_tail = &self.next;
+	while (!self.done && s->leading)
+		pthread_cond_wait(&s->queue_cv, &s->queue_mu);
+	if (self.done) {
+		pthread_mutex_unlock(&s->queue_mu);
+		return self.code;
 	}
-	code = write_locked(c, a, w, err);
-	if (code == YL_OK && !w->noop) {
-		rc = run(c, ST_COMMIT);
-		if (rc != SQLITE_OK)
-			code = db_error(err, a, c->db, rc, "commit");
-		else
-			atomic_fetch_add(&c->store->writes, 1);
+	s->leading = true;
+	struct job *batch = s->queue, **cut = &s->queue;
+	for (int n = 0; *cut && n < GROUP_COMMIT_MAX; n++)
+		cut = &(*cut)->next;
+	s->queue = *cut;
+	*cut = NULL;
+	if (!s->queue)
+		s->queue_tail = &s->queue;
+	pthread_mutex_unlock(&s->queue_mu);
+
+	pthread_mutex_lock(&s->write_lock);
+	commit_batch(s, batch);
+	pthread_mutex_unlock(&s->write_lock);
+
+	pthread_mutex_lock(&s->queue_mu);
+	for (struct job *j = batch, *next; j; j = next) {
+		next = j->next;
+		j->done = true;
 	}
-	if (code != YL_OK || w->noop)
-		run(c, ST_ROLLBACK);
-out:
-	pthread_mutex_unlock(&c->store->write_lock);
-	return code;
+	s->leading = false;
+	pthread_cond_broadcast(&s->queue_cv);
+	pthread_mutex_unlock(&s->queue_mu);
+	return self.code;
 }
 
 enum yl_code yl_store_begin(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err)
 {
-	pthread_mutex_lock(&c->store->write_lock);
-	int rc = run(c, ST_BEGIN);
+	struct yl_store *s = c->store;
+	pthread_mutex_lock(&s->write_lock);
+	int rc = run(s->writer, ST_BEGIN);
 	if (rc != SQLITE_OK) {
-		pthread_mutex_unlock(&c->store->write_lock);
-		return db_error(err, a, c->db, rc, "begin");
+		pthread_mutex_unlock(&s->write_lock);
+		return db_error(err, a, s->writer->db, rc, "begin");
 	}
 	c->in_bulk = true;
 	return YL_OK;
@@ -649,22 +770,23 @@ enum yl_code yl_store_begin(struct yl_store_conn *c, struct yl_arena *a, struct 
 
 enum yl_code yl_store_commit(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err)
 {
-	int rc = run(c, ST_COMMIT);
+	struct yl_store *s = c->store;
+	int rc = run(s->writer, ST_COMMIT);
 	enum yl_code code = YL_OK;
 	if (rc != SQLITE_OK) {
-		code = db_error(err, a, c->db, rc, "commit");
-		run(c, ST_ROLLBACK);
+		code = db_error(err, a, s->writer->db, rc, "commit");
+		run(s->writer, ST_ROLLBACK);
 	} else {
-		atomic_fetch_add(&c->store->writes, 1);
+		atomic_fetch_add(&s->writes, 1);
 	}
 	c->in_bulk = false;
-	pthread_mutex_unlock(&c->store->write_lock);
+	pthread_mutex_unlock(&s->write_lock);
 	return code;
 }
 
 void yl_store_rollback(struct yl_store_conn *c)
 {
-	run(c, ST_ROLLBACK);
+	run(c->store->writer, ST_ROLLBACK);
 	c->in_bulk = false;
 	pthread_mutex_unlock(&c->store->write_lock);
 }

@@ -5,8 +5,12 @@
  * yl_store_close() closes it after every worker has stopped. Each thread works through its
  * own connection (yl_store_conn(), created lazily, one per thread per store; it lives until
  * yl_store_close()).
- * Writes: yl_store_write() is one transaction covering the resource row, the history row,
- * the index rows and the change-log row; writers are serialised inside the store.
+ * Writes: each yl_store_write() covers the resource row, the history row, the index rows
+ * and the change-log row atomically. Writes go through one writer connection; writes that
+ * arrive together are committed together (group commit, each in its own savepoint), so
+ * concurrent clients share one WAL commit. The change-log seq is the commit time in
+ * microseconds, strictly increasing, and is also the version's meta.lastUpdated.
+ * Checkpoints run on a background thread.
  * Memory: every string handed out (bodies, ids) is copied into the caller's arena.
  * Errors: backend errors are translated here into enum yl_code with a message in err;
  * SQLite error text never leaves this module. */

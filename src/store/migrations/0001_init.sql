@@ -25,17 +25,18 @@ CREATE TABLE history (
     PRIMARY KEY (type, id, version)
 );
 
+-- The change log. seq is the commit time in microseconds, made strictly increasing by the
+-- store (max(clock, last seq + 1)), so one integer is both the monotonic sequence and the
+-- resource's meta.lastUpdated, and `_since` is a range on the primary key.
 CREATE TABLE changelog (
-    seq          INTEGER PRIMARY KEY,  -- rowid: monotonic, rows are never deleted
+    seq          INTEGER PRIMARY KEY,
     type         TEXT    NOT NULL,
     id           TEXT    NOT NULL,
     version      INTEGER NOT NULL,
     op           TEXT    NOT NULL,   -- create | update | delete
-    ts           INTEGER NOT NULL,
     patient      TEXT
 );
 CREATE INDEX changelog_type ON changelog (type, seq);
-CREATE INDEX changelog_ts ON changelog (ts);
 
 -- Typed search indexes. param_hash = hash(type, param); value_hash = hash(type, param,
 -- normalised value) so common lookups are integer equality (HAPI FHIR's trick); raw
