@@ -16,6 +16,9 @@
 #include "core/time.h"
 #include "fhir/limits.h"
 
+/* libmicrohttpd's per-connection pool (request line, headers, read buffer); it is cleared
+ * for every request, so smaller is cheaper, but it must hold a YL_MAX_URL_BYTES target. */
+#define CONNECTION_MEMORY (20 * 1024)
 #define DISCARD_FACTOR 4 /* discard bodies up to 4x the limit before answering 413 */
 
 struct yl_server {
@@ -231,6 +234,7 @@ struct yl_server *yl_server_start(const struct yl_server_opts *opts, struct yl_a
 	    flags, (uint16_t)opts->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &addr,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(opts->threads > 0 ? opts->threads : 1),
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned)4096, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
 	if (!s->d) {
