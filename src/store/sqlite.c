@@ -26,6 +26,7 @@ enum stmt_id {
 	ST_IDX_DEL_QUANTITY,
 	ST_IDX_DEL_REFERENCE,
 	ST_IDX_DEL_URI,
+	ST_IDX_DEL_COMPOSITE,
 	ST_IDX_TOKEN,
 	ST_IDX_STRING,
 	ST_IDX_DATE,
@@ -33,6 +34,7 @@ enum stmt_id {
 	ST_IDX_QUANTITY,
 	ST_IDX_REFERENCE,
 	ST_IDX_URI,
+	ST_IDX_COMPOSITE,
 	ST_HIST_INSTANCE,
 	ST_HIST_TYPE,
 	ST_HIST_SYSTEM,
@@ -44,6 +46,7 @@ enum stmt_id {
 	ST_ROLLBACK,
 	ST_SAVEPOINT,
 	ST_ROLLBACK_TO,
+	ST_REINDEX_SCAN,
 	ST_RELEASE,
 	ST__COUNT
 };
@@ -60,32 +63,39 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_UPSERT] = "INSERT INTO resource (type, id, version, last_updated, deleted, patient, body) "
 	              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (type, id) DO UPDATE SET "
 	              "version = excluded.version, last_updated = excluded.last_updated, "
-	              "deleted = excluded.deleted, patient = excluded.patient, body = excluded.body",
+	              "deleted = excluded.deleted, patient = excluded.patient, body = excluded.body "
+	              "RETURNING rowid",
 	[ST_HISTORY] = "INSERT INTO history (type, id, version, last_updated, deleted, patient, body) "
 	               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[ST_CHANGELOG] = "INSERT INTO changelog (seq, type, id, version, op, patient) "
 	                 "VALUES (?5, ?1, ?2, ?3, ?4, ?6)",
-	[ST_IDX_DEL_TOKEN] = "DELETE FROM idx_token WHERE type = ?1 AND id = ?2",
-	[ST_IDX_DEL_STRING] = "DELETE FROM idx_string WHERE type = ?1 AND id = ?2",
-	[ST_IDX_DEL_DATE] = "DELETE FROM idx_date WHERE type = ?1 AND id = ?2",
-	[ST_IDX_DEL_NUMBER] = "DELETE FROM idx_number WHERE type = ?1 AND id = ?2",
-	[ST_IDX_DEL_QUANTITY] = "DELETE FROM idx_quantity WHERE type = ?1 AND id = ?2",
-	[ST_IDX_DEL_REFERENCE] = "DELETE FROM idx_reference WHERE type = ?1 AND id = ?2",
-	[ST_IDX_DEL_URI] = "DELETE FROM idx_uri WHERE type = ?1 AND id = ?2",
-	[ST_IDX_TOKEN] = "INSERT INTO idx_token (type, id, patient, param_hash, value_hash, "
-	                 "code_hash, system, code, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[ST_IDX_STRING] = "INSERT INTO idx_string (type, id, patient, param_hash, norm, exact) "
-	                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[ST_IDX_DATE] = "INSERT INTO idx_date (type, id, patient, param_hash, lo, hi) "
-	                "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[ST_IDX_NUMBER] = "INSERT INTO idx_number (type, id, patient, param_hash, lo, hi) "
-	                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[ST_IDX_QUANTITY] = "INSERT INTO idx_quantity (type, id, patient, param_hash, system, code, "
-	                    "lo, hi) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-	[ST_IDX_REFERENCE] = "INSERT INTO idx_reference (type, id, patient, param_hash, target_type, "
-	                     "target_id, url) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_IDX_URI] = "INSERT INTO idx_uri (type, id, patient, param_hash, uri) "
-	               "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_IDX_DEL_TOKEN] = "DELETE FROM idx_token WHERE res = ?1",
+	[ST_IDX_DEL_STRING] = "DELETE FROM idx_string WHERE res = ?1",
+	[ST_IDX_DEL_DATE] = "DELETE FROM idx_date WHERE res = ?1",
+	[ST_IDX_DEL_NUMBER] = "DELETE FROM idx_number WHERE res = ?1",
+	[ST_IDX_DEL_QUANTITY] = "DELETE FROM idx_quantity WHERE res = ?1",
+	[ST_IDX_DEL_REFERENCE] = "DELETE FROM idx_reference WHERE res = ?1",
+	[ST_IDX_DEL_URI] = "DELETE FROM idx_uri WHERE res = ?1",
+	[ST_IDX_DEL_COMPOSITE] = "DELETE FROM idx_composite WHERE res = ?1",
+	[ST_IDX_TOKEN] = "INSERT OR IGNORE INTO idx_token (res, param, patient, value_hash, code_hash, "
+	                 "type_hash, system, code, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[ST_IDX_STRING] = "INSERT OR IGNORE INTO idx_string (res, param, patient, norm, exact) "
+	                  "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_IDX_DATE] = "INSERT OR IGNORE INTO idx_date (res, param, patient, lo, hi) "
+	                "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_IDX_NUMBER] = "INSERT OR IGNORE INTO idx_number (res, param, patient, lo, hi) "
+	                  "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_IDX_QUANTITY] = "INSERT OR IGNORE INTO idx_quantity (res, param, patient, lo, hi, "
+	                    "unit_system, unit_code, canon_code, canon_lo, canon_hi) "
+	                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[ST_IDX_REFERENCE] = "INSERT OR IGNORE INTO idx_reference (res, param, patient, ref_type, "
+	                     "ref_id, url) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_IDX_URI] = "INSERT OR IGNORE INTO idx_uri (res, param, patient, uri) "
+	               "VALUES (?1, ?2, ?3, ?4)",
+	[ST_IDX_COMPOSITE] = "INSERT INTO idx_composite (res, param, patient, value_hash, code_hash, "
+	                     "comp_kind, comp_value_hash, comp_code_hash, lo, hi, unit_code, "
+	                     "canon_code, canon_lo, canon_hi, date_lo, date_hi, norm) VALUES (?1, ?2, "
+	                     "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
 	[ST_HIST_INSTANCE] = "SELECT type, id, version, last_updated, deleted, body, version FROM history "
 	                     "WHERE type = ?1 AND id = ?2 AND last_updated >= ?3 AND version < ?4 "
 	                     "ORDER BY version DESC LIMIT ?5",
@@ -101,6 +111,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_SAVEPOINT] = "SAVEPOINT w",
+	[ST_REINDEX_SCAN] = "SELECT rowid, type, id, version, last_updated, patient, body FROM resource "
+	                    "WHERE deleted = 0 AND rowid > ?1 ORDER BY rowid LIMIT ?2",
 	[ST_ROLLBACK_TO] = "ROLLBACK TO w",
 	[ST_RELEASE] = "RELEASE w",
 };
@@ -472,6 +484,11 @@ static void bind_opt_text(sqlite3_stmt *q, int i, const char *s)
 		sqlite3_bind_null(q, i);
 }
 
+static void bind_text_or_empty(sqlite3_stmt *q, int i, const char *s)
+{
+	sqlite3_bind_text(q, i, s ? s : "", -1, SQLITE_STATIC);
+}
+
 static int step_done(sqlite3_stmt *q)
 {
 	int rc = sqlite3_step(q);
@@ -479,64 +496,115 @@ static int step_done(sqlite3_stmt *q)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int write_index(struct yl_store_conn *c, const struct yl_write *w, bool existed)
+/* Binders for one index row after (res, param, patient): one per kind, in kind order. */
+static void bind_token(sqlite3_stmt *q, const struct yl_index_row *r)
+{
+	sqlite3_bind_int64(q, 4, r->value_hash);
+	sqlite3_bind_int64(q, 5, r->code_hash);
+	sqlite3_bind_int64(q, 6, r->type_hash);
+	bind_opt_text(q, 7, r->system);
+	bind_opt_text(q, 8, r->code);
+	bind_opt_text(q, 9, r->text);
+}
+
+static void bind_string(sqlite3_stmt *q, const struct yl_index_row *r)
+{
+	bind_text_or_empty(q, 4, r->norm);
+	bind_text_or_empty(q, 5, r->exact);
+}
+
+static void bind_date(sqlite3_stmt *q, const struct yl_index_row *r)
+{
+	sqlite3_bind_int64(q, 4, r->date_lo);
+	sqlite3_bind_int64(q, 5, r->date_hi);
+}
+
+static void bind_number(sqlite3_stmt *q, const struct yl_index_row *r)
+{
+	sqlite3_bind_double(q, 4, r->num_lo);
+	sqlite3_bind_double(q, 5, r->num_hi);
+}
+
+static void bind_quantity(sqlite3_stmt *q, const struct yl_index_row *r)
+{
+	bind_number(q, r);
+	bind_text_or_empty(q, 6, r->unit_system);
+	bind_text_or_empty(q, 7, r->unit_code);
+	bind_opt_text(q, 8, r->canon_code);
+	if (r->canon_code) {
+		sqlite3_bind_double(q, 9, r->canon_lo);
+		sqlite3_bind_double(q, 10, r->canon_hi);
+	}
+}
+
+static void bind_reference(sqlite3_stmt *q, const struct yl_index_row *r)
+{
+	bind_opt_text(q, 4, r->ref_type);
+	bind_opt_text(q, 5, r->ref_id);
+	bind_text_or_empty(q, 6, r->ref_url);
+}
+
+static void bind_uri(sqlite3_stmt *q, const struct yl_index_row *r)
+{
+	bind_text_or_empty(q, 4, r->uri);
+}
+
+static void bind_composite(sqlite3_stmt *q, const struct yl_index_row *r)
+{
+	sqlite3_bind_int64(q, 4, r->value_hash);
+	sqlite3_bind_int64(q, 5, r->code_hash);
+	sqlite3_bind_int(q, 6, (int)r->comp_kind);
+	sqlite3_bind_int64(q, 7, r->comp_value_hash);
+	sqlite3_bind_int64(q, 8, r->comp_code_hash);
+	if (r->comp_kind == YL_IDX_NUMBER || r->comp_kind == YL_IDX_QUANTITY) {
+		sqlite3_bind_double(q, 9, r->num_lo);
+		sqlite3_bind_double(q, 10, r->num_hi);
+		bind_opt_text(q, 11, r->unit_code);
+		bind_opt_text(q, 12, r->canon_code);
+		if (r->canon_code) {
+			sqlite3_bind_double(q, 13, r->canon_lo);
+			sqlite3_bind_double(q, 14, r->canon_hi);
+		}
+	}
+	if (r->comp_kind == YL_IDX_DATE) {
+		sqlite3_bind_int64(q, 15, r->date_lo);
+		sqlite3_bind_int64(q, 16, r->date_hi);
+	}
+	bind_opt_text(q, 17, r->norm);
+}
+
+static void (*const binders[])(sqlite3_stmt *, const struct yl_index_row *) = {
+	[YL_IDX_TOKEN] = bind_token,         [YL_IDX_STRING] = bind_string,
+	[YL_IDX_DATE] = bind_date,           [YL_IDX_NUMBER] = bind_number,
+	[YL_IDX_QUANTITY] = bind_quantity,   [YL_IDX_REFERENCE] = bind_reference,
+	[YL_IDX_URI] = bind_uri,             [YL_IDX_COMPOSITE] = bind_composite,
+};
+
+static int write_index(struct yl_store_conn *c, const struct yl_write *w, int64_t res,
+                       bool existed)
 {
 	int rc;
 	if (existed) {
-		for (int s = ST_IDX_DEL_TOKEN; s <= ST_IDX_DEL_URI; s++) {
+		for (int s = ST_IDX_DEL_TOKEN; s <= ST_IDX_DEL_COMPOSITE; s++) {
 			sqlite3_stmt *q = stmt(c, (enum stmt_id)s);
 			if (!q)
 				return SQLITE_ERROR;
-			sqlite3_bind_text(q, 1, w->type, -1, SQLITE_STATIC);
-			sqlite3_bind_text(q, 2, w->id, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(q, 1, res);
 			if ((rc = step_done(q)) != SQLITE_OK)
 				return rc;
 		}
 	}
 	for (size_t i = 0; i < w->index_count; i++) {
 		const struct yl_index_row *r = &w->index[i];
+		if ((unsigned)r->kind > YL_IDX_COMPOSITE)
+			continue;
 		sqlite3_stmt *q = stmt(c, (enum stmt_id)(ST_IDX_TOKEN + (int)r->kind));
 		if (!q)
 			return SQLITE_ERROR;
-		sqlite3_bind_text(q, 1, w->type, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, w->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 1, res);
+		sqlite3_bind_int64(q, 2, r->param_hash);
 		bind_opt_text(q, 3, w->patient);
-		sqlite3_bind_int64(q, 4, r->param_hash);
-		switch (r->kind) {
-		case YL_IDX_TOKEN:
-			sqlite3_bind_int64(q, 5, r->value_hash);
-			sqlite3_bind_int64(q, 6, r->code_hash);
-			bind_opt_text(q, 7, r->s1);
-			bind_opt_text(q, 8, r->s2);
-			bind_opt_text(q, 9, r->s3);
-			break;
-		case YL_IDX_STRING:
-			bind_opt_text(q, 5, r->s1);
-			bind_opt_text(q, 6, r->s2);
-			break;
-		case YL_IDX_DATE:
-			sqlite3_bind_int64(q, 5, r->ilo);
-			sqlite3_bind_int64(q, 6, r->ihi);
-			break;
-		case YL_IDX_NUMBER:
-			sqlite3_bind_double(q, 5, r->dlo);
-			sqlite3_bind_double(q, 6, r->dhi);
-			break;
-		case YL_IDX_QUANTITY:
-			bind_opt_text(q, 5, r->s1);
-			bind_opt_text(q, 6, r->s2);
-			sqlite3_bind_double(q, 7, r->dlo);
-			sqlite3_bind_double(q, 8, r->dhi);
-			break;
-		case YL_IDX_REFERENCE:
-			bind_opt_text(q, 5, r->s1);
-			bind_opt_text(q, 6, r->s2);
-			bind_opt_text(q, 7, r->s3);
-			break;
-		case YL_IDX_URI:
-			bind_opt_text(q, 5, r->s1);
-			break;
-		}
+		binders[r->kind](q, r);
 		if ((rc = step_done(q)) != SQLITE_OK)
 			return rc;
 	}
@@ -589,31 +657,41 @@ static enum yl_code check_head(const struct yl_write *w, const struct head *h, s
 	return YL_OK;
 }
 
-static int put_rows(struct yl_store_conn *c, struct yl_write *w, const char *op)
+static void bind_version(sqlite3_stmt *q, const struct yl_write *w)
 {
-	int rc = SQLITE_OK;
-	int deleted = w->op == YL_WRITE_DELETE;
-	enum stmt_id ids[2] = {ST_UPSERT, ST_HISTORY};
-	for (int k = 0; k < 2 && rc == SQLITE_OK; k++) {
-		sqlite3_stmt *q = stmt(c, ids[k]);
-		if (!q)
-			return SQLITE_ERROR;
-		sqlite3_bind_text(q, 1, w->type, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, w->id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 3, w->version);
-		sqlite3_bind_int64(q, 4, w->last_updated);
-		sqlite3_bind_int(q, 5, deleted);
-		bind_opt_text(q, 6, w->patient);
-		if (w->body)
-			sqlite3_bind_text(q, 7, w->body, (int)w->body_len, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(q, 7);
-		rc = step_done(q);
-	}
-	if (rc != SQLITE_OK)
-		return rc;
-	sqlite3_stmt *q = stmt(c, ST_CHANGELOG);
+	sqlite3_bind_text(q, 1, w->type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, w->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, w->version);
+	sqlite3_bind_int64(q, 4, w->last_updated);
+	sqlite3_bind_int(q, 5, w->op == YL_WRITE_DELETE);
+	bind_opt_text(q, 6, w->patient);
+	if (w->body)
+		sqlite3_bind_text(q, 7, w->body, (int)w->body_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, 7);
+}
+
+/* resource (returning its rowid, the index rows' key), history and change-log rows */
+static int put_rows(struct yl_store_conn *c, struct yl_write *w, const char *op, int64_t *res)
+{
+	sqlite3_stmt *q = stmt(c, ST_UPSERT);
 	if (!q)
+		return SQLITE_ERROR;
+	bind_version(q, w);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*res = sqlite3_column_int64(q, 0);
+		rc = sqlite3_step(q);
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return rc;
+	if (!(q = stmt(c, ST_HISTORY)))
+		return SQLITE_ERROR;
+	bind_version(q, w);
+	if ((rc = step_done(q)) != SQLITE_OK)
+		return rc;
+	if (!(q = stmt(c, ST_CHANGELOG)))
 		return SQLITE_ERROR;
 	sqlite3_bind_text(q, 1, w->type, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, w->id, -1, SQLITE_STATIC);
@@ -654,13 +732,14 @@ static enum yl_code write_locked(struct yl_store_conn *c, struct yl_arena *a, st
 			return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory storing a resource");
 	}
 	const char *op = w->op == YL_WRITE_DELETE ? "delete" : w->created ? "create" : "update";
-	const struct yl_write saved = *w;
+	const size_t index_count = w->index_count;
 	if (w->op == YL_WRITE_DELETE)
-		w->index_count = 0;
-	rc = put_rows(c, w, op);
+		w->index_count = 0; /* a tombstone is found by no search */
+	int64_t res = 0;
+	rc = put_rows(c, w, op, &res);
 	if (rc == SQLITE_OK)
-		rc = write_index(c, w, h.exists);
-	w->index_count = saved.index_count;
+		rc = write_index(c, w, res, h.exists);
+	w->index_count = index_count;
 	if (rc != SQLITE_OK)
 		return db_error(err, a, c->db, rc, "write");
 	return YL_OK;
@@ -849,4 +928,89 @@ enum yl_code yl_store_history_count(struct yl_store_conn *c, struct yl_arena *a,
 	*count = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
 	sqlite3_reset(q);
 	return rc == SQLITE_ROW ? YL_OK : db_error(err, a, c->db, rc, "history count");
+}
+
+#define REINDEX_BATCH 2000
+
+/* One batch: returns the number of resources done (0 at the end) or -1 on error. */
+static int reindex_batch(struct yl_store *s, yl_reindex_fn fn, void *ctx, int64_t *after,
+                         struct yl_err *err, struct yl_arena *a, struct yl_arena *ea)
+{
+	struct yl_store_conn *c = s->writer;
+	sqlite3_stmt *q = stmt(c, ST_REINDEX_SCAN);
+	if (!q) {
+		db_error(err, ea, c->db, SQLITE_ERROR, "reindex");
+		return -1;
+	}
+	sqlite3_bind_int64(q, 1, *after);
+	sqlite3_bind_int(q, 2, REINDEX_BATCH);
+	int n = 0, rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct yl_row row = {0};
+		int64_t res = sqlite3_column_int64(q, 0);
+		row.type = col_text(a, q, 1, NULL);
+		row.id = col_text(a, q, 2, NULL);
+		row.version = sqlite3_column_int64(q, 3);
+		row.last_updated = sqlite3_column_int64(q, 4);
+		const char *patient = col_text(a, q, 5, NULL);
+		row.body = col_text(a, q, 6, &row.body_len);
+		struct yl_index_row *rows = NULL;
+		size_t nrows = 0;
+		struct yl_err ferr;
+		yl_err_init(&ferr);
+		if (!row.type || !row.id || !row.body ||
+		    fn(ctx, a, &row, patient, &rows, &nrows, &ferr) != YL_OK) {
+			sqlite3_reset(q);
+			yl_err_add(err, ea, ferr.code ? ferr.code : YL_NOMEM, NULL,
+			           "reindex stopped at %s/%s: %s", row.type ? row.type : "?",
+			           row.id ? row.id : "?",
+			           ferr.first ? ferr.first->message : "out of memory");
+			return -1;
+		}
+		struct yl_write w = {.type = row.type, .id = row.id, .patient = patient,
+		                     .index = rows, .index_count = nrows};
+		if ((rc = write_index(c, &w, res, true)) != SQLITE_OK) {
+			sqlite3_reset(q);
+			db_error(err, ea, c->db, rc, "reindex");
+			return -1;
+		}
+		*after = res;
+		n++;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		db_error(err, ea, c->db, rc, "reindex");
+		return -1;
+	}
+	return n;
+}
+
+enum yl_code yl_store_reindex(struct yl_store *s, yl_reindex_fn fn, void *ctx, int64_t *count,
+                              struct yl_err *err, struct yl_arena *a)
+{
+	int64_t after = 0;
+	*count = 0;
+	for (;;) {
+		struct yl_arena *ba = yl_arena_create(1 << 20);
+		if (!ba)
+			return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory reindexing");
+		pthread_mutex_lock(&s->write_lock);
+		int rc = run(s->writer, ST_BEGIN);
+		int n = rc == SQLITE_OK ? reindex_batch(s, fn, ctx, &after, err, ba, a) : -1;
+		if (rc != SQLITE_OK)
+			db_error(err, a, s->writer->db, rc, "reindex");
+		if (n >= 0 && (rc = run(s->writer, ST_COMMIT)) != SQLITE_OK) {
+			db_error(err, a, s->writer->db, rc, "reindex commit");
+			n = -1;
+		}
+		if (n < 0)
+			run(s->writer, ST_ROLLBACK);
+		else
+			atomic_fetch_add(&s->writes, 1);
+		pthread_mutex_unlock(&s->write_lock);
+		yl_arena_destroy(ba);
+		if (n <= 0)
+			return n < 0 ? err->code : YL_OK;
+		*count += n;
+	}
 }

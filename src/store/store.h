@@ -59,19 +59,44 @@ enum yl_index_kind {
 	YL_IDX_NUMBER,
 	YL_IDX_QUANTITY,
 	YL_IDX_REFERENCE,
-	YL_IDX_URI
+	YL_IDX_URI,
+	YL_IDX_COMPOSITE
 };
 
-/* One search-index row; which fields are used depends on kind. */
+/* One search-index row, produced by the extractor (fhir/extract.h) and stored by the
+ * backend. Which fields are used depends on kind; unused pointers are NULL. Hashes are
+ * yl_hash_parts() values (core/hash.h), stored as SQL INTEGER. */
 struct yl_index_row {
 	enum yl_index_kind kind;
-	int64_t param_hash;
-	int64_t value_hash, code_hash;     /* token */
-	const char *s1, *s2, *s3;          /* token: system, code, text; string: norm, exact;
-	                                      quantity: system, code; reference: type, id, url;
-	                                      uri: uri */
-	int64_t ilo, ihi;                  /* date */
-	double dlo, dhi;                   /* number, quantity */
+	int64_t param_hash;          /* yl_hash_parts(2, resource type, param code) */
+	/* token, and component 1 of a composite */
+	const char *system;          /* NULL when absent */
+	const char *code;            /* code, identifier value, boolean "true"/"false", ... */
+	const char *text;            /* display/text, for :text; NULL when none */
+	int64_t value_hash;          /* yl_hash_parts(2, system or "", code) */
+	int64_t code_hash;           /* yl_hash_parts(1, code) */
+	int64_t type_hash;           /* Identifier.type coding: yl_hash_parts(2, system, code), for :of-type; 0 */
+	/* string */
+	const char *norm;            /* case- and accent-folded, for starts-with and :contains */
+	const char *exact;           /* as recorded, for :exact */
+	/* date: the instant range the value covers at its precision, inclusive, UTC us */
+	int64_t date_lo, date_hi;
+	/* number and quantity: the range the value covers at its implicit precision */
+	double num_lo, num_hi;
+	const char *unit_system;     /* quantity: as recorded */
+	const char *unit_code;
+	double canon_lo, canon_hi;   /* quantity in UCUM canonical units, when convertible */
+	const char *canon_code;      /* NULL when not convertible */
+	/* reference */
+	const char *ref_type;        /* "Patient" for Patient/123; NULL when unknown */
+	const char *ref_id;          /* "123"; NULL for absolute URLs that are not ours */
+	const char *ref_url;         /* the reference as written (also canonical URLs) */
+	/* uri */
+	const char *uri;
+	/* composite: component 2 is a token (comp_value_hash, comp_code_hash), a quantity or
+	 * number (num_* / canon_* / unit_*), a date (date_*), or a string (norm) */
+	enum yl_index_kind comp_kind;
+	int64_t comp_value_hash, comp_code_hash;
 };
 
 enum yl_write_op { YL_WRITE_CREATE, YL_WRITE_UPDATE, YL_WRITE_DELETE };
@@ -118,6 +143,16 @@ enum yl_code yl_store_history(struct yl_store_conn *c, struct yl_arena *a, const
 enum yl_code yl_store_history_count(struct yl_store_conn *c, struct yl_arena *a,
                                     const char *type, const char *id, int64_t since_us,
                                     int64_t *count, struct yl_err *err);
+
+/* Rebuild the index rows of every current (not deleted) resource, without new versions:
+ * fn gets each stored row and returns its index rows (in the arena it is given, which is
+ * reset between batches). Runs in transactions of REINDEX_BATCH resources; *count is the
+ * number of resources reindexed. */
+typedef enum yl_code (*yl_reindex_fn)(void *ctx, struct yl_arena *a, const struct yl_row *row,
+                                      const char *patient, struct yl_index_row **rows,
+                                      size_t *n, struct yl_err *err);
+enum yl_code yl_store_reindex(struct yl_store *s, yl_reindex_fn fn, void *ctx, int64_t *count,
+                              struct yl_err *err, struct yl_arena *a);
 
 /* Bulk loading (benchmarks, import): group many writes in one transaction. */
 enum yl_code yl_store_begin(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err);

@@ -38,56 +38,73 @@ CREATE TABLE changelog (
 );
 CREATE INDEX changelog_type ON changelog (type, seq);
 
--- Typed search indexes. param_hash = hash(type, param); value_hash = hash(type, param,
--- normalised value) so common lookups are integer equality (HAPI FHIR's trick); raw
--- values kept beside them for ranges, modifiers and :text.
+-- Typed search indexes, one table per parameter type, filled from the generated search-
+-- parameter table at write time (fhir/extract.c). Rows are keyed by the resource row
+-- (`res` = resource.rowid, stable for the life of the resource) so deleting a resource's
+-- rows on update is a range on the primary key; `param` = hash(type, parameter code) and
+-- the value hashes make the common lookups integer equality (HAPI FHIR's trick), with the
+-- raw values beside them for ranges, modifiers and :text. Duplicate rows of one resource
+-- are dropped (INSERT OR IGNORE). NULL-able values are stored as '' inside primary keys.
 CREATE TABLE idx_token (
-    type TEXT NOT NULL, id TEXT NOT NULL, patient TEXT,
-    param_hash INTEGER NOT NULL, value_hash INTEGER NOT NULL, code_hash INTEGER NOT NULL,
-    system TEXT, code TEXT, text TEXT
-);
-CREATE INDEX idx_token_value ON idx_token (value_hash);
-CREATE INDEX idx_token_code ON idx_token (code_hash);
-CREATE INDEX idx_token_res ON idx_token (type, id);
+    res INTEGER NOT NULL, param INTEGER NOT NULL,
+    value_hash INTEGER NOT NULL, code_hash INTEGER NOT NULL, type_hash INTEGER NOT NULL,
+    system TEXT, code TEXT, text TEXT, patient TEXT,
+    PRIMARY KEY (res, param, value_hash, type_hash)
+) WITHOUT ROWID;
+CREATE INDEX idx_token_value ON idx_token (param, value_hash);
+CREATE INDEX idx_token_code ON idx_token (param, code_hash);
 
 CREATE TABLE idx_string (
-    type TEXT NOT NULL, id TEXT NOT NULL, patient TEXT,
-    param_hash INTEGER NOT NULL, norm TEXT NOT NULL, exact TEXT NOT NULL
-);
-CREATE INDEX idx_string_norm ON idx_string (param_hash, norm);
-CREATE INDEX idx_string_res ON idx_string (type, id);
+    res INTEGER NOT NULL, param INTEGER NOT NULL, norm TEXT NOT NULL, exact TEXT NOT NULL,
+    patient TEXT,
+    PRIMARY KEY (res, param, exact)
+) WITHOUT ROWID;
+CREATE INDEX idx_string_norm ON idx_string (param, norm);
 
 CREATE TABLE idx_date (
-    type TEXT NOT NULL, id TEXT NOT NULL, patient TEXT,
-    param_hash INTEGER NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL
-);
-CREATE INDEX idx_date_lo ON idx_date (param_hash, lo);
-CREATE INDEX idx_date_res ON idx_date (type, id);
+    res INTEGER NOT NULL, param INTEGER NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL,
+    patient TEXT,
+    PRIMARY KEY (res, param, lo, hi)
+) WITHOUT ROWID;
+CREATE INDEX idx_date_lo ON idx_date (param, lo);
+CREATE INDEX idx_date_hi ON idx_date (param, hi);
 
 CREATE TABLE idx_number (
-    type TEXT NOT NULL, id TEXT NOT NULL, patient TEXT,
-    param_hash INTEGER NOT NULL, lo REAL NOT NULL, hi REAL NOT NULL
-);
-CREATE INDEX idx_number_lo ON idx_number (param_hash, lo);
-CREATE INDEX idx_number_res ON idx_number (type, id);
+    res INTEGER NOT NULL, param INTEGER NOT NULL, lo REAL NOT NULL, hi REAL NOT NULL,
+    patient TEXT,
+    PRIMARY KEY (res, param, lo, hi)
+) WITHOUT ROWID;
+CREATE INDEX idx_number_lo ON idx_number (param, lo);
 
 CREATE TABLE idx_quantity (
-    type TEXT NOT NULL, id TEXT NOT NULL, patient TEXT,
-    param_hash INTEGER NOT NULL, system TEXT, code TEXT, lo REAL NOT NULL, hi REAL NOT NULL
-);
-CREATE INDEX idx_quantity_lo ON idx_quantity (param_hash, lo);
-CREATE INDEX idx_quantity_res ON idx_quantity (type, id);
+    res INTEGER NOT NULL, param INTEGER NOT NULL, lo REAL NOT NULL, hi REAL NOT NULL,
+    unit_system TEXT NOT NULL, unit_code TEXT NOT NULL,
+    canon_code TEXT, canon_lo REAL, canon_hi REAL, patient TEXT,
+    PRIMARY KEY (res, param, lo, hi, unit_system, unit_code)
+) WITHOUT ROWID;
+CREATE INDEX idx_quantity_value ON idx_quantity (param, unit_code, lo);
+CREATE INDEX idx_quantity_canon ON idx_quantity (param, canon_code, canon_lo);
 
 CREATE TABLE idx_reference (
-    type TEXT NOT NULL, id TEXT NOT NULL, patient TEXT,
-    param_hash INTEGER NOT NULL, target_type TEXT, target_id TEXT, url TEXT
-);
-CREATE INDEX idx_reference_target ON idx_reference (param_hash, target_id);
-CREATE INDEX idx_reference_res ON idx_reference (type, id);
+    res INTEGER NOT NULL, param INTEGER NOT NULL,
+    ref_type TEXT, ref_id TEXT, url TEXT NOT NULL, patient TEXT,
+    PRIMARY KEY (res, param, url)
+) WITHOUT ROWID;
+CREATE INDEX idx_reference_target ON idx_reference (param, ref_id);
+CREATE INDEX idx_reference_to ON idx_reference (ref_type, ref_id);
 
 CREATE TABLE idx_uri (
-    type TEXT NOT NULL, id TEXT NOT NULL, patient TEXT,
-    param_hash INTEGER NOT NULL, uri TEXT NOT NULL
+    res INTEGER NOT NULL, param INTEGER NOT NULL, uri TEXT NOT NULL, patient TEXT,
+    PRIMARY KEY (res, param, uri)
+) WITHOUT ROWID;
+CREATE INDEX idx_uri_value ON idx_uri (param, uri);
+
+CREATE TABLE idx_composite (
+    res INTEGER NOT NULL, param INTEGER NOT NULL,
+    value_hash INTEGER NOT NULL, code_hash INTEGER NOT NULL,
+    comp_kind INTEGER NOT NULL, comp_value_hash INTEGER, comp_code_hash INTEGER,
+    lo REAL, hi REAL, unit_code TEXT, canon_code TEXT, canon_lo REAL, canon_hi REAL,
+    date_lo INTEGER, date_hi INTEGER, norm TEXT, patient TEXT
 );
-CREATE INDEX idx_uri_value ON idx_uri (param_hash, uri);
-CREATE INDEX idx_uri_res ON idx_uri (type, id);
+CREATE INDEX idx_composite_value ON idx_composite (param, value_hash);
+CREATE INDEX idx_composite_res ON idx_composite (res);
