@@ -454,6 +454,14 @@ def emit_c(entries, path_out):
                 comp_at[key] = len(comps)
                 comps.extend(key)
             e["c0"] = comp_at[key]
+    targets = sorted({e["targets"] for e in entries if e["targets"]})
+    target_at = {t: i for i, t in enumerate(targets)}
+    for i, t in enumerate(targets):
+        w("static const char targets%d[] =" % i)
+        chunks = [t[k:k + 88] for k in range(0, len(t), 88)]
+        for k, c in enumerate(chunks):
+            w("\t%s%s" % (cstr(c), ";" if k == len(chunks) - 1 else ""))
+    w("")
     w("static const struct yl_sp_path paths[%d] = {" % len(paths))
     for path, leaf, where, target in paths:
         wd, wm, wv = (where if where else (0, None, None))
@@ -469,9 +477,11 @@ def emit_c(entries, path_out):
     w("const struct yl_searchparam yl_searchparams[] = {")
     for e in entries:
         comp = "&comps[%d], %d" % (e["c0"], len(e["comps"])) if e["comps"] else "NULL, 0"
-        w("\t{%s, %s, YL_SP_%s, %d, &paths[%d], %d, %s, %s, %s}," % (
-            cstr(e["resource"]), cstr(e["code"]), e["type"].upper(), e["flags"], e["p0"],
-            len(e["paths"]), cstr(e["targets"] or None), comp, cstr(e["url"])))
+        w("\t{%s, %s, YL_SP_%s, %d," % (
+            cstr(e["resource"]), cstr(e["code"]), e["type"].upper(), e["flags"]))
+        tgt = "targets%d" % target_at[e["targets"]] if e["targets"] else "NULL"
+        w("\t &paths[%d], %d, %s, %s," % (e["p0"], len(e["paths"]), tgt, comp))
+        w("\t %s}," % cstr(e["url"]))
     w("};")
     w("const size_t yl_searchparam_count = %d;" % len(entries))
     w("")
@@ -511,6 +521,63 @@ def md_paths(e):
     return "<br>".join("`%s`" % p for p in out)
 
 
+SEMANTICS = """## What the index rows hold
+
+The query side must normalise search values the same way (`src/fhir/extract.h` exports
+the helpers: `yl_fhir_fold`, `yl_fhir_date_range`, `yl_fhir_decimal_range`,
+`yl_ucum_canonical`).
+
+- **token**: `value_hash` = hash(system or "", code), `code_hash` = hash(code). Coding gives
+  system/code with `text` = display; CodeableConcept gives one row per coding that has a
+  code, plus one text-only row (system and code NULL, hashes 0) for `CodeableConcept.text`
+  when no display equals it, so `:text` matches text and displays. Identifier: system/value,
+  `text` = type.text, `type_hash` = hash(system, code) of the first type.coding (`:of-type`).
+  ContactPoint: value only (its `system` is phone/email, used by `where()` filters, not a
+  token system). code, string, id, uri, ... primitives: the value with system NULL (the
+  implicit code-system of required bindings is not filled in); boolean: "true"/"false".
+- **string**: `exact` as recorded, `norm` lower-cased with accents removed (ASCII
+  lower-case; U+00C0..U+017F to ASCII from the Unicode decomposition, ß -> ss, æ -> ae,
+  ø -> o, ł -> l, þ -> th; combining marks U+0300..U+036F dropped; other scripts kept as
+  they are). HumanName: one row per family, given, prefix, suffix, text; Address: per line,
+  city, district, state, postalCode, country, text.
+- **date**: `[date_lo, date_hi]`, inclusive UTC microseconds covering the precision ("1956"
+  is the whole year, "2026-11-23T13:31:19+08:00" one second, ".123" one millisecond).
+  Dates and partial dates carry no zone and are taken as UTC days (a server-wide choice;
+  search values must be read the same way). Period: start's low to end's high, a missing end
+  is INT64_MAX, a missing start INT64_MIN. Timing: each event, and repeat.boundsPeriod.
+- **number**: `[num_lo, num_hi]` = value -/+ half a unit of its last decimal. Stored
+  integers get -/+0.5. A stored decimal is a double in jansson, so its precision comes from
+  its shortest round-trip text ("1.50" is read as 1.5 -> [1.45, 1.55]; never coarser than
+  units; 15-16 significant digits at most). Search values keep their text
+  (`yl_fhir_decimal_range`: "100" -> [99.5, 100.5], "1.5e2" -> [145, 155]).
+- **quantity**: value range as for numbers (a `<`/`<=` comparator opens the low end to
+  -DBL_MAX, `>`/`>=` the high end to DBL_MAX), `unit_system` as recorded, `unit_code` =
+  code, or unit when there is no code. `canon_*` when the system is UCUM and the code is in
+  `terminology/ucum-units.json`: one canonical unit per dimension (g, m, L, s, Pa, mol/L,
+  g/L, /L, /s, L/s, g/m2, g/g, U/L, 1), so mg/dL and g/L compare; affine units (Cel) and
+  annotations ({score}) get none. Money: system `urn:iso:std:iso:4217`, code = currency.
+  Range: [low's lo, high's hi], an absent end is -DBL_MAX / DBL_MAX, units from low (else
+  high).
+- **reference**: relative `Type/id` and `Type/id/_history/n` -> `ref_type`, `ref_id`
+  (the version is dropped), `ref_url` as written. Absolute URLs -> `ref_url`, plus
+  type/id when the last two segments (before `/_history/`) are a resource type and a valid
+  id. `urn:uuid:` / `urn:oid:` and conditional references (`Patient?identifier=...`) ->
+  `ref_url` only. `#contained` and `Reference.identifier` are not indexed. canonical (and
+  uri) elements of reference parameters -> `ref_url` without the `|version`, type/id as for
+  URLs. A `where(resolve() is T)` path keeps only references whose type is known to be T.
+- **uri**: `uri` as recorded (canonical values keep their `|version`).
+- **composite**: one row per pair (component 1 row, component 2 row) found under the SAME
+  base element occurrence (the resource, or one `Observation.component[i]`), at most 64 per
+  occurrence: component 1 (always a token) fills system/code/text/value_hash/code_hash;
+  component 2 sets `comp_kind` and fills comp_value_hash/comp_code_hash (token),
+  num_*/unit_*/canon_* (quantity, number), date_* (date) or norm/exact (string). Text-only
+  token rows take no part.
+- `_id` and `_lastUpdated` have no index rows: the id may be assigned and
+  meta.lastUpdated is set by the store after extraction; search them on the resource row.
+  `_tag`, `_security` (token), `_profile`, `_source` (uri) come from `meta`.
+"""
+
+
 def emit_md(entries, left_out, path_out, nsource):
     lines = []
     w = lines.append
@@ -540,6 +607,7 @@ def emit_md(entries, left_out, path_out, nsource):
     for k in sorted(by_reason, key=lambda k: (-by_reason[k], k)):
         w("| %s | %d |" % (k, by_reason[k]))
     w("")
+    w(SEMANTICS)
     w("## Supported")
     w("")
     cur = None

@@ -77,6 +77,7 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 				return yl_cli_usage_error("serve", "--threads '%s' is not 1..256", v);
 		} else if ((v = opt_value(argc, argv, &i, "--access-log"))) {
 			o->access_log = v;
+
 		} else {
 			return yl_cli_usage_error("serve", "unknown option or missing value '%s'",
 			                          argv[i]);

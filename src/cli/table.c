@@ -5,10 +5,16 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "fhir/ucum.h"
 
 const struct yl_cmd yl_cmds[] = {
 	{"help", "show commands, or the usage of one command", "yilian help [COMMAND]",
 	 yl_cmd_help},
+	{"reindex", "rebuild every search-index row (after the search-parameter table changes)",
+	 "yilian reindex [--db FILE] [--data DIR]\n"
+	 "  --db FILE     SQLite database file (default ./yilian.db)\n"
+	 "  --data DIR    directory holding terminology/ (default: the source tree)",
+	 yl_cmd_reindex},
 	{"routes", "print the HTTP route table and error codes (Markdown, as in docs/api.md)",
 	 "yilian routes", yl_cmd_routes},
 	{"serve", "run the FHIR server",
@@ -44,4 +50,12 @@ int yl_cli_usage_error(const char *cmd, const char *fmt, ...)
 	fprintf(stderr, " (see 'yilian help%s%s')\n", cmd ? " " : "", cmd ? cmd : "");
 	va_end(ap);
 	return 2;
+}
+
+enum yl_code yl_cli_load_data(const char *dir, struct yl_arena *a, struct yl_err *err)
+{
+	char *path = yl_arena_printf(a, "%s/terminology/ucum-units.json", dir);
+	if (!path)
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
+	return yl_ucum_load(path, a, err);
 }

@@ -1,5 +1,6 @@
 /* capability.c -- the CapabilityStatement, generated from the route table at start:
  * it lists exactly the interactions that have a route, for every R4 resource type. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "core/buf.h"
@@ -17,6 +18,13 @@ static void interactions(struct yl_buf *b, const struct yl_app *app, enum yl_lev
 		if (!rt->interaction || rt->level < lo || rt->level > hi)
 			continue;
 		if (strcmp(rt->interaction, "capabilities") == 0)
+			continue;
+		bool seen = false; /* GET and POST _search are one interaction */
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = app->routes[k].interaction && app->routes[k].level >= lo &&
+			       app->routes[k].level <= hi &&
+			       strcmp(app->routes[k].interaction, rt->interaction) == 0;
+		if (seen)
 			continue;
 		yl_buf_printf(b, "%s{\"code\":\"%s\"}", n++ ? "," : "", rt->interaction);
 	}

@@ -5,8 +5,10 @@
  * the optional where() filter checked on the element it names. The leaf is handed to the
  * emitter of the parameter's type (a table indexed by enum yl_sp_type), which appends
  * rows. Composites run their two components under each base element into the same row
- * vector, pair them up, and drop the component rows again. The row vector grows by doubling
- * inside the arena; nothing else is allocated but the strings of the rows. */
+ * vector, pair them up, and drop the component rows again. A value indexed by several
+ * parameters (Observation.code: code, combo-code and six composites) is computed once and
+ * its rows copied (struct memo). The row vectors grow by doubling inside the arena; nothing
+ * else is allocated but the strings of the rows. */
 #include "fhir/extract.h"
 
 #include <float.h>
@@ -26,20 +28,34 @@
 #define ISO4217_SYSTEM "urn:iso:std:iso:4217"
 #define US_PER_SEC     1000000LL
 #define US_PER_DAY     (86400LL * US_PER_SEC)
-#define MAX_ID_LEN     64         /* FHIR id: [A-Za-z0-9\-\.]{1,64} */
+#define MAX_ID_LEN     64                 /* FHIR id: [A-Za-z0-9\-\.]{1,64} */
 #define EXACT_INT_MAX  4503599627370496.0 /* 2^52: doubles below are exact with room to round */
 #define FIRST_ROWS     64
+#define MEMO_SLOTS     64 /* direct-mapped cache of the rows of one leaf value */
+
+/* The same leaf value is often indexed by several parameters (Observation.code by code,
+ * combo-code and six composites); its rows are computed once and copied afterwards. */
+struct memo {
+	const json_t *node;
+	const void *emit;
+	const char *target;
+	int leaf;
+	unsigned first, count; /* rows in ex.memo_rows */
+};
 
 struct ex {
 	struct yl_arena *a;
 	struct yl_index_row *rows;
 	size_t n, cap;
-	enum yl_code rc;            /* sticky: YL_NOMEM or YL_TOO_LARGE */
+	enum yl_code rc; /* sticky: YL_NOMEM or YL_TOO_LARGE */
 	const char *type;
 	const struct yl_searchparam *param;
-	int64_t param_hash;         /* of (type, param->code), computed with the first row */
+	int64_t param_hash; /* of (type, param->code), computed with the first row */
 	bool hashed;
-	enum yl_index_kind kind;    /* kind of the rows appended now */
+	enum yl_index_kind kind; /* kind of the rows appended now */
+	struct yl_index_row *memo_rows;
+	size_t memo_n, memo_cap;
+	struct memo memo[MEMO_SLOTS];
 };
 
 typedef void (*emit_fn)(struct ex *x, const json_t *v, const struct yl_sp_path *p);
@@ -251,9 +267,8 @@ int yl_fhir_date_range(const char *s, size_t n, int64_t *lo, int64_t *hi)
 	return 0;
 }
 
-static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                             1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                             1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                             1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 int yl_fhir_decimal_range(const char *s, size_t n, double *lo, double *hi)
 {
@@ -279,20 +294,17 @@ int yl_fhir_decimal_range(const char *s, size_t n, double *lo, double *hi)
 	return 0;
 }
 
-/* Decimals of the shortest decimal text that reads back as v (0 for |v| >= 2^52). */
+/* Decimals of the shortest decimal text that reads back as v. Once v * 10^k reaches 2^52
+ * the double holds no finer digits (15-16 significant ones), so k is the precision. */
 static int shortest_decimals(double v)
 {
 	double a = fabs(v);
 	for (int k = 0; k < (int)(sizeof(p10) / sizeof(p10[0])); k++) {
 		double m = a * p10[k];
-		if (m >= EXACT_INT_MAX)
-			break;
-		if (nearbyint(m) / p10[k] == a)
+		if (m >= EXACT_INT_MAX || nearbyint(m) / p10[k] == a)
 			return k;
 	}
-	if (a >= EXACT_INT_MAX)
-		return 0;
-	/* tiny values: find the shortest %e text that round-trips */
+	/* below 4.5e-7 with many digits: find the shortest %e text that round-trips */
 	char buf[40];
 	for (int p = 1; p <= 17; p++) {
 		snprintf(buf, sizeof(buf), "%.*e", p - 1, a);
@@ -349,7 +361,7 @@ static void token_concept(struct ex *x, const json_t *cc)
 	bool text_seen = false;
 	size_t i;
 	const json_t *c;
-	json_array_foreach(codings, i, c) {
+	json_array_foreach (codings, i, c) {
 		token_coding(x, c);
 		const json_t *display = jstr(c, "display");
 		if (text && display && json_equal(text, display))
@@ -368,11 +380,12 @@ static void token_identifier(struct ex *x, const json_t *id)
 	int64_t type_hash = 0;
 	size_t i;
 	const json_t *c;
-	json_array_foreach(json_object_get(type, "coding"), i, c) {
+	json_array_foreach (json_object_get(type, "coding"), i, c) {
 		const json_t *code = jstr(c, "code");
 		if (code) {
 			const json_t *sys = jstr(c, "system");
-			type_hash = hash2(sys ? json_string_value(sys) : NULL, json_string_value(code));
+			type_hash =
+			    hash2(sys ? json_string_value(sys) : NULL, json_string_value(code));
 			break;
 		}
 	}
@@ -395,14 +408,14 @@ static void emit_token(struct ex *x, const json_t *v, const struct yl_sp_path *p
 	case YL_DT_CONTACTPOINT: {
 		const json_t *value = jstr(v, "value");
 		if (value)
-			token_add(x, NULL, json_string_value(value), json_string_length(value), NULL,
-			          0);
+			token_add(x, NULL, json_string_value(value), json_string_length(value),
+			          NULL, 0);
 		break;
 	}
 	case YL_DT_BOOLEAN:
 		if (json_is_boolean(v))
-			token_add(x, NULL, json_is_true(v) ? "true" : "false", json_is_true(v) ? 4 : 5,
-			          NULL, 0);
+			token_add(x, NULL, json_is_true(v) ? "true" : "false",
+			          json_is_true(v) ? 4 : 5, NULL, 0);
 		break;
 	default:
 		if (json_is_string(v) && json_string_length(v))
@@ -433,7 +446,7 @@ static void string_parts(struct ex *x, const json_t *o, const char *const *keys)
 		if (json_is_array(v)) {
 			size_t i;
 			const json_t *s;
-			json_array_foreach(v, i, s)
+			json_array_foreach (v, i, s)
 				string_add(x, s);
 		} else {
 			string_add(x, v);
@@ -443,8 +456,8 @@ static void string_parts(struct ex *x, const json_t *o, const char *const *keys)
 
 static void emit_string(struct ex *x, const json_t *v, const struct yl_sp_path *p)
 {
-	static const char *const name_parts[] = {"family", "given", "prefix", "suffix", "text",
-	                                         NULL};
+	static const char *const name_parts[] = {"family", "given", "prefix",
+	                                         "suffix", "text",  NULL};
 	static const char *const address_parts[] = {"line",       "city",    "district", "state",
 	                                            "postalCode", "country", "text",     NULL};
 	if (p->leaf == YL_DT_HUMANNAME)
@@ -491,7 +504,7 @@ static void emit_date(struct ex *x, const json_t *v, const struct yl_sp_path *p)
 		date_period(x, v);
 		break;
 	case YL_DT_TIMING:
-		json_array_foreach(json_object_get(v, "event"), i, e) {
+		json_array_foreach (json_object_get(v, "event"), i, e) {
 			if (date_of(e, &lo, &hi))
 				date_add(x, lo, hi);
 		}
@@ -670,7 +683,8 @@ static void emit_reference(struct ex *x, const json_t *v, const struct yl_sp_pat
 	if (p->leaf == YL_DT_REFERENCE) {
 		const json_t *ref = jstr(v, "reference");
 		if (ref)
-			reference_add(x, json_string_value(ref), json_string_length(ref), p->target);
+			reference_add(x, json_string_value(ref), json_string_length(ref),
+			              p->target);
 		return;
 	}
 	if (!json_is_string(v))
@@ -696,25 +710,89 @@ static void emit_uri(struct ex *x, const json_t *v, const struct yl_sp_path *p)
 static void emit_composite(struct ex *x, const json_t *v, const struct yl_sp_path *p);
 
 static const emit_fn emitters[] = {
-	[YL_SP_NUMBER] = emit_number,       [YL_SP_DATE] = emit_date,
-	[YL_SP_STRING] = emit_string,       [YL_SP_TOKEN] = emit_token,
-	[YL_SP_REFERENCE] = emit_reference, [YL_SP_COMPOSITE] = emit_composite,
-	[YL_SP_QUANTITY] = emit_quantity,   [YL_SP_URI] = emit_uri,
-	[YL_SP_SPECIAL] = NULL,
+    [YL_SP_NUMBER] = emit_number,
+    [YL_SP_DATE] = emit_date,
+    [YL_SP_STRING] = emit_string,
+    [YL_SP_TOKEN] = emit_token,
+    [YL_SP_REFERENCE] = emit_reference,
+    [YL_SP_COMPOSITE] = emit_composite,
+    [YL_SP_QUANTITY] = emit_quantity,
+    [YL_SP_URI] = emit_uri,
+    [YL_SP_SPECIAL] = NULL,
 };
 
 static const enum yl_index_kind kinds[] = {
-	[YL_SP_NUMBER] = YL_IDX_NUMBER,       [YL_SP_DATE] = YL_IDX_DATE,
-	[YL_SP_STRING] = YL_IDX_STRING,       [YL_SP_TOKEN] = YL_IDX_TOKEN,
-	[YL_SP_REFERENCE] = YL_IDX_REFERENCE, [YL_SP_COMPOSITE] = YL_IDX_COMPOSITE,
-	[YL_SP_QUANTITY] = YL_IDX_QUANTITY,   [YL_SP_URI] = YL_IDX_URI,
-	[YL_SP_SPECIAL] = YL_IDX_TOKEN,
+    [YL_SP_NUMBER] = YL_IDX_NUMBER,       [YL_SP_DATE] = YL_IDX_DATE,
+    [YL_SP_STRING] = YL_IDX_STRING,       [YL_SP_TOKEN] = YL_IDX_TOKEN,
+    [YL_SP_REFERENCE] = YL_IDX_REFERENCE, [YL_SP_COMPOSITE] = YL_IDX_COMPOSITE,
+    [YL_SP_QUANTITY] = YL_IDX_QUANTITY,   [YL_SP_URI] = YL_IDX_URI,
+    [YL_SP_SPECIAL] = YL_IDX_TOKEN,
 };
 
 static bool where_ok(const json_t *node, const struct yl_sp_path *p)
 {
 	const json_t *m = json_object_get(node, p->where_member);
 	return json_is_string(m) && !strcmp(json_string_value(m), p->where_value);
+}
+
+static struct memo *memo_slot(struct ex *x, const json_t *node, emit_fn emit,
+                              const struct yl_sp_path *p)
+{
+	uintptr_t h = ((uintptr_t)node >> 4) ^ ((uintptr_t)node >> 10) ^ (uintptr_t)p->leaf;
+	struct memo *m = &x->memo[h % MEMO_SLOTS];
+	if (m->node == node && m->emit == (const void *)emit && m->leaf == (int)p->leaf &&
+	    m->target == p->target)
+		return m;
+	return NULL;
+}
+
+static void memo_save(struct ex *x, const json_t *node, emit_fn emit, const struct yl_sp_path *p,
+                      size_t first)
+{
+	size_t n = x->n - first;
+	if (x->memo_n + n > x->memo_cap) {
+		size_t cap = x->memo_cap ? x->memo_cap * 2 : FIRST_ROWS;
+		while (cap < x->memo_n + n)
+			cap *= 2;
+		struct yl_index_row *r = yl_arena_alloc(x->a, cap * sizeof(*r));
+		if (!r)
+			return; /* no memo: only slower */
+		if (x->memo_n)
+			memcpy(r, x->memo_rows, x->memo_n * sizeof(*r));
+		x->memo_rows = r;
+		x->memo_cap = cap;
+	}
+	memcpy(&x->memo_rows[x->memo_n], &x->rows[first], n * sizeof(x->rows[0]));
+	uintptr_t h = ((uintptr_t)node >> 4) ^ ((uintptr_t)node >> 10) ^ (uintptr_t)p->leaf;
+	x->memo[h % MEMO_SLOTS] = (struct memo){node,         (const void *)emit,  p->target,
+	                                        (int)p->leaf, (unsigned)x->memo_n, (unsigned)n};
+	x->memo_n += n;
+}
+
+static void emit_memo(struct ex *x, const json_t *node, const struct yl_sp_path *p, emit_fn emit)
+{
+	if (emit == emit_composite) {
+		emit(x, node, p);
+		return;
+	}
+	const struct memo *m = memo_slot(x, node, emit, p);
+	if (m) {
+		for (unsigned i = 0; i < m->count; i++) {
+			struct yl_index_row *r = row_new(x);
+			if (!r)
+				return;
+			enum yl_index_kind kind = r->kind;
+			int64_t hash = r->param_hash;
+			*r = x->memo_rows[m->first + i];
+			r->kind = kind;
+			r->param_hash = hash;
+		}
+		return;
+	}
+	size_t first = x->n;
+	emit(x, node, p);
+	if (!x->rc && x->n > first)
+		memo_save(x, node, emit, p, first);
 }
 
 /* Walk the rest of p->path (dotted) from node; `step` members taken so far. Arrays are
@@ -726,7 +804,7 @@ static void visit(struct ex *x, const json_t *node, const char *rest, unsigned s
 	if (json_is_array(node)) {
 		size_t i;
 		const json_t *v;
-		json_array_foreach(node, i, v) {
+		json_array_foreach (node, i, v) {
 			if (!json_is_array(v))
 				visit(x, v, rest, step, p, emit);
 		}
@@ -735,7 +813,7 @@ static void visit(struct ex *x, const json_t *node, const char *rest, unsigned s
 	if (p->where_depth && step == p->where_depth && !where_ok(node, p))
 		return;
 	if (!*rest) {
-		emit(x, node, p);
+		emit_memo(x, node, p, emit);
 		return;
 	}
 	if (!json_is_object(node))
@@ -747,8 +825,8 @@ static void visit(struct ex *x, const json_t *node, const char *rest, unsigned s
 		visit(x, child, rest + len + (dot ? 1 : 0), step + 1, p, emit);
 }
 
-static void visit_all(struct ex *x, const json_t *node, const struct yl_sp_path *paths,
-                      size_t n, enum yl_sp_type t)
+static void visit_all(struct ex *x, const json_t *node, const struct yl_sp_path *paths, size_t n,
+                      enum yl_sp_type t)
 {
 	for (size_t i = 0; i < n && !x->rc; i++)
 		visit(x, node, paths[i].path, 0, &paths[i], emitters[t]);
@@ -806,7 +884,7 @@ static void emit_composite(struct ex *x, const json_t *base, const struct yl_sp_
 			made++;
 		}
 	}
-	if (x->rc)
+	if (x->rc || x->n == s1)
 		return;
 	memmove(&x->rows[s1], &x->rows[s3], (x->n - s3) * sizeof(x->rows[0]));
 	x->n = s1 + (x->n - s3);
@@ -840,8 +918,10 @@ enum yl_code yl_fhir_extract(struct yl_arena *a, const char *type, const json_t 
 	list = yl_searchparam_list("Resource", &count);
 	extract_params(&x, resource, list, count);
 	if (x.rc == YL_TOO_LARGE)
-		return yl_err_add(err, a, x.rc, NULL, "the resource yields more than %d search "
-		                  "index rows", YL_EXTRACT_MAX_ROWS);
+		return yl_err_add(err, a, x.rc, NULL,
+		                  "the resource yields more than %d search "
+		                  "index rows",
+		                  YL_EXTRACT_MAX_ROWS);
 	if (x.rc)
 		return yl_err_add(err, a, x.rc, NULL, "out of memory extracting search index rows");
 	*rows = x.rows;

@@ -140,7 +140,7 @@ static enum yl_code check_id(struct yl_req *r, const char *id, struct yl_err *er
 
 /* The Host header goes into Location headers and JSON links: accept only host[:port]
  * characters, else fall back to "localhost". */
-static const char *base_url(struct yl_req *r)
+const char *yl_fhir_base_url(struct yl_req *r)
 {
 	const char *host = yl_req_header(r, "Host");
 	size_t n = host ? strlen(host) : 0;
@@ -159,7 +159,7 @@ static void set_version_headers(struct yl_req *r, const char *type, const char *
 	yl_req_set_header(r, "Last-Modified", yl_arena_strdup(r->a, date));
 	if (location)
 		yl_req_set_header(r, "Location",
-		                  yl_arena_printf(r->a, "%s/%s/%s/_history/%lld", base_url(r), type,
+		                  yl_arena_printf(r->a, "%s/%s/%s/_history/%lld", yl_fhir_base_url(r), type,
 		                                  id, (long long)version));
 }
 
@@ -500,9 +500,10 @@ static int hist_row(void *ctx, const struct yl_row *row)
 	return 0;
 }
 
-/* self/next links: the request's own query, with _cursor replaced */
-static void add_link(struct yl_buf *b, struct yl_req *r, const char *base, const char *relation,
-                     int64_t cursor)
+/* self/next links: the given parameters (the request's own, or those that took effect),
+ * with _cursor replaced */
+void yl_fhir_add_link(struct yl_buf *b, struct yl_req *r, const char *base, const char *relation,
+                      const struct yl_param *params, size_t nparams, int64_t cursor)
 {
 	yl_buf_printf(b, "{\"relation\":\"%s\",\"url\":", relation);
 	struct yl_buf u;
@@ -513,19 +514,25 @@ static void add_link(struct yl_buf *b, struct yl_req *r, const char *base, const
 		path += 5;
 	yl_buf_adds(&u, path);
 	char sep = '?';
-	for (size_t i = 0; i < r->url.nparams; i++) {
-		if (cursor && strcmp(r->url.params[i].name, "_cursor") == 0)
+	for (size_t i = 0; i < nparams; i++) {
+		if (strcmp(params[i].name, "_cursor") == 0)
 			continue;
 		yl_buf_addc(&u, sep);
-		yl_url_encode(&u, r->url.params[i].name);
+		yl_url_encode(&u, params[i].name);
 		yl_buf_addc(&u, '=');
-		yl_url_encode(&u, r->url.params[i].value);
+		yl_url_encode(&u, params[i].value);
 		sep = '&';
 	}
 	if (cursor)
 		yl_buf_printf(&u, "%c_cursor=%lld", sep, (long long)cursor);
 	yl_buf_json_str(b, u.err ? base : u.p);
 	yl_buf_addc(b, '}');
+}
+
+static void add_link(struct yl_buf *b, struct yl_req *r, const char *base, const char *relation,
+                     int64_t cursor)
+{
+	yl_fhir_add_link(b, r, base, relation, r->url.params, r->url.nparams, cursor);
 }
 
 static enum yl_code history_params(struct yl_req *r, int64_t *since, int *count, int64_t *cursor,
@@ -572,7 +579,7 @@ static enum yl_code history(struct yl_req *r, const char *type, const char *id, 
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c)
 		return err->code;
-	const char *base = base_url(r);
+	const char *base = yl_fhir_base_url(r);
 	struct yl_buf b;
 	yl_buf_init(&b, r->a, 4096, YL_MAX_RESPONSE_BYTES);
 	yl_buf_adds(&b, "{\"resourceType\":\"Bundle\",\"type\":\"history\"");

@@ -29,6 +29,13 @@ int yl_fhir_capability_build(struct yl_app *app, struct yl_arena *a);
 enum yl_code yl_fhir_dispatch(struct yl_req *r, struct yl_err *err);
 void yl_fhir_render_error(struct yl_req *r, const struct yl_err *err);
 
+/* http://HOST/fhir from a sanitised Host header (arena text). */
+const char *yl_fhir_base_url(struct yl_req *r);
+/* Append a Bundle link object: base + the request path + params (minus _cursor) + cursor. */
+struct yl_buf;
+void yl_fhir_add_link(struct yl_buf *b, struct yl_req *r, const char *base, const char *relation,
+                      const struct yl_param *params, size_t nparams, int64_t cursor);
+
 /* Render an OperationOutcome for err into arena text. */
 char *yl_fhir_outcome(struct yl_arena *a, const struct yl_err *err, size_t *len);
 
@@ -42,5 +49,10 @@ enum yl_code yl_h_delete(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_history_instance(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_history_type(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_history_system(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_search_type(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_search_type_post(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_search_system(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_search_system_post(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_search_compartment(struct yl_req *r, struct yl_err *err);
 
 #endif

@@ -22,8 +22,8 @@ const struct yl_searchparam *yl_searchparam_list(const char *resource_type, size
 	*n = 0;
 	if (!resource_type)
 		return NULL;
-	const struct yl_sp_resource *r = bsearch(resource_type, yl_sp_resources,
-	                                          yl_sp_resource_count, sizeof(*r), cmp_resource);
+	const struct yl_sp_resource *r =
+	    bsearch(resource_type, yl_sp_resources, yl_sp_resource_count, sizeof(*r), cmp_resource);
 	if (!r)
 		return NULL;
 	*n = r->count;
@@ -52,11 +52,11 @@ const struct yl_searchparam *yl_searchparam_find(const char *resource_type, cons
 const char *yl_sp_type_name(enum yl_sp_type t)
 {
 	static const char *const names[] = {
-		[YL_SP_NUMBER] = "number",       [YL_SP_DATE] = "date",
-		[YL_SP_STRING] = "string",       [YL_SP_TOKEN] = "token",
-		[YL_SP_REFERENCE] = "reference", [YL_SP_COMPOSITE] = "composite",
-		[YL_SP_QUANTITY] = "quantity",   [YL_SP_URI] = "uri",
-		[YL_SP_SPECIAL] = "special",
+	    [YL_SP_NUMBER] = "number",       [YL_SP_DATE] = "date",
+	    [YL_SP_STRING] = "string",       [YL_SP_TOKEN] = "token",
+	    [YL_SP_REFERENCE] = "reference", [YL_SP_COMPOSITE] = "composite",
+	    [YL_SP_QUANTITY] = "quantity",   [YL_SP_URI] = "uri",
+	    [YL_SP_SPECIAL] = "special",
 	};
 	if ((unsigned)t >= sizeof(names) / sizeof(names[0]))
 		return "unknown";

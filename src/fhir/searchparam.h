@@ -66,7 +66,7 @@ enum yl_dt {
 };
 
 struct yl_sp_path {
-	const char *path;         /* dotted JSON members from the base ("" = the base itself) */
+	const char *path; /* dotted JSON members from the base ("" = the base itself) */
 	enum yl_dt leaf;
 	unsigned where_depth;     /* 0, or: the element reached after this many steps must */
 	const char *where_member; /* have member where_member equal to where_value */
@@ -86,16 +86,16 @@ struct yl_sp_component {
 #define YL_SP_NO_INDEX 1u /* answered from the resource row (_id, _lastUpdated): no index rows */
 
 struct yl_searchparam {
-	const char *resource;   /* resource type, or "Resource" for every type */
-	const char *code;       /* e.g. "code-value-quantity" */
+	const char *resource; /* resource type, or "Resource" for every type */
+	const char *code;     /* e.g. "code-value-quantity" */
 	enum yl_sp_type type;
-	unsigned flags;         /* YL_SP_* */
+	unsigned flags;                 /* YL_SP_* */
 	const struct yl_sp_path *paths; /* composite: the base elements */
 	size_t npaths;
-	const char *targets;    /* reference target types, comma-separated, or NULL */
+	const char *targets;                 /* reference target types, comma-separated, or NULL */
 	const struct yl_sp_component *comps; /* composite: exactly two, else NULL */
 	size_t ncomps;
-	const char *url;        /* canonical URL of the SearchParameter definition */
+	const char *url; /* canonical URL of the SearchParameter definition */
 };
 
 struct yl_sp_resource {

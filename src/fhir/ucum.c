@@ -40,7 +40,7 @@ static size_t check_units(const json_t *list, size_t *bad)
 {
 	size_t bytes = 0, i;
 	const json_t *u;
-	json_array_foreach(list, i, u) {
+	json_array_foreach (list, i, u) {
 		const json_t *code = json_object_get(u, "code");
 		const json_t *canon = json_object_get(u, "canonical");
 		const json_t *factor = json_object_get(u, "factor");
@@ -75,14 +75,18 @@ enum yl_code yl_ucum_load(const char *path, struct yl_arena *a, struct yl_err *e
 	const json_t *list = json_object_get(doc, "units");
 	size_t n = json_array_size(list), bad = 0, i;
 	if (!json_is_array(list) || n == 0 || n > YL_UCUM_MAX_UNITS) {
-		rc = yl_err_add(err, a, YL_IO, NULL, "unit table \"%s\": \"units\" must be an "
-		                "array of 1 to %d entries", path, YL_UCUM_MAX_UNITS);
+		rc = yl_err_add(err, a, YL_IO, NULL,
+		                "unit table \"%s\": \"units\" must be an "
+		                "array of 1 to %d entries",
+		                path, YL_UCUM_MAX_UNITS);
 		goto out;
 	}
 	size_t bytes = check_units(list, &bad);
 	if (!bytes) {
-		rc = yl_err_add(err, a, YL_IO, NULL, "unit table \"%s\": entry %zu needs code, "
-		                "canonical and a positive factor", path, bad);
+		rc = yl_err_add(err, a, YL_IO, NULL,
+		                "unit table \"%s\": entry %zu needs code, "
+		                "canonical and a positive factor",
+		                path, bad);
 		goto out;
 	}
 	struct unit *t = malloc(n * sizeof(*t) + bytes);
@@ -92,7 +96,7 @@ enum yl_code yl_ucum_load(const char *path, struct yl_arena *a, struct yl_err *e
 	}
 	char *pool = (char *)(t + n);
 	const json_t *u;
-	json_array_foreach(list, i, u) {
+	json_array_foreach (list, i, u) {
 		t[i].code = copy_str(&pool, json_object_get(u, "code"));
 		t[i].canon = copy_str(&pool, json_object_get(u, "canonical"));
 		t[i].factor = json_number_value(json_object_get(u, "factor"));
@@ -100,8 +104,10 @@ enum yl_code yl_ucum_load(const char *path, struct yl_arena *a, struct yl_err *e
 	qsort(t, n, sizeof(*t), cmp_unit);
 	for (i = 1; i < n; i++) {
 		if (!strcmp(t[i - 1].code, t[i].code)) {
-			rc = yl_err_add(err, a, YL_IO, NULL, "unit table \"%s\": unit \"%s\" is listed "
-			                "twice", path, t[i].code);
+			rc = yl_err_add(err, a, YL_IO, NULL,
+			                "unit table \"%s\": unit \"%s\" is listed "
+			                "twice",
+			                path, t[i].code);
 			free(t);
 			goto out;
 		}

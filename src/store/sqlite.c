@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/time.h"
 #include "store/migrations.h"
+#include "store/search.h"
 #include "store/store.h"
 
 enum stmt_id {
@@ -18,7 +19,6 @@ enum stmt_id {
 	ST_HEAD,
 	ST_UPSERT,
 	ST_HISTORY,
-	ST_CHANGELOG,
 	ST_IDX_DEL_TOKEN,
 	ST_IDX_DEL_STRING,
 	ST_IDX_DEL_DATE,
@@ -51,24 +51,20 @@ enum stmt_id {
 	ST__COUNT
 };
 
-#define HIST_COLS "h.type, h.id, h.version, h.last_updated, h.deleted, h.body, c.seq"
-#define HIST_JOIN "FROM changelog c JOIN history h ON h.type = c.type AND h.id = c.id AND h.version = c.version "
 
 static const char *const stmt_sql[ST__COUNT] = {
 	[ST_READ_CURRENT] = "SELECT version, last_updated, deleted, body FROM resource "
 	                    "WHERE type = ?1 AND id = ?2",
-	[ST_READ_VERSION] = "SELECT version, last_updated, deleted, body FROM history "
+	[ST_READ_VERSION] = "SELECT version, seq, op = 'delete', body FROM history "
 	                    "WHERE type = ?1 AND id = ?2 AND version = ?3",
-	[ST_HEAD] = "SELECT version, last_updated, deleted FROM resource WHERE type = ?1 AND id = ?2",
+	[ST_HEAD] = "SELECT version, last_updated, deleted, rowid FROM resource "
+	            "WHERE type = ?1 AND id = ?2",
 	[ST_UPSERT] = "INSERT INTO resource (type, id, version, last_updated, deleted, patient, body) "
 	              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (type, id) DO UPDATE SET "
 	              "version = excluded.version, last_updated = excluded.last_updated, "
-	              "deleted = excluded.deleted, patient = excluded.patient, body = excluded.body "
-	              "RETURNING rowid",
-	[ST_HISTORY] = "INSERT INTO history (type, id, version, last_updated, deleted, patient, body) "
-	               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_CHANGELOG] = "INSERT INTO changelog (seq, type, id, version, op, patient) "
-	                 "VALUES (?5, ?1, ?2, ?3, ?4, ?6)",
+	              "deleted = excluded.deleted, patient = excluded.patient, body = excluded.body",
+	[ST_HISTORY] = "INSERT INTO history (seq, type, id, version, op, patient, body) "
+	               "VALUES (?4, ?1, ?2, ?3, ?8, ?6, ?7)",
 	[ST_IDX_DEL_TOKEN] = "DELETE FROM idx_token WHERE res = ?1",
 	[ST_IDX_DEL_STRING] = "DELETE FROM idx_string WHERE res = ?1",
 	[ST_IDX_DEL_DATE] = "DELETE FROM idx_date WHERE res = ?1",
@@ -96,17 +92,17 @@ static const char *const stmt_sql[ST__COUNT] = {
 	                     "comp_kind, comp_value_hash, comp_code_hash, lo, hi, unit_code, "
 	                     "canon_code, canon_lo, canon_hi, date_lo, date_hi, norm) VALUES (?1, ?2, "
 	                     "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-	[ST_HIST_INSTANCE] = "SELECT type, id, version, last_updated, deleted, body, version FROM history "
-	                     "WHERE type = ?1 AND id = ?2 AND last_updated >= ?3 AND version < ?4 "
+	[ST_HIST_INSTANCE] = "SELECT type, id, version, seq, op = 'delete', body, version FROM history "
+	                     "WHERE type = ?1 AND id = ?2 AND seq >= ?3 AND version < ?4 "
 	                     "ORDER BY version DESC LIMIT ?5",
-	[ST_HIST_TYPE] = "SELECT " HIST_COLS " " HIST_JOIN
-	                 "WHERE c.type = ?1 AND c.seq >= ?3 AND c.seq < ?4 ORDER BY c.seq DESC LIMIT ?5",
-	[ST_HIST_SYSTEM] = "SELECT " HIST_COLS " " HIST_JOIN
-	                   "WHERE c.seq >= ?3 AND c.seq < ?4 ORDER BY c.seq DESC LIMIT ?5",
+	[ST_HIST_TYPE] = "SELECT type, id, version, seq, op = 'delete', body, seq FROM history "
+	                 "WHERE type = ?1 AND seq >= ?3 AND seq < ?4 ORDER BY seq DESC LIMIT ?5",
+	[ST_HIST_SYSTEM] = "SELECT type, id, version, seq, op = 'delete', body, seq FROM history "
+	                   "WHERE seq >= ?3 AND seq < ?4 ORDER BY seq DESC LIMIT ?5",
 	[ST_COUNT_INSTANCE] = "SELECT count(*) FROM history WHERE type = ?1 AND id = ?2 "
-	                      "AND last_updated >= ?3",
-	[ST_COUNT_TYPE] = "SELECT count(*) FROM changelog WHERE type = ?1 AND seq >= ?3",
-	[ST_COUNT_SYSTEM] = "SELECT count(*) FROM changelog WHERE seq >= ?3",
+	                      "AND seq >= ?3",
+	[ST_COUNT_TYPE] = "SELECT count(*) FROM history WHERE type = ?1 AND seq >= ?3",
+	[ST_COUNT_SYSTEM] = "SELECT count(*) FROM history WHERE seq >= ?3",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -287,7 +283,7 @@ static int64_t max_seq(struct yl_store_conn *c)
 {
 	sqlite3_stmt *q;
 	int64_t v = 0;
-	if (sqlite3_prepare_v2(c->db, "SELECT max(seq) FROM changelog", -1, &q, NULL) == SQLITE_OK &&
+	if (sqlite3_prepare_v2(c->db, "SELECT max(seq) FROM history", -1, &q, NULL) == SQLITE_OK &&
 	    sqlite3_step(q) == SQLITE_ROW)
 		v = sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
@@ -616,6 +612,7 @@ struct head {
 	bool deleted;
 	int64_t version;
 	int64_t last_updated;
+	int64_t rowid;
 };
 
 static int read_head(struct yl_store_conn *c, const char *type, const char *id, struct head *h)
@@ -632,6 +629,7 @@ static int read_head(struct yl_store_conn *c, const char *type, const char *id, 
 		h->version = sqlite3_column_int64(q, 0);
 		h->last_updated = sqlite3_column_int64(q, 1);
 		h->deleted = sqlite3_column_int(q, 2) != 0;
+		h->rowid = sqlite3_column_int64(q, 3);
 		rc = SQLITE_OK;
 	} else if (rc == SQLITE_DONE) {
 		rc = SQLITE_OK;
@@ -671,34 +669,23 @@ static void bind_version(sqlite3_stmt *q, const struct yl_write *w)
 		sqlite3_bind_null(q, 7);
 }
 
-/* resource (returning its rowid, the index rows' key), history and change-log rows */
+/* resource and history (change-log) rows; *res is the resource's rowid (the index rows'
+ * key): known from the head for an existing resource, else the one just inserted */
 static int put_rows(struct yl_store_conn *c, struct yl_write *w, const char *op, int64_t *res)
 {
 	sqlite3_stmt *q = stmt(c, ST_UPSERT);
 	if (!q)
 		return SQLITE_ERROR;
 	bind_version(q, w);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		*res = sqlite3_column_int64(q, 0);
-		rc = sqlite3_step(q);
-	}
-	sqlite3_reset(q);
-	if (rc != SQLITE_DONE)
+	int rc = step_done(q);
+	if (rc != SQLITE_OK)
 		return rc;
+	if (!*res) /* a new row: the upsert inserted it */
+		*res = sqlite3_last_insert_rowid(c->db);
 	if (!(q = stmt(c, ST_HISTORY)))
 		return SQLITE_ERROR;
 	bind_version(q, w);
-	if ((rc = step_done(q)) != SQLITE_OK)
-		return rc;
-	if (!(q = stmt(c, ST_CHANGELOG)))
-		return SQLITE_ERROR;
-	sqlite3_bind_text(q, 1, w->type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, w->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, w->version);
-	sqlite3_bind_text(q, 4, op, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 5, w->last_updated);
-	bind_opt_text(q, 6, w->patient);
+	sqlite3_bind_text(q, 8, op, -1, SQLITE_STATIC);
 	return step_done(q);
 }
 
@@ -735,7 +722,7 @@ static enum yl_code write_locked(struct yl_store_conn *c, struct yl_arena *a, st
 	const size_t index_count = w->index_count;
 	if (w->op == YL_WRITE_DELETE)
 		w->index_count = 0; /* a tombstone is found by no search */
-	int64_t res = 0;
+	int64_t res = h.exists ? h.rowid : 0;
 	rc = put_rows(c, w, op, &res);
 	if (rc == SQLITE_OK)
 		rc = write_index(c, w, res, h.exists);
@@ -1013,4 +1000,89 @@ enum yl_code yl_store_reindex(struct yl_store *s, yl_reindex_fn fn, void *ctx, i
 			return n < 0 ? err->code : YL_OK;
 		*count += n;
 	}
+}
+
+static enum yl_code prepare_sql(struct yl_store_conn *c, struct yl_arena *a, struct yl_sql *sql,
+                                sqlite3_stmt **out, struct yl_err *err)
+{
+	if (sqlite3_prepare_v2(c->db, sql->text.p, (int)sql->text.len, out, NULL) != SQLITE_OK) {
+		yl_log(YL_LOG_ERROR, "store: search prepare failed: %s", sqlite3_errmsg(c->db));
+		return db_error(err, a, c->db, SQLITE_ERROR, "search");
+	}
+	for (size_t i = 0; i < sql->nbinds; i++) {
+		const struct yl_bind *b = &sql->binds[i];
+		int k = (int)i + 1;
+		if (b->kind == YL_BIND_INT)
+			sqlite3_bind_int64(*out, k, b->i);
+		else if (b->kind == YL_BIND_REAL)
+			sqlite3_bind_double(*out, k, b->d);
+		else
+			sqlite3_bind_text(*out, k, b->s, -1, SQLITE_STATIC);
+	}
+	return YL_OK;
+}
+
+static enum yl_code search_count(struct yl_store_conn *c, struct yl_arena *a,
+                                 const struct yl_search_plan *p, int64_t *total,
+                                 struct yl_err *err)
+{
+	struct yl_sql sql;
+	yl_sql_init(&sql, a);
+	yl_buf_adds(&sql.text, "SELECT count(*) FROM resource r");
+	enum yl_code code = yl_search_sql_where(&sql, a, p, 0, err);
+	sqlite3_stmt *q = NULL;
+	if (code == YL_OK)
+		code = prepare_sql(c, a, &sql, &q, err);
+	if (code != YL_OK)
+		return code;
+	int rc = sqlite3_step(q);
+	*total = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW ? YL_OK : db_error(err, a, c->db, rc, "search count");
+}
+
+enum yl_code yl_store_search(struct yl_store_conn *c, struct yl_arena *a,
+                             const struct yl_search_plan *p, yl_row_fn fn, void *ctx,
+                             int64_t *total, struct yl_err *err)
+{
+	*total = -1;
+	enum yl_code code = YL_OK;
+	if (p->total && (code = search_count(c, a, p, total, err)) != YL_OK)
+		return code;
+	if (p->count <= 0)
+		return YL_OK;
+	struct yl_sql sql;
+	yl_sql_init(&sql, a);
+	yl_buf_adds(&sql.text, "SELECT r.rowid, r.type, r.id, r.version, r.last_updated, r.body "
+	                       "FROM resource r");
+	code = yl_search_sql_where(&sql, a, p, 0, err);
+	if (code != YL_OK)
+		return code;
+	yl_buf_adds(&sql.text, " AND r.rowid > ");
+	yl_sql_add_int(&sql, a, p->after, 0);
+	yl_buf_adds(&sql.text, " ORDER BY r.rowid LIMIT ");
+	yl_sql_add_int(&sql, a, p->count, 0);
+	sqlite3_stmt *q = NULL;
+	if ((code = prepare_sql(c, a, &sql, &q, err)) != YL_OK)
+		return code;
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct yl_row row = {0};
+		row.seq = sqlite3_column_int64(q, 0);
+		row.type = col_text(a, q, 1, NULL);
+		row.id = col_text(a, q, 2, NULL);
+		row.version = sqlite3_column_int64(q, 3);
+		row.last_updated = sqlite3_column_int64(q, 4);
+		row.body = col_text(a, q, 5, &row.body_len);
+		if (!row.type || !row.id || !row.body) {
+			code = yl_err_add(err, a, YL_NOMEM, NULL, "out of memory in search");
+			break;
+		}
+		if (fn(ctx, &row))
+			break;
+	}
+	if (code == YL_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		code = db_error(err, a, c->db, rc, "search");
+	sqlite3_finalize(q);
+	return code;
 }

@@ -5,8 +5,8 @@
  * yl_store_close() closes it after every worker has stopped. Each thread works through its
  * own connection (yl_store_conn(), created lazily, one per thread per store; it lives until
  * yl_store_close()).
- * Writes: each yl_store_write() covers the resource row, the history row, the index rows
- * and the change-log row atomically. Writes go through one writer connection; writes that
+ * Writes: each yl_store_write() covers the resource row, the history row (the history table
+ * is the change log, ordered by seq) and the index rows atomically. Writes go through one writer connection; writes that
  * arrive together are committed together (group commit, each in its own savepoint), so
  * concurrent clients share one WAL commit. The change-log seq is the commit time in
  * microseconds, strictly increasing, and is also the version's meta.lastUpdated.
@@ -143,6 +143,14 @@ enum yl_code yl_store_history(struct yl_store_conn *c, struct yl_arena *a, const
 enum yl_code yl_store_history_count(struct yl_store_conn *c, struct yl_arena *a,
                                     const char *type, const char *id, int64_t since_us,
                                     int64_t *count, struct yl_err *err);
+
+/* Run a search plan (store/search.h): fn gets up to p->count matching current resources
+ * after the cursor p->after, in resource-row order, each with row->seq = its cursor. When
+ * p->total, *total is the number of all matches (else -1). */
+struct yl_search_plan;
+enum yl_code yl_store_search(struct yl_store_conn *c, struct yl_arena *a,
+                             const struct yl_search_plan *p, yl_row_fn fn, void *ctx,
+                             int64_t *total, struct yl_err *err);
 
 /* Rebuild the index rows of every current (not deleted) resource, without new versions:
  * fn gets each stored row and returns its index rows (in the arena it is given, which is

@@ -12,31 +12,24 @@ CREATE TABLE resource (
     body         TEXT,
     PRIMARY KEY (type, id)
 );
-CREATE INDEX resource_patient ON resource (patient) WHERE patient IS NOT NULL;
+-- No index on `patient` yet: compartment queries will go through the search-index tables,
+-- which carry it too; every extra B-tree is one more page written per create.
 
+-- Every version, tombstones included, in commit order: this table is also the change log.
+-- seq is the commit time in microseconds, made strictly increasing by the store
+-- (max(clock, last seq + 1)), so one integer is the monotonic change-log sequence, the
+-- version's meta.lastUpdated, and `_since` is a range on the primary key.
 CREATE TABLE history (
-    type         TEXT    NOT NULL,
-    id           TEXT    NOT NULL,
-    version      INTEGER NOT NULL,
-    last_updated INTEGER NOT NULL,
-    deleted      INTEGER NOT NULL DEFAULT 0,
-    patient      TEXT,
-    body         TEXT,
-    PRIMARY KEY (type, id, version)
-);
-
--- The change log. seq is the commit time in microseconds, made strictly increasing by the
--- store (max(clock, last seq + 1)), so one integer is both the monotonic sequence and the
--- resource's meta.lastUpdated, and `_since` is a range on the primary key.
-CREATE TABLE changelog (
     seq          INTEGER PRIMARY KEY,
     type         TEXT    NOT NULL,
     id           TEXT    NOT NULL,
     version      INTEGER NOT NULL,
     op           TEXT    NOT NULL,   -- create | update | delete
-    patient      TEXT
+    patient      TEXT,
+    body         TEXT                -- NULL for a delete
 );
-CREATE INDEX changelog_type ON changelog (type, seq);
+CREATE UNIQUE INDEX history_version ON history (type, id, version);
+CREATE INDEX history_type ON history (type, seq);
 
 -- Typed search indexes, one table per parameter type, filled from the generated search-
 -- parameter table at write time (fhir/extract.c). Rows are keyed by the resource row
@@ -108,3 +101,4 @@ CREATE TABLE idx_composite (
 );
 CREATE INDEX idx_composite_value ON idx_composite (param, value_hash);
 CREATE INDEX idx_composite_res ON idx_composite (res);
+

@@ -143,7 +143,8 @@ static void test_table(void **state)
 		assert_true(!strcmp(r->name, "Resource") ||
 		            yl_fhir_resource_type_index(r->name, strlen(r->name)) >= 0);
 		for (unsigned k = r->first + 1; k < r->first + r->count; k++)
-			assert_true(strcmp(yl_searchparams[k - 1].code, yl_searchparams[k].code) < 0);
+			assert_true(strcmp(yl_searchparams[k - 1].code, yl_searchparams[k].code) <
+			            0);
 	}
 	size_t n;
 	assert_non_null(yl_searchparam_list("Patient", &n));
@@ -155,13 +156,14 @@ static void test_table(void **state)
 static void test_token(void **state)
 {
 	(void)state;
-	struct got g = run("Observation",
-	                   "{\"resourceType\":\"Observation\",\"status\":\"final\","
-	                   "\"identifier\":[{\"system\":\"urn:sys\",\"value\":\"A1\","
-	                   "\"type\":{\"coding\":[{\"system\":\"http://t\",\"code\":\"MR\"}],"
-	                   "\"text\":\"Medical record\"}}],"
-	                   "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8480-6\","
-	                   "\"display\":\"Systolic\"},{\"code\":\"x1\"}],\"text\":\"Systolic BP\"}}");
+	struct got g =
+	    run("Observation",
+	        "{\"resourceType\":\"Observation\",\"status\":\"final\","
+	        "\"identifier\":[{\"system\":\"urn:sys\",\"value\":\"A1\","
+	        "\"type\":{\"coding\":[{\"system\":\"http://t\",\"code\":\"MR\"}],"
+	        "\"text\":\"Medical record\"}}],"
+	        "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8480-6\","
+	        "\"display\":\"Systolic\"},{\"code\":\"x1\"}],\"text\":\"Systolic BP\"}}");
 	assert_int_equal(count(&g, "status"), 1);
 	const struct yl_index_row *r = nth(&g, "status", 0);
 	assert_int_equal(r->kind, YL_IDX_TOKEN);
@@ -193,12 +195,13 @@ static void test_token(void **state)
 	got_free(&g);
 
 	/* text equal to a display: no extra row; boolean; ContactPoint with where filters */
-	g = run("Patient", "{\"resourceType\":\"Patient\",\"active\":true,\"gender\":\"female\","
-	                   "\"maritalStatus\":{\"coding\":[{\"code\":\"M\",\"display\":\"Married\"}],"
-	                   "\"text\":\"Married\"},"
-	                   "\"telecom\":[{\"system\":\"phone\",\"value\":\"555-1\"},"
-	                   "{\"system\":\"email\",\"value\":\"a@b.c\"},"
-	                   "{\"system\":\"phone\",\"value\":\"555-2\"}]}");
+	g = run("Patient",
+	        "{\"resourceType\":\"Patient\",\"active\":true,\"gender\":\"female\","
+	        "\"maritalStatus\":{\"coding\":[{\"code\":\"M\",\"display\":\"Married\"}],"
+	        "\"text\":\"Married\"},"
+	        "\"telecom\":[{\"system\":\"phone\",\"value\":\"555-1\"},"
+	        "{\"system\":\"email\",\"value\":\"a@b.c\"},"
+	        "{\"system\":\"phone\",\"value\":\"555-2\"}]}");
 	assert_string_equal(nth(&g, "active", 0)->code, "true");
 	assert_int_equal(count(&g, "telecom"), 3);
 	assert_int_equal(count(&g, "phone"), 2);
@@ -242,11 +245,11 @@ static void test_string(void **state)
 	fold_is("Ωmega ×", "Ωmega ×");
 	fold_is("", "");
 
-	struct got g = run("Patient",
-	                   "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Núñez\","
-	                   "\"given\":[\"José\",\"María\"],\"prefix\":[\"Dr.\"]},{\"text\":\"王芳\"}],"
-	                   "\"address\":[{\"line\":[\"1 Main St\"],\"city\":\"ÅNGSTRÖM\","
-	                   "\"postalCode\":\"02139\",\"country\":\"US\"}]}");
+	struct got g = run(
+	    "Patient", "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Núñez\","
+	               "\"given\":[\"José\",\"María\"],\"prefix\":[\"Dr.\"]},{\"text\":\"王芳\"}],"
+	               "\"address\":[{\"line\":[\"1 Main St\"],\"city\":\"ÅNGSTRÖM\","
+	               "\"postalCode\":\"02139\",\"country\":\"US\"}]}");
 	assert_int_equal(count(&g, "name"), 5);
 	assert_int_equal(count(&g, "family"), 1);
 	const struct yl_index_row *r = nth(&g, "family", 0);
@@ -287,8 +290,14 @@ static void test_date(void **state)
 	int64_t a, b;
 	assert_int_equal(yl_fhir_date_range("2026-11-23T13:31:19.123456Z", 27, &a, &b), 0);
 	assert_true(a == b);
-	const char *bad[] = {"", "19", "2026-13", "2026-02-30", "2026-11-23T25:00:00Z", "x",
-	                     "2026-11-23T10:00:00+15:00", "2026-11-23 10:00"};
+	const char *bad[] = {"",
+	                     "19",
+	                     "2026-13",
+	                     "2026-02-30",
+	                     "2026-11-23T25:00:00Z",
+	                     "x",
+	                     "2026-11-23T10:00:00+15:00",
+	                     "2026-11-23 10:00"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(yl_fhir_date_range(bad[i], strlen(bad[i]), &a, &b), -1);
 
@@ -303,29 +312,34 @@ static void test_date(void **state)
 	got_free(&g);
 
 	/* choice types: every concrete variant; Timing events and bounds */
-	g = run("Condition", "{\"resourceType\":\"Condition\",\"subject\":{\"reference\":\"Patient/1\"},"
-	                     "\"onsetPeriod\":{\"end\":\"2001\"}}");
+	g = run("Condition",
+	        "{\"resourceType\":\"Condition\",\"subject\":{\"reference\":\"Patient/1\"},"
+	        "\"onsetPeriod\":{\"end\":\"2001\"}}");
 	r = nth(&g, "onset-date", 0);
 	assert_true(r->date_lo == INT64_MIN);
 	assert_true(r->date_hi == date_us("2002-01-01T00:00:00Z") - 1);
 	got_free(&g);
-	g = run("Condition", "{\"resourceType\":\"Condition\",\"subject\":{\"reference\":\"Patient/1\"},"
-	                     "\"onsetDateTime\":\"2001-02-03\"}");
+	g = run("Condition",
+	        "{\"resourceType\":\"Condition\",\"subject\":{\"reference\":\"Patient/1\"},"
+	        "\"onsetDateTime\":\"2001-02-03\"}");
 	assert_true(nth(&g, "onset-date", 0)->date_lo == date_us("2001-02-03T00:00:00Z"));
 	got_free(&g);
-	g = run("MedicationRequest",
-	        "{\"resourceType\":\"MedicationRequest\",\"status\":\"active\",\"intent\":\"order\","
-	        "\"medicationCodeableConcept\":{\"text\":\"m\"},\"subject\":{\"reference\":\"Patient/1\"},"
-	        "\"dosageInstruction\":[{\"timing\":{\"event\":[\"2020-01-01\",\"2020-01-02\"],"
-	        "\"repeat\":{\"boundsPeriod\":{\"start\":\"2020-01-01\",\"end\":\"2020-02-01\"}}}}]}");
+	g = run(
+	    "MedicationRequest",
+	    "{\"resourceType\":\"MedicationRequest\",\"status\":\"active\",\"intent\":\"order\","
+	    "\"medicationCodeableConcept\":{\"text\":\"m\"},\"subject\":{\"reference\":\"Patient/"
+	    "1\"},"
+	    "\"dosageInstruction\":[{\"timing\":{\"event\":[\"2020-01-01\",\"2020-01-02\"],"
+	    "\"repeat\":{\"boundsPeriod\":{\"start\":\"2020-01-01\",\"end\":\"2020-02-01\"}}}}]}");
 	assert_int_equal(count(&g, "date"), 2); /* dosageInstruction.timing.event only */
 	assert_true(nth(&g, "date", 1)->date_lo == date_us("2020-01-02T00:00:00Z"));
 	got_free(&g);
-	g = run("CarePlan", "{\"resourceType\":\"CarePlan\",\"status\":\"active\",\"intent\":\"plan\","
-	                    "\"subject\":{\"reference\":\"Patient/1\"},\"activity\":[{\"detail\":{"
-	                    "\"status\":\"scheduled\",\"scheduledTiming\":{\"event\":[\"2020-01-01\"],"
-	                    "\"repeat\":{\"boundsPeriod\":{\"start\":\"2020-01-01\",\"end\":"
-	                    "\"2020-02-01\"}}}}}]}");
+	g = run("CarePlan",
+	        "{\"resourceType\":\"CarePlan\",\"status\":\"active\",\"intent\":\"plan\","
+	        "\"subject\":{\"reference\":\"Patient/1\"},\"activity\":[{\"detail\":{"
+	        "\"status\":\"scheduled\",\"scheduledTiming\":{\"event\":[\"2020-01-01\"],"
+	        "\"repeat\":{\"boundsPeriod\":{\"start\":\"2020-01-01\",\"end\":"
+	        "\"2020-02-01\"}}}}}]}");
 	assert_int_equal(count(&g, "activity-date"), 2);
 	assert_true(nth(&g, "activity-date", 1)->date_hi == date_us("2020-02-02T00:00:00Z") - 1);
 	got_free(&g);
@@ -353,11 +367,12 @@ static void test_number(void **state)
 	assert_int_equal(yl_fhir_decimal_range("abc", 3, &lo, &hi), -1);
 	assert_int_equal(yl_fhir_decimal_range("1.5x", 4, &lo, &hi), -1);
 
-	struct got g = run("RiskAssessment",
-	                   "{\"resourceType\":\"RiskAssessment\",\"status\":\"final\","
-	                   "\"subject\":{\"reference\":\"Patient/1\"},"
-	                   "\"prediction\":[{\"probabilityDecimal\":0.15},{\"probabilityDecimal\":2},"
-	                   "{\"probabilityDecimal\":95.2849875179102}]}");
+	struct got g =
+	    run("RiskAssessment",
+	        "{\"resourceType\":\"RiskAssessment\",\"status\":\"final\","
+	        "\"subject\":{\"reference\":\"Patient/1\"},"
+	        "\"prediction\":[{\"probabilityDecimal\":0.15},{\"probabilityDecimal\":2},"
+	        "{\"probabilityDecimal\":95.2849875179102}]}");
 	assert_int_equal(count(&g, "probability"), 3);
 	const struct yl_index_row *r = nth(&g, "probability", 0);
 	assert_int_equal(r->kind, YL_IDX_NUMBER);
@@ -371,15 +386,18 @@ static void test_number(void **state)
 static void test_quantity(void **state)
 {
 	(void)state;
-	struct got g = run("Observation",
-	                   "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":"
-	                   "\"x\"},\"valueQuantity\":{\"value\":180,\"unit\":\"mg/dL\","
-	                   "\"system\":\"http://unitsofmeasure.org\",\"code\":\"mg/dL\"}}");
-	struct got h = run("Observation",
-	                   "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":"
-	                   "\"x\"},\"valueQuantity\":{\"value\":1.8,\"unit\":\"g/l\","
-	                   "\"system\":\"http://unitsofmeasure.org\",\"code\":\"g/L\"}}");
-	const struct yl_index_row *a = nth(&g, "value-quantity", 0), *b = nth(&h, "value-quantity", 0);
+	struct got g =
+	    run("Observation",
+	        "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":"
+	        "\"x\"},\"valueQuantity\":{\"value\":180,\"unit\":\"mg/dL\","
+	        "\"system\":\"http://unitsofmeasure.org\",\"code\":\"mg/dL\"}}");
+	struct got h =
+	    run("Observation",
+	        "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":"
+	        "\"x\"},\"valueQuantity\":{\"value\":1.8,\"unit\":\"g/l\","
+	        "\"system\":\"http://unitsofmeasure.org\",\"code\":\"g/L\"}}");
+	const struct yl_index_row *a = nth(&g, "value-quantity", 0),
+	                          *b = nth(&h, "value-quantity", 0);
 	assert_int_equal(a->kind, YL_IDX_QUANTITY);
 	assert_near(a->num_lo, 179.5);
 	assert_near(a->num_hi, 180.5);
@@ -438,13 +456,14 @@ static void test_quantity(void **state)
 static void test_reference(void **state)
 {
 	(void)state;
-	struct got g = run("Observation",
-	                   "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":"
-	                   "\"x\"},\"subject\":{\"reference\":\"Patient/123/_history/2\"},"
-	                   "\"performer\":[{\"reference\":\"http://ex.org/fhir/Practitioner/p9\"},"
-	                   "{\"reference\":\"urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427\"},"
-	                   "{\"reference\":\"#c1\"},{\"identifier\":{\"value\":\"x\"}},"
-	                   "{\"reference\":\"Practitioner?identifier=a|b\"}]}");
+	struct got g =
+	    run("Observation",
+	        "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":"
+	        "\"x\"},\"subject\":{\"reference\":\"Patient/123/_history/2\"},"
+	        "\"performer\":[{\"reference\":\"http://ex.org/fhir/Practitioner/p9\"},"
+	        "{\"reference\":\"urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427\"},"
+	        "{\"reference\":\"#c1\"},{\"identifier\":{\"value\":\"x\"}},"
+	        "{\"reference\":\"Practitioner?identifier=a|b\"}]}");
 	const struct yl_index_row *r = nth(&g, "subject", 0);
 	assert_int_equal(r->kind, YL_IDX_REFERENCE);
 	assert_string_equal(r->ref_type, "Patient");
@@ -474,10 +493,11 @@ static void test_reference(void **state)
 	got_free(&g);
 
 	/* canonical references lose their |version; uri as recorded */
-	g = run("CarePlan", "{\"resourceType\":\"CarePlan\",\"status\":\"active\",\"intent\":\"plan\","
-	                    "\"subject\":{\"reference\":\"Patient/1\"},\"instantiatesCanonical\":"
-	                    "[\"http://ex.org/PlanDefinition/pd1|2.0\"],\"instantiatesUri\":"
-	                    "[\"http://ex.org/x\"]}");
+	g = run("CarePlan",
+	        "{\"resourceType\":\"CarePlan\",\"status\":\"active\",\"intent\":\"plan\","
+	        "\"subject\":{\"reference\":\"Patient/1\"},\"instantiatesCanonical\":"
+	        "[\"http://ex.org/PlanDefinition/pd1|2.0\"],\"instantiatesUri\":"
+	        "[\"http://ex.org/x\"]}");
 	r = nth(&g, "instantiates-canonical", 0);
 	assert_string_equal(r->ref_url, "http://ex.org/PlanDefinition/pd1");
 	assert_string_equal(r->ref_type, "PlanDefinition");
@@ -493,15 +513,18 @@ static void test_reference(void **state)
 static void test_composite(void **state)
 {
 	(void)state;
-	struct got g = run(
-	    "Observation",
-	    "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":"
-	    "[{\"system\":\"http://loinc.org\",\"code\":\"55284-4\"}]},"
-	    "\"component\":[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":"
-	    "\"8462-4\"}]},\"valueQuantity\":{\"value\":95,\"system\":\"http://unitsofmeasure.org\","
-	    "\"code\":\"mm[Hg]\"}},{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":"
-	    "\"8480-6\"}]},\"valueQuantity\":{\"value\":185,\"system\":\"http://unitsofmeasure.org\","
-	    "\"code\":\"mm[Hg]\"}}]}");
+	struct got g =
+	    run("Observation",
+	        "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":"
+	        "[{\"system\":\"http://loinc.org\",\"code\":\"55284-4\"}]},"
+	        "\"component\":[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":"
+	        "\"8462-4\"}]},\"valueQuantity\":{\"value\":95,\"system\":\"http://"
+	        "unitsofmeasure.org\","
+	        "\"code\":\"mm[Hg]\"}},{\"code\":{\"coding\":[{\"system\":\"http://"
+	        "loinc.org\",\"code\":"
+	        "\"8480-6\"}]},\"valueQuantity\":{\"value\":185,\"system\":\"http://"
+	        "unitsofmeasure.org\","
+	        "\"code\":\"mm[Hg]\"}}]}");
 	assert_int_equal(count(&g, "component-code-value-quantity"), 2);
 	for (size_t i = 0; i < 2; i++) {
 		const struct yl_index_row *r = nth(&g, "component-code-value-quantity", i);
@@ -557,11 +580,12 @@ static void test_composite(void **state)
 static void test_meta(void **state)
 {
 	(void)state;
-	struct got g = run("Patient",
-	                   "{\"resourceType\":\"Patient\",\"id\":\"p1\",\"meta\":{\"lastUpdated\":"
-	                   "\"2020-01-01T00:00:00Z\",\"source\":\"http://src\",\"profile\":"
-	                   "[\"http://p/StructureDefinition/x|1\"],\"tag\":[{\"system\":\"http://t\","
-	                   "\"code\":\"a\"}],\"security\":[{\"system\":\"http://s\",\"code\":\"R\"}]}}");
+	struct got g =
+	    run("Patient",
+	        "{\"resourceType\":\"Patient\",\"id\":\"p1\",\"meta\":{\"lastUpdated\":"
+	        "\"2020-01-01T00:00:00Z\",\"source\":\"http://src\",\"profile\":"
+	        "[\"http://p/StructureDefinition/x|1\"],\"tag\":[{\"system\":\"http://t\","
+	        "\"code\":\"a\"}],\"security\":[{\"system\":\"http://s\",\"code\":\"R\"}]}}");
 	assert_int_equal(count(&g, "_id"), 0);
 	assert_int_equal(count(&g, "_lastUpdated"), 0);
 	assert_true(nth(&g, "_tag", 0)->value_hash == vh("http://t", "a"));
@@ -631,12 +655,28 @@ static void corpus_resource(struct corpus *c, const json_t *res)
 	yl_arena_destroy(a);
 }
 
-static void test_corpus(void **state)
+static void corpus_report(const char *what, struct corpus *c, size_t files)
 {
-	(void)state;
+	static const char *const names[] = {"token",    "string",    "date", "number",
+	                                    "quantity", "reference", "uri",  "composite"};
+	assert_true(c->ntimes > 0);
+	qsort(c->times, c->ntimes, sizeof(*c->times), cmp_double);
+	print_message("%s: %zu files, %zu resources, %zu rows (%.1f per resource)\n", what, files,
+	              c->ntimes, c->rows, (double)c->rows / (double)c->ntimes);
+	for (int k = 0; k <= YL_IDX_COMPOSITE; k++)
+		print_message("  %-10s %zu\n", names[k], c->kinds[k]);
+	print_message("  median %.2f us, p90 %.2f us, p99 %.2f us per resource\n",
+	              c->times[c->ntimes / 2], c->times[c->ntimes * 9 / 10],
+	              c->times[c->ntimes * 99 / 100]);
+	free(c->times);
+}
+
+/* Every *.json file of dir/sub: a Bundle's entries (bundles = 1) or the resource itself. */
+static void corpus_dir(const char *sub, int bundles)
+{
 	const char *shared = getenv("YL_SHARED");
 	char dir[1024];
-	snprintf(dir, sizeof(dir), "%s/data/synthea", shared ? shared : "../shared");
+	snprintf(dir, sizeof(dir), "%s/%s", shared ? shared : "../shared", sub);
 	DIR *d = opendir(dir);
 	if (!d) {
 		print_message("corpus %s not found: skipped\n", dir);
@@ -655,24 +695,31 @@ static void test_corpus(void **state)
 		json_t *b = json_load_file(path, 0, &jerr);
 		assert_non_null(b);
 		files++;
-		size_t i;
-		json_t *e;
-		json_array_foreach(json_object_get(b, "entry"), i, e)
-			corpus_resource(&c, json_object_get(e, "resource"));
+		if (bundles) {
+			size_t i;
+			json_t *e;
+			json_array_foreach (json_object_get(b, "entry"), i, e)
+				corpus_resource(&c, json_object_get(e, "resource"));
+		} else {
+			corpus_resource(&c, b);
+		}
 		json_decref(b);
 	}
 	closedir(d);
-	assert_true(c.ntimes > 0);
-	qsort(c.times, c.ntimes, sizeof(*c.times), cmp_double);
-	static const char *const names[] = {"token", "string", "date", "number", "quantity",
-	                                    "reference", "uri", "composite"};
-	print_message("corpus: %zu bundles, %zu resources, %zu rows (%.1f per resource)\n", files,
-	              c.ntimes, c.rows, (double)c.rows / (double)c.ntimes);
-	for (int k = 0; k <= YL_IDX_COMPOSITE; k++)
-		print_message("  %-10s %zu\n", names[k], c.kinds[k]);
-	print_message("  median %.2f us, p90 %.2f us, p99 %.2f us per resource\n",
-	              c.times[c.ntimes / 2], c.times[c.ntimes * 9 / 10], c.times[c.ntimes * 99 / 100]);
-	free(c.times);
+	corpus_report(sub, &c, files);
+}
+
+static void test_corpus(void **state)
+{
+	(void)state;
+	corpus_dir("data/synthea", 1);
+}
+
+/* The official R4 examples: every resource type, odd-but-valid data included. */
+static void test_examples(void **state)
+{
+	(void)state;
+	corpus_dir("fhir-r4/examples", 0);
 }
 
 static int setup(void **state)
@@ -714,12 +761,12 @@ static void test_ucum(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table),     cmocka_unit_test(test_token),
-		cmocka_unit_test(test_string),    cmocka_unit_test(test_date),
-		cmocka_unit_test(test_number),    cmocka_unit_test(test_quantity),
-		cmocka_unit_test(test_reference), cmocka_unit_test(test_composite),
-		cmocka_unit_test(test_meta),      cmocka_unit_test(test_ucum),
-		cmocka_unit_test(test_corpus),
+	    cmocka_unit_test(test_table),     cmocka_unit_test(test_token),
+	    cmocka_unit_test(test_string),    cmocka_unit_test(test_date),
+	    cmocka_unit_test(test_number),    cmocka_unit_test(test_quantity),
+	    cmocka_unit_test(test_reference), cmocka_unit_test(test_composite),
+	    cmocka_unit_test(test_meta),      cmocka_unit_test(test_ucum),
+	    cmocka_unit_test(test_corpus),    cmocka_unit_test(test_examples),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -15,7 +15,9 @@
 #include <cmocka.h>
 
 #include "core/time.h"
+#include "core/hash.h"
 #include "store/migrations.h"
+#include "store/search.h"
 #include "store/store.h"
 
 struct fixture {
@@ -260,6 +262,95 @@ static void test_concurrent_writers(void **state)
 	assert_int_equal(row.version, 800);
 }
 
+static int count_rows(void *ctx, const struct yl_row *row)
+{
+	(void)row;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static int search_token(struct fixture *f, const char *code)
+{
+	struct yl_pred_value v = {.match = YL_M_TOKEN_CODE,
+	                          .h1 = yl_hash_sql(yl_hash_parts(1, code))};
+	struct yl_pred pred = {.match = YL_M_TOKEN_CODE, .kind = YL_IDX_TOKEN,
+	                       .param_hash = yl_hash_sql(yl_hash_parts(2, "Basic", "code")),
+	                       .values = &v, .nvalues = 1};
+	const char *types[] = {"Basic"};
+	struct yl_search_plan plan = {.types = types, .ntypes = 1, .preds = &pred, .npreds = 1,
+	                              .count = 10, .total = true};
+	int n = 0;
+	int64_t total = -1;
+	struct yl_err e;
+	yl_err_init(&e);
+	assert_int_equal(yl_store_search(f->c, f->a, &plan, count_rows, &n, &total, &e), YL_OK);
+	assert_int_equal(total, n);
+	return n;
+}
+
+static struct yl_index_row token_row(const char *code)
+{
+	struct yl_index_row r = {.kind = YL_IDX_TOKEN, .code = code};
+	r.param_hash = yl_hash_sql(yl_hash_parts(2, "Basic", "code"));
+	r.value_hash = yl_hash_sql(yl_hash_parts(2, "", code));
+	r.code_hash = yl_hash_sql(yl_hash_parts(1, code));
+	return r;
+}
+
+static enum yl_code put_indexed(struct fixture *f, const char *id, const char *code)
+{
+	struct yl_index_row row = token_row(code);
+	struct yl_err e;
+	yl_err_init(&e);
+	struct yl_write w = {.op = YL_WRITE_UPDATE, .type = "Basic", .id = id, .render = render,
+	                     .render_ctx = (void *)code, .index = &row, .index_count = 1};
+	return yl_store_write(f->c, f->a, &w, &e);
+}
+
+/* index rows are written with the resource, replaced on update, gone on delete */
+static void test_index_rows_follow_versions(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(put_indexed(f, "b1", "red"), YL_OK);
+	assert_int_equal(put_indexed(f, "b2", "red"), YL_OK);
+	assert_int_equal(search_token(f, "red"), 2);
+	assert_int_equal(put_indexed(f, "b1", "blue"), YL_OK);
+	assert_int_equal(search_token(f, "red"), 1);
+	assert_int_equal(search_token(f, "blue"), 1);
+	assert_int_equal(put(f, YL_WRITE_DELETE, "Basic", "b2", NULL, 0, NULL), YL_OK);
+	assert_int_equal(search_token(f, "red"), 0);
+}
+
+static enum yl_code reindex_green(void *ctx, struct yl_arena *a, const struct yl_row *row,
+                                  const char *patient, struct yl_index_row **rows, size_t *n,
+                                  struct yl_err *err)
+{
+	(void)ctx;
+	(void)row;
+	(void)patient;
+	(void)err;
+	*rows = yl_arena_alloc(a, sizeof(**rows));
+	**rows = token_row("green");
+	*n = 1;
+	return YL_OK;
+}
+
+static void test_reindex_rebuilds_rows(void **state)
+{
+	struct fixture *f = *state;
+	put_indexed(f, "b1", "red");
+	put_indexed(f, "b2", "red");
+	put(f, YL_WRITE_CREATE, "Basic", "b3", "x", 0, NULL);
+	put(f, YL_WRITE_DELETE, "Basic", "b3", NULL, 0, NULL);
+	int64_t count = 0;
+	struct yl_err e;
+	yl_err_init(&e);
+	assert_int_equal(yl_store_reindex(f->s, reindex_green, NULL, &count, &e, f->a), YL_OK);
+	assert_int_equal(count, 2); /* the deleted one is not reindexed */
+	assert_int_equal(search_token(f, "red"), 0);
+	assert_int_equal(search_token(f, "green"), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +360,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_history_order_and_cursor, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bulk_transaction, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_index_rows_follow_versions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reindex_rebuilds_rows, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,440 @@
+/* search_sql.c -- SQL for a search plan, with bound parameters only. Shared by the
+ * backends: the statements use only what SQLite and PostgreSQL both run. */
+#include <string.h>
+
+#include "store/search.h"
+#include "store/store.h"
+
+static const char *const index_table[] = {
+	[YL_IDX_TOKEN] = "idx_token",         [YL_IDX_STRING] = "idx_string",
+	[YL_IDX_DATE] = "idx_date",           [YL_IDX_NUMBER] = "idx_number",
+	[YL_IDX_QUANTITY] = "idx_quantity",   [YL_IDX_REFERENCE] = "idx_reference",
+	[YL_IDX_URI] = "idx_uri",             [YL_IDX_COMPOSITE] = "idx_composite",
+};
+
+struct gen {
+	struct yl_sql *sql;
+	struct yl_arena *a;
+	int pg;
+};
+
+void yl_sql_init(struct yl_sql *sql, struct yl_arena *a)
+{
+	memset(sql, 0, sizeof(*sql));
+	yl_buf_init(&sql->text, a, 1024, 1 << 20);
+}
+
+static void add(struct gen *g, const char *s)
+{
+	yl_buf_adds(&g->sql->text, s);
+}
+
+static struct yl_bind *next_bind(struct gen *g)
+{
+	struct yl_sql *q = g->sql;
+	if (q->nbinds == q->cap) {
+		size_t cap = q->cap ? q->cap * 2 : 16;
+		struct yl_bind *nb = yl_arena_alloc(g->a, cap * sizeof(*nb));
+		if (!nb) {
+			q->text.err = YL_NOMEM;
+			return NULL;
+		}
+		if (q->nbinds)
+			memcpy(nb, q->binds, q->nbinds * sizeof(*nb));
+		q->binds = nb;
+		q->cap = cap;
+	}
+	struct yl_bind *b = &q->binds[q->nbinds++];
+	if (g->pg)
+		yl_buf_printf(&q->text, "$%zu", q->nbinds);
+	else
+		yl_buf_addc(&q->text, '?');
+	return b;
+}
+
+static void bind_int(struct gen *g, int64_t v)
+{
+	struct yl_bind *b = next_bind(g);
+	if (b)
+		*b = (struct yl_bind){.kind = YL_BIND_INT, .i = v};
+}
+
+static void bind_real(struct gen *g, double v)
+{
+	struct yl_bind *b = next_bind(g);
+	if (b)
+		*b = (struct yl_bind){.kind = YL_BIND_REAL, .d = v};
+}
+
+static void bind_text(struct gen *g, const char *s)
+{
+	struct yl_bind *b = next_bind(g);
+	if (b)
+		*b = (struct yl_bind){.kind = YL_BIND_TEXT, .s = s ? s : ""};
+}
+
+/* "col OP ?" */
+static void cmp_int(struct gen *g, const char *col, const char *op, int64_t v)
+{
+	add(g, col);
+	add(g, op);
+	bind_int(g, v);
+}
+
+static void cmp_real(struct gen *g, const char *col, const char *op, double v)
+{
+	add(g, col);
+	add(g, op);
+	bind_real(g, v);
+}
+
+static void cmp_text(struct gen *g, const char *col, const char *op, const char *v)
+{
+	add(g, col);
+	add(g, op);
+	bind_text(g, v);
+}
+
+/* The smallest string greater than every string starting with s (s non-empty), for
+ * prefix ranges: the last byte below 0xff incremented, what follows it dropped. */
+static const char *prefix_upper(struct yl_arena *a, const char *s)
+{
+	size_t n = strlen(s);
+	char *u = yl_arena_strndup(a, s, n);
+	while (u && n > 0) {
+		if ((unsigned char)u[n - 1] < 0xff) {
+			u[n - 1]++;
+			u[n] = '\0';
+			return u;
+		}
+		n--;
+	}
+	return NULL; /* every byte 0xff: no upper bound */
+}
+
+static void prefix_range(struct gen *g, const char *col, const char *s)
+{
+	const char *up = prefix_upper(g->a, s);
+	cmp_text(g, col, " >= ", s);
+	if (up) {
+		add(g, " AND ");
+		cmp_text(g, col, " < ", up);
+	}
+}
+
+/* LIKE pattern for "contains s" with % _ \ escaped */
+static const char *contains_pattern(struct yl_arena *a, const char *s)
+{
+	struct yl_buf b;
+	yl_buf_init(&b, a, strlen(s) * 2 + 3, 1 << 16);
+	yl_buf_addc(&b, '%');
+	for (; *s; s++) {
+		if (*s == '%' || *s == '_' || *s == '\\')
+			yl_buf_addc(&b, '\\');
+		yl_buf_addc(&b, *s);
+	}
+	yl_buf_addc(&b, '%');
+	return b.err ? "%" : b.p;
+}
+
+/* A range [lo, hi] (columns) against the search range [slo, shi] by FHIR prefix
+ * (R4 search, "prefixes": eq = contained, gt/lt = the range beyond intersects, ge/le = that
+ * or contained, sa/eb = starts after/ends before, ap = overlaps the widened range). */
+static void range_cmp_int(struct gen *g, const char *lo, const char *hi, enum yl_cmp c,
+                          int64_t slo, int64_t shi)
+{
+	add(g, "(");
+	switch (c) {
+	case YL_CMP_NE:
+		add(g, "NOT ");
+		/* fallthrough */
+	case YL_CMP_EQ:
+		add(g, "(");
+		cmp_int(g, lo, " >= ", slo);
+		add(g, " AND ");
+		cmp_int(g, hi, " <= ", shi);
+		add(g, ")");
+		break;
+	case YL_CMP_GT:
+		cmp_int(g, hi, " > ", shi);
+		break;
+	case YL_CMP_LT:
+		cmp_int(g, lo, " < ", slo);
+		break;
+	case YL_CMP_GE:
+		cmp_int(g, hi, " > ", shi);
+		add(g, " OR (");
+		cmp_int(g, lo, " >= ", slo);
+		add(g, " AND ");
+		cmp_int(g, hi, " <= ", shi);
+		add(g, ")");
+		break;
+	case YL_CMP_LE:
+		cmp_int(g, lo, " < ", slo);
+		add(g, " OR (");
+		cmp_int(g, lo, " >= ", slo);
+		add(g, " AND ");
+		cmp_int(g, hi, " <= ", shi);
+		add(g, ")");
+		break;
+	case YL_CMP_SA:
+		cmp_int(g, lo, " > ", shi);
+		break;
+	case YL_CMP_EB:
+		cmp_int(g, hi, " < ", slo);
+		break;
+	case YL_CMP_AP: /* the plan carries the widened range */
+		cmp_int(g, lo, " <= ", shi);
+		add(g, " AND ");
+		cmp_int(g, hi, " >= ", slo);
+		break;
+	}
+	add(g, ")");
+}
+
+/* Numbers and quantities: the stored value is the middle of [lo, hi]; eq/ne/ap use the
+ * search value's implicit precision range [slo, shi), the others compare values. */
+static void number_cmp(struct gen *g, const char *lo, const char *hi,
+                       const struct yl_pred_value *v)
+{
+	const char *m = yl_arena_printf(g->a, "((%s + %s) / 2)", lo, hi);
+	if (!m)
+		m = lo;
+	add(g, "(");
+	switch (v->cmp) {
+	case YL_CMP_NE:
+		add(g, "NOT ");
+		/* fallthrough */
+	case YL_CMP_EQ:
+	case YL_CMP_AP:
+		add(g, "(");
+		cmp_real(g, m, " >= ", v->d_lo);
+		add(g, " AND ");
+		cmp_real(g, m, " < ", v->d_hi);
+		add(g, ")");
+		break;
+	case YL_CMP_GT:
+		cmp_real(g, m, " > ", v->d);
+		break;
+	case YL_CMP_LT:
+		cmp_real(g, m, " < ", v->d);
+		break;
+	case YL_CMP_GE:
+		cmp_real(g, m, " >= ", v->d);
+		break;
+	case YL_CMP_LE:
+		cmp_real(g, m, " <= ", v->d);
+		break;
+	case YL_CMP_SA:
+		cmp_real(g, lo, " > ", v->d_hi);
+		break;
+	case YL_CMP_EB:
+		cmp_real(g, hi, " < ", v->d_lo);
+		break;
+	}
+	add(g, ")");
+}
+
+static void quantity_cond(struct gen *g, const struct yl_pred_value *v, const char *lo,
+                          const char *hi, const char *clo, const char *chi,
+                          const char *unit_col, const char *canon_col)
+{
+	if (v->canon) {
+		cmp_text(g, canon_col, " = ", v->s1);
+		add(g, " AND ");
+		number_cmp(g, clo, chi, v);
+		return;
+	}
+	if (v->s1) {
+		cmp_text(g, unit_col, " = ", v->s1);
+		add(g, " AND ");
+	}
+	number_cmp(g, lo, hi, v);
+}
+
+static void comp1(struct gen *g, const struct yl_pred_value *v)
+{
+	if (v->h1)
+		cmp_int(g, "value_hash", " = ", v->h1);
+	else
+		cmp_int(g, "code_hash", " = ", v->h2);
+}
+
+/* One value's condition on the index table's columns. */
+static void value_cond(struct gen *g, enum yl_match m, const struct yl_pred_value *v)
+{
+	switch (m) {
+	case YL_M_TOKEN_VALUE:
+		cmp_int(g, "value_hash", " = ", v->h1);
+		break;
+	case YL_M_TOKEN_CODE:
+		cmp_int(g, "code_hash", " = ", v->h1);
+		break;
+	case YL_M_TOKEN_SYSTEM:
+		cmp_text(g, "system", " = ", v->s1);
+		break;
+	case YL_M_TOKEN_TEXT:
+		add(g, "(");
+		cmp_text(g, "lower(text)", " LIKE ", contains_pattern(g->a, v->s1) + 1);
+		add(g, " ESCAPE '\\' OR ");
+		cmp_text(g, "lower(code)", " LIKE ", contains_pattern(g->a, v->s1) + 1);
+		add(g, " ESCAPE '\\')");
+		break;
+	case YL_M_TOKEN_OFTYPE:
+		cmp_int(g, "type_hash", " = ", v->h1);
+		add(g, " AND ");
+		cmp_int(g, "code_hash", " = ", v->h2);
+		break;
+	case YL_M_STRING_START:
+		prefix_range(g, "norm", v->s1);
+		break;
+	case YL_M_STRING_EXACT:
+		cmp_text(g, "exact", " = ", v->s1);
+		break;
+	case YL_M_STRING_CONTAINS:
+		cmp_text(g, "norm", " LIKE ", contains_pattern(g->a, v->s1));
+		add(g, " ESCAPE '\\'");
+		break;
+	case YL_M_DATE:
+		range_cmp_int(g, "lo", "hi", v->cmp, v->i_lo, v->i_hi);
+		break;
+	case YL_M_NUMBER:
+		number_cmp(g, "lo", "hi", v);
+		break;
+	case YL_M_QUANTITY:
+		quantity_cond(g, v, "lo", "hi", "canon_lo", "canon_hi", "unit_code", "canon_code");
+		break;
+	case YL_M_REFERENCE:
+		if (v->s3) {
+			cmp_text(g, "url", " = ", v->s3);
+			break;
+		}
+		if (v->s1) {
+			cmp_text(g, "ref_type", " = ", v->s1);
+			add(g, " AND ");
+		}
+		cmp_text(g, "ref_id", " = ", v->s2);
+		break;
+	case YL_M_URI:
+		cmp_text(g, "uri", " = ", v->s1);
+		break;
+	case YL_M_URI_BELOW:
+		prefix_range(g, "uri", v->s1);
+		break;
+	case YL_M_URI_ABOVE:
+		add(g, "substr(");
+		bind_text(g, v->s1);
+		add(g, ", 1, length(uri)) = uri");
+		break;
+	case YL_M_COMPOSITE_QUANTITY:
+		comp1(g, v);
+		add(g, " AND ");
+		quantity_cond(g, v, "lo", "hi", "canon_lo", "canon_hi", "unit_code", "canon_code");
+		break;
+	case YL_M_COMPOSITE_TOKEN:
+		comp1(g, v);
+		add(g, " AND ");
+		cmp_int(g, v->h3 ? "comp_value_hash" : "comp_code_hash", " = ", v->h3 ? v->h3 : v->h4);
+		break;
+	case YL_M_COMPOSITE_DATE:
+		comp1(g, v);
+		add(g, " AND ");
+		range_cmp_int(g, "date_lo", "date_hi", v->cmp, v->i_lo, v->i_hi);
+		break;
+	case YL_M_ID:
+	case YL_M_LASTUPDATED:
+	case YL_M_MISSING:
+		break;
+	}
+}
+
+static void param_cond(struct gen *g, const struct yl_pred *p)
+{
+	if (p->params && p->nparams > 1) {
+		add(g, "param IN (");
+		for (size_t i = 0; i < p->nparams; i++) {
+			if (i)
+				add(g, ", ");
+			bind_int(g, p->params[i]);
+		}
+		add(g, ")");
+	} else {
+		cmp_int(g, "param", " = ", p->params ? p->params[0] : p->param_hash);
+	}
+}
+
+static void pred_sql(struct gen *g, const struct yl_pred *p)
+{
+	if (p->match == YL_M_ID) {
+		add(g, p->negate ? "r.id NOT IN (" : "r.id IN (");
+		for (size_t i = 0; i < p->nvalues; i++) {
+			if (i)
+				add(g, ", ");
+			bind_text(g, p->values[i].s1);
+		}
+		add(g, ")");
+		return;
+	}
+	if (p->match == YL_M_LASTUPDATED) {
+		add(g, "(");
+		for (size_t i = 0; i < p->nvalues; i++) {
+			if (i)
+				add(g, " OR ");
+			range_cmp_int(g, "r.last_updated", "r.last_updated", p->values[i].cmp,
+			              p->values[i].i_lo, p->values[i].i_hi);
+		}
+		add(g, ")");
+		return;
+	}
+	bool missing_true = p->match == YL_M_MISSING && p->nvalues && p->values[0].s1 &&
+	                    strcmp(p->values[0].s1, "true") == 0;
+	add(g, p->negate || missing_true ? "r.rowid NOT IN (SELECT res FROM "
+	                                 : "r.rowid IN (SELECT res FROM ");
+	add(g, index_table[p->kind]);
+	add(g, " WHERE ");
+	param_cond(g, p);
+	if (p->match != YL_M_MISSING && p->nvalues) {
+		add(g, " AND (");
+		for (size_t i = 0; i < p->nvalues; i++) {
+			if (i)
+				add(g, " OR ");
+			add(g, "(");
+			value_cond(g, p->values[i].match, &p->values[i]);
+			add(g, ")");
+		}
+		add(g, ")");
+	}
+	add(g, ")");
+}
+
+void yl_sql_add_int(struct yl_sql *sql, struct yl_arena *a, int64_t v, int dialect_pg)
+{
+	struct gen g = {sql, a, dialect_pg};
+	bind_int(&g, v);
+}
+
+enum yl_code yl_search_sql_where(struct yl_sql *sql, struct yl_arena *a,
+                                 const struct yl_search_plan *p, int dialect_pg,
+                                 struct yl_err *err)
+{
+	struct gen g = {sql, a, dialect_pg};
+	add(&g, " WHERE r.deleted = 0 AND r.type IN (");
+	for (size_t i = 0; i < p->ntypes; i++) {
+		if (i)
+			add(&g, ", ");
+		bind_text(&g, p->types[i]);
+	}
+	add(&g, ")");
+	if (p->patient) {
+		add(&g, " AND ");
+		cmp_text(&g, "r.patient", " = ", p->patient);
+	}
+	for (size_t i = 0; i < p->npreds; i++) {
+		add(&g, " AND ");
+		pred_sql(&g, &p->preds[i]);
+	}
+	if (sql->text.err)
+		return yl_err_add(err, a, sql->text.err, NULL,
+		                  "the search is too complex; use fewer parameters or values");
+	return YL_OK;
+}
