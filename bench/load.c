@@ -20,35 +20,34 @@ struct ctx {
 	const char *id;
 };
 
-static const char *render(void *vctx, struct yl_arena *a, int64_t version, int64_t ts,
-                          size_t *len)
+static const char *render(void *vctx, struct yl_arena *a, int64_t version, int64_t ts, size_t *len)
 {
 	struct ctx *c = vctx;
 	char when[YL_INSTANT_LEN];
 	yl_format_instant(ts, when);
 	struct yl_buf b;
 	yl_buf_init(&b, a, 1400, 1 << 20);
-	yl_buf_printf(&b,
-	              "{\"resourceType\":\"Patient\",\"id\":\"%s\",\"meta\":{\"versionId\":\"%lld\","
-	              "\"lastUpdated\":\"%s\"},\"text\":{\"status\":\"generated\",\"div\":\"<div "
-	              "xmlns=\\\"http://www.w3.org/1999/xhtml\\\">Synthetic resident %ld</div>\"},"
-	              "\"identifier\":[{\"use\":\"official\",\"system\":\"urn:oid:1.2.156.112604.1.1\","
-	              "\"value\":\"BENCH%010ld\"},{\"system\":\"https://yilian.example/health-record\","
-	              "\"value\":\"HR-%08ld\"}],\"active\":true,\"name\":[{\"use\":\"official\","
-	              "\"family\":\"%s\",\"given\":[\"%s\"]}],\"telecom\":[{\"system\":\"phone\","
-	              "\"value\":\"1380000%04ld\",\"use\":\"mobile\"}],\"gender\":\"%s\","
-	              "\"birthDate\":\"%04ld-%02ld-%02ld\",\"address\":[{\"use\":\"home\","
-	              "\"line\":[\"Building %ld, Unit %ld\"],\"city\":\"Hangzhou\","
-	              "\"district\":\"Xihu\",\"state\":\"Zhejiang\",\"postalCode\":\"310000\","
-	              "\"country\":\"CN\"}],\"maritalStatus\":{\"coding\":[{\"system\":"
-	              "\"http://terminology.hl7.org/CodeSystem/v3-MaritalStatus\",\"code\":\"M\"}]},"
-	              "\"communication\":[{\"language\":{\"coding\":[{\"system\":\"urn:ietf:bcp:47\","
-	              "\"code\":\"zh-CN\"}]},\"preferred\":true}],\"managingOrganization\":{"
-	              "\"reference\":\"Organization/org-%ld\"}}",
-	              c->id, (long long)version, when, c->n, c->n, c->n, family[c->n % 7],
-	              given[c->n % 8], c->n % 10000, c->n % 2 ? "male" : "female",
-	              1930 + c->n % 90, 1 + c->n % 12, 1 + c->n % 28, c->n % 300, c->n % 6,
-	              c->n % 40);
+	yl_buf_printf(
+	    &b,
+	    "{\"resourceType\":\"Patient\",\"id\":\"%s\",\"meta\":{\"versionId\":\"%lld\","
+	    "\"lastUpdated\":\"%s\"},\"text\":{\"status\":\"generated\",\"div\":\"<div "
+	    "xmlns=\\\"http://www.w3.org/1999/xhtml\\\">Synthetic resident %ld</div>\"},"
+	    "\"identifier\":[{\"use\":\"official\",\"system\":\"urn:oid:1.2.156.112604.1.1\","
+	    "\"value\":\"BENCH%010ld\"},{\"system\":\"https://yilian.example/health-record\","
+	    "\"value\":\"HR-%08ld\"}],\"active\":true,\"name\":[{\"use\":\"official\","
+	    "\"family\":\"%s\",\"given\":[\"%s\"]}],\"telecom\":[{\"system\":\"phone\","
+	    "\"value\":\"1380000%04ld\",\"use\":\"mobile\"}],\"gender\":\"%s\","
+	    "\"birthDate\":\"%04ld-%02ld-%02ld\",\"address\":[{\"use\":\"home\","
+	    "\"line\":[\"Building %ld, Unit %ld\"],\"city\":\"Hangzhou\","
+	    "\"district\":\"Xihu\",\"state\":\"Zhejiang\",\"postalCode\":\"310000\","
+	    "\"country\":\"CN\"}],\"maritalStatus\":{\"coding\":[{\"system\":"
+	    "\"http://terminology.hl7.org/CodeSystem/v3-MaritalStatus\",\"code\":\"M\"}]},"
+	    "\"communication\":[{\"language\":{\"coding\":[{\"system\":\"urn:ietf:bcp:47\","
+	    "\"code\":\"zh-CN\"}]},\"preferred\":true}],\"managingOrganization\":{"
+	    "\"reference\":\"Organization/org-%ld\"}}",
+	    c->id, (long long)version, when, c->n, c->n, c->n, family[c->n % 7], given[c->n % 8],
+	    c->n % 10000, c->n % 2 ? "male" : "female", 1930 + c->n % 90, 1 + c->n % 12,
+	    1 + c->n % 28, c->n % 300, c->n % 6, c->n % 40);
 	*len = b.len;
 	return b.err ? NULL : b.p;
 }
@@ -78,10 +77,15 @@ int main(int argc, char **argv)
 			char id[24];
 			snprintf(id, sizeof id, "p%07ld", i);
 			struct ctx cx = {i, id};
-			struct yl_write w = {.op = YL_WRITE_UPDATE, .type = "Patient", .id = id,
-			                     .patient = id, .render = render, .render_ctx = &cx};
+			struct yl_write w = {.op = YL_WRITE_UPDATE,
+			                     .type = "Patient",
+			                     .id = id,
+			                     .patient = id,
+			                     .render = render,
+			                     .render_ctx = &cx};
 			if (yl_store_write(c, ba, &w, &err) != YL_OK) {
-				fprintf(stderr, "write: %s\n", err.first ? err.first->message : "?");
+				fprintf(stderr, "write: %s\n",
+				        err.first ? err.first->message : "?");
 				return 1;
 			}
 		}

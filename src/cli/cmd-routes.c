@@ -18,7 +18,8 @@ int yl_cmd_routes(int argc, char **argv)
 		printf("| %s | `%s` | %s | %s |\n", r->method, r->pattern,
 		       r->interaction ? r->interaction : "-", r->doc);
 	}
-	printf("\n| error | HTTP status | OperationOutcome issue.code | meaning |\n|---|---|---|---|\n");
+	printf("\n| error | HTTP status | OperationOutcome issue.code | meaning "
+	       "|\n|---|---|---|---|\n");
 	for (int c = 1; c < YL_CODE_COUNT; c++)
 		if (c != YL_USAGE)
 			printf("| %s | %d | %s | %s |\n", yl_code_name((enum yl_code)c),

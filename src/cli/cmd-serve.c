@@ -63,18 +63,23 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name)
 static int parse_args(int argc, char **argv, struct serve_opts *o)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	*o = (struct serve_opts){.db = "./yilian.db", .host = "127.0.0.1", .port = 8080,
-	                         .threads = cpus > 0 ? (int)cpus : 2, .access_log = "-"};
+	*o = (struct serve_opts){.db = "./yilian.db",
+	                         .host = "127.0.0.1",
+	                         .port = 8080,
+	                         .threads = cpus > 0 ? (int)cpus : 2,
+	                         .access_log = "-"};
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		if ((v = opt_value(argc, argv, &i, "--db"))) {
 			o->db = v;
 		} else if ((v = opt_value(argc, argv, &i, "--listen"))) {
 			if (parse_listen(v, o))
-				return yl_cli_usage_error("serve", "--listen '%s' is not ADDR:PORT", v);
+				return yl_cli_usage_error("serve", "--listen '%s' is not ADDR:PORT",
+				                          v);
 		} else if ((v = opt_value(argc, argv, &i, "--threads"))) {
 			if (parse_int(v, 1, 256, &o->threads))
-				return yl_cli_usage_error("serve", "--threads '%s' is not 1..256", v);
+				return yl_cli_usage_error("serve", "--threads '%s' is not 1..256",
+				                          v);
 		} else if ((v = opt_value(argc, argv, &i, "--access-log"))) {
 			o->access_log = v;
 
@@ -108,11 +113,12 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 		goto out;
 	app.store = store;
 	if (yl_fhir_capability_build(&app, a) != 0) {
-		yl_err_add(&err, a, YL_NOMEM, NULL, "out of memory building the capability statement");
+		yl_err_add(&err, a, YL_NOMEM, NULL,
+		           "out of memory building the capability statement");
 		goto out;
 	}
-	struct yl_server_opts so = {o->host, o->port, o->threads, &app, yl_fhir_dispatch,
-	                            yl_fhir_render_error};
+	struct yl_server_opts so = {o->host, o->port,          o->threads,
+	                            &app,    yl_fhir_dispatch, yl_fhir_render_error};
 	srv = yl_server_start(&so, a, &err);
 	if (!srv)
 		goto out;

@@ -8,25 +8,24 @@
 #include "fhir/ucum.h"
 
 const struct yl_cmd yl_cmds[] = {
-	{"help", "show commands, or the usage of one command", "yilian help [COMMAND]",
-	 yl_cmd_help},
-	{"reindex", "rebuild every search-index row (after the search-parameter table changes)",
-	 "yilian reindex [--db FILE] [--data DIR]\n"
-	 "  --db FILE     SQLite database file (default ./yilian.db)\n"
-	 "  --data DIR    directory holding terminology/ (default: the source tree)",
-	 yl_cmd_reindex},
-	{"routes", "print the HTTP route table and error codes (Markdown, as in docs/api.md)",
-	 "yilian routes", yl_cmd_routes},
-	{"serve", "run the FHIR server",
-	 "yilian serve [--db FILE] [--listen ADDR:PORT] [--threads N] [--access-log FILE|-|off]\n"
-	 "  --db FILE            SQLite database file (default ./yilian.db; created if absent)\n"
-	 "  --listen ADDR:PORT   numeric IPv4 address and port (default 127.0.0.1:8080;\n"
-	 "                       port 0 picks a free port, printed on start)\n"
-	 "  --threads N          worker threads (default: number of CPUs)\n"
-	 "  --access-log DEST    access log destination: a file, - for stderr (default), or off",
-	 yl_cmd_serve},
-	{"version", "print the version, build and schema information", "yilian version",
-	 yl_cmd_version},
+    {"help", "show commands, or the usage of one command", "yilian help [COMMAND]", yl_cmd_help},
+    {"reindex", "rebuild every search-index row (after the search-parameter table changes)",
+     "yilian reindex [--db FILE] [--data DIR]\n"
+     "  --db FILE     SQLite database file (default ./yilian.db)\n"
+     "  --data DIR    directory holding terminology/ (default: the source tree)",
+     yl_cmd_reindex},
+    {"routes", "print the HTTP route table and error codes (Markdown, as in docs/api.md)",
+     "yilian routes", yl_cmd_routes},
+    {"serve", "run the FHIR server",
+     "yilian serve [--db FILE] [--listen ADDR:PORT] [--threads N] [--access-log FILE|-|off]\n"
+     "  --db FILE            SQLite database file (default ./yilian.db; created if absent)\n"
+     "  --listen ADDR:PORT   numeric IPv4 address and port (default 127.0.0.1:8080;\n"
+     "                       port 0 picks a free port, printed on start)\n"
+     "  --threads N          worker threads (default: number of CPUs)\n"
+     "  --access-log DEST    access log destination: a file, - for stderr (default), or off",
+     yl_cmd_serve},
+    {"version", "print the version, build and schema information", "yilian version",
+     yl_cmd_version},
 };
 
 const unsigned yl_cmd_count = sizeof yl_cmds / sizeof yl_cmds[0];

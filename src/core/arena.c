@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ALIGN 16u
+#define ALIGN     16u
 #define MIN_CHUNK 4096u
 
 struct chunk {

@@ -55,6 +55,7 @@ enum yl_code yl_err_vadd(struct yl_err *e, struct yl_arena *a, enum yl_code code
 
 /* Record a warning/information issue without changing e->code. */
 void yl_err_note(struct yl_err *e, struct yl_arena *a, const char *severity, const char *issue_code,
-                 const char *expression, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+                 const char *expression, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 #endif

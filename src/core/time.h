@@ -8,10 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define YL_INSTANT_LEN 64 /* "2026-11-23T13:31:19.123Z" + NUL, with room to spare */
+#define YL_INSTANT_LEN  64 /* "2026-11-23T13:31:19.123Z" + NUL, with room to spare */
 #define YL_HTTPDATE_LEN 32 /* "Mon, 23 Nov 2026 13:31:19 GMT" + NUL */
 
-int64_t yl_now_us(void);      /* wall clock */
+int64_t yl_now_us(void);       /* wall clock */
 int64_t yl_monotonic_us(void); /* for durations */
 
 /* FHIR instant with millisecond precision, e.g. 2026-11-23T13:31:19.123Z */

@@ -50,9 +50,10 @@ int yl_fhir_capability_build(struct yl_app *app, struct yl_arena *a)
 		yl_buf_printf(&b, "%s{\"type\":\"%s\",\"interaction\":[", t ? "," : "",
 		              yl_fhir_resource_types[t]);
 		interactions(&b, app, YL_LEVEL_TYPE, YL_LEVEL_INSTANCE);
-		yl_buf_adds(&b, "],\"versioning\":\"versioned\",\"readHistory\":true,"
-		                "\"updateCreate\":true,\"conditionalCreate\":false,"
-		                "\"conditionalUpdate\":false,\"conditionalDelete\":\"not-supported\"}");
+		yl_buf_adds(&b,
+		            "],\"versioning\":\"versioned\",\"readHistory\":true,"
+		            "\"updateCreate\":true,\"conditionalCreate\":false,"
+		            "\"conditionalUpdate\":false,\"conditionalDelete\":\"not-supported\"}");
 	}
 	yl_buf_adds(&b, "],\"interaction\":[");
 	interactions(&b, app, YL_LEVEL_SYSTEM, YL_LEVEL_SYSTEM);

@@ -25,8 +25,7 @@ static const char *walk(struct yl_arena *a, const json_t *node, const char *path
 	if (json_is_array(node)) {
 		size_t i;
 		const json_t *v;
-		json_array_foreach(node, i, v)
-		{
+		json_array_foreach (node, i, v) {
 			const char *r = walk(a, v, path, len);
 			if (r)
 				return r;
@@ -53,9 +52,8 @@ const char *yl_fhir_patient_of(struct yl_arena *a, const char *type, const char 
 {
 	if (strcmp(type, "Patient") == 0)
 		return id;
-	const struct yl_compartment_rule *rule = bsearch(type, yl_compartment_rules,
-	                                                 yl_compartment_rule_count,
-	                                                 sizeof(*rule), cmp_rule);
+	const struct yl_compartment_rule *rule =
+	    bsearch(type, yl_compartment_rules, yl_compartment_rule_count, sizeof(*rule), cmp_rule);
 	if (!rule)
 		return NULL;
 	const char *p = rule->paths;

@@ -20,15 +20,17 @@ enum yl_code yl_json_check_limits(const char *p, size_t n, struct yl_arena *a, s
 				i++;
 			}
 			if (i - start > YL_MAX_STRING_BYTES)
-				return yl_err_add(err, a, YL_BAD_REQUEST, NULL,
-				                  "a JSON string is %zu bytes long, more than the limit "
-				                  "of %u bytes; send large content as a Binary resource",
-				                  i - start, YL_MAX_STRING_BYTES);
+				return yl_err_add(
+				    err, a, YL_BAD_REQUEST, NULL,
+				    "a JSON string is %zu bytes long, more than the limit "
+				    "of %u bytes; send large content as a Binary resource",
+				    i - start, YL_MAX_STRING_BYTES);
 		} else if (c == '{' || c == '[') {
 			if (++depth > YL_MAX_JSON_DEPTH)
-				return yl_err_add(err, a, YL_BAD_REQUEST, NULL,
-				                  "JSON nesting is deeper than the limit of %d levels",
-				                  YL_MAX_JSON_DEPTH);
+				return yl_err_add(
+				    err, a, YL_BAD_REQUEST, NULL,
+				    "JSON nesting is deeper than the limit of %d levels",
+				    YL_MAX_JSON_DEPTH);
 		} else if (c == '}' || c == ']') {
 			depth--;
 		}

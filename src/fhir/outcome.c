@@ -13,7 +13,8 @@ char *yl_fhir_outcome(struct yl_arena *a, const struct yl_err *err, size_t *len)
 	const struct yl_issue *is = err->first;
 	if (!is) {
 		yl_buf_printf(&b, "{\"severity\":\"%s\",\"code\":\"%s\",\"diagnostics\":",
-		              err->code == YL_OK ? "information" : "error", yl_code_issue(err->code));
+		              err->code == YL_OK ? "information" : "error",
+		              yl_code_issue(err->code));
 		yl_buf_json_str(&b, yl_code_doc(err->code));
 		yl_buf_addc(&b, '}');
 	}

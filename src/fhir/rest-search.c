@@ -26,7 +26,8 @@ static int entry_row(void *ctx, const struct yl_row *row)
 	}
 	if (pg->got++)
 		yl_buf_addc(pg->b, ',');
-	yl_buf_printf(pg->b, "{\"fullUrl\":\"%s/%s/%s\",\"resource\":", pg->base, row->type, row->id);
+	yl_buf_printf(pg->b, "{\"fullUrl\":\"%s/%s/%s\",\"resource\":", pg->base, row->type,
+	              row->id);
 	yl_buf_add(pg->b, row->body, row->body_len);
 	yl_buf_adds(pg->b, ",\"search\":{\"mode\":\"match\"}}");
 	pg->cursor = row->seq;
@@ -40,8 +41,8 @@ static bool prefer_strict(struct yl_req *r)
 }
 
 static enum yl_code run_search(struct yl_req *r, const char **types, size_t ntypes,
-                               const char *patient, const struct yl_param *params,
-                               size_t nparams, struct yl_err *err)
+                               const char *patient, const struct yl_param *params, size_t nparams,
+                               struct yl_err *err)
 {
 	struct yl_search_req sr;
 	enum yl_code code =
@@ -109,8 +110,9 @@ static enum yl_code form_params(struct yl_req *r, struct yl_param **out, size_t 
 {
 	const char *ct = yl_req_header(r, "Content-Type");
 	if (r->body_len && (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0))
-		return yl_err_add(err, r->a, YL_UNSUPPORTED_MEDIA, NULL,
-		                  "POST _search takes application/x-www-form-urlencoded parameters");
+		return yl_err_add(
+		    err, r->a, YL_UNSUPPORTED_MEDIA, NULL,
+		    "POST _search takes application/x-www-form-urlencoded parameters");
 	struct yl_url form = {0};
 	if (r->body_len) {
 		char *q = yl_arena_alloc(r->a, r->body_len + 2);
@@ -190,7 +192,8 @@ static enum yl_code system_types(struct yl_req *r, const struct yl_param *params
 		char *t = yl_arena_strndup(r->a, s, len);
 		if (!t || yl_fhir_resource_type_index(t, len) < 0)
 			return yl_err_add(err, r->a, YL_BAD_REQUEST, "_type",
-			                  "_type: '%.64s' is not a FHIR R4 resource type", t ? t : "");
+			                  "_type: '%.64s' is not a FHIR R4 resource type",
+			                  t ? t : "");
 		if (*ntypes < yl_fhir_resource_type_count)
 			(*types)[(*ntypes)++] = t;
 		s += len;
@@ -207,9 +210,9 @@ enum yl_code yl_h_search_system(struct yl_req *r, struct yl_err *err)
 	const char **types;
 	size_t ntypes;
 	enum yl_code code = system_types(r, r->url.params, r->url.nparams, &types, &ntypes, err);
-	return code != YL_OK ? code
-	                     : run_search(r, types, ntypes, NULL, r->url.params, r->url.nparams,
-	                                  err);
+	return code != YL_OK
+	           ? code
+	           : run_search(r, types, ntypes, NULL, r->url.params, r->url.nparams, err);
 }
 
 enum yl_code yl_h_search_system_post(struct yl_req *r, struct yl_err *err)

@@ -17,13 +17,16 @@
 #include "fhir/schema.h"
 #include "fhir/validate.h"
 
-#define FHIR_JSON "application/fhir+json; charset=utf-8"
+#define FHIR_JSON  "application/fhir+json; charset=utf-8"
 #define PLAIN_JSON "application/json; charset=utf-8"
 
 /* ---- negotiation ------------------------------------------------------------------ */
 
 static const char *const json_formats[] = {
-	"json", "application/json", "application/fhir+json", "application/json+fhir",
+    "json",
+    "application/json",
+    "application/fhir+json",
+    "application/json+fhir",
 };
 
 /* 1 if the media type (parameters ignored) names a JSON format we serve */
@@ -144,14 +147,15 @@ const char *yl_fhir_base_url(struct yl_req *r)
 {
 	const char *host = yl_req_header(r, "Host");
 	size_t n = host ? strlen(host) : 0;
-	if (n == 0 || n > 255 || strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	                                      "0123456789.-:[]") != n)
+	if (n == 0 || n > 255 ||
+	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                 "0123456789.-:[]") != n)
 		host = "localhost";
 	return yl_arena_printf(r->a, "http://%s/fhir", host);
 }
 
-static void set_version_headers(struct yl_req *r, const char *type, const char *id,
-                                int64_t version, int64_t last_updated, bool location)
+static void set_version_headers(struct yl_req *r, const char *type, const char *id, int64_t version,
+                                int64_t last_updated, bool location)
 {
 	char date[YL_HTTPDATE_LEN];
 	yl_format_httpdate(last_updated, date);
@@ -159,8 +163,9 @@ static void set_version_headers(struct yl_req *r, const char *type, const char *
 	yl_req_set_header(r, "Last-Modified", yl_arena_strdup(r->a, date));
 	if (location)
 		yl_req_set_header(r, "Location",
-		                  yl_arena_printf(r->a, "%s/%s/%s/_history/%lld", yl_fhir_base_url(r), type,
-		                                  id, (long long)version));
+		                  yl_arena_printf(r->a, "%s/%s/%s/_history/%lld",
+		                                  yl_fhir_base_url(r), type, id,
+		                                  (long long)version));
 }
 
 /* W/"3" or "3" -> 3; 0 when absent; -1 when malformed */
@@ -254,7 +259,8 @@ static enum yl_code read_common(struct yl_req *r, int64_t version, struct yl_err
 	if (code != YL_OK)
 		return code;
 	if (!yl_id_valid(id, strlen(id)))
-		return yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "%s/%.64s does not exist", type, id);
+		return yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "%s/%.64s does not exist", type,
+		                  id);
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c)
 		return err->code;
@@ -263,7 +269,8 @@ static enum yl_code read_common(struct yl_req *r, int64_t version, struct yl_err
 	if (code == YL_NOT_FOUND) {
 		if (version)
 			return yl_err_add(err, r->a, YL_NOT_FOUND, NULL,
-			                  "%s/%s has no version %lld", type, id, (long long)version);
+			                  "%s/%s has no version %lld", type, id,
+			                  (long long)version);
 		return yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "%s/%s does not exist", type, id);
 	}
 	if (code != YL_OK)
@@ -295,8 +302,8 @@ struct body_ctx {
 	const char *id;
 };
 
-static const char *render_body(void *ctx, struct yl_arena *a, int64_t version,
-                               int64_t last_updated, size_t *len)
+static const char *render_body(void *ctx, struct yl_arena *a, int64_t version, int64_t last_updated,
+                               size_t *len)
 {
 	struct body_ctx *b = ctx;
 	return yl_json_rewrite(a, b->body, b->len, b->type, b->id, version, last_updated, len);
@@ -313,9 +320,10 @@ static enum yl_code parse_resource(struct yl_req *r, const char *type, json_t **
 {
 	const char *ct = yl_req_header(r, "Content-Type");
 	if (!ct || !is_json_media(ct, strlen(ct)))
-		return yl_err_add(err, r->a, YL_UNSUPPORTED_MEDIA, NULL,
-		                  "Content-Type '%.60s' is not accepted; send application/fhir+json",
-		                  ct ? ct : "(none)");
+		return yl_err_add(
+		    err, r->a, YL_UNSUPPORTED_MEDIA, NULL,
+		    "Content-Type '%.60s' is not accepted; send application/fhir+json",
+		    ct ? ct : "(none)");
 	if (!r->body_len)
 		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL, "the request has no body");
 	enum yl_code code = yl_json_check_limits(r->body, r->body_len, r->a, err);
@@ -354,8 +362,9 @@ static enum yl_code answer_write(struct yl_req *r, const struct yl_write *w)
 	case PREFER_OUTCOME: {
 		struct yl_err info;
 		yl_err_init(&info);
-		yl_err_note(&info, r->a, "information", "informational", NULL, "%s %s/%s version %lld",
-		            w->created ? "created" : "updated", w->type, w->id, (long long)w->version);
+		yl_err_note(&info, r->a, "information", "informational", NULL,
+		            "%s %s/%s version %lld", w->created ? "created" : "updated", w->type,
+		            w->id, (long long)w->version);
 		r->resp_body = yl_fhir_outcome(r->a, &info, &r->resp_len);
 		break;
 	}
@@ -452,7 +461,8 @@ enum yl_code yl_h_delete(struct yl_req *r, struct yl_err *err)
 	r->status = 204;
 	r->content_type = NULL;
 	if (!w.noop)
-		yl_req_set_header(r, "ETag", yl_arena_printf(r->a, "W/\"%lld\"", (long long)w.version));
+		yl_req_set_header(r, "ETag",
+		                  yl_arena_printf(r->a, "W/\"%lld\"", (long long)w.version));
 	return YL_OK;
 }
 
@@ -562,9 +572,9 @@ static enum yl_code history_params(struct yl_req *r, int64_t *since, int *count,
 	const char *sum = yl_url_param(&r->url, "_summary");
 	*summary_count = sum && strcmp(sum, "count") == 0;
 	if (sum && !*summary_count && strcmp(sum, "false") != 0)
-		return yl_err_add(err, r->a, YL_BAD_REQUEST, "_summary",
-		                  "_summary '%.20s' is not supported on history; use count or false",
-		                  sum);
+		return yl_err_add(
+		    err, r->a, YL_BAD_REQUEST, "_summary",
+		    "_summary '%.20s' is not supported on history; use count or false", sum);
 	return YL_OK;
 }
 
@@ -596,8 +606,8 @@ static enum yl_code history(struct yl_req *r, const char *type, const char *id, 
 		yl_buf_init(&entries, r->a, 4096, YL_MAX_RESPONSE_BYTES);
 		struct hist h = {r, &entries, base, count, 0, 0, id != NULL};
 		if (count > 0)
-			code = yl_store_history(c, r->a, type, id, since, cursor, count + 1, hist_row,
-			                        &h, err);
+			code = yl_store_history(c, r->a, type, id, since, cursor, count + 1,
+			                        hist_row, &h, err);
 		if (code != YL_OK)
 			return code;
 		yl_buf_adds(&b, ",\"link\":[");

@@ -15,18 +15,18 @@
 #include "fhir/ucum.h"
 #include "store/store.h"
 
-#define MAX_VALUES 100 /* values of one parameter (comma-separated) */
+#define MAX_VALUES  100 /* values of one parameter (comma-separated) */
 #define UCUM_SYSTEM "http://unitsofmeasure.org"
 
 /* Control parameters: handled here or by the handler, never a filter. */
-static const char *const control_params[] = {"_count", "_cursor", "_format", "_pretty",
-                                             "_summary", "_total", "_type"};
+static const char *const control_params[] = {"_count",   "_cursor", "_format", "_pretty",
+                                             "_summary", "_total",  "_type"};
 
 /* Parameters and modifiers the foundation does not answer yet: ignored (or 400 when
  * strict), so a client sees from the self link that they took no effect. */
 static const char *const later_params[] = {"_content", "_elements", "_filter", "_has",
-                                           "_include", "_list", "_query", "_revinclude",
-                                           "_sort", "_text"};
+                                           "_include", "_list",     "_query",  "_revinclude",
+                                           "_sort",    "_text"};
 
 struct ctx {
 	struct yl_arena *a;
@@ -98,8 +98,10 @@ static enum yl_code parse_date(struct ctx *c, const char *v, struct yl_pred_valu
 {
 	const char *d = take_prefix(v, &pv->cmp);
 	if (yl_fhir_date_range(d, strlen(d), &pv->i_lo, &pv->i_hi) != 0)
-		return bad(c, "%s: '%.40s' is not a date, dateTime or instant with an optional "
-		              "prefix (eq ne gt lt ge le sa eb ap)", v);
+		return bad(c,
+		           "%s: '%.40s' is not a date, dateTime or instant with an optional "
+		           "prefix (eq ne gt lt ge le sa eb ap)",
+		           v);
 	if (pv->cmp == YL_CMP_AP) { /* widen by 10% of the distance to now, at least a day */
 		int64_t now = yl_now_us(), mid = pv->i_lo / 2 + pv->i_hi / 2;
 		int64_t w = (now > mid ? now - mid : mid - now) / 10;
@@ -206,8 +208,8 @@ static enum yl_code parse_reference(struct ctx *c, const char *v, const char *ty
 	return YL_OK;
 }
 
-static enum yl_code parse_composite(struct ctx *c, const struct yl_searchparam *sp,
-                                    const char *v, enum yl_match *m, struct yl_pred_value *pv)
+static enum yl_code parse_composite(struct ctx *c, const struct yl_searchparam *sp, const char *v,
+                                    enum yl_match *m, struct yl_pred_value *pv)
 {
 	char *parts[3];
 	if (sp->ncomps != 2 || split(c->a, v, '$', parts, 2) != 2)
@@ -240,23 +242,29 @@ static enum yl_code parse_composite(struct ctx *c, const struct yl_searchparam *
 		else if (m2 == YL_M_TOKEN_CODE)
 			pv->h4 = t.h1;
 		else
-			return bad(c, "%s: the second part of '%.60s' must be code or system|code", v);
+			return bad(c, "%s: the second part of '%.60s' must be code or system|code",
+			           v);
 		return YL_OK;
 	}
 	default:
 		return yl_err_add(c->err, c->a, YL_BAD_REQUEST, c->name,
-		                  "composite parameter '%s' of this kind is not supported", sp->code);
+		                  "composite parameter '%s' of this kind is not supported",
+		                  sp->code);
 	}
 }
 
 /* ---- one parameter ---------------------------------------------------------------- */
 
 static const int kind_of_type[] = {
-	[YL_SP_NUMBER] = YL_IDX_NUMBER,       [YL_SP_DATE] = YL_IDX_DATE,
-	[YL_SP_STRING] = YL_IDX_STRING,       [YL_SP_TOKEN] = YL_IDX_TOKEN,
-	[YL_SP_REFERENCE] = YL_IDX_REFERENCE, [YL_SP_COMPOSITE] = YL_IDX_COMPOSITE,
-	[YL_SP_QUANTITY] = YL_IDX_QUANTITY,   [YL_SP_URI] = YL_IDX_URI,
-	[YL_SP_SPECIAL] = -1,
+    [YL_SP_NUMBER] = YL_IDX_NUMBER,
+    [YL_SP_DATE] = YL_IDX_DATE,
+    [YL_SP_STRING] = YL_IDX_STRING,
+    [YL_SP_TOKEN] = YL_IDX_TOKEN,
+    [YL_SP_REFERENCE] = YL_IDX_REFERENCE,
+    [YL_SP_COMPOSITE] = YL_IDX_COMPOSITE,
+    [YL_SP_QUANTITY] = YL_IDX_QUANTITY,
+    [YL_SP_URI] = YL_IDX_URI,
+    [YL_SP_SPECIAL] = -1,
 };
 
 /* The match for a modifier of a parameter type; -1 when the modifier does not apply. */
@@ -334,17 +342,17 @@ static enum yl_code parse_value(struct ctx *c, const struct yl_searchparam *sp, 
 }
 
 static const enum yl_match default_match[] = {
-	[YL_SP_NUMBER] = YL_M_NUMBER,       [YL_SP_DATE] = YL_M_DATE,
-	[YL_SP_STRING] = YL_M_STRING_START, [YL_SP_TOKEN] = YL_M_TOKEN_CODE,
-	[YL_SP_REFERENCE] = YL_M_REFERENCE, [YL_SP_COMPOSITE] = YL_M_COMPOSITE_QUANTITY,
-	[YL_SP_QUANTITY] = YL_M_QUANTITY,   [YL_SP_URI] = YL_M_URI,
-	[YL_SP_SPECIAL] = YL_M_URI,
+    [YL_SP_NUMBER] = YL_M_NUMBER,       [YL_SP_DATE] = YL_M_DATE,
+    [YL_SP_STRING] = YL_M_STRING_START, [YL_SP_TOKEN] = YL_M_TOKEN_CODE,
+    [YL_SP_REFERENCE] = YL_M_REFERENCE, [YL_SP_COMPOSITE] = YL_M_COMPOSITE_QUANTITY,
+    [YL_SP_QUANTITY] = YL_M_QUANTITY,   [YL_SP_URI] = YL_M_URI,
+    [YL_SP_SPECIAL] = YL_M_URI,
 };
 
 /* Build the predicate for one parameter occurrence. Returns YL_OK, an error, or
  * YL_NOT_FOUND when the parameter is unknown for these types (to be ignored). */
-static enum yl_code parse_param(struct ctx *c, const char *code, const char *mod,
-                                const char *value, struct yl_pred *p)
+static enum yl_code parse_param(struct ctx *c, const char *code, const char *mod, const char *value,
+                                struct yl_pred *p)
 {
 	const struct yl_searchparam *sp = NULL;
 	int64_t *hashes = yl_arena_calloc(c->a, c->ntypes, sizeof(int64_t));
@@ -488,7 +496,8 @@ enum yl_code yl_fhir_search_parse(struct yl_arena *a, const char **types, size_t
 		    strchr(code, '.'))
 			r = YL_NOT_FOUND;
 		else
-			r = parse_param(&c, code, mod, pm->value, &out->plan.preds[out->plan.npreds]);
+			r = parse_param(&c, code, mod, pm->value,
+			                &out->plan.preds[out->plan.npreds]);
 		if (r == YL_NOT_FOUND) {
 			out->ignored[out->nignored++] = pm->name;
 			continue;

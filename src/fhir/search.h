@@ -22,11 +22,11 @@ enum yl_total { YL_TOTAL_NONE, YL_TOTAL_ESTIMATE, YL_TOTAL_ACCURATE };
 
 struct yl_search_req {
 	struct yl_search_plan plan;
-	bool summary_count;      /* _summary=count */
+	bool summary_count; /* _summary=count */
 	enum yl_total total;
-	struct yl_param *kept;   /* parameters that took effect, for the self link */
+	struct yl_param *kept; /* parameters that took effect, for the self link */
 	size_t nkept;
-	const char **ignored;    /* names ignored (unknown or unsupported) */
+	const char **ignored; /* names ignored (unknown or unsupported) */
 	size_t nignored;
 };
 

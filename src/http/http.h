@@ -18,7 +18,7 @@
 #include "http/url.h"
 
 #define YL_MAX_RESP_HEADERS 12
-#define YL_MAX_ROUTE_VARS 4
+#define YL_MAX_ROUTE_VARS   4
 
 struct yl_app; /* what handlers need: the store, the capability text, settings */
 
@@ -30,11 +30,11 @@ struct yl_header {
 struct yl_req {
 	struct yl_arena *a;
 	struct yl_app *app;
-	void *conn;            /* struct MHD_Connection */
-	uint64_t id;           /* request id, also in the access log */
-	int64_t start_us;      /* monotonic */
-	const char *method;    /* "GET", ... (HEAD is routed as GET) */
-	const char *raw_url;   /* as received */
+	void *conn;          /* struct MHD_Connection */
+	uint64_t id;         /* request id, also in the access log */
+	int64_t start_us;    /* monotonic */
+	const char *method;  /* "GET", ... (HEAD is routed as GET) */
+	const char *raw_url; /* as received */
 	struct yl_url url;
 	const char *vars[YL_MAX_ROUTE_VARS]; /* route variables in pattern order */
 	const char *body;

@@ -19,7 +19,7 @@
 /* libmicrohttpd's per-connection pool (request line, headers, read buffer); it is cleared
  * for every request, so smaller is cheaper, but it must hold a YL_MAX_URL_BYTES target. */
 #define CONNECTION_MEMORY (20 * 1024)
-#define DISCARD_FACTOR 4 /* discard bodies up to 4x the limit before answering 413 */
+#define DISCARD_FACTOR    4 /* discard bodies up to 4x the limit before answering 413 */
 
 struct yl_server {
 	struct MHD_Daemon *d;
@@ -82,8 +82,8 @@ static void access_line(struct conn_req *cr)
 	size_t plen = strcspn(raw, "?");
 	if (plen > 300)
 		plen = 300;
-	int w = snprintf(line, sizeof line, "access rid=%llx %s %.*s",
-	                 (unsigned long long)r->id, r->method ? r->method : "-", (int)plen, raw);
+	int w = snprintf(line, sizeof line, "access rid=%llx %s %.*s", (unsigned long long)r->id,
+	                 r->method ? r->method : "-", (int)plen, raw);
 	n = w > 0 ? (size_t)w : 0;
 	for (size_t i = 0; i < r->url.nparams && n < 700; i++) {
 		w = snprintf(line + n, sizeof line - n, "%c%.40s", i ? '&' : '?',
@@ -172,9 +172,8 @@ static enum MHD_Result run(struct conn_req *cr)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
 	(void)cls;
 	(void)url;
@@ -192,12 +191,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		/* A body somewhat over the limit is read and discarded so the client gets its
 		 * 413; a hugely oversized one is refused at once and the connection closed. */
 		if (len > (unsigned long long)YL_MAX_BODY_BYTES * DISCARD_FACTOR)
-			return fail(cr, YL_TOO_LARGE,
-			            "the request body is %llu bytes, more than the limit of %u bytes",
-			            len, YL_MAX_BODY_BYTES);
+			return fail(
+			    cr, YL_TOO_LARGE,
+			    "the request body is %llu bytes, more than the limit of %u bytes", len,
+			    YL_MAX_BODY_BYTES);
 		cr->r.body_too_large = len > YL_MAX_BODY_BYTES;
-		yl_buf_init(&cr->body, cr->r.a,
-		            len && !cr->r.body_too_large ? (size_t)len + 1 : 64, YL_MAX_BODY_BYTES);
+		yl_buf_init(&cr->body, cr->r.a, len && !cr->r.body_too_large ? (size_t)len + 1 : 64,
+		            YL_MAX_BODY_BYTES);
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
@@ -228,8 +228,8 @@ struct yl_server *yl_server_start(const struct yl_server_opts *opts, struct yl_a
 		free(s);
 		return NULL;
 	}
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-	                 MHD_USE_TURBO;
+	unsigned flags =
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO;
 	s->d = MHD_start_daemon(
 	    flags, (uint16_t)opts->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &addr,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(opts->threads > 0 ? opts->threads : 1),

@@ -151,7 +151,8 @@ void yl_url_encode(struct yl_buf *b, const char *s)
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '.' || c == '_' || c == '~' || c == ':' || c == ',' || c == '|') {
+		    c == '-' || c == '.' || c == '_' || c == '~' || c == ':' || c == ',' ||
+		    c == '|') {
 			yl_buf_addc(b, (char)c);
 		} else {
 			char e[3] = {'%', hex[c >> 4], hex[c & 15]};

@@ -21,8 +21,8 @@ struct yl_param {
 };
 
 struct yl_url {
-	const char *path;   /* decoded path, for logs and links */
-	const char **segs;  /* decoded segments, empty ones dropped */
+	const char *path;  /* decoded path, for logs and links */
+	const char **segs; /* decoded segments, empty ones dropped */
 	size_t nsegs;
 	struct yl_param *params;
 	size_t nparams;

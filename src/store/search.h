@@ -20,29 +20,38 @@
 #include "core/err.h"
 
 /* FHIR search prefixes (and the comparisons of the other types). */
-enum yl_cmp { YL_CMP_EQ, YL_CMP_NE, YL_CMP_GT, YL_CMP_LT, YL_CMP_GE, YL_CMP_LE, YL_CMP_SA,
-	      YL_CMP_EB, YL_CMP_AP };
+enum yl_cmp {
+	YL_CMP_EQ,
+	YL_CMP_NE,
+	YL_CMP_GT,
+	YL_CMP_LT,
+	YL_CMP_GE,
+	YL_CMP_LE,
+	YL_CMP_SA,
+	YL_CMP_EB,
+	YL_CMP_AP
+};
 
 /* How a predicate matches, one per parameter type and modifier. */
 enum yl_match {
-	YL_M_TOKEN_VALUE,  /* system|code: value_hash (h1) */
-	YL_M_TOKEN_CODE,   /* code: code_hash (h1) */
-	YL_M_TOKEN_SYSTEM, /* system|: system (s1) */
-	YL_M_TOKEN_TEXT,   /* :text: text or code starts with s1 (folded) */
-	YL_M_TOKEN_OFTYPE, /* :of-type: type_hash (h1) and code_hash (h2) */
-	YL_M_STRING_START, /* default: norm starts with s1 */
-	YL_M_STRING_EXACT, /* :exact: exact = s1 */
+	YL_M_TOKEN_VALUE,     /* system|code: value_hash (h1) */
+	YL_M_TOKEN_CODE,      /* code: code_hash (h1) */
+	YL_M_TOKEN_SYSTEM,    /* system|: system (s1) */
+	YL_M_TOKEN_TEXT,      /* :text: text or code starts with s1 (folded) */
+	YL_M_TOKEN_OFTYPE,    /* :of-type: type_hash (h1) and code_hash (h2) */
+	YL_M_STRING_START,    /* default: norm starts with s1 */
+	YL_M_STRING_EXACT,    /* :exact: exact = s1 */
 	YL_M_STRING_CONTAINS, /* :contains: norm contains s1 */
-	YL_M_DATE,         /* cmp against [i_lo, i_hi] */
-	YL_M_NUMBER,       /* cmp against [d_lo, d_hi], value d */
-	YL_M_QUANTITY,     /* as number; unit s1 (code), s2 (system); canon when `canon` */
-	YL_M_REFERENCE,    /* s1 type (or NULL), s2 id (or NULL), s3 url (or NULL) */
-	YL_M_URI,          /* uri = s1 */
-	YL_M_URI_BELOW,    /* uri starts with s1 */
-	YL_M_URI_ABOVE,    /* s1 starts with uri */
-	YL_M_ID,           /* resource id = s1 */
-	YL_M_LASTUPDATED,  /* cmp against the resource's last_updated */
-	YL_M_MISSING,      /* :missing: no (s1 = "true") / some (else) index row for the param */
+	YL_M_DATE,            /* cmp against [i_lo, i_hi] */
+	YL_M_NUMBER,          /* cmp against [d_lo, d_hi], value d */
+	YL_M_QUANTITY,        /* as number; unit s1 (code), s2 (system); canon when `canon` */
+	YL_M_REFERENCE,       /* s1 type (or NULL), s2 id (or NULL), s3 url (or NULL) */
+	YL_M_URI,             /* uri = s1 */
+	YL_M_URI_BELOW,       /* uri starts with s1 */
+	YL_M_URI_ABOVE,       /* s1 starts with uri */
+	YL_M_ID,              /* resource id = s1 */
+	YL_M_LASTUPDATED,     /* cmp against the resource's last_updated */
+	YL_M_MISSING,         /* :missing: no (s1 = "true") / some (else) index row for the param */
 	YL_M_COMPOSITE_QUANTITY, /* component 1 value_hash h1 (or code_hash h2 when !h1) and
 	                          * component 2 quantity as YL_M_QUANTITY */
 	YL_M_COMPOSITE_TOKEN,    /* component 1 as above, component 2 value_hash h3 / code h4 */
@@ -61,24 +70,24 @@ struct yl_pred_value {
 
 struct yl_pred {
 	enum yl_match match;
-	int kind;           /* enum yl_index_kind of the index table */
-	int64_t param_hash; /* yl_hash_parts(2, type, code); several types: see params */
+	int kind;              /* enum yl_index_kind of the index table */
+	int64_t param_hash;    /* yl_hash_parts(2, type, code); several types: see params */
 	const int64_t *params; /* system search over several types: every param hash, else NULL */
 	size_t nparams;
-	bool negate;        /* :not, ne */
+	bool negate;                  /* :not, ne */
 	struct yl_pred_value *values; /* OR-ed */
 	size_t nvalues;
 };
 
 struct yl_search_plan {
-	const char **types;  /* one or more resource types */
+	const char **types; /* one or more resource types */
 	size_t ntypes;
-	const char *patient; /* compartment search: only resources of this patient, else NULL */
+	const char *patient;   /* compartment search: only resources of this patient, else NULL */
 	struct yl_pred *preds; /* AND-ed */
 	size_t npreds;
-	int count;           /* page size; 0 = no entries (count only) */
-	int64_t after;       /* cursor: resource rows after this one */
-	bool total;          /* also count every match */
+	int count;     /* page size; 0 = no entries (count only) */
+	int64_t after; /* cursor: resource rows after this one */
+	bool total;    /* also count every match */
 };
 
 /* A bound value of generated SQL. */

@@ -6,10 +6,10 @@
 #include "store/store.h"
 
 static const char *const index_table[] = {
-	[YL_IDX_TOKEN] = "idx_token",         [YL_IDX_STRING] = "idx_string",
-	[YL_IDX_DATE] = "idx_date",           [YL_IDX_NUMBER] = "idx_number",
-	[YL_IDX_QUANTITY] = "idx_quantity",   [YL_IDX_REFERENCE] = "idx_reference",
-	[YL_IDX_URI] = "idx_uri",             [YL_IDX_COMPOSITE] = "idx_composite",
+    [YL_IDX_TOKEN] = "idx_token",       [YL_IDX_STRING] = "idx_string",
+    [YL_IDX_DATE] = "idx_date",         [YL_IDX_NUMBER] = "idx_number",
+    [YL_IDX_QUANTITY] = "idx_quantity", [YL_IDX_REFERENCE] = "idx_reference",
+    [YL_IDX_URI] = "idx_uri",           [YL_IDX_COMPOSITE] = "idx_composite",
 };
 
 struct gen {
@@ -140,8 +140,8 @@ static const char *contains_pattern(struct yl_arena *a, const char *s)
 /* A range [lo, hi] (columns) against the search range [slo, shi] by FHIR prefix
  * (R4 search, "prefixes": eq = contained, gt/lt = the range beyond intersects, ge/le = that
  * or contained, sa/eb = starts after/ends before, ap = overlaps the widened range). */
-static void range_cmp_int(struct gen *g, const char *lo, const char *hi, enum yl_cmp c,
-                          int64_t slo, int64_t shi)
+static void range_cmp_int(struct gen *g, const char *lo, const char *hi, enum yl_cmp c, int64_t slo,
+                          int64_t shi)
 {
 	add(g, "(");
 	switch (c) {
@@ -194,8 +194,7 @@ static void range_cmp_int(struct gen *g, const char *lo, const char *hi, enum yl
 
 /* Numbers and quantities: the stored value is the middle of [lo, hi]; eq/ne/ap use the
  * search value's implicit precision range [slo, shi), the others compare values. */
-static void number_cmp(struct gen *g, const char *lo, const char *hi,
-                       const struct yl_pred_value *v)
+static void number_cmp(struct gen *g, const char *lo, const char *hi, const struct yl_pred_value *v)
 {
 	const char *m = yl_arena_printf(g->a, "((%s + %s) / 2)", lo, hi);
 	if (!m)
@@ -236,8 +235,8 @@ static void number_cmp(struct gen *g, const char *lo, const char *hi,
 }
 
 static void quantity_cond(struct gen *g, const struct yl_pred_value *v, const char *lo,
-                          const char *hi, const char *clo, const char *chi,
-                          const char *unit_col, const char *canon_col)
+                          const char *hi, const char *clo, const char *chi, const char *unit_col,
+                          const char *canon_col)
 {
 	if (v->canon) {
 		cmp_text(g, canon_col, " = ", v->s1);
@@ -334,7 +333,8 @@ static void value_cond(struct gen *g, enum yl_match m, const struct yl_pred_valu
 	case YL_M_COMPOSITE_TOKEN:
 		comp1(g, v);
 		add(g, " AND ");
-		cmp_int(g, v->h3 ? "comp_value_hash" : "comp_code_hash", " = ", v->h3 ? v->h3 : v->h4);
+		cmp_int(g, v->h3 ? "comp_value_hash" : "comp_code_hash", " = ",
+		        v->h3 ? v->h3 : v->h4);
 		break;
 	case YL_M_COMPOSITE_DATE:
 		comp1(g, v);
@@ -414,8 +414,7 @@ void yl_sql_add_int(struct yl_sql *sql, struct yl_arena *a, int64_t v, int diale
 }
 
 enum yl_code yl_search_sql_where(struct yl_sql *sql, struct yl_arena *a,
-                                 const struct yl_search_plan *p, int dialect_pg,
-                                 struct yl_err *err)
+                                 const struct yl_search_plan *p, int dialect_pg, struct yl_err *err)
 {
 	struct gen g = {sql, a, dialect_pg};
 	add(&g, " WHERE r.deleted = 0 AND r.type IN (");

@@ -51,66 +51,66 @@ enum stmt_id {
 	ST__COUNT
 };
 
-
 static const char *const stmt_sql[ST__COUNT] = {
-	[ST_READ_CURRENT] = "SELECT version, last_updated, deleted, body FROM resource "
-	                    "WHERE type = ?1 AND id = ?2",
-	[ST_READ_VERSION] = "SELECT version, seq, op = 'delete', body FROM history "
-	                    "WHERE type = ?1 AND id = ?2 AND version = ?3",
-	[ST_HEAD] = "SELECT version, last_updated, deleted, rowid FROM resource "
-	            "WHERE type = ?1 AND id = ?2",
-	[ST_UPSERT] = "INSERT INTO resource (type, id, version, last_updated, deleted, patient, body) "
-	              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (type, id) DO UPDATE SET "
-	              "version = excluded.version, last_updated = excluded.last_updated, "
-	              "deleted = excluded.deleted, patient = excluded.patient, body = excluded.body",
-	[ST_HISTORY] = "INSERT INTO history (seq, type, id, version, op, patient, body) "
-	               "VALUES (?4, ?1, ?2, ?3, ?8, ?6, ?7)",
-	[ST_IDX_DEL_TOKEN] = "DELETE FROM idx_token WHERE res = ?1",
-	[ST_IDX_DEL_STRING] = "DELETE FROM idx_string WHERE res = ?1",
-	[ST_IDX_DEL_DATE] = "DELETE FROM idx_date WHERE res = ?1",
-	[ST_IDX_DEL_NUMBER] = "DELETE FROM idx_number WHERE res = ?1",
-	[ST_IDX_DEL_QUANTITY] = "DELETE FROM idx_quantity WHERE res = ?1",
-	[ST_IDX_DEL_REFERENCE] = "DELETE FROM idx_reference WHERE res = ?1",
-	[ST_IDX_DEL_URI] = "DELETE FROM idx_uri WHERE res = ?1",
-	[ST_IDX_DEL_COMPOSITE] = "DELETE FROM idx_composite WHERE res = ?1",
-	[ST_IDX_TOKEN] = "INSERT OR IGNORE INTO idx_token (res, param, patient, value_hash, code_hash, "
-	                 "type_hash, system, code, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[ST_IDX_STRING] = "INSERT OR IGNORE INTO idx_string (res, param, patient, norm, exact) "
-	                  "VALUES (?1, ?2, ?3, ?4, ?5)",
-	[ST_IDX_DATE] = "INSERT OR IGNORE INTO idx_date (res, param, patient, lo, hi) "
-	                "VALUES (?1, ?2, ?3, ?4, ?5)",
-	[ST_IDX_NUMBER] = "INSERT OR IGNORE INTO idx_number (res, param, patient, lo, hi) "
-	                  "VALUES (?1, ?2, ?3, ?4, ?5)",
-	[ST_IDX_QUANTITY] = "INSERT OR IGNORE INTO idx_quantity (res, param, patient, lo, hi, "
-	                    "unit_system, unit_code, canon_code, canon_lo, canon_hi) "
-	                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-	[ST_IDX_REFERENCE] = "INSERT OR IGNORE INTO idx_reference (res, param, patient, ref_type, "
-	                     "ref_id, url) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[ST_IDX_URI] = "INSERT OR IGNORE INTO idx_uri (res, param, patient, uri) "
-	               "VALUES (?1, ?2, ?3, ?4)",
-	[ST_IDX_COMPOSITE] = "INSERT INTO idx_composite (res, param, patient, value_hash, code_hash, "
-	                     "comp_kind, comp_value_hash, comp_code_hash, lo, hi, unit_code, "
-	                     "canon_code, canon_lo, canon_hi, date_lo, date_hi, norm) VALUES (?1, ?2, "
-	                     "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-	[ST_HIST_INSTANCE] = "SELECT type, id, version, seq, op = 'delete', body, version FROM history "
-	                     "WHERE type = ?1 AND id = ?2 AND seq >= ?3 AND version < ?4 "
-	                     "ORDER BY version DESC LIMIT ?5",
-	[ST_HIST_TYPE] = "SELECT type, id, version, seq, op = 'delete', body, seq FROM history "
-	                 "WHERE type = ?1 AND seq >= ?3 AND seq < ?4 ORDER BY seq DESC LIMIT ?5",
-	[ST_HIST_SYSTEM] = "SELECT type, id, version, seq, op = 'delete', body, seq FROM history "
-	                   "WHERE seq >= ?3 AND seq < ?4 ORDER BY seq DESC LIMIT ?5",
-	[ST_COUNT_INSTANCE] = "SELECT count(*) FROM history WHERE type = ?1 AND id = ?2 "
-	                      "AND seq >= ?3",
-	[ST_COUNT_TYPE] = "SELECT count(*) FROM history WHERE type = ?1 AND seq >= ?3",
-	[ST_COUNT_SYSTEM] = "SELECT count(*) FROM history WHERE seq >= ?3",
-	[ST_BEGIN] = "BEGIN IMMEDIATE",
-	[ST_COMMIT] = "COMMIT",
-	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_SAVEPOINT] = "SAVEPOINT w",
-	[ST_REINDEX_SCAN] = "SELECT rowid, type, id, version, last_updated, patient, body FROM resource "
-	                    "WHERE deleted = 0 AND rowid > ?1 ORDER BY rowid LIMIT ?2",
-	[ST_ROLLBACK_TO] = "ROLLBACK TO w",
-	[ST_RELEASE] = "RELEASE w",
+    [ST_READ_CURRENT] = "SELECT version, last_updated, deleted, body FROM resource "
+                        "WHERE type = ?1 AND id = ?2",
+    [ST_READ_VERSION] = "SELECT version, seq, op = 'delete', body FROM history "
+                        "WHERE type = ?1 AND id = ?2 AND version = ?3",
+    [ST_HEAD] = "SELECT version, last_updated, deleted, rowid FROM resource "
+                "WHERE type = ?1 AND id = ?2",
+    [ST_UPSERT] = "INSERT INTO resource (type, id, version, last_updated, deleted, patient, body) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (type, id) DO UPDATE SET "
+                  "version = excluded.version, last_updated = excluded.last_updated, "
+                  "deleted = excluded.deleted, patient = excluded.patient, body = excluded.body",
+    [ST_HISTORY] = "INSERT INTO history (seq, type, id, version, op, patient, body) "
+                   "VALUES (?4, ?1, ?2, ?3, ?8, ?6, ?7)",
+    [ST_IDX_DEL_TOKEN] = "DELETE FROM idx_token WHERE res = ?1",
+    [ST_IDX_DEL_STRING] = "DELETE FROM idx_string WHERE res = ?1",
+    [ST_IDX_DEL_DATE] = "DELETE FROM idx_date WHERE res = ?1",
+    [ST_IDX_DEL_NUMBER] = "DELETE FROM idx_number WHERE res = ?1",
+    [ST_IDX_DEL_QUANTITY] = "DELETE FROM idx_quantity WHERE res = ?1",
+    [ST_IDX_DEL_REFERENCE] = "DELETE FROM idx_reference WHERE res = ?1",
+    [ST_IDX_DEL_URI] = "DELETE FROM idx_uri WHERE res = ?1",
+    [ST_IDX_DEL_COMPOSITE] = "DELETE FROM idx_composite WHERE res = ?1",
+    [ST_IDX_TOKEN] = "INSERT OR IGNORE INTO idx_token (res, param, patient, value_hash, code_hash, "
+                     "type_hash, system, code, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [ST_IDX_STRING] = "INSERT OR IGNORE INTO idx_string (res, param, patient, norm, exact) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_IDX_DATE] = "INSERT OR IGNORE INTO idx_date (res, param, patient, lo, hi) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_IDX_NUMBER] = "INSERT OR IGNORE INTO idx_number (res, param, patient, lo, hi) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_IDX_QUANTITY] = "INSERT OR IGNORE INTO idx_quantity (res, param, patient, lo, hi, "
+                        "unit_system, unit_code, canon_code, canon_lo, canon_hi) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [ST_IDX_REFERENCE] = "INSERT OR IGNORE INTO idx_reference (res, param, patient, ref_type, "
+                         "ref_id, url) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_IDX_URI] = "INSERT OR IGNORE INTO idx_uri (res, param, patient, uri) "
+                   "VALUES (?1, ?2, ?3, ?4)",
+    [ST_IDX_COMPOSITE] = "INSERT INTO idx_composite (res, param, patient, value_hash, code_hash, "
+                         "comp_kind, comp_value_hash, comp_code_hash, lo, hi, unit_code, "
+                         "canon_code, canon_lo, canon_hi, date_lo, date_hi, norm) VALUES (?1, ?2, "
+                         "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+    [ST_HIST_INSTANCE] = "SELECT type, id, version, seq, op = 'delete', body, version FROM history "
+                         "WHERE type = ?1 AND id = ?2 AND seq >= ?3 AND version < ?4 "
+                         "ORDER BY version DESC LIMIT ?5",
+    [ST_HIST_TYPE] = "SELECT type, id, version, seq, op = 'delete', body, seq FROM history "
+                     "WHERE type = ?1 AND seq >= ?3 AND seq < ?4 ORDER BY seq DESC LIMIT ?5",
+    [ST_HIST_SYSTEM] = "SELECT type, id, version, seq, op = 'delete', body, seq FROM history "
+                       "WHERE seq >= ?3 AND seq < ?4 ORDER BY seq DESC LIMIT ?5",
+    [ST_COUNT_INSTANCE] = "SELECT count(*) FROM history WHERE type = ?1 AND id = ?2 "
+                          "AND seq >= ?3",
+    [ST_COUNT_TYPE] = "SELECT count(*) FROM history WHERE type = ?1 AND seq >= ?3",
+    [ST_COUNT_SYSTEM] = "SELECT count(*) FROM history WHERE seq >= ?3",
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SAVEPOINT] = "SAVEPOINT w",
+    [ST_REINDEX_SCAN] =
+        "SELECT rowid, type, id, version, last_updated, patient, body FROM resource "
+        "WHERE deleted = 0 AND rowid > ?1 ORDER BY rowid LIMIT ?2",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO w",
+    [ST_RELEASE] = "RELEASE w",
 };
 
 struct yl_store_conn {
@@ -124,9 +124,9 @@ struct yl_store_conn {
 /* Checkpoints run on a background thread, not inside a writer's commit: SQLite's
  * automatic checkpoint (every 1000 WAL pages) copies and fsyncs while the write lock is
  * held, and copies the same hot pages again and again. */
-#define CHECKPOINT_INTERVAL_MS 500
+#define CHECKPOINT_INTERVAL_MS   500
 #define CHECKPOINT_LOCKED_FRAMES 256 /* copy at most about this much with writers held off */
-#define GROUP_COMMIT_MAX 64 /* writes committed together at most */
+#define GROUP_COMMIT_MAX         64  /* writes committed together at most */
 
 /* A write waiting for the group commit (see yl_store_write). */
 struct job {
@@ -148,7 +148,7 @@ struct yl_store {
 	struct job **queue_tail;
 	bool leading;
 	pthread_mutex_t write_lock;
-	int64_t last_seq;             /* newest change-log seq; under write_lock */
+	int64_t last_seq; /* newest change-log seq; under write_lock */
 	pthread_mutex_t list_lock;
 	struct yl_store_conn *conns;
 	pthread_t checkpointer;
@@ -163,8 +163,7 @@ static enum yl_code db_error(struct yl_err *err, struct yl_arena *a, sqlite3 *db
                              const char *what)
 {
 	int primary = rc & 0xff;
-	yl_log(YL_LOG_ERROR, "store: %s failed: %s (%d)", what, db ? sqlite3_errmsg(db) : "",
-	       rc);
+	yl_log(YL_LOG_ERROR, "store: %s failed: %s (%d)", what, db ? sqlite3_errmsg(db) : "", rc);
 	if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
 		return yl_err_add(err, a, YL_UNAVAILABLE, NULL,
 		                  "the database is busy (%s); retry the request", what);
@@ -215,9 +214,9 @@ static enum yl_code conn_open(struct yl_store *s, struct yl_store_conn **out, st
 	if (!c)
 		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory opening the store");
 	c->store = s;
-	int rc = sqlite3_open_v2(s->path, &c->db,
-	                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-	                         NULL);
+	int rc =
+	    sqlite3_open_v2(s->path, &c->db,
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		enum yl_code code = db_error(err, a, c->db, rc, "open");
 		conn_free(c);
@@ -257,9 +256,9 @@ static enum yl_code migrate(struct yl_store_conn *c, struct yl_arena *a, struct 
 		if (!done) {
 			rc = exec(c->db, m->sql);
 			if (rc == SQLITE_OK) {
-				sqlite3_prepare_v2(c->db,
-				                   "INSERT INTO schema_migrations VALUES (?1, ?2, ?3)",
-				                   -1, &q, NULL);
+				sqlite3_prepare_v2(
+				    c->db, "INSERT INTO schema_migrations VALUES (?1, ?2, ?3)", -1,
+				    &q, NULL);
 				sqlite3_bind_int(q, 1, m->version);
 				sqlite3_bind_text(q, 2, m->name, -1, SQLITE_STATIC);
 				sqlite3_bind_int64(q, 3, yl_now_us());
@@ -271,7 +270,8 @@ static enum yl_code migrate(struct yl_store_conn *c, struct yl_arena *a, struct 
 				exec(c->db, "ROLLBACK");
 				return code;
 			}
-			yl_log(YL_LOG_INFO, "store: applied migration %04d %s", m->version, m->name);
+			yl_log(YL_LOG_INFO, "store: applied migration %04d %s", m->version,
+			       m->name);
 		}
 		if ((rc = exec(c->db, "COMMIT")) != SQLITE_OK)
 			return db_error(err, a, c->db, rc, "migration");
@@ -329,7 +329,8 @@ static void *checkpointer_main(void *arg)
 		}
 		if (rc == SQLITE_OK) {
 			pthread_mutex_lock(&s->write_lock);
-			rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+			rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
+			                               NULL);
 			pthread_mutex_unlock(&s->write_lock);
 		}
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
@@ -422,8 +423,8 @@ int yl_store_schema_version(struct yl_store_conn *c)
 {
 	sqlite3_stmt *q;
 	int v = 0;
-	if (sqlite3_prepare_v2(c->db, "SELECT max(version) FROM schema_migrations", -1, &q,
-	                       NULL) == SQLITE_OK &&
+	if (sqlite3_prepare_v2(c->db, "SELECT max(version) FROM schema_migrations", -1, &q, NULL) ==
+	        SQLITE_OK &&
 	    sqlite3_step(q) == SQLITE_ROW)
 		v = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
@@ -440,8 +441,7 @@ static const char *col_text(struct yl_arena *a, sqlite3_stmt *q, int i, size_t *
 }
 
 enum yl_code yl_store_read(struct yl_store_conn *c, struct yl_arena *a, const char *type,
-                           const char *id, int64_t version, struct yl_row *out,
-                           struct yl_err *err)
+                           const char *id, int64_t version, struct yl_row *out, struct yl_err *err)
 {
 	sqlite3_stmt *q = stmt(c, version ? ST_READ_VERSION : ST_READ_CURRENT);
 	if (!q)
@@ -570,14 +570,13 @@ static void bind_composite(sqlite3_stmt *q, const struct yl_index_row *r)
 }
 
 static void (*const binders[])(sqlite3_stmt *, const struct yl_index_row *) = {
-	[YL_IDX_TOKEN] = bind_token,         [YL_IDX_STRING] = bind_string,
-	[YL_IDX_DATE] = bind_date,           [YL_IDX_NUMBER] = bind_number,
-	[YL_IDX_QUANTITY] = bind_quantity,   [YL_IDX_REFERENCE] = bind_reference,
-	[YL_IDX_URI] = bind_uri,             [YL_IDX_COMPOSITE] = bind_composite,
+    [YL_IDX_TOKEN] = bind_token,       [YL_IDX_STRING] = bind_string,
+    [YL_IDX_DATE] = bind_date,         [YL_IDX_NUMBER] = bind_number,
+    [YL_IDX_QUANTITY] = bind_quantity, [YL_IDX_REFERENCE] = bind_reference,
+    [YL_IDX_URI] = bind_uri,           [YL_IDX_COMPOSITE] = bind_composite,
 };
 
-static int write_index(struct yl_store_conn *c, const struct yl_write *w, int64_t res,
-                       bool existed)
+static int write_index(struct yl_store_conn *c, const struct yl_write *w, int64_t res, bool existed)
 {
 	int rc;
 	if (existed) {
@@ -643,15 +642,18 @@ static enum yl_code check_head(const struct yl_write *w, const struct head *h, s
 {
 	bool live = h->exists && !h->deleted;
 	if (w->op == YL_WRITE_CREATE && h->exists)
-		return yl_err_add(err, a, YL_CONFLICT, NULL, "%s/%s already exists", w->type, w->id);
+		return yl_err_add(err, a, YL_CONFLICT, NULL, "%s/%s already exists", w->type,
+		                  w->id);
 	if (w->op == YL_WRITE_DELETE && !h->exists)
-		return yl_err_add(err, a, YL_NOT_FOUND, NULL, "%s/%s does not exist", w->type, w->id);
+		return yl_err_add(err, a, YL_NOT_FOUND, NULL, "%s/%s does not exist", w->type,
+		                  w->id);
 	if (w->if_match && (!live || h->version != w->if_match))
-		return yl_err_add(err, a, YL_PRECONDITION_FAILED, NULL,
-		                  "version conflict: If-Match asked for version %lld but the current "
-		                  "version of %s/%s is %s%lld; read it again and retry",
-		                  (long long)w->if_match, w->type, w->id,
-		                  live ? "" : "none, last ", (long long)h->version);
+		return yl_err_add(
+		    err, a, YL_PRECONDITION_FAILED, NULL,
+		    "version conflict: If-Match asked for version %lld but the current "
+		    "version of %s/%s is %s%lld; read it again and retry",
+		    (long long)w->if_match, w->type, w->id, live ? "" : "none, last ",
+		    (long long)h->version);
 	return YL_OK;
 }
 
@@ -716,7 +718,8 @@ static enum yl_code write_locked(struct yl_store_conn *c, struct yl_arena *a, st
 	if (w->op != YL_WRITE_DELETE) {
 		w->body = w->render(w->render_ctx, a, w->version, w->last_updated, &w->body_len);
 		if (!w->body)
-			return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory storing a resource");
+			return yl_err_add(err, a, YL_NOMEM, NULL,
+			                  "out of memory storing a resource");
 	}
 	const char *op = w->op == YL_WRITE_DELETE ? "delete" : w->created ? "create" : "update";
 	const size_t index_count = w->index_count;
@@ -903,9 +906,9 @@ enum yl_code yl_store_history(struct yl_store_conn *c, struct yl_arena *a, const
 	return code;
 }
 
-enum yl_code yl_store_history_count(struct yl_store_conn *c, struct yl_arena *a,
-                                    const char *type, const char *id, int64_t since_us,
-                                    int64_t *count, struct yl_err *err)
+enum yl_code yl_store_history_count(struct yl_store_conn *c, struct yl_arena *a, const char *type,
+                                    const char *id, int64_t since_us, int64_t *count,
+                                    struct yl_err *err)
 {
 	sqlite3_stmt *q = stmt(c, scope_stmt(type, id, ST_COUNT_INSTANCE));
 	if (!q)
@@ -954,8 +957,11 @@ static int reindex_batch(struct yl_store *s, yl_reindex_fn fn, void *ctx, int64_
 			           ferr.first ? ferr.first->message : "out of memory");
 			return -1;
 		}
-		struct yl_write w = {.type = row.type, .id = row.id, .patient = patient,
-		                     .index = rows, .index_count = nrows};
+		struct yl_write w = {.type = row.type,
+		                     .id = row.id,
+		                     .patient = patient,
+		                     .index = rows,
+		                     .index_count = nrows};
 		if ((rc = write_index(c, &w, res, true)) != SQLITE_OK) {
 			sqlite3_reset(q);
 			db_error(err, ea, c->db, rc, "reindex");
@@ -1023,8 +1029,7 @@ static enum yl_code prepare_sql(struct yl_store_conn *c, struct yl_arena *a, str
 }
 
 static enum yl_code search_count(struct yl_store_conn *c, struct yl_arena *a,
-                                 const struct yl_search_plan *p, int64_t *total,
-                                 struct yl_err *err)
+                                 const struct yl_search_plan *p, int64_t *total, struct yl_err *err)
 {
 	struct yl_sql sql;
 	yl_sql_init(&sql, a);

@@ -6,9 +6,9 @@
  * own connection (yl_store_conn(), created lazily, one per thread per store; it lives until
  * yl_store_close()).
  * Writes: each yl_store_write() covers the resource row, the history row (the history table
- * is the change log, ordered by seq) and the index rows atomically. Writes go through one writer connection; writes that
- * arrive together are committed together (group commit, each in its own savepoint), so
- * concurrent clients share one WAL commit. The change-log seq is the commit time in
+ * is the change log, ordered by seq) and the index rows atomically. Writes go through one writer
+ * connection; writes that arrive together are committed together (group commit, each in its own
+ * savepoint), so concurrent clients share one WAL commit. The change-log seq is the commit time in
  * microseconds, strictly increasing, and is also the version's meta.lastUpdated.
  * Checkpoints run on a background thread.
  * Memory: every string handed out (bodies, ids) is copied into the caller's arena.
@@ -41,16 +41,15 @@ struct yl_row {
 	int64_t version;
 	int64_t last_updated; /* us */
 	bool deleted;
-	const char *body;     /* NULL for a delete tombstone */
+	const char *body; /* NULL for a delete tombstone */
 	size_t body_len;
-	int64_t seq;          /* change-log sequence (history listings only) */
+	int64_t seq; /* change-log sequence (history listings only) */
 };
 
 /* Read the current row (version 0) or one version. YL_NOT_FOUND if absent; a deleted
  * current resource is returned with deleted=true (the caller answers 410). */
 enum yl_code yl_store_read(struct yl_store_conn *c, struct yl_arena *a, const char *type,
-                           const char *id, int64_t version, struct yl_row *out,
-                           struct yl_err *err);
+                           const char *id, int64_t version, struct yl_row *out, struct yl_err *err);
 
 enum yl_index_kind {
 	YL_IDX_TOKEN,
@@ -68,29 +67,30 @@ enum yl_index_kind {
  * yl_hash_parts() values (core/hash.h), stored as SQL INTEGER. */
 struct yl_index_row {
 	enum yl_index_kind kind;
-	int64_t param_hash;          /* yl_hash_parts(2, resource type, param code) */
+	int64_t param_hash; /* yl_hash_parts(2, resource type, param code) */
 	/* token, and component 1 of a composite */
-	const char *system;          /* NULL when absent */
-	const char *code;            /* code, identifier value, boolean "true"/"false", ... */
-	const char *text;            /* display/text, for :text; NULL when none */
-	int64_t value_hash;          /* yl_hash_parts(2, system or "", code) */
-	int64_t code_hash;           /* yl_hash_parts(1, code) */
-	int64_t type_hash;           /* Identifier.type coding: yl_hash_parts(2, system, code), for :of-type; 0 */
+	const char *system; /* NULL when absent */
+	const char *code;   /* code, identifier value, boolean "true"/"false", ... */
+	const char *text;   /* display/text, for :text; NULL when none */
+	int64_t value_hash; /* yl_hash_parts(2, system or "", code) */
+	int64_t code_hash;  /* yl_hash_parts(1, code) */
+	int64_t
+	    type_hash; /* Identifier.type coding: yl_hash_parts(2, system, code), for :of-type; 0 */
 	/* string */
-	const char *norm;            /* case- and accent-folded, for starts-with and :contains */
-	const char *exact;           /* as recorded, for :exact */
+	const char *norm;  /* case- and accent-folded, for starts-with and :contains */
+	const char *exact; /* as recorded, for :exact */
 	/* date: the instant range the value covers at its precision, inclusive, UTC us */
 	int64_t date_lo, date_hi;
 	/* number and quantity: the range the value covers at its implicit precision */
 	double num_lo, num_hi;
-	const char *unit_system;     /* quantity: as recorded */
+	const char *unit_system; /* quantity: as recorded */
 	const char *unit_code;
-	double canon_lo, canon_hi;   /* quantity in UCUM canonical units, when convertible */
-	const char *canon_code;      /* NULL when not convertible */
+	double canon_lo, canon_hi; /* quantity in UCUM canonical units, when convertible */
+	const char *canon_code;    /* NULL when not convertible */
 	/* reference */
-	const char *ref_type;        /* "Patient" for Patient/123; NULL when unknown */
-	const char *ref_id;          /* "123"; NULL for absolute URLs that are not ours */
-	const char *ref_url;         /* the reference as written (also canonical URLs) */
+	const char *ref_type; /* "Patient" for Patient/123; NULL when unknown */
+	const char *ref_id;   /* "123"; NULL for absolute URLs that are not ours */
+	const char *ref_url;  /* the reference as written (also canonical URLs) */
 	/* uri */
 	const char *uri;
 	/* composite: component 2 is a token (comp_value_hash, comp_code_hash), a quantity or
@@ -110,17 +110,17 @@ struct yl_write {
 	enum yl_write_op op;
 	const char *type;
 	const char *id;
-	int64_t if_match;                 /* expected current version, 0 = unconditional */
-	const char *patient;              /* compartment id or NULL */
-	yl_render_fn render;              /* not used for delete */
+	int64_t if_match;    /* expected current version, 0 = unconditional */
+	const char *patient; /* compartment id or NULL */
+	yl_render_fn render; /* not used for delete */
 	void *render_ctx;
 	const struct yl_index_row *index; /* rows for the new version */
 	size_t index_count;
 	/* OUT: */
 	int64_t version;
 	int64_t last_updated;
-	bool created;                     /* no live version existed before */
-	bool noop;                        /* delete of an already deleted resource */
+	bool created; /* no live version existed before */
+	bool noop;    /* delete of an already deleted resource */
 	const char *body;
 	size_t body_len;
 };
@@ -140,9 +140,9 @@ typedef int (*yl_row_fn)(void *ctx, const struct yl_row *row);
 enum yl_code yl_store_history(struct yl_store_conn *c, struct yl_arena *a, const char *type,
                               const char *id, int64_t since_us, int64_t before, int limit,
                               yl_row_fn fn, void *ctx, struct yl_err *err);
-enum yl_code yl_store_history_count(struct yl_store_conn *c, struct yl_arena *a,
-                                    const char *type, const char *id, int64_t since_us,
-                                    int64_t *count, struct yl_err *err);
+enum yl_code yl_store_history_count(struct yl_store_conn *c, struct yl_arena *a, const char *type,
+                                    const char *id, int64_t since_us, int64_t *count,
+                                    struct yl_err *err);
 
 /* Run a search plan (store/search.h): fn gets up to p->count matching current resources
  * after the cursor p->after, in resource-row order, each with row->seq = its cursor. When
@@ -157,8 +157,8 @@ enum yl_code yl_store_search(struct yl_store_conn *c, struct yl_arena *a,
  * reset between batches). Runs in transactions of REINDEX_BATCH resources; *count is the
  * number of resources reindexed. */
 typedef enum yl_code (*yl_reindex_fn)(void *ctx, struct yl_arena *a, const struct yl_row *row,
-                                      const char *patient, struct yl_index_row **rows,
-                                      size_t *n, struct yl_err *err);
+                                      const char *patient, struct yl_index_row **rows, size_t *n,
+                                      struct yl_err *err);
 enum yl_code yl_store_reindex(struct yl_store *s, yl_reindex_fn fn, void *ctx, int64_t *count,
                               struct yl_err *err, struct yl_arena *a);
 

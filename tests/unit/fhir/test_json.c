@@ -25,12 +25,12 @@ static void test_rewrite_sets_server_fields(void **state)
 	size_t n;
 	char *out = yl_json_rewrite(a, in, strlen(in), "Observation", "new", 3, 0, &n);
 	assert_non_null(out);
-	assert_string_equal(out,
-	                    "{\"resourceType\":\"Observation\",\"id\":\"new\",\"meta\":{\"versionId\":"
-	                    "\"3\",\"lastUpdated\":\"1970-01-01T00:00:00.000Z\",\"profile\":"
-	                    "[\"http://x/p\"]},\"valueQuantity\":{\"value\":1.50e0},\"note\":[{"
-	                    "\"text\":\"a \\\"q\\\" \\u738b\"}],\"contained\":[{\"resourceType\":"
-	                    "\"Patient\",\"id\":\"p1\"}]}");
+	assert_string_equal(
+	    out, "{\"resourceType\":\"Observation\",\"id\":\"new\",\"meta\":{\"versionId\":"
+	         "\"3\",\"lastUpdated\":\"1970-01-01T00:00:00.000Z\",\"profile\":"
+	         "[\"http://x/p\"]},\"valueQuantity\":{\"value\":1.50e0},\"note\":[{"
+	         "\"text\":\"a \\\"q\\\" \\u738b\"}],\"contained\":[{\"resourceType\":"
+	         "\"Patient\",\"id\":\"p1\"}]}");
 	assert_int_equal(n, strlen(out));
 	json_error_t e;
 	json_t *j = json_loads(out, JSON_REJECT_DUPLICATES, &e);
@@ -58,7 +58,8 @@ static void test_limits(void **state)
 		assert_int_equal(c, d > YL_MAX_JSON_DEPTH ? YL_BAD_REQUEST : YL_OK);
 	}
 	/* brackets inside strings do not count */
-	const char *s = "{\"a\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"}";
+	const char *s =
+	    "{\"a\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"}";
 	yl_err_init(&e);
 	assert_int_equal(yl_json_check_limits(s, strlen(s), a, &e), YL_OK);
 	yl_arena_destroy(a);
@@ -90,8 +91,8 @@ static void test_compartment(void **state)
 	(void)state;
 	struct yl_arena *a = yl_arena_create(0);
 	assert_string_equal(patient_of(a, "Patient", "{}"), "self");
-	assert_string_equal(patient_of(a, "Observation", "{\"subject\":{\"reference\":\"Patient/p1\"}}"),
-	                    "p1");
+	assert_string_equal(
+	    patient_of(a, "Observation", "{\"subject\":{\"reference\":\"Patient/p1\"}}"), "p1");
 	assert_string_equal(
 	    patient_of(a, "Encounter",
 	               "{\"subject\":{\"reference\":\"http://h/fhir/Patient/p2/_history/3\"}}"),

@@ -24,8 +24,9 @@ static void test_path_and_query(void **state)
 	(void)state;
 	struct yl_arena *a = yl_arena_create(0);
 	struct yl_url u;
-	assert_int_equal(parse(a, "/fhir/Patient/a%2Fb//x?name=a+b&name:exact=%E7%8E%8B&flag&=", &u),
-	                 YL_BAD_REQUEST); /* empty parameter name */
+	assert_int_equal(
+	    parse(a, "/fhir/Patient/a%2Fb//x?name=a+b&name:exact=%E7%8E%8B&flag&=", &u),
+	    YL_BAD_REQUEST); /* empty parameter name */
 	assert_int_equal(parse(a, "/fhir/Patient/a%2Fb//x?name=a+b&name:exact=%E7%8E%8B&flag", &u),
 	                 YL_OK);
 	assert_int_equal(u.nsegs, 4);
@@ -69,8 +70,8 @@ static void test_encode_round_trip(void **state)
 	yl_arena_destroy(a);
 }
 
-static const char *match(struct yl_arena *a, const char *method, const char *target,
-                         bool *known, struct yl_req *r)
+static const char *match(struct yl_arena *a, const char *method, const char *target, bool *known,
+                         struct yl_req *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->a = a;

@@ -27,8 +27,7 @@ struct fixture {
 	struct yl_store_conn *c;
 };
 
-static const char *render(void *ctx, struct yl_arena *a, int64_t version, int64_t ts,
-                          size_t *len)
+static const char *render(void *ctx, struct yl_arena *a, int64_t version, int64_t ts, size_t *len)
 {
 	(void)ts;
 	if (!ctx)
@@ -74,8 +73,13 @@ static enum yl_code put(struct fixture *f, enum yl_write_op op, const char *type
 {
 	struct yl_err e;
 	yl_err_init(&e);
-	struct yl_write w = {.op = op, .type = type, .id = id, .if_match = if_match,
-	                     .patient = id, .render = render, .render_ctx = (void *)tag};
+	struct yl_write w = {.op = op,
+	                     .type = type,
+	                     .id = id,
+	                     .if_match = if_match,
+	                     .patient = id,
+	                     .render = render,
+	                     .render_ctx = (void *)tag};
 	enum yl_code c = yl_store_write(f->c, f->a, &w, &e);
 	if (out)
 		*out = w;
@@ -85,7 +89,8 @@ static enum yl_code put(struct fixture *f, enum yl_write_op op, const char *type
 static void test_migrations_recorded_and_idempotent(void **state)
 {
 	struct fixture *f = *state;
-	assert_int_equal(yl_store_schema_version(f->c), yl_migrations[yl_migration_count - 1].version);
+	assert_int_equal(yl_store_schema_version(f->c),
+	                 yl_migrations[yl_migration_count - 1].version);
 	struct yl_store *again;
 	struct yl_err e;
 	yl_err_init(&e);
@@ -136,7 +141,10 @@ static void test_versions_and_tombstones(void **state)
 static void test_failed_write_leaves_nothing(void **state)
 {
 	struct fixture *f = *state;
-	struct yl_write w = {.op = YL_WRITE_CREATE, .type = "Patient", .id = "b", .render = render,
+	struct yl_write w = {.op = YL_WRITE_CREATE,
+	                     .type = "Patient",
+	                     .id = "b",
+	                     .render = render,
 	                     .render_ctx = NULL};
 	struct yl_err e;
 	yl_err_init(&e);
@@ -181,7 +189,8 @@ static void test_history_order_and_cursor(void **state)
 	assert_string_equal(c.ids[1], "y/1");
 	struct collect c2 = {0};
 	assert_int_equal(
-	    yl_store_history(f->c, f->a, "Basic", NULL, 0, c.last, 10, collect_row, &c2, &e), YL_OK);
+	    yl_store_history(f->c, f->a, "Basic", NULL, 0, c.last, 10, collect_row, &c2, &e),
+	    YL_OK);
 	assert_int_equal(c2.n, 1);
 	assert_string_equal(c2.ids[0], "x/1");
 	struct collect all = {0};
@@ -207,9 +216,9 @@ static void test_bulk_transaction(void **state)
 	for (int i = 0; i < 100; i++) {
 		char id[16];
 		snprintf(id, sizeof id, "bulk%d", i);
-		assert_int_equal(put(f, YL_WRITE_UPDATE, "Basic", yl_arena_strdup(f->a, id), "b", 0,
-		                     NULL),
-		                 YL_OK);
+		assert_int_equal(
+		    put(f, YL_WRITE_UPDATE, "Basic", yl_arena_strdup(f->a, id), "b", 0, NULL),
+		    YL_OK);
 	}
 	yl_store_rollback(f->c);
 	struct yl_row row;
@@ -234,8 +243,11 @@ static void *writer(void *p)
 	yl_err_init(&e);
 	struct yl_store_conn *c = yl_store_conn(w->s, a, &e);
 	for (int i = 0; c && i < 200; i++) {
-		struct yl_write wr = {.op = YL_WRITE_UPDATE, .type = "Basic", .id = "shared",
-		                      .render = render, .render_ctx = "t"};
+		struct yl_write wr = {.op = YL_WRITE_UPDATE,
+		                      .type = "Basic",
+		                      .id = "shared",
+		                      .render = render,
+		                      .render_ctx = "t"};
 		if (yl_store_write(c, a, &wr, &e) == YL_OK)
 			w->ok++;
 	}
@@ -273,12 +285,14 @@ static int search_token(struct fixture *f, const char *code)
 {
 	struct yl_pred_value v = {.match = YL_M_TOKEN_CODE,
 	                          .h1 = yl_hash_sql(yl_hash_parts(1, code))};
-	struct yl_pred pred = {.match = YL_M_TOKEN_CODE, .kind = YL_IDX_TOKEN,
+	struct yl_pred pred = {.match = YL_M_TOKEN_CODE,
+	                       .kind = YL_IDX_TOKEN,
 	                       .param_hash = yl_hash_sql(yl_hash_parts(2, "Basic", "code")),
-	                       .values = &v, .nvalues = 1};
+	                       .values = &v,
+	                       .nvalues = 1};
 	const char *types[] = {"Basic"};
-	struct yl_search_plan plan = {.types = types, .ntypes = 1, .preds = &pred, .npreds = 1,
-	                              .count = 10, .total = true};
+	struct yl_search_plan plan = {
+	    .types = types, .ntypes = 1, .preds = &pred, .npreds = 1, .count = 10, .total = true};
 	int n = 0;
 	int64_t total = -1;
 	struct yl_err e;
@@ -302,8 +316,13 @@ static enum yl_code put_indexed(struct fixture *f, const char *id, const char *c
 	struct yl_index_row row = token_row(code);
 	struct yl_err e;
 	yl_err_init(&e);
-	struct yl_write w = {.op = YL_WRITE_UPDATE, .type = "Basic", .id = id, .render = render,
-	                     .render_ctx = (void *)code, .index = &row, .index_count = 1};
+	struct yl_write w = {.op = YL_WRITE_UPDATE,
+	                     .type = "Basic",
+	                     .id = id,
+	                     .render = render,
+	                     .render_ctx = (void *)code,
+	                     .index = &row,
+	                     .index_count = 1};
 	return yl_store_write(f->c, f->a, &w, &e);
 }
 
@@ -354,7 +373,8 @@ static void test_reindex_rebuilds_rows(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_migrations_recorded_and_idempotent, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migrations_recorded_and_idempotent, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_versions_and_tombstones, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_failed_write_leaves_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_history_order_and_cursor, setup, teardown),
