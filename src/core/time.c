@@ -1,6 +1,7 @@
 /* time.c -- clocks and time formats. */
 #include "core/time.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -52,6 +53,9 @@ int64_t yl_days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
+#define US_PER_SEC 1000000LL
+#define US_PER_DAY (86400LL * US_PER_SEC)
+
 static int digits(const char *s, size_t n, size_t *pos, size_t count, int *out)
 {
 	int v = 0;
@@ -64,79 +68,109 @@ static int digits(const char *s, size_t n, size_t *pos, size_t count, int *out)
 	return 0;
 }
 
-static int expect(const char *s, size_t n, size_t *pos, char c)
+static bool take(const char *s, size_t n, size_t *pos, char c)
 {
-	if (*pos >= n || s[*pos] != c)
-		return -1;
-	(*pos)++;
-	return 0;
-}
-
-static int parse_zone(const char *s, size_t n, size_t *pos, int64_t *offset_s)
-{
-	if (*pos < n && s[*pos] == 'Z') {
+	if (*pos < n && s[*pos] == c) {
 		(*pos)++;
-		*offset_s = 0;
-		return 0;
+		return true;
 	}
-	if (*pos >= n || (s[*pos] != '+' && s[*pos] != '-'))
-		return -1;
-	int sign = s[(*pos)++] == '-' ? -1 : 1;
-	int hh, mm;
-	if (digits(s, n, pos, 2, &hh) || expect(s, n, pos, ':') || digits(s, n, pos, 2, &mm) ||
-	    hh > 14 || mm > 59)
-		return -1;
-	*offset_s = sign * (hh * 3600 + mm * 60);
-	return 0;
+	return false;
 }
 
-static int days_in_month(int y, int m)
+static int month_days(int y, int m)
 {
-	static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	static const unsigned char dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return 29;
 	return dm[m - 1];
 }
 
-int yl_parse_datetime(const char *s, size_t n, int64_t *us)
+static int64_t day_us(int y, int m, int d)
 {
-	size_t pos = 0;
-	int y, mo = 1, d = 1, hh = 0, mi = 0, ss = 0;
-	int64_t frac_us = 0, offset_s = 0;
-	if (digits(s, n, &pos, 4, &y))
+	return yl_days_from_civil(y, (unsigned)m, (unsigned)d) * US_PER_DAY;
+}
+
+/* hh:mm[:ss[.fff]][zone] after the 'T'; sets *lo (local) and *unit, *offset_us. */
+static int parse_time(const char *s, size_t n, size_t *pos, int64_t *us, int64_t *unit,
+                      int64_t *offset_us)
+{
+	int hh, mi, ss = 0;
+	if (digits(s, n, pos, 2, &hh) || !take(s, n, pos, ':') || digits(s, n, pos, 2, &mi) ||
+	    hh > 23 || mi > 59)
 		return -1;
-	if (pos < n && !expect(s, n, &pos, '-')) {
-		if (digits(s, n, &pos, 2, &mo) || mo < 1 || mo > 12)
+	*unit = 60 * US_PER_SEC;
+	int64_t frac = 0;
+	if (take(s, n, pos, ':')) {
+		if (digits(s, n, pos, 2, &ss) || ss > 60)
 			return -1;
-		if (pos < n && !expect(s, n, &pos, '-')) {
-			if (digits(s, n, &pos, 2, &d) || d < 1 || d > days_in_month(y, mo))
-				return -1;
-			if (pos < n && !expect(s, n, &pos, 'T')) {
-				if (digits(s, n, &pos, 2, &hh) || expect(s, n, &pos, ':') ||
-				    digits(s, n, &pos, 2, &mi) || expect(s, n, &pos, ':') ||
-				    digits(s, n, &pos, 2, &ss) || hh > 23 || mi > 59 || ss > 60)
-					return -1;
-				if (pos < n && s[pos] == '.') {
-					pos++;
-					int64_t scale = 100000;
-					size_t start = pos;
-					while (pos < n && s[pos] >= '0' && s[pos] <= '9') {
-						frac_us += (s[pos] - '0') * scale;
-						scale /= 10;
-						pos++;
-					}
-					if (pos == start)
-						return -1;
-				}
-				if (parse_zone(s, n, &pos, &offset_s))
-					return -1;
+		*unit = US_PER_SEC;
+		if (take(s, n, pos, '.')) {
+			size_t k = 0;
+			int64_t scale = 100000;
+			while (*pos < n && s[*pos] >= '0' && s[*pos] <= '9') {
+				frac += (s[*pos] - '0') * scale;
+				scale /= 10;
+				(*pos)++;
+				k++;
 			}
+			if (!k)
+				return -1;
+			*unit = 1;
+			for (size_t i = k; i < 6; i++)
+				*unit *= 10;
 		}
 	}
-	if (pos != n)
+	*us = ((int64_t)hh * 3600 + mi * 60 + ss) * US_PER_SEC + frac;
+	*offset_us = 0;
+	if (take(s, n, pos, 'Z') || *pos == n)
+		return 0; /* no zone: UTC (FHIR requires one with a time; be lenient) */
+	int sign = s[*pos] == '-' ? -1 : 1;
+	if (s[*pos] != '+' && s[*pos] != '-')
 		return -1;
-	int64_t days = yl_days_from_civil(y, (unsigned)mo, (unsigned)d);
-	int64_t secs = days * 86400 + hh * 3600 + mi * 60 + ss - offset_s;
-	*us = secs * 1000000 + frac_us;
+	(*pos)++;
+	int zh, zm;
+	if (digits(s, n, pos, 2, &zh) || !take(s, n, pos, ':') || digits(s, n, pos, 2, &zm) ||
+	    zh > 14 || zm > 59)
+		return -1;
+	*offset_us = sign * ((int64_t)zh * 3600 + zm * 60) * US_PER_SEC;
 	return 0;
+}
+
+int yl_parse_date_range(const char *s, size_t n, int64_t *lo, int64_t *hi)
+{
+	size_t pos = 0;
+	int y, m = 1, d = 1;
+	if (!s || digits(s, n, &pos, 4, &y) || y < 1)
+		return -1;
+	if (pos == n) {
+		*lo = day_us(y, 1, 1);
+		*hi = day_us(y + 1, 1, 1) - 1;
+		return 0;
+	}
+	if (!take(s, n, &pos, '-') || digits(s, n, &pos, 2, &m) || m < 1 || m > 12)
+		return -1;
+	if (pos == n) {
+		*lo = day_us(y, m, 1);
+		*hi = *lo + month_days(y, m) * US_PER_DAY - 1;
+		return 0;
+	}
+	if (!take(s, n, &pos, '-') || digits(s, n, &pos, 2, &d) || d < 1 || d > month_days(y, m))
+		return -1;
+	if (pos == n) {
+		*lo = day_us(y, m, d);
+		*hi = *lo + US_PER_DAY - 1;
+		return 0;
+	}
+	int64_t t, unit, offset;
+	if (!take(s, n, &pos, 'T') || parse_time(s, n, &pos, &t, &unit, &offset) || pos != n)
+		return -1;
+	*lo = day_us(y, m, d) + t - offset;
+	*hi = *lo + unit - 1;
+	return 0;
+}
+
+int yl_parse_datetime(const char *s, size_t n, int64_t *us)
+{
+	int64_t hi;
+	return yl_parse_date_range(s, n, us, &hi);
 }

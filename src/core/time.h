@@ -18,9 +18,12 @@ int64_t yl_monotonic_us(void); /* for durations */
 void yl_format_instant(int64_t us, char out[YL_INSTANT_LEN]);
 void yl_format_httpdate(int64_t us, char out[YL_HTTPDATE_LEN]);
 
-/* Parse a FHIR date, dateTime or instant (partial dates allowed: 2026, 2026-11,
- * 2026-11-23, with time and zone). The value is the start of the period it names.
- * Returns 0 and sets *us, or -1. */
+/* The instants a FHIR date/dateTime/instant s[0..n) covers at its precision, inclusive, in
+ * UTC us: "1956" is the whole year, "2026-11-23T13:31:19+08:00" one second. Seconds and the
+ * zone may be left out after a time (lenient, for search values); values without a zone
+ * are taken as UTC. Returns 0, or -1 if s is not a date. */
+int yl_parse_date_range(const char *s, size_t n, int64_t *lo /* OUT */, int64_t *hi /* OUT */);
+/* The start of that range. */
 int yl_parse_datetime(const char *s, size_t n, int64_t *us);
 
 /* Days from 1970-01-01 for a proleptic Gregorian date (valid for years 1..9999). */

@@ -154,119 +154,6 @@ char *yl_fhir_fold(struct yl_arena *a, const char *s, size_t n)
 	return out;
 }
 
-static int digits(const char *s, size_t n, size_t *pos, size_t count, int *out)
-{
-	int v = 0;
-	for (size_t i = 0; i < count; i++) {
-		if (*pos >= n || s[*pos] < '0' || s[*pos] > '9')
-			return -1;
-		v = v * 10 + (s[(*pos)++] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-static bool take(const char *s, size_t n, size_t *pos, char c)
-{
-	if (*pos < n && s[*pos] == c) {
-		(*pos)++;
-		return true;
-	}
-	return false;
-}
-
-static int month_days(int y, int m)
-{
-	static const unsigned char dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 29;
-	return dm[m - 1];
-}
-
-static int64_t day_us(int y, int m, int d)
-{
-	return yl_days_from_civil(y, (unsigned)m, (unsigned)d) * US_PER_DAY;
-}
-
-/* hh:mm[:ss[.fff]][zone] after the 'T'; sets *lo (local) and *unit, *offset_us. */
-static int parse_time(const char *s, size_t n, size_t *pos, int64_t *us, int64_t *unit,
-                      int64_t *offset_us)
-{
-	int hh, mi, ss = 0;
-	if (digits(s, n, pos, 2, &hh) || !take(s, n, pos, ':') || digits(s, n, pos, 2, &mi) ||
-	    hh > 23 || mi > 59)
-		return -1;
-	*unit = 60 * US_PER_SEC;
-	int64_t frac = 0;
-	if (take(s, n, pos, ':')) {
-		if (digits(s, n, pos, 2, &ss) || ss > 60)
-			return -1;
-		*unit = US_PER_SEC;
-		if (take(s, n, pos, '.')) {
-			size_t k = 0;
-			int64_t scale = 100000;
-			while (*pos < n && s[*pos] >= '0' && s[*pos] <= '9') {
-				frac += (s[*pos] - '0') * scale;
-				scale /= 10;
-				(*pos)++;
-				k++;
-			}
-			if (!k)
-				return -1;
-			*unit = 1;
-			for (size_t i = k; i < 6; i++)
-				*unit *= 10;
-		}
-	}
-	*us = ((int64_t)hh * 3600 + mi * 60 + ss) * US_PER_SEC + frac;
-	*offset_us = 0;
-	if (take(s, n, pos, 'Z') || *pos == n)
-		return 0; /* no zone: UTC (FHIR requires one with a time; be lenient) */
-	int sign = s[*pos] == '-' ? -1 : 1;
-	if (s[*pos] != '+' && s[*pos] != '-')
-		return -1;
-	(*pos)++;
-	int zh, zm;
-	if (digits(s, n, pos, 2, &zh) || !take(s, n, pos, ':') || digits(s, n, pos, 2, &zm) ||
-	    zh > 14 || zm > 59)
-		return -1;
-	*offset_us = sign * ((int64_t)zh * 3600 + zm * 60) * US_PER_SEC;
-	return 0;
-}
-
-int yl_fhir_date_range(const char *s, size_t n, int64_t *lo, int64_t *hi)
-{
-	size_t pos = 0;
-	int y, m = 1, d = 1;
-	if (!s || digits(s, n, &pos, 4, &y) || y < 1)
-		return -1;
-	if (pos == n) {
-		*lo = day_us(y, 1, 1);
-		*hi = day_us(y + 1, 1, 1) - 1;
-		return 0;
-	}
-	if (!take(s, n, &pos, '-') || digits(s, n, &pos, 2, &m) || m < 1 || m > 12)
-		return -1;
-	if (pos == n) {
-		*lo = day_us(y, m, 1);
-		*hi = *lo + month_days(y, m) * US_PER_DAY - 1;
-		return 0;
-	}
-	if (!take(s, n, &pos, '-') || digits(s, n, &pos, 2, &d) || d < 1 || d > month_days(y, m))
-		return -1;
-	if (pos == n) {
-		*lo = day_us(y, m, d);
-		*hi = *lo + US_PER_DAY - 1;
-		return 0;
-	}
-	int64_t t, unit, offset;
-	if (!take(s, n, &pos, 'T') || parse_time(s, n, &pos, &t, &unit, &offset) || pos != n)
-		return -1;
-	*lo = day_us(y, m, d) + t - offset;
-	*hi = *lo + unit - 1;
-	return 0;
-}
-
 static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                              1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
@@ -473,7 +360,7 @@ static void emit_string(struct ex *x, const json_t *v, const struct yl_sp_path *
 static bool date_of(const json_t *v, int64_t *lo, int64_t *hi)
 {
 	return json_is_string(v) &&
-	       !yl_fhir_date_range(json_string_value(v), json_string_length(v), lo, hi);
+	       !yl_parse_date_range(json_string_value(v), json_string_length(v), lo, hi);
 }
 
 static void date_add(struct ex *x, int64_t lo, int64_t hi)

@@ -14,11 +14,10 @@
  *             per part (family, given, prefix, suffix, text; line, city, district, state,
  *             postalCode, country, text).
  *  date       [date_lo, date_hi] inclusive UTC us covering the precision
- *             (yl_fhir_date_range); Period open ends are INT64_MIN / INT64_MAX; Timing:
- *             each event and repeat.boundsPeriod.
- *  number     [num_lo, num_hi] = value -/+ half a unit of its last decimal (integers: 0.5).
- *  quantity   value range as number, unit_system as recorded, unit_code = code or unit;
- *             canon_* via fhir/ucum.h when the system is UCUM; Money: system
+ *             (yl_parse_date_range, core/time.h); Period open ends are INT64_MIN / INT64_MAX;
+ * Timing: each event and repeat.boundsPeriod. number     [num_lo, num_hi] = value -/+ half a unit
+ * of its last decimal (integers: 0.5). quantity   value range as number, unit_system as recorded,
+ * unit_code = code or unit; canon_* via fhir/ucum.h when the system is UCUM; Money: system
  *             urn:iso:std:iso:4217, code = currency; Range: [low lo, high hi].
  *  reference  relative Type/id[/_history/n] -> ref_type/ref_id (+ ref_url as written);
  *             absolute URL -> ref_url (+ type/id from its last two segments when they are a
@@ -55,11 +54,6 @@ enum yl_code yl_fhir_extract(struct yl_arena *a, const char *type, const json_t 
  * U+00C0..U+017F folded to ASCII (é -> e, ß -> ss, Æ -> ae), combining marks
  * U+0300..U+036F dropped; every other character (CJK, Greek, ...) unchanged. NULL on OOM. */
 char *yl_fhir_fold(struct yl_arena *a, const char *s, size_t n);
-
-/* The instants a FHIR date/dateTime/instant s[0..n) covers at its precision, inclusive, in
- * UTC us: "1956" is the whole year, "2026-11-23T13:31:19+08:00" one second. Values without
- * a zone (dates, partial dates) are taken as UTC. Returns 0, or -1 if s is not a date. */
-int yl_fhir_date_range(const char *s, size_t n, int64_t *lo /* OUT */, int64_t *hi /* OUT */);
 
 /* The range a decimal written as s[0..n) stands for: value -/+ half a unit of its last
  * digit ("1.5" -> [1.45, 1.55], "100" -> [99.5, 100.5], "1.5e2" -> [145, 155]).

@@ -94,13 +94,17 @@ static enum yl_code run_search(struct yl_req *r, const char **types, size_t ntyp
 	return YL_OK;
 }
 
-static enum yl_code one_type(struct yl_req *r, const char *type, const char **out,
+/* A one-element type list for a type named in the URL (404 if it is not a resource type). */
+static enum yl_code one_type(struct yl_req *r, const char *type, const char ***out,
                              struct yl_err *err)
 {
 	if (yl_fhir_resource_type_index(type, strlen(type)) < 0)
 		return yl_err_add(err, r->a, YL_NOT_FOUND, NULL,
 		                  "'%.64s' is not a FHIR R4 resource type", type);
-	*out = type;
+	*out = yl_arena_calloc(r->a, 1, sizeof(char *));
+	if (!*out)
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+	(*out)[0] = type;
 	return YL_OK;
 }
 
@@ -141,32 +145,21 @@ static enum yl_code form_params(struct yl_req *r, struct yl_param **out, size_t 
 
 enum yl_code yl_h_search_type(struct yl_req *r, struct yl_err *err)
 {
-	const char *type = NULL;
-	enum yl_code code = one_type(r, r->vars[0], &type, err);
-	if (code != YL_OK)
-		return code;
-	const char **types = yl_arena_calloc(r->a, 1, sizeof(char *));
-	if (!types)
-		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
-	types[0] = type;
-	return run_search(r, types, 1, NULL, r->url.params, r->url.nparams, err);
+	const char **types = NULL;
+	enum yl_code code = one_type(r, r->vars[0], &types, err);
+	return code != YL_OK ? code
+	                     : run_search(r, types, 1, NULL, r->url.params, r->url.nparams, err);
 }
 
 enum yl_code yl_h_search_type_post(struct yl_req *r, struct yl_err *err)
 {
-	const char *type = NULL;
-	struct yl_param *params;
-	size_t n;
-	enum yl_code code = one_type(r, r->vars[0], &type, err);
+	const char **types = NULL;
+	struct yl_param *params = NULL;
+	size_t n = 0;
+	enum yl_code code = one_type(r, r->vars[0], &types, err);
 	if (code == YL_OK)
 		code = form_params(r, &params, &n, err);
-	if (code != YL_OK)
-		return code;
-	const char **types = yl_arena_calloc(r->a, 1, sizeof(char *));
-	if (!types)
-		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
-	types[0] = type;
-	return run_search(r, types, 1, NULL, params, n, err);
+	return code != YL_OK ? code : run_search(r, types, 1, NULL, params, n, err);
 }
 
 /* _type=A,B (or every resource type) */
@@ -232,13 +225,9 @@ enum yl_code yl_h_search_compartment(struct yl_req *r, struct yl_err *err)
 	if (strcmp(r->vars[0], "Patient") != 0)
 		return yl_err_add(err, r->a, YL_NOT_FOUND, NULL,
 		                  "compartment search is offered for Patient compartments only");
-	const char *type = NULL;
-	enum yl_code code = one_type(r, r->vars[2], &type, err);
-	if (code != YL_OK)
-		return code;
-	const char **types = yl_arena_calloc(r->a, 1, sizeof(char *));
-	if (!types)
-		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
-	types[0] = type;
-	return run_search(r, types, 1, r->vars[1], r->url.params, r->url.nparams, err);
+	const char **types = NULL;
+	enum yl_code code = one_type(r, r->vars[2], &types, err);
+	return code != YL_OK
+	           ? code
+	           : run_search(r, types, 1, r->vars[1], r->url.params, r->url.nparams, err);
 }

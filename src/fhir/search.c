@@ -97,7 +97,7 @@ static const char *take_prefix(const char *v, enum yl_cmp *cmp)
 static enum yl_code parse_date(struct ctx *c, const char *v, struct yl_pred_value *pv)
 {
 	const char *d = take_prefix(v, &pv->cmp);
-	if (yl_fhir_date_range(d, strlen(d), &pv->i_lo, &pv->i_hi) != 0)
+	if (yl_parse_date_range(d, strlen(d), &pv->i_lo, &pv->i_hi) != 0)
 		return bad(c,
 		           "%s: '%.40s' is not a date, dateTime or instant with an optional "
 		           "prefix (eq ne gt lt ge le sa eb ap)",

@@ -29,14 +29,20 @@ static void test_parse_precisions(void **state)
 	assert_int_equal(parse("1970-01-01T00:00:00.25Z"), 250000);
 	assert_int_equal(parse("2000-02-29"), 951782400LL * 1000000);
 	int64_t us;
+	/* lenient for search values: minutes without seconds, a time without a zone (UTC) */
+	assert_int_equal(parse("1970-01-01T00:01Z"), 60000000);
+	assert_int_equal(parse("1970-01-01T00:00:01"), 1000000);
+	int64_t lo, hi;
+	assert_int_equal(yl_parse_date_range("1970-02", 7, &lo, &hi), 0);
+	assert_int_equal(lo, 31LL * 86400 * 1000000);
+	assert_int_equal(hi, 59LL * 86400 * 1000000 - 1);
 	const char *bad[] = {"",
 	                     "197",
 	                     "1970-13",
 	                     "1970-02-30",
 	                     "2001-02-29",
-	                     "1970-01-01T00:00Z",
+	                     "1970-01-01T00Z",
 	                     "1970-01-01T25:00:00Z",
-	                     "1970-01-01T00:00:00",
 	                     "1970-01-01x",
 	                     "1970-01-01T00:00:00.Z",
 	                     "1970-01-01T00:00:00+15:00"};

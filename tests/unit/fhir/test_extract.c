@@ -271,7 +271,7 @@ static void test_string(void **state)
 static void range_is(const char *s, const char *lo, const char *hi_excl)
 {
 	int64_t a, b;
-	assert_int_equal(yl_fhir_date_range(s, strlen(s), &a, &b), 0);
+	assert_int_equal(yl_parse_date_range(s, strlen(s), &a, &b), 0);
 	assert_true(a == date_us(lo));
 	assert_true(b == date_us(hi_excl) - 1);
 }
@@ -288,7 +288,7 @@ static void test_date(void **state)
 	range_is("2026-11-23T01:00:00-05:00", "2026-11-23T06:00:00Z", "2026-11-23T06:00:01Z");
 	range_is("2026-11-23T13:31:19.5Z", "2026-11-23T13:31:19.5Z", "2026-11-23T13:31:19.6Z");
 	int64_t a, b;
-	assert_int_equal(yl_fhir_date_range("2026-11-23T13:31:19.123456Z", 27, &a, &b), 0);
+	assert_int_equal(yl_parse_date_range("2026-11-23T13:31:19.123456Z", 27, &a, &b), 0);
 	assert_true(a == b);
 	const char *bad[] = {"",
 	                     "19",
@@ -299,7 +299,7 @@ static void test_date(void **state)
 	                     "2026-11-23T10:00:00+15:00",
 	                     "2026-11-23 10:00"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(yl_fhir_date_range(bad[i], strlen(bad[i]), &a, &b), -1);
+		assert_int_equal(yl_parse_date_range(bad[i], strlen(bad[i]), &a, &b), -1);
 
 	struct got g = run("Observation",
 	                   "{\"resourceType\":\"Observation\",\"status\":\"final\","

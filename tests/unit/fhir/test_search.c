@@ -43,17 +43,19 @@ static void load_fixtures(struct yl_store *s, struct yl_arena *a)
 	struct yl_store_conn *c = yl_store_conn(s, a, &e);
 	size_t i;
 	json_t *r;
-	json_array_foreach(all, i, r)
-	{
+	json_array_foreach (all, i, r) {
 		const char *type = json_string_value(json_object_get(r, "resourceType"));
 		const char *id = json_string_value(json_object_get(r, "id"));
 		struct yl_index_row *rows;
 		size_t n;
 		assert_int_equal(yl_fhir_extract(a, type, r, &rows, &n, &e), YL_OK);
 		char *text = json_dumps(r, JSON_COMPACT);
-		struct yl_write w = {.op = YL_WRITE_UPDATE, .type = yl_arena_strdup(a, type),
-		                     .id = yl_arena_strdup(a, id), .render = render_text,
-		                     .render_ctx = yl_arena_strdup(a, text), .index = rows,
+		struct yl_write w = {.op = YL_WRITE_UPDATE,
+		                     .type = yl_arena_strdup(a, type),
+		                     .id = yl_arena_strdup(a, id),
+		                     .render = render_text,
+		                     .render_ctx = yl_arena_strdup(a, text),
+		                     .index = rows,
 		                     .index_count = n};
 		free(text);
 		assert_int_equal(yl_store_write(c, a, &w, &e), YL_OK);
@@ -102,8 +104,8 @@ static int run_case(struct yl_store *s, json_t *k)
 		for (const struct yl_issue *is = e.first; is; is = is->next)
 			ok |= is->expression && strcmp(is->expression, want_error) == 0;
 		if (!ok)
-			printf("FAIL %s [%s %s]: expected an error naming '%s', got %s\n", why, type,
-			       query, want_error, code == YL_OK ? "none" : e.first->message);
+			printf("FAIL %s [%s %s]: expected an error naming '%s', got %s\n", why,
+			       type, query, want_error, code == YL_OK ? "none" : e.first->message);
 		goto out;
 	}
 	if (code != YL_OK) {
@@ -124,8 +126,8 @@ static int run_case(struct yl_store *s, json_t *k)
 	struct ids want = {0};
 	size_t i;
 	json_t *v;
-	json_array_foreach(expect, i, v)
-	    snprintf(want.list[want.n++], 32, "%s", json_string_value(v));
+	json_array_foreach (expect, i, v)
+		snprintf(want.list[want.n++], 32, "%s", json_string_value(v));
 	qsort(want.list, (size_t)want.n, sizeof want.list[0], cmp_str);
 	ok = got.n == want.n;
 	for (int j = 0; ok && j < got.n; j++)
@@ -163,8 +165,7 @@ static void test_conformance_cases(void **state)
 	size_t i;
 	json_t *k;
 	int pass = 0, fail = 0;
-	json_array_foreach(cases, i, k)
-	{
+	json_array_foreach (cases, i, k) {
 		if (run_case(s, k))
 			pass++;
 		else
