@@ -22,8 +22,9 @@ static enum yl_code reindex_one(void *ctx, struct yl_arena *a, const struct yl_r
 	json_error_t jerr;
 	json_t *doc = json_loadb(row->body, row->body_len, 0, &jerr);
 	if (!doc)
-		return yl_err_add(err, a, YL_MALFORMED_JSON, NULL, "stored text is not JSON: %s",
-		                  jerr.text);
+		return yl_err_add(err, a, YL_MALFORMED_JSON, NULL,
+		                  "stored text is not JSON (line %d, column %d)", jerr.line,
+		                  jerr.column);
 	enum yl_code code = yl_fhir_extract(a, row->type, doc, rows, n, err);
 	json_decref(doc);
 	return code;

@@ -1,6 +1,8 @@
 /* compartment.c -- find the patient a resource belongs to, from the generated rules. */
 #include "fhir/compartment.h"
 
+#include "core/id.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,15 +11,17 @@ static int cmp_rule(const void *key, const void *elem)
 	return strcmp(key, ((const struct yl_compartment_rule *)elem)->type);
 }
 
-/* "Patient/123", "Patient/123/_history/2", "https://x/fhir/Patient/123" -> "123" */
+/* "Patient/123" or "Patient/123/_history/2" -> "123". Absolute URLs are left out: they
+ * may name another server's patient. */
 static const char *patient_id_of_ref(struct yl_arena *a, const char *ref)
 {
-	const char *p = strstr(ref, "Patient/");
-	if (!p || (p != ref && p[-1] != '/'))
+	if (strncmp(ref, "Patient/", 8) != 0)
 		return NULL;
-	p += strlen("Patient/");
+	const char *p = ref + 8;
 	size_t n = strcspn(p, "/");
-	return n ? yl_arena_strndup(a, p, n) : NULL;
+	if (!yl_id_valid(p, n) || (p[n] && strncmp(p + n, "/_history/", 10) != 0))
+		return NULL;
+	return yl_arena_strndup(a, p, n);
 }
 
 static const char *walk(struct yl_arena *a, const json_t *node, const char *path, size_t len)

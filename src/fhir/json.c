@@ -1,6 +1,7 @@
 /* json.c -- limit scan, server-field rewrite and pretty-printing over JSON text. */
 #include "fhir/json.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "core/buf.h"
@@ -14,11 +15,25 @@ enum yl_code yl_json_check_limits(const char *p, size_t n, struct yl_arena *a, s
 		char c = p[i];
 		if (c == '"') {
 			size_t start = ++i;
+			bool escaped = false;
 			while (i < n && p[i] != '"') {
-				if (p[i] == '\\')
+				if (p[i] == '\\') {
+					escaped = true;
 					i++;
+				}
 				i++;
 			}
+			/* A member name with an escape ("\u0069d") would slip past the rewrite of
+			 * id and meta: FHIR names are plain ASCII, so refuse escapes in names. */
+			size_t k = i + 1;
+			while (k < n &&
+			       (p[k] == ' ' || p[k] == '\t' || p[k] == '\n' || p[k] == '\r'))
+				k++;
+			if (escaped && k < n && p[k] == ':')
+				return yl_err_add(
+				    err, a, YL_BAD_REQUEST, NULL,
+				    "a JSON member name contains an escape sequence; FHIR "
+				    "element names are plain ASCII");
 			if (i - start > YL_MAX_STRING_BYTES)
 				return yl_err_add(
 				    err, a, YL_BAD_REQUEST, NULL,

@@ -314,6 +314,27 @@ static void drop_json(void *p)
 	json_decref(p);
 }
 
+/* What is wrong with unparsable JSON, in words that never quote the body (jansson's own
+ * text does: it would put patient data into the OperationOutcome). */
+static const char *json_problem(const json_error_t *e)
+{
+	static const struct {
+		enum json_error_code code;
+		const char *text;
+	} problems[] = {
+	    {json_error_premature_end_of_input, "the body ends too early"},
+	    {json_error_invalid_utf8, "invalid UTF-8"},
+	    {json_error_duplicate_key, "a member name appears twice in one object"},
+	    {json_error_numeric_overflow, "a number is too large"},
+	    {json_error_null_character, "a NUL character"},
+	    {json_error_end_of_input_expected, "text after the end of the JSON value"},
+	};
+	for (size_t i = 0; i < sizeof problems / sizeof problems[0]; i++)
+		if (json_error_code(e) == problems[i].code)
+			return problems[i].text;
+	return "syntax error";
+}
+
 /* Parse and validate a request body as a resource of `type`. */
 static enum yl_code parse_resource(struct yl_req *r, const char *type, json_t **out,
                                    struct yl_err *err)
@@ -333,9 +354,10 @@ static enum yl_code parse_resource(struct yl_req *r, const char *type, json_t **
 	json_t *doc = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc)
 		return yl_err_add(err, r->a, YL_MALFORMED_JSON, NULL,
-		                  "the body is not valid JSON: %s at line %d, column %d", jerr.text,
-		                  jerr.line, jerr.column);
-	yl_arena_defer(r->a, drop_json, doc);
+		                  "the body is not valid JSON: %s (line %d, column %d)",
+		                  json_problem(&jerr), jerr.line, jerr.column);
+	if (yl_arena_defer(r->a, drop_json, doc) != 0) /* doc is already released */
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory parsing the body");
 	if (!json_is_object(doc))
 		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
 		                  "the body must be a JSON object holding one resource");
@@ -391,7 +413,8 @@ static enum yl_code write_resource(struct yl_req *r, enum yl_write_op op, const 
 	    .render = render_body,
 	    .render_ctx = &bc,
 	};
-	int64_t if_match = parse_etag(yl_req_header(r, "If-Match"));
+	/* If-Match applies to updates; a create has no version to match (ignored) */
+	int64_t if_match = op == YL_WRITE_CREATE ? 0 : parse_etag(yl_req_header(r, "If-Match"));
 	if (if_match < 0)
 		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
 		                  "If-Match must be a version ETag such as W/\"3\"");
@@ -481,6 +504,8 @@ struct hist {
 static int hist_row(void *ctx, const struct yl_row *row)
 {
 	struct hist *h = ctx;
+	if (h->b->err)
+		return 1; /* the page is already too large: stop reading bodies */
 	if (h->got == h->want) {
 		h->got++; /* one more than a page: there is a next page */
 		return 1;

@@ -71,35 +71,43 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	return cr;
 }
 
+/* Append up to max bytes of s to line, control and non-ASCII bytes as '?', so a request
+ * cannot forge log lines or smuggle text through percent-encoding. */
+static size_t put_clean(char *line, size_t n, size_t cap, const char *s, size_t max)
+{
+	for (size_t i = 0; s[i] && i < max && n + 1 < cap; i++) {
+		unsigned char c = (unsigned char)s[i];
+		line[n++] = c < 0x21 || c > 0x7e ? '?' : (char)c;
+	}
+	line[n] = '\0';
+	return n;
+}
+
 static void access_line(struct conn_req *cr)
 {
 	struct yl_req *r = &cr->r;
 	char line[1024];
-	size_t n = 0;
 	int64_t us = yl_monotonic_us() - r->start_us;
+	char ts[YL_INSTANT_LEN];
+	yl_format_instant(yl_now_us(), ts);
+	int w = snprintf(line, sizeof line, "%s access rid=%llx %s ", ts, (unsigned long long)r->id,
+	                 r->method ? r->method : "-");
+	size_t n = w > 0 ? (size_t)w : 0;
 	/* path without the query; then parameter names only, never their values */
 	const char *raw = r->raw_url ? r->raw_url : "";
-	size_t plen = strcspn(raw, "?");
-	if (plen > 300)
-		plen = 300;
-	int w = snprintf(line, sizeof line, "access rid=%llx %s %.*s", (unsigned long long)r->id,
-	                 r->method ? r->method : "-", (int)plen, raw);
-	n = w > 0 ? (size_t)w : 0;
+	n = put_clean(line, n, sizeof line, raw, strcspn(raw, "?"));
+	if (n > 400)
+		n = 400;
 	for (size_t i = 0; i < r->url.nparams && n < 700; i++) {
-		w = snprintf(line + n, sizeof line - n, "%c%.40s", i ? '&' : '?',
-		             r->url.params[i].name);
-		n += w > 0 ? (size_t)w : 0;
+		line[n++] = i ? '&' : '?';
+		n = put_clean(line, n, sizeof line, r->url.params[i].name, 40);
 	}
 	w = snprintf(line + n, sizeof line - n, " status=%d bytes=%zu us=%lld", r->status,
 	             r->resp_len, (long long)us);
 	n += w > 0 ? (size_t)w : 0;
 	if (n > sizeof line - 1)
 		n = sizeof line - 1;
-	char ts[YL_INSTANT_LEN];
-	yl_format_instant(yl_now_us(), ts);
-	char out[1100];
-	int m = snprintf(out, sizeof out, "%s %.*s", ts, (int)n, line);
-	yl_log_access(out, m > (int)sizeof out - 1 ? (int)sizeof out - 1 : m);
+	yl_log_access(line, (int)n);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,

@@ -743,15 +743,22 @@ static int run(struct yl_store_conn *c, enum stmt_id id)
 
 /* One transaction for a batch of writes; each write in its own savepoint, so a write that
  * fails leaves nothing while the others commit. Called with write_lock held. */
+static void fail_batch(struct yl_store_conn *c, struct job *batch, int rc, const char *what)
+{
+	for (struct job *j = batch; j; j = j->next)
+		if (j->code == YL_OK)
+			j->code = db_error(j->err, j->a, c->db, rc, what);
+}
+
 static void commit_batch(struct yl_store *s, struct job *batch)
 {
 	struct yl_store_conn *c = s->writer;
 	int rc = run(c, ST_BEGIN);
+	if (rc != SQLITE_OK) {
+		fail_batch(c, batch, rc, "begin");
+		return;
+	}
 	for (struct job *j = batch; j; j = j->next) {
-		if (rc != SQLITE_OK) {
-			j->code = db_error(j->err, j->a, c->db, rc, "begin");
-			continue;
-		}
 		if (!batch->next) { /* alone: the transaction is its savepoint */
 			j->code = write_locked(c, j->a, j->w, j->err);
 			if (j->code != YL_OK) {
@@ -760,23 +767,28 @@ static void commit_batch(struct yl_store *s, struct job *batch)
 			}
 			continue;
 		}
-		run(c, ST_SAVEPOINT);
-		j->code = write_locked(c, j->a, j->w, j->err);
-		if (j->code != YL_OK)
-			run(c, ST_ROLLBACK_TO);
-		run(c, ST_RELEASE);
+		if ((rc = run(c, ST_SAVEPOINT)) == SQLITE_OK) {
+			j->code = write_locked(c, j->a, j->w, j->err);
+			if (j->code != YL_OK)
+				run(c, ST_ROLLBACK_TO);
+			rc = run(c, ST_RELEASE);
+		}
+		/* SQLite may roll back the whole transaction on some errors (disk full, I/O):
+		 * then nothing of this batch is stored, and every write must say so */
+		if (rc != SQLITE_OK || sqlite3_get_autocommit(c->db)) {
+			if (!sqlite3_get_autocommit(c->db))
+				run(c, ST_ROLLBACK);
+			fail_batch(c, batch, rc != SQLITE_OK ? rc : SQLITE_ABORT, "write");
+			return;
+		}
 	}
-	if (rc != SQLITE_OK)
-		return;
 	rc = run(c, ST_COMMIT);
 	if (rc == SQLITE_OK) {
 		atomic_fetch_add(&s->writes, 1);
 		return;
 	}
 	run(c, ST_ROLLBACK);
-	for (struct job *j = batch; j; j = j->next)
-		if (j->code == YL_OK)
-			j->code = db_error(j->err, j->a, c->db, rc, "commit");
+	fail_batch(c, batch, rc, "commit");
 }
 
 /* Group commit: a writer queues its job; if no other thread is leading, it leads: takes
@@ -793,33 +805,35 @@ enum yl_code yl_store_write(struct yl_store_conn *c, struct yl_arena *a, struct 
 	pthread_mutex_lock(&s->queue_mu);
 	*s->queue_tail = &self;
 	s->queue_tail = &self.next;
-	while (!self.done && s->leading)
-		pthread_cond_wait(&s->queue_cv, &s->queue_mu);
-	if (self.done) {
+	/* Lead batches until this thread's own write has run: a batch takes at most
+	 * GROUP_COMMIT_MAX jobs from the head of the queue, which need not include ours. */
+	for (;;) {
+		while (!self.done && s->leading)
+			pthread_cond_wait(&s->queue_cv, &s->queue_mu);
+		if (self.done)
+			break;
+		s->leading = true;
+		struct job *batch = s->queue, **cut = &s->queue;
+		for (int n = 0; *cut && n < GROUP_COMMIT_MAX; n++)
+			cut = &(*cut)->next;
+		s->queue = *cut;
+		*cut = NULL;
+		if (!s->queue)
+			s->queue_tail = &s->queue;
 		pthread_mutex_unlock(&s->queue_mu);
-		return self.code;
-	}
-	s->leading = true;
-	struct job *batch = s->queue, **cut = &s->queue;
-	for (int n = 0; *cut && n < GROUP_COMMIT_MAX; n++)
-		cut = &(*cut)->next;
-	s->queue = *cut;
-	*cut = NULL;
-	if (!s->queue)
-		s->queue_tail = &s->queue;
-	pthread_mutex_unlock(&s->queue_mu);
 
-	pthread_mutex_lock(&s->write_lock);
-	commit_batch(s, batch);
-	pthread_mutex_unlock(&s->write_lock);
+		pthread_mutex_lock(&s->write_lock);
+		commit_batch(s, batch);
+		pthread_mutex_unlock(&s->write_lock);
 
-	pthread_mutex_lock(&s->queue_mu);
-	for (struct job *j = batch, *next; j; j = next) {
-		next = j->next;
-		j->done = true;
+		pthread_mutex_lock(&s->queue_mu);
+		for (struct job *j = batch, *next; j; j = next) {
+			next = j->next; /* read before done: the owner may return at once */
+			j->done = true;
+		}
+		s->leading = false;
+		pthread_cond_broadcast(&s->queue_cv);
 	}
-	s->leading = false;
-	pthread_cond_broadcast(&s->queue_cv);
 	pthread_mutex_unlock(&s->queue_mu);
 	return self.code;
 }

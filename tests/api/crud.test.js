@@ -255,3 +255,32 @@ test('healthz answers ok', async () => {
   assert.strictEqual(r.status, 200);
   assert.deepStrictEqual(r.json, { status: 'ok' });
 });
+
+test('escaped member names cannot smuggle a second id or meta past the server', async () => {
+  for (const body of [
+    '{"resourceType":"Patient","\\u0069d":"evil"}',
+    '{"resourceType":"Patient","m\\u0065ta":{"versionId":"77"}}',
+    '{"resourceType":"Patient","meta":{"version\\u0049d":"77"}}',
+  ]) {
+    const r = await req(srv, 'POST', '/fhir/Patient', { body });
+    const is = outcomeIssues(assert, r, 400);
+    assert.match(is[0].diagnostics, /member name contains an escape/);
+  }
+  // escapes inside values stay allowed
+  const ok = await req(srv, 'POST', '/fhir/Patient', { body: '{"resourceType":"Patient","name":[{"family":"\\u738b"}]}' });
+  assert.strictEqual(ok.status, 201, ok.text);
+  assert.strictEqual(ok.json.name[0].family, '王');
+});
+
+test('a malformed body is described without quoting it', async () => {
+  const r = await req(srv, 'POST', '/fhir/Patient', { body: '{"resourceType":"Patient","name":[{"family":"Zhaoxiaolan"' });
+  const is = outcomeIssues(assert, r, 400);
+  assert.doesNotMatch(is[0].diagnostics, /Zhaoxiaolan/);
+  const d = await req(srv, 'POST', '/fhir/Patient', { body: '{"resourceType":"Patient","gender":"male","gender":"female"}' });
+  assert.match(outcomeIssues(assert, d, 400)[0].diagnostics, /appears twice/);
+});
+
+test('If-Match on a create is ignored (there is no version to match)', async () => {
+  const r = await req(srv, 'POST', '/fhir/Patient', { body: patient, headers: { 'If-Match': 'W/"3"' } });
+  assert.strictEqual(r.status, 201);
+});

@@ -88,13 +88,16 @@ test('access log: one line per request, no query values and no patient data', as
   await req(srv, 'GET', `/fhir/Patient/${c.json.id}?_pretty=true&_format=json`);
   await req(srv, 'GET', `/fhir/_history?_since=${secret.idno.slice(0, 4)}`);
   await req(srv, 'POST', '/fhir/Patient', { body: { resourceType: 'Patient', name: [{ family: secret.name }], gender: secret.phone } });
+  // a parameter name cannot forge a second log line
+  await req(srv, 'GET', '/fhir/_history?x%0A2026-01-01T00:00:00.000Z%20access%20forged=1');
   // access lines are buffered but reach the file within YL_ACCESS_FLUSH_MS (200 ms)
   await new Promise((r) => setTimeout(r, 600));
   const log = fs.readFileSync(srv.access, 'utf8');
   const stderr = srv.stderr();
   await srv.stop();
   const lines = log.trim().split('\n');
-  assert.strictEqual(lines.length, 4);
+  assert.strictEqual(lines.length, 5);
+  assert.match(lines[4], /GET \/fhir\/_history\?x\?2026-01-01T00:00:00\.000Z\?access\?forged status=200/);
   assert.match(lines[0], /rid=[0-9a-f]+ POST \/fhir\/Patient status=201 bytes=\d+ us=\d+$/);
   assert.match(lines[1], new RegExp(`GET /fhir/Patient/${c.json.id}\\?_pretty&_format status=200 bytes=\\d+ us=\\d+$`));
   assert.match(lines[2], /GET \/fhir\/_history\?_since status=200/);

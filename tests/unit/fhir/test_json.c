@@ -94,9 +94,12 @@ static void test_compartment(void **state)
 	assert_string_equal(
 	    patient_of(a, "Observation", "{\"subject\":{\"reference\":\"Patient/p1\"}}"), "p1");
 	assert_string_equal(
-	    patient_of(a, "Encounter",
-	               "{\"subject\":{\"reference\":\"http://h/fhir/Patient/p2/_history/3\"}}"),
+	    patient_of(a, "Encounter", "{\"subject\":{\"reference\":\"Patient/p2/_history/3\"}}"),
 	    "p2");
+	/* absolute URLs may name another server's patient; odd ids are refused */
+	assert_null(patient_of(a, "Encounter",
+	                       "{\"subject\":{\"reference\":\"http://h/fhir/Patient/p2\"}}"));
+	assert_null(patient_of(a, "Encounter", "{\"subject\":{\"reference\":\"Patient/a?b=1\"}}"));
 	assert_null(patient_of(a, "Observation", "{\"subject\":{\"reference\":\"Group/g\"}}"));
 	assert_string_equal(patient_of(a, "Appointment",
 	                               "{\"participant\":[{\"actor\":{\"reference\":\"Practitioner/"

@@ -370,6 +370,64 @@ static void test_reindex_rebuilds_rows(void **state)
 	assert_int_equal(search_token(f, "green"), 2);
 }
 
+#define MANY_WRITERS 100 /* more than GROUP_COMMIT_MAX (64) writers queued at once */
+
+struct creator {
+	struct yl_store *s;
+	int n;
+	int ok;
+	int wrong;
+};
+
+static void *creator(void *p)
+{
+	struct creator *w = p;
+	struct yl_arena *a = yl_arena_create(0);
+	struct yl_err e;
+	yl_err_init(&e);
+	struct yl_store_conn *c = yl_store_conn(w->s, a, &e);
+	for (int i = 0; c && i < 10; i++) {
+		char *id = yl_arena_printf(a, "t%d-%d", w->n, i);
+		struct yl_write wr = {.op = YL_WRITE_CREATE,
+		                      .type = "Basic",
+		                      .id = id,
+		                      .render = render,
+		                      .render_ctx = "t"};
+		if (yl_store_write(c, a, &wr, &e) == YL_OK && wr.version == 1)
+			w->ok++;
+		else
+			w->wrong++;
+	}
+	yl_arena_destroy(a);
+	return NULL;
+}
+
+/* regression: a writer whose job was not in the batch it led was told "ok" without its
+ * write having run (and its stack frame stayed queued) */
+static void test_group_commit_with_many_writers(void **state)
+{
+	struct fixture *f = *state;
+	pthread_t t[MANY_WRITERS];
+	struct creator w[MANY_WRITERS];
+	for (int i = 0; i < MANY_WRITERS; i++) {
+		w[i] = (struct creator){f->s, i, 0, 0};
+		pthread_create(&t[i], NULL, creator, &w[i]);
+	}
+	int ok = 0, wrong = 0;
+	for (int i = 0; i < MANY_WRITERS; i++) {
+		pthread_join(t[i], NULL);
+		ok += w[i].ok;
+		wrong += w[i].wrong;
+	}
+	assert_int_equal(wrong, 0);
+	assert_int_equal(ok, MANY_WRITERS * 10);
+	int64_t n;
+	struct yl_err e;
+	yl_err_init(&e);
+	assert_int_equal(yl_store_history_count(f->c, f->a, "Basic", NULL, 0, &n, &e), YL_OK);
+	assert_int_equal(n, MANY_WRITERS * 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -380,6 +438,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_history_order_and_cursor, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bulk_transaction, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_group_commit_with_many_writers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_index_rows_follow_versions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reindex_rebuilds_rows, setup, teardown),
 	};
