@@ -73,7 +73,7 @@ static enum yl_code negotiate(struct yl_req *r, struct yl_err *err)
 			                  "_format '%.40s' is not offered; this server speaks "
 			                  "application/fhir+json and application/json only",
 			                  fmt);
-		if (strncasecmp(fmt, "application/json", 16) == 0)
+		if (strcasecmp(fmt, "application/json") == 0)
 			r->content_type = PLAIN_JSON;
 		return YL_OK;
 	}
@@ -83,7 +83,8 @@ static enum yl_code negotiate(struct yl_req *r, struct yl_err *err)
 			                  "Accept '%.60s' is not offered; this server speaks "
 			                  "application/fhir+json and application/json only",
 			                  accept);
-		if (strncasecmp(accept, "application/json", 16) == 0)
+		size_t first = strcspn(accept, ",;");
+		if (first == 16 && strncasecmp(accept, "application/json", 16) == 0)
 			r->content_type = PLAIN_JSON;
 	}
 	return YL_OK;

@@ -36,6 +36,7 @@ struct conn_req {
 	struct yl_server *srv;
 	enum phase phase;
 	struct yl_buf body;
+	size_t received; /* body bytes seen, kept or discarded */
 };
 
 const char *yl_req_header(struct yl_req *r, const char *name)
@@ -67,6 +68,10 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	cr->r.id = atomic_fetch_add(&s->next_id, 1) + 1;
 	cr->r.start_us = yl_monotonic_us();
 	cr->r.raw_url = yl_arena_strdup(a, uri ? uri : "/");
+	if (!cr->r.raw_url) {
+		yl_arena_destroy(a);
+		return NULL; /* out of memory: libmicrohttpd closes the connection */
+	}
 	atomic_fetch_add(&s->inflight, 1);
 	return cr;
 }
@@ -193,6 +198,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (cr->phase == PH_HEADERS) {
 		cr->phase = PH_BODY;
 		cr->r.method = yl_arena_strdup(cr->r.a, method);
+		if (!cr->r.method)
+			return MHD_NO;
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
 		unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;
@@ -209,6 +216,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
+		cr->received += *upload_data_size;
+		if (cr->received > (size_t)YL_MAX_BODY_BYTES * DISCARD_FACTOR)
+			return MHD_NO; /* far past the limit without a Content-Length: hang up */
 		if (!cr->r.body_too_large) {
 			yl_buf_add(&cr->body, upload_data, *upload_data_size);
 			if (cr->body.err == YL_TOO_LARGE)
