@@ -1,5 +1,6 @@
 /* search_sql.c -- SQL for a search plan, with bound parameters only. Shared by the
  * backends: the statements use only what SQLite and PostgreSQL both run. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "store/search.h"
@@ -137,45 +138,50 @@ static const char *contains_pattern(struct yl_arena *a, const char *s)
 	return b.err ? "%" : b.p;
 }
 
+/* "(lo >= slo AND hi <= shi)": the stored range lies within the search range */
+static void contained(struct gen *g, const char *lo, const char *hi, int64_t slo, int64_t shi)
+{
+	add(g, "(");
+	cmp_int(g, lo, " >= ", slo);
+	add(g, " AND ");
+	cmp_int(g, hi, " <= ", shi);
+	add(g, ")");
+}
+
 /* A range [lo, hi] (columns) against the search range [slo, shi] by FHIR prefix
- * (R4 search, "prefixes": eq = contained, gt/lt = the range beyond intersects, ge/le = that
- * or contained, sa/eb = starts after/ends before, ap = overlaps the widened range). */
+ * (R4 search, "prefixes"): eq = contained, ne = not contained, gt/lt = the range beyond
+ * intersects, ge/le = that or contained, sa/eb = starts after/ends before, ap = overlaps
+ * the widened range the plan carries. */
 static void range_cmp_int(struct gen *g, const char *lo, const char *hi, enum yl_cmp c, int64_t slo,
                           int64_t shi)
 {
+	static const struct {
+		bool beyond_hi; /* compare hi > shi (gt, ge) or lo < slo (lt, le) */
+		bool or_contained;
+	} beyond[] = {[YL_CMP_GT] = {true, false},
+	              [YL_CMP_GE] = {true, true},
+	              [YL_CMP_LT] = {false, false},
+	              [YL_CMP_LE] = {false, true}};
 	add(g, "(");
 	switch (c) {
 	case YL_CMP_NE:
 		add(g, "NOT ");
 		/* fallthrough */
 	case YL_CMP_EQ:
-		add(g, "(");
-		cmp_int(g, lo, " >= ", slo);
-		add(g, " AND ");
-		cmp_int(g, hi, " <= ", shi);
-		add(g, ")");
+		contained(g, lo, hi, slo, shi);
 		break;
 	case YL_CMP_GT:
-		cmp_int(g, hi, " > ", shi);
-		break;
-	case YL_CMP_LT:
-		cmp_int(g, lo, " < ", slo);
-		break;
 	case YL_CMP_GE:
-		cmp_int(g, hi, " > ", shi);
-		add(g, " OR (");
-		cmp_int(g, lo, " >= ", slo);
-		add(g, " AND ");
-		cmp_int(g, hi, " <= ", shi);
-		add(g, ")");
-		break;
+	case YL_CMP_LT:
 	case YL_CMP_LE:
-		cmp_int(g, lo, " < ", slo);
-		add(g, " OR (");
-		cmp_int(g, lo, " >= ", slo);
-		add(g, " AND ");
-		cmp_int(g, hi, " <= ", shi);
-		add(g, ")");
+		if (beyond[c].beyond_hi)
+			cmp_int(g, hi, " > ", shi);
+		else
+			cmp_int(g, lo, " < ", slo);
+		if (beyond[c].or_contained) {
+			add(g, " OR ");
+			contained(g, lo, hi, slo, shi);
+		}
 		break;
 	case YL_CMP_SA:
 		cmp_int(g, lo, " > ", shi);
@@ -183,7 +189,7 @@ static void range_cmp_int(struct gen *g, const char *lo, const char *hi, enum yl
 	case YL_CMP_EB:
 		cmp_int(g, hi, " < ", slo);
 		break;
-	case YL_CMP_AP: /* the plan carries the widened range */
+	case YL_CMP_AP:
 		cmp_int(g, lo, " <= ", shi);
 		add(g, " AND ");
 		cmp_int(g, hi, " >= ", slo);
