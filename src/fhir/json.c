@@ -11,6 +11,9 @@
 enum yl_code yl_json_check_limits(const char *p, size_t n, struct yl_arena *a, struct yl_err *err)
 {
 	int depth = 0;
+	if (memchr(p, '\0', n))
+		return yl_err_add(err, a, YL_MALFORMED_JSON, NULL,
+		                  "the body contains a NUL byte, which JSON does not allow");
 	for (size_t i = 0; i < n; i++) {
 		char c = p[i];
 		if (c == '"') {
@@ -76,7 +79,7 @@ static size_t string_len(const struct lex *l)
 			j++;
 		j++;
 	}
-	return j + 1 - l->i;
+	return j < l->n ? j + 1 - l->i : l->n - l->i; /* never past the end */
 }
 
 /* Copy one value compactly (whitespace dropped). */
@@ -147,6 +150,8 @@ static int each_member(struct lex *l, member_fn fn, void *ctx)
 			l->i++;
 			continue;
 		}
+		if (l->p[l->i] != '"')
+			return -1; /* not a member name: the text is not what the parser accepted */
 		size_t key_at = l->i, klen = string_len(l);
 		l->i += klen;
 		skip_ws(l);

@@ -284,3 +284,11 @@ test('If-Match on a create is ignored (there is no version to match)', async () 
   const r = await req(srv, 'POST', '/fhir/Patient', { body: patient, headers: { 'If-Match': 'W/"3"' } });
   assert.strictEqual(r.status, 201);
 });
+
+test('a NUL byte in the body is refused (it once led the rewrite past the end)', async () => {
+  const body = Buffer.from('{"resourceType":"Patient","gender":"male"\u0000\t}', 'utf8');
+  const r = await req(srv, 'POST', '/fhir/Patient', { body });
+  const is = outcomeIssues(assert, r, 400);
+  assert.match(is[0].diagnostics, /NUL byte/);
+  assert.strictEqual((await req(srv, 'GET', '/healthz')).status, 200);
+});
