@@ -186,6 +186,16 @@ static int64_t parse_etag(const char *s)
 	return v;
 }
 
+/* The version an If-Match header asks for (0 when absent); 400 when malformed. */
+static enum yl_code if_match_of(struct yl_req *r, int64_t *out, struct yl_err *err)
+{
+	*out = parse_etag(yl_req_header(r, "If-Match"));
+	if (*out < 0)
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
+		                  "If-Match must be a version ETag such as W/\"3\"");
+	return YL_OK;
+}
+
 static int64_t parse_positive(const char *s)
 {
 	if (!s || !*s)
@@ -415,11 +425,8 @@ static enum yl_code write_resource(struct yl_req *r, enum yl_write_op op, const 
 	    .render_ctx = &bc,
 	};
 	/* If-Match applies to updates; a create has no version to match (ignored) */
-	int64_t if_match = op == YL_WRITE_CREATE ? 0 : parse_etag(yl_req_header(r, "If-Match"));
-	if (if_match < 0)
-		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
-		                  "If-Match must be a version ETag such as W/\"3\"");
-	w.if_match = if_match;
+	if (op != YL_WRITE_CREATE && if_match_of(r, &w.if_match, err) != YL_OK)
+		return err->code;
 	enum yl_code code = yl_store_write(c, r->a, &w, err);
 	if (code != YL_OK)
 		return code;
@@ -474,11 +481,9 @@ enum yl_code yl_h_delete(struct yl_req *r, struct yl_err *err)
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c)
 		return err->code;
-	int64_t if_match = parse_etag(yl_req_header(r, "If-Match"));
-	if (if_match < 0)
-		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
-		                  "If-Match must be a version ETag such as W/\"3\"");
-	struct yl_write w = {.op = YL_WRITE_DELETE, .type = type, .id = id, .if_match = if_match};
+	struct yl_write w = {.op = YL_WRITE_DELETE, .type = type, .id = id};
+	if (if_match_of(r, &w.if_match, err) != YL_OK)
+		return err->code;
 	code = yl_store_write(c, r->a, &w, err);
 	if (code != YL_OK)
 		return code;

@@ -279,11 +279,12 @@ static enum yl_code migrate(struct yl_store_conn *c, struct yl_arena *a, struct 
 	return YL_OK;
 }
 
-static int64_t max_seq(struct yl_store_conn *c)
+/* The single integer a bookkeeping query answers, or 0. */
+static int64_t query_int(struct yl_store_conn *c, const char *sql)
 {
 	sqlite3_stmt *q;
 	int64_t v = 0;
-	if (sqlite3_prepare_v2(c->db, "SELECT max(seq) FROM history", -1, &q, NULL) == SQLITE_OK &&
+	if (sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) == SQLITE_OK &&
 	    sqlite3_step(q) == SQLITE_ROW)
 		v = sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
@@ -364,7 +365,7 @@ enum yl_code yl_store_open(const char *path, struct yl_store **out, struct yl_ar
 	if (code == YL_OK)
 		code = migrate(s->writer, a, err);
 	if (code == YL_OK)
-		s->last_seq = max_seq(s->writer);
+		s->last_seq = query_int(s->writer, "SELECT max(seq) FROM history");
 	if (code != YL_OK) {
 		yl_store_close(s);
 		return code;
@@ -421,14 +422,7 @@ struct yl_store_conn *yl_store_conn(struct yl_store *s, struct yl_arena *a, stru
 
 int yl_store_schema_version(struct yl_store_conn *c)
 {
-	sqlite3_stmt *q;
-	int v = 0;
-	if (sqlite3_prepare_v2(c->db, "SELECT max(version) FROM schema_migrations", -1, &q, NULL) ==
-	        SQLITE_OK &&
-	    sqlite3_step(q) == SQLITE_ROW)
-		v = sqlite3_column_int(q, 0);
-	sqlite3_finalize(q);
-	return v;
+	return (int)query_int(c, "SELECT max(version) FROM schema_migrations");
 }
 
 static const char *col_text(struct yl_arena *a, sqlite3_stmt *q, int i, size_t *len)
