@@ -63,7 +63,7 @@ make_work() {
 # start yilian: start_yilian DB ACCESSLOG  -> sets YPID, YURL (http://127.0.0.1:PORT)
 start_yilian() {
 	local db=$1 alog=$2 i
-	"$YILIAN" serve --db "$db" --listen 127.0.0.1:0 --threads "$(nproc)" --access-log "$alog" \
+	"$YILIAN" serve --db "$db" --listen 127.0.0.1:0 --threads "${SERVER_THREADS:-$(nproc)}" --access-log "$alog" \
 		>"$WORK/yilian.out" 2>"$WORK/yilian.err" &
 	YPID=$!
 	PIDS+=("$YPID")

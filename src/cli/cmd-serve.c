@@ -13,6 +13,7 @@
 #include "core/id.h"
 #include "core/log.h"
 #include "fhir/rest.h"
+#include "fhir/ucum.h"
 #include "http/server.h"
 #include "store/store.h"
 
@@ -24,6 +25,7 @@ struct serve_opts {
 	int port;
 	int threads;
 	const char *access_log;
+	const char *data;
 };
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -67,7 +69,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 	                         .host = "127.0.0.1",
 	                         .port = 8080,
 	                         .threads = cpus > 0 ? (int)cpus : 2,
-	                         .access_log = "-"};
+	                         .access_log = "-",
+	                         .data = YL_DATA_DIR};
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		if ((v = opt_value(argc, argv, &i, "--db"))) {
@@ -82,7 +85,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 				                          v);
 		} else if ((v = opt_value(argc, argv, &i, "--access-log"))) {
 			o->access_log = v;
-
+		} else if ((v = opt_value(argc, argv, &i, "--data"))) {
+			o->data = v;
 		} else {
 			return yl_cli_usage_error("serve", "unknown option or missing value '%s'",
 			                          argv[i]);
@@ -109,7 +113,8 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 	struct yl_server *srv = NULL;
 	struct yl_app app = {.routes = yl_fhir_routes, .nroutes = yl_fhir_route_count};
 
-	if (yl_store_open(o->db, &store, a, &err) != YL_OK)
+	if (yl_cli_load_data(o->data, a, &err) != YL_OK ||
+	    yl_store_open(o->db, &store, a, &err) != YL_OK)
 		goto out;
 	app.store = store;
 	if (yl_fhir_capability_build(&app, a) != 0) {
@@ -142,6 +147,7 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 out:
 	yl_server_stop(srv);
 	yl_store_close(store);
+	yl_ucum_unload();
 	if (err.code != YL_OK)
 		for (const struct yl_issue *is = err.first; is; is = is->next)
 			yl_log(YL_LOG_ERROR, "yilian serve: %s", is->message);

@@ -18,11 +18,13 @@ const struct yl_cmd yl_cmds[] = {
      "yilian routes", yl_cmd_routes},
     {"serve", "run the FHIR server",
      "yilian serve [--db FILE] [--listen ADDR:PORT] [--threads N] [--access-log FILE|-|off]\n"
+     "                    [--data DIR]\n"
      "  --db FILE            SQLite database file (default ./yilian.db; created if absent)\n"
      "  --listen ADDR:PORT   numeric IPv4 address and port (default 127.0.0.1:8080;\n"
      "                       port 0 picks a free port, printed on start)\n"
      "  --threads N          worker threads (default: number of CPUs)\n"
-     "  --access-log DEST    access log destination: a file, - for stderr (default), or off",
+     "  --access-log DEST    access log destination: a file, - for stderr (default), or off\n"
+     "  --data DIR           directory holding terminology/ (default: the source tree)",
      yl_cmd_serve},
     {"version", "print the version, build and schema information", "yilian version",
      yl_cmd_version},

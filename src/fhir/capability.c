@@ -7,6 +7,7 @@
 #include "core/time.h"
 #include "fhir/rest.h"
 #include "fhir/schema.h"
+#include "fhir/searchparam.h"
 #include "version.h"
 
 static void interactions(struct yl_buf *b, const struct yl_app *app, enum yl_level lo,
@@ -30,6 +31,27 @@ static void interactions(struct yl_buf *b, const struct yl_app *app, enum yl_lev
 	}
 }
 
+static void add_params(struct yl_buf *b, const struct yl_searchparam *sp, size_t n, int *k)
+{
+	for (size_t i = 0; i < n; i++)
+		yl_buf_printf(b, "%s{\"name\":\"%s\",\"definition\":\"%s\",\"type\":\"%s\"}",
+		              (*k)++ ? "," : "", sp[i].code, sp[i].url,
+		              yl_sp_type_name(sp[i].type));
+}
+
+/* Every supported parameter of the type (the Resource-level ones too), from the table. */
+static void search_params(struct yl_buf *b, const char *type)
+{
+	size_t n = 0, nr = 0;
+	const struct yl_searchparam *own = yl_searchparam_list(type, &n);
+	const struct yl_searchparam *common = yl_searchparam_list("Resource", &nr);
+	int k = 0;
+	yl_buf_adds(b, ",\"searchParam\":[");
+	add_params(b, common, nr, &k);
+	add_params(b, own, n, &k);
+	yl_buf_addc(b, ']');
+}
+
 int yl_fhir_capability_build(struct yl_app *app, struct yl_arena *a)
 {
 	struct yl_buf b;
@@ -50,8 +72,10 @@ int yl_fhir_capability_build(struct yl_app *app, struct yl_arena *a)
 		yl_buf_printf(&b, "%s{\"type\":\"%s\",\"interaction\":[", t ? "," : "",
 		              yl_fhir_resource_types[t]);
 		interactions(&b, app, YL_LEVEL_TYPE, YL_LEVEL_INSTANCE);
+		yl_buf_addc(&b, ']');
+		search_params(&b, yl_fhir_resource_types[t]);
 		yl_buf_adds(&b,
-		            "],\"versioning\":\"versioned\",\"readHistory\":true,"
+		            ",\"versioning\":\"versioned\",\"readHistory\":true,"
 		            "\"updateCreate\":true,\"conditionalCreate\":false,"
 		            "\"conditionalUpdate\":false,\"conditionalDelete\":\"not-supported\"}");
 	}

@@ -12,6 +12,7 @@
 #include "core/id.h"
 #include "core/time.h"
 #include "fhir/compartment.h"
+#include "fhir/extract.h"
 #include "fhir/json.h"
 #include "fhir/limits.h"
 #include "fhir/schema.h"
@@ -427,7 +428,12 @@ static enum yl_code write_resource(struct yl_req *r, enum yl_write_op op, const 
 	/* If-Match applies to updates; a create has no version to match (ignored) */
 	if (op != YL_WRITE_CREATE && if_match_of(r, &w.if_match, err) != YL_OK)
 		return err->code;
-	enum yl_code code = yl_store_write(c, r->a, &w, err);
+	struct yl_index_row *rows = NULL;
+	enum yl_code code = yl_fhir_extract(r->a, type, doc, &rows, &w.index_count, err);
+	if (code != YL_OK)
+		return code;
+	w.index = rows;
+	code = yl_store_write(c, r->a, &w, err);
 	if (code != YL_OK)
 		return code;
 	return answer_write(r, &w);

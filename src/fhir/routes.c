@@ -7,10 +7,18 @@ const struct yl_route yl_fhir_routes[] = {
      "liveness and store check for load balancers and operators"},
     {"GET", "/fhir/metadata", "capabilities", YL_LEVEL_SYSTEM, yl_h_metadata,
      "the CapabilityStatement, generated from this table"},
+    {"GET", "/fhir", "search-system", YL_LEVEL_SYSTEM, yl_h_search_system,
+     "search every type, or those in _type; common parameters only across several types"},
+    {"POST", "/fhir/_search", "search-system", YL_LEVEL_SYSTEM, yl_h_search_system_post,
+     "system search with the parameters in a form body"},
     {"GET", "/fhir/_history", "history-system", YL_LEVEL_SYSTEM, yl_h_history_system,
      "every change in the store, newest first (_since, _count, _summary=count)"},
     {"GET", "/fhir/{type}/_history", "history-type", YL_LEVEL_TYPE, yl_h_history_type,
      "every change to resources of one type, newest first"},
+    {"GET", "/fhir/{type}", "search-type", YL_LEVEL_TYPE, yl_h_search_type,
+     "search: a searchset Bundle with self and next links (cursor paging)"},
+    {"POST", "/fhir/{type}/_search", "search-type", YL_LEVEL_TYPE, yl_h_search_type_post,
+     "search with the parameters in a form body (application/x-www-form-urlencoded)"},
     {"POST", "/fhir/{type}", "create", YL_LEVEL_TYPE, yl_h_create,
      "create with a server-assigned id: 201, Location, ETag, Last-Modified"},
     {"GET", "/fhir/{type}/{id}", "read", YL_LEVEL_INSTANCE, yl_h_read,
@@ -23,6 +31,8 @@ const struct yl_route yl_fhir_routes[] = {
      yl_h_history_instance, "every version of one resource, newest first"},
     {"GET", "/fhir/{type}/{id}/_history/{vid}", "vread", YL_LEVEL_INSTANCE, yl_h_vread,
      "one version of a resource"},
+    {"GET", "/fhir/{type}/{id}/{compartment}", "search-type", YL_LEVEL_INSTANCE,
+     yl_h_search_compartment, "compartment search: Patient/{id}/{type} with search parameters"},
 };
 
 const size_t yl_fhir_route_count = sizeof yl_fhir_routes / sizeof yl_fhir_routes[0];

@@ -181,6 +181,7 @@ static enum yl_code parse_token(struct ctx *c, const char *v, enum yl_match *m,
 	}
 	*m = YL_M_TOKEN_VALUE;
 	pv->h1 = yl_hash_sql(yl_hash_parts(2, parts[0], parts[1]));
+	pv->h2 = yl_hash_sql(yl_hash_parts(1, parts[1])); /* leads the token index */
 	return YL_OK;
 }
 
@@ -221,6 +222,8 @@ static enum yl_code parse_composite(struct ctx *c, const struct yl_searchparam *
 	if (m1 == YL_M_TOKEN_CODE) {
 		pv->h2 = pv->h1;
 		pv->h1 = 0;
+	} else if (m1 == YL_M_TOKEN_VALUE) {
+		pv->h2 = 0; /* component 1 matches on value_hash alone */
 	} else if (m1 != YL_M_TOKEN_VALUE) {
 		return bad(c, "%s: the first part of '%.60s' must be code or system|code", v);
 	}

@@ -34,7 +34,7 @@ enum yl_cmp {
 
 /* How a predicate matches, one per parameter type and modifier. */
 enum yl_match {
-	YL_M_TOKEN_VALUE,     /* system|code: value_hash (h1) */
+	YL_M_TOKEN_VALUE,     /* system|code: value_hash (h1), code_hash (h2 or 0) */
 	YL_M_TOKEN_CODE,      /* code: code_hash (h1) */
 	YL_M_TOKEN_SYSTEM,    /* system|: system (s1) */
 	YL_M_TOKEN_TEXT,      /* :text: text or code starts with s1 (folded) */

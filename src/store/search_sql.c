@@ -270,6 +270,10 @@ static void value_cond(struct gen *g, enum yl_match m, const struct yl_pred_valu
 {
 	switch (m) {
 	case YL_M_TOKEN_VALUE:
+		if (v->h2) { /* (param, code_hash, value_hash) is the token index */
+			cmp_int(g, "code_hash", " = ", v->h2);
+			add(g, " AND ");
+		}
 		cmp_int(g, "value_hash", " = ", v->h1);
 		break;
 	case YL_M_TOKEN_CODE:

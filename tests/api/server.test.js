@@ -66,8 +66,23 @@ test('metadata: a CapabilityStatement listing exactly what works', async () => {
     assert.strictEqual(rest.resource.length, 146);
     const patient = rest.resource.find((x) => x.type === 'Patient');
     assert.deepStrictEqual(patient.interaction.map((i) => i.code).sort(),
-      ['create', 'delete', 'history-instance', 'history-type', 'read', 'update', 'vread']);
-    assert.deepStrictEqual(rest.interaction.map((i) => i.code), ['history-system']);
+      ['create', 'delete', 'history-instance', 'history-type', 'read', 'search-type',
+        'update', 'vread']);
+    assert.deepStrictEqual(rest.interaction.map((i) => i.code).sort(),
+      ['history-system', 'search-system']);
+    // every supported search parameter, with its type, and the common ones on every type
+    const sp = Object.fromEntries(patient.searchParam.map((p) => [p.name, p.type]));
+    assert.strictEqual(sp.birthdate, 'date');
+    assert.strictEqual(sp.name, 'string');
+    assert.strictEqual(sp.identifier, 'token');
+    assert.strictEqual(sp['general-practitioner'], 'reference');
+    assert.strictEqual(sp._lastUpdated, 'date');
+    assert.strictEqual(sp._id, 'token');
+    const obs = rest.resource.find((x) => x.type === 'Observation');
+    const osp = Object.fromEntries(obs.searchParam.map((p) => [p.name, p]));
+    assert.strictEqual(osp['component-code-value-quantity'].type, 'composite');
+    assert.strictEqual(osp['value-quantity'].type, 'quantity');
+    assert.match(osp.code.definition, /^http:\/\/hl7\.org\/fhir\/SearchParameter\//);
     assert.match(rest.documentation, /406/);
     const pretty = await req(srv, 'GET', '/fhir/metadata?_pretty=true');
     assert.deepStrictEqual(pretty.json, cs);
