@@ -1,36 +1,51 @@
 /* rest-search.c -- the search interactions: type, system (_type), compartment, and POST
  * _search with a form body; answers a searchset Bundle with cursor paging. */
+#include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/buf.h"
+#include "core/hash.h"
 #include "fhir/limits.h"
 #include "fhir/rest.h"
 #include "fhir/schema.h"
 #include "fhir/search.h"
+#include "fhir/searchparam.h"
 
-struct page {
-	struct yl_buf *b;
-	const char *base;
-	int want;
-	int got;
-	int64_t cursor;
+#define MAX_INCLUDED      5000 /* included resources per page */
+#define MAX_ITERATE       4    /* rounds of :iterate includes */
+#define MAX_VALUESET_CODE 1000 /* codes of a ValueSet used by :in / :not-in */
+
+/* Rows of one page (matches, then includes), in arena memory. */
+struct rows {
+	struct yl_arena *a;
+	struct yl_row *v;
+	size_t n, cap, limit;
+	bool full;
 };
 
-static int entry_row(void *ctx, const struct yl_row *row)
+static int collect(void *ctx, const struct yl_row *row)
 {
-	struct page *pg = ctx;
-	if (pg->got == pg->want) {
-		pg->got++; /* one more than a page: there is a next page */
+	struct rows *rs = ctx;
+	for (size_t i = 0; i < rs->n; i++) /* includes: each resource once */
+		if (rs->v[i].seq == row->seq)
+			return 0;
+	if (rs->n == rs->limit) {
+		rs->full = true;
 		return 1;
 	}
-	if (pg->got++)
-		yl_buf_addc(pg->b, ',');
-	yl_buf_printf(pg->b, "{\"fullUrl\":\"%s/%s/%s\",\"resource\":", pg->base, row->type,
-	              row->id);
-	yl_buf_add(pg->b, row->body, row->body_len);
-	yl_buf_adds(pg->b, ",\"search\":{\"mode\":\"match\"}}");
-	pg->cursor = row->seq;
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 32;
+		struct yl_row *nv = yl_arena_alloc(rs->a, cap * sizeof(*nv));
+		if (!nv)
+			return 1;
+		if (rs->n)
+			memcpy(nv, rs->v, rs->n * sizeof(*nv));
+		rs->v = nv;
+		rs->cap = cap;
+	}
+	rs->v[rs->n++] = *row;
 	return 0;
 }
 
@@ -40,53 +55,305 @@ static bool prefer_strict(struct yl_req *r)
 	return p && strstr(p, "handling=strict") != NULL;
 }
 
+/* ---- token :in / :not-in: the codes of a stored ValueSet ---------------------------- */
+
+struct vs_codes {
+	struct yl_arena *a;
+	struct yl_vs_code *v;
+	size_t n;
+	bool too_many;
+};
+
+static void vs_add(struct vs_codes *vc, const char *system, const char *code)
+{
+	if (!code)
+		return;
+	if (vc->n == MAX_VALUESET_CODE) {
+		vc->too_many = true;
+		return;
+	}
+	vc->v[vc->n].system = system ? yl_arena_strdup(vc->a, system) : NULL;
+	vc->v[vc->n].code = yl_arena_strdup(vc->a, code);
+	vc->n++;
+}
+
+static void vs_contains(struct vs_codes *vc, json_t *contains)
+{
+	size_t i;
+	json_t *c;
+	json_array_foreach (contains, i, c) {
+		vs_add(vc, json_string_value(json_object_get(c, "system")),
+		       json_string_value(json_object_get(c, "code")));
+		vs_contains(vc, json_object_get(c, "contains"));
+	}
+}
+
+static int first_row(void *ctx, const struct yl_row *row)
+{
+	*(struct yl_row *)ctx = *row;
+	return 1;
+}
+
+/* The codes a ValueSet lists: compose.include[].concept[] and expansion.contains[]
+ * (filters and imported value sets are not expanded). */
+static enum yl_code valueset_codes(void *ctx, struct yl_arena *a, const char *url,
+                                   struct yl_vs_code **codes, size_t *n, struct yl_err *err)
+{
+	struct yl_store_conn *c = ctx;
+	const char *types[] = {"ValueSet"};
+	int64_t hash = yl_hash_sql(yl_hash_parts(2, "ValueSet", "url"));
+	struct yl_pred_value v = {.match = YL_M_URI, .s1 = url};
+	struct yl_pred pred = {
+	    .match = YL_M_URI, .kind = YL_IDX_URI, .param_hash = hash, .values = &v, .nvalues = 1};
+	struct yl_search_plan plan = {
+	    .types = types, .ntypes = 1, .preds = &pred, .npreds = 1, .count = 1};
+	struct yl_row row = {0};
+	int64_t total;
+	enum yl_code code = yl_store_search(c, a, &plan, first_row, &row, &total, err);
+	if (code != YL_OK)
+		return code;
+	if (!row.body)
+		return YL_NOT_FOUND;
+	json_t *vs = json_loadb(row.body, row.body_len, 0, NULL);
+	struct vs_codes vc = {a, yl_arena_calloc(a, MAX_VALUESET_CODE, sizeof(struct yl_vs_code)),
+	                      0, false};
+	if (!vs || !vc.v) {
+		json_decref(vs);
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory reading a ValueSet");
+	}
+	size_t i, k;
+	json_t *inc, *concept;
+	json_array_foreach (json_object_get(json_object_get(vs, "compose"), "include"), i, inc) {
+		const char *system = json_string_value(json_object_get(inc, "system"));
+		json_array_foreach (json_object_get(inc, "concept"), k, concept)
+			vs_add(&vc, system, json_string_value(json_object_get(concept, "code")));
+	}
+	vs_contains(&vc, json_object_get(json_object_get(vs, "expansion"), "contains"));
+	json_decref(vs);
+	if (vc.too_many)
+		return yl_err_add(
+		    err, a, YL_BAD_REQUEST, NULL,
+		    "the ValueSet '%.100s' lists more than %d codes; :in takes smaller "
+		    "value sets",
+		    url, MAX_VALUESET_CODE);
+	*codes = vc.v;
+	*n = vc.n;
+	return YL_OK;
+}
+
+/* ---- _summary and _elements ---------------------------------------------------------- */
+
+static bool summary_member(const char *type, const char *m, enum yl_summary how)
+{
+	if (strcmp(m, "resourceType") == 0 || strcmp(m, "id") == 0 || strcmp(m, "meta") == 0 ||
+	    strcmp(m, "implicitRules") == 0)
+		return true;
+	if (how == YL_SUMMARY_DATA)
+		return strcmp(m, "text") != 0;
+	if (how == YL_SUMMARY_TEXT && strcmp(m, "text") == 0)
+		return true;
+	int t = yl_fhir_resource_type_index(type, strlen(type));
+	if (t >= 0) { /* mandatory elements are always returned */
+		const struct yl_fhir_type *def = &yl_fhir_types[yl_fhir_resource_type_def[t]];
+		for (unsigned i = 0; i < def->req_count; i++)
+			if (strcmp(yl_fhir_str(
+			               yl_fhir_elems[yl_fhir_required[def->first_req + i]].name),
+			           m) == 0)
+				return true;
+	}
+	if (how == YL_SUMMARY_TEXT)
+		return false;
+	/* _summary=true: the elements search parameters index (R4 marks those as summary
+	 * elements almost everywhere; the definitions' isSummary flags are not in our data) */
+	size_t n = 0, ml = strlen(m);
+	const struct yl_searchparam *sp = yl_searchparam_list(type, &n);
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < sp[i].npaths; k++) {
+			const char *path = sp[i].paths[k].path;
+			if (strncmp(path, m, ml) == 0 && (path[ml] == '\0' || path[ml] == '.'))
+				return true;
+		}
+	return false;
+}
+
+static bool element_wanted(const struct yl_search_req *sr, const char *type, const char *m)
+{
+	if (*m == '_') /* a primitive's extensions follow the primitive */
+		m++;
+	if (sr->elements) {
+		if (summary_member(type, m, YL_SUMMARY_TEXT) && strcmp(m, "text") != 0)
+			return true;
+		for (size_t i = 0; i < sr->nelements; i++)
+			if (strcmp(sr->elements[i], m) == 0)
+				return true;
+		return false;
+	}
+	return summary_member(type, m, sr->summary);
+}
+
+/* The body with only the wanted elements, tagged SUBSETTED; NULL on out-of-memory. */
+static const char *subset(struct yl_arena *a, const struct yl_search_req *sr,
+                          const struct yl_row *row, size_t *len)
+{
+	json_t *doc = json_loadb(row->body, row->body_len, 0, NULL);
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		*len = row->body_len;
+		return row->body;
+	}
+	const char *key;
+	json_t *v, *tmp;
+	json_object_foreach_safe(doc, tmp, key, v) if (!element_wanted(sr, row->type, key))
+	    json_object_del(doc, key);
+	json_t *meta = json_object_get(doc, "meta");
+	if (!json_is_object(meta)) {
+		meta = json_object();
+		json_object_set_new(doc, "meta", meta);
+	}
+	json_t *tags = json_object_get(meta, "tag");
+	if (!json_is_array(tags)) {
+		tags = json_array();
+		json_object_set_new(meta, "tag", tags);
+	}
+	json_array_append_new(tags,
+	                      json_pack("{s:s,s:s,s:s}", "system",
+	                                "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
+	                                "code", "SUBSETTED", "display", "subsetted"));
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	if (!text)
+		return NULL;
+	*len = strlen(text);
+	char *out = yl_arena_strndup(a, text, *len);
+	free(text);
+	return out;
+}
+
+static void add_entry(struct yl_buf *b, struct yl_arena *a, const struct yl_search_req *sr,
+                      const char *base, const struct yl_row *row, bool include, bool first)
+{
+	if (!first)
+		yl_buf_addc(b, ',');
+	yl_buf_printf(b, "{\"fullUrl\":\"%s/%s/%s\",\"resource\":", base, row->type, row->id);
+	size_t len = row->body_len;
+	const char *body = row->body;
+	if (sr->elements || sr->summary != YL_SUMMARY_FALSE) {
+		body = subset(a, sr, row, &len);
+		if (!body) {
+			b->err = YL_NOMEM;
+			return;
+		}
+	}
+	yl_buf_add(b, body, len);
+	yl_buf_adds(b, include ? ",\"search\":{\"mode\":\"include\"}}"
+	                       : ",\"search\":{\"mode\":\"match\"}}");
+}
+
+/* ---- includes ------------------------------------------------------------------------ */
+
+static enum yl_code run_includes(struct yl_store_conn *c, struct yl_arena *a,
+                                 const struct yl_search_req *sr, struct rows *rs,
+                                 struct yl_err *err)
+{
+	size_t matches = rs->n;
+	size_t from = 0, to = matches;
+	for (int round = 0; round <= MAX_ITERATE && from < to; round++) {
+		for (size_t i = 0; i < sr->nincludes; i++) {
+			const struct yl_include *inc = &sr->includes[i];
+			if (round > 0 && !inc->iterate)
+				continue;
+			enum yl_code code =
+			    yl_store_include(c, a, inc, rs->v + from, to - from, collect, rs, err);
+			if (code != YL_OK)
+				return code;
+			if (rs->full)
+				return YL_OK;
+		}
+		from = to;
+		to = rs->n;
+	}
+	return YL_OK;
+}
+
+static void reverse(struct yl_row *v, size_t n)
+{
+	for (size_t i = 0; i < n / 2; i++) {
+		struct yl_row t = v[i];
+		v[i] = v[n - 1 - i];
+		v[n - 1 - i] = t;
+	}
+}
+
 static enum yl_code run_search(struct yl_req *r, const char **types, size_t ntypes,
                                const char *patient, const struct yl_param *params, size_t nparams,
                                struct yl_err *err)
 {
-	struct yl_search_req sr;
-	enum yl_code code =
-	    yl_fhir_search_parse(r->a, types, ntypes, params, nparams, prefer_strict(r), &sr, err);
-	if (code != YL_OK)
-		return code;
-	sr.plan.patient = patient;
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c)
 		return err->code;
-	const char *base = yl_fhir_base_url(r);
-	struct yl_buf entries;
-	yl_buf_init(&entries, r->a, 8192, YL_MAX_RESPONSE_BYTES);
-	struct page pg = {&entries, base, sr.plan.count, 0, 0};
-	if (sr.plan.count > 0)
-		sr.plan.count++; /* one extra row tells whether a next page exists */
-	int64_t total = -1;
-	code = yl_store_search(c, r->a, &sr.plan, entry_row, &pg, &total, err);
+	struct yl_search_opts opts = {prefer_strict(r), valueset_codes, c};
+	struct yl_search_req sr;
+	enum yl_code code =
+	    yl_fhir_search_parse(r->a, types, ntypes, params, nparams, &opts, &sr, err);
 	if (code != YL_OK)
 		return code;
-	bool more = pg.got > pg.want;
-	if (total < 0 && !sr.summary_count && sr.total != YL_TOTAL_NONE && sr.plan.after == 0 &&
+	sr.plan.patient = patient;
+	const char *base = yl_fhir_base_url(r);
+	int want = sr.plan.count;
+	if (sr.plan.count > 0)
+		sr.plan.count++; /* one extra row tells whether there is another page */
+	struct rows rs = {r->a, NULL, 0, 0, (size_t)want + 1, false};
+	int64_t total = -1;
+	code = yl_store_search(c, r->a, &sr.plan, collect, &rs, &total, err);
+	if (code != YL_OK)
+		return code;
+	bool more = rs.n > (size_t)want; /* beyond this page, in the direction read */
+	if (more)
+		rs.n = (size_t)want;
+	bool before = sr.plan.cursor.set && sr.plan.cursor.before;
+	if (before)
+		reverse(rs.v, rs.n);
+	size_t matches = rs.n;
+	if (sr.nincludes && matches) {
+		rs.limit = matches + MAX_INCLUDED;
+		if ((code = run_includes(c, r->a, &sr, &rs, err)) != YL_OK)
+			return code;
+	}
+	if (total < 0 && !sr.summary_count && sr.total != YL_TOTAL_NONE && !sr.plan.cursor.set &&
 	    !more)
-		total = pg.got; /* the whole result is on this page: the total is free */
+		total = (int64_t)matches; /* the whole result is on this page: the total is free */
+
 	struct yl_buf b;
-	yl_buf_init(&b, r->a, entries.len + 1024, YL_MAX_RESPONSE_BYTES);
+	yl_buf_init(&b, r->a, 4096, YL_MAX_RESPONSE_BYTES);
 	yl_buf_adds(&b, "{\"resourceType\":\"Bundle\",\"type\":\"searchset\"");
 	if (total >= 0)
 		yl_buf_printf(&b, ",\"total\":%lld", (long long)total);
 	yl_buf_adds(&b, ",\"link\":[");
-	yl_fhir_add_link(&b, r, base, "self", sr.kept, sr.nkept, sr.plan.after);
-	if (more) {
+	const char *self = NULL;
+	for (size_t i = 0; i < nparams; i++)
+		if (strcmp(params[i].name, "_cursor") == 0)
+			self = params[i].value;
+	yl_fhir_add_link(&b, r, base, "self", sr.kept, sr.nkept, self);
+	if (matches && sr.plan.cursor.set && (!before || more)) {
 		yl_buf_addc(&b, ',');
-		yl_fhir_add_link(&b, r, base, "next", sr.kept, sr.nkept, pg.cursor);
+		yl_fhir_add_link(&b, r, base, "previous", sr.kept, sr.nkept,
+		                 yl_fhir_search_cursor(r->a, &sr.plan, &rs.v[0], true));
+	}
+	if (matches && (before || more)) {
+		yl_buf_addc(&b, ',');
+		yl_fhir_add_link(&b, r, base, "next", sr.kept, sr.nkept,
+		                 yl_fhir_search_cursor(r->a, &sr.plan, &rs.v[matches - 1], false));
 	}
 	yl_buf_addc(&b, ']');
 	if (!sr.summary_count) {
 		yl_buf_adds(&b, ",\"entry\":[");
-		yl_buf_add(&b, entries.p, entries.len);
+		for (size_t i = 0; i < rs.n; i++)
+			add_entry(&b, r->a, &sr, base, &rs.v[i], i >= matches, i == 0);
 		yl_buf_addc(&b, ']');
 	}
 	yl_buf_addc(&b, '}');
-	if (b.err || entries.err)
-		return yl_err_add(err, r->a, b.err ? b.err : entries.err, NULL,
+	if (b.err)
+		return yl_err_add(err, r->a, b.err, NULL,
 		                  "the search page is too large; ask for a smaller _count");
 	r->status = 200;
 	r->resp_body = b.p;

@@ -550,7 +550,7 @@ static int hist_row(void *ctx, const struct yl_row *row)
 /* self/next links: the given parameters (the request's own, or those that took effect),
  * with _cursor replaced */
 void yl_fhir_add_link(struct yl_buf *b, struct yl_req *r, const char *base, const char *relation,
-                      const struct yl_param *params, size_t nparams, int64_t cursor)
+                      const struct yl_param *params, size_t nparams, const char *cursor)
 {
 	yl_buf_printf(b, "{\"relation\":\"%s\",\"url\":", relation);
 	struct yl_buf u;
@@ -570,8 +570,10 @@ void yl_fhir_add_link(struct yl_buf *b, struct yl_req *r, const char *base, cons
 		yl_url_encode(&u, params[i].value);
 		sep = '&';
 	}
-	if (cursor)
-		yl_buf_printf(&u, "%c_cursor=%lld", sep, (long long)cursor);
+	if (cursor) {
+		yl_buf_printf(&u, "%c_cursor=", sep);
+		yl_url_encode(&u, cursor);
+	}
 	yl_buf_json_str(b, u.err ? base : u.p);
 	yl_buf_addc(b, '}');
 }
@@ -579,7 +581,9 @@ void yl_fhir_add_link(struct yl_buf *b, struct yl_req *r, const char *base, cons
 static void add_link(struct yl_buf *b, struct yl_req *r, const char *base, const char *relation,
                      int64_t cursor)
 {
-	yl_fhir_add_link(b, r, base, relation, r->url.params, r->url.nparams, cursor);
+	char c[24];
+	snprintf(c, sizeof c, "%lld", (long long)cursor);
+	yl_fhir_add_link(b, r, base, relation, r->url.params, r->url.nparams, cursor ? c : NULL);
 }
 
 static enum yl_code history_params(struct yl_req *r, int64_t *since, int *count, int64_t *cursor,

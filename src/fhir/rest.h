@@ -34,7 +34,7 @@ const char *yl_fhir_base_url(struct yl_req *r);
 /* Append a Bundle link object: base + the request path + params (minus _cursor) + cursor. */
 struct yl_buf;
 void yl_fhir_add_link(struct yl_buf *b, struct yl_req *r, const char *base, const char *relation,
-                      const struct yl_param *params, size_t nparams, int64_t cursor);
+                      const struct yl_param *params, size_t nparams, const char *cursor);
 
 /* Render an OperationOutcome for err into arena text. */
 char *yl_fhir_outcome(struct yl_arena *a, const struct yl_err *err, size_t *len);

@@ -19,14 +19,16 @@
 #define UCUM_SYSTEM "http://unitsofmeasure.org"
 
 /* Control parameters: handled here or by the handler, never a filter. */
-static const char *const control_params[] = {"_count",   "_cursor", "_format", "_pretty",
-                                             "_summary", "_total",  "_type"};
+static const char *const control_params[] = {
+    "_count",  "_cursor",     "_elements",           "_format", "_include", "_include:iterate",
+    "_pretty", "_revinclude", "_revinclude:iterate", "_sort",   "_summary", "_total",
+    "_type"};
 
-/* Parameters and modifiers the foundation does not answer yet: ignored (or 400 when
- * strict), so a client sees from the self link that they took no effect. */
-static const char *const later_params[] = {"_content", "_elements", "_filter", "_has",
-                                           "_include", "_list",     "_query",  "_revinclude",
-                                           "_sort",    "_text"};
+/* Parameters yilian does not answer: ignored (or 400 when strict), so a client sees from
+ * the self link that they took no effect. */
+static const char *const later_params[] = {"_content", "_filter", "_list", "_query", "_text"};
+
+#define MAX_CHAIN 3 /* chained and _has levels */
 
 struct ctx {
 	struct yl_arena *a;
@@ -34,6 +36,8 @@ struct ctx {
 	const char **types;
 	size_t ntypes;
 	const char *name; /* the parameter as sent, for messages and expression */
+	const struct yl_search_opts *opts;
+	int depth;
 };
 
 static bool in_list(const char *s, const char *const *list, size_t n)
@@ -284,10 +288,12 @@ static int modifier_match(enum yl_sp_type t, const char *mod, bool *negate)
 		       : strcmp(mod, "contains") == 0 ? YL_M_STRING_CONTAINS
 		                                      : -1;
 	case YL_SP_TOKEN:
-		if (strcmp(mod, "not") == 0) {
+		if (strcmp(mod, "not") == 0 || strcmp(mod, "not-in") == 0) {
 			*negate = true;
-			return -2;
+			return mod[3] ? -3 : -2;
 		}
+		if (strcmp(mod, "in") == 0)
+			return -3;
 		return strcmp(mod, "text") == 0      ? YL_M_TOKEN_TEXT
 		       : strcmp(mod, "of-type") == 0 ? YL_M_TOKEN_OFTYPE
 		                                     : -1;
@@ -352,6 +358,38 @@ static const enum yl_match default_match[] = {
     [YL_SP_SPECIAL] = YL_M_URI,
 };
 
+/* token:in=url / :not-in: the codes of a stored ValueSet (by canonical url), OR-ed. */
+static enum yl_code in_valueset(struct ctx *c, struct yl_pred *p, const char *url)
+{
+	struct yl_vs_code *codes = NULL;
+	size_t n = 0;
+	if (!c->opts || !c->opts->valueset)
+		return bad(c, "%s: ValueSets cannot be read here ('%.60s')", url);
+	enum yl_code code = c->opts->valueset(c->opts->ctx, c->a, url, &codes, &n, c->err);
+	if (code == YL_NOT_FOUND)
+		return bad(c, "%s: no ValueSet with url '%.100s' is stored", url);
+	if (code != YL_OK)
+		return code;
+	p->values = yl_arena_calloc(c->a, n ? n : 1, sizeof(*p->values));
+	if (!p->values)
+		return yl_err_add(c->err, c->a, YL_NOMEM, NULL, "out of memory");
+	p->match = YL_M_TOKEN_VALUE;
+	for (size_t i = 0; i < n; i++) {
+		struct yl_pred_value *v = &p->values[i];
+		v->match = YL_M_TOKEN_VALUE;
+		v->h1 = yl_hash_sql(
+		    yl_hash_parts(2, codes[i].system ? codes[i].system : "", codes[i].code));
+		v->h2 = yl_hash_sql(yl_hash_parts(1, codes[i].code));
+	}
+	p->nvalues = n;
+	if (!n) { /* an empty value set: nothing is in it */
+		p->nvalues = 1;
+		p->values[0].match = YL_M_TOKEN_VALUE;
+		p->values[0].h1 = 0;
+	}
+	return YL_OK;
+}
+
 /* Build the predicate for one parameter occurrence. Returns YL_OK, an error, or
  * YL_NOT_FOUND when the parameter is unknown for these types (to be ignored). */
 static enum yl_code parse_param(struct ctx *c, const char *code, const char *mod, const char *value,
@@ -386,6 +424,8 @@ static enum yl_code parse_param(struct ctx *c, const char *code, const char *mod
 	p->nparams = c->ntypes;
 	p->negate = negate;
 	p->match = fixed >= 0 ? (enum yl_match)fixed : default_match[sp->type];
+	if (fixed == -3)
+		return in_valueset(c, p, value);
 	if (is_id)
 		p->match = strcmp(code, "_id") == 0 ? YL_M_ID : YL_M_LASTUPDATED;
 	char *vals[MAX_VALUES + 1];
@@ -422,31 +462,257 @@ static enum yl_code parse_param(struct ctx *c, const char *code, const char *mod
 	return YL_OK;
 }
 
-static enum yl_code parse_control(struct ctx *c, const struct yl_param *pm,
+static enum yl_code parse_any(struct ctx *c, const char *name, const char *value,
+                              struct yl_pred *p);
+
+/* A plan for a chained or _has level: types[0..n) with the one predicate `name=value`. */
+static enum yl_code sub_plan(struct ctx *c, const char **types, size_t n, const char *name,
+                             const char *value, struct yl_search_plan **out)
+{
+	struct yl_search_plan *sp = yl_arena_calloc(c->a, 1, sizeof(*sp));
+	struct yl_pred *pred = yl_arena_calloc(c->a, 1, sizeof(*pred));
+	if (!sp || !pred)
+		return yl_err_add(c->err, c->a, YL_NOMEM, NULL, "out of memory");
+	struct ctx sub = *c;
+	sub.types = types;
+	sub.ntypes = n;
+	sub.depth = c->depth + 1;
+	enum yl_code code = parse_any(&sub, name, value, pred);
+	if (code != YL_OK)
+		return code;
+	sp->types = types;
+	sp->ntypes = n;
+	sp->preds = pred;
+	sp->npreds = 1;
+	*out = sp;
+	return YL_OK;
+}
+
+/* ref[:Type].rest=value: rest is searched on the reference's target types (the :Type, or
+ * every target type that has rest's first parameter). */
+static enum yl_code parse_chain(struct ctx *c, const char *name, const char *value,
+                                struct yl_pred *p)
+{
+	const char *dot = strchr(name, '.');
+	char *head = yl_arena_strndup(c->a, name, (size_t)(dot - name));
+	if (!head)
+		return yl_err_add(c->err, c->a, YL_NOMEM, NULL, "out of memory");
+	char *type = strchr(head, ':');
+	if (type)
+		*type++ = '\0';
+	const char *rest = dot + 1;
+	size_t rlen = strcspn(rest, ".:");
+	char *first = yl_arena_strndup(c->a, rest, rlen);
+	int64_t *hashes = yl_arena_calloc(c->a, c->ntypes, sizeof(int64_t));
+	const char **targets = yl_arena_calloc(c->a, yl_fhir_resource_type_count, sizeof(char *));
+	if (!first || !hashes || !targets)
+		return yl_err_add(c->err, c->a, YL_NOMEM, NULL, "out of memory");
+	const struct yl_searchparam *ref = NULL;
+	for (size_t i = 0; i < c->ntypes; i++) {
+		const struct yl_searchparam *s = yl_searchparam_find(c->types[i], head);
+		if (!s || s->type != YL_SP_REFERENCE)
+			return YL_NOT_FOUND;
+		ref = s;
+		hashes[i] = yl_hash_sql(yl_hash_parts(2, c->types[i], head));
+	}
+	if (!ref)
+		return YL_NOT_FOUND;
+	size_t nt = 0;
+	if (type) {
+		if (yl_fhir_resource_type_index(type, strlen(type)) < 0)
+			return yl_err_add(c->err, c->a, YL_BAD_REQUEST, c->name,
+			                  "%s: '%.40s' is not a resource type", c->name, type);
+		targets[nt++] = type;
+	} else {
+		/* the declared targets (every type when none is declared) having `first` */
+		for (size_t t = 0; t < yl_fhir_resource_type_count; t++) {
+			const char *tn = yl_fhir_resource_types[t];
+			size_t tl = strlen(tn);
+			bool declared = !ref->targets;
+			for (const char *q = ref->targets; q && *q && !declared;) {
+				size_t l = strcspn(q, ",");
+				declared = l == tl && strncmp(q, tn, l) == 0;
+				q += l + (q[l] == ',');
+			}
+			if (declared && yl_searchparam_find(tn, first))
+				targets[nt++] = tn;
+		}
+	}
+	if (!nt)
+		return YL_NOT_FOUND;
+	p->via = YL_VIA_CHAIN;
+	p->kind = YL_IDX_REFERENCE;
+	p->param_hash = hashes[0];
+	p->params = hashes;
+	p->nparams = c->ntypes;
+	return sub_plan(c, targets, nt, rest, value, (struct yl_search_plan **)&p->sub);
+}
+
+/* _has:Type:ref:rest=value: some Type matching rest refers to the resource through ref. */
+static enum yl_code parse_has(struct ctx *c, const char *name, const char *value, struct yl_pred *p)
+{
+	const char *t = name + 5;
+	size_t tl = strcspn(t, ":");
+	const char *r = t + tl + (t[tl] == ':');
+	size_t rl = strcspn(r, ":");
+	const char *rest = r + rl + (r[rl] == ':');
+	if (!t[tl] || !r[rl] || !*rest)
+		return yl_err_add(c->err, c->a, YL_BAD_REQUEST, c->name,
+		                  "%s: _has takes _has:Type:reference:parameter=value", c->name);
+	char *type = yl_arena_strndup(c->a, t, tl), *refp = yl_arena_strndup(c->a, r, rl);
+	const char **types = yl_arena_calloc(c->a, 1, sizeof(char *));
+	if (!type || !refp || !types)
+		return yl_err_add(c->err, c->a, YL_NOMEM, NULL, "out of memory");
+	if (yl_fhir_resource_type_index(type, tl) < 0)
+		return yl_err_add(c->err, c->a, YL_BAD_REQUEST, c->name,
+		                  "%s: '%.40s' is not a resource type", c->name, type);
+	const struct yl_searchparam *ref = yl_searchparam_find(type, refp);
+	if (!ref || ref->type != YL_SP_REFERENCE)
+		return yl_err_add(c->err, c->a, YL_BAD_REQUEST, c->name,
+		                  "%s: '%.40s' is not a reference parameter of %s", c->name, refp,
+		                  type);
+	types[0] = type;
+	p->via = YL_VIA_HAS;
+	p->kind = YL_IDX_REFERENCE;
+	p->ref_param = yl_hash_sql(yl_hash_parts(2, type, refp));
+	return sub_plan(c, types, 1, rest, value, (struct yl_search_plan **)&p->sub);
+}
+
+/* Any filter parameter: _has, chains, or name[:modifier]. YL_NOT_FOUND: unknown here. */
+static enum yl_code parse_any(struct ctx *c, const char *name, const char *value, struct yl_pred *p)
+{
+	if (c->depth > MAX_CHAIN)
+		return yl_err_add(c->err, c->a, YL_BAD_REQUEST, c->name,
+		                  "%s: chains and _has are followed %d levels deep at most",
+		                  c->name, MAX_CHAIN);
+	if (strncmp(name, "_has:", 5) == 0)
+		return parse_has(c, name, value, p);
+	if (strchr(name, '.'))
+		return parse_chain(c, name, value, p);
+	char *code = yl_arena_strdup(c->a, name);
+	if (!code)
+		return yl_err_add(c->err, c->a, YL_NOMEM, NULL, "out of memory");
+	char *mod = strchr(code, ':');
+	if (mod)
+		*mod++ = '\0';
+	if (in_list(code, later_params, sizeof later_params / sizeof(char *)))
+		return YL_NOT_FOUND;
+	return parse_param(c, code, mod, value, p);
+}
+
+/* _sort=a,-b: every key a parameter of every searched type (or _id, _lastUpdated).
+ * YL_NOT_FOUND when a key is unknown (the whole _sort is then ignored). */
+static enum yl_code parse_sort(struct ctx *c, const char *v, struct yl_search_plan *plan)
+{
+	char *keys[MAX_VALUES + 1];
+	size_t n = split(c->a, v, ',', keys, 8);
+	if (n == 0 || n > 8)
+		return bad(c, "%s: between 1 and 8 sort keys are accepted ('%.60s')", v);
+	plan->sort = yl_arena_calloc(c->a, n, sizeof(*plan->sort));
+	if (!plan->sort)
+		return yl_err_add(c->err, c->a, YL_NOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		struct yl_sort_key *k = &plan->sort[i];
+		const char *code = keys[i];
+		k->desc = *code == '-';
+		code += k->desc;
+		if (strcmp(code, "_id") == 0) {
+			k->by = YL_SORT_ID;
+			continue;
+		}
+		if (strcmp(code, "_lastUpdated") == 0) {
+			k->by = YL_SORT_LASTUPDATED;
+			continue;
+		}
+		int64_t *h = yl_arena_calloc(c->a, c->ntypes, sizeof(int64_t));
+		if (!h)
+			return yl_err_add(c->err, c->a, YL_NOMEM, NULL, "out of memory");
+		const struct yl_searchparam *sp = NULL;
+		for (size_t t = 0; t < c->ntypes; t++) {
+			const struct yl_searchparam *x = yl_searchparam_find(c->types[t], code);
+			if (!x || (sp && x->type != sp->type))
+				return YL_NOT_FOUND;
+			sp = x;
+			h[t] = yl_hash_sql(yl_hash_parts(2, c->types[t], code));
+		}
+		if (!sp || sp->type == YL_SP_SPECIAL)
+			return YL_NOT_FOUND;
+		if (sp->type == YL_SP_COMPOSITE)
+			return bad(c, "%s: composite parameters cannot be sorted on ('%.60s')",
+			           code);
+		k->by = YL_SORT_INDEX;
+		k->kind = kind_of_type[sp->type];
+		k->params = h;
+		k->nparams = c->ntypes;
+	}
+	plan->nsort = n;
+	return YL_OK;
+}
+
+/* _include=Type:param[:Target] | Type:* | *, _revinclude=Type:param, (:iterate) */
+static enum yl_code parse_include(struct ctx *c, const char *v, bool rev, bool iterate,
                                   struct yl_search_req *out)
 {
+	struct yl_include *inc = &out->includes[out->nincludes];
+	memset(inc, 0, sizeof(*inc));
+	inc->rev = rev;
+	inc->iterate = iterate;
+	if (strcmp(v, "*") == 0 && !rev) {
+		out->nincludes++;
+		return YL_OK;
+	}
+	char *p[4];
+	size_t n = split(c->a, v, ':', p, 3);
+	if (n < 2 || n > (rev ? 2u : 3u))
+		return bad(c,
+		           rev ? "%s: '%.60s' is not Type:parameter"
+		               : "%s: '%.60s' is not Type:parameter[:TargetType], Type:* or *",
+		           v);
+	if (yl_fhir_resource_type_index(p[0], strlen(p[0])) < 0)
+		return bad(c, "%s: '%.60s' does not start with a resource type", v);
+	inc->source_type = p[0];
+	if (strcmp(p[1], "*") == 0 && !rev) {
+		out->nincludes++;
+		return YL_OK;
+	}
+	const struct yl_searchparam *sp = yl_searchparam_find(p[0], p[1]);
+	if (!sp || sp->type != YL_SP_REFERENCE)
+		return bad(c, "%s: '%.60s' does not name a reference parameter", v);
+	inc->param = yl_hash_sql(yl_hash_parts(2, p[0], p[1]));
+	if (n == 3) {
+		if (yl_fhir_resource_type_index(p[2], strlen(p[2])) < 0)
+			return bad(c, "%s: '%.60s' does not end with a resource type", v);
+		inc->target_type = p[2];
+	}
+	out->nincludes++;
+	return YL_OK;
+}
+
+static enum yl_code parse_control(struct ctx *c, const struct yl_param *pm,
+                                  struct yl_search_req *out, const char **cursor)
+{
 	const char *v = pm->value;
-	if (strcmp(pm->name, "_count") == 0) {
+	const char *name = pm->name;
+	if (strcmp(name, "_count") == 0) {
 		char *end;
 		errno = 0;
 		long n = strtol(v, &end, 10);
 		if (errno || !*v || *end || n < 0)
 			return bad(c, "%s: '%.20s' is not a non-negative integer", v);
 		out->plan.count = n > YL_MAX_COUNT ? YL_MAX_COUNT : (int)n;
-	} else if (strcmp(pm->name, "_cursor") == 0) {
-		char *end;
-		errno = 0;
-		long long n = strtoll(v, &end, 10);
-		if (errno || !*v || *end || n < 0)
-			return bad(c, "%s: '%.20s' is not a cursor this server handed out", v);
-		out->plan.after = n;
+	} else if (strcmp(name, "_cursor") == 0) {
+		*cursor = v;
 		return YL_NOT_FOUND; /* never in the self link */
-	} else if (strcmp(pm->name, "_summary") == 0) {
-		if (strcmp(v, "count") == 0)
-			out->summary_count = true;
-		else if (strcmp(v, "false") != 0)
-			return YL_NOT_FOUND; /* true/text/data: later; ignored */
-	} else if (strcmp(pm->name, "_total") == 0) {
+	} else if (strcmp(name, "_summary") == 0) {
+		static const char *const names[] = {"false", "true", "text", "data"};
+		out->summary_count = strcmp(v, "count") == 0;
+		size_t i = 0;
+		while (i < 4 && strcmp(v, names[i]) != 0)
+			i++;
+		if (i == 4 && !out->summary_count)
+			return bad(c, "%s: '%.20s' is not true, false, text, data or count", v);
+		out->summary = i < 4 ? (enum yl_summary)i : YL_SUMMARY_FALSE;
+	} else if (strcmp(name, "_total") == 0) {
 		if (strcmp(v, "none") == 0)
 			out->total = YL_TOTAL_NONE;
 		else if (strcmp(v, "estimate") == 0)
@@ -455,8 +721,133 @@ static enum yl_code parse_control(struct ctx *c, const struct yl_param *pm,
 			out->total = YL_TOTAL_ACCURATE;
 		else
 			return bad(c, "%s: '%.20s' is not none, estimate or accurate", v);
+	} else if (strcmp(name, "_sort") == 0) {
+		return parse_sort(c, v, &out->plan);
+	} else if (strncmp(name, "_include", 8) == 0 || strncmp(name, "_revinclude", 11) == 0) {
+		return parse_include(c, v, name[1] == 'r', strchr(name, ':') != NULL, out);
+	} else if (strcmp(name, "_elements") == 0) {
+		char *e[MAX_VALUES + 1];
+		size_t n = split(c->a, v, ',', e, MAX_VALUES);
+		if (n == 0 || n > MAX_VALUES)
+			return bad(c, "%s: '%.60s' is not a list of element names", v);
+		out->elements = yl_arena_calloc(c->a, n, sizeof(char *));
+		if (!out->elements)
+			return yl_err_add(c->err, c->a, YL_NOMEM, NULL, "out of memory");
+		for (size_t i = 0; i < n; i++) {
+			const char *el = strchr(e[i], '.') ? strchr(e[i], '.') + 1 : e[i];
+			out->elements[i] = el; /* Patient.name is accepted as name */
+		}
+		out->nelements = n;
 	}
 	return YL_OK;
+}
+
+/* ---- cursors: "a" (after) or "b" (before), ".<row>", then ".<key>" per sort key:
+ * n (null), i<integer>, r<hex of the double's bits>, s<hex of the text> ---------------- */
+
+static void hex(struct yl_buf *b, const unsigned char *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		yl_buf_addc(b, digits[p[i] >> 4]);
+		yl_buf_addc(b, digits[p[i] & 15]);
+	}
+}
+
+const char *yl_fhir_search_cursor(struct yl_arena *a, const struct yl_search_plan *p,
+                                  const struct yl_row *row, bool before)
+{
+	struct yl_buf b;
+	yl_buf_init(&b, a, 64, YL_MAX_URL_BYTES);
+	yl_buf_printf(&b, "%c.%lld", before ? 'b' : 'a', (long long)row->seq);
+	for (size_t i = 0; i < p->nsort && row->keys; i++) {
+		const struct yl_key *k = &row->keys[i];
+		if (k->kind == YL_KEY_NULL) {
+			yl_buf_adds(&b, ".n");
+		} else if (k->kind == YL_KEY_INT) {
+			yl_buf_printf(&b, ".i%lld", (long long)k->i);
+		} else if (k->kind == YL_KEY_REAL) {
+			uint64_t bits;
+			memcpy(&bits, &k->d, sizeof bits);
+			yl_buf_printf(&b, ".r%016llx", (unsigned long long)bits);
+		} else {
+			yl_buf_adds(&b, ".s");
+			hex(&b, (const unsigned char *)k->s, strlen(k->s));
+		}
+	}
+	return b.err ? NULL : b.p;
+}
+
+static int unhex(int ch)
+{
+	return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+static enum yl_code parse_cursor(struct ctx *c, const char *v, struct yl_search_plan *p)
+{
+	struct yl_cursor *cur = &p->cursor;
+	char *parts[10];
+	size_t n = split(c->a, v, '.', parts, 9);
+	c->name = "_cursor";
+	if (n == 1) { /* a bare row number: after it, in row order */
+		parts[1] = parts[0];
+		parts[0] = "a";
+		n = 2;
+		if (p->nsort)
+			goto bad;
+	}
+	if (n < 2 || n > 9 || n - 2 != p->nsort || strlen(parts[0]) != 1 ||
+	    (parts[0][0] != 'a' && parts[0][0] != 'b'))
+		goto bad;
+	cur->before = parts[0][0] == 'b';
+	char *end;
+	errno = 0;
+	cur->rowid = strtoll(parts[1], &end, 10);
+	if (errno || !*parts[1] || *end || cur->rowid < 0)
+		goto bad;
+	cur->keys = yl_arena_calloc(c->a, p->nsort + 1, sizeof(*cur->keys));
+	if (!cur->keys)
+		return yl_err_add(c->err, c->a, YL_NOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < p->nsort; i++) {
+		const char *k = parts[2 + i];
+		struct yl_key *key = &cur->keys[i];
+		errno = 0;
+		if (strcmp(k, "n") == 0) {
+			key->kind = YL_KEY_NULL;
+		} else if (k[0] == 'i') {
+			key->kind = YL_KEY_INT;
+			key->i = strtoll(k + 1, &end, 10);
+			if (errno || !k[1] || *end)
+				goto bad;
+		} else if (k[0] == 'r') {
+			uint64_t bits = strtoull(k + 1, &end, 16);
+			if (errno || strlen(k) != 17 || *end)
+				goto bad;
+			key->kind = YL_KEY_REAL;
+			memcpy(&key->d, &bits, sizeof bits);
+		} else if (k[0] == 's' && strlen(k + 1) % 2 == 0) {
+			size_t len = strlen(k + 1) / 2;
+			char *t = yl_arena_alloc(c->a, len + 1);
+			if (!t)
+				return yl_err_add(c->err, c->a, YL_NOMEM, NULL, "out of memory");
+			for (size_t j = 0; j < len; j++) {
+				int hi = unhex(k[1 + 2 * j]), lo = unhex(k[2 + 2 * j]);
+				if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+					goto bad;
+				t[j] = (char)(hi << 4 | lo);
+			}
+			t[len] = '\0';
+			key->kind = YL_KEY_TEXT;
+			key->s = t;
+		} else {
+			goto bad;
+		}
+	}
+	cur->nkeys = p->nsort;
+	cur->set = true;
+	return YL_OK;
+bad:
+	return bad(c, "%s: '%.60s' is not a cursor this server handed out for this search", v);
 }
 
 static void keep(struct yl_search_req *out, const struct yl_param *pm)
@@ -465,9 +856,12 @@ static void keep(struct yl_search_req *out, const struct yl_param *pm)
 }
 
 enum yl_code yl_fhir_search_parse(struct yl_arena *a, const char **types, size_t ntypes,
-                                  const struct yl_param *params, size_t nparams, bool strict,
-                                  struct yl_search_req *out, struct yl_err *err)
+                                  const struct yl_param *params, size_t nparams,
+                                  const struct yl_search_opts *opts, struct yl_search_req *out,
+                                  struct yl_err *err)
 {
+	bool strict = opts && opts->strict;
+	const char *cursor = NULL;
 	memset(out, 0, sizeof(*out));
 	out->plan.types = types;
 	out->plan.ntypes = ntypes;
@@ -476,31 +870,25 @@ enum yl_code yl_fhir_search_parse(struct yl_arena *a, const char **types, size_t
 	out->plan.preds = yl_arena_calloc(a, nparams + 1, sizeof(struct yl_pred));
 	out->kept = yl_arena_calloc(a, nparams + 1, sizeof(struct yl_param));
 	out->ignored = yl_arena_calloc(a, nparams + 1, sizeof(char *));
-	if (!out->plan.preds || !out->kept || !out->ignored)
+	out->includes = yl_arena_calloc(a, nparams + 1, sizeof(struct yl_include));
+	if (!out->plan.preds || !out->kept || !out->ignored || !out->includes)
 		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
-	struct ctx c = {a, err, types, ntypes, NULL};
+	struct ctx c = {a, err, types, ntypes, NULL, opts, 0};
 	for (size_t i = 0; i < nparams; i++) {
 		const struct yl_param *pm = &params[i];
 		c.name = pm->name;
 		enum yl_code r;
 		if (in_list(pm->name, control_params, sizeof control_params / sizeof(char *))) {
-			r = parse_control(&c, pm, out);
+			r = parse_control(&c, pm, out, &cursor);
 			if (r == YL_OK)
 				keep(out, pm);
-			else if (r != YL_OK && r != YL_NOT_FOUND)
+			else if (r == YL_NOT_FOUND && strcmp(pm->name, "_sort") == 0)
+				out->ignored[out->nignored++] = pm->name;
+			else if (r != YL_NOT_FOUND)
 				return r;
 			continue;
 		}
-		char *code = yl_arena_strdup(a, pm->name);
-		char *mod = code ? strchr(code, ':') : NULL;
-		if (mod)
-			*mod++ = '\0';
-		if (!code || in_list(code, later_params, sizeof later_params / sizeof(char *)) ||
-		    strchr(code, '.'))
-			r = YL_NOT_FOUND;
-		else
-			r = parse_param(&c, code, mod, pm->value,
-			                &out->plan.preds[out->plan.npreds]);
+		r = parse_any(&c, pm->name, pm->value, &out->plan.preds[out->plan.npreds]);
 		if (r == YL_NOT_FOUND) {
 			out->ignored[out->nignored++] = pm->name;
 			continue;
@@ -517,6 +905,13 @@ enum yl_code yl_fhir_search_parse(struct yl_arena *a, const char **types, size_t
 			           "(Prefer: handling=strict)",
 			           out->ignored[i], ntypes == 1 ? types[0] : "these types");
 		return err->code;
+	}
+	if (out->plan.sort && !out->plan.nsort)
+		out->plan.sort = NULL; /* an ignored _sort */
+	if (cursor) {
+		enum yl_code r = parse_cursor(&c, cursor, &out->plan);
+		if (r != YL_OK)
+			return r;
 	}
 	out->plan.total = out->summary_count || out->total == YL_TOTAL_ACCURATE;
 	if (out->summary_count)

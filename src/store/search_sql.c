@@ -1,6 +1,7 @@
 /* search_sql.c -- SQL for a search plan, with bound parameters only. Shared by the
  * backends: the statements use only what SQLite and PostgreSQL both run. */
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "store/search.h"
@@ -17,7 +18,10 @@ struct gen {
 	struct yl_sql *sql;
 	struct yl_arena *a;
 	int pg;
+	int depth; /* nesting of chained / _has plans: the resource alias is r, r1, r2, ... */
 };
+
+#define MAX_DEPTH 4 /* chains and _has nested deeper are refused by the parser */
 
 void yl_sql_init(struct yl_sql *sql, struct yl_arena *a)
 {
@@ -358,8 +362,18 @@ static void value_cond(struct gen *g, enum yl_match m, const struct yl_pred_valu
 	}
 }
 
-static void param_cond(struct gen *g, const struct yl_pred *p)
+/* "<alias>.<column>" of the resource table at the current depth */
+static void rcol(struct gen *g, const char *column)
 {
+	if (g->depth)
+		yl_buf_printf(&g->sql->text, "r%d.%s", g->depth, column);
+	else
+		yl_buf_printf(&g->sql->text, "r.%s", column);
+}
+
+static void param_cond(struct gen *g, const char *prefix, const struct yl_pred *p)
+{
+	add(g, prefix);
 	if (p->params && p->nparams > 1) {
 		add(g, "param IN (");
 		for (size_t i = 0; i < p->nparams; i++) {
@@ -373,10 +387,63 @@ static void param_cond(struct gen *g, const struct yl_pred *p)
 	}
 }
 
+static void plan_cond(struct gen *g, const struct yl_search_plan *p);
+
+/* subject.name=x: the reference's target must match the sub-plan (alias r<depth+1>). */
+static void chain_sql(struct gen *g, const struct yl_pred *p)
+{
+	int d = g->depth + 1;
+	rcol(g, "rowid");
+	yl_buf_printf(&g->sql->text,
+	              " IN (SELECT x%d.res FROM idx_reference x%d JOIN resource r%d ON r%d.type = "
+	              "x%d.ref_type AND r%d.id = x%d.ref_id WHERE ",
+	              d, d, d, d, d, d, d);
+	char pre[16];
+	snprintf(pre, sizeof pre, "x%d.", d);
+	param_cond(g, pre, p);
+	add(g, " AND ");
+	g->depth = d;
+	plan_cond(g, p->sub);
+	g->depth = d - 1;
+	add(g, ")");
+}
+
+/* _has:T:ref:p=x: some T matching the sub-plan references the resource through ref. */
+static void has_sql(struct gen *g, const struct yl_pred *p)
+{
+	int d = g->depth + 1;
+	rcol(g, "id");
+	yl_buf_printf(
+	    &g->sql->text,
+	    " IN (SELECT x%d.ref_id FROM idx_reference x%d JOIN resource r%d ON r%d.rowid = "
+	    "x%d.res WHERE x%d.param = ",
+	    d, d, d, d, d, d);
+	bind_int(g, p->ref_param);
+	yl_buf_printf(&g->sql->text, " AND x%d.ref_type = ", d);
+	rcol(g, "type");
+	add(g, " AND ");
+	g->depth = d;
+	plan_cond(g, p->sub);
+	g->depth = d - 1;
+	add(g, ")");
+}
+
 static void pred_sql(struct gen *g, const struct yl_pred *p)
 {
+	if (p->via == YL_VIA_CHAIN || p->via == YL_VIA_HAS) {
+		if (p->negate)
+			add(g, "NOT ");
+		add(g, "(");
+		if (p->via == YL_VIA_CHAIN)
+			chain_sql(g, p);
+		else
+			has_sql(g, p);
+		add(g, ")");
+		return;
+	}
 	if (p->match == YL_M_ID) {
-		add(g, p->negate ? "r.id NOT IN (" : "r.id IN (");
+		rcol(g, "id");
+		add(g, p->negate ? " NOT IN (" : " IN (");
 		for (size_t i = 0; i < p->nvalues; i++) {
 			if (i)
 				add(g, ", ");
@@ -386,23 +453,24 @@ static void pred_sql(struct gen *g, const struct yl_pred *p)
 		return;
 	}
 	if (p->match == YL_M_LASTUPDATED) {
+		const char *lu = g->depth ? yl_arena_printf(g->a, "r%d.last_updated", g->depth)
+		                          : "r.last_updated";
 		add(g, "(");
 		for (size_t i = 0; i < p->nvalues; i++) {
 			if (i)
 				add(g, " OR ");
-			range_cmp_int(g, "r.last_updated", "r.last_updated", p->values[i].cmp,
-			              p->values[i].i_lo, p->values[i].i_hi);
+			range_cmp_int(g, lu ? lu : "r.last_updated", lu ? lu : "r.last_updated",
+			              p->values[i].cmp, p->values[i].i_lo, p->values[i].i_hi);
 		}
 		add(g, ")");
 		return;
 	}
 	bool missing_true = p->match == YL_M_MISSING && p->nvalues && p->values[0].s1 &&
 	                    strcmp(p->values[0].s1, "true") == 0;
-	add(g, p->negate || missing_true ? "r.rowid NOT IN (SELECT res FROM "
-	                                 : "r.rowid IN (SELECT res FROM ");
+	rcol(g, "rowid");
+	add(g, p->negate || missing_true ? " NOT IN (SELECT res FROM " : " IN (SELECT res FROM ");
 	add(g, index_table[p->kind]);
-	add(g, " WHERE ");
-	param_cond(g, p);
+	param_cond(g, " WHERE ", p);
 	if (p->match != YL_M_MISSING && p->nvalues) {
 		add(g, " AND (");
 		for (size_t i = 0; i < p->nvalues; i++) {
@@ -419,29 +487,169 @@ static void pred_sql(struct gen *g, const struct yl_pred *p)
 
 void yl_sql_add_int(struct yl_sql *sql, struct yl_arena *a, int64_t v, int dialect_pg)
 {
-	struct gen g = {sql, a, dialect_pg};
+	struct gen g = {sql, a, dialect_pg, 0};
 	bind_int(&g, v);
+}
+
+void yl_sql_add_text(struct yl_sql *sql, struct yl_arena *a, const char *v, int dialect_pg)
+{
+	struct gen g = {sql, a, dialect_pg, 0};
+	bind_text(&g, v);
+}
+
+/* The plan's conditions on the resource alias of the current depth. */
+static void plan_cond(struct gen *g, const struct yl_search_plan *p)
+{
+	rcol(g, "deleted");
+	add(g, " = 0 AND ");
+	rcol(g, "type");
+	add(g, " IN (");
+	for (size_t i = 0; i < p->ntypes; i++) {
+		if (i)
+			add(g, ", ");
+		bind_text(g, p->types[i]);
+	}
+	add(g, ")");
+	if (p->patient) {
+		add(g, " AND ");
+		rcol(g, "patient");
+		add(g, " = ");
+		bind_text(g, p->patient);
+	}
+	for (size_t i = 0; i < p->npreds; i++) {
+		add(g, " AND ");
+		pred_sql(g, &p->preds[i]);
+	}
 }
 
 enum yl_code yl_search_sql_where(struct yl_sql *sql, struct yl_arena *a,
                                  const struct yl_search_plan *p, int dialect_pg, struct yl_err *err)
 {
-	struct gen g = {sql, a, dialect_pg};
-	add(&g, " WHERE r.deleted = 0 AND r.type IN (");
-	for (size_t i = 0; i < p->ntypes; i++) {
-		if (i)
-			add(&g, ", ");
-		bind_text(&g, p->types[i]);
+	struct gen g = {sql, a, dialect_pg, 0};
+	add(&g, " WHERE ");
+	plan_cond(&g, p);
+	if (sql->text.err)
+		return yl_err_add(err, a, sql->text.err, NULL,
+		                  "the search is too complex; use fewer parameters or values");
+	return YL_OK;
+}
+
+/* ---- sorting and paging -------------------------------------------------------------- */
+
+/* The column a sort key compares, per index table: the smallest value for ascending
+ * order, the largest for descending. */
+static const char *const sort_col_lo[] = {
+    [YL_IDX_TOKEN] = "min(code)", [YL_IDX_STRING] = "min(norm)",  [YL_IDX_DATE] = "min(lo)",
+    [YL_IDX_NUMBER] = "min(lo)",  [YL_IDX_QUANTITY] = "min(lo)",  [YL_IDX_REFERENCE] = "min(url)",
+    [YL_IDX_URI] = "min(uri)",    [YL_IDX_COMPOSITE] = "min(lo)",
+};
+static const char *const sort_col_hi[] = {
+    [YL_IDX_TOKEN] = "max(code)", [YL_IDX_STRING] = "max(norm)",  [YL_IDX_DATE] = "max(hi)",
+    [YL_IDX_NUMBER] = "max(hi)",  [YL_IDX_QUANTITY] = "max(hi)",  [YL_IDX_REFERENCE] = "max(url)",
+    [YL_IDX_URI] = "max(uri)",    [YL_IDX_COMPOSITE] = "max(hi)",
+};
+
+static void sort_expr(struct gen *g, const struct yl_sort_key *k)
+{
+	if (k->by == YL_SORT_ID) {
+		add(g, "r.id");
+		return;
 	}
-	add(&g, ")");
-	if (p->patient) {
-		add(&g, " AND ");
-		cmp_text(&g, "r.patient", " = ", p->patient);
+	if (k->by == YL_SORT_LASTUPDATED) {
+		add(g, "r.last_updated");
+		return;
 	}
-	for (size_t i = 0; i < p->npreds; i++) {
-		add(&g, " AND ");
-		pred_sql(&g, &p->preds[i]);
+	add(g, "(SELECT ");
+	add(g, k->desc ? sort_col_hi[k->kind] : sort_col_lo[k->kind]);
+	add(g, " FROM ");
+	add(g, index_table[k->kind]);
+	add(g, " WHERE res = r.rowid AND ");
+	struct yl_pred p = {.params = k->params, .nparams = k->nparams};
+	param_cond(g, "", &p);
+	add(g, ")");
+}
+
+static void bind_key(struct gen *g, const struct yl_key *v)
+{
+	if (v->kind == YL_KEY_INT)
+		bind_int(g, v->i);
+	else if (v->kind == YL_KEY_REAL)
+		bind_real(g, v->d);
+	else
+		bind_text(g, v->s);
+}
+
+/* Rows strictly beyond the cursor in (k0, k1, ..., res) order, nulls last in either
+ * direction: A0 OR (T0 AND (A1 OR (T1 AND ... res > c))) where Ai is "beyond on key i" and
+ * Ti "equal on key i"; for a previous page "before" instead of "beyond". */
+static void cursor_cond(struct gen *g, const struct yl_search_plan *p)
+{
+	const struct yl_cursor *c = &p->cursor;
+	size_t open = 0;
+	for (size_t i = 0; i < p->nsort && i < c->nkeys; i++) {
+		const struct yl_key *v = &c->keys[i];
+		bool desc = p->sort[i].desc;
+		char k[24];
+		snprintf(k, sizeof k, "k%zu", i);
+		add(g, "(");
+		if (v->kind == YL_KEY_NULL) {
+			/* nulls are last: nothing is beyond a null but other nulls; every value
+			 * is before it */
+			add(g, c->before ? k : "0");
+			add(g, c->before ? " IS NOT NULL" : "");
+			add(g, " OR (");
+			add(g, k);
+			add(g, " IS NULL AND ");
+		} else {
+			add(g, "(");
+			if (!c->before) {
+				add(g, k);
+				add(g, " IS NULL OR ");
+			}
+			add(g, k);
+			add(g, desc != c->before ? " < " : " > ");
+			bind_key(g, v);
+			add(g, ") OR (");
+			add(g, k);
+			add(g, " = ");
+			bind_key(g, v);
+			add(g, " AND ");
+		}
+		open++;
 	}
+	add(g, c->before ? "res < " : "res > ");
+	bind_int(g, c->rowid);
+	for (size_t i = 0; i < open; i++)
+		add(g, "))");
+}
+
+enum yl_code yl_search_sql_page(struct yl_sql *sql, struct yl_arena *a,
+                                const struct yl_search_plan *p, int dialect_pg, struct yl_err *err)
+{
+	struct gen g = {sql, a, dialect_pg, 0};
+	add(&g, "SELECT * FROM (SELECT r.rowid AS res, r.type, r.id, r.version, r.last_updated, "
+	        "r.body");
+	for (size_t i = 0; i < p->nsort; i++) {
+		add(&g, ", ");
+		sort_expr(&g, &p->sort[i]);
+		yl_buf_printf(&sql->text, " AS k%zu", i);
+	}
+	add(&g, " FROM resource r WHERE ");
+	plan_cond(&g, p);
+	add(&g, ") s");
+	if (p->cursor.set) {
+		add(&g, " WHERE ");
+		cursor_cond(&g, p);
+	}
+	add(&g, " ORDER BY ");
+	for (size_t i = 0; i < p->nsort; i++) {
+		bool desc = p->sort[i].desc != p->cursor.before;
+		/* nulls last, whichever the direction (flipped with it for a previous page) */
+		yl_buf_printf(&sql->text, "(k%zu IS NULL)%s, k%zu%s, ", i,
+		              p->cursor.before ? " DESC" : "", i, desc ? " DESC" : "");
+	}
+	add(&g, p->cursor.before ? "res DESC LIMIT " : "res LIMIT ");
+	bind_int(&g, p->count);
 	if (sql->text.err)
 		return yl_err_add(err, a, sql->text.err, NULL,
 		                  "the search is too complex; use fewer parameters or values");

@@ -1054,6 +1054,114 @@ static enum yl_code search_count(struct yl_store_conn *c, struct yl_arena *a,
 	return rc == SQLITE_ROW ? YL_OK : db_error(err, a, c->db, rc, "search count");
 }
 
+/* rowid, type, id, version, last_updated, body */
+static enum yl_code search_row(sqlite3_stmt *q, struct yl_arena *a, struct yl_row *row,
+                               struct yl_err *err)
+{
+	row->seq = sqlite3_column_int64(q, 0);
+	row->type = col_text(a, q, 1, NULL);
+	row->id = col_text(a, q, 2, NULL);
+	row->version = sqlite3_column_int64(q, 3);
+	row->last_updated = sqlite3_column_int64(q, 4);
+	row->body = col_text(a, q, 5, &row->body_len);
+	if (!row->type || !row->id || !row->body)
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory in search");
+	return YL_OK;
+}
+
+static int col_key(sqlite3_stmt *q, struct yl_arena *a, int i, struct yl_key *k)
+{
+	switch (sqlite3_column_type(q, i)) {
+	case SQLITE_NULL:
+		k->kind = YL_KEY_NULL;
+		return 0;
+	case SQLITE_INTEGER:
+		k->kind = YL_KEY_INT;
+		k->i = sqlite3_column_int64(q, i);
+		return 0;
+	case SQLITE_FLOAT:
+		k->kind = YL_KEY_REAL;
+		k->d = sqlite3_column_double(q, i);
+		return 0;
+	default:
+		k->kind = YL_KEY_TEXT;
+		k->s = col_text(a, q, i, NULL);
+		return k->s ? 0 : -1;
+	}
+}
+
+/* Forward: the targets of the rows' references; reverse: the resources whose reference
+ * parameter points at one of the rows (one statement per type among the rows). */
+enum yl_code yl_store_include(struct yl_store_conn *c, struct yl_arena *a,
+                              const struct yl_include *inc, const struct yl_row *rows, size_t n,
+                              yl_row_fn fn, void *ctx, struct yl_err *err)
+{
+	enum yl_code code = YL_OK;
+	for (size_t t = 0; t < n && code == YL_OK; t++) {
+		/* one statement per distinct type of rows (the first row of each type) */
+		bool seen = false;
+		for (size_t k = 0; k < t && !seen; k++)
+			seen = strcmp(rows[k].type, rows[t].type) == 0;
+		if (seen ||
+		    (!inc->rev && inc->source_type && strcmp(rows[t].type, inc->source_type) != 0))
+			continue;
+		struct yl_sql sql;
+		yl_sql_init(&sql, a);
+		if (!inc->rev)
+			yl_buf_adds(
+			    &sql.text,
+			    "SELECT DISTINCT r.rowid, r.type, r.id, r.version, r.last_updated, "
+			    "r.body FROM idx_reference x JOIN resource r ON r.type = x.ref_type "
+			    "AND r.id = x.ref_id WHERE r.deleted = 0 AND x.res IN (");
+		else
+			yl_buf_adds(
+			    &sql.text,
+			    "SELECT DISTINCT r.rowid, r.type, r.id, r.version, r.last_updated, "
+			    "r.body FROM idx_reference x JOIN resource r ON r.rowid = x.res "
+			    "WHERE r.deleted = 0 AND x.ref_id IN (");
+		int k = 0;
+		for (size_t i = t; i < n; i++) {
+			if (strcmp(rows[i].type, rows[t].type) != 0)
+				continue;
+			if (k++)
+				yl_buf_adds(&sql.text, ", ");
+			if (inc->rev) {
+				yl_sql_add_text(&sql, a, rows[i].id, 0);
+			} else {
+				yl_sql_add_int(&sql, a, rows[i].seq, 0);
+			}
+		}
+		yl_buf_adds(&sql.text, ")");
+		if (inc->rev) {
+			yl_buf_adds(&sql.text, " AND x.ref_type = ");
+			yl_sql_add_text(&sql, a, rows[t].type, 0);
+		}
+		if (inc->param) {
+			yl_buf_adds(&sql.text, " AND x.param = ");
+			yl_sql_add_int(&sql, a, inc->param, 0);
+		}
+		if (!inc->rev && inc->target_type) {
+			yl_buf_adds(&sql.text, " AND r.type = ");
+			yl_sql_add_text(&sql, a, inc->target_type, 0);
+		}
+		if (sql.text.err)
+			return yl_err_add(err, a, sql.text.err, NULL, "out of memory in search");
+		sqlite3_stmt *q = NULL;
+		if ((code = prepare_sql(c, a, &sql, &q, err)) != YL_OK)
+			return code;
+		int rc;
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+			struct yl_row row = {0};
+			if ((code = search_row(q, a, &row, err)) != YL_OK || fn(ctx, &row))
+				break;
+		}
+		if (code == YL_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+			code = db_error(err, a, c->db, rc, "include");
+		sqlite3_finalize(q);
+	}
+	return code;
+}
+
 enum yl_code yl_store_search(struct yl_store_conn *c, struct yl_arena *a,
                              const struct yl_search_plan *p, yl_row_fn fn, void *ctx,
                              int64_t *total, struct yl_err *err)
@@ -1066,32 +1174,32 @@ enum yl_code yl_store_search(struct yl_store_conn *c, struct yl_arena *a,
 		return YL_OK;
 	struct yl_sql sql;
 	yl_sql_init(&sql, a);
-	yl_buf_adds(&sql.text, "SELECT r.rowid, r.type, r.id, r.version, r.last_updated, r.body "
-	                       "FROM resource r");
-	code = yl_search_sql_where(&sql, a, p, 0, err);
-	if (code != YL_OK)
+	if ((code = yl_search_sql_page(&sql, a, p, 0, err)) != YL_OK)
 		return code;
-	yl_buf_adds(&sql.text, " AND r.rowid > ");
-	yl_sql_add_int(&sql, a, p->after, 0);
-	yl_buf_adds(&sql.text, " ORDER BY r.rowid LIMIT ");
-	yl_sql_add_int(&sql, a, p->count, 0);
 	sqlite3_stmt *q = NULL;
 	if ((code = prepare_sql(c, a, &sql, &q, err)) != YL_OK)
 		return code;
 	int rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct yl_row row = {0};
-		row.seq = sqlite3_column_int64(q, 0);
-		row.type = col_text(a, q, 1, NULL);
-		row.id = col_text(a, q, 2, NULL);
-		row.version = sqlite3_column_int64(q, 3);
-		row.last_updated = sqlite3_column_int64(q, 4);
-		row.body = col_text(a, q, 5, &row.body_len);
-		if (!row.type || !row.id || !row.body) {
-			code = yl_err_add(err, a, YL_NOMEM, NULL, "out of memory in search");
+		if ((code = search_row(q, a, &row, err)) != YL_OK)
 			break;
+		if (p->nsort) {
+			struct yl_key *k = yl_arena_calloc(a, p->nsort, sizeof(*k));
+			if (!k) {
+				code =
+				    yl_err_add(err, a, YL_NOMEM, NULL, "out of memory in search");
+				break;
+			}
+			for (size_t i = 0; i < p->nsort; i++)
+				if (col_key(q, a, 6 + (int)i, &k[i]) != 0) {
+					code = yl_err_add(err, a, YL_NOMEM, NULL,
+					                  "out of memory in search");
+					break;
+				}
+			row.keys = k;
 		}
-		if (fn(ctx, &row))
+		if (code != YL_OK || fn(ctx, &row))
 			break;
 	}
 	if (code == YL_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)

@@ -43,7 +43,8 @@ struct yl_row {
 	bool deleted;
 	const char *body; /* NULL for a delete tombstone */
 	size_t body_len;
-	int64_t seq; /* change-log sequence (history listings only) */
+	int64_t seq; /* change-log sequence (history listings); the resource row (searches) */
+	const struct yl_key *keys; /* searches: the sort key values (plan->nsort), else NULL */
 };
 
 /* Read the current row (version 0) or one version. YL_NOT_FOUND if absent; a deleted
@@ -148,9 +149,17 @@ enum yl_code yl_store_history_count(struct yl_store_conn *c, struct yl_arena *a,
  * after the cursor p->after, in resource-row order, each with row->seq = its cursor. When
  * p->total, *total is the number of all matches (else -1). */
 struct yl_search_plan;
+struct yl_include;
+struct yl_key;
 enum yl_code yl_store_search(struct yl_store_conn *c, struct yl_arena *a,
                              const struct yl_search_plan *p, yl_row_fn fn, void *ctx,
                              int64_t *total, struct yl_err *err);
+
+/* The resources an include reaches from rows[0..n) (search results: seq is the resource
+ * row), each passed to fn once per call; fn returns non-zero to stop. */
+enum yl_code yl_store_include(struct yl_store_conn *c, struct yl_arena *a,
+                              const struct yl_include *inc, const struct yl_row *rows, size_t n,
+                              yl_row_fn fn, void *ctx, struct yl_err *err);
 
 /* Rebuild the index rows of every current (not deleted) resource, without new versions:
  * fn gets each stored row and returns its index rows (in the arena it is given, which is
