@@ -98,8 +98,10 @@ static int run_case(struct yl_store *s, json_t *k)
 	struct yl_search_req sr;
 	enum yl_code code = yl_url_parse(a, target, strlen(target), &u, &e);
 	if (code == YL_OK)
-		code = yl_fhir_search_parse(a, types, 1, u.params, u.nparams,
-		                            json_is_true(json_object_get(k, "strict")), &sr, &e);
+	{
+		struct yl_search_opts o = {json_is_true(json_object_get(k, "strict")), NULL, NULL};
+		code = yl_fhir_search_parse(a, types, 1, u.params, u.nparams, &o, &sr, &e);
+	}
 	if (want_error) {
 		for (const struct yl_issue *is = e.first; is; is = is->next)
 			ok |= is->expression && strcmp(is->expression, want_error) == 0;
