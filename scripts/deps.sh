@@ -1,23 +1,41 @@
 #!/bin/sh
-# deps.sh -- install (idempotently) the Debian packages yilian builds, runs and tests with.
+# deps.sh -- install (idempotently) the Debian packages yilian builds, runs and tests with;
+# for `test`, also the node packages the API tests use (package-lock.json, into node_modules/).
 # usage: scripts/deps.sh [build|test|bench]   (default: build)
 set -eu
+cd "$(dirname "$0")/.."
 what=${1:-build}
 pkgs="cmake make gcc pkg-config git libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev curl"
 case "$what" in
-  test)  pkgs="$pkgs libcmocka-dev clang libclang-rt-dev nodejs python3" ;;
+  test)  pkgs="$pkgs libcmocka-dev clang libclang-rt-dev nodejs npm python3" ;;
   bench) pkgs="$pkgs nginx-light wrk" ;;
 esac
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
-# a node from elsewhere (nvm, a tarball) is as good as Debian's
+# a node (and its npm) from elsewhere (nodesource, nvm, a tarball) is as good as Debian's
 case "$missing" in *nodejs*) command -v node >/dev/null 2>&1 && missing=$(echo "$missing" | sed 's/ nodejs//') ;; esac
+case "$missing" in *" npm"*) command -v npm >/dev/null 2>&1 && missing=$(echo "$missing" | sed 's/ npm//') ;; esac
 case "$missing" in *python3*) command -v python3 >/dev/null 2>&1 && missing=$(echo "$missing" | sed 's/ python3//') ;; esac
-[ -z "$missing" ] && exit 0
-echo "deps.sh: installing$missing"
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO=sudo
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+if [ -n "$missing" ]; then
+  echo "deps.sh: installing$missing"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+
+# node packages for tests/api (FHIR client libraries), exactly as package-lock.json pins
+# them; reinstalled only when node_modules/ is missing or was installed from another
+# package.json/package-lock.json. Tests never download anything.
+if [ "$what" = test ]; then
+  stamp=node_modules/.yilian-deps
+  want=$(cat package.json package-lock.json | cksum)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "deps.sh: npm ci (node_modules missing or stale)"
+    npm ci --no-audit --no-fund --ignore-scripts
+    echo "$want" >"$stamp"
+  fi
+fi
+exit 0

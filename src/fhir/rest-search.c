@@ -275,6 +275,26 @@ static enum yl_code run_includes(struct yl_store_conn *c, struct yl_arena *a,
 	return YL_OK;
 }
 
+static void add_ignored(struct yl_buf *b, struct yl_arena *a, const struct yl_search_req *sr,
+                        bool first)
+{
+	struct yl_err notes;
+	yl_err_init(&notes);
+	for (size_t i = 0; i < sr->nignored; i++)
+		yl_err_note(&notes, a, "warning", "not-supported", sr->ignored[i],
+		            "search parameter '%.60s' is unknown or not supported here and was "
+		            "ignored (send Prefer: handling=strict to have it refused)",
+		            sr->ignored[i]);
+	size_t len = 0;
+	const char *oo = yl_fhir_outcome(a, &notes, &len);
+	if (!oo)
+		return;
+	yl_buf_adds(b, first ? "" : ",");
+	yl_buf_adds(b, "{\"resource\":");
+	yl_buf_add(b, oo, len);
+	yl_buf_adds(b, ",\"search\":{\"mode\":\"outcome\"}}");
+}
+
 static void reverse(struct yl_row *v, size_t n)
 {
 	for (size_t i = 0; i < n / 2; i++) {
@@ -349,6 +369,8 @@ static enum yl_code run_search(struct yl_req *r, const char **types, size_t ntyp
 		yl_buf_adds(&b, ",\"entry\":[");
 		for (size_t i = 0; i < rs.n; i++)
 			add_entry(&b, r->a, &sr, base, &rs.v[i], i >= matches, i == 0);
+		if (sr.nignored) /* say what was ignored, as the spec's search.mode outcome */
+			add_ignored(&b, r->a, &sr, rs.n == 0);
 		yl_buf_addc(&b, ']');
 	}
 	yl_buf_addc(&b, '}');
@@ -403,7 +425,8 @@ static enum yl_code form_params(struct yl_req *r, struct yl_param **out, size_t 
 	*out = yl_arena_calloc(r->a, total + 1, sizeof(struct yl_param));
 	if (!*out)
 		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
-	memcpy(*out, r->url.params, r->url.nparams * sizeof(struct yl_param));
+	if (r->url.nparams)
+		memcpy(*out, r->url.params, r->url.nparams * sizeof(struct yl_param));
 	if (form.nparams)
 		memcpy(*out + r->url.nparams, form.params, form.nparams * sizeof(struct yl_param));
 	*n = total;

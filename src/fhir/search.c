@@ -700,6 +700,8 @@ static enum yl_code parse_control(struct ctx *c, const struct yl_param *pm,
 		if (errno || !*v || *end || n < 0)
 			return bad(c, "%s: '%.20s' is not a non-negative integer", v);
 		out->plan.count = n > YL_MAX_COUNT ? YL_MAX_COUNT : (int)n;
+		if (n == 0) /* R4: _count=0 is treated as _summary=count */
+			out->summary_count = true;
 	} else if (strcmp(name, "_cursor") == 0) {
 		*cursor = v;
 		return YL_NOT_FOUND; /* never in the self link */

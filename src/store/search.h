@@ -159,17 +159,37 @@ struct yl_sql {
 	size_t nbinds, cap;
 };
 
+/* How the candidate rows of a search are found: driver >= 0 names the predicate whose
+ * index rows list them (the others are tested per row through the index tables' primary
+ * keys); YL_DRIVER_SCAN walks the types' rows in row order, testing every predicate;
+ * YL_DRIVER_ANY writes every predicate as a list and leaves the choice to the database.
+ * A backend picks the driver from yl_search_sql_estimate() counts (sqlite.c). */
+#define YL_DRIVER_SCAN (-1)
+#define YL_DRIVER_ANY  (-2)
+
 /* Build "WHERE ..." conditions for the plan (without paging or sort), appended to sql; the
  * resource table is aliased `r`.
  * dialect_pg: 1 for PostgreSQL placeholders ($n), 0 for SQLite (?). */
 enum yl_code yl_search_sql_where(struct yl_sql *sql, struct yl_arena *a,
-                                 const struct yl_search_plan *p, int dialect_pg,
+                                 const struct yl_search_plan *p, int driver, int dialect_pg,
                                  struct yl_err *err);
+/* Whether a top-level predicate can drive a search (a positive test on its own index). */
+bool yl_search_pred_indexable(const struct yl_pred *p);
+/* "SELECT count(*)" of the predicate's index rows, stopping at cap: a cheap selectivity
+ * estimate. */
+enum yl_code yl_search_sql_estimate(struct yl_sql *sql, struct yl_arena *a, const struct yl_pred *p,
+                                    int cap, int dialect_pg, struct yl_err *err);
+/* The count of a plan with one indexable predicate and nothing else, from its index alone
+ * (index rows exist only for current resources, and the parameter hash names the type). */
+enum yl_code yl_search_sql_count_index(struct yl_sql *sql, struct yl_arena *a,
+                                       const struct yl_search_plan *p, int dialect_pg,
+                                       struct yl_err *err);
 void yl_sql_init(struct yl_sql *sql, struct yl_arena *a);
 /* The SELECT of one page: rowid, type, id, version, last_updated, body, then one column per
  * sort key, filtered by the cursor and ordered by the sort keys and the row; `count` rows. */
 enum yl_code yl_search_sql_page(struct yl_sql *sql, struct yl_arena *a,
-                                const struct yl_search_plan *p, int dialect_pg, struct yl_err *err);
+                                const struct yl_search_plan *p, int driver, int dialect_pg,
+                                struct yl_err *err);
 /* Append a placeholder bound to v. */
 void yl_sql_add_int(struct yl_sql *sql, struct yl_arena *a, int64_t v, int dialect_pg);
 void yl_sql_add_text(struct yl_sql *sql, struct yl_arena *a, const char *v, int dialect_pg);

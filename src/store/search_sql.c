@@ -428,7 +428,32 @@ static void has_sql(struct gen *g, const struct yl_pred *p)
 	add(g, ")");
 }
 
-static void pred_sql(struct gen *g, const struct yl_pred *p)
+/* The value conditions of a predicate on its index table (after "param ..."). */
+static void values_cond(struct gen *g, const struct yl_pred *p)
+{
+	if (p->match == YL_M_MISSING || !p->nvalues)
+		return;
+	add(g, " AND (");
+	for (size_t i = 0; i < p->nvalues; i++) {
+		if (i)
+			add(g, " OR ");
+		add(g, "(");
+		value_cond(g, p->values[i].match, &p->values[i]);
+		add(g, ")");
+	}
+	add(g, ")");
+}
+
+bool yl_search_pred_indexable(const struct yl_pred *p)
+{
+	return p->via == YL_VIA_SELF && !p->negate && p->match != YL_M_MISSING &&
+	       p->match != YL_M_ID && p->match != YL_M_LASTUPDATED;
+}
+
+/* exists: test the predicate per candidate row through the index table's primary key
+ * (res, param, ...) instead of listing every matching row; `+param` keeps SQLite from
+ * preferring the (param, value) index. */
+static void pred_sql(struct gen *g, const struct yl_pred *p, bool exists)
 {
 	if (p->via == YL_VIA_CHAIN || p->via == YL_VIA_HAS) {
 		if (p->negate)
@@ -467,21 +492,20 @@ static void pred_sql(struct gen *g, const struct yl_pred *p)
 	}
 	bool missing_true = p->match == YL_M_MISSING && p->nvalues && p->values[0].s1 &&
 	                    strcmp(p->values[0].s1, "true") == 0;
-	rcol(g, "rowid");
-	add(g, p->negate || missing_true ? " NOT IN (SELECT res FROM " : " IN (SELECT res FROM ");
-	add(g, index_table[p->kind]);
-	param_cond(g, " WHERE ", p);
-	if (p->match != YL_M_MISSING && p->nvalues) {
-		add(g, " AND (");
-		for (size_t i = 0; i < p->nvalues; i++) {
-			if (i)
-				add(g, " OR ");
-			add(g, "(");
-			value_cond(g, p->values[i].match, &p->values[i]);
-			add(g, ")");
-		}
-		add(g, ")");
+	bool neg = p->negate || missing_true;
+	if (exists) {
+		add(g, neg ? "NOT EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
+		add(g, index_table[p->kind]);
+		add(g, " WHERE res = ");
+		rcol(g, "rowid");
+		param_cond(g, g->pg ? " AND " : " AND +", p);
+	} else {
+		rcol(g, "rowid");
+		add(g, neg ? " NOT IN (SELECT res FROM " : " IN (SELECT res FROM ");
+		add(g, index_table[p->kind]);
+		param_cond(g, " WHERE ", p);
 	}
+	values_cond(g, p);
 	add(g, ")");
 }
 
@@ -497,11 +521,16 @@ void yl_sql_add_text(struct yl_sql *sql, struct yl_arena *a, const char *v, int 
 	bind_text(&g, v);
 }
 
-/* The plan's conditions on the resource alias of the current depth. */
-static void plan_cond(struct gen *g, const struct yl_search_plan *p)
+/* The plan's conditions on the resource alias of the current depth. driver (top level
+ * only): the predicate that lists the candidate rows (the others are tested per row), or
+ * YL_DRIVER_SCAN (every row of the types, each predicate tested per row), or
+ * YL_DRIVER_ANY (no choice made: every predicate as a list, the database plans). */
+static void plan_cond_driven(struct gen *g, const struct yl_search_plan *p, int driver)
 {
 	rcol(g, "deleted");
 	add(g, " = 0 AND ");
+	if (driver >= 0 && !g->pg)
+		add(g, "+"); /* candidates come from the driver, not from the type's rows */
 	rcol(g, "type");
 	add(g, " IN (");
 	for (size_t i = 0; i < p->ntypes; i++) {
@@ -518,16 +547,24 @@ static void plan_cond(struct gen *g, const struct yl_search_plan *p)
 	}
 	for (size_t i = 0; i < p->npreds; i++) {
 		add(g, " AND ");
-		pred_sql(g, &p->preds[i]);
+		pred_sql(g, &p->preds[i],
+		         driver != YL_DRIVER_ANY && (int)i != driver &&
+		             (p->preds[i].via == YL_VIA_SELF));
 	}
 }
 
+static void plan_cond(struct gen *g, const struct yl_search_plan *p)
+{
+	plan_cond_driven(g, p, YL_DRIVER_ANY);
+}
+
 enum yl_code yl_search_sql_where(struct yl_sql *sql, struct yl_arena *a,
-                                 const struct yl_search_plan *p, int dialect_pg, struct yl_err *err)
+                                 const struct yl_search_plan *p, int driver, int dialect_pg,
+                                 struct yl_err *err)
 {
 	struct gen g = {sql, a, dialect_pg, 0};
 	add(&g, " WHERE ");
-	plan_cond(&g, p);
+	plan_cond_driven(&g, p, driver);
 	if (sql->text.err)
 		return yl_err_add(err, a, sql->text.err, NULL,
 		                  "the search is too complex; use fewer parameters or values");
@@ -563,9 +600,8 @@ static void sort_expr(struct gen *g, const struct yl_sort_key *k)
 	add(g, k->desc ? sort_col_hi[k->kind] : sort_col_lo[k->kind]);
 	add(g, " FROM ");
 	add(g, index_table[k->kind]);
-	add(g, " WHERE res = r.rowid AND ");
 	struct yl_pred p = {.params = k->params, .nparams = k->nparams};
-	param_cond(g, "", &p);
+	param_cond(g, g->pg ? " WHERE res = r.rowid AND " : " WHERE res = r.rowid AND +", &p);
 	add(g, ")");
 }
 
@@ -624,7 +660,8 @@ static void cursor_cond(struct gen *g, const struct yl_search_plan *p)
 }
 
 enum yl_code yl_search_sql_page(struct yl_sql *sql, struct yl_arena *a,
-                                const struct yl_search_plan *p, int dialect_pg, struct yl_err *err)
+                                const struct yl_search_plan *p, int driver, int dialect_pg,
+                                struct yl_err *err)
 {
 	struct gen g = {sql, a, dialect_pg, 0};
 	add(&g, "SELECT * FROM (SELECT r.rowid AS res, r.type, r.id, r.version, r.last_updated, "
@@ -635,7 +672,7 @@ enum yl_code yl_search_sql_page(struct yl_sql *sql, struct yl_arena *a,
 		yl_buf_printf(&sql->text, " AS k%zu", i);
 	}
 	add(&g, " FROM resource r WHERE ");
-	plan_cond(&g, p);
+	plan_cond_driven(&g, p, driver);
 	add(&g, ") s");
 	if (p->cursor.set) {
 		add(&g, " WHERE ");
@@ -650,6 +687,43 @@ enum yl_code yl_search_sql_page(struct yl_sql *sql, struct yl_arena *a,
 	}
 	add(&g, p->cursor.before ? "res DESC LIMIT " : "res LIMIT ");
 	bind_int(&g, p->count);
+	if (sql->text.err)
+		return yl_err_add(err, a, sql->text.err, NULL,
+		                  "the search is too complex; use fewer parameters or values");
+	return YL_OK;
+}
+
+enum yl_code yl_search_sql_estimate(struct yl_sql *sql, struct yl_arena *a, const struct yl_pred *p,
+                                    int cap, int dialect_pg, struct yl_err *err)
+{
+	struct gen g = {sql, a, dialect_pg, 0};
+	add(&g, "SELECT count(*) FROM (SELECT 1 FROM ");
+	add(&g, index_table[p->kind]);
+	param_cond(&g, " WHERE ", p);
+	values_cond(&g, p);
+	add(&g, " LIMIT ");
+	bind_int(&g, cap);
+	add(&g, ") e");
+	if (sql->text.err)
+		return yl_err_add(err, a, sql->text.err, NULL,
+		                  "the search is too complex; use fewer parameters or values");
+	return YL_OK;
+}
+
+enum yl_code yl_search_sql_count_index(struct yl_sql *sql, struct yl_arena *a,
+                                       const struct yl_search_plan *p, int dialect_pg,
+                                       struct yl_err *err)
+{
+	struct gen g = {sql, a, dialect_pg, 0};
+	const struct yl_pred *pr = &p->preds[0];
+	add(&g, "SELECT count(DISTINCT res) FROM ");
+	add(&g, index_table[pr->kind]);
+	param_cond(&g, " WHERE ", pr);
+	values_cond(&g, pr);
+	if (p->patient) {
+		add(&g, " AND ");
+		cmp_text(&g, "patient", " = ", p->patient);
+	}
 	if (sql->text.err)
 		return yl_err_add(err, a, sql->text.err, NULL,
 		                  "the search is too complex; use fewer parameters or values");

@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <time.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1019,6 +1020,8 @@ enum yl_code yl_store_reindex(struct yl_store *s, yl_reindex_fn fn, void *ctx, i
 static enum yl_code prepare_sql(struct yl_store_conn *c, struct yl_arena *a, struct yl_sql *sql,
                                 sqlite3_stmt **out, struct yl_err *err)
 {
+	if (getenv("YL_SQL_TRACE"))
+		fprintf(stderr, "SQL %.*s\n", (int)sql->text.len, sql->text.p);
 	if (sqlite3_prepare_v2(c->db, sql->text.p, (int)sql->text.len, out, NULL) != SQLITE_OK) {
 		yl_log(YL_LOG_ERROR, "store: search prepare failed: %s", sqlite3_errmsg(c->db));
 		return db_error(err, a, c->db, SQLITE_ERROR, "search");
@@ -1036,22 +1039,84 @@ static enum yl_code prepare_sql(struct yl_store_conn *c, struct yl_arena *a, str
 	return YL_OK;
 }
 
+#define ESTIMATE_CAP   2000 /* index rows counted at most to estimate a predicate */
+#define ESTIMATE_SMALL 64   /* a predicate this selective drives without looking further */
+
+static enum yl_code one_int(struct yl_store_conn *c, struct yl_arena *a, struct yl_sql *sql,
+                            int64_t *out, struct yl_err *err)
+{
+	sqlite3_stmt *q = NULL;
+	enum yl_code code = prepare_sql(c, a, sql, &q, err);
+	if (code != YL_OK)
+		return code;
+	int rc = sqlite3_step(q);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW ? YL_OK : db_error(err, a, c->db, rc, "search");
+}
+
+/* Pick the predicate whose index lists the fewest rows (counted up to ESTIMATE_CAP) to
+ * find the candidates. SQLite has no statistics on the values searched for, and left
+ * alone it walks every row of the type or lists every row of a common code. *driver is
+ * YL_DRIVER_SCAN when every predicate is common (walking the type in row order finds a
+ * page soonest) unless `counting` (a count reads every match anyway: list the smallest). */
+static enum yl_code choose_driver(struct yl_store_conn *c, struct yl_arena *a,
+                                  const struct yl_search_plan *p, bool counting, int *driver,
+                                  struct yl_err *err)
+{
+	*driver = YL_DRIVER_SCAN;
+	int64_t best = -1;
+	for (size_t i = 0; i < p->npreds; i++) {
+		const struct yl_pred *pr = &p->preds[i];
+		if (pr->via != YL_VIA_SELF && !pr->negate) {
+			*driver = YL_DRIVER_ANY; /* chains and _has list their own candidates */
+			return YL_OK;
+		}
+		if (pr->match == YL_M_ID && !pr->negate) {
+			*driver = YL_DRIVER_ANY; /* the primary key finds them */
+			return YL_OK;
+		}
+	}
+	for (size_t i = 0; i < p->npreds; i++) {
+		if (!yl_search_pred_indexable(&p->preds[i]))
+			continue;
+		struct yl_sql sql;
+		yl_sql_init(&sql, a);
+		int64_t n = 0;
+		enum yl_code code =
+		    yl_search_sql_estimate(&sql, a, &p->preds[i], ESTIMATE_CAP, 0, err);
+		if (code == YL_OK)
+			code = one_int(c, a, &sql, &n, err);
+		if (code != YL_OK)
+			return code;
+		if (best < 0 || n < best) {
+			best = n;
+			*driver = (int)i;
+		}
+		if (n <= ESTIMATE_SMALL)
+			break;
+	}
+	if (best >= ESTIMATE_CAP && !counting)
+		*driver = YL_DRIVER_SCAN;
+	return YL_OK;
+}
+
 static enum yl_code search_count(struct yl_store_conn *c, struct yl_arena *a,
                                  const struct yl_search_plan *p, int64_t *total, struct yl_err *err)
 {
 	struct yl_sql sql;
 	yl_sql_init(&sql, a);
-	yl_buf_adds(&sql.text, "SELECT count(*) FROM resource r");
-	enum yl_code code = yl_search_sql_where(&sql, a, p, 0, err);
-	sqlite3_stmt *q = NULL;
-	if (code == YL_OK)
-		code = prepare_sql(c, a, &sql, &q, err);
-	if (code != YL_OK)
-		return code;
-	int rc = sqlite3_step(q);
-	*total = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-	sqlite3_finalize(q);
-	return rc == SQLITE_ROW ? YL_OK : db_error(err, a, c->db, rc, "search count");
+	enum yl_code code;
+	if (p->npreds == 1 && yl_search_pred_indexable(&p->preds[0])) {
+		code = yl_search_sql_count_index(&sql, a, p, 0, err);
+	} else {
+		int driver;
+		if ((code = choose_driver(c, a, p, true, &driver, err)) != YL_OK)
+			return code;
+		yl_buf_adds(&sql.text, "SELECT count(*) FROM resource r");
+		code = yl_search_sql_where(&sql, a, p, driver, 0, err);
+	}
+	return code == YL_OK ? one_int(c, a, &sql, total, err) : code;
 }
 
 /* rowid, type, id, version, last_updated, body */
@@ -1172,9 +1237,12 @@ enum yl_code yl_store_search(struct yl_store_conn *c, struct yl_arena *a,
 		return code;
 	if (p->count <= 0)
 		return YL_OK;
+	int driver;
+	if ((code = choose_driver(c, a, p, false, &driver, err)) != YL_OK)
+		return code;
 	struct yl_sql sql;
 	yl_sql_init(&sql, a);
-	if ((code = yl_search_sql_page(&sql, a, p, 0, err)) != YL_OK)
+	if ((code = yl_search_sql_page(&sql, a, p, driver, 0, err)) != YL_OK)
 		return code;
 	sqlite3_stmt *q = NULL;
 	if ((code = prepare_sql(c, a, &sql, &q, err)) != YL_OK)

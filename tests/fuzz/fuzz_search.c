@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct yl_sql sql;
 			yl_sql_init(&sql, a);
 			/* the page statement: filters, chains, _has, sort keys and the cursor */
-			if (yl_search_sql_page(&sql, a, &sr.plan, 0, &err) == YL_OK) {
+			if (yl_search_sql_page(&sql, a, &sr.plan, YL_DRIVER_ANY, 0, &err) == YL_OK) {
 				size_t marks = 0;
 				for (size_t i = 0; i < sql.text.len; i++)
 					marks += sql.text.p[i] == '?';
