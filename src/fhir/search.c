@@ -890,6 +890,8 @@ enum yl_code yl_fhir_search_parse(struct yl_arena *a, const char **types, size_t
 				return r;
 			continue;
 		}
+		/* the slot may hold what a parameter that was then ignored left behind */
+		memset(&out->plan.preds[out->plan.npreds], 0, sizeof(struct yl_pred));
 		r = parse_any(&c, pm->name, pm->value, &out->plan.preds[out->plan.npreds]);
 		if (r == YL_NOT_FOUND) {
 			out->ignored[out->nignored++] = pm->name;
