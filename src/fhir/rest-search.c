@@ -311,7 +311,10 @@ static enum yl_code run_search(struct yl_req *r, const char **types, size_t ntyp
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c)
 		return err->code;
-	struct yl_search_opts opts = {prefer_strict(r), valueset_codes, c};
+	struct yl_search_opts opts = {.strict = prefer_strict(r),
+	                              .valueset = valueset_codes,
+	                              .base = yl_fhir_base_url(r),
+	                              .ctx = c};
 	struct yl_search_req sr;
 	enum yl_code code =
 	    yl_fhir_search_parse(r->a, types, ntypes, params, nparams, &opts, &sr, err);

@@ -53,8 +53,10 @@ static enum yl_code bad(struct ctx *c, const char *fmt, const char *v)
 	return yl_err_add(c->err, c->a, YL_BAD_REQUEST, c->name, fmt, c->name, v);
 }
 
-/* Split s on unescaped sep; unescape \, \| \$ \\ in the parts. */
-static size_t split(struct yl_arena *a, const char *s, char sep, char **parts, size_t max)
+/* Split s on unescaped sep. keep_escapes: copy `\x` sequences as they are (the comma
+ * split, whose parts are split again on | or $), else unescape \, \| \$ \\ in the parts. */
+static size_t split_esc(struct yl_arena *a, const char *s, char sep, char **parts, size_t max,
+                        bool keep_escapes)
 {
 	size_t n = 0, len = strlen(s);
 	char *cur = yl_arena_alloc(a, len + 1);
@@ -64,6 +66,8 @@ static size_t split(struct yl_arena *a, const char *s, char sep, char **parts, s
 	for (size_t i = 0; i <= len; i++) {
 		char ch = s[i];
 		if (ch == '\\' && i + 1 < len && strchr(",|$\\", s[i + 1])) {
+			if (keep_escapes)
+				cur[j++] = ch;
 			cur[j++] = s[++i];
 			continue;
 		}
@@ -79,6 +83,18 @@ static size_t split(struct yl_arena *a, const char *s, char sep, char **parts, s
 		cur[j++] = ch;
 	}
 	return n;
+}
+
+static size_t split(struct yl_arena *a, const char *s, char sep, char **parts, size_t max)
+{
+	return split_esc(a, s, sep, parts, max, false);
+}
+
+/* s with its escapes removed (NULL on out-of-memory) */
+static char *unescape(struct yl_arena *a, const char *s)
+{
+	char *p[1];
+	return split_esc(a, s, '\0', p, 1, false) == 1 ? p[0] : NULL;
 }
 
 static const char *const prefixes[] = {"eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap"};
@@ -192,6 +208,13 @@ static enum yl_code parse_token(struct ctx *c, const char *v, enum yl_match *m,
 static enum yl_code parse_reference(struct ctx *c, const char *v, const char *type_mod,
                                     struct yl_pred_value *pv)
 {
+	const char *base = c->opts ? c->opts->base : NULL;
+	size_t bl = base ? strlen(base) : 0;
+	if (base) {
+		pv->s4 = yl_arena_printf(c->a, "%s/", base);
+		if (strncmp(v, base, bl) == 0 && v[bl] == '/')
+			v += bl + 1; /* this server's absolute URL: the same as Type/id */
+	}
 	if (strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0 ||
 	    strncmp(v, "urn:", 4) == 0) {
 		pv->s3 = v;
@@ -429,7 +452,8 @@ static enum yl_code parse_param(struct ctx *c, const char *code, const char *mod
 	if (is_id)
 		p->match = strcmp(code, "_id") == 0 ? YL_M_ID : YL_M_LASTUPDATED;
 	char *vals[MAX_VALUES + 1];
-	size_t n = split(c->a, value, ',', vals, MAX_VALUES);
+	/* escapes stay until the value's own parser splits it on | or $ */
+	size_t n = split_esc(c->a, value, ',', vals, MAX_VALUES, true);
 	if (n == 0 || n > MAX_VALUES)
 		return yl_err_add(c->err, c->a, YL_BAD_REQUEST, c->name,
 		                  "%s: between 1 and %d comma-separated values are accepted",
@@ -444,9 +468,14 @@ static enum yl_code parse_param(struct ctx *c, const char *code, const char *mod
 		p->values[0].s1 = vals[0];
 		return YL_OK;
 	}
+	bool splits_again = fixed == YL_M_TOKEN_OFTYPE ||
+	                    (fixed < 0 && (sp->type == YL_SP_TOKEN || sp->type == YL_SP_QUANTITY ||
+	                                   sp->type == YL_SP_COMPOSITE));
 	for (size_t i = 0; i < n; i++) {
 		enum yl_code r = YL_OK;
 		enum yl_match m = p->match;
+		if (!splits_again && !(vals[i] = unescape(c->a, vals[i])))
+			return yl_err_add(c->err, c->a, YL_NOMEM, NULL, "out of memory");
 		if (p->match == YL_M_ID)
 			p->values[i].s1 = vals[i];
 		else if (p->match == YL_M_LASTUPDATED)

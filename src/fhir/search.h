@@ -40,6 +40,7 @@ typedef enum yl_code (*yl_valueset_fn)(void *ctx, struct yl_arena *a, const char
 struct yl_search_opts {
 	bool strict;             /* Prefer: handling=strict */
 	yl_valueset_fn valueset; /* NULL: :in and :not-in are refused */
+	const char *base;        /* this server's base URL (http://host/fhir), or NULL */
 	void *ctx;
 };
 

@@ -64,6 +64,7 @@ struct yl_pred_value {
 	enum yl_cmp cmp;
 	int64_t h1, h2, h3, h4;
 	const char *s1, *s2, *s3;
+	const char *s4; /* reference: this server's base URL and "/", or NULL */
 	int64_t i_lo, i_hi;
 	double d, d_lo, d_hi;
 	bool canon; /* quantity: compare canonical values (s1 is the canonical code) */

@@ -234,11 +234,11 @@ static void number_cmp(struct gen *g, const char *lo, const char *hi, const stru
 	case YL_CMP_LE:
 		cmp_real(g, m, " <= ", v->d);
 		break;
-	case YL_CMP_SA:
-		cmp_real(g, lo, " > ", v->d_hi);
+	case YL_CMP_SA: /* R4: lt gt le ge sa eb ignore the search value's precision */
+		cmp_real(g, lo, " > ", v->d);
 		break;
 	case YL_CMP_EB:
-		cmp_real(g, hi, " < ", v->d_lo);
+		cmp_real(g, hi, " < ", v->d);
 		break;
 	}
 	add(g, ")");
@@ -246,7 +246,7 @@ static void number_cmp(struct gen *g, const char *lo, const char *hi, const stru
 
 static void quantity_cond(struct gen *g, const struct yl_pred_value *v, const char *lo,
                           const char *hi, const char *clo, const char *chi, const char *unit_col,
-                          const char *canon_col)
+                          const char *canon_col, const char *system_col)
 {
 	if (v->canon) {
 		cmp_text(g, canon_col, " = ", v->s1);
@@ -256,6 +256,10 @@ static void quantity_cond(struct gen *g, const struct yl_pred_value *v, const ch
 	}
 	if (v->s1) {
 		cmp_text(g, unit_col, " = ", v->s1);
+		add(g, " AND ");
+	}
+	if (v->s2 && system_col) { /* a system other than UCUM must match as recorded */
+		cmp_text(g, system_col, " = ", v->s2);
 		add(g, " AND ");
 	}
 	number_cmp(g, lo, hi, v);
@@ -315,7 +319,8 @@ static void value_cond(struct gen *g, enum yl_match m, const struct yl_pred_valu
 		number_cmp(g, "lo", "hi", v);
 		break;
 	case YL_M_QUANTITY:
-		quantity_cond(g, v, "lo", "hi", "canon_lo", "canon_hi", "unit_code", "canon_code");
+		quantity_cond(g, v, "lo", "hi", "canon_lo", "canon_hi", "unit_code", "canon_code",
+		              "unit_system");
 		break;
 	case YL_M_REFERENCE:
 		if (v->s3) {
@@ -327,6 +332,16 @@ static void value_cond(struct gen *g, enum yl_match m, const struct yl_pred_valu
 			add(g, " AND ");
 		}
 		cmp_text(g, "ref_id", " = ", v->s2);
+		/* Type/id and id name resources of this server: relative references, or
+		 * absolute ones under this server's base (R4 3.1.1.4.12) */
+		add(g, " AND (url NOT LIKE '%://%'");
+		if (v->s4) {
+			add(g, " OR substr(url, 1, length(");
+			bind_text(g, v->s4);
+			add(g, ")) = ");
+			bind_text(g, v->s4);
+		}
+		add(g, ")");
 		break;
 	case YL_M_URI:
 		cmp_text(g, "uri", " = ", v->s1);
@@ -342,7 +357,8 @@ static void value_cond(struct gen *g, enum yl_match m, const struct yl_pred_valu
 	case YL_M_COMPOSITE_QUANTITY:
 		comp1(g, v);
 		add(g, " AND ");
-		quantity_cond(g, v, "lo", "hi", "canon_lo", "canon_hi", "unit_code", "canon_code");
+		quantity_cond(g, v, "lo", "hi", "canon_lo", "canon_hi", "unit_code", "canon_code",
+		              NULL);
 		break;
 	case YL_M_COMPOSITE_TOKEN:
 		comp1(g, v);

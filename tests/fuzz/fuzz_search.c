@@ -25,13 +25,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t ntypes = size && data[0] & 1 ? 2 : 1;
 	if (yl_url_parse(a, q, size + 2, &u, &err) == YL_OK) {
 		struct yl_search_req sr;
-		struct yl_search_opts o = {size && data[0] & 2, NULL, NULL};
+		struct yl_search_opts o = {.strict = size && data[0] & 2, .base = "http://h/fhir"};
 		if (yl_fhir_search_parse(a, types, ntypes, u.params, u.nparams, &o, &sr, &err) ==
 		    YL_OK) {
 			struct yl_sql sql;
 			yl_sql_init(&sql, a);
 			/* the page statement: filters, chains, _has, sort keys and the cursor */
-			if (yl_search_sql_page(&sql, a, &sr.plan, YL_DRIVER_ANY, 0, &err) == YL_OK) {
+			if (yl_search_sql_page(&sql, a, &sr.plan, YL_DRIVER_ANY, 0, &err) ==
+			    YL_OK) {
 				size_t marks = 0;
 				for (size_t i = 0; i < sql.text.len; i++)
 					marks += sql.text.p[i] == '?';
