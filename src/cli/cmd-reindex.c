@@ -51,7 +51,9 @@ int yl_cmd_reindex(int argc, char **argv)
 	if (!a)
 		return 1;
 	if (yl_cli_load_data(data, a, &err) != YL_OK || yl_store_open(db, &s, a, &err) != YL_OK ||
-	    yl_store_reindex(s, reindex_one, NULL, &count, &err, a) != YL_OK)
+	    yl_store_reindex(s, reindex_one, NULL, &count, &err, a) != YL_OK ||
+	    yl_store_meta_set(s, a, "index_fingerprint", yl_fhir_index_fingerprint(), &err) !=
+	        YL_OK)
 		goto out;
 	printf("reindexed %lld resources in %.1f s\n", (long long)count,
 	       (double)(yl_monotonic_us() - t0) / 1e6);

@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "core/id.h"
 #include "core/log.h"
+#include "fhir/extract.h"
 #include "fhir/rest.h"
 #include "fhir/ucum.h"
 #include "http/server.h"
@@ -117,6 +118,14 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 	    yl_store_open(o->db, &store, a, &err) != YL_OK)
 		goto out;
 	app.store = store;
+	if (yl_fhir_index_check(store, a, &app.index_stale, &err) != YL_OK)
+		goto out;
+	if (app.index_stale)
+		yl_log(YL_LOG_WARN,
+		       "yilian: the search indexes in %s were built by another search-parameter "
+		       "table or extractor (this build: %s); searches may miss resources until "
+		       "`yilian reindex --db %s` runs with the server stopped",
+		       o->db, yl_fhir_index_fingerprint(), o->db);
 	if (yl_fhir_capability_build(&app, a) != 0) {
 		yl_err_add(&err, a, YL_NOMEM, NULL,
 		           "out of memory building the capability statement");

@@ -11,6 +11,8 @@
  * else is allocated but the strings of the rows. */
 #include "fhir/extract.h"
 
+#include <pthread.h>
+
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
@@ -813,5 +815,73 @@ enum yl_code yl_fhir_extract(struct yl_arena *a, const char *type, const json_t 
 		return yl_err_add(err, a, x.rc, NULL, "out of memory extracting search index rows");
 	*rows = x.rows;
 	*n = x.n;
+	return YL_OK;
+}
+
+/* ---- which table and extractor built a store's index rows --------------------------- */
+
+/* Bump when extract.c indexes differently (new rows, other normalisation). */
+#define YL_EXTRACT_VERSION 1
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	h = yl_hash_add(h, s ? s : "", s ? strlen(s) + 1 : 1);
+	return h;
+}
+
+static uint64_t hash_paths(uint64_t h, const struct yl_sp_path *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned nums[2] = {(unsigned)p[i].leaf, p[i].where_depth};
+		h = hash_str(h, p[i].path);
+		h = yl_hash_add(h, nums, sizeof nums);
+		h = hash_str(hash_str(hash_str(h, p[i].where_member), p[i].where_value),
+		             p[i].target);
+	}
+	return h;
+}
+
+static char fingerprint[24];
+static pthread_once_t fingerprint_once = PTHREAD_ONCE_INIT;
+
+static void fingerprint_compute(void)
+{
+	uint64_t h = YL_HASH_INIT;
+	unsigned v = YL_EXTRACT_VERSION;
+	h = yl_hash_add(h, &v, sizeof v);
+	for (size_t i = 0; i < yl_searchparam_count; i++) {
+		const struct yl_searchparam *sp = &yl_searchparams[i];
+		unsigned nums[2] = {(unsigned)sp->type, sp->flags};
+		h = hash_str(hash_str(h, sp->resource), sp->code);
+		h = yl_hash_add(h, nums, sizeof nums);
+		h = hash_paths(hash_str(h, sp->targets), sp->paths, sp->npaths);
+		for (size_t k = 0; k < sp->ncomps; k++)
+			h = hash_paths(hash_str(h, sp->comps[k].code), sp->comps[k].paths,
+			               sp->comps[k].npaths);
+	}
+	snprintf(fingerprint, sizeof fingerprint, "%d-%016llx", YL_EXTRACT_VERSION,
+	         (unsigned long long)h);
+}
+
+const char *yl_fhir_index_fingerprint(void)
+{
+	pthread_once(&fingerprint_once, fingerprint_compute);
+	return fingerprint;
+}
+
+enum yl_code yl_fhir_index_check(struct yl_store *s, struct yl_arena *a, bool *stale,
+                                 struct yl_err *err)
+{
+	const char *have = NULL;
+	*stale = false;
+	enum yl_code code = yl_store_meta_get(s, a, "index_fingerprint", &have, err);
+	if (code != YL_OK)
+		return code;
+	if (have && strcmp(have, yl_fhir_index_fingerprint()) == 0)
+		return YL_OK;
+	if (!have && yl_store_is_empty(s)) /* a new store: its rows will be this build's */
+		return yl_store_meta_set(s, a, "index_fingerprint", yl_fhir_index_fingerprint(),
+		                         err);
+	*stale = true;
 	return YL_OK;
 }

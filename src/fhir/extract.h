@@ -33,6 +33,7 @@
 #define YL_FHIR_EXTRACT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -64,5 +65,14 @@ int yl_fhir_decimal_range(const char *s, size_t n, double *lo /* OUT */, double 
  * -/+0.5; a real gets -/+ half a unit of the last decimal of its shortest round-trip
  * representation, never coarser than units ("1.50" is read as 1.5 -> [1.45, 1.55]). */
 void yl_fhir_number_range(const json_t *v, double *lo /* OUT */, double *hi /* OUT */);
+
+/* The search-parameter table and extractor this build indexes with ("1-<hex>"), stored in
+ * the store's meta as "index_fingerprint" by `yilian reindex` and on a new store. */
+const char *yl_fhir_index_fingerprint(void);
+/* *stale: the store's index rows were built by another table or extractor (or before
+ * fingerprints were kept): searches may miss resources until `yilian reindex`. A new,
+ * empty store is stamped with this build's fingerprint. */
+enum yl_code yl_fhir_index_check(struct yl_store *s, struct yl_arena *a, bool *stale,
+                                 struct yl_err *err);
 
 #endif

@@ -233,11 +233,13 @@ enum yl_code yl_h_healthz(struct yl_req *r, struct yl_err *err)
 {
 	if (!yl_store_conn(r->app->store, r->a, err))
 		return err->code;
-	static const char ok[] = "{\"status\":\"ok\"}";
+	static const char ok[] = "{\"status\":\"ok\",\"searchIndex\":\"current\"}";
+	static const char stale[] = "{\"status\":\"ok\",\"searchIndex\":\"stale: run yilian "
+	                            "reindex\"}";
 	r->status = 200;
 	r->content_type = PLAIN_JSON;
-	r->resp_body = ok;
-	r->resp_len = sizeof ok - 1;
+	r->resp_body = r->app->index_stale ? stale : ok;
+	r->resp_len = r->app->index_stale ? sizeof stale - 1 : sizeof ok - 1;
 	return YL_OK;
 }
 

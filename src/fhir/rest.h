@@ -18,6 +18,7 @@ struct yl_app {
 	size_t nroutes;
 	const char *capability; /* CapabilityStatement text, built at start */
 	size_t capability_len;
+	bool index_stale; /* index rows built by another search-parameter table: reindex */
 };
 
 extern const struct yl_route yl_fhir_routes[];

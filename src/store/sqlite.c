@@ -1275,3 +1275,52 @@ enum yl_code yl_store_search(struct yl_store_conn *c, struct yl_arena *a,
 	sqlite3_finalize(q);
 	return code;
 }
+
+/* ---- store_meta: facts about the store (under the write lock: one writer) ---------- */
+
+enum yl_code yl_store_meta_get(struct yl_store *s, struct yl_arena *a, const char *key,
+                               const char **value, struct yl_err *err)
+{
+	*value = NULL;
+	pthread_mutex_lock(&s->write_lock);
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->writer->db, "SELECT value FROM store_meta WHERE key = ?1",
+	                            -1, &q, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW)
+			*value = col_text(a, q, 0, NULL);
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&s->write_lock);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? YL_OK
+	                                             : db_error(err, a, s->writer->db, rc, "meta");
+}
+
+enum yl_code yl_store_meta_set(struct yl_store *s, struct yl_arena *a, const char *key,
+                               const char *value, struct yl_err *err)
+{
+	pthread_mutex_lock(&s->write_lock);
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->writer->db,
+	                            "INSERT INTO store_meta (key, value) VALUES (?1, ?2) "
+	                            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	                            -1, &q, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
+		rc = sqlite3_step(q);
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&s->write_lock);
+	return rc == SQLITE_DONE ? YL_OK : db_error(err, a, s->writer->db, rc, "meta");
+}
+
+bool yl_store_is_empty(struct yl_store *s)
+{
+	pthread_mutex_lock(&s->write_lock);
+	bool empty = query_int(s->writer, "SELECT NOT EXISTS (SELECT 1 FROM history)") != 0;
+	pthread_mutex_unlock(&s->write_lock);
+	return empty;
+}

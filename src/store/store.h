@@ -161,6 +161,15 @@ enum yl_code yl_store_include(struct yl_store_conn *c, struct yl_arena *a,
                               const struct yl_include *inc, const struct yl_row *rows, size_t n,
                               yl_row_fn fn, void *ctx, struct yl_err *err);
 
+/* store_meta: small facts about the store (e.g. "index_fingerprint"). get sets *value to
+ * arena text or NULL when the key is absent. */
+enum yl_code yl_store_meta_get(struct yl_store *s, struct yl_arena *a, const char *key,
+                               const char **value, struct yl_err *err);
+enum yl_code yl_store_meta_set(struct yl_store *s, struct yl_arena *a, const char *key,
+                               const char *value, struct yl_err *err);
+/* No resource was ever written. */
+bool yl_store_is_empty(struct yl_store *s);
+
 /* Rebuild the index rows of every current (not deleted) resource, without new versions:
  * fn gets each stored row and returns its index rows (in the arena it is given, which is
  * reset between batches). Runs in transactions of REINDEX_BATCH resources; *count is the

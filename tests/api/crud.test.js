@@ -253,7 +253,7 @@ test('rejected writes store nothing', async () => {
 test('healthz answers ok', async () => {
   const r = await req(srv, 'GET', '/healthz');
   assert.strictEqual(r.status, 200);
-  assert.deepStrictEqual(r.json, { status: 'ok' });
+  assert.deepStrictEqual(r.json, { status: 'ok', searchIndex: 'current' });
 });
 
 test('escaped member names cannot smuggle a second id or meta past the server', async () => {

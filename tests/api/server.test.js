@@ -178,3 +178,44 @@ test('docs/api.md carries the current route table (yilian routes)', () => {
   assert.ok(m, 'markers present');
   assert.strictEqual(m[1], r.out, 'docs/api.md is stale: regenerate it from `yilian routes`');
 });
+
+test('a store indexed by another search-parameter table: warned at start, stale in /healthz, current after yilian reindex', async () => {
+  const first = await startServer();
+  const db = first.db + '.keep';
+  try {
+    const c = await req(first, 'POST', '/fhir/Patient', { body: { resourceType: 'Patient', name: [{ family: 'Qian' }] } });
+    assert.strictEqual(c.status, 201);
+    assert.deepStrictEqual((await req(first, 'GET', '/healthz')).json, { status: 'ok', searchIndex: 'current' });
+    first.child.kill('SIGTERM');
+    await first.exited;
+    fs.copyFileSync(first.db, db);
+    // as if an older build had indexed it
+    const u = spawnSync('sqlite3', [db, "UPDATE store_meta SET value = '0-0000000000000000' WHERE key = 'index_fingerprint'"], { encoding: 'utf8' });
+    assert.strictEqual(u.status, 0, u.stderr);
+    const stale = await startServer(['--db', db]);
+    try {
+      assert.match((await req(stale, 'GET', '/healthz')).json.searchIndex, /^stale: run yilian reindex/);
+      assert.match(stale.stderr(), /built by another search-parameter table.*yilian reindex --db/);
+    } finally {
+      stale.child.kill('SIGTERM');
+      await stale.exited;
+    }
+    const ri = spawnSync(BIN, ['reindex', '--db', db], { encoding: 'utf8' });
+    assert.strictEqual(ri.status, 0, ri.stderr);
+    assert.match(ri.stdout, /reindexed 1 resources/);
+    const again = await startServer(['--db', db]);
+    try {
+      assert.deepStrictEqual((await req(again, 'GET', '/healthz')).json, { status: 'ok', searchIndex: 'current' });
+      const s = await req(again, 'GET', '/fhir/Patient?name=qian');
+      assert.strictEqual(s.json.entry.length, 1);
+      assert.doesNotMatch(again.stderr(), /another search-parameter table/);
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    await first.stop();
+    fs.rmSync(db, { force: true });
+    fs.rmSync(db + '-wal', { force: true });
+    fs.rmSync(db + '-shm', { force: true });
+  }
+});
