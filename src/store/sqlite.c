@@ -1059,9 +1059,10 @@ static enum yl_code one_int(struct yl_store_conn *c, struct yl_arena *a, struct 
  * find the candidates. SQLite has no statistics on the values searched for, and left
  * alone it walks every row of the type or lists every row of a common code. *driver is
  * YL_DRIVER_SCAN when every predicate is common (walking the type in row order finds a
- * page soonest) unless `counting` (a count reads every match anyway: list the smallest). */
+ * page soonest) unless `every_match` (a count, or a sort, reads every match anyway: list the
+ * smallest). */
 static enum yl_code choose_driver(struct yl_store_conn *c, struct yl_arena *a,
-                                  const struct yl_search_plan *p, bool counting, int *driver,
+                                  const struct yl_search_plan *p, bool every_match, int *driver,
                                   struct yl_err *err)
 {
 	*driver = YL_DRIVER_SCAN;
@@ -1096,7 +1097,7 @@ static enum yl_code choose_driver(struct yl_store_conn *c, struct yl_arena *a,
 		if (n <= ESTIMATE_SMALL)
 			break;
 	}
-	if (best >= ESTIMATE_CAP && !counting)
+	if (best >= ESTIMATE_CAP && !every_match)
 		*driver = YL_DRIVER_SCAN;
 	return YL_OK;
 }
@@ -1238,7 +1239,7 @@ enum yl_code yl_store_search(struct yl_store_conn *c, struct yl_arena *a,
 	if (p->count <= 0)
 		return YL_OK;
 	int driver;
-	if ((code = choose_driver(c, a, p, false, &driver, err)) != YL_OK)
+	if ((code = choose_driver(c, a, p, p->nsort > 0, &driver, err)) != YL_OK)
 		return code;
 	struct yl_sql sql;
 	yl_sql_init(&sql, a);
