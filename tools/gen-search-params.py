@@ -42,7 +42,8 @@ ACCEPT = {
     "date": {"date", "dateTime", "instant", "Period", "Timing"},
     "string": {"string", "markdown", "HumanName", "Address"},
     "token": {"boolean", "code", "string", "id", "uri", "url", "canonical", "oid", "uuid",
-              "Coding", "CodeableConcept", "Identifier", "ContactPoint"},
+              "Coding", "CodeableConcept", "Identifier", "ContactPoint",
+              "dateTime"},  # presence as "true" (Patient.deceased, see REWRITES)
     "reference": {"Reference", "canonical", "uri", "url"},
     "quantity": {"Quantity", "Age", "Duration", "Count", "Distance", "Money", "Range"},
     "uri": {"uri", "url", "canonical", "oid", "uuid"},
@@ -328,10 +329,19 @@ def paths_for(schema, sp, rtype, start, exprs, ptype, dropped):
     return out
 
 
+# Expressions outside the FHIRPath subset, indexed through an equivalent element: a
+# presence test becomes the element itself, whose values the extractor turns into tokens
+# (deceasedBoolean as true/false, a deceasedDateTime as "true").
+REWRITES = {
+    "Patient.deceased.exists() and Patient.deceased != false": "Patient.deceased",
+}
+
+
 def build(schema, sps_by_url, sp, rtype):
     """Returns (entry dict) or raises Unsupported(reason)."""
     code, ptype = sp["code"], sp["type"]
     expr = sp.get("expression")
+    expr = REWRITES.get(expr, expr)
     if ptype == "special":
         raise Unsupported("special type")
     if not expr:

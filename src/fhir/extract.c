@@ -306,6 +306,10 @@ static void emit_token(struct ex *x, const json_t *v, const struct yl_sp_path *p
 			token_add(x, NULL, json_is_true(v) ? "true" : "false",
 			          json_is_true(v) ? 4 : 5, NULL, 0);
 		break;
+	case YL_DT_DATETIME: /* a token over a dateTime is a presence test: Patient.deceased */
+		if (json_is_string(v) && json_string_length(v))
+			token_add(x, NULL, "true", 4, NULL, 0);
+		break;
 	default:
 		if (json_is_string(v) && json_string_length(v))
 			token_add(x, NULL, json_string_value(v), json_string_length(v), NULL, 0);

@@ -9,7 +9,8 @@
  *             CodeableConcept.text when it differs from every display. Identifier:
  *             system/value, text = type.text, type_hash = first type.coding. ContactPoint:
  *             value, system NULL. code/string/id/uri/...: the value, system NULL; boolean:
- *             "true"/"false". value_hash = hash(system or "", code), code_hash = hash(code).
+ *             "true"/"false" (a dateTime under a token parameter, Patient.deceased, is "true").
+ *             value_hash = hash(system or "", code), code_hash = hash(code).
  *  string     exact as recorded, norm = yl_fhir_fold(); HumanName and Address give one row
  *             per part (family, given, prefix, suffix, text; line, city, district, state,
  *             postalCode, country, text).
