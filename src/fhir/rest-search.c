@@ -17,29 +17,46 @@
 #define MAX_ITERATE       4    /* rounds of :iterate includes */
 #define MAX_VALUESET_CODE 1000 /* codes of a ValueSet used by :in / :not-in */
 
-/* Rows of one page (matches, then includes), in arena memory. */
+/* Rows of one page (matches, then includes), in arena memory. With includes, `seen` (open
+ * addressing on the resource row, SEEN_SLOTS) keeps each resource to one entry. */
+#define SEEN_SLOTS 16384 /* a power of two above 2 x (YL_MAX_COUNT + 1 + MAX_INCLUDED) */
 struct rows {
 	struct yl_arena *a;
 	struct yl_row *v;
 	size_t n, cap, limit;
-	bool full;
+	int64_t *seen; /* NULL: no includes, matches are distinct anyway */
+	bool full, nomem;
 };
+
+/* true when row (a resource row > 0) was already collected; else remembers it */
+static bool seen_before(struct rows *rs, int64_t row)
+{
+	size_t i = (size_t)(((uint64_t)row * 0x9e3779b97f4a7c15ULL) >> 50) & (SEEN_SLOTS - 1);
+	while (rs->seen[i]) {
+		if (rs->seen[i] == row)
+			return true;
+		i = (i + 1) & (SEEN_SLOTS - 1);
+	}
+	rs->seen[i] = row;
+	return false;
+}
 
 static int collect(void *ctx, const struct yl_row *row)
 {
 	struct rows *rs = ctx;
-	for (size_t i = 0; i < rs->n; i++) /* includes: each resource once */
-		if (rs->v[i].seq == row->seq)
-			return 0;
 	if (rs->n == rs->limit) {
 		rs->full = true;
 		return 1;
 	}
+	if (rs->seen && seen_before(rs, row->seq))
+		return 0;
 	if (rs->n == rs->cap) {
 		size_t cap = rs->cap ? rs->cap * 2 : 32;
 		struct yl_row *nv = yl_arena_alloc(rs->a, cap * sizeof(*nv));
-		if (!nv)
+		if (!nv) {
+			rs->nomem = true;
 			return 1;
+		}
 		if (rs->n)
 			memcpy(nv, rs->v, rs->n * sizeof(*nv));
 		rs->v = nv;
@@ -325,11 +342,13 @@ static enum yl_code run_search(struct yl_req *r, const char **types, size_t ntyp
 	int want = sr.plan.count;
 	if (sr.plan.count > 0)
 		sr.plan.count++; /* one extra row tells whether there is another page */
-	struct rows rs = {r->a, NULL, 0, 0, (size_t)want + 1, false};
+	struct rows rs = {.a = r->a, .limit = (size_t)want + 1};
 	int64_t total = -1;
 	code = yl_store_search(c, r->a, &sr.plan, collect, &rs, &total, err);
 	if (code != YL_OK)
 		return code;
+	if (rs.nomem)
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory collecting a page");
 	bool more = rs.n > (size_t)want; /* beyond this page, in the direction read */
 	if (more)
 		rs.n = (size_t)want;
@@ -338,9 +357,17 @@ static enum yl_code run_search(struct yl_req *r, const char **types, size_t ntyp
 		reverse(rs.v, rs.n);
 	size_t matches = rs.n;
 	if (sr.nincludes && matches) {
+		/* the page's matches (not the extra row read to see if there is more) */
+		if (!(rs.seen = yl_arena_calloc(r->a, SEEN_SLOTS, sizeof(int64_t))))
+			return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+		for (size_t i = 0; i < matches; i++)
+			seen_before(&rs, rs.v[i].seq);
 		rs.limit = matches + MAX_INCLUDED;
 		if ((code = run_includes(c, r->a, &sr, &rs, err)) != YL_OK)
 			return code;
+		if (rs.nomem)
+			return yl_err_add(err, r->a, YL_NOMEM, NULL,
+			                  "out of memory collecting includes");
 	}
 	if (total < 0 && !sr.summary_count && sr.total != YL_TOTAL_NONE && !sr.plan.cursor.set &&
 	    !more)
