@@ -163,10 +163,12 @@ struct yl_sql {
 /* How the candidate rows of a search are found: driver >= 0 names the predicate whose
  * index rows list them (the others are tested per row through the index tables' primary
  * keys); YL_DRIVER_SCAN walks the types' rows in row order, testing every predicate;
- * YL_DRIVER_ANY writes every predicate as a list and leaves the choice to the database.
+ * YL_DRIVER_ANY writes every predicate as a list and leaves the choice to the database;
+ * YL_DRIVER_PATIENT starts from the compartment's rows (index resource(patient, type)).
  * A backend picks the driver from yl_search_sql_estimate() counts (sqlite.c). */
-#define YL_DRIVER_SCAN (-1)
-#define YL_DRIVER_ANY  (-2)
+#define YL_DRIVER_SCAN    (-1)
+#define YL_DRIVER_ANY     (-2)
+#define YL_DRIVER_PATIENT (-3) /* compartment search: the patient's rows of the types */
 
 /* Build "WHERE ..." conditions for the plan (without paging or sort), appended to sql; the
  * resource table is aliased `r`.

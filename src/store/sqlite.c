@@ -1067,6 +1067,10 @@ static enum yl_code choose_driver(struct yl_store_conn *c, struct yl_arena *a,
 {
 	*driver = YL_DRIVER_SCAN;
 	int64_t best = -1;
+	if (p->patient) { /* one patient's resources of a type: a handful */
+		*driver = YL_DRIVER_PATIENT;
+		return YL_OK;
+	}
 	for (size_t i = 0; i < p->npreds; i++) {
 		const struct yl_pred *pr = &p->preds[i];
 		if (pr->via != YL_VIA_SELF && !pr->negate) {
