@@ -67,7 +67,9 @@ start_yilian() {
 		>"$WORK/yilian.out" 2>"$WORK/yilian.err" &
 	YPID=$!
 	PIDS+=("$YPID")
-	for i in $(seq 100); do
+	# up to START_TIMEOUT seconds (default 900): a new schema migration (an index on an
+	# existing store of millions of rows) runs before the server listens
+	for i in $(seq $((${START_TIMEOUT:-900} * 10))); do
 		YURL=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$WORK/yilian.err" 2>/dev/null | head -1 || true)
 		[ -n "$YURL" ] && return 0
 		kill -0 "$YPID" 2>/dev/null || break
