@@ -384,15 +384,20 @@ static enum yl_code run_search(struct yl_req *r, const char **types, size_t ntyp
 		if (strcmp(params[i].name, "_cursor") == 0)
 			self = params[i].value;
 	yl_fhir_add_link(&b, r, base, "self", sr.kept, sr.nkept, self);
-	if (matches && sr.plan.cursor.set && (!before || more)) {
+	const char *prev = NULL, *next = NULL;
+	if (matches && sr.plan.cursor.set && (!before || more) &&
+	    !(prev = yl_fhir_search_cursor(r->a, &sr.plan, &rs.v[0], true)))
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory writing a link");
+	if (matches && (before || more) &&
+	    !(next = yl_fhir_search_cursor(r->a, &sr.plan, &rs.v[matches - 1], false)))
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory writing a link");
+	if (prev) {
 		yl_buf_addc(&b, ',');
-		yl_fhir_add_link(&b, r, base, "previous", sr.kept, sr.nkept,
-		                 yl_fhir_search_cursor(r->a, &sr.plan, &rs.v[0], true));
+		yl_fhir_add_link(&b, r, base, "previous", sr.kept, sr.nkept, prev);
 	}
-	if (matches && (before || more)) {
+	if (next) {
 		yl_buf_addc(&b, ',');
-		yl_fhir_add_link(&b, r, base, "next", sr.kept, sr.nkept,
-		                 yl_fhir_search_cursor(r->a, &sr.plan, &rs.v[matches - 1], false));
+		yl_fhir_add_link(&b, r, base, "next", sr.kept, sr.nkept, next);
 	}
 	yl_buf_addc(&b, ']');
 	if (!sr.summary_count) {

@@ -21,7 +21,12 @@ struct gen {
 	int depth; /* nesting of chained / _has plans: the resource alias is r, r1, r2, ... */
 };
 
-#define MAX_DEPTH 4 /* chains and _has nested deeper are refused by the parser */
+#define MAX_DEPTH 4
+#define SORT_TEXT_KEY                                                                              \
+	64 /* bytes of a text sort key (UTF-8 may be cut mid-character: a                          \
+	    * byte-wise order, the same on every page) */
+#define YL_STR_(x) #x
+#define YL_STR(x)  YL_STR_(x) /* chains and _has nested deeper are refused by the parser */
 
 void yl_sql_init(struct yl_sql *sql, struct yl_arena *a)
 {
@@ -612,13 +617,17 @@ static void sort_expr(struct gen *g, const struct yl_sort_key *k)
 		add(g, "r.last_updated");
 		return;
 	}
-	add(g, "(SELECT ");
+	/* text keys are cut to SORT_TEXT_KEY bytes, so that cursors (which carry the key)
+	 * stay short; resources equal on the cut key are ordered by row */
+	bool text = k->kind == YL_IDX_TOKEN || k->kind == YL_IDX_STRING ||
+	            k->kind == YL_IDX_REFERENCE || k->kind == YL_IDX_URI;
+	add(g, text ? "substr((SELECT " : "(SELECT ");
 	add(g, k->desc ? sort_col_hi[k->kind] : sort_col_lo[k->kind]);
 	add(g, " FROM ");
 	add(g, index_table[k->kind]);
 	struct yl_pred p = {.params = k->params, .nparams = k->nparams};
 	param_cond(g, g->pg ? " WHERE res = r.rowid AND " : " WHERE res = r.rowid AND +", &p);
-	add(g, ")");
+	add(g, text ? "), 1, " YL_STR(SORT_TEXT_KEY) ")" : ")");
 }
 
 static void bind_key(struct gen *g, const struct yl_key *v)

@@ -1,0 +1,54 @@
+// search-paging.test.js -- keyset paging on sort keys a cursor cannot carry whole: long
+// strings sharing a long prefix, and ties. Its own server, so its data stays out of the
+// conformance suite's fixtures.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert');
+const { startServer, req } = require('./lib');
+
+async function walk(srv, first, relation = 'next') {
+  const pages = [];
+  let url = first;
+  for (let i = 0; i < 20 && url; i++) {
+    const r = await req(srv, 'GET', url);
+    assert.strictEqual(r.status, 200, r.text);
+    pages.push(r.json.entry.filter((e) => e.search.mode === 'match').map((e) => e.resource.id));
+    const l = r.json.link.find((x) => x.relation === relation);
+    assert.ok(!l || l.url.length < 2048, 'links stay short');
+    url = l ? l.url.replace(/^https?:\/\/[^/]+/, '') : null;
+  }
+  return pages;
+}
+
+test('_sort on long strings sharing a 1,200-character prefix pages through every resource once, both ways', async () => {
+  const srv = await startServer();
+  try {
+    const stem = 'Ouyang'.repeat(200); // 1,200 characters in common: more than a link holds
+    const ids = [];
+    for (const tail of ['c', 'a', 'b', 'a', '']) {
+      const r = await req(srv, 'POST', '/fhir/Patient', { body: { resourceType: 'Patient', name: [{ family: stem + tail }] } });
+      assert.strictEqual(r.status, 201);
+      ids.push(r.json.id);
+    }
+    const pages = await walk(srv, '/fhir/Patient?_sort=-family&_count=2');
+    const seen = pages.flat();
+    assert.deepStrictEqual([...seen].sort(), [...ids].sort(), 'every resource once');
+    assert.deepStrictEqual(pages.map((p) => p.length), [2, 2, 1]);
+    // back from the last page with the previous links: the same pages in reverse
+    const last = await req(srv, 'GET', `/fhir/Patient?_sort=-family&_count=2&_cursor=${encodeURIComponent('a.' + 0)}`);
+    assert.strictEqual(last.status, 400, 'a cursor without the sort keys is refused');
+    let url = '/fhir/Patient?_sort=-family&_count=2';
+    let r;
+    for (;;) {
+      r = await req(srv, 'GET', url);
+      const next = r.json.link.find((x) => x.relation === 'next');
+      if (!next) break;
+      url = next.url.replace(/^https?:\/\/[^/]+/, '');
+    }
+    const prev = r.json.link.find((x) => x.relation === 'previous');
+    const back = await walk(srv, prev.url.replace(/^https?:\/\/[^/]+/, ''), 'previous');
+    assert.deepStrictEqual(back, pages.slice(0, -1).reverse());
+  } finally {
+    await srv.stop();
+  }
+});
