@@ -413,6 +413,36 @@ static enum yl_code in_valueset(struct ctx *c, struct yl_pred *p, const char *ur
 	return YL_OK;
 }
 
+/* Whether a date or number parameter indexes at most one row per resource: one path, every
+ * step a single element (Patient.birthDate), so counts need no DISTINCT. */
+static bool single_valued(const char *type, const struct yl_searchparam *sp)
+{
+	if (sp->npaths != 1 || sp->paths[0].where_depth || sp->paths[0].target)
+		return false;
+	switch (sp->paths[0].leaf) {
+	case YL_DT_DATE:
+	case YL_DT_DATETIME:
+	case YL_DT_INSTANT:
+	case YL_DT_PERIOD:
+	case YL_DT_DECIMAL:
+	case YL_DT_INTEGER:
+		break;
+	default:
+		return false;
+	}
+	int t = yl_fhir_type_index(type, strlen(type));
+	const char *path = sp->paths[0].path;
+	while (t >= 0 && *path) {
+		size_t len = strcspn(path, ".");
+		const struct yl_fhir_elem *e = yl_fhir_elem_find(&yl_fhir_types[t], path, len);
+		if (!e || (e->flags & YL_FHIR_ELEM_ARRAY) || e->type == YL_FHIR_TYPE_ANY_RESOURCE)
+			return false;
+		t = e->type;
+		path += len + (path[len] == '.');
+	}
+	return t >= 0;
+}
+
 /* Build the predicate for one parameter occurrence. Returns YL_OK, an error, or
  * YL_NOT_FOUND when the parameter is unknown for these types (to be ignored). */
 static enum yl_code parse_param(struct ctx *c, const char *code, const char *mod, const char *value,
@@ -442,6 +472,7 @@ static enum yl_code parse_param(struct ctx *c, const char *code, const char *mod
 		return yl_err_add(c->err, c->a, YL_BAD_REQUEST, c->name,
 		                  "modifier ':%.30s' is not supported on '%s'", mod, code);
 	p->kind = kind_of_type[sp->type];
+	p->single = c->ntypes == 1 && single_valued(c->types[0], sp);
 	p->param_hash = hashes[0];
 	p->params = hashes;
 	p->nparams = c->ntypes;

@@ -90,6 +90,7 @@ struct yl_pred {
 	const int64_t *params; /* system search over several types: every param hash, else NULL */
 	size_t nparams;
 	bool negate;                  /* :not, ne */
+	bool single;                  /* at most one index row per resource (birthDate) */
 	struct yl_pred_value *values; /* OR-ed */
 	size_t nvalues;
 };

@@ -19,6 +19,7 @@ struct gen {
 	struct yl_arena *a;
 	int pg;
 	int depth; /* nesting of chained / _has plans: the resource alias is r, r1, r2, ... */
+	const char *row_ref; /* per-row tests refer to this row instead of the alias's rowid */
 };
 
 #define MAX_DEPTH 4
@@ -183,6 +184,7 @@ static void range_cmp_int(struct gen *g, const char *lo, const char *hi, enum yl
 	case YL_CMP_GE:
 	case YL_CMP_LT:
 	case YL_CMP_LE:
+		add(g, "(");
 		if (beyond[c].beyond_hi)
 			cmp_int(g, hi, " > ", shi);
 		else
@@ -191,6 +193,13 @@ static void range_cmp_int(struct gen *g, const char *lo, const char *hi, enum yl
 			add(g, " OR ");
 			contained(g, lo, hi, slo, shi);
 		}
+		/* implied by either branch, and a range the (param, lo) / (param, hi) index
+		 * can walk instead of the whole parameter */
+		add(g, ") AND ");
+		if (beyond[c].beyond_hi)
+			cmp_int(g, hi, " >= ", slo);
+		else
+			cmp_int(g, lo, " <= ", shi);
 		break;
 	case YL_CMP_SA:
 		cmp_int(g, lo, " > ", shi);
@@ -518,7 +527,10 @@ static void pred_sql(struct gen *g, const struct yl_pred *p, bool exists)
 		add(g, neg ? "NOT EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
 		add(g, index_table[p->kind]);
 		add(g, " WHERE res = ");
-		rcol(g, "rowid");
+		if (g->row_ref)
+			add(g, g->row_ref);
+		else
+			rcol(g, "rowid");
 		param_cond(g, g->pg ? " AND " : " AND +", p);
 	} else {
 		rcol(g, "rowid");
@@ -532,14 +544,20 @@ static void pred_sql(struct gen *g, const struct yl_pred *p, bool exists)
 
 void yl_sql_add_int(struct yl_sql *sql, struct yl_arena *a, int64_t v, int dialect_pg)
 {
-	struct gen g = {sql, a, dialect_pg, 0};
+	struct gen g = {sql, a, dialect_pg, 0, NULL};
 	bind_int(&g, v);
 }
 
 void yl_sql_add_text(struct yl_sql *sql, struct yl_arena *a, const char *v, int dialect_pg)
 {
-	struct gen g = {sql, a, dialect_pg, 0};
+	struct gen g = {sql, a, dialect_pg, 0, NULL};
 	bind_text(&g, v);
+}
+
+/* A test answered from an index table alone (no resource column). */
+static bool index_only(const struct yl_pred *p)
+{
+	return p->via == YL_VIA_SELF && p->match != YL_M_ID && p->match != YL_M_LASTUPDATED;
 }
 
 /* The plan's conditions on the resource alias of the current depth. driver (top level
@@ -566,7 +584,29 @@ static void plan_cond_driven(struct gen *g, const struct yl_search_plan *p, int 
 		add(g, " = ");
 		bind_text(g, p->patient);
 	}
+	if (driver >= 0) {
+		/* the driver's index rows, narrowed by every other index test before any resource
+		 * row is read: on a store larger than memory each resource row is a disk read */
+		const struct yl_pred *d = &p->preds[driver];
+		add(g, " AND ");
+		rcol(g, "rowid");
+		add(g, " IN (SELECT d.res FROM ");
+		add(g, index_table[d->kind]);
+		add(g, " d");
+		param_cond(g, " WHERE ", d);
+		values_cond(g, d);
+		g->row_ref = "d.res";
+		for (size_t i = 0; i < p->npreds; i++)
+			if ((int)i != driver && index_only(&p->preds[i])) {
+				add(g, " AND ");
+				pred_sql(g, &p->preds[i], true);
+			}
+		g->row_ref = NULL;
+		add(g, ")");
+	}
 	for (size_t i = 0; i < p->npreds; i++) {
+		if (driver >= 0 && ((int)i == driver || index_only(&p->preds[i])))
+			continue;
 		add(g, " AND ");
 		pred_sql(g, &p->preds[i],
 		         driver != YL_DRIVER_ANY && (int)i != driver &&
@@ -583,7 +623,7 @@ enum yl_code yl_search_sql_where(struct yl_sql *sql, struct yl_arena *a,
                                  const struct yl_search_plan *p, int driver, int dialect_pg,
                                  struct yl_err *err)
 {
-	struct gen g = {sql, a, dialect_pg, 0};
+	struct gen g = {sql, a, dialect_pg, 0, NULL};
 	add(&g, " WHERE ");
 	plan_cond_driven(&g, p, driver);
 	if (sql->text.err)
@@ -688,7 +728,7 @@ enum yl_code yl_search_sql_page(struct yl_sql *sql, struct yl_arena *a,
                                 const struct yl_search_plan *p, int driver, int dialect_pg,
                                 struct yl_err *err)
 {
-	struct gen g = {sql, a, dialect_pg, 0};
+	struct gen g = {sql, a, dialect_pg, 0, NULL};
 	add(&g, "SELECT * FROM (SELECT r.rowid AS res, r.type, r.id, r.version, r.last_updated, "
 	        "r.body");
 	for (size_t i = 0; i < p->nsort; i++) {
@@ -721,7 +761,7 @@ enum yl_code yl_search_sql_page(struct yl_sql *sql, struct yl_arena *a,
 enum yl_code yl_search_sql_estimate(struct yl_sql *sql, struct yl_arena *a, const struct yl_pred *p,
                                     int cap, int dialect_pg, struct yl_err *err)
 {
-	struct gen g = {sql, a, dialect_pg, 0};
+	struct gen g = {sql, a, dialect_pg, 0, NULL};
 	add(&g, "SELECT count(*) FROM (SELECT 1 FROM ");
 	add(&g, index_table[p->kind]);
 	param_cond(&g, " WHERE ", p);
@@ -739,9 +779,10 @@ enum yl_code yl_search_sql_count_index(struct yl_sql *sql, struct yl_arena *a,
                                        const struct yl_search_plan *p, int dialect_pg,
                                        struct yl_err *err)
 {
-	struct gen g = {sql, a, dialect_pg, 0};
+	struct gen g = {sql, a, dialect_pg, 0, NULL};
 	const struct yl_pred *pr = &p->preds[0];
-	add(&g, "SELECT count(DISTINCT res) FROM ");
+	/* one row per resource at most: no DISTINCT (a temporary B-tree of every match) */
+	add(&g, pr->single ? "SELECT count(*) FROM " : "SELECT count(DISTINCT res) FROM ");
 	add(&g, index_table[pr->kind]);
 	param_cond(&g, " WHERE ", pr);
 	values_cond(&g, pr);

@@ -1039,8 +1039,11 @@ static enum yl_code prepare_sql(struct yl_store_conn *c, struct yl_arena *a, str
 	return YL_OK;
 }
 
-#define ESTIMATE_CAP   2000 /* index rows counted at most to estimate a predicate */
-#define ESTIMATE_SMALL 64   /* a predicate this selective drives without looking further */
+#define ESTIMATE_CAP                                                                               \
+	20000             /* index rows counted at most to estimate a predicate: listing           \
+	                   * up to ~20k candidates beats walking a type of ~1M rows                \
+	                   * (measured break-even ~30k at 1M Patients) */
+#define ESTIMATE_SMALL 64 /* a predicate this selective drives without looking further */
 
 static enum yl_code one_int(struct yl_store_conn *c, struct yl_arena *a, struct yl_sql *sql,
                             int64_t *out, struct yl_err *err)
