@@ -98,6 +98,28 @@ free_port() {
 # field NAME from the RESULT line the bench Lua scripts print in done()
 field() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" <<<"$2" | head -1; }
 
+# wrk's RESULT line (bench/result.lua) with the server CPU per request appended:
+# with_cpu WRK_OUTPUT TICKS_BEFORE TICKS_AFTER
+with_cpu() {
+	local r
+	r=$(grep '^RESULT' <<<"$1")
+	echo "$r cpu_us_per_req=$(awk -v t=$(($3 - $2)) -v hz="$(getconf CLK_TCK)" \
+		-v n="$(field requests "$r")" 'BEGIN {printf "%.1f", n ? t * 1e6 / hz / n : 0}')"
+}
+
+# check LABEL RESULT: every response 200, no socket errors or timeouts, none lost;
+# otherwise say so and set FAILED=1
+FAILED=0
+check() {
+	local r=$2 bad
+	bad=$(( $(field non200 "$r") + $(field err_connect "$r") + $(field err_read "$r") + \
+		$(field err_write "$r") + $(field err_timeout "$r") ))
+	if [ "$bad" -ne 0 ] || [ "$(field requests "$r")" != "$(field responses "$r")" ]; then
+		echo "!! $1: $(field non200 "$r") non-200 responses, socket errors, timeouts or lost responses" >&2
+		FAILED=1
+	fi
+}
+
 # median of the numbers given as arguments
 median() {
 	printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'

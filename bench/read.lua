@@ -3,7 +3,7 @@
 -- responses whose status is not 200. The same script drives nginx and yilian, so both pay
 -- the same client-side cost.
 -- usage: wrk -t2 -c64 -d30s --latency -s bench/read.lua URL -- N SEED
-local threads, nthreads = {}, 0
+threads, nthreads = {}, 0 -- threads is global: bench/result.lua reads it
 
 function setup(thread)
 	thread:set("tid", nthreads)
@@ -23,21 +23,4 @@ function request()
 	return format("GET", fmt("/fhir/Patient/p%07d", random(0, n - 1)))
 end
 
-function response(status, headers, body)
-	responses = responses + 1
-	if status ~= 200 then non200 = non200 + 1 end
-end
-
-function done(summary, latency, requests)
-	local resp, bad = 0, 0
-	for _, t in ipairs(threads) do
-		resp = resp + t:get("responses")
-		bad = bad + t:get("non200")
-	end
-	local e = summary.errors
-	io.write(fmt("RESULT requests=%d responses=%d non200=%d rps=%.1f p50_us=%d p90_us=%d " ..
-		"p99_us=%d max_us=%d err_connect=%d err_read=%d err_write=%d err_timeout=%d\n",
-		summary.requests, resp, bad, summary.requests / (summary.duration / 1e6),
-		latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
-		e.connect, e.read, e.write, e.timeout))
-end
+dofile("bench/result.lua") -- response() and done()

@@ -89,20 +89,9 @@ measure() {
 	*warmup) ;;
 	*) sed -n "/Latency Distribution/,/Requests\/sec/s/^/    [$label] /p" <<<"$out" >&2 ;;
 	esac
-	echo "$(grep '^RESULT' <<<"$out") cpu_us_per_req=$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" \
-		-v n="$(field requests "$(grep '^RESULT' <<<"$out")")" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')"
+	with_cpu "$out" "$c0" "$c1"
 }
 
-FAILED=0
-check() { # check LABEL RESULT: every response 200, no socket errors
-	local r=$2 bad
-	bad=$(( $(field non200 "$r") + $(field err_connect "$r") + $(field err_read "$r") + \
-		$(field err_write "$r") + $(field err_timeout "$r") ))
-	if [ "$bad" -ne 0 ] || [ "$(field requests "$r")" != "$(field responses "$r")" ]; then
-		echo "!! $1: $(field non200 "$r") non-200 responses, socket errors or lost responses" >&2
-		FAILED=1
-	fi
-}
 
 declare -A RPS P50 P99 NON200 REQS CPU
 HASHES=()

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# run.sh -- every benchmark in bench/: builds yilian, runs bench/read.sh and bench/create.sh,
-# keeps the full output in bench/results/run-DATE.log and replaces the figures between the
-# <!-- bench:NAME:begin/end --> markers in docs/benchmarks.md (only for a benchmark whose
-# correctness checks passed). Environment is passed through (RUNS, DURATION, N, ...).
+# run.sh -- every benchmark in bench/: builds yilian, runs bench/read.sh and bench/create.sh
+# (and bench/search.sh with SEARCH=1), keeps the full output in bench/results/run-DATE.log
+# and replaces the figures between the <!-- bench:NAME:begin/end --> markers in
+# docs/benchmarks.md (only for a benchmark whose correctness checks passed). Environment is
+# passed through (RUNS, DURATION, N, ...).
 #   bench/run.sh            # ~9 minutes once the 1M-Patient store is cached
+#   SEARCH=1 bench/run.sh   # also the search benchmark: +~9 minutes once its store is cached
+#                           # (building its store the first time: ~80 minutes, 52 GB)
 #   NO_BUILD=1 bench/run.sh # measure the binary already in $BUILD (default build/)
 #   BENCH_REV=HEAD bench/run.sh  # measure exactly a commit (server from git archive)
 set -uo pipefail
@@ -41,9 +44,21 @@ splice() {
 		!skip { print }' "$DOC" >"$DOC.new" && mv "$DOC.new" "$DOC"
 }
 
+# the search section is added to $DOC, before the notes on method, the first time it is made
+add_markers() {
+	grep -q "^<!-- bench:$1:begin -->\$" "$DOC" && return 0
+	awk -v t="$2" -v b="<!-- bench:$1:begin -->" -v e="<!-- bench:$1:end -->" '
+		!done && /^## How the figures are made/ { print t; print ""; print b; print e; print ""; done = 1 }
+		{ print }
+		END { if (!done) { print ""; print t; print ""; print b; print e } }' "$DOC" >"$DOC.new" &&
+		mv "$DOC.new" "$DOC"
+}
+
+benches=(read create)
+[ "${SEARCH:-0}" = 1 ] && benches+=(search)
 status=0
 ok=()
-for b in read create; do
+for b in "${benches[@]}"; do
 	echo "=== bench/$b.sh" | tee -a "$LOG"
 	if bench/$b.sh 2>&1 | tee -a "$LOG"; then
 		ok+=("$b")
@@ -54,13 +69,29 @@ for b in read create; do
 done
 
 for b in "${ok[@]}"; do
+	[ "$b" = search ] && add_markers search "## Search"
 	splice "$b" "bench/results/$b.md"
 done
-if [ "${#ok[@]}" = 2 ]; then
+ran_ok() { [[ " ${ok[*]} " == *" $1 "* ]]; }
+if ran_ok read && ran_ok create; then
 	{
 		echo "| benchmark | yilian | comparison | vs floor |"
 		echo "|---|---|---|---|"
 		cat bench/results/read.row bench/results/create.row
+		# search rows: this run's, or (search not run or failed) the ones already in the doc
+		if ran_ok search; then
+			cat bench/results/search.row
+		else
+			awk '/^<!-- bench:summary:begin -->$/ {s = 1} /^<!-- bench:summary:end -->$/ {s = 0}
+				s && /^\| search / {print}' "$DOC"
+		fi
+	} >bench/results/summary.md
+	splice summary bench/results/summary.md
+elif ran_ok search; then # only the search rows of the summary change
+	{
+		awk '/^<!-- bench:summary:begin -->$/ {s = 1; next} /^<!-- bench:summary:end -->$/ {s = 0}
+			s && !/^\| search / {print}' "$DOC"
+		cat bench/results/search.row
 	} >bench/results/summary.md
 	splice summary bench/results/summary.md
 fi
