@@ -50,8 +50,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: yl_bench_store DB N K INDEX(0|1)\n");
 		return 2;
 	}
-	long n = atol(argv[2]), k = atol(argv[3]);
-	int index = atoi(argv[4]);
+	char *end1, *end2;
+	long n = strtol(argv[2], &end1, 10), k = strtol(argv[3], &end2, 10);
+	int index = strcmp(argv[4], "1") == 0;
+	if (*end1 || *end2 || (strcmp(argv[4], "0") != 0 && !index))
+		n = 0; /* refused below */
 	struct yl_arena *a = yl_arena_create(1 << 16);
 	struct yl_err err;
 	yl_err_init(&err);
