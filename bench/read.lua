@@ -3,13 +3,7 @@
 -- responses whose status is not 200. The same script drives nginx and yilian, so both pay
 -- the same client-side cost.
 -- usage: wrk -t2 -c64 -d30s --latency -s bench/read.lua URL -- N SEED
-threads, nthreads = {}, 0 -- threads is global: bench/result.lua reads it
-
-function setup(thread)
-	thread:set("tid", nthreads)
-	nthreads = nthreads + 1
-	table.insert(threads, thread)
-end
+dofile("bench/result.lua") -- setup(), response() and done()
 
 function init(args)
 	n = tonumber(args[1]) or 1000000
@@ -23,4 +17,3 @@ function request()
 	return format("GET", fmt("/fhir/Patient/p%07d", random(0, n - 1)))
 end
 
-dofile("bench/result.lua") -- response() and done()

@@ -1,8 +1,15 @@
--- result.lua -- shared by the wrk scripts (read.lua, search.lua): count responses and
--- non-200 answers per thread, and print one RESULT line the bench scripts parse (lib.sh
--- `field`). The including script keeps `threads` (filled in setup()) and the per-thread
--- globals `responses` and `non200`.
+-- result.lua -- shared by the wrk scripts (read.lua, search.lua): number the wrk threads
+-- (each thread's `tid`), count responses and non-200 answers per thread, and print one
+-- RESULT line the bench scripts parse (lib.sh `field`). The including script sets the
+-- per-thread globals `responses` and `non200` in init().
 local fmt = string.format
+threads, nthreads = {}, 0
+
+function setup(thread)
+	thread:set("tid", nthreads)
+	nthreads = nthreads + 1
+	table.insert(threads, thread)
+end
 
 function response(status, headers, body)
 	responses = responses + 1

@@ -9,13 +9,7 @@
 -- 3-letter prefixes of the generator's surnames (yl_bench_gen --prefixes).
 -- usage: wrk -t2 -c16 -d30s --latency -s bench/search.lua URL -- KIND N SEED DATE PREFIXES
 --        (PREFIXES comma-separated)
-threads, nthreads = {}, 0 -- threads is global: bench/result.lua reads it
-
-function setup(thread)
-	thread:set("tid", nthreads)
-	nthreads = nthreads + 1
-	table.insert(threads, thread)
-end
+dofile("bench/result.lua") -- setup(), response() and done()
 
 local fmt, random, format = string.format, math.random, wrk.format
 local kind, n, since, prefixes, nprefixes
@@ -50,4 +44,3 @@ function request()
 	return format("GET", path_of(kind, random(0, n - 1), prefixes[random(1, nprefixes)], since))
 end
 
-dofile("bench/result.lua") -- response() and done()

@@ -328,17 +328,15 @@ static enum yl_code run_search(struct yl_req *r, const char **types, size_t ntyp
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c)
 		return err->code;
-	struct yl_search_opts opts = {.strict = prefer_strict(r),
-	                              .valueset = valueset_codes,
-	                              .base = yl_fhir_base_url(r),
-	                              .ctx = c};
+	const char *base = yl_fhir_base_url(r);
+	struct yl_search_opts opts = {
+	    .strict = prefer_strict(r), .valueset = valueset_codes, .base = base, .ctx = c};
 	struct yl_search_req sr;
 	enum yl_code code =
 	    yl_fhir_search_parse(r->a, types, ntypes, params, nparams, &opts, &sr, err);
 	if (code != YL_OK)
 		return code;
 	sr.plan.patient = patient;
-	const char *base = yl_fhir_base_url(r);
 	int want = sr.plan.count;
 	if (sr.plan.count > 0)
 		sr.plan.count++; /* one extra row tells whether there is another page */

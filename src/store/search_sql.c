@@ -392,13 +392,19 @@ static void value_cond(struct gen *g, enum yl_match m, const struct yl_pred_valu
 	}
 }
 
-/* "<alias>.<column>" of the resource table at the current depth */
+/* "<alias>.<column>" of the resource table at the current depth (r, r1, r2, ...) */
+static const char *rname(struct gen *g, const char *column)
+{
+	const char *n = g->depth ? yl_arena_printf(g->a, "r%d.%s", g->depth, column)
+	                         : yl_arena_printf(g->a, "r.%s", column);
+	if (!n)
+		g->sql->text.err = YL_NOMEM;
+	return n ? n : "r.rowid";
+}
+
 static void rcol(struct gen *g, const char *column)
 {
-	if (g->depth)
-		yl_buf_printf(&g->sql->text, "r%d.%s", g->depth, column);
-	else
-		yl_buf_printf(&g->sql->text, "r.%s", column);
+	add(g, rname(g, column));
 }
 
 static void param_cond(struct gen *g, const char *prefix, const struct yl_pred *p)
@@ -419,6 +425,16 @@ static void param_cond(struct gen *g, const char *prefix, const struct yl_pred *
 
 static void plan_cond(struct gen *g, const struct yl_search_plan *p);
 
+/* " AND <the sub-plan's conditions on alias r<depth+1>>)": the end of a chain or _has */
+static void nested_cond(struct gen *g, const struct yl_search_plan *sub)
+{
+	add(g, " AND ");
+	g->depth++;
+	plan_cond(g, sub);
+	g->depth--;
+	add(g, ")");
+}
+
 /* subject.name=x: the reference's target must match the sub-plan (alias r<depth+1>). */
 static void chain_sql(struct gen *g, const struct yl_pred *p)
 {
@@ -431,11 +447,7 @@ static void chain_sql(struct gen *g, const struct yl_pred *p)
 	char pre[16];
 	snprintf(pre, sizeof pre, "x%d.", d);
 	param_cond(g, pre, p);
-	add(g, " AND ");
-	g->depth = d;
-	plan_cond(g, p->sub);
-	g->depth = d - 1;
-	add(g, ")");
+	nested_cond(g, p->sub);
 }
 
 /* _has:T:ref:p=x: some T matching the sub-plan references the resource through ref. */
@@ -451,11 +463,7 @@ static void has_sql(struct gen *g, const struct yl_pred *p)
 	bind_int(g, p->ref_param);
 	yl_buf_printf(&g->sql->text, " AND x%d.ref_type = ", d);
 	rcol(g, "type");
-	add(g, " AND ");
-	g->depth = d;
-	plan_cond(g, p->sub);
-	g->depth = d - 1;
-	add(g, ")");
+	nested_cond(g, p->sub);
 }
 
 /* The value conditions of a predicate on its index table (after "param ..."). */
@@ -508,14 +516,13 @@ static void pred_sql(struct gen *g, const struct yl_pred *p, bool exists)
 		return;
 	}
 	if (p->match == YL_M_LASTUPDATED) {
-		const char *lu = g->depth ? yl_arena_printf(g->a, "r%d.last_updated", g->depth)
-		                          : "r.last_updated";
+		const char *lu = rname(g, "last_updated");
 		add(g, "(");
 		for (size_t i = 0; i < p->nvalues; i++) {
 			if (i)
 				add(g, " OR ");
-			range_cmp_int(g, lu ? lu : "r.last_updated", lu ? lu : "r.last_updated",
-			              p->values[i].cmp, p->values[i].i_lo, p->values[i].i_hi);
+			range_cmp_int(g, lu, lu, p->values[i].cmp, p->values[i].i_lo,
+			              p->values[i].i_hi);
 		}
 		add(g, ")");
 		return;
