@@ -22,7 +22,11 @@
  *                     the resources as NDJSON on stdout, in write order, without meta;
  *                     each one also checked by yl_fhir_validate()
  *        yl_bench_gen --prefixes    the distinct 3-letter lower-case prefixes of the
- *                                   surnames (for the name search of bench/search.sh) */
+ *                                   surnames (for the name search of bench/search.sh)
+ *        yl_bench_gen --layout      what a store it writes depends on besides its
+ *                                   arguments: the newest migration, the index
+ *                                   fingerprint and the body codec (bench/search.sh
+ *                                   rebuilds its cached store when this changes) */
 #include <jansson.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -38,6 +42,8 @@
 #include "fhir/json.h"
 #include "fhir/ucum.h"
 #include "fhir/validate.h"
+#include "store/body.h"
+#include "store/migrations.h"
 #include "store/store.h"
 
 #define BATCH 5000
@@ -739,7 +745,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: yl_bench_gen DB NPATIENTS OBS_PER_PATIENT [SEED]\n"
 	                "       yl_bench_gen --dump NPATIENTS OBS_PER_PATIENT [SEED]\n"
-	                "       yl_bench_gen --prefixes\n");
+	                "       yl_bench_gen --prefixes\n"
+	                "       yl_bench_gen --layout\n");
 	exit(2);
 }
 
@@ -761,6 +768,12 @@ int main(int argc, char **argv)
 	obs_day0 = yl_days_from_civil(2021, 11, 1);
 	obs_day_end = yl_days_from_civil(2026, 11, 1);
 
+	if (argc == 2 && strcmp(argv[1], "--layout") == 0) {
+		printf("migration %d, index %s, body codec %d\n",
+		       yl_migrations[yl_migration_count - 1].version, yl_fhir_index_fingerprint(),
+		       YL_BODY_DEFLATE_D1);
+		return 0;
+	}
 	if (argc == 2 && strcmp(argv[1], "--prefixes") == 0) {
 		const char *seen[NSURNAMES];
 		int nseen = 0;

@@ -20,7 +20,7 @@
 # generator's), RUNS (3), DURATION (30s), WARMUP (10s), CONNS (16), THREADS (2), SEED (42,
 # wrk's), QUERIES (a b c d), PERF (0), BUILD (build dir). The store is cached as
 # bench/results/region-NxPER.db and rebuilt only when N, PER, GEN_SEED or bench/gen.c
-# change (the full size takes ~80 minutes and 52 GB on the 2-core VM; the first server start
+# change (the full size took ~80 minutes and 52 GB on the 2-core VM before bodies were packed; the first server start
 # after a schema migration that adds an index takes minutes more). Writes the figures as Markdown to
 # bench/results/search.md (bench/run.sh copies them into docs/benchmarks.md with SEARCH=1).
 # Exit status 1 if any response was not 200, on socket errors or timeouts, or if a sample
@@ -72,12 +72,12 @@ make_work
 
 # ---- the store: N Patients and N x PER Observations through the store API, cached
 DB=$RESULTS/region-${N}x${PER}.db
-stamp="N=$N PER=$PER GEN_SEED=$GEN_SEED gen.c=$(sha256sum bench/gen.c | cut -c1-16)"
+stamp="N=$N PER=$PER GEN_SEED=$GEN_SEED gen.c=$(sha256sum bench/gen.c | cut -c1-16) $("$GEN" --layout)"
 if [ ! -s "$DB" ] || [ "$(head -1 "$DB.stamp" 2>/dev/null)" != "$stamp" ]; then
 	rm -f "$DB" "$DB-wal" "$DB-shm" "$DB.stamp"
-	# ~4.7 KB on disk per resource (body twice: current row and history, plus 16 index rows
-	# per Observation, 31 per Patient), and a WAL of several GB while it is built
-	need_kb=$(( (N + N * PER) * 6 ))
+	# ~2.3 KB on disk per resource (the body packed once, ~12 index rows per Observation,
+	# 31 per Patient), and a WAL of several GB while it is built
+	need_kb=$(( (N + N * PER) * 3 ))
 	free_kb=$(df -Pk "$RESULTS" | awk 'NR==2 {print $4}')
 	[ "$free_kb" -gt "$need_kb" ] ||
 		die "the store needs about $((need_kb / 1048576)) GB and $RESULTS has $((free_kb / 1048576)) GB free"

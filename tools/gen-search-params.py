@@ -56,6 +56,7 @@ NO_INDEX = {"_id": "answered from the resource row (the id may be assigned after
 
 COMPOSITE_COMP2 = {"token", "quantity", "number", "date", "string"}
 FLAG_NO_INDEX = 1
+FLAG_UNION = 2  # no index rows of its own: the union of other parameters' rows
 
 
 class Unsupported(Exception):
@@ -433,6 +434,40 @@ def dt_enum(d):
     return "YL_DT_" + d.upper()
 
 
+def comp_shape(e):
+    return tuple((c["type"], tuple(c["paths"])) for c in e["comps"])
+
+
+def find_unions(entries):
+    """Marks a parameter whose paths are exactly the disjoint union of two or more other
+    parameters' paths (same resource, type and components), as Observation combo-code =
+    code | component-code: it gets no index rows of its own, and a search on it reads its
+    members' rows (e["union"], the member codes). A third of an Observation's index rows
+    were such copies."""
+    by_res = {}
+    for e in entries:
+        e["union"] = []
+        by_res.setdefault(e["resource"], []).append(e)
+    for group in by_res.values():
+        for e in group:
+            if e["flags"] or len(e["paths"]) < 2:
+                continue
+            want = set(e["paths"])
+            members, covered = [], set()
+            for f in sorted(group, key=lambda f: f["code"]):
+                fp = set(f["paths"])
+                if (f is e or f["flags"] or f["type"] != e["type"] or len(fp) >= len(want)
+                        or not fp <= want or fp & covered or comp_shape(f) != comp_shape(e)):
+                    continue
+                members.append(f["code"])
+                covered |= fp
+            if len(members) >= 2 and covered == want:
+                e["union"] = members
+        for e in group:
+            if e["union"]:
+                e["flags"] |= FLAG_UNION
+
+
 def emit_c(entries, path_out):
     lines = []
     w = lines.append
@@ -491,7 +526,7 @@ def emit_c(entries, path_out):
             cstr(e["resource"]), cstr(e["code"]), e["type"].upper(), e["flags"]))
         tgt = "targets%d" % target_at[e["targets"]] if e["targets"] else "NULL"
         w("\t &paths[%d], %d, %s, %s," % (e["p0"], len(e["paths"]), tgt, comp))
-        w("\t %s}," % cstr(e["url"]))
+        w("\t %s, %s}," % (cstr(e["url"]), cstr(",".join(e["union"])) if e["union"] else "NULL"))
     w("};")
     w("const size_t yl_searchparam_count = %d;" % len(entries))
     w("")
@@ -632,6 +667,9 @@ def emit_md(entries, left_out, path_out, nsource):
         notes = []
         if e["flags"] & FLAG_NO_INDEX:
             notes.append(NO_INDEX[e["code"]])
+        if e["union"]:
+            notes.append("no rows of its own: searches the rows of " +
+                         " and ".join(e["union"]))
         if e["comps"]:
             notes.append("components: " + "; ".join(
                 "%s (%s) %s" % (c["code"], c["type"], md_paths({"paths": c["paths"]}))
@@ -689,6 +727,7 @@ def main():
         if (a["resource"], a["code"]) == (b["resource"], b["code"]):
             die("duplicate parameter %s.%s" % (a["resource"], a["code"]))
     left_out.sort()
+    find_unions(entries)
     emit_c(entries, out_c)
     emit_md(entries, left_out, out_md, len(sps))
 

@@ -788,7 +788,7 @@ static void extract_params(struct ex *x, const json_t *res, const struct yl_sear
 {
 	for (size_t i = 0; i < n && !x->rc; i++) {
 		const struct yl_searchparam *sp = &list[i];
-		if ((sp->flags & YL_SP_NO_INDEX) || !emitters[sp->type])
+		if ((sp->flags & (YL_SP_NO_INDEX | YL_SP_UNION)) || !emitters[sp->type])
 			continue;
 		x->param = sp;
 		x->hashed = false;

@@ -443,22 +443,58 @@ static bool single_valued(const char *type, const struct yl_searchparam *sp)
 	return t >= 0;
 }
 
+/* The parameter `code` over the search's types (OUT: *out, NULL when some type lacks it or
+ * the types disagree on its type) and the index parameter hashes a predicate on it reads
+ * (OUT: *hashes, *n): hash(type, code) per type, or for a union parameter (YL_SP_UNION) its
+ * members'. */
+static enum yl_code param_hashes(struct ctx *c, const char *code, const struct yl_searchparam **out,
+                                 int64_t **hashes, size_t *n)
+{
+	const struct yl_searchparam *sp = NULL;
+	*out = NULL;
+	size_t cap = 0;
+	for (size_t i = 0; i < c->ntypes; i++) {
+		const struct yl_searchparam *s = yl_searchparam_find(c->types[i], code);
+		if (!s || (sp && s->type != sp->type))
+			return YL_OK;
+		sp = s;
+		cap += 1;
+		for (const char *u = s->union_of; u && *u; u++)
+			cap += *u == ',';
+	}
+	*hashes = yl_arena_calloc(c->a, cap ? cap : 1, sizeof(int64_t));
+	*n = 0;
+	if (!*hashes)
+		return yl_err_add(c->err, c->a, YL_NOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < c->ntypes; i++) {
+		const struct yl_searchparam *s = yl_searchparam_find(c->types[i], code);
+		if (!s->union_of) {
+			(*hashes)[(*n)++] = yl_hash_sql(yl_hash_parts(2, c->types[i], code));
+			continue;
+		}
+		for (const char *u = s->union_of; *u;) {
+			size_t l = strcspn(u, ",");
+			char member[64];
+			snprintf(member, sizeof member, "%.*s", (int)l, u);
+			(*hashes)[(*n)++] = yl_hash_sql(yl_hash_parts(2, c->types[i], member));
+			u += l + (u[l] == ',');
+		}
+	}
+	*out = sp;
+	return YL_OK;
+}
+
 /* Build the predicate for one parameter occurrence. Returns YL_OK, an error, or
  * YL_NOT_FOUND when the parameter is unknown for these types (to be ignored). */
 static enum yl_code parse_param(struct ctx *c, const char *code, const char *mod, const char *value,
                                 struct yl_pred *p)
 {
-	const struct yl_searchparam *sp = NULL;
-	int64_t *hashes = yl_arena_calloc(c->a, c->ntypes, sizeof(int64_t));
-	if (!hashes)
-		return yl_err_add(c->err, c->a, YL_NOMEM, NULL, "out of memory");
-	for (size_t i = 0; i < c->ntypes; i++) {
-		const struct yl_searchparam *s = yl_searchparam_find(c->types[i], code);
-		if (!s || (sp && s->type != sp->type))
-			return YL_NOT_FOUND;
-		sp = s;
-		hashes[i] = yl_hash_sql(yl_hash_parts(2, c->types[i], code));
-	}
+	int64_t *hashes;
+	size_t nhashes;
+	const struct yl_searchparam *sp;
+	enum yl_code rc = param_hashes(c, code, &sp, &hashes, &nhashes);
+	if (rc != YL_OK)
+		return rc;
 	if (!sp || sp->type == YL_SP_SPECIAL)
 		return YL_NOT_FOUND;
 	bool negate = false;
@@ -475,7 +511,7 @@ static enum yl_code parse_param(struct ctx *c, const char *code, const char *mod
 	p->single = c->ntypes == 1 && single_valued(c->types[0], sp);
 	p->param_hash = hashes[0];
 	p->params = hashes;
-	p->nparams = c->ntypes;
+	p->nparams = nhashes;
 	p->negate = negate;
 	p->match = fixed >= 0 ? (enum yl_match)fixed : default_match[sp->type];
 	if (fixed == -3)
@@ -684,17 +720,12 @@ static enum yl_code parse_sort(struct ctx *c, const char *v, struct yl_search_pl
 			k->by = YL_SORT_LASTUPDATED;
 			continue;
 		}
-		int64_t *h = yl_arena_calloc(c->a, c->ntypes, sizeof(int64_t));
-		if (!h)
-			return yl_err_add(c->err, c->a, YL_NOMEM, NULL, "out of memory");
-		const struct yl_searchparam *sp = NULL;
-		for (size_t t = 0; t < c->ntypes; t++) {
-			const struct yl_searchparam *x = yl_searchparam_find(c->types[t], code);
-			if (!x || (sp && x->type != sp->type))
-				return YL_NOT_FOUND;
-			sp = x;
-			h[t] = yl_hash_sql(yl_hash_parts(2, c->types[t], code));
-		}
+		int64_t *h;
+		size_t nh;
+		const struct yl_searchparam *sp;
+		enum yl_code rc = param_hashes(c, code, &sp, &h, &nh);
+		if (rc != YL_OK)
+			return rc;
 		if (!sp || sp->type == YL_SP_SPECIAL)
 			return YL_NOT_FOUND;
 		if (sp->type == YL_SP_COMPOSITE)
@@ -703,7 +734,7 @@ static enum yl_code parse_sort(struct ctx *c, const char *v, struct yl_search_pl
 		k->by = YL_SORT_INDEX;
 		k->kind = kind_of_type[sp->type];
 		k->params = h;
-		k->nparams = c->ntypes;
+		k->nparams = nh;
 	}
 	plan->nsort = n;
 	return YL_OK;

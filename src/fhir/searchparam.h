@@ -84,6 +84,9 @@ struct yl_sp_component {
 };
 
 #define YL_SP_NO_INDEX 1u /* answered from the resource row (_id, _lastUpdated): no index rows */
+#define YL_SP_UNION                                                                                \
+	2u /* no index rows of its own: a search reads the rows of the parameters                  \
+	    * in union_of (Observation combo-code = code | component-code) */
 
 struct yl_searchparam {
 	const char *resource; /* resource type, or "Resource" for every type */
@@ -95,7 +98,8 @@ struct yl_searchparam {
 	const char *targets;                 /* reference target types, comma-separated, or NULL */
 	const struct yl_sp_component *comps; /* composite: exactly two, else NULL */
 	size_t ncomps;
-	const char *url; /* canonical URL of the SearchParameter definition */
+	const char *url;      /* canonical URL of the SearchParameter definition */
+	const char *union_of; /* YL_SP_UNION: the member parameters' codes, comma-separated */
 };
 
 struct yl_sp_resource {

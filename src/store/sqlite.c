@@ -10,6 +10,7 @@
 
 #include "core/log.h"
 #include "core/time.h"
+#include "store/body.h"
 #include "store/migrations.h"
 #include "store/search.h"
 #include "store/store.h"
@@ -20,6 +21,7 @@ enum stmt_id {
 	ST_HEAD,
 	ST_UPSERT,
 	ST_HISTORY,
+	ST_HIST_KEEP,
 	ST_IDX_DEL_TOKEN,
 	ST_IDX_DEL_STRING,
 	ST_IDX_DEL_DATE,
@@ -52,10 +54,16 @@ enum stmt_id {
 	ST__COUNT
 };
 
+/* A version's body: the current version's lives only in resource (history keeps NULL until
+ * a newer version is written, ST_HIST_KEEP), so every body is stored once. */
+#define HIST_BODY                                                                                  \
+	"coalesce(body, (SELECT r.body FROM resource r WHERE r.type = history.type "               \
+	"AND r.id = history.id AND r.version = history.version))"
+
 static const char *const stmt_sql[ST__COUNT] = {
     [ST_READ_CURRENT] = "SELECT version, last_updated, deleted, body FROM resource "
                         "WHERE type = ?1 AND id = ?2",
-    [ST_READ_VERSION] = "SELECT version, seq, op = 'delete', body FROM history "
+    [ST_READ_VERSION] = "SELECT version, seq, op = 'delete', " HIST_BODY " FROM history "
                         "WHERE type = ?1 AND id = ?2 AND version = ?3",
     [ST_HEAD] = "SELECT version, last_updated, deleted, rowid FROM resource "
                 "WHERE type = ?1 AND id = ?2",
@@ -64,7 +72,10 @@ static const char *const stmt_sql[ST__COUNT] = {
                   "version = excluded.version, last_updated = excluded.last_updated, "
                   "deleted = excluded.deleted, patient = excluded.patient, body = excluded.body",
     [ST_HISTORY] = "INSERT INTO history (seq, type, id, version, op, patient, body) "
-                   "VALUES (?4, ?1, ?2, ?3, ?8, ?6, ?7)",
+                   "VALUES (?4, ?1, ?2, ?3, ?8, ?6, NULL)", /* ?7: the body is in resource */
+    [ST_HIST_KEEP] = "UPDATE history SET body = (SELECT body FROM resource WHERE type = ?1 "
+                     "AND id = ?2) WHERE type = ?1 AND id = ?2 AND version = ?3 AND body IS NULL "
+                     "AND op <> 'delete'",
     [ST_IDX_DEL_TOKEN] = "DELETE FROM idx_token WHERE res = ?1",
     [ST_IDX_DEL_STRING] = "DELETE FROM idx_string WHERE res = ?1",
     [ST_IDX_DEL_DATE] = "DELETE FROM idx_date WHERE res = ?1",
@@ -92,13 +103,16 @@ static const char *const stmt_sql[ST__COUNT] = {
                          "comp_kind, comp_value_hash, comp_code_hash, lo, hi, unit_code, "
                          "canon_code, canon_lo, canon_hi, date_lo, date_hi, norm) VALUES (?1, ?2, "
                          "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-    [ST_HIST_INSTANCE] = "SELECT type, id, version, seq, op = 'delete', body, version FROM history "
-                         "WHERE type = ?1 AND id = ?2 AND seq >= ?3 AND version < ?4 "
-                         "ORDER BY version DESC LIMIT ?5",
-    [ST_HIST_TYPE] = "SELECT type, id, version, seq, op = 'delete', body, seq FROM history "
-                     "WHERE type = ?1 AND seq >= ?3 AND seq < ?4 ORDER BY seq DESC LIMIT ?5",
-    [ST_HIST_SYSTEM] = "SELECT type, id, version, seq, op = 'delete', body, seq FROM history "
-                       "WHERE seq >= ?3 AND seq < ?4 ORDER BY seq DESC LIMIT ?5",
+    [ST_HIST_INSTANCE] =
+        "SELECT type, id, version, seq, op = 'delete', " HIST_BODY ", version FROM history "
+        "WHERE type = ?1 AND id = ?2 AND seq >= ?3 AND version < ?4 "
+        "ORDER BY version DESC LIMIT ?5",
+    [ST_HIST_TYPE] =
+        "SELECT type, id, version, seq, op = 'delete', " HIST_BODY ", seq FROM history "
+        "WHERE type = ?1 AND seq >= ?3 AND seq < ?4 ORDER BY seq DESC LIMIT ?5",
+    [ST_HIST_SYSTEM] =
+        "SELECT type, id, version, seq, op = 'delete', " HIST_BODY ", seq FROM history "
+        "WHERE seq >= ?3 AND seq < ?4 ORDER BY seq DESC LIMIT ?5",
     [ST_COUNT_INSTANCE] = "SELECT count(*) FROM history WHERE type = ?1 AND id = ?2 "
                           "AND seq >= ?3",
     [ST_COUNT_TYPE] = "SELECT count(*) FROM history WHERE type = ?1 AND seq >= ?3",
@@ -114,12 +128,30 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_RELEASE] = "RELEASE w",
 };
 
+/* Search statements kept prepared, keyed by their SQL text: a search's SQL depends on the
+ * shape of the query (which parameters, modifiers, sort keys), never on its values, which
+ * are bound, so a busy clinic's few shapes are compiled once per connection. Compiling was
+ * over half of a search's CPU. Least recently used out; long texts (IN lists) not kept. */
+#define SQL_CACHE_SLOTS    64
+#define SQL_CACHE_MAX_TEXT 8192
+
+struct cached_sql {
+	uint64_t hash;
+	char *text; /* malloc'd copy, len bytes */
+	size_t len;
+	sqlite3_stmt *q;
+	uint64_t used; /* tick of the last use; 0 = empty slot */
+	bool busy;     /* handed out and not yet released */
+};
+
 struct yl_store_conn {
 	struct yl_store_conn *next;
 	struct yl_store *store;
 	sqlite3 *db;
 	sqlite3_stmt *st[ST__COUNT];
 	bool in_bulk;
+	struct cached_sql sql_cache[SQL_CACHE_SLOTS];
+	uint64_t sql_tick;
 };
 
 /* Checkpoints run on a background thread, not inside a writer's commit: SQLite's
@@ -204,6 +236,10 @@ static void conn_free(struct yl_store_conn *c)
 {
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(c->st[i]);
+	for (int i = 0; i < SQL_CACHE_SLOTS; i++) {
+		sqlite3_finalize(c->sql_cache[i].q);
+		free(c->sql_cache[i].text);
+	}
 	sqlite3_close(c->db);
 	free(c);
 }
@@ -346,9 +382,19 @@ static void *checkpointer_main(void *arg)
 	return NULL;
 }
 
+/* Before SQLite's first use: no global memory statistics. Kept on, every allocation of
+ * every connection takes one process-wide mutex (a third of a search's CPU went to that
+ * lock with two threads). Fails harmlessly if SQLite was already initialised. */
+static void sqlite_configure(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 enum yl_code yl_store_open(const char *path, struct yl_store **out, struct yl_arena *a,
                            struct yl_err *err)
 {
+	static pthread_once_t configured = PTHREAD_ONCE_INIT;
+	pthread_once(&configured, sqlite_configure);
 	struct yl_store *s = calloc(1, sizeof(*s));
 	if (!s || !(s->path = strdup(path))) {
 		free(s);
@@ -435,6 +481,20 @@ static const char *col_text(struct yl_arena *a, sqlite3_stmt *q, int i, size_t *
 	return t ? yl_arena_strndup(a, (const char *)t, (size_t)n) : NULL;
 }
 
+/* A body column: packed (BLOB, store/body.h) or, written before packing, plain TEXT.
+ * NULL for SQL NULL, an unreadable blob, or out of memory. */
+static const char *col_body(struct yl_arena *a, sqlite3_stmt *q, int i, size_t *len)
+{
+	if (sqlite3_column_type(q, i) != SQLITE_BLOB)
+		return col_text(a, q, i, len);
+	const void *blob = sqlite3_column_blob(q, i);
+	const char *json = yl_body_unpack(a, blob, (size_t)sqlite3_column_bytes(q, i), len);
+	if (!json)
+		yl_log(YL_LOG_ERROR, "store: a stored body cannot be unpacked (codec %d)",
+		       blob ? *(const unsigned char *)blob : -1);
+	return json;
+}
+
 enum yl_code yl_store_read(struct yl_store_conn *c, struct yl_arena *a, const char *type,
                            const char *id, int64_t version, struct yl_row *out, struct yl_err *err)
 {
@@ -459,7 +519,7 @@ enum yl_code yl_store_read(struct yl_store_conn *c, struct yl_arena *a, const ch
 	out->version = sqlite3_column_int64(q, 0);
 	out->last_updated = sqlite3_column_int64(q, 1);
 	out->deleted = sqlite3_column_int(q, 2) != 0;
-	out->body = col_text(a, q, 3, &out->body_len);
+	out->body = col_body(a, q, 3, &out->body_len);
 	out->seq = 0;
 	sqlite3_reset(q);
 	if (!out->deleted && !out->body)
@@ -668,12 +728,28 @@ static void bind_version(sqlite3_stmt *q, const struct yl_write *w)
 
 /* resource and history (change-log) rows; *res is the resource's rowid (the index rows'
  * key): known from the head for an existing resource, else the one just inserted */
-static int put_rows(struct yl_store_conn *c, struct yl_write *w, const char *op, int64_t *res)
+static int put_rows(struct yl_store_conn *c, struct yl_arena *a, struct yl_write *w, const char *op,
+                    int64_t *res, const struct head *h)
 {
-	sqlite3_stmt *q = stmt(c, ST_UPSERT);
+	sqlite3_stmt *q;
+	if (h->exists && !h->deleted) { /* the outgoing version's body moves into history */
+		if (!(q = stmt(c, ST_HIST_KEEP)))
+			return SQLITE_ERROR;
+		sqlite3_bind_text(q, 1, w->type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, w->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 3, h->version);
+		int rc = step_done(q);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	q = stmt(c, ST_UPSERT);
 	if (!q)
 		return SQLITE_ERROR;
 	bind_version(q, w);
+	size_t packed_len;
+	const void *packed = w->body ? yl_body_pack(a, w->body, w->body_len, &packed_len) : NULL;
+	if (packed) /* else kept as text: still readable */
+		sqlite3_bind_blob(q, 7, packed, (int)packed_len, SQLITE_STATIC);
 	int rc = step_done(q);
 	if (rc != SQLITE_OK)
 		return rc;
@@ -721,7 +797,7 @@ static enum yl_code write_locked(struct yl_store_conn *c, struct yl_arena *a, st
 	if (w->op == YL_WRITE_DELETE)
 		w->index_count = 0; /* a tombstone is found by no search */
 	int64_t res = h.exists ? h.rowid : 0;
-	rc = put_rows(c, w, op, &res);
+	rc = put_rows(c, a, w, op, &res, &h);
 	if (rc == SQLITE_OK)
 		rc = write_index(c, w, res, h.exists);
 	w->index_count = index_count;
@@ -900,7 +976,7 @@ enum yl_code yl_store_history(struct yl_store_conn *c, struct yl_arena *a, const
 		row.version = sqlite3_column_int64(q, 2);
 		row.last_updated = sqlite3_column_int64(q, 3);
 		row.deleted = sqlite3_column_int(q, 4) != 0;
-		row.body = col_text(a, q, 5, &row.body_len);
+		row.body = col_body(a, q, 5, &row.body_len);
 		row.seq = sqlite3_column_int64(q, 6);
 		if (!row.type || !row.id || (!row.deleted && !row.body)) {
 			code = yl_err_add(err, a, YL_NOMEM, NULL, "out of memory listing history");
@@ -952,7 +1028,7 @@ static int reindex_batch(struct yl_store *s, yl_reindex_fn fn, void *ctx, int64_
 		row.version = sqlite3_column_int64(q, 3);
 		row.last_updated = sqlite3_column_int64(q, 4);
 		const char *patient = col_text(a, q, 5, NULL);
-		row.body = col_text(a, q, 6, &row.body_len);
+		row.body = col_body(a, q, 6, &row.body_len);
 		struct yl_index_row *rows = NULL;
 		size_t nrows = 0;
 		struct yl_err ferr;
@@ -1017,12 +1093,79 @@ enum yl_code yl_store_reindex(struct yl_store *s, yl_reindex_fn fn, void *ctx, i
 	}
 }
 
+static uint64_t sql_hash(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* A prepared statement for sql's text: from the connection's cache when that text was
+ * prepared before (and is not in use further up the stack), else newly compiled and kept.
+ * Give it back with release_sql. */
+static sqlite3_stmt *cached_prepare(struct yl_store_conn *c, const char *text, size_t len)
+{
+	uint64_t h = sql_hash(text, len);
+	struct cached_sql *victim = &c->sql_cache[0];
+	for (int i = 0; i < SQL_CACHE_SLOTS; i++) {
+		struct cached_sql *e = &c->sql_cache[i];
+		if (e->used && e->hash == h && e->len == len && !e->busy &&
+		    memcmp(e->text, text, len) == 0) {
+			e->used = ++c->sql_tick;
+			e->busy = true;
+			return e->q;
+		}
+		if (!e->busy && e->used < victim->used)
+			victim = e;
+		else if (victim->busy && !e->busy)
+			victim = e;
+	}
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v3(c->db, text, (int)len, SQLITE_PREPARE_PERSISTENT, &q, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_finalize(q);
+		return NULL;
+	}
+	char *copy = len <= SQL_CACHE_MAX_TEXT && !victim->busy ? malloc(len) : NULL;
+	if (copy) {
+		memcpy(copy, text, len);
+		sqlite3_finalize(victim->q);
+		free(victim->text);
+		*victim = (struct cached_sql){.hash = h,
+		                              .text = copy,
+		                              .len = len,
+		                              .q = q,
+		                              .used = ++c->sql_tick,
+		                              .busy = true};
+	}
+	return q;
+}
+
+/* Done with a statement from prepare_sql: reset and unbound if cached (so it holds no read
+ * transaction open and no pointer into a dead arena), else finalized. */
+static void release_sql(struct yl_store_conn *c, sqlite3_stmt *q)
+{
+	if (!q)
+		return;
+	for (int i = 0; i < SQL_CACHE_SLOTS; i++) {
+		struct cached_sql *e = &c->sql_cache[i];
+		if (e->q == q && e->busy) {
+			sqlite3_reset(q);
+			sqlite3_clear_bindings(q);
+			e->busy = false;
+			return;
+		}
+	}
+	sqlite3_finalize(q);
+}
+
 static enum yl_code prepare_sql(struct yl_store_conn *c, struct yl_arena *a, struct yl_sql *sql,
                                 sqlite3_stmt **out, struct yl_err *err)
 {
 	if (getenv("YL_SQL_TRACE"))
 		fprintf(stderr, "SQL %.*s\n", (int)sql->text.len, sql->text.p);
-	if (sqlite3_prepare_v2(c->db, sql->text.p, (int)sql->text.len, out, NULL) != SQLITE_OK) {
+	if (!(*out = cached_prepare(c, sql->text.p, sql->text.len))) {
 		yl_log(YL_LOG_ERROR, "store: search prepare failed: %s", sqlite3_errmsg(c->db));
 		return db_error(err, a, c->db, SQLITE_ERROR, "search");
 	}
@@ -1054,7 +1197,7 @@ static enum yl_code one_int(struct yl_store_conn *c, struct yl_arena *a, struct 
 		return code;
 	int rc = sqlite3_step(q);
 	*out = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-	sqlite3_finalize(q);
+	release_sql(c, q);
 	return rc == SQLITE_ROW ? YL_OK : db_error(err, a, c->db, rc, "search");
 }
 
@@ -1136,7 +1279,7 @@ static enum yl_code search_row(sqlite3_stmt *q, struct yl_arena *a, struct yl_ro
 	row->id = col_text(a, q, 2, NULL);
 	row->version = sqlite3_column_int64(q, 3);
 	row->last_updated = sqlite3_column_int64(q, 4);
-	row->body = col_text(a, q, 5, &row->body_len);
+	row->body = col_body(a, q, 5, &row->body_len);
 	if (!row->type || !row->id || !row->body)
 		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory in search");
 	return YL_OK;
@@ -1230,7 +1373,7 @@ enum yl_code yl_store_include(struct yl_store_conn *c, struct yl_arena *a,
 		}
 		if (code == YL_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
 			code = db_error(err, a, c->db, rc, "include");
-		sqlite3_finalize(q);
+		release_sql(c, q);
 	}
 	return code;
 }
@@ -1280,7 +1423,7 @@ enum yl_code yl_store_search(struct yl_store_conn *c, struct yl_arena *a,
 	}
 	if (code == YL_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
 		code = db_error(err, a, c->db, rc, "search");
-	sqlite3_finalize(q);
+	release_sql(c, q);
 	return code;
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "core/time.h"
 #include "core/hash.h"
@@ -136,6 +137,31 @@ static void test_versions_and_tombstones(void **state)
 	int64_t n;
 	assert_int_equal(yl_store_history_count(f->c, f->a, "Patient", "a", 0, &n, &e), YL_OK);
 	assert_int_equal(n, 5);
+	/* every old version still reads back after updates, a delete and a re-create */
+	const char *want[] = {NULL, "one", "two", "three", NULL, "back"};
+	for (int v = 1; v <= 5; v++) {
+		assert_int_equal(yl_store_read(f->c, f->a, "Patient", "a", v, &row, &e), YL_OK);
+		if (!want[v]) {
+			assert_true(row.deleted);
+			continue;
+		}
+		char body[64];
+		snprintf(body, sizeof body, "{\"v\":%d,\"tag\":\"%s\"}", v, want[v]);
+		assert_string_equal(row.body, body);
+	}
+	/* SQLite: each body stored once, the current one only in resource */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                                    "SELECT group_concat(version) FROM (SELECT version "
+	                                    "FROM history WHERE body IS NOT NULL ORDER BY version)",
+	                                    -1, &q, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(q, 0), "1,2,3");
+	sqlite3_finalize(q);
+	sqlite3_close(db);
 }
 
 static void test_failed_write_leaves_nothing(void **state)
