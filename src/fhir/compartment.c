@@ -72,3 +72,13 @@ const char *yl_fhir_patient_of(struct yl_arena *a, const char *type, const char 
 	}
 	return NULL;
 }
+
+const char *yl_fhir_patient_path(const char *type, size_t *len)
+{
+	const struct yl_compartment_rule *rule =
+	    bsearch(type, yl_compartment_rules, yl_compartment_rule_count, sizeof(*rule), cmp_rule);
+	if (!rule)
+		return NULL;
+	*len = strcspn(rule->paths, "|");
+	return rule->paths;
+}

@@ -24,4 +24,9 @@ extern const size_t yl_compartment_rule_count;
 const char *yl_fhir_patient_of(struct yl_arena *a, const char *type, const char *id,
                                const json_t *resource);
 
+/* The first compartment path of `type` (OUT: *len bytes of the returned string, not
+ * NUL-terminated there), the one whose Patient reference yl_fhir_patient_of() prefers;
+ * NULL when the type is in no patient compartment. */
+const char *yl_fhir_patient_path(const char *type, size_t *len);
+
 #endif

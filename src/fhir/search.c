@@ -8,6 +8,7 @@
 
 #include "core/hash.h"
 #include "core/time.h"
+#include "fhir/compartment.h"
 #include "fhir/extract.h"
 #include "fhir/limits.h"
 #include "fhir/schema.h"
@@ -415,6 +416,21 @@ static enum yl_code in_valueset(struct ctx *c, struct yl_pred *p, const char *ur
 
 /* Whether a date or number parameter indexes at most one row per resource: one path, every
  * step a single element (Patient.birthDate), so counts need no DISTINCT. */
+/* Whether the dotted path from the type reaches at most one element (no array on it). */
+static bool path_single(const char *type, const char *path)
+{
+	int t = yl_fhir_type_index(type, strlen(type));
+	while (t >= 0 && *path) {
+		size_t len = strcspn(path, ".");
+		const struct yl_fhir_elem *e = yl_fhir_elem_find(&yl_fhir_types[t], path, len);
+		if (!e || (e->flags & YL_FHIR_ELEM_ARRAY) || e->type == YL_FHIR_TYPE_ANY_RESOURCE)
+			return false;
+		t = e->type;
+		path += len + (path[len] == '.');
+	}
+	return t >= 0;
+}
+
 static bool single_valued(const char *type, const struct yl_searchparam *sp)
 {
 	if (sp->npaths != 1 || sp->paths[0].where_depth || sp->paths[0].target)
@@ -426,21 +442,24 @@ static bool single_valued(const char *type, const struct yl_searchparam *sp)
 	case YL_DT_PERIOD:
 	case YL_DT_DECIMAL:
 	case YL_DT_INTEGER:
-		break;
+		return path_single(type, sp->paths[0].path);
 	default:
 		return false;
 	}
-	int t = yl_fhir_type_index(type, strlen(type));
-	const char *path = sp->paths[0].path;
-	while (t >= 0 && *path) {
-		size_t len = strcspn(path, ".");
-		const struct yl_fhir_elem *e = yl_fhir_elem_find(&yl_fhir_types[t], path, len);
-		if (!e || (e->flags & YL_FHIR_ELEM_ARRAY) || e->type == YL_FHIR_TYPE_ANY_RESOURCE)
-			return false;
-		t = e->type;
-		path += len + (path[len] == '.');
-	}
-	return t >= 0;
+}
+
+/* Whether a reference parameter of `type` reads the path whose Patient reference sets the
+ * rows' `patient` column (fhir/compartment.h: the first compartment path), and reaches one
+ * reference at most: then Patient/X on it means every match has patient X. */
+static bool patient_key(const char *type, const struct yl_searchparam *sp)
+{
+	if (sp->type != YL_SP_REFERENCE || sp->npaths != 1 || sp->paths[0].where_depth ||
+	    (sp->paths[0].target && strcmp(sp->paths[0].target, "Patient") != 0))
+		return false;
+	size_t n;
+	const char *first = yl_fhir_patient_path(type, &n);
+	return first && strlen(sp->paths[0].path) == n &&
+	       strncmp(sp->paths[0].path, first, n) == 0 && path_single(type, sp->paths[0].path);
 }
 
 /* The parameter `code` over the search's types (OUT: *out, NULL when some type lacks it or
@@ -509,6 +528,7 @@ static enum yl_code parse_param(struct ctx *c, const char *code, const char *mod
 		                  "modifier ':%.30s' is not supported on '%s'", mod, code);
 	p->kind = kind_of_type[sp->type];
 	p->single = c->ntypes == 1 && single_valued(c->types[0], sp);
+	p->patient_key = c->ntypes == 1 && patient_key(c->types[0], sp);
 	p->param_hash = hashes[0];
 	p->params = hashes;
 	p->nparams = nhashes;
@@ -704,11 +724,12 @@ static enum yl_code parse_sort(struct ctx *c, const char *v, struct yl_search_pl
 	size_t n = split(c->a, v, ',', keys, 8);
 	if (n == 0 || n > 8)
 		return bad(c, "%s: between 1 and 8 sort keys are accepted ('%.60s')", v);
-	plan->sort = yl_arena_calloc(c->a, n, sizeof(*plan->sort));
-	if (!plan->sort)
+	/* the plan keeps its keys (an earlier _sort's) unless every key here is known */
+	struct yl_sort_key *sort = yl_arena_calloc(c->a, n, sizeof(*sort));
+	if (!sort)
 		return yl_err_add(c->err, c->a, YL_NOMEM, NULL, "out of memory");
 	for (size_t i = 0; i < n; i++) {
-		struct yl_sort_key *k = &plan->sort[i];
+		struct yl_sort_key *k = &sort[i];
 		const char *code = keys[i];
 		k->desc = *code == '-';
 		code += k->desc;
@@ -736,6 +757,7 @@ static enum yl_code parse_sort(struct ctx *c, const char *v, struct yl_search_pl
 		k->params = h;
 		k->nparams = nh;
 	}
+	plan->sort = sort;
 	plan->nsort = n;
 	return YL_OK;
 }
@@ -1008,6 +1030,7 @@ enum yl_code yl_fhir_search_parse(struct yl_arena *a, const char **types, size_t
 		if (r != YL_OK)
 			return r;
 	}
+	yl_search_plan_hint(&out->plan);
 	out->plan.total = out->summary_count || out->total == YL_TOTAL_ACCURATE;
 	if (out->summary_count)
 		out->plan.count = 0;

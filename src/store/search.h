@@ -89,8 +89,12 @@ struct yl_pred {
 	int64_t param_hash;    /* yl_hash_parts(2, type, code); several types: see params */
 	const int64_t *params; /* system search over several types: every param hash, else NULL */
 	size_t nparams;
-	bool negate;                  /* :not, ne */
-	bool single;                  /* at most one index row per resource (birthDate) */
+	bool negate;      /* :not, ne */
+	bool single;      /* at most one index row per resource (birthDate) */
+	bool patient_key; /* a reference on the path that sets the rows' `patient` column (the
+	                   * first Patient-compartment path, single-valued): Patient/X here
+	                   * means every match has patient X, unless referenced by an absolute
+	                   * URL (see yl_search_plan.patient_hint) */
 	struct yl_pred_value *values; /* OR-ed */
 	size_t nvalues;
 };
@@ -127,7 +131,12 @@ struct yl_cursor {
 struct yl_search_plan {
 	const char **types; /* one or more resource types */
 	size_t ntypes;
-	const char *patient;   /* compartment search: only resources of this patient, else NULL */
+	const char *patient; /* compartment search: only resources of this patient, else NULL */
+	/* Set by yl_search_plan_hint: every match references Patient/patient_hint through the
+	 * predicate hint_pred (a patient_key one), so its token rows carry that patient, or it
+	 * references the patient by absolute URL (looked up separately); else NULL. */
+	const char *patient_hint;
+	const struct yl_pred *hint_pred;
 	struct yl_pred *preds; /* AND-ed */
 	size_t npreds;
 	struct yl_sort_key *sort; /* _sort keys; the resource row breaks ties */
@@ -179,10 +188,15 @@ enum yl_code yl_search_sql_where(struct yl_sql *sql, struct yl_arena *a,
                                  struct yl_err *err);
 /* Whether a top-level predicate can drive a search (a positive test on its own index). */
 bool yl_search_pred_indexable(const struct yl_pred *p);
-/* "SELECT count(*)" of the predicate's index rows, stopping at cap: a cheap selectivity
- * estimate. */
+
+/* Fill plan->patient_hint from its predicates (fhir/search.c calls it after parsing). */
+void yl_search_plan_hint(struct yl_search_plan *plan);
+
+/* "SELECT count(*)" of the predicate's index rows (of that patient's, unless NULL),
+ * stopping at cap: a cheap selectivity estimate. */
 enum yl_code yl_search_sql_estimate(struct yl_sql *sql, struct yl_arena *a, const struct yl_pred *p,
-                                    int cap, int dialect_pg, struct yl_err *err);
+                                    const char *patient, int cap, int dialect_pg,
+                                    struct yl_err *err);
 /* The count of a plan with one indexable predicate and nothing else, from its index alone
  * (index rows exist only for current resources, and the parameter hash names the type). */
 enum yl_code yl_search_sql_count_index(struct yl_sql *sql, struct yl_arena *a,

@@ -488,6 +488,25 @@ bool yl_search_pred_indexable(const struct yl_pred *p)
 	       p->match != YL_M_ID && p->match != YL_M_LASTUPDATED;
 }
 
+void yl_search_plan_hint(struct yl_search_plan *plan)
+{
+	plan->patient_hint = NULL;
+	plan->hint_pred = NULL;
+	for (size_t i = 0; i < plan->npreds; i++) {
+		const struct yl_pred *p = &plan->preds[i];
+		if (!p->patient_key || p->via != YL_VIA_SELF || p->negate || p->nvalues != 1 ||
+		    p->match != YL_M_REFERENCE)
+			continue;
+		const struct yl_pred_value *v = &p->values[0];
+		if (v->match != YL_M_REFERENCE || !v->s1 || strcmp(v->s1, "Patient") != 0 ||
+		    !v->s2 || v->s3)
+			continue;
+		plan->patient_hint = v->s2;
+		plan->hint_pred = p;
+		return;
+	}
+}
+
 /* exists: test the predicate per candidate row through the index table's primary key
  * (res, param, ...) instead of listing every matching row; `+param` keeps SQLite from
  * preferring the (param, value) index. */
@@ -567,6 +586,30 @@ static bool index_only(const struct yl_pred *p)
 	return p->via == YL_VIA_SELF && p->match != YL_M_ID && p->match != YL_M_LASTUPDATED;
 }
 
+/* " IN (SELECT d.res FROM (<candidates>) d WHERE 1 = 1" for a token driver when every
+ * match references Patient/X (plan->patient_hint): the token rows of patient X, through
+ * the index (param, code_hash, value_hash, patient), plus the resources that reference X
+ * by an absolute URL (their rows carry no patient from it), tested for the token. */
+static void hinted_driver(struct gen *g, const struct yl_search_plan *p, const struct yl_pred *d)
+{
+	add(g, " IN (SELECT d.res FROM (SELECT res FROM ");
+	add(g, index_table[d->kind]);
+	param_cond(g, " WHERE ", d);
+	values_cond(g, d);
+	add(g, " AND patient = ");
+	bind_text(g, p->patient_hint);
+	add(g, " UNION ALL SELECT x.res FROM idx_reference x");
+	param_cond(g, " WHERE x.", p->hint_pred);
+	add(g, " AND x.ref_id = ");
+	bind_text(g, p->patient_hint);
+	add(g, " AND x.url LIKE '%://%' AND ");
+	const char *saved = g->row_ref;
+	g->row_ref = "x.res";
+	pred_sql(g, d, true);
+	g->row_ref = saved;
+	add(g, ") d WHERE 1 = 1");
+}
+
 /* The plan's conditions on the resource alias of the current depth. driver (top level
  * only): the predicate that lists the candidate rows (the others are tested per row), or
  * YL_DRIVER_SCAN (every row of the types, each predicate tested per row), or
@@ -597,11 +640,15 @@ static void plan_cond_driven(struct gen *g, const struct yl_search_plan *p, int 
 		const struct yl_pred *d = &p->preds[driver];
 		add(g, " AND ");
 		rcol(g, "rowid");
-		add(g, " IN (SELECT d.res FROM ");
-		add(g, index_table[d->kind]);
-		add(g, " d");
-		param_cond(g, " WHERE ", d);
-		values_cond(g, d);
+		if (p->patient_hint && d->kind == YL_IDX_TOKEN) {
+			hinted_driver(g, p, d);
+		} else {
+			add(g, " IN (SELECT d.res FROM ");
+			add(g, index_table[d->kind]);
+			add(g, " d");
+			param_cond(g, " WHERE ", d);
+			values_cond(g, d);
+		}
 		g->row_ref = "d.res";
 		for (size_t i = 0; i < p->npreds; i++)
 			if ((int)i != driver && index_only(&p->preds[i])) {
@@ -766,13 +813,18 @@ enum yl_code yl_search_sql_page(struct yl_sql *sql, struct yl_arena *a,
 }
 
 enum yl_code yl_search_sql_estimate(struct yl_sql *sql, struct yl_arena *a, const struct yl_pred *p,
-                                    int cap, int dialect_pg, struct yl_err *err)
+                                    const char *patient, int cap, int dialect_pg,
+                                    struct yl_err *err)
 {
 	struct gen g = {sql, a, dialect_pg, 0, NULL};
 	add(&g, "SELECT count(*) FROM (SELECT 1 FROM ");
 	add(&g, index_table[p->kind]);
 	param_cond(&g, " WHERE ", p);
 	values_cond(&g, p);
+	if (patient) {
+		add(&g, " AND patient = ");
+		bind_text(&g, patient);
+	}
 	add(&g, " LIMIT ");
 	bind_int(&g, cap);
 	add(&g, ") e");

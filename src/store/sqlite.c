@@ -1201,18 +1201,27 @@ static enum yl_code one_int(struct yl_store_conn *c, struct yl_arena *a, struct 
 	return rc == SQLITE_ROW ? YL_OK : db_error(err, a, c->db, rc, "search");
 }
 
-/* Pick the predicate whose index lists the fewest rows (counted up to ESTIMATE_CAP) to
- * find the candidates. SQLite has no statistics on the values searched for, and left
- * alone it walks every row of the type or lists every row of a common code. *driver is
- * YL_DRIVER_SCAN when every predicate is common (walking the type in row order finds a
- * page soonest) unless `every_match` (a count, or a sort, reads every match anyway: list the
- * smallest). */
+static enum yl_code estimate(struct yl_store_conn *c, struct yl_arena *a, const struct yl_pred *p,
+                             const char *patient, int cap, int64_t *n, struct yl_err *err)
+{
+	struct yl_sql sql;
+	yl_sql_init(&sql, a);
+	enum yl_code code = yl_search_sql_estimate(&sql, a, p, patient, cap, 0, err);
+	return code == YL_OK ? one_int(c, a, &sql, n, err) : code;
+}
+
+/* Pick the predicate whose index lists the fewest rows (counted up to `cap`) to find the
+ * candidates. SQLite has no statistics on the values searched for, and left alone it walks
+ * every row of the type or lists every row of a common code. *driver is YL_DRIVER_SCAN when
+ * every predicate reaches the cap (walking the type in row order finds a page soonest)
+ * unless `every_match` (a count, or a sort, reads every match anyway: list the smallest).
+ * *best: the smallest count, -1 when no predicate has an index to count. */
 static enum yl_code choose_driver(struct yl_store_conn *c, struct yl_arena *a,
-                                  const struct yl_search_plan *p, bool every_match, int *driver,
-                                  struct yl_err *err)
+                                  const struct yl_search_plan *p, bool every_match, int cap,
+                                  int *driver, int64_t *best, struct yl_err *err)
 {
 	*driver = YL_DRIVER_SCAN;
-	int64_t best = -1;
+	*best = -1;
 	if (p->patient) { /* one patient's resources of a type: a handful */
 		*driver = YL_DRIVER_PATIENT;
 		return YL_OK;
@@ -1228,26 +1237,35 @@ static enum yl_code choose_driver(struct yl_store_conn *c, struct yl_arena *a,
 			return YL_OK;
 		}
 	}
+	/* every match is patient X's: a token with a handful of X's rows lists them */
+	for (size_t i = 0; p->patient_hint && i < p->npreds; i++) {
+		if (!yl_search_pred_indexable(&p->preds[i]) || p->preds[i].kind != YL_IDX_TOKEN)
+			continue;
+		int64_t n = 0;
+		enum yl_code code = estimate(c, a, &p->preds[i], p->patient_hint, cap, &n, err);
+		if (code != YL_OK)
+			return code;
+		if (n <= ESTIMATE_SMALL) {
+			*best = n;
+			*driver = (int)i;
+			return YL_OK;
+		}
+	}
 	for (size_t i = 0; i < p->npreds; i++) {
 		if (!yl_search_pred_indexable(&p->preds[i]))
 			continue;
-		struct yl_sql sql;
-		yl_sql_init(&sql, a);
 		int64_t n = 0;
-		enum yl_code code =
-		    yl_search_sql_estimate(&sql, a, &p->preds[i], ESTIMATE_CAP, 0, err);
-		if (code == YL_OK)
-			code = one_int(c, a, &sql, &n, err);
+		enum yl_code code = estimate(c, a, &p->preds[i], NULL, cap, &n, err);
 		if (code != YL_OK)
 			return code;
-		if (best < 0 || n < best) {
-			best = n;
+		if (*best < 0 || n < *best) {
+			*best = n;
 			*driver = (int)i;
 		}
 		if (n <= ESTIMATE_SMALL)
 			break;
 	}
-	if (best >= ESTIMATE_CAP && !every_match)
+	if (*best >= cap && !every_match)
 		*driver = YL_DRIVER_SCAN;
 	return YL_OK;
 }
@@ -1262,7 +1280,9 @@ static enum yl_code search_count(struct yl_store_conn *c, struct yl_arena *a,
 		code = yl_search_sql_count_index(&sql, a, p, 0, err);
 	} else {
 		int driver;
-		if ((code = choose_driver(c, a, p, true, &driver, err)) != YL_OK)
+		int64_t best;
+		if ((code = choose_driver(c, a, p, true, ESTIMATE_CAP, &driver, &best, err)) !=
+		    YL_OK)
 			return code;
 		yl_buf_adds(&sql.text, "SELECT count(*) FROM resource r");
 		code = yl_search_sql_where(&sql, a, p, driver, 0, err);
@@ -1378,26 +1398,41 @@ enum yl_code yl_store_include(struct yl_store_conn *c, struct yl_arena *a,
 	return code;
 }
 
-enum yl_code yl_store_search(struct yl_store_conn *c, struct yl_arena *a,
-                             const struct yl_search_plan *p, yl_row_fn fn, void *ctx,
-                             int64_t *total, struct yl_err *err)
+/* A budgeted walk gives up after this many SQLite VM instructions (the progress handler
+ * is called every SCAN_TICK): about 2,000 rows tested, ~0.5 ms. */
+#define SCAN_TICK   1000
+#define SCAN_BUDGET 300 /* ticks */
+
+static int scan_budget(void *arg)
 {
-	*total = -1;
-	enum yl_code code = YL_OK;
-	if (p->total && (code = search_count(c, a, p, total, err)) != YL_OK)
-		return code;
-	if (p->count <= 0)
-		return YL_OK;
-	int driver;
-	if ((code = choose_driver(c, a, p, p->nsort > 0, &driver, err)) != YL_OK)
-		return code;
+	int *left = arg;
+	return --*left < 0; /* non-zero interrupts the statement */
+}
+
+/* One page of the plan with the given driver, handed to fn row by row. With `budgeted`
+ * the rows are held back until the statement has finished within SCAN_BUDGET; if it has
+ * not, nothing reaches fn and *gave_up is set. */
+static enum yl_code run_page(struct yl_store_conn *c, struct yl_arena *a,
+                             const struct yl_search_plan *p, int driver, bool budgeted,
+                             bool *gave_up, yl_row_fn fn, void *ctx, struct yl_err *err)
+{
+	*gave_up = false;
 	struct yl_sql sql;
 	yl_sql_init(&sql, a);
-	if ((code = yl_search_sql_page(&sql, a, p, driver, 0, err)) != YL_OK)
-		return code;
+	enum yl_code code = yl_search_sql_page(&sql, a, p, driver, 0, err);
 	sqlite3_stmt *q = NULL;
-	if ((code = prepare_sql(c, a, &sql, &q, err)) != YL_OK)
+	if (code != YL_OK || (code = prepare_sql(c, a, &sql, &q, err)) != YL_OK)
 		return code;
+	struct yl_row *held = NULL;
+	size_t nheld = 0;
+	int left = SCAN_BUDGET;
+	if (budgeted) {
+		if (!(held = yl_arena_calloc(a, (size_t)p->count, sizeof(*held)))) {
+			release_sql(c, q);
+			return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory in search");
+		}
+		sqlite3_progress_handler(c->db, SCAN_TICK, scan_budget, &left);
+	}
 	int rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct yl_row row = {0};
@@ -1418,13 +1453,62 @@ enum yl_code yl_store_search(struct yl_store_conn *c, struct yl_arena *a,
 				}
 			row.keys = k;
 		}
-		if (code != YL_OK || fn(ctx, &row))
+		if (code != YL_OK)
 			break;
+		if (budgeted && nheld < (size_t)p->count)
+			held[nheld++] = row;
+		else if (!budgeted && fn(ctx, &row))
+			break;
+	}
+	if (budgeted)
+		sqlite3_progress_handler(c->db, 0, NULL, NULL);
+
+	if (budgeted && rc == SQLITE_INTERRUPT) {
+		*gave_up = true;
+		release_sql(c, q);
+		return code;
 	}
 	if (code == YL_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
 		code = db_error(err, a, c->db, rc, "search");
 	release_sql(c, q);
+	for (size_t i = 0; code == YL_OK && i < nheld; i++)
+		if (fn(ctx, &held[i]))
+			break;
 	return code;
+}
+
+enum yl_code yl_store_search(struct yl_store_conn *c, struct yl_arena *a,
+                             const struct yl_search_plan *p, yl_row_fn fn, void *ctx,
+                             int64_t *total, struct yl_err *err)
+{
+	*total = -1;
+	enum yl_code code = YL_OK;
+	if (p->total && (code = search_count(c, a, p, total, err)) != YL_OK)
+		return code;
+	if (p->count <= 0)
+		return YL_OK;
+	bool every_match = p->nsort > 0;
+	int driver;
+	int64_t best;
+	bool gave_up = false;
+	/* A page of unsorted matches: a predicate with a handful of rows lists them; when every
+	 * predicate has more, walking the type in row order usually fills the page within a few
+	 * hundred rows (name=zha), so that is tried first with a budget, and only when it runs
+	 * out are the predicates counted further (up to ESTIMATE_CAP) to pick a list. */
+	if (!every_match) {
+		code = choose_driver(c, a, p, false, ESTIMATE_SMALL + 1, &driver, &best, err);
+		if (code != YL_OK)
+			return code;
+		if (driver != YL_DRIVER_SCAN || best < 0)
+			return run_page(c, a, p, driver, false, &gave_up, fn, ctx, err);
+		code = run_page(c, a, p, YL_DRIVER_SCAN, true, &gave_up, fn, ctx, err);
+		if (code != YL_OK || !gave_up)
+			return code;
+	}
+	if ((code = choose_driver(c, a, p, every_match, ESTIMATE_CAP, &driver, &best, err)) !=
+	    YL_OK)
+		return code;
+	return run_page(c, a, p, driver, false, &gave_up, fn, ctx, err);
 }
 
 /* ---- store_meta: facts about the store (under the write lock: one writer) ---------- */

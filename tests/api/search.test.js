@@ -204,6 +204,32 @@ test('paging: a create between page 1 and page 2 neither duplicates nor skips an
   }
 });
 
+test('a patient\'s code: found whether the subject is Patient/X or this server\'s absolute URL for X', async () => {
+  // the token index is searched by (code, patient); a resource that names its patient by
+  // an absolute URL has no patient on its rows and must be found all the same
+  const made = [];
+  for (const reference of ['Patient/p1', `${srv.base}/fhir/Patient/p1`, 'Patient/p2']) {
+    const r = await req(srv, 'POST', '/fhir/Observation', {
+      body: {
+        resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2339-0' }] },
+        subject: { reference }, effectiveDateTime: '2026-02-01', valueQuantity: { value: 5.2, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
+      },
+    });
+    assert.strictEqual(r.status, 201, r.text);
+    made.push(r.json.id);
+  }
+  try {
+    const got = (await ids('/fhir/Observation?subject=Patient/p1&code=http://loinc.org|2339-0')).ids.sort();
+    assert.deepStrictEqual(got, made.slice(0, 2).sort());
+    const sorted = (await ids('/fhir/Observation?subject=Patient/p1&code=http://loinc.org|2339-0&_sort=-date&_count=1')).ids;
+    assert.strictEqual(sorted.length, 1);
+    assert.ok(made.slice(0, 2).includes(sorted[0]), `${sorted} is p1's`);
+    assert.deepStrictEqual((await ids('/fhir/Observation?subject=Patient/p2&code=http://loinc.org|2339-0')).ids, [made[2]]);
+  } finally {
+    for (const id of made) await req(srv, 'DELETE', `/fhir/Observation/${id}`);
+  }
+});
+
 test('paging: the previous link of page 2 gives page 1 again', async () => {
   const p1 = await ids('/fhir/Observation?_count=3');
   const next = linkOf(p1.bundle, 'next');

@@ -396,6 +396,60 @@ static void test_reindex_rebuilds_rows(void **state)
 	assert_int_equal(search_token(f, "green"), 2);
 }
 
+struct ids {
+	char got[8][16];
+	int n;
+};
+
+static int collect_ids(void *ctx, const struct yl_row *row)
+{
+	struct ids *ids = ctx;
+	if (ids->n < 8)
+		snprintf(ids->got[ids->n++], sizeof ids->got[0], "%s", row->id);
+	return 0;
+}
+
+/* A page of a code that many resources have, but only after thousands that do not: the
+ * walk in row order runs out of budget, and the page comes from the code's index rows,
+ * first created first, as the walk would have found them. */
+static void test_page_after_long_walk(void **state)
+{
+	struct fixture *f = *state;
+	struct yl_err e;
+	yl_err_init(&e);
+	assert_int_equal(yl_store_begin(f->c, f->a, &e), YL_OK);
+	for (int i = 0; i < 6000; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "n%05d", i);
+		assert_int_equal(put_indexed(f, id, i < 5900 ? "common" : "late"), YL_OK);
+	}
+	assert_int_equal(yl_store_commit(f->c, f->a, &e), YL_OK);
+	struct yl_pred_value v = {.match = YL_M_TOKEN_CODE,
+	                          .h1 = yl_hash_sql(yl_hash_parts(1, "late"))};
+	struct yl_pred pred = {.match = YL_M_TOKEN_CODE,
+	                       .kind = YL_IDX_TOKEN,
+	                       .param_hash = yl_hash_sql(yl_hash_parts(2, "Basic", "code")),
+	                       .values = &v,
+	                       .nvalues = 1};
+	const char *types[] = {"Basic"};
+	struct yl_search_plan plan = {
+	    .types = types, .ntypes = 1, .preds = &pred, .npreds = 1, .count = 3};
+	struct ids ids = {0};
+	int64_t total;
+	assert_int_equal(yl_store_search(f->c, f->a, &plan, collect_ids, &ids, &total, &e), YL_OK);
+	assert_int_equal(ids.n, 3);
+	assert_string_equal(ids.got[0], "n05900");
+	assert_string_equal(ids.got[1], "n05901");
+	assert_string_equal(ids.got[2], "n05902");
+	/* and a common code still pages from the walk */
+	v.h1 = yl_hash_sql(yl_hash_parts(1, "common"));
+	ids.n = 0;
+	assert_int_equal(yl_store_search(f->c, f->a, &plan, collect_ids, &ids, &total, &e), YL_OK);
+	assert_int_equal(ids.n, 3);
+	assert_string_equal(ids.got[0], "n00000");
+	assert_string_equal(ids.got[2], "n00002");
+}
+
 #define MANY_WRITERS 100 /* more than GROUP_COMMIT_MAX (64) writers queued at once */
 
 struct creator {
@@ -467,6 +521,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_group_commit_with_many_writers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_index_rows_follow_versions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reindex_rebuilds_rows, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_page_after_long_walk, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
