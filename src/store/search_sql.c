@@ -616,8 +616,6 @@ static void hinted_driver(struct gen *g, const struct yl_search_plan *p, const s
  * YL_DRIVER_ANY (no choice made: every predicate as a list, the database plans). */
 static void plan_cond_driven(struct gen *g, const struct yl_search_plan *p, int driver)
 {
-	rcol(g, "deleted");
-	add(g, " = 0 AND ");
 	if (driver >= 0 && !g->pg)
 		add(g, "+"); /* candidates come from the driver, not from the type's rows */
 	rcol(g, "type");
@@ -665,6 +663,18 @@ static void plan_cond_driven(struct gen *g, const struct yl_search_plan *p, int 
 		pred_sql(g, &p->preds[i],
 		         driver != YL_DRIVER_ANY && (int)i != driver &&
 		             (p->preds[i].via == YL_VIA_SELF));
+	}
+	/* Only current resources have index rows, so a positive index test implies the row is
+	 * not deleted; without the column test, a walk of the type's (type, rowid) index reads
+	 * no resource row that fails the index tests (SQLite codes column tests before
+	 * subqueries, so the test cannot just come last). */
+	bool current = false;
+	for (size_t i = 0; i < p->npreds && !current; i++)
+		current = yl_search_pred_indexable(&p->preds[i]);
+	if (!current) {
+		add(g, " AND ");
+		rcol(g, "deleted");
+		add(g, " = 0");
 	}
 }
 
