@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,8 @@ struct serve_opts {
 	int threads;
 	const char *access_log;
 	const char *data;
+	int cache_mb; /* 0 = the store's default */
+	bool prewarm;
 };
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -88,6 +91,12 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 			o->access_log = v;
 		} else if ((v = opt_value(argc, argv, &i, "--data"))) {
 			o->data = v;
+		} else if ((v = opt_value(argc, argv, &i, "--cache-mb"))) {
+			if (parse_int(v, 1, 1 << 20, &o->cache_mb))
+				return yl_cli_usage_error("serve",
+				                          "--cache-mb '%s' is not 1..1048576", v);
+		} else if (strcmp(argv[i], "--prewarm") == 0) {
+			o->prewarm = true;
 		} else {
 			return yl_cli_usage_error("serve", "unknown option or missing value '%s'",
 			                          argv[i]);
@@ -118,6 +127,14 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 	    yl_store_open(o->db, &store, a, &err) != YL_OK)
 		goto out;
 	app.store = store;
+	if (o->cache_mb)
+		yl_store_set_cache(store, o->cache_mb);
+	if (o->prewarm) {
+		yl_log(YL_LOG_INFO, "yilian: reading %s into %d connection caches of %d MB", o->db,
+		       o->threads, o->cache_mb ? o->cache_mb : 64);
+		if (yl_store_prewarm(store, o->threads, a, &err) != YL_OK)
+			goto out;
+	}
 	if (yl_fhir_index_check(store, a, &app.index_stale, &err) != YL_OK)
 		goto out;
 	if (app.index_stale)

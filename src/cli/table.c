@@ -18,13 +18,16 @@ const struct yl_cmd yl_cmds[] = {
      "yilian routes", yl_cmd_routes},
     {"serve", "run the FHIR server",
      "yilian serve [--db FILE] [--listen ADDR:PORT] [--threads N] [--access-log FILE|-|off]\n"
-     "                    [--data DIR]\n"
+     "                    [--data DIR] [--cache-mb MB] [--prewarm]\n"
      "  --db FILE            SQLite database file (default ./yilian.db; created if absent)\n"
      "  --listen ADDR:PORT   numeric IPv4 address and port (default 127.0.0.1:8080;\n"
      "                       port 0 picks a free port, printed on start)\n"
      "  --threads N          worker threads (default: number of CPUs)\n"
      "  --access-log DEST    access log destination: a file, - for stderr (default), or off\n"
-     "  --data DIR           directory holding terminology/ (default: the source tree)",
+     "  --data DIR           directory holding terminology/ (default: the source tree)\n"
+     "  --cache-mb MB        page cache of each worker thread's connection (default 64);\n"
+     "                       larger keeps more of the store in the server's own memory\n"
+     "  --prewarm            read the store into every worker's cache before listening",
      yl_cmd_serve},
     {"version", "print the version, build and schema information", "yilian version",
      yl_cmd_version},

@@ -189,7 +189,9 @@ struct yl_store {
 	pthread_mutex_t ckpt_mu;
 	pthread_cond_t ckpt_cv;
 	bool stopping;
-	_Atomic long writes; /* commits since the last checkpoint */
+	_Atomic long writes;         /* commits since the last checkpoint */
+	int cache_mb;                /* worker connections' page cache; 0 = the default */
+	struct yl_store_conn *spare; /* prewarmed connections not yet claimed; under list_lock */
 };
 
 static enum yl_code db_error(struct yl_err *err, struct yl_arena *a, sqlite3 *db, int rc,
@@ -264,6 +266,12 @@ static enum yl_code conn_open(struct yl_store *s, struct yl_store_conn **out, st
 	                 "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864; "
 	                 "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536; "
 	                 "PRAGMA mmap_size = 8589934592; PRAGMA temp_store = MEMORY");
+	if (rc == SQLITE_OK && s->cache_mb > 0) {
+		char pragma[96];
+		snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%lld; PRAGMA mmap_size = 0",
+		         (long long)s->cache_mb * 1024);
+		rc = exec(c->db, pragma);
+	}
 	if (rc != SQLITE_OK) {
 		enum yl_code code = db_error(err, a, c->db, rc, "configure");
 		conn_free(c);
@@ -326,6 +334,14 @@ static int64_t query_int(struct yl_store_conn *c, const char *sql)
 		v = sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
 	return v;
+}
+
+static void query_int_into(sqlite3 *db, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		*out = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
 }
 
 static void *checkpointer_main(void *arg)
@@ -435,11 +451,13 @@ void yl_store_close(struct yl_store *s)
 	}
 	if (s->writer)
 		conn_free(s->writer);
-	struct yl_store_conn *c = s->conns;
-	while (c) {
-		struct yl_store_conn *next = c->next;
-		conn_free(c);
-		c = next;
+	for (int list = 0; list < 2; list++) {
+		struct yl_store_conn *c = list ? s->spare : s->conns;
+		while (c) {
+			struct yl_store_conn *next = c->next;
+			conn_free(c);
+			c = next;
+		}
 	}
 	pthread_key_delete(s->key);
 	pthread_mutex_destroy(&s->write_lock);
@@ -457,7 +475,11 @@ struct yl_store_conn *yl_store_conn(struct yl_store *s, struct yl_arena *a, stru
 	struct yl_store_conn *c = pthread_getspecific(s->key);
 	if (c)
 		return c;
-	if (conn_open(s, &c, a, err) != YL_OK)
+	pthread_mutex_lock(&s->list_lock);
+	if ((c = s->spare))
+		s->spare = c->next;
+	pthread_mutex_unlock(&s->list_lock);
+	if (!c && conn_open(s, &c, a, err) != YL_OK)
 		return NULL;
 	pthread_mutex_lock(&s->list_lock);
 	c->next = s->conns;
@@ -465,6 +487,95 @@ struct yl_store_conn *yl_store_conn(struct yl_store *s, struct yl_arena *a, stru
 	pthread_mutex_unlock(&s->list_lock);
 	pthread_setspecific(s->key, c);
 	return c;
+}
+
+void yl_store_set_cache(struct yl_store *s, int cache_mb)
+{
+	s->cache_mb = cache_mb;
+}
+
+/* B-trees in the order a prewarm reads them: what searches seek first (secondary indexes),
+ * then what they test per candidate (the index tables, keyed by resource row), then the
+ * resources; the history last (read by _history only). */
+static const char warm_order_sql[] =
+    "SELECT s.name, s.tbl_name, s.type = 'index' FROM sqlite_schema s "
+    "WHERE s.type IN ('table', 'index') AND s.name NOT LIKE 'sqlite_stat%' "
+    "AND s.tbl_name NOT IN ('schema_migrations', 'store_meta') "
+    "ORDER BY s.tbl_name = 'history', "
+    "(s.type = 'index' AND s.tbl_name LIKE 'idx_%') DESC, "
+    "(s.type = 'index' AND s.tbl_name = 'resource') DESC, "
+    "s.tbl_name LIKE 'idx_%' DESC, s.name";
+
+struct warm_job {
+	struct yl_store_conn *c;
+	int64_t pages;
+	bool failed;
+};
+
+static void *warm_main(void *arg)
+{
+	struct warm_job *j = arg;
+	sqlite3 *db = j->c->db;
+	sqlite3_stmt *list = NULL;
+	if (sqlite3_prepare_v2(db, warm_order_sql, -1, &list, NULL) != SQLITE_OK) {
+		j->failed = true;
+		return NULL;
+	}
+	int64_t limit = -1;
+	query_int_into(db, "PRAGMA cache_size", &limit);
+	limit = limit < 0 ? -limit * 1024 : limit * 4096; /* bytes */
+	while (sqlite3_step(list) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(list, 0);
+		const char *table = (const char *)sqlite3_column_text(list, 1);
+		bool index = sqlite3_column_int(list, 2) != 0;
+		/* count(*) walks every page of the one B-tree named */
+		char *sql = index
+		                ? sqlite3_mprintf("SELECT count(*) FROM \"%w\" INDEXED BY \"%w\"",
+		                                  table, name)
+		                : sqlite3_mprintf("SELECT count(*) FROM \"%w\" NOT INDEXED", name);
+		int64_t n = 0;
+		query_int_into(db, sql, &n);
+		sqlite3_free(sql);
+		int used = 0, high = 0;
+		sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_USED, &used, &high, 0);
+		if ((int64_t)used >= limit * 9 / 10)
+			break;
+	}
+	sqlite3_finalize(list);
+	int used = 0, high = 0;
+	sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_USED, &used, &high, 0);
+	j->pages = used / 4096;
+	return NULL;
+}
+
+enum yl_code yl_store_prewarm(struct yl_store *s, int n, struct yl_arena *a, struct yl_err *err)
+{
+	struct warm_job *jobs = yl_arena_calloc(a, (size_t)n, sizeof(*jobs));
+	pthread_t *t = yl_arena_calloc(a, (size_t)n, sizeof(*t));
+	if (!jobs || !t)
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory warming the store");
+	enum yl_code code = YL_OK;
+	int opened = 0;
+	for (; opened < n && code == YL_OK; opened++)
+		code = conn_open(s, &jobs[opened].c, a, err);
+	if (code != YL_OK)
+		opened--;
+	int started = 0;
+	for (int i = 0; code == YL_OK && i < opened; i++, started++)
+		if (pthread_create(&t[i], NULL, warm_main, &jobs[i]) != 0)
+			break;
+	for (int i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	pthread_mutex_lock(&s->list_lock);
+	for (int i = 0; i < opened; i++) {
+		jobs[i].c->next = s->spare;
+		s->spare = jobs[i].c;
+		if (code == YL_OK && i < started)
+			yl_log(YL_LOG_INFO, "store: prewarmed a connection with %lld MB of pages",
+			       (long long)(jobs[i].pages * 4096 / 1048576));
+	}
+	pthread_mutex_unlock(&s->list_lock);
+	return code;
 }
 
 int yl_store_schema_version(struct yl_store_conn *c)

@@ -32,6 +32,18 @@ enum yl_code yl_store_open(const char *path, struct yl_store **out, struct yl_ar
 void yl_store_close(struct yl_store *s);
 struct yl_store_conn *yl_store_conn(struct yl_store *s, struct yl_arena *a, struct yl_err *err);
 
+/* Memory for the worker connections: each keeps up to cache_mb MB of pages in its own
+ * page cache (default 64), reading the file with pread rather than a memory map when larger
+ * (process memory is not given back to the system behind the server's back, as idle file
+ * pages may be). Call before the first yl_store_conn(). */
+void yl_store_set_cache(struct yl_store *s, int cache_mb);
+
+/* Open n worker connections now and read the store's B-trees into each one's page cache
+ * (the search indexes first, then the index tables, then the resources; history last),
+ * stopping when the cache is full; yl_store_conn() hands them to the first n threads that
+ * ask. Runs the n in parallel; returns when all are warm. */
+enum yl_code yl_store_prewarm(struct yl_store *s, int n, struct yl_arena *a, struct yl_err *err);
+
 /* Migrations applied so far (for `yilian version` and tests). */
 int yl_store_schema_version(struct yl_store_conn *c);
 

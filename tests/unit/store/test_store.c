@@ -450,6 +450,29 @@ static void test_page_after_long_walk(void **state)
 	assert_string_equal(ids.got[2], "n00002");
 }
 
+/* a prewarmed store: its connections serve the next threads, and read what is stored */
+static void test_prewarm(void **state)
+{
+	struct fixture *f = *state;
+	for (int i = 0; i < 50; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "w%02d", i);
+		assert_int_equal(put_indexed(f, id, "warm"), YL_OK);
+	}
+	struct yl_store *s;
+	struct yl_err e;
+	yl_err_init(&e);
+	assert_int_equal(yl_store_open(f->path, &s, f->a, &e), YL_OK);
+	yl_store_set_cache(s, 8);
+	assert_int_equal(yl_store_prewarm(s, 2, f->a, &e), YL_OK);
+	struct yl_store_conn *c = yl_store_conn(s, f->a, &e);
+	assert_non_null(c);
+	struct yl_row row;
+	assert_int_equal(yl_store_read(c, f->a, "Basic", "w07", 0, &row, &e), YL_OK);
+	assert_string_equal(row.body, "{\"v\":1,\"tag\":\"warm\"}");
+	yl_store_close(s);
+}
+
 #define MANY_WRITERS 100 /* more than GROUP_COMMIT_MAX (64) writers queued at once */
 
 struct creator {
@@ -522,6 +545,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_index_rows_follow_versions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reindex_rebuilds_rows, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_page_after_long_walk, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_prewarm, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
