@@ -463,9 +463,7 @@ def find_unions(entries):
                 covered |= fp
             if len(members) >= 2 and covered == want:
                 e["union"] = members
-        for e in group:
-            if e["union"]:
-                e["flags"] |= FLAG_UNION
+                e["flags"] |= FLAG_UNION  # at once: a union is never a member of another
 
 
 def emit_c(entries, path_out):

@@ -102,6 +102,9 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 			                          argv[i]);
 		}
 	}
+	if (o->prewarm && !o->cache_mb)
+		return yl_cli_usage_error("serve", "--prewarm needs --cache-mb: the default "
+		                                   "cache (64 MB) holds little of a store");
 	return 0;
 }
 

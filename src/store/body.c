@@ -157,7 +157,8 @@ const char *yl_body_unpack(struct yl_arena *a, const void *blob, size_t n, size_
 			break;
 	}
 	struct zstate *z = zstate();
-	if (!z || raw > BODY_MAX)
+	/* deflate expands at most ~1032:1; a larger claim is a damaged header */
+	if (!z || raw > BODY_MAX || raw > (n - k) * 1032 + 64)
 		return NULL;
 	if (!z->inf_ok) {
 		if (inflateInit2(&z->inf, -15) != Z_OK)

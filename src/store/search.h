@@ -191,6 +191,10 @@ bool yl_search_pred_indexable(const struct yl_pred *p);
 
 /* Fill plan->patient_hint from its predicates (fhir/search.c calls it after parsing). */
 void yl_search_plan_hint(struct yl_search_plan *plan);
+/* Whether a token predicate of the plan lists its candidates by (code, patient): the plan
+ * has a patient hint and every value is system|code (value_hash bound, so the index
+ * (param, code_hash, value_hash, patient) seeks on the patient too). */
+bool yl_search_pred_hinted(const struct yl_search_plan *plan, const struct yl_pred *p);
 
 /* "SELECT count(*)" of the predicate's index rows (of that patient's, unless NULL),
  * stopping at cap: a cheap selectivity estimate. */

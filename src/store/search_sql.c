@@ -488,6 +488,17 @@ bool yl_search_pred_indexable(const struct yl_pred *p)
 	       p->match != YL_M_ID && p->match != YL_M_LASTUPDATED;
 }
 
+bool yl_search_pred_hinted(const struct yl_search_plan *plan, const struct yl_pred *p)
+{
+	if (!plan->patient_hint || p->kind != YL_IDX_TOKEN || !yl_search_pred_indexable(p) ||
+	    !p->nvalues)
+		return false;
+	for (size_t i = 0; i < p->nvalues; i++)
+		if (p->values[i].match != YL_M_TOKEN_VALUE)
+			return false; /* no value_hash bound: the index cannot seek on patient */
+	return true;
+}
+
 void yl_search_plan_hint(struct yl_search_plan *plan)
 {
 	plan->patient_hint = NULL;
@@ -638,7 +649,7 @@ static void plan_cond_driven(struct gen *g, const struct yl_search_plan *p, int 
 		const struct yl_pred *d = &p->preds[driver];
 		add(g, " AND ");
 		rcol(g, "rowid");
-		if (p->patient_hint && d->kind == YL_IDX_TOKEN) {
+		if (yl_search_pred_hinted(p, d)) {
 			hinted_driver(g, p, d);
 		} else {
 			add(g, " IN (SELECT d.res FROM ");

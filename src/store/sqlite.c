@@ -498,7 +498,9 @@ void yl_store_set_cache(struct yl_store *s, int cache_mb)
  * then what they test per candidate (the index tables, keyed by resource row), then the
  * resources; the history last (read by _history only). */
 static const char warm_order_sql[] =
-    "SELECT s.name, s.tbl_name, s.type = 'index' FROM sqlite_schema s "
+    "SELECT s.name, s.tbl_name, s.type = 'index', "
+    "CASE WHEN instr(s.sql, ' WHERE ') > 0 THEN substr(s.sql, instr(s.sql, ' WHERE ')) "
+    "ELSE '' END FROM sqlite_schema s "
     "WHERE s.type IN ('table', 'index') AND s.name NOT LIKE 'sqlite_stat%' "
     "AND s.tbl_name NOT IN ('schema_migrations', 'store_meta') "
     "ORDER BY s.tbl_name = 'history', "
@@ -521,30 +523,37 @@ static void *warm_main(void *arg)
 		j->failed = true;
 		return NULL;
 	}
-	int64_t limit = -1;
+	int64_t limit = -1, page_size = 4096;
 	query_int_into(db, "PRAGMA cache_size", &limit);
-	limit = limit < 0 ? -limit * 1024 : limit * 4096; /* bytes */
+	query_int_into(db, "PRAGMA page_size", &page_size);
+	limit = limit < 0 ? -limit * 1024 / page_size : limit; /* pages */
 	while (sqlite3_step(list) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(list, 0);
 		const char *table = (const char *)sqlite3_column_text(list, 1);
 		bool index = sqlite3_column_int(list, 2) != 0;
+		const char *where = (const char *)sqlite3_column_text(list, 3); /* partial index */
 		/* count(*) walks every page of the one B-tree named */
 		char *sql = index
-		                ? sqlite3_mprintf("SELECT count(*) FROM \"%w\" INDEXED BY \"%w\"",
-		                                  table, name)
+		                ? sqlite3_mprintf("SELECT count(*) FROM \"%w\" INDEXED BY \"%w\"%s",
+		                                  table, name, where ? where : "")
 		                : sqlite3_mprintf("SELECT count(*) FROM \"%w\" NOT INDEXED", name);
-		int64_t n = 0;
+		int64_t n = -1;
 		query_int_into(db, sql, &n);
 		sqlite3_free(sql);
-		int used = 0, high = 0;
-		sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_USED, &used, &high, 0);
-		if ((int64_t)used >= limit * 9 / 10)
+		if (n < 0) {
+			yl_log(YL_LOG_WARN, "store: prewarm could not read %s: %s", name,
+			       sqlite3_errmsg(db));
+			j->failed = true;
+		}
+		/* pages read so far: each was a cache miss (an int count of pages, where the
+		 * bytes in the cache would overflow an int above 2 GB) */
+		int misses = 0, high = 0;
+		sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_MISS, &misses, &high, 0);
+		j->pages = misses;
+		if (misses >= limit * 9 / 10)
 			break;
 	}
 	sqlite3_finalize(list);
-	int used = 0, high = 0;
-	sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_USED, &used, &high, 0);
-	j->pages = used / 4096;
 	return NULL;
 }
 
@@ -562,8 +571,13 @@ enum yl_code yl_store_prewarm(struct yl_store *s, int n, struct yl_arena *a, str
 		opened--;
 	int started = 0;
 	for (int i = 0; code == YL_OK && i < opened; i++, started++)
-		if (pthread_create(&t[i], NULL, warm_main, &jobs[i]) != 0)
+		if (pthread_create(&t[i], NULL, warm_main, &jobs[i]) != 0) {
+			yl_log(YL_LOG_WARN,
+			       "store: prewarm: no thread for connection %d; it "
+			       "starts cold",
+			       i + 1);
 			break;
+		}
 	for (int i = 0; i < started; i++)
 		pthread_join(t[i], NULL);
 	pthread_mutex_lock(&s->list_lock);
@@ -571,8 +585,9 @@ enum yl_code yl_store_prewarm(struct yl_store *s, int n, struct yl_arena *a, str
 		jobs[i].c->next = s->spare;
 		s->spare = jobs[i].c;
 		if (code == YL_OK && i < started)
-			yl_log(YL_LOG_INFO, "store: prewarmed a connection with %lld MB of pages",
-			       (long long)(jobs[i].pages * 4096 / 1048576));
+			yl_log(YL_LOG_INFO, "store: prewarmed a connection with %lld MB of pages%s",
+			       (long long)(jobs[i].pages * 4096 / 1048576),
+			       jobs[i].failed ? " (some B-trees could not be read)" : "");
 	}
 	pthread_mutex_unlock(&s->list_lock);
 	return code;
@@ -1350,7 +1365,7 @@ static enum yl_code choose_driver(struct yl_store_conn *c, struct yl_arena *a,
 	}
 	/* every match is patient X's: a token with a handful of X's rows lists them */
 	for (size_t i = 0; p->patient_hint && i < p->npreds; i++) {
-		if (!yl_search_pred_indexable(&p->preds[i]) || p->preds[i].kind != YL_IDX_TOKEN)
+		if (!yl_search_pred_hinted(p, &p->preds[i]))
 			continue;
 		int64_t n = 0;
 		enum yl_code code = estimate(c, a, &p->preds[i], p->patient_hint, cap, &n, err);
