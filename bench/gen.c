@@ -26,7 +26,12 @@
  *        yl_bench_gen --layout      what a store it writes depends on besides its
  *                                   arguments: the newest migration, the index
  *                                   fingerprint and the body codec (bench/search.sh
- *                                   rebuilds its cached store when this changes) */
+ *                                   rebuilds its cached store when this changes)
+ *
+ * GEN_CACHE_MB in the environment gives the writing connection a page cache of that many
+ * MB (as serve --cache-mb does): at a million patients the store is larger than RAM and
+ * every index insert lands on a random page, which the kernel's reclaim of idle file pages
+ * would otherwise send back to disk between visits. */
 #include <jansson.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -814,7 +819,11 @@ int main(int argc, char **argv)
 	struct yl_store *st = NULL;
 	struct yl_store_conn *c = NULL;
 	bool stale = false;
-	if (!G.dump && (yl_store_open(argv[1], &st, a, &err) != YL_OK ||
+	const char *cache_mb = getenv("GEN_CACHE_MB");
+	int opened = G.dump ? YL_OK : yl_store_open(argv[1], &st, a, &err);
+	if (opened == YL_OK && st && cache_mb && *cache_mb)
+		yl_store_set_cache(st, (int)arg_long(cache_mb, 1000000));
+	if (!G.dump && (opened != YL_OK ||
 	                /* as the server does: a new store is stamped with this build's
 	                 * search-parameter table and extractor */
 	                yl_fhir_index_check(st, a, &stale, &err) != YL_OK ||

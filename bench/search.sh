@@ -18,7 +18,9 @@
 #
 # Environment: N (1000000), PER (10, Observations per Patient), GEN_SEED (42, the
 # generator's), RUNS (3), DURATION (30s), WARMUP (10s), CONNS (16), THREADS (2), SEED (42,
-# wrk's), QUERIES (a b c d), PERF (0), BUILD (build dir). The store is cached as
+# wrk's), QUERIES (a b c d), PERF (0), BUILD (build dir), SERVER_THREADS (nproc) and
+# SERVER_ARGS (more serve options, e.g. "--cache-mb 8000 --prewarm"), GEN_CACHE_MB (8000,
+# the generator's page cache: its index inserts are random reads of a store larger than RAM). The store is cached as
 # bench/results/region-NxPER.db and rebuilt only when N, PER, GEN_SEED or bench/gen.c
 # change (the full size took ~80 minutes and 52 GB on the 2-core VM before bodies were packed; the first server start
 # after a schema migration that adds an index takes minutes more). Writes the figures as Markdown to
@@ -82,7 +84,7 @@ if [ ! -s "$DB" ] || [ "$(head -1 "$DB.stamp" 2>/dev/null)" != "$stamp" ]; then
 	[ "$free_kb" -gt "$need_kb" ] ||
 		die "the store needs about $((need_kb / 1048576)) GB and $RESULTS has $((free_kb / 1048576)) GB free"
 	echo "== generating $N Patients and $((N * PER)) Observations into $DB (cached for later runs)"
-	"$GEN" "$DB" "$N" "$PER" "$GEN_SEED" 2>&1 | tee "$WORK/gen.log" | grep -v ' info store: '
+	GEN_CACHE_MB=${GEN_CACHE_MB:-8000} "$GEN" "$DB" "$N" "$PER" "$GEN_SEED" 2>&1 | tee "$WORK/gen.log" | grep -v ' info store: '
 	[ "${PIPESTATUS[0]}" = 0 ] || die "yl_bench_gen failed"
 	{ echo "$stamp"; grep 'yl_bench_gen: wrote' "$WORK/gen.log" | sed 's/^yl_bench_gen: //'; } >"$DB.stamp"
 else
@@ -97,7 +99,7 @@ fmt_gb() { awk -v b="$1" 'BEGIN {printf "%.1f GB", b / 1e9}'; }
 start_server() {
 	rm -f "$WORK/yilian.err" # not to read the last server's address
 	"$YILIAN" serve --db "$DB" --listen 127.0.0.1:0 --threads "${SERVER_THREADS:-$(nproc)}" \
-		--access-log "$WORK/access.log" >"$WORK/yilian.out" 2>"$WORK/yilian.err" &
+		${SERVER_ARGS:-} --access-log "$WORK/access.log" >"$WORK/yilian.out" 2>"$WORK/yilian.err" &
 	YPID=$!
 	PIDS+=("$YPID")
 	while kill -0 "$YPID" 2>/dev/null; do
@@ -242,7 +244,7 @@ for run in $(seq "$RUNS"); do totals+="${totals:+, }${TOTAL_D[$run]:-}"; done
 	echo "- command: \`$BENCH_COMMAND\`; wrk per measurement: \`wrk ${WRK_ARGS[*]} URL -- KIND $N $SEED $SINCE PREFIXES\`"
 	echo "- commit \`$COMMIT\`$COMMIT_NOTE${DIRTY_FILES:+ (uncommitted: $DIRTY_FILES)}, $DATE"
 	echo "- machine: $MACHINE; wrk $WRK_VERSION and the server share the cores"
-	echo "- yilian \`serve --threads $(nproc) --access-log FILE\`"
+	echo "- yilian \`serve --threads ${SERVER_THREADS:-$(nproc)} ${SERVER_ARGS:+$SERVER_ARGS }--access-log FILE\`"
 } >"$RESULTS/search.md.new"
 mv "$RESULTS/search.md.new" "$RESULTS/search.md"
 printf '%s' "$summary" >"$RESULTS/search.row"
