@@ -28,10 +28,10 @@
  *                                   fingerprint and the body codec (bench/search.sh
  *                                   rebuilds its cached store when this changes)
  *
- * GEN_CACHE_MB in the environment gives the writing connection a page cache of that many
- * MB (as serve --cache-mb does): at a million patients the store is larger than RAM and
- * every index insert lands on a random page, which the kernel's reclaim of idle file pages
- * would otherwise send back to disk between visits. */
+ * GEN_CACHE_MB in the environment gives the store's writer connection a page cache of that
+ * many MB: at a million patients the store is larger than RAM and every index insert
+ * lands on a random page, which the kernel's reclaim of idle file pages would otherwise
+ * send back to disk between visits. */
 #include <jansson.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -820,14 +820,14 @@ int main(int argc, char **argv)
 	struct yl_store_conn *c = NULL;
 	bool stale = false;
 	const char *cache_mb = getenv("GEN_CACHE_MB");
-	int opened = G.dump ? YL_OK : yl_store_open(argv[1], &st, a, &err);
-	if (opened == YL_OK && st && cache_mb && *cache_mb)
-		yl_store_set_cache(st, (int)arg_long(cache_mb, 1000000));
-	if (!G.dump && (opened != YL_OK ||
-	                /* as the server does: a new store is stamped with this build's
-	                 * search-parameter table and extractor */
-	                yl_fhir_index_check(st, a, &stale, &err) != YL_OK ||
-	                !(c = yl_store_conn(st, a, &err)))) {
+	if (!G.dump &&
+	    (yl_store_open(argv[1], &st, a, &err) != YL_OK ||
+	     (cache_mb && *cache_mb &&
+	      yl_store_set_writer_cache(st, (int)arg_long(cache_mb, 1000000), a, &err) != YL_OK) ||
+	     /* as the server does: a new store is stamped with this build's
+	      * search-parameter table and extractor */
+	     yl_fhir_index_check(st, a, &stale, &err) != YL_OK ||
+	     !(c = yl_store_conn(st, a, &err)))) {
 		fprintf(stderr, "yl_bench_gen: open %s: %s\n", argv[1],
 		        err.first ? err.first->message : "?");
 		return 1;

@@ -494,6 +494,20 @@ void yl_store_set_cache(struct yl_store *s, int cache_mb)
 	s->cache_mb = cache_mb;
 }
 
+enum yl_code yl_store_set_writer_cache(struct yl_store *s, int cache_mb, struct yl_arena *a,
+                                       struct yl_err *err)
+{
+	char pragma[96];
+	snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%lld; PRAGMA mmap_size = 0",
+	         (long long)cache_mb * 1024);
+	pthread_mutex_lock(&s->write_lock);
+	int rc = exec(s->writer->db, pragma);
+	enum yl_code code =
+	    rc == SQLITE_OK ? YL_OK : db_error(err, a, s->writer->db, rc, "configure");
+	pthread_mutex_unlock(&s->write_lock);
+	return code;
+}
+
 /* B-trees in the order a prewarm reads them: what searches seek first (secondary indexes),
  * then what they test per candidate (the index tables, keyed by resource row), then the
  * resources; the history last (read by _history only). */

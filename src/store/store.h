@@ -37,6 +37,10 @@ struct yl_store_conn *yl_store_conn(struct yl_store *s, struct yl_arena *a, stru
  * (process memory is not given back to the system behind the server's back, as idle file
  * pages may be). Call before the first yl_store_conn(). */
 void yl_store_set_cache(struct yl_store *s, int cache_mb);
+/* The same for the one writer connection, at once (bulk loads: every index insert of a
+ * store larger than RAM reads a random page). */
+enum yl_code yl_store_set_writer_cache(struct yl_store *s, int cache_mb, struct yl_arena *a,
+                                       struct yl_err *err);
 
 /* Open n worker connections now and read the store's B-trees into each one's page cache
  * (the search indexes first, then the index tables, then the resources; history last),
