@@ -27,7 +27,8 @@ void yl_buf_add(struct yl_buf *b, const void *p, size_t n);
 void yl_buf_adds(struct yl_buf *b, const char *s);
 void yl_buf_addc(struct yl_buf *b, char c);
 void yl_buf_printf(struct yl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Append s as the body of a JSON string (escaped, without the quotes). */
+/* Append s as the body of a JSON string (escaped, without the quotes); bytes that are not
+ * well-formed UTF-8 become U+FFFD, so the JSON stays valid whatever a request held. */
 void yl_buf_json_escape(struct yl_buf *b, const char *s, size_t n);
 /* Append s as a quoted JSON string. */
 void yl_buf_json_str(struct yl_buf *b, const char *s);

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 int64_t yl_now_us(void)
@@ -41,6 +42,27 @@ void yl_format_httpdate(int64_t us, char out[YL_HTTPDATE_LEN])
 	int ms;
 	split(us, &tm, &ms);
 	strftime(out, YL_HTTPDATE_LEN, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+int yl_parse_httpdate(const char *s, int64_t *us)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	static const char days[] = "MonTueWedThuFriSatSun";
+	char wd[4], mon[4], zone[4];
+	int d, y, h, mi, sec, used = -1;
+	if (!s || strlen(s) != 29 ||
+	    sscanf(s, "%3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d %3[A-Z]%n", wd, &d, mon, &y, &h,
+	           &mi, &sec, zone, &used) != 8 ||
+	    used != 29 || strcmp(zone, "GMT") != 0 || strlen(wd) != 3 || strlen(mon) != 3)
+		return -1;
+	const char *w = strstr(days, wd), *m = strstr(months, mon);
+	if (!w || (w - days) % 3 || !m || (m - months) % 3 || d < 1 || d > 31 || y < 1970 ||
+	    h > 23 || mi > 59 || sec > 60 || h < 0 || mi < 0 || sec < 0)
+		return -1;
+	unsigned month = (unsigned)(m - months) / 3 + 1;
+	int64_t days_since = yl_days_from_civil(y, month, (unsigned)d);
+	*us = ((days_since * 86400 + h * 3600 + mi * 60 + sec) * 1000000LL);
+	return 0;
 }
 
 int64_t yl_days_from_civil(int64_t y, unsigned m, unsigned d)

@@ -17,6 +17,9 @@ int64_t yl_monotonic_us(void); /* for durations */
 /* FHIR instant with millisecond precision, e.g. 2026-11-23T13:31:19.123Z */
 void yl_format_instant(int64_t us, char out[YL_INSTANT_LEN]);
 void yl_format_httpdate(int64_t us, char out[YL_HTTPDATE_LEN]);
+/* An IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT", RFC 9110 5.6.7) -> *us; 0, or -1 when s
+ * is not one (callers then ignore the header, as RFC 9110 13.1.3 says). */
+int yl_parse_httpdate(const char *s, int64_t *us);
 
 /* The instants a FHIR date/dateTime/instant s[0..n) covers at its precision, inclusive, in
  * UTC us: "1956" is the whole year, "2026-11-23T13:31:19+08:00" one second. Seconds and the

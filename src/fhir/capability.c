@@ -27,7 +27,12 @@ static void interactions(struct yl_buf *b, const struct yl_app *app, enum yl_lev
 			       strcmp(app->routes[k].interaction, rt->interaction) == 0;
 		if (seen)
 			continue;
-		yl_buf_printf(b, "%s{\"code\":\"%s\"}", n++ ? "," : "", rt->interaction);
+		/* one route may carry several interactions ("transaction batch") */
+		for (const char *w = rt->interaction; *w;) {
+			size_t len = strcspn(w, " ");
+			yl_buf_printf(b, "%s{\"code\":\"%.*s\"}", n++ ? "," : "", (int)len, w);
+			w += len + strspn(w + len, " ");
+		}
 	}
 }
 
@@ -74,10 +79,10 @@ int yl_fhir_capability_build(struct yl_app *app, struct yl_arena *a)
 		interactions(&b, app, YL_LEVEL_TYPE, YL_LEVEL_INSTANCE);
 		yl_buf_addc(&b, ']');
 		search_params(&b, yl_fhir_resource_types[t]);
-		yl_buf_adds(&b,
-		            ",\"versioning\":\"versioned\",\"readHistory\":true,"
-		            "\"updateCreate\":true,\"conditionalCreate\":false,"
-		            "\"conditionalUpdate\":false,\"conditionalDelete\":\"not-supported\"}");
+		yl_buf_adds(&b, ",\"versioning\":\"versioned\",\"readHistory\":true,"
+		                "\"updateCreate\":true,\"conditionalCreate\":true,"
+		                "\"conditionalRead\":\"full-support\",\"conditionalUpdate\":true,"
+		                "\"conditionalDelete\":\"single\"}");
 	}
 	yl_buf_adds(&b, "],\"interaction\":[");
 	interactions(&b, app, YL_LEVEL_SYSTEM, YL_LEVEL_SYSTEM);

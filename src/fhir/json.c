@@ -298,3 +298,167 @@ char *yl_json_pretty(struct yl_arena *a, const char *p, size_t n, size_t *out_le
 	*out_len = b.len;
 	return b.p;
 }
+
+/* ---- spans and reference mapping (Bundles) -------------------------------------------- */
+
+/* Move past one value without copying it. */
+static void pass_value(struct lex *l)
+{
+	int depth = 0;
+	do {
+		skip_ws(l);
+		if (l->i >= l->n)
+			return;
+		char c = l->p[l->i];
+		if (c == '"')
+			l->i += string_len(l);
+		else if (c == '{' || c == '[')
+			depth++, l->i++;
+		else if (c == '}' || c == ']')
+			depth--, l->i++;
+		else if (c == ',' || c == ':')
+			l->i++;
+		else
+			while (l->i < l->n && !strchr(",:{}[] \t\r\n", l->p[l->i]))
+				l->i++;
+		skip_ws(l);
+	} while (depth > 0 && l->i < l->n);
+}
+
+struct find {
+	const char *name;
+	struct yl_span *out;
+	bool found;
+};
+
+static void find_member(struct lex *l, size_t key_at, size_t klen, void *ctx)
+{
+	struct find *f = ctx;
+	struct lex k = {l->p, l->n, key_at};
+	size_t at = l->i;
+	pass_value(l);
+	if (!f->found && key_is(&k, klen, f->name)) {
+		size_t end = l->i;
+		while (end > at && strchr(" \t\r\n", l->p[end - 1]))
+			end--;
+		*f->out = (struct yl_span){at, end - at};
+		f->found = true;
+	}
+}
+
+int yl_json_member(const char *p, size_t n, const char *name, struct yl_span *out)
+{
+	struct find f = {name, out, false};
+	struct lex l = {p, n, 0};
+	if (each_member(&l, find_member, &f) != 0 || !f.found)
+		return -1;
+	return 0;
+}
+
+long yl_json_elements(struct yl_arena *a, const char *p, size_t n, struct yl_span **out)
+{
+	struct lex l = {p, n, 0};
+	skip_ws(&l);
+	if (l.i >= n || p[l.i] != '[')
+		return -1;
+	l.i++;
+	size_t count = 0, cap = 0;
+	struct yl_span *v = NULL;
+	for (;;) {
+		skip_ws(&l);
+		if (l.i >= n)
+			return -1;
+		if (p[l.i] == ']')
+			break;
+		if (p[l.i] == ',') {
+			l.i++;
+			continue;
+		}
+		size_t at = l.i;
+		pass_value(&l);
+		size_t end = l.i;
+		while (end > at && strchr(" \t\r\n", p[end - 1]))
+			end--;
+		if (count == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			struct yl_span *nv = yl_arena_alloc(a, ncap * sizeof(*nv));
+			if (!nv)
+				return -1;
+			if (count)
+				memcpy(nv, v, count * sizeof(*nv));
+			v = nv;
+			cap = ncap;
+		}
+		v[count++] = (struct yl_span){at, end - at};
+	}
+	*out = v;
+	return (long)count;
+}
+
+/* Copy one value compactly as copy_value does, passing each string value of a member named
+ * "reference" through map. */
+static int map_value(struct lex *l, struct yl_buf *b, yl_json_map_fn map, void *ctx)
+{
+	int depth = 0;
+	bool is_ref = false; /* the last member name was "reference" */
+	do {
+		skip_ws(l);
+		if (l->i >= l->n)
+			return 0;
+		char c = l->p[l->i];
+		if (c == '"') {
+			size_t len = string_len(l);
+			size_t at = l->i;
+			l->i += len;
+			skip_ws(l);
+			bool key = l->i < l->n && l->p[l->i] == ':';
+			const char *to = NULL;
+			if (!key && is_ref && len >= 2 && !memchr(l->p + at + 1, '\\', len - 2)) {
+				int rc = map(ctx, l->p + at + 1, len - 2, &to);
+				if (rc != 0)
+					return rc;
+			}
+			if (to)
+				yl_buf_json_str(b, to);
+			else
+				yl_buf_add(b, l->p + at, len);
+			is_ref = key && len == 11 && memcmp(l->p + at, "\"reference\"", 11) == 0;
+			continue;
+		}
+		if (c == '{' || c == '[')
+			depth++;
+		else if (c == '}' || c == ']')
+			depth--;
+		if (strchr("{}[],:", c)) {
+			yl_buf_addc(b, c);
+			l->i++;
+			if (c != ':')
+				is_ref = false;
+		} else {
+			size_t s = l->i;
+			while (l->i < l->n && !strchr(",:{}[] \t\r\n", l->p[l->i]))
+				l->i++;
+			yl_buf_add(b, l->p + s, l->i - s);
+			is_ref = false;
+		}
+		skip_ws(l);
+	} while (depth > 0 && l->i < l->n);
+	return 0;
+}
+
+int yl_json_map_references(struct yl_arena *a, const char *p, size_t n, yl_json_map_fn map,
+                           void *ctx, char **out, size_t *out_len)
+{
+	struct yl_buf b;
+	yl_buf_init(&b, a, n + 64, (size_t)-1);
+	struct lex l = {p, n, 0};
+	int rc = map_value(&l, &b, map, ctx);
+	if (rc != 0)
+		return rc;
+	yl_buf_addc(&b, '\0');
+	if (b.err || !b.p)
+		return -1;
+	*out = b.p;
+	*out_len = b.len - 1;
+	return 0;
+}

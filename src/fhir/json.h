@@ -26,4 +26,29 @@ char *yl_json_rewrite(struct yl_arena *a, const char *body, size_t len, const ch
 /* Re-indent compact JSON text for _pretty (two spaces); strings/numbers copied as is. */
 char *yl_json_pretty(struct yl_arena *a, const char *p, size_t n, size_t *out_len);
 
+/* ---- Bundles: spans of the request text, so that entries keep their bytes ---------- */
+
+struct yl_span {
+	size_t at, len; /* p[at .. at+len) */
+};
+
+/* The value of member `name` of the object p[0..n) (text that jansson accepted): 0, or -1
+ * when p is not an object or has no such member. */
+int yl_json_member(const char *p, size_t n, const char *name, struct yl_span *out);
+
+/* The elements of the array p[0..n), in order (arena memory): their count, or -1 when p
+ * is not an array or memory ran out. */
+long yl_json_elements(struct yl_arena *a, const char *p, size_t n, struct yl_span **out);
+
+/* Called for each string value of a member named "reference" (s[0..n), as written, without
+ * quotes; strings with escapes are left alone): sets *to to the replacement (arena text,
+ * NUL-terminated) or leaves it NULL to keep the value; a non-zero return stops the copy and
+ * is returned by yl_json_map_references(). */
+typedef int (*yl_json_map_fn)(void *ctx, const char *s, size_t n, const char **to);
+
+/* Copy the value p[0..n) compactly (numbers and strings byte for byte) with references
+ * mapped; 0 and *out (NUL-terminated arena text), -1 out of memory, or map's code. */
+int yl_json_map_references(struct yl_arena *a, const char *p, size_t n, yl_json_map_fn map,
+                           void *ctx, char **out, size_t *out_len);
+
 #endif

@@ -554,3 +554,82 @@ enum yl_code yl_h_search_compartment(struct yl_req *r, struct yl_err *err)
 	           ? code
 	           : run_search(r, types, 1, r->vars[1], r->url.params, r->url.nparams, err);
 }
+
+/* ---- conditional operations ----------------------------------------------------------- */
+
+/* Parameters that say how to present results, not which resources: no use as criteria. */
+static bool result_param(const char *name)
+{
+	static const char *const names[] = {"_count",   "_sort",     "_include", "_revinclude",
+	                                    "_summary", "_elements", "_total",   "_cursor",
+	                                    "_format",  "_pretty"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strncmp(name, names[i], strlen(names[i])) == 0 &&
+		    (name[strlen(names[i])] == '\0' || name[strlen(names[i])] == ':'))
+			return true;
+	return false;
+}
+
+enum yl_code yl_fhir_match_params(struct yl_req *r, const char *type, const struct yl_param *params,
+                                  size_t nparams, const char *what, struct yl_row rows[2], int *n,
+                                  struct yl_err *err)
+{
+	*n = 0;
+	const char **types;
+	enum yl_code code = one_type(r, type, &types, err);
+	if (code != YL_OK)
+		return code;
+	size_t criteria = 0;
+	for (size_t i = 0; i < nparams; i++) {
+		if (result_param(params[i].name))
+			return yl_err_add(err, r->a, YL_BAD_REQUEST, params[i].name,
+			                  "%s: '%.64s' says how to show results; a condition takes "
+			                  "search criteria only",
+			                  what, params[i].name);
+		criteria++;
+	}
+	if (!criteria)
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
+		                  "%s: no search criteria (such as ?identifier=system|value); "
+		                  "without them every %s would match",
+		                  what, type);
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	if (!c)
+		return err->code;
+	/* strict: a criterion the server would ignore would widen the match */
+	struct yl_search_opts opts = {
+	    .strict = true, .valueset = valueset_codes, .base = yl_fhir_base_url(r), .ctx = c};
+	struct yl_search_req sr;
+	if ((code = yl_fhir_search_parse(r->a, types, 1, params, nparams, &opts, &sr, err)) !=
+	    YL_OK)
+		return code;
+	sr.plan.count = 2; /* none, one or several */
+	sr.plan.nsort = 0;
+	sr.plan.total = false;
+	struct rows rs = {.a = r->a, .limit = 2};
+	int64_t total;
+	if ((code = yl_store_search(c, r->a, &sr.plan, collect, &rs, &total, err)) != YL_OK)
+		return code;
+	if (rs.nomem)
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < rs.n; i++)
+		rows[i] = rs.v[i];
+	*n = (int)rs.n;
+	return YL_OK;
+}
+
+enum yl_code yl_fhir_match(struct yl_req *r, const char *type, const char *query, const char *what,
+                           struct yl_row rows[2], int *n, struct yl_err *err)
+{
+	size_t len = strlen(query);
+	char *q = yl_arena_alloc(r->a, len + 2);
+	if (!q)
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+	q[0] = '?';
+	memcpy(q + 1, query, len + 1);
+	struct yl_url u;
+	enum yl_code code = yl_url_parse(r->a, q, len + 1, &u, err);
+	if (code != YL_OK)
+		return code;
+	return yl_fhir_match_params(r, type, u.params, u.nparams, what, rows, n, err);
+}

@@ -161,6 +161,7 @@ static void set_version_headers(struct yl_req *r, const char *type, const char *
 {
 	char date[YL_HTTPDATE_LEN];
 	yl_format_httpdate(last_updated, date);
+	r->last_modified = last_updated;
 	yl_req_set_header(r, "ETag", yl_arena_printf(r->a, "W/\"%lld\"", (long long)version));
 	yl_req_set_header(r, "Last-Modified", yl_arena_strdup(r->a, date));
 	if (location)
@@ -254,15 +255,53 @@ enum yl_code yl_h_metadata(struct yl_req *r, struct yl_err *err)
 
 /* ---- read ----------------------------------------------------------------------- */
 
+/* If-None-Match (a list of ETags, or *) or, without it, If-Modified-Since (RFC 9110
+ * 13.1.2, 13.1.3): true when the client's copy of row is current. A malformed
+ * If-Modified-Since is ignored, as the RFC says. */
+static bool not_modified(struct yl_req *r, const struct yl_row *row)
+{
+	const char *inm = yl_req_header(r, "If-None-Match");
+	if (inm) {
+		for (const char *p = inm; *p;) {
+			p += strspn(p, " \t,");
+			size_t n = strcspn(p, ",");
+			while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+				n--;
+			char tag[40];
+			if (n == 1 && *p == '*')
+				return true;
+			if (n && n < sizeof tag) {
+				memcpy(tag, p, n);
+				tag[n] = '\0';
+				if (parse_etag(tag) == row->version)
+					return true;
+			}
+			p += strcspn(p, ",");
+		}
+		return false;
+	}
+	int64_t since;
+	const char *ims = yl_req_header(r, "If-Modified-Since");
+	return ims && yl_parse_httpdate(ims, &since) == 0 &&
+	       row->last_updated / 1000000 <= since / 1000000;
+}
+
 static enum yl_code answer_row(struct yl_req *r, const struct yl_row *row, struct yl_err *err)
 {
 	if (row->deleted)
 		return yl_err_add(err, r->a, YL_GONE, NULL, "%s/%s was deleted (version %lld)",
 		                  row->type, row->id, (long long)row->version);
+	set_version_headers(r, row->type, row->id, row->version, row->last_updated, false);
+	if (not_modified(r, row)) {
+		r->status = 304;
+		r->resp_body = NULL;
+		r->resp_len = 0;
+		r->content_type = NULL;
+		return YL_OK;
+	}
 	r->status = 200;
 	r->resp_body = row->body;
 	r->resp_len = row->body_len;
-	set_version_headers(r, row->type, row->id, row->version, row->last_updated, false);
 	return YL_OK;
 }
 
@@ -385,10 +424,14 @@ static enum yl_code parse_resource(struct yl_req *r, const char *type, json_t **
 	return YL_OK;
 }
 
-static enum yl_code answer_write(struct yl_req *r, const struct yl_write *w)
+/* The response to a write, as Prefer: return= asks: the resource (body), nothing, or an
+ * OperationOutcome saying what happened (what: "created", "updated", ...). */
+static enum yl_code answer_version(struct yl_req *r, int status, const char *what, const char *type,
+                                   const char *id, int64_t version, int64_t last_updated,
+                                   const char *body, size_t body_len)
 {
-	r->status = w->created ? 201 : 200;
-	set_version_headers(r, w->type, w->id, w->version, w->last_updated, true);
+	r->status = status;
+	set_version_headers(r, type, id, version, last_updated, true);
 	switch (prefer_return(r)) {
 	case PREFER_MINIMAL:
 		r->resp_body = NULL;
@@ -399,17 +442,39 @@ static enum yl_code answer_write(struct yl_req *r, const struct yl_write *w)
 		struct yl_err info;
 		yl_err_init(&info);
 		yl_err_note(&info, r->a, "information", "informational", NULL,
-		            "%s %s/%s version %lld", w->created ? "created" : "updated", w->type,
-		            w->id, (long long)w->version);
+		            "%s %s/%s version %lld", what, type, id, (long long)version);
 		r->resp_body = yl_fhir_outcome(r->a, &info, &r->resp_len);
 		break;
 	}
 	case PREFER_REPRESENTATION:
-		r->resp_body = w->body;
-		r->resp_len = w->body_len;
+		r->resp_body = body;
+		r->resp_len = body_len;
 		break;
 	}
 	return YL_OK;
+}
+
+static enum yl_code answer_write(struct yl_req *r, const struct yl_write *w)
+{
+	return answer_version(r, w->created ? 201 : 200, w->created ? "created" : "updated",
+	                      w->type, w->id, w->version, w->last_updated, w->body, w->body_len);
+}
+
+/* A conditional create found its resource: 200 and that resource, nothing written. */
+static enum yl_code answer_existing(struct yl_req *r, const struct yl_row *row)
+{
+	return answer_version(r, 200, "found (nothing created)", row->type, row->id, row->version,
+	                      row->last_updated, row->body, row->body_len);
+}
+
+/* The one resource a condition names: 412 when several match (what names the condition). */
+static enum yl_code several(struct yl_req *r, const char *what, const char *type,
+                            struct yl_err *err)
+{
+	return yl_err_add(err, r->a, YL_PRECONDITION_FAILED, what,
+	                  "%s matches more than one %s: make the criteria selective enough to "
+	                  "name one resource",
+	                  what, type);
 }
 
 static enum yl_code write_resource(struct yl_req *r, enum yl_write_op op, const char *type,
@@ -441,6 +506,8 @@ static enum yl_code write_resource(struct yl_req *r, enum yl_write_op op, const 
 	return answer_write(r, &w);
 }
 
+static const char *new_id(struct yl_req *r);
+
 enum yl_code yl_h_create(struct yl_req *r, struct yl_err *err)
 {
 	const char *type = r->vars[0];
@@ -450,9 +517,67 @@ enum yl_code yl_h_create(struct yl_req *r, struct yl_err *err)
 		code = parse_resource(r, type, &doc, err);
 	if (code != YL_OK)
 		return code;
+	const char *cond = yl_req_header(r, "If-None-Exist");
+	if (cond) {
+		struct yl_row rows[2];
+		int n;
+		if ((code = yl_fhir_match(r, type, cond, "If-None-Exist", rows, &n, err)) != YL_OK)
+			return code;
+		if (n > 1)
+			return several(r, "If-None-Exist", type, err);
+		if (n == 1)
+			return answer_existing(r, &rows[0]);
+	}
+	return write_resource(r, YL_WRITE_CREATE, type, new_id(r), doc, err);
+}
+
+/* A new resource's id: drawn here, or assigned in advance by a transaction. */
+static const char *new_id(struct yl_req *r)
+{
+	if (r->new_id)
+		return r->new_id;
 	char id[YL_ID_LEN + 1];
 	yl_id_new(id);
-	return write_resource(r, YL_WRITE_CREATE, type, yl_arena_strdup(r->a, id), doc, err);
+	return yl_arena_strdup(r->a, id);
+}
+
+/* PUT [type]?criteria: update the one match; with none, create (with the body's id when it
+ * has one: 409 if that id is taken by a resource the criteria do not match). */
+enum yl_code yl_h_update_conditional(struct yl_req *r, struct yl_err *err)
+{
+	const char *type = r->vars[0];
+	enum yl_code code = check_type(r, type, err);
+	json_t *doc = NULL;
+	if (code == YL_OK)
+		code = parse_resource(r, type, &doc, err);
+	struct yl_row rows[2];
+	int n = 0;
+	if (code == YL_OK)
+		code = yl_fhir_match_params(r, type, r->url.params, r->url.nparams,
+		                            "conditional update", rows, &n, err);
+	if (code != YL_OK)
+		return code;
+	if (n > 1)
+		return several(r, "the conditional update's criteria", type, err);
+	const char *body_id = json_string_value(json_object_get(doc, "id"));
+	if (n == 1) {
+		if (body_id && strcmp(body_id, rows[0].id) != 0)
+			return yl_err_add(
+			    err, r->a, YL_BAD_REQUEST, "id",
+			    "the body's id ('%.64s') is not the id of the resource the "
+			    "criteria match (%s/%s)",
+			    body_id, type, rows[0].id);
+		return write_resource(r, YL_WRITE_UPDATE, type, rows[0].id, doc, err);
+	}
+	if (body_id && (code = check_id(r, body_id, err)) != YL_OK)
+		return code;
+	code = write_resource(r, YL_WRITE_CREATE, type, body_id ? body_id : new_id(r), doc, err);
+	if (code == YL_CONFLICT)
+		return yl_err_add(err, r->a, YL_CONFLICT, "id",
+		                  "%s/%s exists but does not match the criteria; leave the id out "
+		                  "to create a new resource",
+		                  type, body_id);
+	return code;
 }
 
 enum yl_code yl_h_update(struct yl_req *r, struct yl_err *err)
@@ -478,6 +603,9 @@ enum yl_code yl_h_update(struct yl_req *r, struct yl_err *err)
 	return write_resource(r, YL_WRITE_UPDATE, type, id, doc, err);
 }
 
+static enum yl_code delete_resource(struct yl_req *r, const char *type, const char *id,
+                                    struct yl_err *err);
+
 enum yl_code yl_h_delete(struct yl_req *r, struct yl_err *err)
 {
 	const char *type = r->vars[0], *id = r->vars[1];
@@ -486,6 +614,39 @@ enum yl_code yl_h_delete(struct yl_req *r, struct yl_err *err)
 		code = check_id(r, id, err);
 	if (code != YL_OK)
 		return code;
+	return delete_resource(r, type, id, err);
+}
+
+/* DELETE [type]?criteria: delete the one match; none is no error (200 and an
+ * OperationOutcome saying nothing was deleted); several -> 412. */
+enum yl_code yl_h_delete_conditional(struct yl_req *r, struct yl_err *err)
+{
+	const char *type = r->vars[0];
+	enum yl_code code = check_type(r, type, err);
+	struct yl_row rows[2];
+	int n = 0;
+	if (code == YL_OK)
+		code = yl_fhir_match_params(r, type, r->url.params, r->url.nparams,
+		                            "conditional delete", rows, &n, err);
+	if (code != YL_OK)
+		return code;
+	if (n > 1)
+		return several(r, "the conditional delete's criteria", type, err);
+	if (n == 1)
+		return delete_resource(r, type, rows[0].id, err);
+	struct yl_err info;
+	yl_err_init(&info);
+	yl_err_note(&info, r->a, "information", "not-found", NULL,
+	            "no %s matches the criteria; nothing was deleted", type);
+	r->status = 200;
+	r->resp_body = yl_fhir_outcome(r->a, &info, &r->resp_len);
+	return YL_OK;
+}
+
+static enum yl_code delete_resource(struct yl_req *r, const char *type, const char *id,
+                                    struct yl_err *err)
+{
+	enum yl_code code;
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c)
 		return err->code;

@@ -47,6 +47,20 @@ enum yl_code yl_h_read(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_vread(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_update(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_delete(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_update_conditional(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_delete_conditional(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_bundle(struct yl_req *r, struct yl_err *err);
+
+/* Conditional operations (If-None-Exist, conditional update and delete, conditional
+ * references in a transaction): the current resources of `type` that a search with query
+ * ("identifier=a|b&birthdate=1950") or params matches, at most 2 in rows[] (*n = 0, 1 or
+ * 2: none, one, several). Unknown parameters and result parameters (_count, _sort, ...)
+ * are refused with 400, as are empty criteria; `what` names the condition in messages. */
+enum yl_code yl_fhir_match(struct yl_req *r, const char *type, const char *query, const char *what,
+                           struct yl_row rows[2], int *n, struct yl_err *err);
+enum yl_code yl_fhir_match_params(struct yl_req *r, const char *type, const struct yl_param *params,
+                                  size_t nparams, const char *what, struct yl_row rows[2], int *n,
+                                  struct yl_err *err);
 enum yl_code yl_h_history_instance(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_history_type(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_history_system(struct yl_req *r, struct yl_err *err);

@@ -40,6 +40,12 @@ struct yl_req {
 	const char *body;
 	size_t body_len;
 	bool body_too_large;
+	/* sub-requests (a Bundle's entries, fhir/bundle.c): conn is NULL, the request headers
+	 * are these, and a create takes new_id (assigned before the Bundle is processed, so
+	 * that other entries can refer to it) instead of drawing one */
+	const struct yl_header *in_headers;
+	size_t nin_headers;
+	const char *new_id;
 
 	/* response */
 	int status;
@@ -48,9 +54,10 @@ struct yl_req {
 	const char *content_type;
 	struct yl_header headers[YL_MAX_RESP_HEADERS];
 	size_t nheaders;
+	int64_t last_modified; /* the answered version's meta.lastUpdated (us), 0 = none */
 };
 
-/* Request header value or NULL (case-insensitive name). */
+/* Request header value or NULL (case-insensitive name); from in_headers when conn is NULL. */
 const char *yl_req_header(struct yl_req *r, const char *name);
 /* Add a response header; name and value must outlive the request (arena or static). */
 void yl_req_set_header(struct yl_req *r, const char *name, const char *value);

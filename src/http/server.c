@@ -41,6 +41,12 @@ struct conn_req {
 
 const char *yl_req_header(struct yl_req *r, const char *name)
 {
+	if (!r->conn) {
+		for (size_t i = 0; i < r->nin_headers; i++)
+			if (strcasecmp(r->in_headers[i].name, name) == 0)
+				return r->in_headers[i].value;
+		return NULL;
+	}
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 

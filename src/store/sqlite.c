@@ -635,9 +635,18 @@ static const char *col_body(struct yl_arena *a, sqlite3_stmt *q, int i, size_t *
 	return json;
 }
 
+/* Inside yl_store_begin() .. commit, a thread reads through the writer connection, so
+ * that it sees its own uncommitted writes (a transaction Bundle's later entries, conditional
+ * references to resources it created). */
+static struct yl_store_conn *reader(struct yl_store_conn *c)
+{
+	return c->in_bulk ? c->store->writer : c;
+}
+
 enum yl_code yl_store_read(struct yl_store_conn *c, struct yl_arena *a, const char *type,
                            const char *id, int64_t version, struct yl_row *out, struct yl_err *err)
 {
+	c = reader(c);
 	sqlite3_stmt *q = stmt(c, version ? ST_READ_VERSION : ST_READ_CURRENT);
 	if (!q)
 		return db_error(err, a, c->db, SQLITE_ERROR, "read");
@@ -1101,6 +1110,7 @@ enum yl_code yl_store_history(struct yl_store_conn *c, struct yl_arena *a, const
                               const char *id, int64_t since_us, int64_t before, int limit,
                               yl_row_fn fn, void *ctx, struct yl_err *err)
 {
+	c = reader(c);
 	sqlite3_stmt *q = stmt(c, scope_stmt(type, id, ST_HIST_INSTANCE));
 	if (!q)
 		return db_error(err, a, c->db, SQLITE_ERROR, "history");
@@ -1135,6 +1145,7 @@ enum yl_code yl_store_history_count(struct yl_store_conn *c, struct yl_arena *a,
                                     const char *id, int64_t since_us, int64_t *count,
                                     struct yl_err *err)
 {
+	c = reader(c);
 	sqlite3_stmt *q = stmt(c, scope_stmt(type, id, ST_COUNT_INSTANCE));
 	if (!q)
 		return db_error(err, a, c->db, SQLITE_ERROR, "history count");
@@ -1472,6 +1483,7 @@ enum yl_code yl_store_include(struct yl_store_conn *c, struct yl_arena *a,
                               const struct yl_include *inc, const struct yl_row *rows, size_t n,
                               yl_row_fn fn, void *ctx, struct yl_err *err)
 {
+	c = reader(c);
 	enum yl_code code = YL_OK;
 	for (size_t t = 0; t < n && code == YL_OK; t++) {
 		/* one statement per distinct type of rows (the first row of each type) */
@@ -1622,6 +1634,7 @@ enum yl_code yl_store_search(struct yl_store_conn *c, struct yl_arena *a,
                              const struct yl_search_plan *p, yl_row_fn fn, void *ctx,
                              int64_t *total, struct yl_err *err)
 {
+	c = reader(c);
 	*total = -1;
 	enum yl_code code = YL_OK;
 	if (p->total && (code = search_count(c, a, p, total, err)) != YL_OK)

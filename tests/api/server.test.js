@@ -69,7 +69,7 @@ test('metadata: a CapabilityStatement listing exactly what works', async () => {
       ['create', 'delete', 'history-instance', 'history-type', 'read', 'search-type',
         'update', 'vread']);
     assert.deepStrictEqual(rest.interaction.map((i) => i.code).sort(),
-      ['history-system', 'search-system']);
+      ['batch', 'history-system', 'search-system', 'transaction']);
     // every supported search parameter, with its type, and the common ones on every type
     const sp = Object.fromEntries(patient.searchParam.map((p) => [p.name, p.type]));
     assert.strictEqual(sp.birthdate, 'date');

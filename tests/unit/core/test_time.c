@@ -61,6 +61,33 @@ static void test_format(void **state)
 	assert_int_equal(parse(s), 951782400123000LL);
 }
 
+/* If-Modified-Since: what the server sends in Last-Modified reads back; anything else that
+ * is not an IMF-fixdate is refused (the header is then ignored) */
+static void test_parse_httpdate(void **state)
+{
+	(void)state;
+	int64_t us;
+	assert_int_equal(yl_parse_httpdate("Sun, 06 Nov 1994 08:49:37 GMT", &us), 0);
+	assert_int_equal(us, 784111777LL * 1000000);
+	char out[YL_HTTPDATE_LEN];
+	int64_t t = 1796290330123456LL; /* 2026-12-03T..., sub-second part dropped */
+	yl_format_httpdate(t, out);
+	assert_int_equal(yl_parse_httpdate(out, &us), 0);
+	assert_int_equal(us, t / 1000000 * 1000000);
+	static const char *const bad[] = {"Sunday, 06-Nov-94 08:49:37 GMT", /* RFC 850: obsolete */
+	                                  "Sun Nov  6 08:49:37 1994",       /* asctime */
+	                                  "Sun, 06 Nov 1994 08:49:37 UTC",
+	                                  "Sun, 06 Foo 1994 08:49:37 GMT",
+	                                  "Sun, 32 Nov 1994 08:49:37 GMT",
+	                                  "Sun, 06 Nov 1994 24:49:37 GMT",
+	                                  "Sun, 06 Nov 1994 08:49:37 GMT ",
+	                                  "",
+	                                  "yesterday"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(yl_parse_httpdate(bad[i], &us), -1);
+	assert_int_equal(yl_parse_httpdate(NULL, &us), -1);
+}
+
 static void test_ids_sort_and_are_valid(void **state)
 {
 	(void)state;
@@ -106,9 +133,8 @@ static void test_error_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_precisions),
-	    cmocka_unit_test(test_format),
-	    cmocka_unit_test(test_ids_sort_and_are_valid),
+	    cmocka_unit_test(test_parse_precisions), cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_parse_httpdate),   cmocka_unit_test(test_ids_sort_and_are_valid),
 	    cmocka_unit_test(test_error_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
