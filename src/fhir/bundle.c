@@ -18,6 +18,7 @@
  * entry's outcome in the batch-response; its entries may not refer to each other.
  * Memory: the request arena. */
 #include <jansson.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -44,6 +45,7 @@ struct entry {
 	size_t text_len;
 	const char *target; /* "Type/id" the entry's fullUrl stands for, or NULL */
 	bool done;          /* answered before the run (a conditional create that matched) */
+	bool patch;         /* text is a JSON Patch (from the entry's Binary) */
 	/* the response */
 	int status;
 	const char *location, *etag;
@@ -190,6 +192,29 @@ static enum yl_code read_entry(struct bundle *bd, int i, json_t *je, const char 
 			return bad(bd, i, "resource",
 			           "the resource could not be found in the text%s", NULL);
 		e->res.at += span.at;
+	}
+	if (strcmp(e->method, "PATCH") == 0) {
+		if (!e->id && !is_query)
+			return bad(bd, i, "request.url",
+			           "a PATCH needs Type/id or Type?criteria, not '%.200s'", e->url);
+		const char *b64 = str_member(res, "data");
+		const char *pct = str_member(res, "contentType");
+		if (!json_is_object(res) || !str_member(res, "resourceType") ||
+		    strcmp(str_member(res, "resourceType"), "Binary") != 0 || !pct ||
+		    strncmp(pct, "application/json-patch+json", 27) != 0 || !b64)
+			return bad(
+			    bd, i, "resource",
+			    "a PATCH entry carries its JSON Patch as a Binary with contentType "
+			    "application/json-patch+json and the patch in data (base64)%s",
+			    NULL);
+		size_t n = strlen(b64), len;
+		unsigned char *bin = yl_arena_alloc(a, n / 4 * 3 + 4);
+		if (!bin || sodium_base642bin(bin, n / 4 * 3 + 4, b64, n, " \r\n", &len, NULL,
+		                              sodium_base64_VARIANT_ORIGINAL) != 0)
+			return bad(bd, i, "resource.data", "the patch is not valid base64%s", NULL);
+		e->text = (const char *)bin;
+		e->text_len = len;
+		e->patch = true;
 	}
 	if (strcmp(e->method, "DELETE") == 0 && !e->id && !is_query)
 		return bad(bd, i, "request.url",
@@ -350,7 +375,9 @@ static enum yl_code run_entry(struct bundle *bd, struct entry *e, struct yl_err 
 			h[nh++] = (struct yl_header){passed[k], v};
 	}
 	if (e->text)
-		h[nh++] = (struct yl_header){"Content-Type", "application/fhir+json"};
+		h[nh++] =
+		    (struct yl_header){"Content-Type", e->patch ? "application/json-patch+json"
+		                                                : "application/fhir+json"};
 	const char *raw = yl_arena_printf(r->a, "/fhir/%s", e->url);
 	struct yl_req s = {.a = r->a,
 	                   .app = r->app,

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/buf.h"
 #include "core/time.h"
@@ -455,6 +456,82 @@ int yl_json_map_references(struct yl_arena *a, const char *p, size_t n, yl_json_
 	int rc = map_value(&l, &b, map, ctx);
 	if (rc != 0)
 		return rc;
+	yl_buf_addc(&b, '\0');
+	if (b.err || !b.p)
+		return -1;
+	*out = b.p;
+	*out_len = b.len - 1;
+	return 0;
+}
+
+/* ---- decimals through a parser that keeps doubles (JSON Patch) ------------------------ */
+
+#define WRAP_MARK     "\xee\x80\x80" /* U+E000, a private-use character */
+#define WRAP_MARK_LEN 3
+
+int yl_json_wrap_numbers(struct yl_arena *a, const char *p, size_t n, char **out, size_t *out_len)
+{
+	struct yl_buf b;
+	yl_buf_init(&b, a, n + 64, (size_t)-1);
+	struct lex l = {p, n, 0};
+	while (l.i < l.n) {
+		char c = p[l.i];
+		if (c == '"') {
+			size_t len = string_len(&l);
+			if ((len > WRAP_MARK_LEN &&
+			     memcmp(p + l.i + 1, WRAP_MARK, WRAP_MARK_LEN) == 0) ||
+			    (len > 7 && strncasecmp(p + l.i + 1, "\\ue000", 6) == 0))
+				return -2; /* a string that would read back as a number */
+			yl_buf_add(&b, p + l.i, len);
+			l.i += len;
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			size_t s = l.i;
+			bool decimal = false;
+			while (l.i < l.n && !strchr(",:{}[] \t\r\n", p[l.i]))
+				decimal |= strchr(".eE", p[l.i++]) != NULL;
+			if (decimal) {
+				yl_buf_adds(&b, "\"" WRAP_MARK);
+				yl_buf_add(&b, p + s, l.i - s);
+				yl_buf_addc(&b, '"');
+			} else {
+				yl_buf_add(&b, p + s, l.i - s);
+			}
+		} else {
+			yl_buf_addc(&b, c);
+			l.i++;
+		}
+	}
+	yl_buf_addc(&b, '\0');
+	if (b.err || !b.p)
+		return -1;
+	*out = b.p;
+	*out_len = b.len - 1;
+	return 0;
+}
+
+int yl_json_unwrap_numbers(struct yl_arena *a, const char *p, size_t n, char **out, size_t *out_len)
+{
+	struct yl_buf b;
+	yl_buf_init(&b, a, n + 16, (size_t)-1);
+	struct lex l = {p, n, 0};
+	while (l.i < l.n) {
+		if (p[l.i] != '"') {
+			size_t s = l.i;
+			while (l.i < l.n && p[l.i] != '"')
+				l.i++;
+			yl_buf_add(&b, p + s, l.i - s);
+			continue;
+		}
+		size_t len = string_len(&l), at = l.i;
+		l.i += len;
+		skip_ws(&l);
+		bool value = l.i >= l.n || p[l.i] != ':'; /* a member name never was a number */
+		if (value && len > WRAP_MARK_LEN + 2 &&
+		    memcmp(p + at + 1, WRAP_MARK, WRAP_MARK_LEN) == 0)
+			yl_buf_add(&b, p + at + 1 + WRAP_MARK_LEN, len - 2 - WRAP_MARK_LEN);
+		else
+			yl_buf_add(&b, p + at, len);
+	}
 	yl_buf_addc(&b, '\0');
 	if (b.err || !b.p)
 		return -1;

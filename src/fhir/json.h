@@ -51,4 +51,13 @@ typedef int (*yl_json_map_fn)(void *ctx, const char *s, size_t n, const char **t
 int yl_json_map_references(struct yl_arena *a, const char *p, size_t n, yl_json_map_fn map,
                            void *ctx, char **out, size_t *out_len);
 
+/* JSON Patch goes through jansson, which keeps decimals as doubles (1.50 would become 1.5):
+ * wrap turns every number with a fraction or exponent in p[0..n) into a string marked
+ * with U+E000 ("\ue0001.50"), unwrap turns such strings back into the number as written.
+ * 0 and *out (NUL-terminated arena text); -1 out of memory; wrap -2 when p already holds a
+ * string that starts with U+E000 (it would read back as a number). */
+int yl_json_wrap_numbers(struct yl_arena *a, const char *p, size_t n, char **out, size_t *out_len);
+int yl_json_unwrap_numbers(struct yl_arena *a, const char *p, size_t n, char **out,
+                           size_t *out_len);
+
 #endif

@@ -15,6 +15,7 @@
 #include "fhir/extract.h"
 #include "fhir/json.h"
 #include "fhir/limits.h"
+#include "fhir/patch.h"
 #include "fhir/schema.h"
 #include "fhir/validate.h"
 
@@ -388,6 +389,9 @@ static const char *json_problem(const json_error_t *e)
 	return "syntax error";
 }
 
+static enum yl_code parse_body(struct yl_req *r, const char *type, json_t **out,
+                               struct yl_err *err);
+
 /* Parse and validate a request body as a resource of `type`. */
 static enum yl_code parse_resource(struct yl_req *r, const char *type, json_t **out,
                                    struct yl_err *err)
@@ -400,6 +404,12 @@ static enum yl_code parse_resource(struct yl_req *r, const char *type, json_t **
 		    ct ? ct : "(none)");
 	if (!r->body_len)
 		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL, "the request has no body");
+	return parse_body(r, type, out, err);
+}
+
+/* Parse and validate r->body (already checked for type and size) as a `type`. */
+static enum yl_code parse_body(struct yl_req *r, const char *type, json_t **out, struct yl_err *err)
+{
 	enum yl_code code = yl_json_check_limits(r->body, r->body_len, r->a, err);
 	if (code != YL_OK)
 		return code;
@@ -477,8 +487,19 @@ static enum yl_code several(struct yl_req *r, const char *what, const char *type
 	                  what, type);
 }
 
+static enum yl_code write_expecting(struct yl_req *r, enum yl_write_op op, const char *type,
+                                    const char *id, json_t *doc, int64_t expect,
+                                    struct yl_err *err);
+
 static enum yl_code write_resource(struct yl_req *r, enum yl_write_op op, const char *type,
                                    const char *id, json_t *doc, struct yl_err *err)
+{
+	return write_expecting(r, op, type, id, doc, 0, err);
+}
+
+/* write_resource, and when the request has no If-Match, expect (a version, 0 = any). */
+static enum yl_code write_expecting(struct yl_req *r, enum yl_write_op op, const char *type,
+                                    const char *id, json_t *doc, int64_t expect, struct yl_err *err)
 {
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c)
@@ -495,6 +516,8 @@ static enum yl_code write_resource(struct yl_req *r, enum yl_write_op op, const 
 	/* If-Match applies to updates; a create has no version to match (ignored) */
 	if (op != YL_WRITE_CREATE && if_match_of(r, &w.if_match, err) != YL_OK)
 		return err->code;
+	if (!w.if_match)
+		w.if_match = expect;
 	struct yl_index_row *rows = NULL;
 	enum yl_code code = yl_fhir_extract(r->a, type, doc, &rows, &w.index_count, err);
 	if (code != YL_OK)
@@ -601,6 +624,137 @@ enum yl_code yl_h_update(struct yl_req *r, struct yl_err *err)
 		                  "('%s')",
 		                  body_id, id);
 	return write_resource(r, YL_WRITE_UPDATE, type, id, doc, err);
+}
+
+/* ---- patch ---------------------------------------------------------------------- */
+
+#define PATCH_ATTEMPTS 3 /* without If-Match, a patch that races another write is redone */
+
+static enum yl_code patch_once(struct yl_req *r, const char *type, const char *id,
+                               const json_t *patch, struct yl_err *err)
+{
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	if (!c)
+		return err->code;
+	struct yl_row row;
+	enum yl_code code = yl_store_read(c, r->a, type, id, 0, &row, err);
+	if (code == YL_NOT_FOUND)
+		return yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "%s/%s does not exist", type, id);
+	if (code != YL_OK)
+		return code;
+	if (row.deleted)
+		return yl_err_add(err, r->a, YL_GONE, NULL, "%s/%s was deleted (version %lld)",
+		                  type, id, (long long)row.version);
+	char *text;
+	size_t len;
+	if (yl_json_wrap_numbers(r->a, row.body, row.body_len, &text, &len) != 0)
+		return yl_err_add(err, r->a, YL_INVALID_RESOURCE, NULL,
+		                  "%s/%s holds a string this server cannot patch safely "
+		                  "(it starts with U+E000); send the whole resource with PUT",
+		                  type, id);
+	json_t *doc = json_loadb(text, len, 0, NULL);
+	if (!doc)
+		return yl_err_add(err, r->a, YL_STORE, NULL, "%s/%s could not be read back", type,
+		                  id);
+	code = yl_json_patch(&doc, patch, r->a, err);
+	char *out = NULL;
+	if (code == YL_OK && !json_is_object(doc))
+		code = yl_err_add(err, r->a, YL_INVALID_RESOURCE, NULL,
+		                  "the patched document is not a resource (not a JSON object)");
+	if (code == YL_OK) {
+		const char *rt = json_string_value(json_object_get(doc, "resourceType"));
+		const char *pid = json_string_value(json_object_get(doc, "id"));
+		if (!rt || strcmp(rt, type) != 0 || !pid || strcmp(pid, id) != 0)
+			code = yl_err_add(err, r->a, YL_INVALID_RESOURCE, NULL,
+			                  "a patch may not change or remove resourceType or id");
+	}
+	if (code == YL_OK && !(out = json_dumps(doc, JSON_COMPACT)))
+		code = yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory patching");
+	json_decref(doc);
+	if (code != YL_OK)
+		return code;
+	int rc = yl_json_unwrap_numbers(r->a, out, strlen(out), &text, &len);
+	free(out);
+	if (rc != 0)
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory patching");
+	/* from here on the patched resource is the body: validated and written as an update */
+	r->body = text;
+	r->body_len = len;
+	json_t *res;
+	if ((code = parse_body(r, type, &res, err)) != YL_OK)
+		return code;
+	return write_expecting(r, YL_WRITE_UPDATE, type, id, res, row.version, err);
+}
+
+static enum yl_code patch_resource(struct yl_req *r, const char *type, const char *id,
+                                   struct yl_err *err)
+{
+	const char *ct = yl_req_header(r, "Content-Type");
+	if (!ct || strncasecmp(ct, "application/json-patch+json", 27) != 0)
+		return yl_err_add(err, r->a, YL_UNSUPPORTED_MEDIA, NULL,
+		                  "PATCH takes a JSON Patch (Content-Type: "
+		                  "application/json-patch+json), not '%.60s'",
+		                  ct ? ct : "(none)");
+	if (!r->body_len)
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL, "the request has no body");
+	enum yl_code code = yl_json_check_limits(r->body, r->body_len, r->a, err);
+	char *text;
+	size_t len;
+	if (code != YL_OK)
+		return code;
+	json_error_t jerr;
+	json_t *raw = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!raw) /* checked as sent: wrapping would hide a malformed number in a string */
+		return yl_err_add(err, r->a, YL_MALFORMED_JSON, NULL,
+		                  "the patch is not valid JSON: %s (line %d, column %d)",
+		                  json_problem(&jerr), jerr.line, jerr.column);
+	json_decref(raw);
+	if (yl_json_wrap_numbers(r->a, r->body, r->body_len, &text, &len) != 0)
+		return yl_err_add(
+		    err, r->a, YL_BAD_REQUEST, NULL,
+		    "the patch holds a string starting with U+E000, which this server "
+		    "cannot take");
+	json_t *patch = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!patch)
+		return yl_err_add(err, r->a, YL_MALFORMED_JSON, NULL,
+		                  "the patch is not valid JSON");
+	if (yl_arena_defer(r->a, drop_json, patch) != 0)
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+	bool client_match = yl_req_header(r, "If-Match") != NULL;
+	for (int attempt = 1;; attempt++) {
+		code = patch_once(r, type, id, patch, err);
+		if (code != YL_PRECONDITION_FAILED || client_match || attempt == PATCH_ATTEMPTS)
+			return code;
+		yl_err_init(err); /* another write came between the read and ours: again */
+	}
+}
+
+enum yl_code yl_h_patch(struct yl_req *r, struct yl_err *err)
+{
+	const char *type = r->vars[0], *id = r->vars[1];
+	enum yl_code code = check_type(r, type, err);
+	if (code == YL_OK)
+		code = check_id(r, id, err);
+	return code == YL_OK ? patch_resource(r, type, id, err) : code;
+}
+
+enum yl_code yl_h_patch_conditional(struct yl_req *r, struct yl_err *err)
+{
+	const char *type = r->vars[0];
+	enum yl_code code = check_type(r, type, err);
+	struct yl_row rows[2];
+	int n = 0;
+	if (code == YL_OK)
+		code = yl_fhir_match_params(r, type, r->url.params, r->url.nparams,
+		                            "conditional patch", rows, &n, err);
+	if (code != YL_OK)
+		return code;
+	if (n > 1)
+		return several(r, "the conditional patch's criteria", type, err);
+	if (n == 0)
+		return yl_err_add(err, r->a, YL_NOT_FOUND, NULL,
+		                  "no %s matches the conditional patch's criteria", type);
+	return patch_resource(r, type, rows[0].id, err);
 }
 
 static enum yl_code delete_resource(struct yl_req *r, const char *type, const char *id,
