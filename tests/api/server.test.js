@@ -66,7 +66,7 @@ test('metadata: a CapabilityStatement listing exactly what works', async () => {
     assert.strictEqual(rest.resource.length, 146);
     const patient = rest.resource.find((x) => x.type === 'Patient');
     assert.deepStrictEqual(patient.interaction.map((i) => i.code).sort(),
-      ['create', 'delete', 'history-instance', 'history-type', 'read', 'search-type',
+      ['create', 'delete', 'history-instance', 'history-type', 'patch', 'read', 'search-type',
         'update', 'vread']);
     assert.deepStrictEqual(rest.interaction.map((i) => i.code).sort(),
       ['batch', 'history-system', 'search-system', 'transaction']);
