@@ -9,6 +9,18 @@
 
 const struct yl_cmd yl_cmds[] = {
     {"help", "show commands, or the usage of one command", "yilian help [COMMAND]", yl_cmd_help},
+    {"import", "load Bulk Data NDJSON and Bundles into the store, keeping resource ids",
+     "yilian import [--db FILE] [--data DIR] [--strict] [--quiet] FILE|DIR...\n"
+     "  FILE|DIR      .ndjson (one resource per line) and .json (a Bundle, or one\n"
+     "                resource); directories are read recursively, skipping names that\n"
+     "                start with . or _\n"
+     "  --db FILE     SQLite database file (default ./yilian.db; created if absent)\n"
+     "  --data DIR    directory holding terminology/ (default: the source tree)\n"
+     "  --strict      stop at the first bad resource, storing nothing of its file\n"
+     "  --quiet       no progress line (it is drawn only on a terminal anyway)\n"
+     "Importing the same files again stores nothing new; bad lines are reported as\n"
+     "FILE:LINE: reason and skipped; exit status 1 when any were.",
+     yl_cmd_import},
     {"reindex", "rebuild every search-index row (after the search-parameter table changes)",
      "yilian reindex [--db FILE] [--data DIR]\n"
      "  --db FILE     SQLite database file (default ./yilian.db)\n"

@@ -66,6 +66,25 @@ void yl_arena_destroy(struct yl_arena *a)
 	free(a);
 }
 
+void yl_arena_reset(struct yl_arena *a)
+{
+	for (struct cleanup *c = a->cleanups; c; c = c->next)
+		c->fn(c->p);
+	a->cleanups = NULL;
+	/* keep the newest (largest) chunk, emptied */
+	struct chunk *keep = a->head, *ch = keep ? keep->prev : NULL;
+	while (ch) {
+		struct chunk *prev = ch->prev;
+		free(ch);
+		ch = prev;
+	}
+	if (keep) {
+		keep->prev = NULL;
+		keep->used = 0;
+	}
+	a->used = 0;
+}
+
 void *yl_arena_alloc(struct yl_arena *a, size_t n)
 {
 	if (n == 0)

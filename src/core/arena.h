@@ -16,6 +16,9 @@ struct yl_arena;
 
 struct yl_arena *yl_arena_create(size_t first_chunk);
 void yl_arena_destroy(struct yl_arena *a);
+/* Run the cleanups and forget everything allocated, keeping the largest chunk for reuse
+ * (a long job's per-batch arena). */
+void yl_arena_reset(struct yl_arena *a);
 
 void *yl_arena_alloc(struct yl_arena *a, size_t n);
 void *yl_arena_calloc(struct yl_arena *a, size_t count, size_t size);

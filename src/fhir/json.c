@@ -64,6 +64,13 @@ struct lex {
 	size_t i;
 };
 
+/* Ends a scalar token. NUL is not a delimiter (strchr would find the terminator): text
+ * that reaches a lexer unchecked may hold one, and every loop must still move on. */
+static bool is_delim(char c)
+{
+	return c && strchr(",:{}[] \t\r\n", c) != NULL;
+}
+
 static void skip_ws(struct lex *l)
 {
 	while (l->i < l->n && (l->p[l->i] == ' ' || l->p[l->i] == '\t' || l->p[l->i] == '\n' ||
@@ -109,7 +116,7 @@ static void copy_value(struct lex *l, struct yl_buf *b)
 			l->i++;
 		} else {
 			size_t s = l->i;
-			while (l->i < l->n && !strchr(",:{}[] \t\r\n", l->p[l->i]))
+			while (l->i < l->n && !is_delim(l->p[l->i]))
 				l->i++;
 			yl_buf_add(b, l->p + s, l->i - s);
 		}
@@ -320,7 +327,7 @@ static void pass_value(struct lex *l)
 		else if (c == ',' || c == ':')
 			l->i++;
 		else
-			while (l->i < l->n && !strchr(",:{}[] \t\r\n", l->p[l->i]))
+			while (l->i < l->n && !is_delim(l->p[l->i]))
 				l->i++;
 		skip_ws(l);
 	} while (depth > 0 && l->i < l->n);
@@ -437,7 +444,7 @@ static int map_value(struct lex *l, struct yl_buf *b, yl_json_map_fn map, void *
 				is_ref = false;
 		} else {
 			size_t s = l->i;
-			while (l->i < l->n && !strchr(",:{}[] \t\r\n", l->p[l->i]))
+			while (l->i < l->n && !is_delim(l->p[l->i]))
 				l->i++;
 			yl_buf_add(b, l->p + s, l->i - s);
 			is_ref = false;
@@ -487,7 +494,7 @@ int yl_json_wrap_numbers(struct yl_arena *a, const char *p, size_t n, char **out
 		} else if (c == '-' || (c >= '0' && c <= '9')) {
 			size_t s = l.i;
 			bool decimal = false;
-			while (l.i < l.n && !strchr(",:{}[] \t\r\n", p[l.i]))
+			while (l.i < l.n && !is_delim(p[l.i]))
 				decimal |= strchr(".eE", p[l.i++]) != NULL;
 			if (decimal) {
 				yl_buf_adds(&b, "\"" WRAP_MARK);

@@ -911,6 +911,8 @@ static int put_rows(struct yl_store_conn *c, struct yl_arena *a, struct yl_write
 	return step_done(q);
 }
 
+#define KEEP_SAME_VERSIONS 8
+
 static enum yl_code write_locked(struct yl_store_conn *c, struct yl_arena *a, struct yl_write *w,
                                  struct yl_err *err)
 {
@@ -927,6 +929,24 @@ static enum yl_code write_locked(struct yl_store_conn *c, struct yl_arena *a, st
 		w->version = h.version;
 		w->last_updated = h.last_updated;
 		return YL_OK;
+	}
+	if (w->keep_same && w->op == YL_WRITE_UPDATE && h.exists && !h.deleted) {
+		/* the text as the current version (or one of the KEEP_SAME_VERSIONS before it)
+		 * would be rendered: equal text is content this store already has */
+		for (int64_t v = h.version; v > 0 && v > h.version - KEEP_SAME_VERSIONS; v--) {
+			struct yl_row cur;
+			size_t len;
+			if ((code = yl_store_read(c, a, w->type, w->id, v, &cur, err)) != YL_OK)
+				return code;
+			const char *same = w->render(w->render_ctx, a, v, cur.last_updated, &len);
+			if (same && cur.body && len == cur.body_len &&
+			    memcmp(same, cur.body, len) == 0) {
+				w->noop = true;
+				w->version = h.version;
+				w->last_updated = h.last_updated;
+				return YL_OK;
+			}
+		}
 	}
 	w->version = h.exists ? h.version + 1 : 1;
 	int64_t now = yl_now_us();

@@ -133,11 +133,15 @@ struct yl_write {
 	void *render_ctx;
 	const struct yl_index_row *index; /* rows for the new version */
 	size_t index_count;
+	bool keep_same; /* update: when the text equals the current version's or one of
+	                 * the few before it (meta aside), write nothing and set noop: an
+	                 * import run twice, or a file with an older copy of a resource than
+	                 * another file, stores nothing new (body is then NULL) */
 	/* OUT: */
 	int64_t version;
 	int64_t last_updated;
 	bool created; /* no live version existed before */
-	bool noop;    /* delete of an already deleted resource */
+	bool noop;    /* delete of an already deleted resource; keep_same and unchanged */
 	const char *body;
 	size_t body_len;
 };

@@ -90,9 +90,37 @@ static void test_buf_json_escape(void **state)
 	yl_arena_destroy(a);
 }
 
+static int cleaned;
+static void count_cleanup(void *p)
+{
+	(void)p;
+	cleaned++;
+}
+
+/* a reset runs the cleanups, forgets what was allocated and keeps working */
+static void test_reset(void **state)
+{
+	(void)state;
+	struct yl_arena *a = yl_arena_create(0);
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 1000; i++)
+			assert_non_null(yl_arena_alloc(a, 1000));
+		assert_int_equal(yl_arena_defer(a, count_cleanup, NULL), 0);
+		assert_true(yl_arena_used(a) >= 1000000);
+		yl_arena_reset(a);
+		assert_int_equal(yl_arena_used(a), 0);
+		assert_int_equal(cleaned, round + 1);
+	}
+	char *s = yl_arena_strdup(a, "still usable");
+	assert_string_equal(s, "still usable");
+	yl_arena_destroy(a);
+	assert_int_equal(cleaned, 3); /* not run again */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_reset),
 	    cmocka_unit_test(test_alloc_aligned_and_large),
 	    cmocka_unit_test(test_strings),
 	    cmocka_unit_test(test_cleanups_run_in_reverse),

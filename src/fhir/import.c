@@ -1,0 +1,469 @@
+/* import.c -- files of resources into the store; see import.h. */
+#include "fhir/import.h"
+
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/id.h"
+#include "fhir/compartment.h"
+#include "fhir/extract.h"
+#include "fhir/json.h"
+#include "fhir/schema.h"
+#include "fhir/validate.h"
+
+/* ---- transactions ------------------------------------------------------------------- */
+
+static enum yl_code begin(struct yl_import *im, struct yl_err *err)
+{
+	if (im->in_txn)
+		return YL_OK;
+	if (!im->c && !(im->c = yl_store_conn(im->store, im->a, err)))
+		return err->code;
+	enum yl_code code = yl_store_begin(im->c, im->a, err);
+	im->in_txn = code == YL_OK;
+	return code;
+}
+
+static enum yl_code commit(struct yl_import *im, struct yl_err *err)
+{
+	if (!im->in_txn)
+		return YL_OK;
+	im->in_txn = false;
+	enum yl_code code = yl_store_commit(im->c, im->a, err);
+	im->pending = 0;
+	yl_arena_reset(im->a);
+	if (code == YL_OK && im->progress)
+		im->progress(im->ctx, &im->st);
+	return code;
+}
+
+static void rollback(struct yl_import *im)
+{
+	if (im->in_txn)
+		yl_store_rollback(im->c);
+	im->in_txn = false;
+	im->pending = 0; /* the arena stays: err's messages live in it until the next batch */
+}
+
+/* ---- one resource ------------------------------------------------------------------ */
+
+struct body_ctx {
+	const char *text;
+	size_t len;
+	const char *type, *id;
+};
+
+static const char *render(void *ctx, struct yl_arena *a, int64_t version, int64_t last_updated,
+                          size_t *len)
+{
+	struct body_ctx *b = ctx;
+	return yl_json_rewrite(a, b->text, b->len, b->type, b->id, version, last_updated, len);
+}
+
+struct where {
+	const char *file;
+	long line;
+};
+
+static void report(struct yl_import *im, const struct where *at, const struct yl_err *e)
+{
+	im->st.failed++;
+	if (!im->report)
+		return;
+	char msg[512];
+	size_t n = 0;
+	msg[0] = '\0';
+	for (const struct yl_issue *is = e->first; is && n < sizeof msg - 1; is = is->next) {
+		if (strcmp(is->severity, "error") != 0 && strcmp(is->severity, "fatal") != 0)
+			continue;
+		int k = snprintf(msg + n, sizeof msg - n, "%s%s%s%s", n ? "; " : "",
+		                 is->expression ? is->expression : "", is->expression ? ": " : "",
+		                 is->message);
+		if (k < 0)
+			break;
+		n += (size_t)k < sizeof msg - n ? (size_t)k : sizeof msg - n - 1;
+	}
+	im->report(im->ctx, at->file, at->line, msg[0] ? msg : "refused");
+}
+
+struct ref {
+	const char *full_url;
+	const char *target; /* Type/id */
+};
+
+struct refs {
+	struct ref *v;
+	size_t n;
+	struct yl_err err; /* what map_ref could not resolve */
+	struct yl_arena *a;
+};
+
+static int by_url(const void *x, const void *y)
+{
+	return strcmp(((const struct ref *)x)->full_url, ((const struct ref *)y)->full_url);
+}
+
+static int map_ref(void *ctx, const char *s, size_t n, const char **to)
+{
+	struct refs *m = ctx;
+	size_t lo = 0, hi = m->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strncmp(m->v[mid].full_url, s, n);
+		if (c == 0 && m->v[mid].full_url[n])
+			c = 1;
+		if (c == 0) {
+			*to = m->v[mid].target;
+			return 0;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (n > 4 && strncmp(s, "urn:", 4) == 0) {
+		yl_err_init(&m->err);
+		yl_err_add(&m->err, m->a, YL_BAD_REQUEST, NULL,
+		           "reference '%.*s' is not the fullUrl of any entry in this Bundle",
+		           (int)(n > 200 ? 200 : n), s);
+		return -2;
+	}
+	return 0;
+}
+
+/* Store the resource text[0..len) (references to fullUrls mapped through m when given),
+ * keeping its id (or want_id when it has none). YL_OK also when the resource was bad and reported;
+ * an error when the store failed or, strict, the resource was bad. */
+static enum yl_code put(struct yl_import *im, const struct where *at, const char *text, size_t len,
+                        const char *want_id, struct refs *m, struct yl_err *err)
+{
+	struct yl_arena *a = im->a;
+	struct yl_err e;
+	yl_err_init(&e);
+	im->st.resources++;
+	enum yl_code code = yl_json_check_limits(text, len, a, &e);
+	char *mapped = NULL;
+	if (code == YL_OK && m) {
+		size_t mlen;
+		int rc = yl_json_map_references(a, text, len, map_ref, m, &mapped, &mlen);
+		if (rc == -1)
+			return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
+		if (rc != 0)
+			code = yl_err_add(&e, a, YL_BAD_REQUEST, NULL, "%s",
+			                  m->err.first ? m->err.first->message
+			                               : "a reference could not be resolved");
+		text = mapped;
+		len = mlen;
+	}
+	json_t *doc = NULL;
+	const char *type = NULL, *id = NULL;
+	if (code == YL_OK) {
+		json_error_t jerr;
+		if (!(doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)))
+			code = yl_err_add(&e, a, YL_MALFORMED_JSON, NULL,
+			                  "not JSON: %s (column %d)", jerr.text, jerr.column);
+	}
+	if (code == YL_OK) {
+		type = json_string_value(json_object_get(doc, "resourceType"));
+		id = json_string_value(json_object_get(doc, "id"));
+		if (!id)
+			id = want_id;
+		if (!type || yl_fhir_resource_type_index(type, strlen(type)) < 0)
+			code = yl_err_add(&e, a, YL_BAD_REQUEST, "resourceType",
+			                  "not a FHIR R4 resource (resourceType '%.64s')",
+			                  type ? type : "(none)");
+		else if (!id || !yl_id_valid(id, strlen(id)))
+			code = yl_err_add(
+			    &e, a, YL_BAD_REQUEST, "id",
+			    "an imported resource needs a valid id (1-64 of A-Z a-z 0-9 - "
+			    ".), not '%.64s'",
+			    id ? id : "(none)");
+		else if (yl_fhir_validate(a, doc, type, &e) > 0)
+			code = e.code;
+	}
+	struct yl_write w = {0};
+	struct body_ctx bc = {text, len, type, id};
+	if (code == YL_OK) {
+		type = yl_arena_strdup(a, type);
+		id = yl_arena_strdup(a, id);
+		bc.type = type;
+		bc.id = id;
+		struct yl_index_row *rows = NULL;
+		w = (struct yl_write){.op = YL_WRITE_UPDATE,
+		                      .type = type,
+		                      .id = id,
+		                      .patient = yl_fhir_patient_of(a, type, id, doc),
+		                      .render = render,
+		                      .render_ctx = &bc,
+		                      .keep_same = true};
+		code = yl_fhir_extract(a, type, doc, &rows, &w.index_count, &e);
+		w.index = rows;
+	}
+	json_decref(doc);
+	if (code != YL_OK) {
+		report(im, at, &e);
+		return im->strict ? yl_err_add(err, a, code, NULL, "%s line %ld: %s", at->file,
+		                               at->line, e.first ? e.first->message : "refused")
+		                  : YL_OK;
+	}
+	if ((code = yl_store_write(im->c, a, &w, err)) != YL_OK)
+		return code; /* the store failed: nothing to skip past */
+	if (w.noop)
+		im->st.unchanged++;
+	else if (w.created)
+		im->st.created++;
+	else
+		im->st.updated++;
+	if (++im->pending >= YL_IMPORT_BATCH && !im->strict) {
+		if ((code = commit(im, err)) != YL_OK || (code = begin(im, err)) != YL_OK)
+			return code;
+	}
+	return YL_OK;
+}
+
+/* ---- NDJSON ------------------------------------------------------------------------ */
+
+static enum yl_code ndjson(struct yl_import *im, const char *file, const char *p, size_t n,
+                           int64_t bytes0, struct yl_err *err)
+{
+	long line = 0;
+	for (size_t i = 0; i < n;) {
+		const char *nl = memchr(p + i, '\n', n - i);
+		size_t end = nl ? (size_t)(nl - p) : n;
+		line++;
+		size_t s = i, e = end;
+		while (s < e && strchr(" \t\r", p[s]))
+			s++;
+		while (e > s && strchr(" \t\r", p[e - 1]))
+			e--;
+		if (e > s) {
+			struct where at = {file, line};
+			enum yl_code code = put(im, &at, p + s, e - s, NULL, NULL, err);
+			if (code != YL_OK)
+				return code;
+		}
+		i = end + 1;
+		im->st.bytes = bytes0 + (int64_t)(i < n ? i : n);
+	}
+	return YL_OK;
+}
+
+/* ---- Bundles ----------------------------------------------------------------------- */
+
+/* The text of a JSON string token at p[span] (arena), or NULL when it is not a string. */
+static const char *span_str(struct yl_arena *a, const char *p, struct yl_span s)
+{
+	if (s.len < 2 || p[s.at] != '"')
+		return NULL;
+	if (!memchr(p + s.at, '\\', s.len))
+		return yl_arena_strndup(a, p + s.at + 1, s.len - 2);
+	json_t *j = json_loadb(p + s.at, s.len, JSON_DECODE_ANY, NULL);
+	const char *v = json_string_value(j) ? yl_arena_strdup(a, json_string_value(j)) : NULL;
+	json_decref(j);
+	return v;
+}
+
+static long lines_to(const char *p, size_t from, size_t to, long line)
+{
+	for (size_t i = from; i < to; i++)
+		line += p[i] == '\n';
+	return line;
+}
+
+static enum yl_code bundle(struct yl_import *im, const char *file, const char *p, size_t n,
+                           int64_t bytes0, struct yl_err *err)
+{
+	/* the Bundle's own arena: entry spans and the fullUrl map live for the whole file */
+	struct yl_arena *fa = yl_arena_create(1 << 16);
+	if (!fa)
+		return yl_err_add(err, im->a, YL_NOMEM, NULL, "out of memory");
+	struct yl_span es, *spans = NULL;
+	long count = 0;
+	if (yl_json_member(p, n, "entry", &es) == 0 &&
+	    (count = yl_json_elements(fa, p + es.at, es.len, &spans)) < 0) {
+		yl_arena_destroy(fa);
+		return yl_err_add(err, im->a, YL_BAD_REQUEST, NULL,
+		                  "%s: Bundle.entry is not an array", file);
+	}
+	struct refs m = {.v = yl_arena_calloc(fa, (size_t)count + 1, sizeof(struct ref)), .a = fa};
+	const char **ids = yl_arena_calloc(fa, (size_t)count + 1, sizeof(char *));
+	if (!m.v || !ids) {
+		yl_arena_destroy(fa);
+		return yl_err_add(err, im->a, YL_NOMEM, NULL, "out of memory");
+	}
+	/* first pass: each entry's fullUrl stands for Type/id */
+	for (long i = 0; i < count; i++) {
+		const char *e = p + es.at + spans[i].at;
+		struct yl_span fu, res, rt, id;
+		if (yl_json_member(e, spans[i].len, "resource", &res) != 0)
+			continue;
+		const char *r = e + res.at;
+		const char *type = yl_json_member(r, res.len, "resourceType", &rt) == 0
+		                       ? span_str(fa, r, rt)
+		                       : NULL;
+		const char *rid =
+		    yl_json_member(r, res.len, "id", &id) == 0 ? span_str(fa, r, id) : NULL;
+		const char *url = yl_json_member(e, spans[i].len, "fullUrl", &fu) == 0
+		                      ? span_str(fa, e, fu)
+		                      : NULL;
+		if (!rid && url && strncmp(url, "urn:uuid:", 9) == 0)
+			rid = url + 9; /* an entry without an id takes its uuid */
+		ids[i] = rid;
+		if (url && type && rid)
+			m.v[m.n++] = (struct ref){url, yl_arena_printf(fa, "%s/%s", type, rid)};
+	}
+	qsort(m.v, m.n, sizeof(*m.v), by_url);
+	/* second pass: store them */
+	enum yl_code code = YL_OK;
+	long line = 1;
+	size_t seen = 0;
+	for (long i = 0; code == YL_OK && i < count; i++) {
+		size_t at = es.at + spans[i].at;
+		line = lines_to(p, seen, at, line);
+		seen = at;
+		struct where w = {file, line};
+		const char *e = p + at;
+		struct yl_span res, req, meth, url;
+		const char *method = NULL;
+		if (yl_json_member(e, spans[i].len, "request", &req) == 0 &&
+		    yl_json_member(e + req.at, req.len, "method", &meth) == 0)
+			method = span_str(im->a, e + req.at, meth);
+		if (method && strcmp(method, "DELETE") == 0) {
+			const char *u = yl_json_member(e + req.at, req.len, "url", &url) == 0
+			                    ? span_str(im->a, e + req.at, url)
+			                    : NULL;
+			const char *slash = u ? strchr(u, '/') : NULL;
+			struct yl_write d = {.op = YL_WRITE_DELETE};
+			if (slash && !strchr(slash + 1, '/') && !strchr(u, '?')) {
+				d.type = yl_arena_strndup(im->a, u, (size_t)(slash - u));
+				d.id = slash + 1;
+			}
+			struct yl_err de;
+			yl_err_init(&de);
+			im->st.resources++;
+			if (!d.type) {
+				yl_err_add(&de, im->a, YL_BAD_REQUEST, "request.url",
+				           "import deletes by Type/id only");
+				report(im, &w, &de);
+			} else if ((code = yl_store_write(im->c, im->a, &d, &de)) == YL_NOT_FOUND) {
+				code = YL_OK; /* nothing to delete */
+				im->st.unchanged++;
+			} else if (code == YL_OK) {
+				im->st.deleted += !d.noop;
+				im->st.unchanged += d.noop;
+			} else {
+				*err = de;
+			}
+			continue;
+		}
+		if (yl_json_member(e, spans[i].len, "resource", &res) != 0) {
+			struct yl_err ne;
+			yl_err_init(&ne);
+			im->st.resources++;
+			yl_err_add(&ne, im->a, YL_BAD_REQUEST, NULL, "entry %ld has no resource",
+			           i);
+			report(im, &w, &ne);
+			if (im->strict)
+				code = yl_err_add(err, im->a, YL_BAD_REQUEST, NULL,
+				                  "%s line %ld: entry %ld has no resource", file,
+				                  line, i);
+			continue;
+		}
+		code = put(im, &w, e + res.at, res.len, ids[i], &m, err);
+		im->st.bytes = bytes0 + (int64_t)(at + spans[i].len);
+	}
+	yl_arena_destroy(fa);
+	if (code == YL_OK)
+		im->st.bytes = bytes0 + (int64_t)n;
+	return code;
+}
+
+/* ---- files --------------------------------------------------------------------------- */
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+enum yl_code yl_import_file(struct yl_import *im, const char *path, struct yl_err *err)
+{
+	static struct yl_err oom = {.code = YL_NOMEM};
+	if (!im->a && !(im->a = yl_arena_create(1 << 20))) {
+		*err = oom;
+		return YL_NOMEM;
+	}
+	bool nd = ends_with(path, ".ndjson");
+	if (!nd && !ends_with(path, ".json"))
+		return yl_err_add(err, im->a, YL_BAD_REQUEST, NULL,
+		                  "%s: neither .ndjson (Bulk Data) nor .json (a Bundle)", path);
+	int fd = open(path, O_RDONLY);
+	struct stat sb;
+	if (fd < 0 || fstat(fd, &sb) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return yl_err_add(err, im->a, YL_IO, NULL, "%s: cannot read it", path);
+	}
+	size_t n = (size_t)sb.st_size;
+	const char *p = n ? mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0) : "";
+	close(fd);
+	if (p == MAP_FAILED)
+		return yl_err_add(err, im->a, YL_IO, NULL, "%s: cannot map it", path);
+	if (n)
+		madvise((void *)p, n, MADV_SEQUENTIAL);
+	int64_t bytes0 = im->st.bytes;
+	struct yl_import_stats before = im->st;
+	enum yl_code code = begin(im, err);
+	if (code == YL_OK) {
+		if (nd) {
+			code = ndjson(im, path, p, n, bytes0, err);
+		} else {
+			struct yl_span rt;
+			size_t i = 0;
+			while (i < n && strchr(" \t\r\n", p[i]))
+				i++;
+			bool is_bundle = yl_json_member(p, n, "resourceType", &rt) == 0 &&
+			                 rt.len == 8 && memcmp(p + rt.at, "\"Bundle\"", 8) == 0;
+			if (is_bundle) {
+				code = bundle(im, path, p, n, bytes0, err);
+			} else if (i < n) {
+				struct where at = {path, 1};
+				code = put(im, &at, p + i, n - i, NULL, NULL, err);
+				im->st.bytes = bytes0 + (int64_t)n;
+			}
+		}
+	}
+	if (code == YL_OK && im->strict)
+		code = commit(im, err);
+	if (code != YL_OK) {
+		rollback(im);
+		if (im->strict) { /* nothing of this file was stored */
+			int64_t failed = im->st.failed;
+			im->st = before;
+			im->st.failed = failed;
+			im->st.bytes = bytes0 + (int64_t)n;
+		}
+	}
+	if (n)
+		munmap((void *)p, n);
+	return code;
+}
+
+enum yl_code yl_import_finish(struct yl_import *im, struct yl_err *err)
+{
+	enum yl_code code = im->a ? commit(im, err) : YL_OK;
+	return code;
+}
+
+void yl_import_free(struct yl_import *im)
+{
+	rollback(im);
+	yl_arena_destroy(im->a);
+	im->a = NULL;
+}

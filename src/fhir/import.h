@@ -1,0 +1,62 @@
+/* import.h -- load files of resources straight into the store (`yilian import`): Bulk Data
+ * NDJSON (.ndjson: one resource per line, any types) and Bundles (.json: transaction,
+ * batch or collection; a .json holding one resource is that resource).
+ *
+ * Every resource keeps its own id (an entry without one takes the uuid of its
+ * urn:uuid: fullUrl), so what recurs across files is stored once; references to a Bundle's
+ * fullUrls are rewritten to Type/id. Each resource is validated and indexed as a PUT would
+ * be, and written only when its text differs from the stored version's: importing the same
+ * files twice changes nothing the second time. DELETE entries of a Bundle delete.
+ * Writes are committed every YL_IMPORT_BATCH resources (one transaction per batch, so a
+ * killed import leaves whole batches and can be run again); with strict, a file is one
+ * transaction and its first bad resource rolls the file back and stops the import.
+ * A bad line or entry is reported (file, line, reason) through report and skipped.
+ * Memory: files are read through mmap and parsed one resource at a time; the arena is
+ * reset after every batch, so memory stays bounded whatever the file size.
+ * Threads: one yl_import per thread. */
+#ifndef YL_IMPORT_H
+#define YL_IMPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "store/store.h"
+
+#define YL_IMPORT_BATCH 2000
+
+struct yl_import_stats {
+	int64_t resources; /* read (good and bad) */
+	int64_t created, updated, unchanged, deleted, failed;
+	int64_t bytes; /* of the input, consumed so far */
+};
+
+typedef void (*yl_import_report_fn)(void *ctx, const char *file, long line, const char *reason);
+/* Called after every batch (progress bars). */
+typedef void (*yl_import_progress_fn)(void *ctx, const struct yl_import_stats *st);
+
+struct yl_import {
+	struct yl_store *store;
+	bool strict;
+	yl_import_report_fn report;
+	yl_import_progress_fn progress;
+	void *ctx;
+	struct yl_import_stats st; /* totals over every file so far */
+	/* private */
+	struct yl_store_conn *c;
+	struct yl_arena *a;
+	int pending; /* writes in the open transaction */
+	bool in_txn;
+};
+
+/* Import one file. YL_OK when it was read to the end (bad resources reported and counted
+ * in st.failed); an error when the file cannot be read, the store fails, or (strict) a
+ * resource is bad: then nothing of this file is stored. */
+enum yl_code yl_import_file(struct yl_import *im, const char *path, struct yl_err *err);
+
+/* Commit what is pending. Messages in err (of any call) live until yl_import_free(). */
+enum yl_code yl_import_finish(struct yl_import *im, struct yl_err *err);
+/* Roll back what is pending (after an error) and release the import's memory. */
+void yl_import_free(struct yl_import *im);
+
+#endif

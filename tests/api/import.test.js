@@ -1,0 +1,178 @@
+// import.test.js -- `yilian import`: Synthea bundles and Bulk NDJSON into a store, kept
+// ids and counts per type checked against the files, idempotent re-runs, bad lines
+// reported and skipped (or --strict), a killed import re-run to completion, and the
+// imported data browsed through the API.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn, spawnSync } = require('node:child_process');
+const { startServer, req, SHARED, BIN } = require('./lib');
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yilian-import-'));
+test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function importer(db, ...args) {
+  const r = spawnSync(BIN, ['import', '--db', db, ...args], { encoding: 'utf8' });
+  const m = /(\d+) resources in [\d.]+ s \(\d+\/s\): (\d+) created, (\d+) updated, (\d+) unchanged, (\d+) deleted, (\d+) refused/.exec(r.stdout);
+  return {
+    status: r.status, stdout: r.stdout, stderr: r.stderr,
+    counts: m && { read: +m[1], created: +m[2], updated: +m[3], unchanged: +m[4], deleted: +m[5], refused: +m[6] },
+  };
+}
+
+// a server on an existing store (startServer makes its own): serve the imported db
+async function serveDb(db) {
+  const srv = await startServer(['--db', db]);
+  return srv;
+}
+
+const typeCount = async (srv, type) => (await req(srv, 'GET', `/fhir/${type}?_summary=count`)).json.total;
+
+test('Synthea and Bulk NDJSON import with their own ids; counts per type match the files; a second run stores nothing', { skip: process.env.YL_CORPUS === 'examples' }, async (t) => {
+  const db = path.join(tmp, 'synthea.db');
+  const expected = {};
+  const distinct = new Set();
+  const sdir = path.join(SHARED, 'data/synthea');
+  for (const f of fs.readdirSync(sdir).filter((x) => x.endsWith('.json'))) {
+    for (const e of JSON.parse(fs.readFileSync(path.join(sdir, f), 'utf8')).entry) distinct.add(`${e.resource.resourceType}/${e.resource.id}`);
+  }
+  const ndir = path.join(SHARED, 'data/synthea-bulk-ndjson');
+  for (const f of fs.readdirSync(ndir).filter((x) => x.endsWith('.ndjson'))) {
+    for (const line of fs.readFileSync(path.join(ndir, f), 'utf8').split('\n')) {
+      if (line.trim()) { const r = JSON.parse(line); distinct.add(`${r.resourceType}/${r.id}`); }
+    }
+  }
+  for (const key of distinct) { const type = key.split('/')[0]; expected[type] = (expected[type] || 0) + 1; }
+
+  const first = importer(db, sdir, ndir);
+  assert.strictEqual(first.status, 0, first.stderr + first.stdout);
+  assert.strictEqual(first.counts.created, distinct.size, first.stdout);
+  assert.strictEqual(first.counts.refused, 0);
+  t.diagnostic(`import: ${first.stdout.trim()}`);
+  const again = importer(db, sdir, ndir);
+  assert.strictEqual(again.status, 0, again.stderr);
+  assert.deepStrictEqual([again.counts.created, again.counts.updated], [0, 0], again.stdout);
+
+  const srv = await serveDb(db);
+  try {
+    const got = {};
+    for (const type of Object.keys(expected)) got[type] = await typeCount(srv, type);
+    assert.deepStrictEqual(got, expected, 'one resource per distinct type/id: recurring Organizations and Practitioners once');
+    // Synthea's ids are kept and its urn:uuid references now point at them
+    const file = fs.readdirSync(sdir).filter((x) => x.endsWith('.json')).sort()[0];
+    const b = JSON.parse(fs.readFileSync(path.join(sdir, file), 'utf8'));
+    const pat = b.entry.find((e) => e.resource.resourceType === 'Patient').resource;
+    const inFile = b.entry.filter((e) => e.resource.resourceType === 'Observation').length;
+    assert.strictEqual((await req(srv, 'GET', `/fhir/Patient/${pat.id}`)).json.id, pat.id);
+    const obs = await req(srv, 'GET', `/fhir/Observation?subject=Patient/${pat.id}&_summary=count`);
+    assert.strictEqual(obs.json.total, inFile);
+    const hist = await req(srv, 'GET', `/fhir/Patient/${pat.id}/_history`);
+    assert.strictEqual(hist.json.entry.length, 1, 'the second import made no new version');
+  } finally {
+    await srv.stop();
+  }
+});
+
+function ndjsonPatients(n, from = 0) {
+  let s = '';
+  for (let i = from; i < from + n; i++) {
+    s += JSON.stringify({ resourceType: 'Patient', id: `imp-${i}`, identifier: [{ system: 'urn:imp', value: String(i) }], birthDate: '1960-05-05' }) + '\n';
+  }
+  return s;
+}
+
+test('a bad line is reported with file, line and reason and the rest goes in; --strict stores nothing of that file', async () => {
+  const file = path.join(tmp, 'mixed.ndjson');
+  const lines = ndjsonPatients(3).split('\n');
+  lines.splice(1, 0, '{"resourceType":"Patient","id":"imp-bad","birthDate":"1960-13-45"}', '{"resourceType":"Patient",', '');
+  fs.writeFileSync(file, lines.join('\n'));
+  const db = path.join(tmp, 'bad.db');
+  const r = importer(db, file);
+  assert.strictEqual(r.status, 1);
+  assert.match(r.stderr, new RegExp(`${file.replace(/[.]/g, '\\.')}:2: .*birthDate`));
+  assert.match(r.stderr, new RegExp(`mixed\\.ndjson:3: not JSON`));
+  assert.deepStrictEqual([r.counts.created, r.counts.refused], [3, 2], r.stdout);
+
+  const sdb = path.join(tmp, 'strict.db');
+  const s = importer(sdb, '--strict', file);
+  assert.strictEqual(s.status, 1);
+  assert.match(s.stdout, /nothing of that file was stored/);
+  const srv = await serveDb(sdb);
+  try {
+    assert.strictEqual(await typeCount(srv, 'Patient'), 0);
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('a Bundle entry that refers to a urn:uuid not in the Bundle is refused; DELETE entries delete', async () => {
+  const db = path.join(tmp, 'bundle.db');
+  const file = path.join(tmp, 'b.json');
+  fs.writeFileSync(file, JSON.stringify({
+    resourceType: 'Bundle', type: 'transaction', entry: [
+      { fullUrl: 'urn:uuid:aaaaaaaa-0000-4000-8000-000000000001', resource: { resourceType: 'Patient', id: 'aaaaaaaa-0000-4000-8000-000000000001' }, request: { method: 'POST', url: 'Patient' } },
+      { fullUrl: 'urn:uuid:aaaaaaaa-0000-4000-8000-000000000002', resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'urn:uuid:aaaaaaaa-0000-4000-8000-000000000001' } }, request: { method: 'POST', url: 'Observation' } },
+      { resource: { resourceType: 'Observation', id: 'dangling', status: 'final', code: { text: 'x' }, subject: { reference: 'urn:uuid:ffffffff-0000-4000-8000-000000000009' } }, request: { method: 'POST', url: 'Observation' } },
+    ],
+  }, null, 1));
+  const r = importer(db, file);
+  assert.strictEqual(r.status, 1);
+  assert.match(r.stderr, /b\.json:\d+: .*urn:uuid:ffffffff/);
+  assert.strictEqual(r.counts.created, 2);
+  const del = path.join(tmp, 'd.json');
+  fs.writeFileSync(del, JSON.stringify({ resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'DELETE', url: 'Observation/aaaaaaaa-0000-4000-8000-000000000002' } }] }));
+  assert.strictEqual(importer(db, del).counts.deleted, 1);
+  const srv = await serveDb(db);
+  try {
+    const obs = await req(srv, 'GET', '/fhir/Observation/aaaaaaaa-0000-4000-8000-000000000002');
+    assert.strictEqual(obs.status, 410);
+    const v1 = await req(srv, 'GET', '/fhir/Observation/aaaaaaaa-0000-4000-8000-000000000002/_history/1');
+    assert.strictEqual(v1.json.subject.reference, 'Patient/aaaaaaaa-0000-4000-8000-000000000001', 'the entry id was taken from the fullUrl and the reference rewritten');
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('a killed import leaves a consistent store and a second run completes it', async () => {
+  const file = path.join(tmp, 'big.ndjson');
+  const n = 40000;
+  fs.writeFileSync(file, ndjsonPatients(n));
+  const db = path.join(tmp, 'killed.db');
+  const child = spawn(BIN, ['import', '--db', db, file], { stdio: 'ignore' });
+  // kill it once some batches are committed (the WAL has grown) but well before the end
+  const wal = `${db}-wal`;
+  for (let i = 0; i < 400 && !(fs.existsSync(wal) && fs.statSync(wal).size > 4e6); i++) await new Promise((r) => setTimeout(r, 10));
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('exit', r));
+  let srv = await serveDb(db);
+  let partial;
+  try {
+    partial = await typeCount(srv, 'Patient');
+    assert.ok(partial < n, `killed before the end (${partial} of ${n})`);
+    assert.strictEqual(partial % 2000, 0, 'whole batches only');
+  } finally {
+    await srv.stop();
+  }
+  const r = importer(db, file);
+  assert.strictEqual(r.status, 0, r.stderr);
+  assert.deepStrictEqual([r.counts.created, r.counts.unchanged], [n - partial, partial]);
+  srv = await serveDb(db);
+  try {
+    assert.strictEqual(await typeCount(srv, 'Patient'), n);
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('usage errors: nothing to import, an unknown option, a file of another kind', () => {
+  assert.strictEqual(spawnSync(BIN, ['import'], { encoding: 'utf8' }).status, 2);
+  assert.strictEqual(spawnSync(BIN, ['import', '--frobnicate', 'x.json'], { encoding: 'utf8' }).status, 2);
+  const txt = path.join(tmp, 'notes.txt');
+  fs.writeFileSync(txt, 'hello');
+  const r = spawnSync(BIN, ['import', '--db', path.join(tmp, 'u.db'), txt], { encoding: 'utf8' });
+  assert.strictEqual(r.status, 1);
+  assert.match(r.stderr, /neither \.ndjson nor \.json/);
+});
