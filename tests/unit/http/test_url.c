@@ -96,7 +96,10 @@ static void test_routes(void **state)
 	assert_string_equal(r.vars[2], "2");
 	assert_string_equal(match(a, "GET", "/fhir/Patient/_history", &known, &r), "history-type");
 	assert_string_equal(match(a, "GET", "/fhir/_history", &known, &r), "history-system");
-	assert_null(match(a, "PATCH", "/fhir/Patient/1", &known, &r));
+	assert_string_equal(match(a, "PATCH", "/fhir/Patient/1", &known, &r), "patch");
+	assert_string_equal(match(a, "PUT", "/fhir/Patient", &known, &r), "update");
+	assert_string_equal(match(a, "POST", "/fhir", &known, &r), "transaction batch");
+	assert_null(match(a, "OPTIONS", "/fhir/Patient/1", &known, &r));
 	assert_true(known);
 	assert_null(match(a, "GET", "/fhir/a/b/c/d/e", &known, &r));
 	assert_false(known);
