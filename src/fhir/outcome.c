@@ -52,8 +52,6 @@ void yl_fhir_render_error(struct yl_req *r, const struct yl_err *err)
 		r->resp_body = fallback;
 		r->resp_len = sizeof fallback - 1;
 	}
-	if (err->code == YL_METHOD_NOT_ALLOWED)
-		yl_req_set_header(r, "Allow", "GET, HEAD, POST, PUT, DELETE");
 	const char *pretty = yl_url_param(&r->url, "_pretty");
 	if (pretty && strcmp(pretty, "true") == 0) {
 		size_t n;

@@ -110,10 +110,13 @@ enum yl_code yl_fhir_dispatch(struct yl_req *r, struct yl_err *err)
 	bool path_known;
 	const struct yl_route *rt = yl_route_match(r->app->routes, r->app->nroutes, r, &path_known);
 	if (!rt) {
-		if (path_known)
+		if (path_known) {
+			yl_req_set_header(r, "Allow",
+			                  yl_route_allow(r->app->routes, r->app->nroutes, r, r->a));
 			return yl_err_add(err, r->a, YL_METHOD_NOT_ALLOWED, NULL,
 			                  "method %s is not supported on %.200s", r->method,
 			                  r->url.path);
+		}
 		return yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "no route for %.200s",
 		                  r->url.path);
 	}

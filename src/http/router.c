@@ -46,3 +46,29 @@ const struct yl_route *yl_route_match(const struct yl_route *table, size_t n, st
 	}
 	return NULL;
 }
+
+const char *yl_route_allow(const struct yl_route *table, size_t n, struct yl_req *r,
+                           struct yl_arena *a)
+{
+	static const char *const order[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"};
+	bool has[sizeof order / sizeof order[0]] = {false};
+	const char *vars[YL_MAX_ROUTE_VARS];
+	memcpy(vars, r->vars, sizeof vars); /* matching writes them: keep the request's */
+	for (size_t i = 0; i < n; i++) {
+		if (!match_pattern(table[i].pattern, r))
+			continue;
+		for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
+			if (strcmp(table[i].method, order[k]) == 0 ||
+			    (strcmp(order[k], "HEAD") == 0 && strcmp(table[i].method, "GET") == 0))
+				has[k] = true;
+	}
+	memcpy(r->vars, vars, sizeof vars);
+	char buf[64] = "";
+	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
+		if (has[k]) {
+			if (buf[0])
+				strcat(buf, ", ");
+			strcat(buf, order[k]);
+		}
+	return yl_arena_strdup(a, buf);
+}

@@ -27,4 +27,9 @@ struct yl_route {
 const struct yl_route *yl_route_match(const struct yl_route *table, size_t n, struct yl_req *r,
                                       bool *path_known);
 
+/* The methods some route takes on r's path, for the Allow header of a 405 ("GET, HEAD,
+ * PATCH"); arena text. */
+const char *yl_route_allow(const struct yl_route *table, size_t n, struct yl_req *r,
+                           struct yl_arena *a);
+
 #endif
