@@ -18,8 +18,8 @@ static void interactions(struct yl_buf *b, const struct yl_app *app, enum yl_lev
 		const struct yl_route *rt = &app->routes[i];
 		if (!rt->interaction || rt->level < lo || rt->level > hi)
 			continue;
-		if (strcmp(rt->interaction, "capabilities") == 0)
-			continue;
+		if (strcmp(rt->interaction, "capabilities") == 0 || rt->interaction[0] == '$')
+			continue;  /* operations are listed as such (operations()) */
 		bool seen = false; /* GET and POST _search are one interaction */
 		for (size_t k = 0; k < i && !seen; k++)
 			seen = app->routes[k].interaction && app->routes[k].level >= lo &&
@@ -34,6 +34,36 @@ static void interactions(struct yl_buf *b, const struct yl_app *app, enum yl_lev
 			w += len + strspn(w + len, " ");
 		}
 	}
+}
+
+/* The operations some route offers on `type` (NULL: every type), as CapabilityStatement
+ * operation entries pointing at their R4 OperationDefinitions. */
+static void operations(struct yl_buf *b, const struct yl_app *app, const char *type)
+{
+	int n = 0;
+	for (size_t i = 0; i < app->nroutes; i++) {
+		const struct yl_route *rt = &app->routes[i];
+		if (!rt->interaction || rt->interaction[0] != '$')
+			continue;
+		/* /fhir/Patient/{id}/$everything: for Patient only */
+		const char *only = strncmp(rt->pattern, "/fhir/{", 7) == 0 ? NULL : rt->pattern + 6;
+		size_t only_len = only ? strcspn(only, "/") : 0;
+		if (only && (strlen(type) != only_len || strncmp(type, only, only_len) != 0))
+			continue;
+		bool seen = false; /* type and instance routes of one operation */
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = app->routes[k].interaction &&
+			       strcmp(app->routes[k].interaction, rt->interaction) == 0;
+		if (seen)
+			continue;
+		const char *name = rt->interaction + 1;
+		yl_buf_printf(b,
+		              "%s{\"name\":\"%s\",\"definition\":\"http://hl7.org/fhir/"
+		              "OperationDefinition/%s-%s\"}",
+		              n++ ? "," : ",\"operation\":[", name, only ? type : "Resource", name);
+	}
+	if (n)
+		yl_buf_addc(b, ']');
 }
 
 static void add_params(struct yl_buf *b, const struct yl_searchparam *sp, size_t n, int *k)
@@ -79,6 +109,7 @@ int yl_fhir_capability_build(struct yl_app *app, struct yl_arena *a)
 		interactions(&b, app, YL_LEVEL_TYPE, YL_LEVEL_INSTANCE);
 		yl_buf_addc(&b, ']');
 		search_params(&b, yl_fhir_resource_types[t]);
+		operations(&b, app, yl_fhir_resource_types[t]);
 		yl_buf_adds(&b, ",\"versioning\":\"versioned\",\"readHistory\":true,"
 		                "\"updateCreate\":true,\"conditionalCreate\":true,"
 		                "\"conditionalRead\":\"full-support\",\"conditionalUpdate\":true,"

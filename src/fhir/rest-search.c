@@ -11,6 +11,7 @@
 #include "fhir/rest.h"
 #include "fhir/schema.h"
 #include "fhir/search.h"
+#include "fhir/compartment.h"
 #include "fhir/searchparam.h"
 
 #define MAX_INCLUDED      5000 /* included resources per page */
@@ -632,4 +633,57 @@ enum yl_code yl_fhir_match(struct yl_req *r, const char *type, const char *query
 	if (code != YL_OK)
 		return code;
 	return yl_fhir_match_params(r, type, u.params, u.nparams, what, rows, n, err);
+}
+
+/* ---- Patient/{id}/$everything ------------------------------------------------------ */
+
+enum yl_code yl_h_everything(struct yl_req *r, struct yl_err *err)
+{
+	const char *id = r->vars[0];
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	if (!c)
+		return err->code;
+	struct yl_row pat;
+	enum yl_code code = yl_store_read(c, r->a, "Patient", id, 0, &pat, err);
+	if (code == YL_NOT_FOUND)
+		return yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "Patient/%.64s does not exist",
+		                  id);
+	if (code != YL_OK)
+		return code;
+	if (pat.deleted)
+		return yl_err_add(err, r->a, YL_GONE, NULL, "Patient/%s was deleted", id);
+	/* the types asked for (_type), or every type in the Patient compartment */
+	const char **types;
+	size_t ntypes = 0;
+	bool listed = yl_url_param(&r->url, "_type") != NULL;
+	if ((code = system_types(r, r->url.params, r->url.nparams, &types, &ntypes, err)) != YL_OK)
+		return code;
+	const char **mine = yl_arena_calloc(r->a, ntypes + 1, sizeof(char *));
+	if (!mine)
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+	size_t n = 0;
+	for (size_t i = 0; i < ntypes; i++) {
+		size_t len;
+		if (yl_fhir_patient_path(types[i], &len))
+			mine[n++] = types[i];
+		else if (listed)
+			return yl_err_add(err, r->a, YL_BAD_REQUEST, "_type",
+			                  "%s is not in the Patient compartment", types[i]);
+	}
+	/* _since is _lastUpdated=ge; _count and the cursor as in any search */
+	struct yl_param *params = yl_arena_calloc(r->a, r->url.nparams + 1, sizeof(*params));
+	if (!params)
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+	size_t np = 0;
+	for (size_t i = 0; i < r->url.nparams; i++) {
+		const struct yl_param *p = &r->url.params[i];
+		if (strcmp(p->name, "_since") == 0)
+			params[np++] = (struct yl_param){"_lastUpdated",
+			                                 yl_arena_printf(r->a, "ge%s", p->value)};
+		else if (strcmp(p->name, "_count") == 0 || strcmp(p->name, "_cursor") == 0 ||
+		         strcmp(p->name, "_type") == 0 || strcmp(p->name, "_lastUpdated") == 0 ||
+		         strcmp(p->name, "_format") == 0 || strcmp(p->name, "_pretty") == 0)
+			params[np++] = *p;
+	}
+	return run_search(r, mine, n, id, params, np, err);
 }

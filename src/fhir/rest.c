@@ -1022,3 +1022,87 @@ enum yl_code yl_h_history_system(struct yl_req *r, struct yl_err *err)
 {
 	return history(r, NULL, NULL, err);
 }
+
+/* ---- $validate ---------------------------------------------------------------------- */
+
+/* POST [type]/$validate (and [type]/[id]/$validate): the body (a resource, or a Parameters
+ * whose "resource" parameter holds one) validated as a create or update would validate
+ * it, nothing stored; 200 with an OperationOutcome listing every problem, or saying there
+ * is none. */
+static enum yl_code validate(struct yl_req *r, const char *update_id, struct yl_err *err)
+{
+	const char *type = r->vars[0];
+	enum yl_code code = check_type(r, type, err);
+	if (code != YL_OK)
+		return code;
+	const char *ct = yl_req_header(r, "Content-Type");
+	if (!ct || !is_json_media(ct, strlen(ct)))
+		return yl_err_add(
+		    err, r->a, YL_UNSUPPORTED_MEDIA, NULL,
+		    "Content-Type '%.60s' is not accepted; send application/fhir+json",
+		    ct ? ct : "(none)");
+	if (!r->body_len)
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL, "the request has no body");
+	if ((code = yl_json_check_limits(r->body, r->body_len, r->a, err)) != YL_OK)
+		return code;
+	json_error_t jerr;
+	json_t *doc = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc)
+		return yl_err_add(err, r->a, YL_MALFORMED_JSON, NULL,
+		                  "the body is not valid JSON: %s (line %d, column %d)",
+		                  json_problem(&jerr), jerr.line, jerr.column);
+	if (yl_arena_defer(r->a, drop_json, doc) != 0)
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+	json_t *res = doc;
+	const char *rt = json_string_value(json_object_get(doc, "resourceType"));
+	if (rt && strcmp(rt, "Parameters") == 0 && strcmp(type, "Parameters") != 0) {
+		res = NULL;
+		json_t *ps = json_object_get(doc, "parameter");
+		for (size_t i = 0; i < json_array_size(ps); i++) {
+			json_t *p = json_array_get(ps, i);
+			const char *name = json_string_value(json_object_get(p, "name"));
+			if (name && strcmp(name, "resource") == 0)
+				res = json_object_get(p, "resource");
+		}
+		if (!res)
+			return yl_err_add(
+			    err, r->a, YL_BAD_REQUEST, "Parameters",
+			    "a Parameters body needs a 'resource' parameter to validate");
+		rt = json_string_value(json_object_get(res, "resourceType"));
+	}
+	if (!json_is_object(res))
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
+		                  "the body must be a JSON object holding one resource");
+	if (rt && strcmp(rt, type) != 0)
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, "resourceType",
+		                  "the body holds a '%.64s' but the URL names '%s'", rt, type);
+	struct yl_err found;
+	yl_err_init(&found);
+	int problems = yl_fhir_validate(r->a, res, type, &found);
+	if (update_id) { /* [id]/$validate: the id must be the resource's, as for an update */
+		const char *id = json_string_value(json_object_get(res, "id"));
+		if (!id || strcmp(id, update_id) != 0) {
+			yl_err_add(&found, r->a, YL_BAD_REQUEST, "id",
+			           "an update of %s/%s must carry that id in the body", type,
+			           update_id);
+			problems++;
+		}
+	}
+	if (!problems)
+		yl_err_note(&found, r->a, "information", "informational", NULL,
+		            "no problems found: the %s is valid FHIR R4 as this server checks it",
+		            type);
+	r->status = 200;
+	r->resp_body = yl_fhir_outcome(r->a, &found, &r->resp_len);
+	return r->resp_body ? YL_OK : yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+}
+
+enum yl_code yl_h_validate(struct yl_req *r, struct yl_err *err)
+{
+	return validate(r, NULL, err);
+}
+
+enum yl_code yl_h_validate_instance(struct yl_req *r, struct yl_err *err)
+{
+	return validate(r, r->vars[1], err);
+}

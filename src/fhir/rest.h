@@ -51,6 +51,9 @@ enum yl_code yl_h_update_conditional(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_delete_conditional(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_bundle(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_patch(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_validate(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_validate_instance(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_everything(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_patch_conditional(struct yl_req *r, struct yl_err *err);
 
 /* Conditional operations (If-None-Exist, conditional update and delete, conditional

@@ -21,6 +21,9 @@ const struct yl_route yl_fhir_routes[] = {
      "search: a searchset Bundle with self and next links (cursor paging)"},
     {"POST", "/fhir/{type}/_search", "search-type", YL_LEVEL_TYPE, yl_h_search_type_post,
      "search with the parameters in a form body (application/x-www-form-urlencoded)"},
+    {"POST", "/fhir/{type}/$validate", "$validate", YL_LEVEL_TYPE, yl_h_validate,
+     "$validate: the resource (or a Parameters holding it) checked, nothing stored; 200 and "
+     "an OperationOutcome"},
     {"POST", "/fhir/{type}", "create", YL_LEVEL_TYPE, yl_h_create,
      "create with a server-assigned id: 201, Location, ETag, Last-Modified; If-None-Exist "
      "makes it conditional (one match: 200 and that resource; several: 412)"},
@@ -43,6 +46,11 @@ const struct yl_route yl_fhir_routes[] = {
      yl_h_history_instance, "every version of one resource, newest first"},
     {"GET", "/fhir/{type}/{id}/_history/{vid}", "vread", YL_LEVEL_INSTANCE, yl_h_vread,
      "one version of a resource"},
+    {"POST", "/fhir/{type}/{id}/$validate", "$validate", YL_LEVEL_INSTANCE, yl_h_validate_instance,
+     "$validate as an update of that resource (the body must carry its id)"},
+    {"GET", "/fhir/Patient/{id}/$everything", "$everything", YL_LEVEL_INSTANCE, yl_h_everything,
+     "$everything: the patient and every resource in the patient's compartment, paged "
+     "(_since, _type, _count)"},
     {"GET", "/fhir/{type}/{id}/{compartment}", "search-type", YL_LEVEL_INSTANCE,
      yl_h_search_compartment, "compartment search: Patient/{id}/{type} with search parameters"},
 };
