@@ -8,6 +8,14 @@
 #include "fhir/ucum.h"
 
 const struct yl_cmd yl_cmds[] = {
+    {"export", "write the store's current resources as Bulk Data NDJSON, one file per type",
+     "yilian export --out DIR [--db FILE] [--type T[,T...]] [--since INSTANT] [--quiet]\n"
+     "  --out DIR        where DIR/<Type>.ndjson files are written (created if absent)\n"
+     "  --db FILE        SQLite database file (default ./yilian.db)\n"
+     "  --type T,T       only these resource types (default: every type)\n"
+     "  --since INSTANT  only resources last updated at or after it\n"
+     "  --quiet          no progress line (it is drawn only on a terminal anyway)",
+     yl_cmd_export},
     {"help", "show commands, or the usage of one command", "yilian help [COMMAND]", yl_cmd_help},
     {"import", "load Bulk Data NDJSON and Bundles into the store, keeping resource ids",
      "yilian import [--db FILE] [--data DIR] [--strict] [--quiet] FILE|DIR...\n"

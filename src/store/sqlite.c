@@ -16,6 +16,7 @@
 #include "store/store.h"
 
 enum stmt_id {
+	ST_SCAN,
 	ST_READ_CURRENT,
 	ST_READ_VERSION,
 	ST_HEAD,
@@ -61,6 +62,9 @@ enum stmt_id {
 	"AND r.id = history.id AND r.version = history.version))"
 
 static const char *const stmt_sql[ST__COUNT] = {
+    [ST_SCAN] = "SELECT rowid, id, version, last_updated, body FROM resource "
+                "WHERE type = ?1 AND rowid > ?2 AND deleted = 0 AND last_updated >= ?3 "
+                "ORDER BY rowid LIMIT ?4",
     [ST_READ_CURRENT] = "SELECT version, last_updated, deleted, body FROM resource "
                         "WHERE type = ?1 AND id = ?2",
     [ST_READ_VERSION] = "SELECT version, seq, op = 'delete', " HIST_BODY " FROM history "
@@ -1732,4 +1736,39 @@ bool yl_store_is_empty(struct yl_store *s)
 	bool empty = query_int(s->writer, "SELECT NOT EXISTS (SELECT 1 FROM history)") != 0;
 	pthread_mutex_unlock(&s->write_lock);
 	return empty;
+}
+
+enum yl_code yl_store_scan(struct yl_store_conn *c, struct yl_arena *a, const char *type,
+                           int64_t since_us, int64_t after, int limit, yl_row_fn fn, void *ctx,
+                           struct yl_err *err)
+{
+	c = reader(c);
+	sqlite3_stmt *q = stmt(c, ST_SCAN);
+	if (!q)
+		return db_error(err, a, c->db, SQLITE_ERROR, "scan");
+	sqlite3_bind_text(q, 1, type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, after);
+	sqlite3_bind_int64(q, 3, since_us);
+	sqlite3_bind_int(q, 4, limit);
+	int rc;
+	enum yl_code code = YL_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct yl_row row = {.type = type, .deleted = false};
+		row.seq = sqlite3_column_int64(q, 0);
+		row.id = col_text(a, q, 1, NULL);
+		row.version = sqlite3_column_int64(q, 2);
+		row.last_updated = sqlite3_column_int64(q, 3);
+		row.body = col_body(a, q, 4, &row.body_len);
+		if (!row.id || !row.body) {
+			code =
+			    yl_err_add(err, a, YL_NOMEM, NULL, "out of memory reading resources");
+			break;
+		}
+		if (fn(ctx, &row))
+			break;
+	}
+	if (code == YL_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		code = db_error(err, a, c->db, rc, "scan");
+	sqlite3_reset(q);
+	return code;
 }
