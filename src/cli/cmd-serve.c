@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "core/id.h"
 #include "core/log.h"
+#include "fhir/bulk.h"
 #include "fhir/extract.h"
 #include "fhir/rest.h"
 #include "fhir/ucum.h"
@@ -146,6 +147,9 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 		       "table or extractor (this build: %s); searches may miss resources until "
 		       "`yilian reindex --db %s` runs with the server stopped",
 		       o->db, yl_fhir_index_fingerprint(), o->db);
+	app.bulk = yl_bulk_start(store, yl_arena_printf(a, "%s.exports", o->db), a, &err);
+	if (!app.bulk)
+		goto out;
 	if (yl_fhir_capability_build(&app, a) != 0) {
 		yl_err_add(&err, a, YL_NOMEM, NULL,
 		           "out of memory building the capability statement");
@@ -175,6 +179,7 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 	rc = 0;
 out:
 	yl_server_stop(srv);
+	yl_bulk_stop(app.bulk);
 	yl_store_close(store);
 	yl_ucum_unload();
 	if (err.code != YL_OK)

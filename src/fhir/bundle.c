@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/id.h"
@@ -396,6 +397,10 @@ static enum yl_code run_entry(struct bundle *bd, struct entry *e, struct yl_err 
 		code = yl_fhir_dispatch(&s, sub);
 	if (code != YL_OK)
 		return code;
+	if (s.resp_file) { /* a file (an export's NDJSON) does not go into a Bundle */
+		close(s.resp_fd);
+		s.resp_body = NULL;
+	}
 	e->status = s.status;
 	e->last_modified = s.last_modified;
 	for (size_t k = 0; k < s.nheaders; k++) {

@@ -57,10 +57,19 @@ static void operations(struct yl_buf *b, const struct yl_app *app, const char *t
 		if (seen)
 			continue;
 		const char *name = rt->interaction + 1;
-		yl_buf_printf(b,
-		              "%s{\"name\":\"%s\",\"definition\":\"http://hl7.org/fhir/"
-		              "OperationDefinition/%s-%s\"}",
-		              n++ ? "," : ",\"operation\":[", name, only ? type : "Resource", name);
+		if (strcmp(name, "export") == 0) /* the Bulk Data IG's */
+			yl_buf_printf(
+			    b,
+			    "%s{\"name\":\"export\",\"definition\":\"http://hl7.org/fhir/uv/"
+			    "bulkdata/OperationDefinition/%s-export\"}",
+			    n++ ? "," : ",\"operation\":[",
+			    strcmp(type, "Patient") == 0 ? "patient" : "group");
+		else
+			yl_buf_printf(b,
+			              "%s{\"name\":\"%s\",\"definition\":\"http://hl7.org/fhir/"
+			              "OperationDefinition/%s-%s\"}",
+			              n++ ? "," : ",\"operation\":[", name,
+			              only ? type : "Resource", name);
 	}
 	if (n)
 		yl_buf_addc(b, ']');
@@ -117,7 +126,14 @@ int yl_fhir_capability_build(struct yl_app *app, struct yl_arena *a)
 	}
 	yl_buf_adds(&b, "],\"interaction\":[");
 	interactions(&b, app, YL_LEVEL_SYSTEM, YL_LEVEL_SYSTEM);
-	yl_buf_adds(&b, "]}]}");
+	yl_buf_adds(&b, "]");
+	for (size_t i = 0; i < app->nroutes; i++) /* system-level operations */
+		if (app->routes[i].interaction &&
+		    strcmp(app->routes[i].pattern, "/fhir/$export") == 0)
+			yl_buf_adds(
+			    &b, ",\"operation\":[{\"name\":\"export\",\"definition\":"
+			        "\"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export\"}]");
+	yl_buf_adds(&b, "}]}");
 	if (b.err)
 		return -1;
 	app->capability = b.p;

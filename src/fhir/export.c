@@ -46,14 +46,19 @@ static enum yl_code one_type(struct yl_export *ex, struct yl_store_conn *c, cons
 		    yl_err_add(err, a, YL_IO, NULL, "cannot write %s: %s", path, strerror(errno));
 	else
 		setvbuf(p.f, buf, _IOFBF, 1 << 20);
-	while (code == YL_OK) {
+	/* every resource, those in a compartment, or each listed patient's in turn */
+	size_t who = 0, nwho = ex->patients ? ex->npatients : 1;
+	while (code == YL_OK && who < nwho) {
 		if (ex->cancel && atomic_load(ex->cancel)) {
 			code = yl_err_add(err, a, YL_UNAVAILABLE, NULL, "the export was cancelled");
 			break;
 		}
 		int64_t before = p.count;
-		code =
-		    yl_store_scan(c, pa, type, ex->since, p.last, EXPORT_PAGE, write_row, &p, err);
+		const char *patient = ex->patients      ? ex->patients[who]
+		                      : ex->compartment ? ""
+		                                        : NULL;
+		code = yl_store_scan(c, pa, type, patient, ex->since, p.last, EXPORT_PAGE,
+		                     write_row, &p, err);
 		yl_arena_reset(pa);
 		if (code == YL_OK && p.failed)
 			code = yl_err_add(err, a, YL_IO, NULL, "cannot write %s: %s", path,
@@ -63,8 +68,10 @@ static enum yl_code one_type(struct yl_export *ex, struct yl_store_conn *c, cons
 		ex->resources += p.count - before;
 		if (ex->progress)
 			ex->progress(ex->ctx, ex->resources);
-		if (p.count - before < EXPORT_PAGE)
-			break;
+		if (p.count - before < EXPORT_PAGE) {
+			who++; /* this patient (or the whole type) is done */
+			p.last = 0;
+		}
 	}
 	if (p.f && fclose(p.f) != 0 && code == YL_OK)
 		code =

@@ -28,7 +28,10 @@ struct yl_export {
 	const char *dir;    /* created if absent */
 	const char **types; /* NULL: every type */
 	size_t ntypes;
-	int64_t since; /* us; 0 = everything */
+	int64_t since;         /* us; 0 = everything */
+	bool compartment;      /* only resources in some patient's compartment (Patient/$export) */
+	const char **patients; /* only these patients' compartments (Group/$export), or NULL */
+	size_t npatients;
 	void (*progress)(void *ctx, int64_t resources);
 	void *ctx;
 	atomic_int *cancel; /* NULL, or set non-zero to stop */

@@ -55,6 +55,7 @@ static int accept_ok(const char *accept)
 		while (m && (*s == ' ' || *s == '\t'))
 			s++, m--;
 		if (is_json_media(s, m) || strncmp(s, "*/*", 3) == 0 ||
+		    strncasecmp(s, "application/fhir+ndjson", 23) == 0 || /* $export files */
 		    strncasecmp(s, "application/*", 13) == 0)
 			return 1;
 		p += n;

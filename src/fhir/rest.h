@@ -18,7 +18,8 @@ struct yl_app {
 	size_t nroutes;
 	const char *capability; /* CapabilityStatement text, built at start */
 	size_t capability_len;
-	bool index_stale; /* index rows built by another search-parameter table: reindex */
+	bool index_stale;     /* index rows built by another search-parameter table: reindex */
+	struct yl_bulk *bulk; /* $export jobs (fhir/bulk.h), or NULL */
 };
 
 extern const struct yl_route yl_fhir_routes[];

@@ -1,5 +1,6 @@
 /* routes.c -- the route table: dispatch, the CapabilityStatement and docs/api.md all
  * come from these rows. More specific patterns come first. */
+#include "fhir/bulk.h"
 #include "fhir/rest.h"
 
 const struct yl_route yl_fhir_routes[] = {
@@ -9,6 +10,19 @@ const struct yl_route yl_fhir_routes[] = {
      "the CapabilityStatement, generated from this table"},
     {"POST", "/fhir", "transaction batch", YL_LEVEL_SYSTEM, yl_h_bundle,
      "a transaction (all or nothing) or batch Bundle; answers its -response Bundle"},
+    {"GET", "/fhir/$export", "$export", YL_LEVEL_SYSTEM, yl_h_export_system,
+     "Bulk Data export of every resource (Prefer: respond-async; _type, _since, "
+     "_outputFormat): 202 and a Content-Location to poll"},
+    {"GET", "/fhir/$export-status/{job}", NULL, YL_LEVEL_SYSTEM, yl_h_export_status,
+     "an export's status: 202 with X-Progress while it runs, then 200 and the manifest"},
+    {"DELETE", "/fhir/$export-status/{job}", NULL, YL_LEVEL_SYSTEM, yl_h_export_cancel,
+     "cancel an export and remove its files: 202"},
+    {"GET", "/fhir/$export-file/{job}/{file}", NULL, YL_LEVEL_SYSTEM, yl_h_export_file,
+     "one NDJSON file of a finished export"},
+    {"GET", "/fhir/Patient/$export", "$export", YL_LEVEL_TYPE, yl_h_export_patient,
+     "Bulk Data export of every patient's compartment"},
+    {"GET", "/fhir/Group/{id}/$export", "$export", YL_LEVEL_INSTANCE, yl_h_export_group,
+     "Bulk Data export of the compartments of the Group's member patients"},
     {"GET", "/fhir", "search-system", YL_LEVEL_SYSTEM, yl_h_search_system,
      "search every type, or those in _type; common parameters only across several types"},
     {"POST", "/fhir/_search", "search-system", YL_LEVEL_SYSTEM, yl_h_search_system_post,

@@ -55,6 +55,9 @@ struct yl_req {
 	struct yl_header headers[YL_MAX_RESP_HEADERS];
 	size_t nheaders;
 	int64_t last_modified; /* the answered version's meta.lastUpdated (us), 0 = none */
+	bool resp_file;        /* the body is resp_fd_len bytes of resp_fd (the server closes it) */
+	int resp_fd;
+	uint64_t resp_fd_len;
 };
 
 /* Request header value or NULL (case-insensitive name); from in_headers when conn is NULL. */

@@ -139,8 +139,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 static enum MHD_Result respond(struct conn_req *cr)
 {
 	struct yl_req *r = &cr->r;
-	struct MHD_Response *resp = MHD_create_response_from_buffer(
-	    r->resp_len, (void *)(r->resp_body ? r->resp_body : ""), MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *resp =
+	    r->resp_file
+	        ? MHD_create_response_from_fd64(r->resp_fd_len, r->resp_fd)
+	        : MHD_create_response_from_buffer(r->resp_len,
+	                                          (void *)(r->resp_body ? r->resp_body : ""),
+	                                          MHD_RESPMEM_PERSISTENT);
+	r->resp_file = false; /* the response owns the descriptor now */
 	if (!resp)
 		return MHD_NO;
 	if (r->content_type)

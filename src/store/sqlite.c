@@ -17,6 +17,8 @@
 
 enum stmt_id {
 	ST_SCAN,
+	ST_SCAN_COMPARTMENT,
+	ST_SCAN_PATIENT,
 	ST_READ_CURRENT,
 	ST_READ_VERSION,
 	ST_HEAD,
@@ -65,6 +67,12 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_SCAN] = "SELECT rowid, id, version, last_updated, body FROM resource "
                 "WHERE type = ?1 AND rowid > ?2 AND deleted = 0 AND last_updated >= ?3 "
                 "ORDER BY rowid LIMIT ?4",
+    [ST_SCAN_COMPARTMENT] = "SELECT rowid, id, version, last_updated, body FROM resource "
+                            "WHERE type = ?1 AND rowid > ?2 AND deleted = 0 AND "
+                            "last_updated >= ?3 AND patient IS NOT NULL ORDER BY rowid LIMIT ?4",
+    [ST_SCAN_PATIENT] = "SELECT rowid, id, version, last_updated, body FROM resource "
+                        "WHERE patient = ?5 AND type = ?1 AND rowid > ?2 AND deleted = 0 AND "
+                        "last_updated >= ?3 ORDER BY rowid LIMIT ?4",
     [ST_READ_CURRENT] = "SELECT version, last_updated, deleted, body FROM resource "
                         "WHERE type = ?1 AND id = ?2",
     [ST_READ_VERSION] = "SELECT version, seq, op = 'delete', " HIST_BODY " FROM history "
@@ -1739,13 +1747,17 @@ bool yl_store_is_empty(struct yl_store *s)
 }
 
 enum yl_code yl_store_scan(struct yl_store_conn *c, struct yl_arena *a, const char *type,
-                           int64_t since_us, int64_t after, int limit, yl_row_fn fn, void *ctx,
-                           struct yl_err *err)
+                           const char *patient, int64_t since_us, int64_t after, int limit,
+                           yl_row_fn fn, void *ctx, struct yl_err *err)
 {
 	c = reader(c);
-	sqlite3_stmt *q = stmt(c, ST_SCAN);
+	sqlite3_stmt *q = stmt(c, !patient   ? ST_SCAN
+	                          : *patient ? ST_SCAN_PATIENT
+	                                     : ST_SCAN_COMPARTMENT);
 	if (!q)
 		return db_error(err, a, c->db, SQLITE_ERROR, "scan");
+	if (patient && *patient)
+		sqlite3_bind_text(q, 5, patient, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 1, type, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, after);
 	sqlite3_bind_int64(q, 3, since_us);

@@ -167,10 +167,11 @@ enum yl_code yl_store_history_count(struct yl_store_conn *c, struct yl_arena *a,
 
 /* Bulk export: the current (not deleted) resources of `type` last updated at or after
  * since_us, in row order after row `after` (0 = from the first), up to limit; each
- * row->seq is its row, the next call's `after`. */
+ * row->seq is its row, the next call's `after`. patient: NULL for every resource, "" for
+ * those in some patient's compartment, an id for that patient's. */
 enum yl_code yl_store_scan(struct yl_store_conn *c, struct yl_arena *a, const char *type,
-                           int64_t since_us, int64_t after, int limit, yl_row_fn fn, void *ctx,
-                           struct yl_err *err);
+                           const char *patient, int64_t since_us, int64_t after, int limit,
+                           yl_row_fn fn, void *ctx, struct yl_err *err);
 
 /* Run a search plan (store/search.h): fn gets up to p->count matching current resources
  * after the cursor p->after, in resource-row order, each with row->seq = its cursor. When
