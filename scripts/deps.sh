@@ -8,7 +8,7 @@ what=${1:-build}
 pkgs="cmake make gcc pkg-config git libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev zlib1g-dev curl"
 case "$what" in
   test)  pkgs="$pkgs libcmocka-dev clang libclang-rt-dev nodejs npm python3 sqlite3" ;;
-  bench) pkgs="$pkgs nginx-light wrk" ;;
+  bench) pkgs="$pkgs nginx-light wrk time" ;;
 esac
 missing=""
 for p in $pkgs; do
