@@ -179,6 +179,12 @@ struct yl_sql {
 #define YL_DRIVER_SCAN    (-1)
 #define YL_DRIVER_ANY     (-2)
 #define YL_DRIVER_PATIENT (-3) /* compartment search: the patient's rows of the types */
+/* YL_DRIVER_WALK(i): string predicate i's own rows walked in row order through
+ * idx_string (param, res, norm), the value tested in the index (a common prefix fills a
+ * page within a few hundred names); only for an unsorted plan of that one predicate. */
+#define YL_DRIVER_WALK(i)      (-16 - (int)(i))
+#define YL_DRIVER_IS_WALK(d)   ((d) <= -16)
+#define YL_DRIVER_WALK_PRED(d) (-16 - (d))
 
 /* Build "WHERE ..." conditions for the plan (without paging or sort), appended to sql; the
  * resource table is aliased `r`.
@@ -212,6 +218,10 @@ void yl_sql_init(struct yl_sql *sql, struct yl_arena *a);
 enum yl_code yl_search_sql_page(struct yl_sql *sql, struct yl_arena *a,
                                 const struct yl_search_plan *p, int driver, int dialect_pg,
                                 struct yl_err *err);
+/* Whether predicate i of the plan can be walked (YL_DRIVER_WALK): the plan's only
+ * predicate, unsorted, a positive test on a string parameter of its own resources. */
+bool yl_search_walkable(const struct yl_search_plan *p, size_t i);
+
 /* Append a placeholder bound to v. */
 void yl_sql_add_int(struct yl_sql *sql, struct yl_arena *a, int64_t v, int dialect_pg);
 void yl_sql_add_text(struct yl_sql *sql, struct yl_arena *a, const char *v, int dialect_pg);

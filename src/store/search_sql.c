@@ -799,11 +799,49 @@ static void cursor_cond(struct gen *g, const struct yl_search_plan *p)
 		add(g, "))");
 }
 
+bool yl_search_walkable(const struct yl_search_plan *p, size_t i)
+{
+	const struct yl_pred *d = &p->preds[i];
+	return p->npreds == 1 && p->nsort == 0 && !p->patient && d->kind == YL_IDX_STRING &&
+	       yl_search_pred_indexable(d) && d->match != YL_M_MISSING && d->nvalues > 0;
+}
+
+/* The page of a walk: the predicate's rows in (param, res) order through the walk index,
+ * the value tested there, one row per resource (GROUP BY, streamed in index order), the
+ * cursor and the limit inside, so that the walk stops after a page. */
+static void walk_page(struct gen *g, const struct yl_search_plan *p, int driver)
+{
+	const struct yl_pred *d = &p->preds[YL_DRIVER_WALK_PRED(driver)];
+	add(g, "SELECT r.rowid AS res, r.type, r.id, r.version, r.last_updated, r.body FROM "
+	       "idx_string d INDEXED BY idx_string_walk JOIN resource r ON r.rowid = d.res");
+	param_cond(g, " WHERE d.", d);
+	values_cond(g, d);
+	if (p->cursor.set) {
+		add(g, p->cursor.before ? " AND d.res < " : " AND d.res > ");
+		bind_int(g, p->cursor.rowid);
+	}
+	add(g, " AND r.type IN (");
+	for (size_t i = 0; i < p->ntypes; i++) {
+		if (i)
+			add(g, ", ");
+		bind_text(g, p->types[i]);
+	}
+	add(g, p->cursor.before ? ") GROUP BY d.res ORDER BY d.res DESC LIMIT "
+	                        : ") GROUP BY d.res ORDER BY d.res LIMIT ");
+	bind_int(g, p->count);
+}
+
 enum yl_code yl_search_sql_page(struct yl_sql *sql, struct yl_arena *a,
                                 const struct yl_search_plan *p, int driver, int dialect_pg,
                                 struct yl_err *err)
 {
 	struct gen g = {sql, a, dialect_pg, 0, NULL};
+	if (YL_DRIVER_IS_WALK(driver)) {
+		walk_page(&g, p, driver);
+		return sql->text.err ? yl_err_add(err, a, sql->text.err, NULL,
+		                                  "the search is too complex; use fewer values")
+		                     : YL_OK;
+	}
 	add(&g, "SELECT * FROM (SELECT r.rowid AS res, r.type, r.id, r.version, r.last_updated, "
 	        "r.body");
 	for (size_t i = 0; i < p->nsort; i++) {

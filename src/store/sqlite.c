@@ -156,6 +156,17 @@ struct cached_sql {
 	bool busy;     /* handed out and not yet released */
 };
 
+/* Selectivity estimates remembered per connection: a count only steers the choice of a
+ * plan (never what it finds), and the same few values (common name prefixes, codes) are
+ * searched again and again, so a count up to ESTIMATE_TTL_US old is good enough. */
+#define ESTIMATE_SLOTS  256
+#define ESTIMATE_TTL_US 10000000
+struct cached_estimate {
+	uint64_t key; /* 0: empty */
+	int64_t count;
+	int64_t at; /* monotonic us */
+};
+
 struct yl_store_conn {
 	struct yl_store_conn *next;
 	struct yl_store *store;
@@ -164,6 +175,7 @@ struct yl_store_conn {
 	bool in_bulk;
 	struct cached_sql sql_cache[SQL_CACHE_SLOTS];
 	uint64_t sql_tick;
+	struct cached_estimate estimates[ESTIMATE_SLOTS];
 };
 
 /* Checkpoints run on a background thread, not inside a writer's commit: SQLite's
@@ -1370,6 +1382,10 @@ static enum yl_code prepare_sql(struct yl_store_conn *c, struct yl_arena *a, str
 	                   * up to ~20k candidates beats walking a type of ~1M rows                \
 	                   * (measured break-even ~30k at 1M Patients) */
 #define ESTIMATE_SMALL 64 /* a predicate this selective drives without looking further */
+#define WALK_FROM                                                                                  \
+	5000 /* a string predicate with this many rows or more is walked, not listed: listing      \
+	      * costs ~0.25 us a row, walking ~20/share entries (measured crossover ~5-6k at 1M    \
+	      * Patients, docs/benchmarks.md) */
 
 static enum yl_code one_int(struct yl_store_conn *c, struct yl_arena *a, struct yl_sql *sql,
                             int64_t *out, struct yl_err *err)
@@ -1384,13 +1400,46 @@ static enum yl_code one_int(struct yl_store_conn *c, struct yl_arena *a, struct 
 	return rc == SQLITE_ROW ? YL_OK : db_error(err, a, c->db, rc, "search");
 }
 
+/* FNV-1a over a statement's text and bound values: the key of its estimate. */
+static uint64_t sql_key(const struct yl_sql *sql)
+{
+	uint64_t h = 1469598103934665603ULL;
+#define MIX(p, n)                                                                                  \
+	for (size_t k_ = 0; k_ < (n); k_++)                                                        \
+	h = (h ^ ((const unsigned char *)(p))[k_]) * 1099511628211ULL
+	MIX(sql->text.p, sql->text.len);
+	for (size_t i = 0; i < sql->nbinds; i++) {
+		const struct yl_bind *b = &sql->binds[i];
+		MIX(&b->kind, sizeof b->kind);
+		if (b->kind == YL_BIND_INT)
+			MIX(&b->i, sizeof b->i);
+		else if (b->kind == YL_BIND_REAL)
+			MIX(&b->d, sizeof b->d);
+		else
+			MIX(b->s, strlen(b->s) + 1);
+	}
+#undef MIX
+	return h ? h : 1;
+}
+
 static enum yl_code estimate(struct yl_store_conn *c, struct yl_arena *a, const struct yl_pred *p,
                              const char *patient, int cap, int64_t *n, struct yl_err *err)
 {
 	struct yl_sql sql;
 	yl_sql_init(&sql, a);
 	enum yl_code code = yl_search_sql_estimate(&sql, a, p, patient, cap, 0, err);
-	return code == YL_OK ? one_int(c, a, &sql, n, err) : code;
+	if (code != YL_OK || sql.text.err)
+		return code != YL_OK ? code : one_int(c, a, &sql, n, err);
+	uint64_t key = sql_key(&sql); /* the cap is a bound value: part of the key */
+	struct cached_estimate *e = &c->estimates[key % ESTIMATE_SLOTS];
+	int64_t now = yl_monotonic_us();
+	if (e->key == key && now - e->at < ESTIMATE_TTL_US) {
+		*n = e->count;
+		return YL_OK;
+	}
+	if ((code = one_int(c, a, &sql, n, err)) == YL_OK)
+		*e = (struct cached_estimate){key, *n, now};
+	return code;
 }
 
 /* Pick the predicate whose index lists the fewest rows (counted up to `cap`) to find the
@@ -1687,6 +1736,16 @@ enum yl_code yl_store_search(struct yl_store_conn *c, struct yl_arena *a,
 			return code;
 		if (driver != YL_DRIVER_SCAN || best < 0)
 			return run_page(c, a, p, driver, false, &gave_up, fn, ctx, err);
+		if (yl_search_walkable(p, 0)) {
+			/* one string predicate: list its rows when they are few enough to sort,
+			 * else walk them in row order (a page within ~20/share names) */
+			int64_t n = 0;
+			if ((code = estimate(c, a, &p->preds[0], NULL, WALK_FROM, &n, err)) !=
+			    YL_OK)
+				return code;
+			return run_page(c, a, p, n < WALK_FROM ? 0 : YL_DRIVER_WALK(0), false,
+			                &gave_up, fn, ctx, err);
+		}
 		code = run_page(c, a, p, YL_DRIVER_SCAN, true, &gave_up, fn, ctx, err);
 		if (code != YL_OK || !gave_up)
 			return code;

@@ -450,6 +450,109 @@ static void test_page_after_long_walk(void **state)
 	assert_string_equal(ids.got[2], "n00002");
 }
 
+static enum yl_code put_names(struct fixture *f, const char *id, const char *const *names, size_t n)
+{
+	struct yl_index_row rows[2];
+	for (size_t i = 0; i < n; i++)
+		rows[i] = (struct yl_index_row){.kind = YL_IDX_STRING,
+		                                .param_hash =
+		                                    yl_hash_sql(yl_hash_parts(2, "Basic", "name")),
+		                                .norm = names[i],
+		                                .exact = names[i]};
+	struct yl_err e;
+	yl_err_init(&e);
+	struct yl_write w = {.op = YL_WRITE_UPDATE,
+	                     .type = "Basic",
+	                     .id = id,
+	                     .render = render,
+	                     .render_ctx = (void *)names[0],
+	                     .index = rows,
+	                     .index_count = n};
+	return yl_store_write(f->c, f->a, &w, &e);
+}
+
+struct seqs {
+	char id[8][16];
+	int64_t seq[8];
+	int n;
+};
+
+static int collect_seqs(void *ctx, const struct yl_row *row)
+{
+	struct seqs *s = ctx;
+	if (s->n < 8) {
+		snprintf(s->id[s->n], sizeof s->id[0], "%s", row->id);
+		s->seq[s->n++] = row->seq;
+	}
+	return 0;
+}
+
+/* A name prefix that thousands of resources share is walked in row order through the
+ * string rows (YL_DRIVER_WALK): the first page is the first matches created, each once
+ * although two of its names match, and the next page goes on from the cursor; a rare
+ * prefix is listed, with the same order. */
+static void test_page_by_walk(void **state)
+{
+	struct fixture *f = *state;
+	struct yl_err e;
+	yl_err_init(&e);
+	static const char *const wang[] = {"wang", "wangfang"}, *const li[] = {"li"},
+	                         *const zhou[] = {"zhou"};
+	assert_int_equal(yl_store_begin(f->c, f->a, &e), YL_OK);
+	for (int i = 0; i < 11000; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "m%05d", i);
+		enum yl_code code = i % 1000 == 999 ? put_names(f, id, zhou, 1)
+		                    : i % 2 == 0    ? put_names(f, id, wang, 2)
+		                                    : put_names(f, id, li, 1);
+		assert_int_equal(code, YL_OK);
+	}
+	assert_int_equal(yl_store_commit(f->c, f->a, &e), YL_OK);
+	struct yl_pred_value v = {.match = YL_M_STRING_START, .s1 = "wan"};
+	struct yl_pred pred = {.match = YL_M_STRING_START,
+	                       .kind = YL_IDX_STRING,
+	                       .param_hash = yl_hash_sql(yl_hash_parts(2, "Basic", "name")),
+	                       .values = &v,
+	                       .nvalues = 1};
+	const char *types[] = {"Basic"};
+	struct yl_search_plan plan = {
+	    .types = types, .ntypes = 1, .preds = &pred, .npreds = 1, .count = 3};
+	assert_true(yl_search_walkable(&plan, 0));
+	struct seqs page = {0};
+	int64_t total;
+	assert_int_equal(yl_store_search(f->c, f->a, &plan, collect_seqs, &page, &total, &e),
+	                 YL_OK);
+	assert_int_equal(page.n, 3);
+	assert_string_equal(page.id[0], "m00000");
+	assert_string_equal(page.id[1], "m00002");
+	assert_string_equal(page.id[2], "m00004");
+	/* the next page, after the last row of this one */
+	plan.cursor = (struct yl_cursor){.set = true, .rowid = page.seq[2]};
+	struct seqs next = {0};
+	assert_int_equal(yl_store_search(f->c, f->a, &plan, collect_seqs, &next, &total, &e),
+	                 YL_OK);
+	assert_int_equal(next.n, 3);
+	assert_string_equal(next.id[0], "m00006");
+	assert_string_equal(next.id[2], "m00010");
+	/* and the page before it, nearest first */
+	plan.cursor = (struct yl_cursor){.set = true, .before = true, .rowid = next.seq[0]};
+	struct seqs prev = {0};
+	assert_int_equal(yl_store_search(f->c, f->a, &plan, collect_seqs, &prev, &total, &e),
+	                 YL_OK);
+	assert_int_equal(prev.n, 3);
+	assert_string_equal(prev.id[0], "m00004");
+	assert_string_equal(prev.id[2], "m00000");
+	/* a rare prefix: listed, first created first */
+	v.s1 = "zho";
+	plan.cursor = (struct yl_cursor){0};
+	struct seqs rare = {0};
+	assert_int_equal(yl_store_search(f->c, f->a, &plan, collect_seqs, &rare, &total, &e),
+	                 YL_OK);
+	assert_int_equal(rare.n, 3);
+	assert_string_equal(rare.id[0], "m00999");
+	assert_string_equal(rare.id[1], "m01999");
+}
+
 /* a prewarmed store: its connections serve the next threads, and read what is stored */
 static void test_prewarm(void **state)
 {
@@ -545,6 +648,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_index_rows_follow_versions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reindex_rebuilds_rows, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_page_after_long_walk, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_page_by_walk, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_prewarm, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
