@@ -65,9 +65,10 @@ int yl_cmd_export(int argc, char **argv)
 		ex.types = yl_arena_calloc(a, yl_fhir_resource_type_count, sizeof(char *));
 		for (char *s = yl_arena_strdup(a, types), *t; (t = strsep(&s, ","));) {
 			if (yl_fhir_resource_type_index(t, strlen(t)) < 0) {
-				yl_arena_destroy(a);
-				return yl_cli_usage_error("export",
-				                          "'%s' is not a FHIR R4 resource type", t);
+				int rc = yl_cli_usage_error(
+				    "export", "'%s' is not a FHIR R4 resource type", t);
+				yl_arena_destroy(a); /* t lives in it */
+				return rc;
 			}
 			if (ex.ntypes < yl_fhir_resource_type_count)
 				ex.types[ex.ntypes++] = t;
