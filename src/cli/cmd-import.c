@@ -74,12 +74,13 @@ static int collect(struct files *f, const char *path, bool named)
 	while (rc == 0 && (de = readdir(d))) {
 		if (de->d_name[0] == '.' || de->d_name[0] == '_')
 			continue;
-		char *sub = malloc(strlen(path) + strlen(de->d_name) + 2);
+		size_t len = strlen(path) + strlen(de->d_name) + 2;
+		char *sub = malloc(len);
 		if (!sub) {
 			rc = -1;
 			break;
 		}
-		sprintf(sub, "%s/%s", path, de->d_name);
+		snprintf(sub, len, "%s/%s", path, de->d_name);
 		rc = add_file(&here, sub, 0);
 		free(sub);
 	}

@@ -637,36 +637,12 @@ static void add_response(struct yl_buf *b, const struct entry *e)
 	yl_buf_adds(b, "}}");
 }
 
-static void drop_json(void *p)
-{
-	json_decref(p);
-}
-
 enum yl_code yl_h_bundle(struct yl_req *r, struct yl_err *err)
 {
-	const char *ct = yl_req_header(r, "Content-Type");
-	if (!ct || (strncasecmp(ct, "application/fhir+json", 21) != 0 &&
-	            strncasecmp(ct, "application/json", 16) != 0))
-		return yl_err_add(err, r->a, YL_UNSUPPORTED_MEDIA, NULL,
-		                  "Content-Type '%.60s' is not accepted; send the Bundle as "
-		                  "application/fhir+json",
-		                  ct ? ct : "(none)");
-	if (!r->body_len)
-		return yl_err_add(
-		    err, r->a, YL_BAD_REQUEST, NULL,
-		    "the request has no body: POST [base] takes a transaction or batch "
-		    "Bundle");
-	enum yl_code code = yl_json_check_limits(r->body, r->body_len, r->a, err);
+	json_t *doc;
+	enum yl_code code = yl_fhir_body_json(r, &doc, err);
 	if (code != YL_OK)
 		return code;
-	json_error_t jerr;
-	json_t *doc = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!doc)
-		return yl_err_add(err, r->a, YL_MALFORMED_JSON, NULL,
-		                  "the body is not valid JSON (line %d, column %d)", jerr.line,
-		                  jerr.column);
-	if (yl_arena_defer(r->a, drop_json, doc) != 0)
-		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
 	const char *rt = str_member(doc, "resourceType");
 	const char *type = str_member(doc, "type");
 	if (!rt || strcmp(rt, "Bundle") != 0)

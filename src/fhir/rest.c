@@ -393,12 +393,8 @@ static const char *json_problem(const json_error_t *e)
 	return "syntax error";
 }
 
-static enum yl_code parse_body(struct yl_req *r, const char *type, json_t **out,
-                               struct yl_err *err);
-
-/* Parse and validate a request body as a resource of `type`. */
-static enum yl_code parse_resource(struct yl_req *r, const char *type, json_t **out,
-                                   struct yl_err *err)
+/* A JSON request body: the media type, a body at all. */
+static enum yl_code check_body(struct yl_req *r, struct yl_err *err)
 {
 	const char *ct = yl_req_header(r, "Content-Type");
 	if (!ct || !is_json_media(ct, strlen(ct)))
@@ -408,11 +404,12 @@ static enum yl_code parse_resource(struct yl_req *r, const char *type, json_t **
 		    ct ? ct : "(none)");
 	if (!r->body_len)
 		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL, "the request has no body");
-	return parse_body(r, type, out, err);
+	return YL_OK;
 }
 
-/* Parse and validate r->body (already checked for type and size) as a `type`. */
-static enum yl_code parse_body(struct yl_req *r, const char *type, json_t **out, struct yl_err *err)
+/* r->body through the limit scan and jansson (duplicate keys refused); the document is
+ * released with the request. */
+static enum yl_code load_json(struct yl_req *r, json_t **out, struct yl_err *err)
 {
 	enum yl_code code = yl_json_check_limits(r->body, r->body_len, r->a, err);
 	if (code != YL_OK)
@@ -425,6 +422,23 @@ static enum yl_code parse_body(struct yl_req *r, const char *type, json_t **out,
 		                  json_problem(&jerr), jerr.line, jerr.column);
 	if (yl_arena_defer(r->a, drop_json, doc) != 0) /* doc is already released */
 		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory parsing the body");
+	*out = doc;
+	return YL_OK;
+}
+
+enum yl_code yl_fhir_body_json(struct yl_req *r, json_t **out, struct yl_err *err)
+{
+	enum yl_code code = check_body(r, err);
+	return code == YL_OK ? load_json(r, out, err) : code;
+}
+
+/* Parse and validate r->body (already checked for type and size) as a `type`. */
+static enum yl_code parse_body(struct yl_req *r, const char *type, json_t **out, struct yl_err *err)
+{
+	json_t *doc;
+	enum yl_code code = load_json(r, &doc, err);
+	if (code != YL_OK)
+		return code;
 	if (!json_is_object(doc))
 		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
 		                  "the body must be a JSON object holding one resource");
@@ -436,6 +450,14 @@ static enum yl_code parse_body(struct yl_req *r, const char *type, json_t **out,
 		return err->code;
 	*out = doc;
 	return YL_OK;
+}
+
+/* Parse and validate a request body as a resource of `type`. */
+static enum yl_code parse_resource(struct yl_req *r, const char *type, json_t **out,
+                                   struct yl_err *err)
+{
+	enum yl_code code = check_body(r, err);
+	return code == YL_OK ? parse_body(r, type, out, err) : code;
 }
 
 /* The response to a write, as Prefer: return= asks: the resource (body), nothing, or an
@@ -479,6 +501,25 @@ static enum yl_code answer_existing(struct yl_req *r, const struct yl_row *row)
 {
 	return answer_version(r, 200, "found (nothing created)", row->type, row->id, row->version,
 	                      row->last_updated, row->body, row->body_len);
+}
+
+/* What the request URL's criteria match for a conditional `what` ("update", "patch",
+ * "delete"): none or one in *n (rows[0]); several is 412. */
+static enum yl_code several(struct yl_req *r, const char *what, const char *type,
+                            struct yl_err *err);
+static enum yl_code match_criteria(struct yl_req *r, const char *type, const char *what,
+                                   struct yl_row rows[2], int *n, struct yl_err *err)
+{
+	*n = 0;
+	enum yl_code code = check_type(r, type, err);
+	if (code == YL_OK)
+		code = yl_fhir_match_params(r, type, r->url.params, r->url.nparams,
+		                            yl_arena_printf(r->a, "conditional %s", what), rows, n,
+		                            err);
+	if (code == YL_OK && *n > 1)
+		code = several(r, yl_arena_printf(r->a, "the conditional %s's criteria", what),
+		               type, err);
+	return code;
 }
 
 /* The one resource a condition names: 412 when several match (what names the condition). */
@@ -580,12 +621,9 @@ enum yl_code yl_h_update_conditional(struct yl_req *r, struct yl_err *err)
 	struct yl_row rows[2];
 	int n = 0;
 	if (code == YL_OK)
-		code = yl_fhir_match_params(r, type, r->url.params, r->url.nparams,
-		                            "conditional update", rows, &n, err);
+		code = match_criteria(r, type, "update", rows, &n, err);
 	if (code != YL_OK)
 		return code;
-	if (n > 1)
-		return several(r, "the conditional update's criteria", type, err);
 	const char *body_id = json_string_value(json_object_get(doc, "id"));
 	if (n == 1) {
 		if (body_id && strcmp(body_id, rows[0].id) != 0)
@@ -745,16 +783,11 @@ enum yl_code yl_h_patch(struct yl_req *r, struct yl_err *err)
 enum yl_code yl_h_patch_conditional(struct yl_req *r, struct yl_err *err)
 {
 	const char *type = r->vars[0];
-	enum yl_code code = check_type(r, type, err);
 	struct yl_row rows[2];
 	int n = 0;
-	if (code == YL_OK)
-		code = yl_fhir_match_params(r, type, r->url.params, r->url.nparams,
-		                            "conditional patch", rows, &n, err);
+	enum yl_code code = match_criteria(r, type, "patch", rows, &n, err);
 	if (code != YL_OK)
 		return code;
-	if (n > 1)
-		return several(r, "the conditional patch's criteria", type, err);
 	if (n == 0)
 		return yl_err_add(err, r->a, YL_NOT_FOUND, NULL,
 		                  "no %s matches the conditional patch's criteria", type);
@@ -780,16 +813,11 @@ enum yl_code yl_h_delete(struct yl_req *r, struct yl_err *err)
 enum yl_code yl_h_delete_conditional(struct yl_req *r, struct yl_err *err)
 {
 	const char *type = r->vars[0];
-	enum yl_code code = check_type(r, type, err);
 	struct yl_row rows[2];
 	int n = 0;
-	if (code == YL_OK)
-		code = yl_fhir_match_params(r, type, r->url.params, r->url.nparams,
-		                            "conditional delete", rows, &n, err);
+	enum yl_code code = match_criteria(r, type, "delete", rows, &n, err);
 	if (code != YL_OK)
 		return code;
-	if (n > 1)
-		return several(r, "the conditional delete's criteria", type, err);
 	if (n == 1)
 		return delete_resource(r, type, rows[0].id, err);
 	struct yl_err info;
@@ -1036,24 +1064,9 @@ static enum yl_code validate(struct yl_req *r, const char *update_id, struct yl_
 	enum yl_code code = check_type(r, type, err);
 	if (code != YL_OK)
 		return code;
-	const char *ct = yl_req_header(r, "Content-Type");
-	if (!ct || !is_json_media(ct, strlen(ct)))
-		return yl_err_add(
-		    err, r->a, YL_UNSUPPORTED_MEDIA, NULL,
-		    "Content-Type '%.60s' is not accepted; send application/fhir+json",
-		    ct ? ct : "(none)");
-	if (!r->body_len)
-		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL, "the request has no body");
-	if ((code = yl_json_check_limits(r->body, r->body_len, r->a, err)) != YL_OK)
+	json_t *doc;
+	if ((code = yl_fhir_body_json(r, &doc, err)) != YL_OK)
 		return code;
-	json_error_t jerr;
-	json_t *doc = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!doc)
-		return yl_err_add(err, r->a, YL_MALFORMED_JSON, NULL,
-		                  "the body is not valid JSON: %s (line %d, column %d)",
-		                  json_problem(&jerr), jerr.line, jerr.column);
-	if (yl_arena_defer(r->a, drop_json, doc) != 0)
-		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
 	json_t *res = doc;
 	const char *rt = json_string_value(json_object_get(doc, "resourceType"));
 	if (rt && strcmp(rt, "Parameters") == 0 && strcmp(type, "Parameters") != 0) {

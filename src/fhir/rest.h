@@ -57,6 +57,12 @@ enum yl_code yl_h_validate_instance(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_everything(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_patch_conditional(struct yl_req *r, struct yl_err *err);
 
+/* The request body as JSON (Content-Type a JSON type, not empty, within the limits of
+ * fhir/limits.h, no duplicate keys): 415 or 400 otherwise. The document is released with
+ * the request. */
+struct json_t;
+enum yl_code yl_fhir_body_json(struct yl_req *r, struct json_t **out, struct yl_err *err);
+
 /* Conditional operations (If-None-Exist, conditional update and delete, conditional
  * references in a transaction): the current resources of `type` that a search with query
  * ("identifier=a|b&birthdate=1950") or params matches, at most 2 in rows[] (*n = 0, 1 or

@@ -1,6 +1,7 @@
 /* router.c -- match a request against the route table. */
 #include "http/router.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static bool match_pattern(const char *pattern, struct yl_req *r)
@@ -64,11 +65,10 @@ const char *yl_route_allow(const struct yl_route *table, size_t n, struct yl_req
 	}
 	memcpy(r->vars, vars, sizeof vars);
 	char buf[64] = "";
+	size_t len = 0;
 	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
-		if (has[k]) {
-			if (buf[0])
-				strcat(buf, ", ");
-			strcat(buf, order[k]);
-		}
+		if (has[k] && len < sizeof buf)
+			len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s",
+			                        len ? ", " : "", order[k]);
 	return yl_arena_strdup(a, buf);
 }
