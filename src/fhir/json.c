@@ -90,7 +90,13 @@ static size_t string_len(const struct lex *l)
 	return j < l->n ? j + 1 - l->i : l->n - l->i; /* never past the end */
 }
 
-/* Copy one value compactly (whitespace dropped). */
+static void out_add(struct yl_buf *b, const char *p, size_t n)
+{
+	if (b)
+		yl_buf_add(b, p, n);
+}
+
+/* Copy one value compactly (whitespace dropped); with b NULL, only move past it. */
 static void copy_value(struct lex *l, struct yl_buf *b)
 {
 	int depth = 0;
@@ -101,34 +107,20 @@ static void copy_value(struct lex *l, struct yl_buf *b)
 		char c = l->p[l->i];
 		if (c == '"') {
 			size_t len = string_len(l);
-			yl_buf_add(b, l->p + l->i, len);
+			out_add(b, l->p + l->i, len);
 			l->i += len;
-		} else if (c == '{' || c == '[') {
-			depth++;
-			yl_buf_addc(b, c);
-			l->i++;
-		} else if (c == '}' || c == ']') {
-			depth--;
-			yl_buf_addc(b, c);
-			l->i++;
-		} else if (c == ',' || c == ':') {
-			yl_buf_addc(b, c);
+		} else if (c == '{' || c == '[' || c == '}' || c == ']' || c == ',' || c == ':') {
+			depth += c == '{' || c == '[' ? 1 : c == '}' || c == ']' ? -1 : 0;
+			out_add(b, &c, 1);
 			l->i++;
 		} else {
 			size_t s = l->i;
 			while (l->i < l->n && !is_delim(l->p[l->i]))
 				l->i++;
-			yl_buf_add(b, l->p + s, l->i - s);
+			out_add(b, l->p + s, l->i - s);
 		}
 		skip_ws(l);
 	} while (depth > 0 && l->i < l->n);
-}
-
-static void skip_value(struct lex *l, struct yl_arena *a)
-{
-	struct yl_buf sink;
-	yl_buf_init(&sink, a, 64, (size_t)-1);
-	copy_value(l, &sink);
 }
 
 static int key_is(const struct lex *l, size_t klen, const char *name)
@@ -180,12 +172,12 @@ static void top_member(struct lex *l, size_t key_at, size_t klen, void *ctx)
 	struct rewrite *rw = ctx;
 	struct lex k = {l->p, l->n, key_at};
 	if (key_is(&k, klen, "resourceType") || key_is(&k, klen, "id")) {
-		skip_value(l, rw->a);
+		copy_value(l, NULL);
 		return;
 	}
 	if (key_is(&k, klen, "meta")) {
 		rw->meta_at = l->i;
-		skip_value(l, rw->a);
+		copy_value(l, NULL);
 		return;
 	}
 	yl_buf_addc(rw->b, ',');
@@ -199,7 +191,7 @@ static void meta_member(struct lex *l, size_t key_at, size_t klen, void *ctx)
 	struct rewrite *rw = ctx;
 	struct lex k = {l->p, l->n, key_at};
 	if (key_is(&k, klen, "versionId") || key_is(&k, klen, "lastUpdated")) {
-		skip_value(l, rw->a);
+		copy_value(l, NULL);
 		return;
 	}
 	yl_buf_addc(rw->b, ',');
@@ -309,30 +301,6 @@ char *yl_json_pretty(struct yl_arena *a, const char *p, size_t n, size_t *out_le
 
 /* ---- spans and reference mapping (Bundles) -------------------------------------------- */
 
-/* Move past one value without copying it. */
-static void pass_value(struct lex *l)
-{
-	int depth = 0;
-	do {
-		skip_ws(l);
-		if (l->i >= l->n)
-			return;
-		char c = l->p[l->i];
-		if (c == '"')
-			l->i += string_len(l);
-		else if (c == '{' || c == '[')
-			depth++, l->i++;
-		else if (c == '}' || c == ']')
-			depth--, l->i++;
-		else if (c == ',' || c == ':')
-			l->i++;
-		else
-			while (l->i < l->n && !is_delim(l->p[l->i]))
-				l->i++;
-		skip_ws(l);
-	} while (depth > 0 && l->i < l->n);
-}
-
 struct find {
 	const char *name;
 	struct yl_span *out;
@@ -344,7 +312,7 @@ static void find_member(struct lex *l, size_t key_at, size_t klen, void *ctx)
 	struct find *f = ctx;
 	struct lex k = {l->p, l->n, key_at};
 	size_t at = l->i;
-	pass_value(l);
+	copy_value(l, NULL);
 	if (!f->found && key_is(&k, klen, f->name)) {
 		size_t end = l->i;
 		while (end > at && strchr(" \t\r\n", l->p[end - 1]))
@@ -383,7 +351,7 @@ long yl_json_elements(struct yl_arena *a, const char *p, size_t n, struct yl_spa
 			continue;
 		}
 		size_t at = l.i;
-		pass_value(&l);
+		copy_value(&l, NULL);
 		size_t end = l.i;
 		while (end > at && strchr(" \t\r\n", p[end - 1]))
 			end--;
