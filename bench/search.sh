@@ -74,7 +74,8 @@ make_work
 
 # ---- the store: N Patients and N x PER Observations through the store API, cached
 DB=$RESULTS/region-${N}x${PER}.db
-stamp="N=$N PER=$PER GEN_SEED=$GEN_SEED gen.c=$(sha256sum bench/gen.c | cut -c1-16) $("$GEN" --layout)"
+# (the newest migration is left out: the server applies a new one to the cached store)
+stamp="N=$N PER=$PER GEN_SEED=$GEN_SEED gen.c=$(sha256sum bench/gen.c | cut -c1-16) $("$GEN" --layout | sed 's/^migration [0-9]*, //')"
 if [ ! -s "$DB" ] || [ "$(head -1 "$DB.stamp" 2>/dev/null)" != "$stamp" ]; then
 	rm -f "$DB" "$DB-wal" "$DB-shm" "$DB.stamp"
 	# ~2.3 KB on disk per resource (the body packed once, ~12 index rows per Observation,

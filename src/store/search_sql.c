@@ -1,6 +1,7 @@
 /* search_sql.c -- SQL for a search plan, with bound parameters only. Shared by the
  * backends: the statements use only what SQLite and PostgreSQL both run. */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -893,12 +894,99 @@ enum yl_code yl_search_sql_estimate(struct yl_sql *sql, struct yl_arena *a, cons
 	return YL_OK;
 }
 
+/* The span of idx_date_bucket holding time t (migration 0009): floor(t / 2^38). */
+#define SPAN_SHIFT 38
+static int64_t span_of(int64_t t)
+{
+	return t >= 0 ? t >> SPAN_SHIFT : -1 - ((-(t + 1)) >> SPAN_SHIFT);
+}
+
+/* "(rows of param whose col is below / above x)": whole spans from idx_date_bucket, and the
+ * rows of x's own span from the index. */
+static void date_tail(struct gen *g, int64_t param, const char *col, bool above, int64_t x)
+{
+	int64_t s = span_of(x);
+	add(g, "(SELECT coalesce(sum(n), 0) FROM idx_date_bucket WHERE ");
+	cmp_int(g, "param", " = ", param);
+	cmp_int(g, " AND side", " = ", strcmp(col, "lo") == 0 ? 0 : 1);
+	cmp_int(g, " AND b", above ? " > " : " < ", s);
+	add(g, ") + (SELECT count(*) FROM idx_date WHERE ");
+	cmp_int(g, "param", " = ", param);
+	add(g, " AND ");
+	add(g, col);
+	if (above) {
+		cmp_int(g, "", " > ", x);
+		if (s < (INT64_MAX >> SPAN_SHIFT)) {
+			add(g, " AND ");
+			cmp_int(g, col, " < ", (s + 1) * ((int64_t)1 << SPAN_SHIFT));
+		}
+	} else {
+		cmp_int(g, "", " < ", x);
+		add(g, " AND ");
+		cmp_int(g, col, " >= ", s * ((int64_t)1 << SPAN_SHIFT));
+	}
+	add(g, ")");
+}
+
+/* A count of one one-sided date comparison on a single-valued parameter, from the spans:
+ * lt = lo < slo; le = that, or lo in [slo, shi] and hi <= shi; gt = hi > shi; ge = that,
+ * or hi in [slo, shi] and lo >= slo; sa = lo > shi; eb = hi < slo (range_cmp_int). */
+static bool date_count_by_span(struct gen *g, const struct yl_search_plan *p)
+{
+	const struct yl_pred *pr = &p->preds[0];
+	if (pr->kind != YL_IDX_DATE || !pr->single || pr->negate ||
+	    (pr->params && pr->nparams > 1) || p->patient || pr->nvalues != 1 ||
+	    pr->via != YL_VIA_SELF || pr->values[0].match != YL_M_DATE)
+		return false;
+	const struct yl_pred_value *v = &pr->values[0];
+	if (v->cmp == YL_CMP_EQ || v->cmp == YL_CMP_NE || v->cmp == YL_CMP_AP)
+		return false; /* both ends at once: counted from the index */
+	int64_t param = pr->params ? pr->params[0] : pr->param_hash;
+	add(g, "SELECT ");
+	switch (v->cmp) {
+	case YL_CMP_LT:
+	case YL_CMP_LE:
+		date_tail(g, param, "lo", false, v->i_lo);
+		if (v->cmp == YL_CMP_LE) {
+			add(g, " + (SELECT count(*) FROM idx_date WHERE ");
+			cmp_int(g, "param", " = ", param);
+			cmp_int(g, " AND lo", " >= ", v->i_lo);
+			cmp_int(g, " AND lo", " <= ", v->i_hi);
+			cmp_int(g, " AND hi", " <= ", v->i_hi);
+			add(g, ")");
+		}
+		return true;
+	case YL_CMP_GT:
+	case YL_CMP_GE:
+		date_tail(g, param, "hi", true, v->i_hi);
+		if (v->cmp == YL_CMP_GE) {
+			add(g, " + (SELECT count(*) FROM idx_date WHERE ");
+			cmp_int(g, "param", " = ", param);
+			cmp_int(g, " AND hi", " >= ", v->i_lo);
+			cmp_int(g, " AND hi", " <= ", v->i_hi);
+			cmp_int(g, " AND lo", " >= ", v->i_lo);
+			add(g, ")");
+		}
+		return true;
+	case YL_CMP_SA:
+		date_tail(g, param, "lo", true, v->i_hi);
+		return true;
+	case YL_CMP_EB:
+		date_tail(g, param, "hi", false, v->i_lo);
+		return true;
+	default:
+		return false;
+	}
+}
+
 enum yl_code yl_search_sql_count_index(struct yl_sql *sql, struct yl_arena *a,
                                        const struct yl_search_plan *p, int dialect_pg,
                                        struct yl_err *err)
 {
 	struct gen g = {sql, a, dialect_pg, 0, NULL};
 	const struct yl_pred *pr = &p->preds[0];
+	if (date_count_by_span(&g, p))
+		goto done;
 	/* one row per resource at most: no DISTINCT (a temporary B-tree of every match) */
 	add(&g, pr->single ? "SELECT count(*) FROM " : "SELECT count(DISTINCT res) FROM ");
 	add(&g, index_table[pr->kind]);
@@ -908,6 +996,7 @@ enum yl_code yl_search_sql_count_index(struct yl_sql *sql, struct yl_arena *a,
 		add(&g, " AND ");
 		cmp_text(&g, "patient", " = ", p->patient);
 	}
+done:
 	if (sql->text.err)
 		return yl_err_add(err, a, sql->text.err, NULL,
 		                  "the search is too complex; use fewer parameters or values");

@@ -553,6 +553,164 @@ static void test_page_by_walk(void **state)
 	assert_string_equal(rare.id[1], "m01999");
 }
 
+/* Counts of a single-valued date parameter: one-sided comparisons are summed from the
+ * spans of idx_date_bucket (migration 0009) plus the boundary span's rows; every prefix
+ * must give the count a resource-by-resource test gives, for ranges before and after
+ * 1970, across span edges, at every width, and after updates and deletes. */
+struct span_doc {
+	int64_t lo, hi;
+	bool live;
+};
+
+static uint64_t rnd_next(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+static void rnd_range(uint64_t *x, int64_t *lo, int64_t *hi)
+{
+	static const int64_t width[] = {0,
+	                                999999,
+	                                86400000000LL - 1,
+	                                30 * 86400000000LL,
+	                                365 * 86400000000LL,
+	                                (int64_t)1 << 38};
+	*lo = (int64_t)(rnd_next(x) % ((uint64_t)1 << 43)) - ((int64_t)1 << 42);
+	if (rnd_next(x) % 4 == 0)
+		*lo &= ~(((int64_t)1 << 38) - 1); /* on a span edge */
+	*hi = *lo + width[rnd_next(x) % (sizeof width / sizeof width[0])];
+}
+
+static bool span_match(enum yl_cmp c, int64_t lo, int64_t hi, int64_t slo, int64_t shi)
+{
+	bool in = lo >= slo && hi <= shi;
+	switch (c) {
+	case YL_CMP_EQ:
+		return in;
+	case YL_CMP_NE:
+		return !in;
+	case YL_CMP_GT:
+		return hi > shi;
+	case YL_CMP_GE:
+		return hi > shi || (in && hi >= slo);
+	case YL_CMP_LT:
+		return lo < slo;
+	case YL_CMP_LE:
+		return lo < slo || (in && lo <= shi);
+	case YL_CMP_SA:
+		return lo > shi;
+	case YL_CMP_EB:
+		return hi < slo;
+	case YL_CMP_AP:
+		return lo <= shi && hi >= slo;
+	}
+	return false;
+}
+
+static enum yl_code put_date(struct fixture *f, int i, const struct span_doc *d)
+{
+	char id[16];
+	snprintf(id, sizeof id, "d%04d", i);
+	struct yl_index_row row = {.kind = YL_IDX_DATE,
+	                           .param_hash = yl_hash_sql(yl_hash_parts(2, "Basic", "created")),
+	                           .date_lo = d->lo,
+	                           .date_hi = d->hi};
+	struct yl_err e;
+	yl_err_init(&e);
+	struct yl_write w = {.op = d->live ? YL_WRITE_UPDATE : YL_WRITE_DELETE,
+	                     .type = "Basic",
+	                     .id = id,
+	                     .render = render,
+	                     .render_ctx = "date",
+	                     .index = d->live ? &row : NULL,
+	                     .index_count = d->live ? 1 : 0};
+	return yl_store_write(f->c, f->a, &w, &e);
+}
+
+static void check_date_counts(struct fixture *f, const struct span_doc *docs, int n, uint64_t *x)
+{
+	struct yl_err e;
+	yl_err_init(&e);
+	for (int q = 0; q < 60; q++) {
+		int64_t slo, shi;
+		if (q % 3 == 0) { /* a stored range itself: equal ends */
+			const struct span_doc *d = &docs[rnd_next(x) % (uint64_t)n];
+			slo = d->lo;
+			shi = d->hi;
+		} else {
+			rnd_range(x, &slo, &shi);
+		}
+		for (enum yl_cmp c = YL_CMP_EQ; c <= YL_CMP_AP; c++) {
+			int64_t want = 0;
+			for (int i = 0; i < n; i++)
+				want +=
+				    docs[i].live && span_match(c, docs[i].lo, docs[i].hi, slo, shi);
+			struct yl_pred_value v = {
+			    .match = YL_M_DATE, .cmp = c, .i_lo = slo, .i_hi = shi};
+			const int64_t param = yl_hash_sql(yl_hash_parts(2, "Basic", "created"));
+			/* the parser names the parameter in `params` too, one per type searched */
+			struct yl_pred pred = {.match = YL_M_DATE,
+			                       .kind = YL_IDX_DATE,
+			                       .param_hash = param,
+			                       .params = q % 2 ? &param : NULL,
+			                       .nparams = q % 2 ? 1 : 0,
+			                       .single = true,
+			                       .values = &v,
+			                       .nvalues = 1};
+			const char *types[] = {"Basic"};
+			struct yl_search_plan plan = {.types = types,
+			                              .ntypes = 1,
+			                              .preds = &pred,
+			                              .npreds = 1,
+			                              .count = 0,
+			                              .total = true};
+			struct seqs page = {0};
+			int64_t total = -1;
+			assert_int_equal(
+			    yl_store_search(f->c, f->a, &plan, collect_seqs, &page, &total, &e),
+			    YL_OK);
+			if (total != want)
+				fail_msg("cmp %d over [%lld, %lld]: counted %lld, want %lld",
+				         (int)c, (long long)slo, (long long)shi, (long long)total,
+				         (long long)want);
+		}
+	}
+}
+
+static void test_date_count_by_span(void **state)
+{
+	struct fixture *f = *state;
+	struct yl_err e;
+	yl_err_init(&e);
+	enum { N = 1500 };
+	static struct span_doc docs[N];
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	assert_int_equal(yl_store_begin(f->c, f->a, &e), YL_OK);
+	for (int i = 0; i < N; i++) {
+		rnd_range(&x, &docs[i].lo, &docs[i].hi);
+		docs[i].live = true;
+		assert_int_equal(put_date(f, i, &docs[i]), YL_OK);
+	}
+	assert_int_equal(yl_store_commit(f->c, f->a, &e), YL_OK);
+	check_date_counts(f, docs, N, &x);
+	/* a third updated to new dates, a tenth deleted: the spans follow the index rows */
+	assert_int_equal(yl_store_begin(f->c, f->a, &e), YL_OK);
+	for (int i = 0; i < N; i++) {
+		if (i % 3 == 0)
+			rnd_range(&x, &docs[i].lo, &docs[i].hi);
+		else if (i % 10 == 1)
+			docs[i].live = false;
+		else
+			continue;
+		assert_int_equal(put_date(f, i, &docs[i]), YL_OK);
+	}
+	assert_int_equal(yl_store_commit(f->c, f->a, &e), YL_OK);
+	check_date_counts(f, docs, N, &x);
+}
+
 /* a prewarmed store: its connections serve the next threads, and read what is stored */
 static void test_prewarm(void **state)
 {
@@ -649,6 +807,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_reindex_rebuilds_rows, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_page_after_long_walk, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_page_by_walk, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_date_count_by_span, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_prewarm, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
