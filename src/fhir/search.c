@@ -857,8 +857,29 @@ static enum yl_code parse_control(struct ctx *c, const struct yl_param *pm,
 	return YL_OK;
 }
 
+/* A search by one name value with no _sort lists its matches alphabetically by the value
+ * that matched (name=wan: Wan..., then Wang...; ties by first created): what a user
+ * typing a name expects, and a page the store reads straight off the string index
+ * whatever the number of matches (yl_search_by_value). */
+static enum yl_code implicit_order(struct yl_arena *a, struct yl_search_plan *p)
+{
+	if (p->nsort || p->npreds != 1)
+		return YL_OK;
+	const struct yl_pred *d = &p->preds[0];
+	if (d->via != YL_VIA_SELF || d->kind != YL_IDX_STRING || d->match != YL_M_STRING_START ||
+	    d->negate || d->nvalues != 1 || (d->params && d->nparams != 1))
+		return YL_OK;
+	struct yl_sort_key *k = yl_arena_calloc(a, 1, sizeof(*k));
+	if (!k)
+		return YL_NOMEM;
+	*k = (struct yl_sort_key){.by = YL_SORT_MATCH, .kind = YL_IDX_STRING, .pred = d};
+	p->sort = k;
+	p->nsort = 1;
+	return YL_OK;
+}
+
 /* ---- cursors: "a" (after) or "b" (before), ".<row>", then ".<key>" per sort key:
- * n (null), i<integer>, r<hex of the double's bits>, s<hex of the text> ---------------- */
+ * n (null), i<integer>, r<hex of the double's bits>, s<hex of the text> (c<hex>: cut) -- */
 
 static void hex(struct yl_buf *b, const unsigned char *p, size_t n)
 {
@@ -886,7 +907,7 @@ const char *yl_fhir_search_cursor(struct yl_arena *a, const struct yl_search_pla
 			memcpy(&bits, &k->d, sizeof bits);
 			yl_buf_printf(&b, ".r%016llx", (unsigned long long)bits);
 		} else {
-			yl_buf_adds(&b, ".s");
+			yl_buf_adds(&b, k->cut ? ".c" : ".s");
 			hex(&b, (const unsigned char *)k->s, strlen(k->s));
 		}
 	}
@@ -940,7 +961,7 @@ static enum yl_code parse_cursor(struct ctx *c, const char *v, struct yl_search_
 				goto bad;
 			key->kind = YL_KEY_REAL;
 			memcpy(&key->d, &bits, sizeof bits);
-		} else if (k[0] == 's' && strlen(k + 1) % 2 == 0) {
+		} else if ((k[0] == 's' || k[0] == 'c') && strlen(k + 1) % 2 == 0) {
 			size_t len = strlen(k + 1) / 2;
 			char *t = yl_arena_alloc(c->a, len + 1);
 			if (!t)
@@ -954,6 +975,7 @@ static enum yl_code parse_cursor(struct ctx *c, const char *v, struct yl_search_
 			t[len] = '\0';
 			key->kind = YL_KEY_TEXT;
 			key->s = t;
+			key->cut = k[0] == 'c';
 		} else {
 			goto bad;
 		}
@@ -1025,6 +1047,8 @@ enum yl_code yl_fhir_search_parse(struct yl_arena *a, const char **types, size_t
 	}
 	if (out->plan.sort && !out->plan.nsort)
 		out->plan.sort = NULL; /* an ignored _sort */
+	if (implicit_order(a, &out->plan) != YL_OK)
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
 	if (cursor) {
 		enum yl_code r = parse_cursor(&c, cursor, &out->plan);
 		if (r != YL_OK)

@@ -101,13 +101,17 @@ struct yl_pred {
 
 /* One _sort key: an index parameter (the smallest value ascending, the largest descending;
  * resources without one last either way), or the resource id or last update. */
-enum yl_sort_by { YL_SORT_INDEX, YL_SORT_ID, YL_SORT_LASTUPDATED };
+/* YL_SORT_MATCH: the smallest value of string predicate `pred` that matches it, ascending
+ * (the order a search by one name value gets when it names no _sort: alphabetical by the
+ * matched name, see yl_search_by_value). */
+enum yl_sort_by { YL_SORT_INDEX, YL_SORT_ID, YL_SORT_LASTUPDATED, YL_SORT_MATCH };
 struct yl_sort_key {
 	enum yl_sort_by by;
 	int kind; /* enum yl_index_kind for YL_SORT_INDEX */
 	const int64_t *params;
 	size_t nparams;
 	bool desc;
+	const struct yl_pred *pred; /* YL_SORT_MATCH */
 };
 
 /* A sort key's value in a row, and in a cursor. */
@@ -116,7 +120,9 @@ struct yl_key {
 	int64_t i;
 	double d;
 	const char *s;
+	bool cut; /* YL_SORT_MATCH by value: s is the first YL_MATCH_KEY_MAX bytes of the key */
 };
+#define YL_MATCH_KEY_MAX 256 /* bytes of a matched value a cursor carries (URLs stay short) */
 
 /* Where a page starts: after (or, for a previous page, before) the row with these sort
  * key values and resource row. Opaque to clients (fhir/search.c encodes it). */
@@ -179,6 +185,9 @@ struct yl_sql {
 #define YL_DRIVER_SCAN    (-1)
 #define YL_DRIVER_ANY     (-2)
 #define YL_DRIVER_PATIENT (-3) /* compartment search: the patient's rows of the types */
+/* YL_DRIVER_BY_VALUE: the string rows in (value, row) order through idx_string (param,
+ * norm), a page read straight off the index (yl_search_by_value). */
+#define YL_DRIVER_BY_VALUE (-4)
 /* YL_DRIVER_WALK(i): string predicate i's own rows walked in row order through
  * idx_string (param, res, norm), the value tested in the index (a common prefix fills a
  * page within a few hundred names); only for an unsorted plan of that one predicate. */
@@ -221,6 +230,11 @@ enum yl_code yl_search_sql_page(struct yl_sql *sql, struct yl_arena *a,
 /* Whether predicate i of the plan can be walked (YL_DRIVER_WALK): the plan's only
  * predicate, unsorted, a positive test on a string parameter of its own resources. */
 bool yl_search_walkable(const struct yl_search_plan *p, size_t i);
+
+/* Whether a plan is one string predicate ordered by its matched value (YL_SORT_MATCH) that
+ * can be paged straight off the index in (value, row) order (YL_DRIVER_BY_VALUE): one
+ * starts-with or exact value of one parameter, no compartment. */
+bool yl_search_by_value(const struct yl_search_plan *p);
 
 /* Append a placeholder bound to v. */
 void yl_sql_add_int(struct yl_sql *sql, struct yl_arena *a, int64_t v, int dialect_pg);

@@ -725,6 +725,16 @@ static const char *const sort_col_hi[] = {
 
 static void sort_expr(struct gen *g, const struct yl_sort_key *k)
 {
+	if (k->by == YL_SORT_MATCH) {
+		/* the smallest matching value, cut like a cursor's (the by-value page reads
+		 * whole values off the index instead: by_value_page) */
+		add(g, "substr((SELECT min(norm) FROM idx_string");
+		param_cond(g, g->pg ? " WHERE res = r.rowid AND " : " WHERE res = r.rowid AND +",
+		           k->pred);
+		values_cond(g, k->pred);
+		add(g, "), 1, " YL_STR(YL_MATCH_KEY_MAX) ")");
+		return;
+	}
 	if (k->by == YL_SORT_ID) {
 		add(g, "r.id");
 		return;
@@ -832,13 +842,75 @@ static void walk_page(struct gen *g, const struct yl_search_plan *p, int driver)
 	bind_int(g, p->count);
 }
 
+bool yl_search_by_value(const struct yl_search_plan *p)
+{
+	if (p->npreds != 1 || p->nsort != 1 || p->sort[0].by != YL_SORT_MATCH || p->patient)
+		return false;
+	const struct yl_pred *d = &p->preds[0];
+	return p->sort[0].pred == d && d->via == YL_VIA_SELF && d->kind == YL_IDX_STRING &&
+	       d->match == YL_M_STRING_START && !d->negate && d->nvalues == 1 &&
+	       d->values[0].match == YL_M_STRING_START && (!d->params || d->nparams == 1);
+}
+
+/* The page of a search by one name value in (matched value, row) order: the rows of the
+ * index range in index order (idx_string_norm is (param, norm) then the key (res, exact)),
+ * each resource once, at its smallest matching value (the NOT EXISTS probes the resource's
+ * own few rows of the parameter), the cursor and the limit inside: a page reads about a
+ * page of index entries whatever the number of matches. A cursor cut to YL_MATCH_KEY_MAX
+ * bytes is completed from the cursor resource's rows. */
+static void by_value_page(struct gen *g, const struct yl_search_plan *p)
+{
+	const struct yl_pred *d = &p->preds[0];
+	const struct yl_cursor *c = &p->cursor;
+	add(g, "SELECT r.rowid AS res, r.type, r.id, r.version, r.last_updated, r.body, "
+	       "d.norm AS k0 FROM idx_string d INDEXED BY idx_string_norm JOIN resource r ON "
+	       "r.rowid = d.res");
+	param_cond(g, " WHERE d.", d);
+	values_cond(g, d);
+	if (c->set && c->nkeys == 1 && c->keys[0].kind == YL_KEY_TEXT) {
+		const struct yl_key *k = &c->keys[0];
+		add(g, c->before ? " AND (d.norm, d.res) < (" : " AND (d.norm, d.res) > (");
+		if (k->cut) {
+			add(g, "coalesce((SELECT min(norm) FROM idx_string WHERE ");
+			cmp_int(g, "res", " = ", c->rowid);
+			param_cond(g, " AND ", d);
+			cmp_text(g, " AND norm", " >= ", k->s);
+			values_cond(g, d);
+			add(g, "), ");
+			bind_text(g, k->s);
+			add(g, ")");
+		} else {
+			bind_text(g, k->s);
+		}
+		add(g, ", ");
+		bind_int(g, c->rowid);
+		add(g, ")");
+	}
+	add(g, " AND r.type IN (");
+	for (size_t i = 0; i < p->ntypes; i++) {
+		if (i)
+			add(g, ", ");
+		bind_text(g, p->types[i]);
+	}
+	add(g, ") AND NOT EXISTS (SELECT 1 FROM idx_string e WHERE e.res = d.res AND "
+	       "e.param = d.param");
+	values_cond(g, d);
+	add(g, " AND (e.norm < d.norm OR (e.norm = d.norm AND e.exact < d.exact)))");
+	add(g, c->set && c->before ? " ORDER BY d.norm DESC, d.res DESC LIMIT "
+	                           : " ORDER BY d.norm, d.res LIMIT ");
+	bind_int(g, p->count);
+}
+
 enum yl_code yl_search_sql_page(struct yl_sql *sql, struct yl_arena *a,
                                 const struct yl_search_plan *p, int driver, int dialect_pg,
                                 struct yl_err *err)
 {
 	struct gen g = {sql, a, dialect_pg, 0, NULL};
-	if (YL_DRIVER_IS_WALK(driver)) {
-		walk_page(&g, p, driver);
+	if (YL_DRIVER_IS_WALK(driver) || driver == YL_DRIVER_BY_VALUE) {
+		if (driver == YL_DRIVER_BY_VALUE)
+			by_value_page(&g, p);
+		else
+			walk_page(&g, p, driver);
 		return sql->text.err ? yl_err_add(err, a, sql->text.err, NULL,
 		                                  "the search is too complex; use fewer values")
 		                     : YL_OK;

@@ -52,3 +52,46 @@ test('_sort on long strings sharing a 1,200-character prefix pages through every
     await srv.stop();
   }
 });
+
+test('a name search without _sort lists matches alphabetically by the name that matched, each once, and pages both ways', async () => {
+  const srv = await startServer();
+  try {
+    const stem = 'Wan' + 'x'.repeat(400); // two matched names longer than a cursor carries
+    const people = [
+      ['Wang', 'Li'], ['Wan', 'Qing'], ['Zhou', 'Wanting'], ['Wang', 'Wanfang'], ['Li', 'Wang'],
+      ['Chen', 'Lei'], ['WANG', 'Xi'], [stem + 'b', 'Min'], [stem + 'a', 'Hua'], ['Wán', 'Yu'],
+    ];
+    const id = {};
+    for (const [family, given] of people) {
+      const r = await req(srv, 'POST', '/fhir/Patient', { body: { resourceType: 'Patient', name: [{ family, given: [given] }] } });
+      assert.strictEqual(r.status, 201);
+      id[`${family} ${given}`] = r.json.id;
+    }
+    // Wán folds to wan; Wang Wanfang is listed at wanfang (before wang); ties first created first
+    const want = ['Wan Qing', 'Wán Yu', 'Wang Wanfang', 'Wang Li', 'Li Wang', 'WANG Xi',
+      'Zhou Wanting', `${stem}a Hua`, `${stem}b Min`].map((k) => id[k]);
+    const pages = await walk(srv, '/fhir/Patient?name=wan&_count=2');
+    assert.deepStrictEqual(pages.flat(), want);
+    let r = await req(srv, 'GET', '/fhir/Patient?name=wan&_count=2');
+    const firstNext = r.json.link.find((x) => x.relation === 'next').url.replace(/^https?:\/\/[^/]+/, '');
+    let url = firstNext;
+    for (;;) {
+      r = await req(srv, 'GET', url);
+      const next = r.json.link.find((x) => x.relation === 'next');
+      if (!next) break;
+      url = next.url.replace(/^https?:\/\/[^/]+/, '');
+    }
+    const prev = r.json.link.find((x) => x.relation === 'previous');
+    const back = await walk(srv, prev.url.replace(/^https?:\/\/[^/]+/, ''), 'previous');
+    assert.deepStrictEqual(back, pages.slice(0, -1).reverse());
+    // a match renamed between pages: paging goes on from where the cursor was
+    await req(srv, 'PUT', `/fhir/Patient/${id['Wan Qing']}`, { body: { resourceType: 'Patient', id: id['Wan Qing'], name: [{ family: 'Zhao', given: ['Qing'] }] } });
+    const rest = await walk(srv, firstNext);
+    assert.deepStrictEqual(rest.flat(), want.slice(2));
+    // an explicit _sort still wins
+    const byId = await req(srv, 'GET', '/fhir/Patient?name=wan&_sort=-_id&_count=3');
+    assert.deepStrictEqual(byId.json.entry.map((e) => e.resource.id), want.filter((x) => x !== id['Wan Qing']).sort().reverse().slice(0, 3));
+  } finally {
+    await srv.stop();
+  }
+});

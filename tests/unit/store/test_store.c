@@ -553,6 +553,137 @@ static void test_page_by_walk(void **state)
 	assert_string_equal(rare.id[1], "m01999");
 }
 
+/* A search by one name prefix with no _sort (YL_SORT_MATCH) pages straight off the string
+ * index in (matched value, row) order: each resource once, at its smallest matching name;
+ * forward and back through cursors, names longer than a cursor's key included. */
+struct keyed_page {
+	int64_t seq[16];
+	char key[16][400];
+	bool cut[16];
+	int n;
+};
+
+static int collect_keyed(void *ctx, const struct yl_row *row)
+{
+	struct keyed_page *pg = ctx;
+	if (pg->n < 16) {
+		pg->seq[pg->n] = row->seq;
+		snprintf(pg->key[pg->n], sizeof pg->key[0], "%s", row->keys[0].s);
+		pg->cut[pg->n] = row->keys[0].cut;
+		pg->n++;
+	}
+	return 0;
+}
+
+struct want_row {
+	const char *key;
+	int64_t seq;
+};
+
+static int want_cmp(const void *x, const void *y)
+{
+	const struct want_row *a = x, *b = y;
+	int c = strcmp(a->key, b->key);
+	return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+static void test_page_by_value(void **state)
+{
+	struct fixture *f = *state;
+	struct yl_err e;
+	yl_err_init(&e);
+	static char long_a[320], long_b[320];
+	memset(long_a, 'x', sizeof long_a - 1);
+	memcpy(long_a, "wan", 3);
+	memcpy(long_b, long_a, sizeof long_b);
+	long_a[300] = 'a'; /* equal for 300 bytes: beyond a cursor's key */
+	long_b[300] = 'b';
+	static const char *const pool[] = {"wang",    "wan",  "wanfang", "li",     "zhou",
+	                                   "wanting", long_a, long_b,    "wangxi", "chen"};
+	enum { N = 120, PAGE = 7 };
+	static struct want_row want[N];
+	int nwant = 0;
+	assert_int_equal(yl_store_begin(f->c, f->a, &e), YL_OK);
+	for (int i = 0; i < N; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "v%03d", i);
+		const char *names[2] = {pool[(i * 7) % 10], pool[(i * 3 + 1) % 10]};
+		if (i % 11 == 5) { /* both long names: its key is the smaller */
+			names[0] = long_b;
+			names[1] = long_a;
+		}
+		assert_int_equal(put_names(f, id, names, 2), YL_OK);
+		const char *best = NULL;
+		for (int k = 0; k < 2; k++)
+			if (strncmp(names[k], "wan", 3) == 0 &&
+			    (!best || strcmp(names[k], best) < 0))
+				best = names[k];
+		if (best) /* rows are numbered in creation order from 1 in a fresh store */
+			want[nwant++] = (struct want_row){best, i + 1};
+	}
+	assert_int_equal(yl_store_commit(f->c, f->a, &e), YL_OK);
+	qsort(want, (size_t)nwant, sizeof want[0], want_cmp);
+	assert_true(nwant > 3 * PAGE);
+
+	const int64_t param = yl_hash_sql(yl_hash_parts(2, "Basic", "name"));
+	struct yl_pred_value v = {.match = YL_M_STRING_START, .s1 = "wan"};
+	struct yl_pred pred = {.match = YL_M_STRING_START,
+	                       .kind = YL_IDX_STRING,
+	                       .param_hash = param,
+	                       .params = &param,
+	                       .nparams = 1,
+	                       .values = &v,
+	                       .nvalues = 1};
+	struct yl_sort_key order = {.by = YL_SORT_MATCH, .kind = YL_IDX_STRING, .pred = &pred};
+	const char *types[] = {"Basic"};
+	struct yl_search_plan plan = {.types = types,
+	                              .ntypes = 1,
+	                              .preds = &pred,
+	                              .npreds = 1,
+	                              .sort = &order,
+	                              .nsort = 1,
+	                              .count = PAGE};
+	assert_true(yl_search_by_value(&plan));
+	struct yl_key key;
+	int got = 0;
+	struct keyed_page pg;
+	int64_t total;
+	do { /* forward to the end */
+		memset(&pg, 0, sizeof pg);
+		assert_int_equal(yl_store_search(f->c, f->a, &plan, collect_keyed, &pg, &total, &e),
+		                 YL_OK);
+		for (int i = 0; i < pg.n; i++, got++) {
+			assert_true(got < nwant);
+			if (pg.seq[i] != want[got].seq)
+				fail_msg("row %d: got %lld, want %lld (%.8s)", got,
+				         (long long)pg.seq[i], (long long)want[got].seq,
+				         want[got].key);
+			assert_int_equal(pg.cut[i], strlen(want[got].key) > YL_MATCH_KEY_MAX);
+		}
+		if (pg.n) {
+			key = (struct yl_key){.kind = YL_KEY_TEXT,
+			                      .s = yl_arena_strdup(f->a, pg.key[pg.n - 1]),
+			                      .cut = pg.cut[pg.n - 1]};
+			plan.cursor = (struct yl_cursor){
+			    .set = true, .rowid = pg.seq[pg.n - 1], .keys = &key, .nkeys = 1};
+		}
+	} while (pg.n == PAGE);
+	assert_int_equal(got, nwant);
+	/* and back from the last row, nearest first */
+	key = (struct yl_key){.kind = YL_KEY_TEXT, .s = want[nwant - 1].key};
+	if (strlen(key.s) > YL_MATCH_KEY_MAX) {
+		key.s = yl_arena_strndup(f->a, key.s, YL_MATCH_KEY_MAX);
+		key.cut = true;
+	}
+	plan.cursor = (struct yl_cursor){
+	    .set = true, .before = true, .rowid = want[nwant - 1].seq, .keys = &key, .nkeys = 1};
+	memset(&pg, 0, sizeof pg);
+	assert_int_equal(yl_store_search(f->c, f->a, &plan, collect_keyed, &pg, &total, &e), YL_OK);
+	assert_int_equal(pg.n, PAGE);
+	for (int i = 0; i < PAGE; i++)
+		assert_int_equal(pg.seq[i], want[nwant - 2 - i].seq);
+}
+
 /* Counts of a single-valued date parameter: one-sided comparisons are summed from the
  * spans of idx_date_bucket (migration 0009) plus the boundary span's rows; every prefix
  * must give the count a resource-by-resource test gives, for ranges before and after
@@ -808,6 +939,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_page_after_long_walk, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_page_by_walk, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_date_count_by_span, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_page_by_value, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_prewarm, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
