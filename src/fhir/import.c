@@ -461,6 +461,11 @@ enum yl_code yl_import_finish(struct yl_import *im, struct yl_err *err)
 	return code;
 }
 
+void yl_import_rollback(struct yl_import *im)
+{
+	rollback(im);
+}
+
 void yl_import_free(struct yl_import *im)
 {
 	rollback(im);

@@ -56,6 +56,9 @@ enum yl_code yl_import_file(struct yl_import *im, const char *path, struct yl_er
 
 /* Commit what is pending. Messages in err (of any call) live until yl_import_free(). */
 enum yl_code yl_import_finish(struct yl_import *im, struct yl_err *err);
+/* Roll back what is pending (after an error), releasing the store's write lock; the
+ * messages in err stay. */
+void yl_import_rollback(struct yl_import *im);
 /* Roll back what is pending (after an error) and release the import's memory. */
 void yl_import_free(struct yl_import *im);
 

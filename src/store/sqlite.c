@@ -454,6 +454,17 @@ enum yl_code yl_store_open(const char *path, struct yl_store **out, struct yl_ar
 		code = migrate(s->writer, a, err);
 	if (code == YL_OK)
 		s->last_seq = query_int(s->writer, "SELECT max(seq) FROM history");
+	if (code == YL_OK &&
+	    query_int(s->writer, "SELECT count(*) FROM store_meta WHERE key LIKE 'deferred:%'") >
+	        0) {
+		/* a bulk load stopped before building its search indexes: build them now */
+		yl_log(YL_LOG_WARN,
+		       "store: a bulk load of %s was interrupted; building its search "
+		       "indexes (minutes on a large store)",
+		       path);
+		int n;
+		code = yl_store_build_deferred(s, NULL, NULL, &n, a, err);
+	}
 	if (code != YL_OK) {
 		yl_store_close(s);
 		return code;
@@ -1816,6 +1827,167 @@ enum yl_code yl_store_meta_set(struct yl_store *s, struct yl_arena *a, const cha
 	sqlite3_finalize(q);
 	pthread_mutex_unlock(&s->write_lock);
 	return rc == SQLITE_DONE ? YL_OK : db_error(err, a, s->writer->db, rc, "meta");
+}
+
+/* ---- bulk loads: search indexes built after the rows ------------------------------- */
+
+/* The date spans again from the date rows (as migration 0009 first counted them). */
+static const char recount_spans_sql[] =
+    "DELETE FROM idx_date_bucket; "
+    "INSERT INTO idx_date_bucket (param, side, b, n) "
+    "SELECT param, 0, lo >> 38, count(*) FROM idx_date GROUP BY param, lo >> 38; "
+    "INSERT INTO idx_date_bucket (param, side, b, n) "
+    "SELECT param, 1, hi >> 38, count(*) FROM idx_date GROUP BY param, hi >> 38";
+
+struct named_sql {
+	const char *key, *sql;
+};
+
+/* rows of (key, sql) from a query, into the arena */
+static int collect_sql(sqlite3 *db, struct yl_arena *a, const char *query, struct named_sql **out,
+                       int *n)
+{
+	sqlite3_stmt *q;
+	int rc = sqlite3_prepare_v2(db, query, -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	int cap = 0;
+	*n = 0;
+	*out = NULL;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 32;
+			struct named_sql *v = yl_arena_alloc(a, (size_t)cap * sizeof(*v));
+			if (!v) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			if (*n)
+				memcpy(v, *out, (size_t)*n * sizeof(*v));
+			*out = v;
+		}
+		(*out)[*n].key = col_text(a, q, 0, NULL);
+		(*out)[*n].sql = col_text(a, q, 1, NULL);
+		if (!(*out)[*n].key || !(*out)[*n].sql) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		(*n)++;
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+enum yl_code yl_store_defer_indexes(struct yl_store *s, int *n, struct yl_arena *a,
+                                    struct yl_err *err)
+{
+	*n = 0;
+	pthread_mutex_lock(&s->write_lock);
+	sqlite3 *db = s->writer->db;
+	struct named_sql *v = NULL;
+	int rc = exec(db, "BEGIN IMMEDIATE");
+	if (rc == SQLITE_OK)
+		rc = collect_sql(
+		    db, a,
+		    "SELECT 'deferred:' || type || ':' || name, sql FROM ("
+		    "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND ("
+		    "(type = 'index' AND substr(tbl_name, 1, 4) = 'idx_') OR "
+		    "(type = 'index' AND name IN ('resource_patient', "
+		    "'resource_type_row', 'history_type')) OR "
+		    "(type = 'trigger' AND tbl_name = 'idx_date')))",
+		    &v, n);
+	for (int i = 0; rc == SQLITE_OK && i < *n; i++) {
+		sqlite3_stmt *q;
+		rc = sqlite3_prepare_v2(db,
+		                        "INSERT INTO store_meta (key, value) VALUES (?1, ?2) "
+		                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+		                        -1, &q, NULL);
+		if (rc != SQLITE_OK)
+			break;
+		sqlite3_bind_text(q, 1, v[i].key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, v[i].sql, -1, SQLITE_STATIC);
+		rc = step_done(q);
+		sqlite3_finalize(q);
+		if (rc != SQLITE_OK)
+			break;
+		/* deferred:<type>:<name>: names are plain identifiers of our migrations */
+		const char *type = v[i].key + strlen("deferred:");
+		const char *name = strchr(type, ':') + 1;
+		char *drop =
+		    yl_arena_printf(a, "DROP %s IF EXISTS \"%s\"",
+		                    strncmp(type, "trigger", 7) == 0 ? "TRIGGER" : "INDEX", name);
+		rc = drop ? exec(db, drop) : SQLITE_NOMEM;
+	}
+	rc = rc == SQLITE_OK ? exec(db, "COMMIT") : rc;
+	enum yl_code code = YL_OK;
+	if (rc != SQLITE_OK) {
+		code = db_error(err, a, db, rc, "dropping the search indexes for a bulk load");
+		exec(db, "ROLLBACK");
+		*n = 0;
+	}
+	pthread_mutex_unlock(&s->write_lock);
+	return code;
+}
+
+enum yl_code yl_store_build_deferred(struct yl_store *s, yl_build_progress_fn progress, void *ctx,
+                                     int *n, struct yl_arena *a, struct yl_err *err)
+{
+	*n = 0;
+	pthread_mutex_lock(&s->write_lock);
+	sqlite3 *db = s->writer->db;
+	struct named_sql *v = NULL;
+	/* indexes first (sorted in temporary files, not memory: they can be larger than RAM),
+	 * then the spans recounted and their triggers, in one transaction */
+	int rc = exec(db, "PRAGMA temp_store = FILE; PRAGMA threads = 2");
+	if (rc == SQLITE_OK)
+		rc = collect_sql(db, a,
+		                 "SELECT key, value FROM store_meta WHERE key LIKE 'deferred:%' "
+		                 "ORDER BY key LIKE 'deferred:trigger:%', key",
+		                 &v, n);
+	bool spans = false;
+	for (int i = 0; rc == SQLITE_OK && i < *n; i++) {
+		bool trigger = strncmp(v[i].key, "deferred:trigger:", 17) == 0;
+		if (progress)
+			progress(ctx, strrchr(v[i].key, ':') + 1, i + 1, *n);
+		if (trigger && !spans) {
+			spans = true;
+			if ((rc = exec(db, "BEGIN IMMEDIATE")) != SQLITE_OK ||
+			    (rc = exec(db, recount_spans_sql)) != SQLITE_OK)
+				break;
+		} else if (!trigger && (rc = exec(db, "BEGIN IMMEDIATE")) != SQLITE_OK) {
+			break;
+		}
+		/* the object may exist already: built before a crash that left the record */
+		sqlite3_stmt *q;
+		rc = sqlite3_prepare_v2(db,
+		                        "SELECT 1 FROM sqlite_schema WHERE 'deferred:' || type || "
+		                        "':' || name = ?1",
+		                        -1, &q, NULL);
+		if (rc != SQLITE_OK)
+			break;
+		sqlite3_bind_text(q, 1, v[i].key, -1, SQLITE_STATIC);
+		bool exists = sqlite3_step(q) == SQLITE_ROW;
+		sqlite3_finalize(q);
+		if (!exists && (rc = exec(db, v[i].sql)) != SQLITE_OK)
+			break;
+		rc = sqlite3_prepare_v2(db, "DELETE FROM store_meta WHERE key = ?1", -1, &q, NULL);
+		if (rc != SQLITE_OK)
+			break;
+		sqlite3_bind_text(q, 1, v[i].key, -1, SQLITE_STATIC);
+		rc = step_done(q);
+		sqlite3_finalize(q);
+		if (rc == SQLITE_OK && (!trigger || i + 1 == *n))
+			rc = exec(db, "COMMIT");
+	}
+	enum yl_code code = YL_OK;
+	if (rc != SQLITE_OK) {
+		code = db_error(err, a, db, rc, "building the search indexes after a bulk load");
+		if (!sqlite3_get_autocommit(db))
+			exec(db, "ROLLBACK");
+	}
+	exec(db, "PRAGMA temp_store = MEMORY; PRAGMA threads = 0");
+	pthread_mutex_unlock(&s->write_lock);
+	return code;
 }
 
 bool yl_store_is_empty(struct yl_store *s)

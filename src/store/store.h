@@ -198,6 +198,21 @@ enum yl_code yl_store_meta_set(struct yl_store *s, struct yl_arena *a, const cha
 /* No resource was ever written. */
 bool yl_store_is_empty(struct yl_store *s);
 
+/* Bulk loads into a store with few rows (yilian import into an empty store): drop the
+ * search indexes and the date-span triggers (not the keys writes look up by), so that a
+ * load appends rows instead of inserting each index entry at a random place in B-trees
+ * larger than the page cache; their SQL is kept in store_meta ("deferred:..."), so a
+ * killed load leaves a record of what is missing. yl_store_build_deferred() creates them
+ * again (SQLite sorts each index once, on helper threads) and recounts the date spans;
+ * yl_store_open() does so itself when a load was killed before. Searches while indexes
+ * are deferred are slow. *n: how many were dropped / built. Not inside yl_store_begin(). */
+enum yl_code yl_store_defer_indexes(struct yl_store *s, int *n, struct yl_arena *a,
+                                    struct yl_err *err);
+/* progress (may be NULL) is called before each index with its name, i of n. */
+typedef void (*yl_build_progress_fn)(void *ctx, const char *name, int i, int n);
+enum yl_code yl_store_build_deferred(struct yl_store *s, yl_build_progress_fn progress, void *ctx,
+                                     int *n, struct yl_arena *a, struct yl_err *err);
+
 /* Rebuild the index rows of every current (not deleted) resource, without new versions:
  * fn gets each stored row and returns its index rows (in the arena it is given, which is
  * reset between batches). Runs in transactions of REINDEX_BATCH resources; *count is the
