@@ -80,6 +80,7 @@ int yl_cmd_export(int argc, char **argv)
 	int rc = 1;
 	if (yl_store_open(db, &s, a, &err) != YL_OK)
 		goto done;
+	yl_store_set_cache(s, 64); /* bounded memory: no map of the store (see import) */
 	ex.store = s;
 	if (yl_export_run(&ex, a, &err) != YL_OK)
 		goto done;

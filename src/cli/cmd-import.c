@@ -95,6 +95,9 @@ static int collect(struct files *f, const char *path, bool named)
 	return rc;
 }
 
+#define IMPORT_READ_CACHE_MB  64
+#define IMPORT_WRITE_CACHE_MB 256
+
 struct ui {
 	bool tty;
 	int64_t t0, total_bytes, last_draw;
@@ -196,9 +199,14 @@ int yl_cmd_import(int argc, char **argv)
 	    .strict = strict, .report = on_report, .progress = on_progress, .ctx = &u};
 	int status = 1;
 	size_t done = 0;
+	/* memory stays bounded whatever the store's size: page caches of fixed size instead of
+	 * mapping the store (mapped pages count as the process's own) */
 	if (!a || yl_cli_load_data(data, a, &err) != YL_OK ||
 	    yl_store_open(db, &s, a, &err) != YL_OK ||
 	    yl_fhir_index_check(s, a, &stale, &err) != YL_OK)
+		goto out;
+	yl_store_set_cache(s, IMPORT_READ_CACHE_MB);
+	if (yl_store_set_writer_cache(s, IMPORT_WRITE_CACHE_MB, a, &err) != YL_OK)
 		goto out;
 	if (stale)
 		fprintf(stderr,

@@ -229,11 +229,27 @@ static enum yl_code put(struct yl_import *im, const struct where *at, const char
 
 /* ---- NDJSON ------------------------------------------------------------------------ */
 
+/* Give back the pages of the file's mapping before `upto` (lines done with) every
+ * DROP_BEHIND bytes: they count in the process's resident memory until then, and a file
+ * can be far larger than RAM. */
+#define DROP_BEHIND ((size_t)64 << 20)
+static void drop_behind(const char *base, size_t upto, size_t *dropped)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t to = upto / page * page;
+	if (to - *dropped < DROP_BEHIND)
+		return;
+	madvise((void *)(base + *dropped), to - *dropped, MADV_DONTNEED);
+	*dropped = to;
+}
+
 static enum yl_code ndjson(struct yl_import *im, const char *file, const char *p, size_t n,
                            int64_t bytes0, struct yl_err *err)
 {
 	long line = 0;
+	size_t dropped = 0;
 	for (size_t i = 0; i < n;) {
+		drop_behind(p, i, &dropped);
 		const char *nl = memchr(p + i, '\n', n - i);
 		size_t end = nl ? (size_t)(nl - p) : n;
 		line++;
