@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,9 +72,63 @@ struct where {
 	long line;
 };
 
+/* ---- the NDJSON pipeline ------------------------------------------------------------
+ * The caller's thread reads, parses, validates and indexes resources into batches; a
+ * writer thread stores each batch in one transaction. Each batch has its own arena (the
+ * resources' text is copied into it, so a file may be unmapped while its last batch is
+ * written); at most PIPE_BATCHES exist, so memory stays bounded. Bundles and --strict
+ * files take the synchronous path, after the pipeline has drained, keeping file order. */
+
+#define PIPE_BATCHES 3
+
+struct pending {
+	struct yl_write w;
+	struct body_ctx bc;
+	struct where at;
+};
+
+struct batch {
+	struct yl_arena *a;
+	struct pending *v;
+	size_t n;
+	int64_t resources, failed, bytes; /* read by the producer; bytes: absolute */
+	struct batch *next;
+};
+
+struct yl_import_pipe {
+	pthread_t thread;
+	bool running;
+	pthread_mutex_t mu; /* the queue, the totals (im->st) and the report/progress callbacks */
+	pthread_cond_t cv;
+	struct batch *queue, **tail; /* submitted, not yet written */
+	struct batch *spare;
+	int nbatches;
+	bool stop, busy;
+	enum yl_code failed; /* the writer's first error; later batches are dropped */
+	struct yl_err err;   /* its messages, in msg_a */
+	struct yl_arena *msg_a;
+	struct batch *cur; /* being filled by the producer */
+	int64_t bytes;     /* the producer's: input bytes read so far */
+};
+
+static void lock_ui(struct yl_import *im)
+{
+	if (im->pipe)
+		pthread_mutex_lock(&im->pipe->mu);
+}
+
+static void unlock_ui(struct yl_import *im)
+{
+	if (im->pipe)
+		pthread_mutex_unlock(&im->pipe->mu);
+}
+
 static void report(struct yl_import *im, const struct where *at, const struct yl_err *e)
 {
-	im->st.failed++;
+	if (im->pipe && im->pipe->cur)
+		im->pipe->cur->failed++;
+	else
+		im->st.failed++;
 	if (!im->report)
 		return;
 	char msg[512];
@@ -89,7 +144,9 @@ static void report(struct yl_import *im, const struct where *at, const struct yl
 			break;
 		n += (size_t)k < sizeof msg - n ? (size_t)k : sizeof msg - n - 1;
 	}
+	lock_ui(im);
 	im->report(im->ctx, at->file, at->line, msg[0] ? msg : "refused");
+	unlock_ui(im);
 }
 
 struct ref {
@@ -140,13 +197,20 @@ static int map_ref(void *ctx, const char *s, size_t n, const char **to)
 /* Store the resource text[0..len) (references to fullUrls mapped through m when given),
  * keeping its id (or want_id when it has none). YL_OK also when the resource was bad and reported;
  * an error when the store failed or, strict, the resource was bad. */
+static enum yl_code pipe_append(struct yl_import *im, const struct where *at, struct yl_write *w,
+                                const struct body_ctx *bc, struct yl_err *err);
+
 static enum yl_code put(struct yl_import *im, const struct where *at, const char *text, size_t len,
                         const char *want_id, struct refs *m, struct yl_err *err)
 {
-	struct yl_arena *a = im->a;
+	struct batch *b = im->pipe ? im->pipe->cur : NULL; /* the pipeline's, or synchronous */
+	struct yl_arena *a = b ? b->a : im->a;
 	struct yl_err e;
 	yl_err_init(&e);
-	im->st.resources++;
+	if (b)
+		b->resources++;
+	else
+		im->st.resources++;
 	enum yl_code code = yl_json_check_limits(text, len, a, &e);
 	char *mapped = NULL;
 	if (code == YL_OK && m) {
@@ -212,6 +276,8 @@ static enum yl_code put(struct yl_import *im, const struct where *at, const char
 		                               at->line, e.first ? e.first->message : "refused")
 		                  : YL_OK;
 	}
+	if (b)
+		return pipe_append(im, at, &w, &bc, err);
 	if ((code = yl_store_write(im->c, a, &w, err)) != YL_OK)
 		return code; /* the store failed: nothing to skip past */
 	if (w.noop)
@@ -225,6 +291,218 @@ static enum yl_code put(struct yl_import *im, const struct where *at, const char
 			return code;
 	}
 	return YL_OK;
+}
+
+static void copy_err(struct yl_err *to, struct yl_arena *a, const struct yl_err *from)
+{
+	for (const struct yl_issue *is = from->first; is; is = is->next)
+		yl_err_add(to, a, from->code, is->expression, "%s", is->message);
+	if (!to->first)
+		yl_err_add(to, a, from->code ? from->code : YL_STORE, NULL, "the import failed");
+}
+
+/* One batch in one transaction on the writer thread's connection. */
+static enum yl_code write_batch(struct yl_import *im, struct yl_store_conn **c, struct batch *b,
+                                struct yl_import_stats *add, struct yl_err *e)
+{
+	if (!*c && !(*c = yl_store_conn(im->store, b->a, e)))
+		return e->code;
+	enum yl_code code = yl_store_begin(*c, b->a, e);
+	for (size_t i = 0; code == YL_OK && i < b->n; i++) {
+		struct pending *p = &b->v[i];
+		p->w.render_ctx = &p->bc;
+		if ((code = yl_store_write(*c, b->a, &p->w, e)) != YL_OK) {
+			yl_store_rollback(*c);
+			return code;
+		}
+		if (p->w.noop)
+			add->unchanged++;
+		else if (p->w.created)
+			add->created++;
+		else
+			add->updated++;
+	}
+	return code == YL_OK ? yl_store_commit(*c, b->a, e) : code;
+}
+
+static void *writer_main(void *arg)
+{
+	struct yl_import *im = arg;
+	struct yl_import_pipe *pp = im->pipe;
+	struct yl_store_conn *c = NULL;
+	pthread_mutex_lock(&pp->mu);
+	for (;;) {
+		while (!pp->queue && !pp->stop)
+			pthread_cond_wait(&pp->cv, &pp->mu);
+		struct batch *b = pp->queue;
+		if (!b)
+			break;
+		if (!(pp->queue = b->next))
+			pp->tail = &pp->queue;
+		pp->busy = true;
+		bool skip = pp->failed != YL_OK;
+		pthread_mutex_unlock(&pp->mu);
+		struct yl_import_stats add = {0};
+		struct yl_err e;
+		yl_err_init(&e);
+		enum yl_code code = skip ? YL_OK : write_batch(im, &c, b, &add, &e);
+		pthread_mutex_lock(&pp->mu);
+		if (code != YL_OK) {
+			pp->failed = code;
+			copy_err(&pp->err, pp->msg_a, &e);
+		} else if (!skip) {
+			im->st.resources += b->resources;
+			im->st.failed += b->failed;
+			im->st.created += add.created;
+			im->st.updated += add.updated;
+			im->st.unchanged += add.unchanged;
+			im->st.bytes = b->bytes;
+			if (im->progress)
+				im->progress(im->ctx, &im->st);
+		}
+		yl_arena_reset(b->a);
+		b->n = 0;
+		b->next = pp->spare;
+		pp->spare = b;
+		pp->busy = false;
+		pthread_cond_broadcast(&pp->cv);
+	}
+	pthread_mutex_unlock(&pp->mu);
+	return NULL;
+}
+
+static enum yl_code pipe_start(struct yl_import *im, struct yl_err *err)
+{
+	if (im->pipe)
+		return YL_OK;
+	struct yl_import_pipe *pp = calloc(1, sizeof(*pp));
+	if (!pp || !(pp->msg_a = yl_arena_create(4096))) {
+		free(pp);
+		return yl_err_add(err, im->a, YL_NOMEM, NULL, "out of memory");
+	}
+	pthread_mutex_init(&pp->mu, NULL);
+	pthread_cond_init(&pp->cv, NULL);
+	pp->tail = &pp->queue;
+	yl_err_init(&pp->err);
+	im->pipe = pp;
+	if (pthread_create(&pp->thread, NULL, writer_main, im) != 0)
+		return yl_err_add(err, im->a, YL_NOMEM, NULL, "cannot start the writer thread");
+	pp->running = true;
+	return YL_OK;
+}
+
+/* The batch to fill (waits for the writer to free one when PIPE_BATCHES are in use). */
+static enum yl_code pipe_current(struct yl_import *im, struct yl_err *err)
+{
+	struct yl_import_pipe *pp = im->pipe;
+	if (pp->cur)
+		return YL_OK;
+	pthread_mutex_lock(&pp->mu);
+	while (!pp->spare && pp->nbatches >= PIPE_BATCHES)
+		pthread_cond_wait(&pp->cv, &pp->mu);
+	struct batch *b = pp->spare;
+	if (b)
+		pp->spare = b->next;
+	else if ((b = calloc(1, sizeof(*b))) && !(b->a = yl_arena_create(1 << 20))) {
+		free(b);
+		b = NULL;
+	} else if (b) {
+		pp->nbatches++;
+	}
+	pthread_mutex_unlock(&pp->mu);
+	if (!b || !(b->v = yl_arena_alloc(b->a, YL_IMPORT_BATCH * sizeof(*b->v)))) {
+		if (b) { /* back for the next try; the arena may be too small */
+			pthread_mutex_lock(&pp->mu);
+			b->next = pp->spare;
+			pp->spare = b;
+			pthread_mutex_unlock(&pp->mu);
+		}
+		return yl_err_add(err, im->a, YL_NOMEM, NULL, "out of memory");
+	}
+	*b = (struct batch){.a = b->a, .v = b->v};
+	pp->cur = b;
+	return YL_OK;
+}
+
+/* Hand the filled batch to the writer; the writer's error, if any, ends the import. */
+static enum yl_code pipe_submit(struct yl_import *im, struct yl_err *err)
+{
+	struct yl_import_pipe *pp = im->pipe;
+	pthread_mutex_lock(&pp->mu);
+	if (pp->cur) {
+		pp->cur->bytes = pp->bytes;
+		*pp->tail = pp->cur;
+		pp->tail = &pp->cur->next;
+		pp->cur = NULL;
+		pthread_cond_broadcast(&pp->cv);
+	}
+	enum yl_code code = pp->failed;
+	if (code != YL_OK)
+		copy_err(err, im->a, &pp->err);
+	pthread_mutex_unlock(&pp->mu);
+	return code;
+}
+
+/* Submit what is filled and wait until every batch is written. */
+static enum yl_code pipe_drain(struct yl_import *im, struct yl_err *err)
+{
+	struct yl_import_pipe *pp = im->pipe;
+	if (!pp)
+		return YL_OK;
+	enum yl_code code = pipe_submit(im, err);
+	pthread_mutex_lock(&pp->mu);
+	while (pp->queue || pp->busy)
+		pthread_cond_wait(&pp->cv, &pp->mu);
+	if (code == YL_OK && (code = pp->failed) != YL_OK)
+		copy_err(err, im->a, &pp->err);
+	pthread_mutex_unlock(&pp->mu);
+	return code;
+}
+
+static enum yl_code pipe_append(struct yl_import *im, const struct where *at, struct yl_write *w,
+                                const struct body_ctx *bc, struct yl_err *err)
+{
+	struct batch *b = im->pipe->cur;
+	char *text = yl_arena_alloc(b->a, bc->len + 1);
+	if (!text)
+		return yl_err_add(err, im->a, YL_NOMEM, NULL, "out of memory");
+	memcpy(text, bc->text, bc->len);
+	text[bc->len] = '\0';
+	struct pending *p = &b->v[b->n++];
+	*p = (struct pending){.w = *w, .bc = *bc, .at = *at};
+	p->bc.text = text;
+	if (b->n < YL_IMPORT_BATCH)
+		return YL_OK;
+	enum yl_code code = pipe_submit(im, err);
+	return code == YL_OK ? pipe_current(im, err) : code;
+}
+
+static void pipe_free(struct yl_import *im)
+{
+	struct yl_import_pipe *pp = im->pipe;
+	if (!pp)
+		return;
+	if (pp->running) {
+		pthread_mutex_lock(&pp->mu);
+		pp->stop = true;
+		pthread_cond_broadcast(&pp->cv);
+		pthread_mutex_unlock(&pp->mu);
+		pthread_join(pp->thread, NULL);
+	}
+	for (int list = 0; list < 3; list++) {
+		struct batch *b = list == 0 ? pp->queue : list == 1 ? pp->spare : pp->cur;
+		while (b) {
+			struct batch *next = list == 2 ? NULL : b->next;
+			yl_arena_destroy(b->a);
+			free(b);
+			b = next;
+		}
+	}
+	yl_arena_destroy(pp->msg_a);
+	pthread_mutex_destroy(&pp->mu);
+	pthread_cond_destroy(&pp->cv);
+	free(pp);
+	im->pipe = NULL;
 }
 
 /* ---- NDJSON ------------------------------------------------------------------------ */
@@ -265,7 +543,11 @@ static enum yl_code ndjson(struct yl_import *im, const char *file, const char *p
 				return code;
 		}
 		i = end + 1;
-		im->st.bytes = bytes0 + (int64_t)(i < n ? i : n);
+		int64_t bytes = bytes0 + (int64_t)(i < n ? i : n);
+		if (im->pipe && im->pipe->cur)
+			im->pipe->bytes = bytes;
+		else
+			im->st.bytes = bytes;
 	}
 	return YL_OK;
 }
@@ -433,9 +715,28 @@ enum yl_code yl_import_file(struct yl_import *im, const char *path, struct yl_er
 		return yl_err_add(err, im->a, YL_IO, NULL, "%s: cannot map it", path);
 	if (n)
 		madvise((void *)p, n, MADV_SEQUENTIAL);
+	if (nd && !im->strict) { /* the pipeline: parsed here, written on the writer thread */
+		enum yl_code code = commit(im, err); /* what the synchronous path left open */
+		if (code == YL_OK && !im->pipe && (code = pipe_start(im, err)) == YL_OK)
+			im->pipe->bytes = im->st.bytes; /* from earlier synchronous files */
+		int64_t bytes0 = im->pipe ? im->pipe->bytes : 0;
+		if (code == YL_OK)
+			code = pipe_current(im, err);
+		if (code == YL_OK)
+			code = ndjson(im, path, p, n, bytes0, err);
+		if (code == YL_OK)
+			im->pipe->bytes = bytes0 + (int64_t)n;
+		if (n)
+			munmap((void *)p, n); /* the batches hold copies of what they need */
+		return code;
+	}
+	enum yl_code code = pipe_drain(im, err); /* file order: the pipeline's batches first */
+	if (im->pipe)
+		im->st.bytes = im->pipe->bytes;
 	int64_t bytes0 = im->st.bytes;
 	struct yl_import_stats before = im->st;
-	enum yl_code code = begin(im, err);
+	if (code == YL_OK)
+		code = begin(im, err);
 	if (code == YL_OK) {
 		if (nd) {
 			code = ndjson(im, path, p, n, bytes0, err);
@@ -466,6 +767,8 @@ enum yl_code yl_import_file(struct yl_import *im, const char *path, struct yl_er
 			im->st.bytes = bytes0 + (int64_t)n;
 		}
 	}
+	if (im->pipe) /* the next NDJSON file counts on from here */
+		im->pipe->bytes = im->st.bytes;
 	if (n)
 		munmap((void *)p, n);
 	return code;
@@ -473,17 +776,29 @@ enum yl_code yl_import_file(struct yl_import *im, const char *path, struct yl_er
 
 enum yl_code yl_import_finish(struct yl_import *im, struct yl_err *err)
 {
-	enum yl_code code = im->a ? commit(im, err) : YL_OK;
+	enum yl_code code = pipe_drain(im, err);
+	if (code == YL_OK && im->a)
+		code = commit(im, err);
 	return code;
 }
 
 void yl_import_rollback(struct yl_import *im)
 {
 	rollback(im);
+	if (im->pipe) { /* what is not written yet is not written */
+		pthread_mutex_lock(&im->pipe->mu);
+		if (im->pipe->failed == YL_OK)
+			im->pipe->failed = YL_STORE; /* the writer drops the queued batches */
+		pthread_mutex_unlock(&im->pipe->mu);
+		struct yl_err ignored;
+		yl_err_init(&ignored);
+		pipe_drain(im, &ignored);
+	}
 }
 
 void yl_import_free(struct yl_import *im)
 {
+	pipe_free(im);
 	rollback(im);
 	yl_arena_destroy(im->a);
 	im->a = NULL;

@@ -13,7 +13,10 @@
  * A bad line or entry is reported (file, line, reason) through report and skipped.
  * Memory: files are read through mmap and parsed one resource at a time; the arena is
  * reset after every batch, so memory stays bounded whatever the file size.
- * Threads: one yl_import per thread. */
+ * Threads: one yl_import per thread. NDJSON files (unless strict) are parsed on the
+ * calling thread and written by a writer thread the import starts, a batch at a time
+ * (at most 3 batches in memory); the report and progress callbacks may then be called
+ * from either thread, never at the same time. */
 #ifndef YL_IMPORT_H
 #define YL_IMPORT_H
 
@@ -47,6 +50,7 @@ struct yl_import {
 	struct yl_arena *a;
 	int pending; /* writes in the open transaction */
 	bool in_txn;
+	struct yl_import_pipe *pipe; /* NDJSON: parsed here, written on a writer thread */
 };
 
 /* Import one file. YL_OK when it was read to the end (bad resources reported and counted
