@@ -1011,44 +1011,39 @@ static bool date_count_by_span(struct gen *g, const struct yl_search_plan *p)
 	    pr->via != YL_VIA_SELF || pr->values[0].match != YL_M_DATE)
 		return false;
 	const struct yl_pred_value *v = &pr->values[0];
-	if (v->cmp == YL_CMP_EQ || v->cmp == YL_CMP_NE || v->cmp == YL_CMP_AP)
-		return false; /* both ends at once: counted from the index */
+	static const struct {
+		bool one_sided;
+		const char *col;   /* the end compared with the search value */
+		bool above, at_hi; /* rows above (else below) the search value's hi (else lo) */
+		bool band;         /* or contained in the search value's range */
+	} by_cmp[YL_CMP_AP + 1] = {
+	    [YL_CMP_LT] = {true, "lo", false, false, false},
+	    [YL_CMP_LE] = {true, "lo", false, false, true},
+	    [YL_CMP_GT] = {true, "hi", true, true, false},
+	    [YL_CMP_GE] = {true, "hi", true, true, true},
+	    [YL_CMP_SA] = {true, "lo", true, true, false},
+	    [YL_CMP_EB] = {true, "hi", false, false, false},
+	};
+	if (!by_cmp[v->cmp].one_sided)
+		return false; /* eq, ne, ap: both ends at once; counted from the index */
 	int64_t param = pr->params ? pr->params[0] : pr->param_hash;
+	const char *col = by_cmp[v->cmp].col;
 	add(g, "SELECT ");
-	switch (v->cmp) {
-	case YL_CMP_LT:
-	case YL_CMP_LE:
-		date_tail(g, param, "lo", false, v->i_lo);
-		if (v->cmp == YL_CMP_LE) {
-			add(g, " + (SELECT count(*) FROM idx_date WHERE ");
-			cmp_int(g, "param", " = ", param);
-			cmp_int(g, " AND lo", " >= ", v->i_lo);
-			cmp_int(g, " AND lo", " <= ", v->i_hi);
-			cmp_int(g, " AND hi", " <= ", v->i_hi);
-			add(g, ")");
-		}
-		return true;
-	case YL_CMP_GT:
-	case YL_CMP_GE:
-		date_tail(g, param, "hi", true, v->i_hi);
-		if (v->cmp == YL_CMP_GE) {
-			add(g, " + (SELECT count(*) FROM idx_date WHERE ");
-			cmp_int(g, "param", " = ", param);
-			cmp_int(g, " AND hi", " >= ", v->i_lo);
-			cmp_int(g, " AND hi", " <= ", v->i_hi);
-			cmp_int(g, " AND lo", " >= ", v->i_lo);
-			add(g, ")");
-		}
-		return true;
-	case YL_CMP_SA:
-		date_tail(g, param, "lo", true, v->i_hi);
-		return true;
-	case YL_CMP_EB:
-		date_tail(g, param, "hi", false, v->i_lo);
-		return true;
-	default:
-		return false;
+	date_tail(g, param, col, by_cmp[v->cmp].above, by_cmp[v->cmp].at_hi ? v->i_hi : v->i_lo);
+	if (by_cmp[v->cmp].band) {
+		/* contained, with the compared end inside the search range: a bounded walk of
+		 * the (param, lo) or (param, hi) index */
+		add(g, " + (SELECT count(*) FROM idx_date WHERE ");
+		cmp_int(g, "param", " = ", param);
+		add(g, " AND ");
+		contained(g, "lo", "hi", v->i_lo, v->i_hi);
+		add(g, " AND ");
+		cmp_int(g, col, " >= ", v->i_lo);
+		add(g, " AND ");
+		cmp_int(g, col, " <= ", v->i_hi);
+		add(g, ")");
 	}
+	return true;
 }
 
 enum yl_code yl_search_sql_count_index(struct yl_sql *sql, struct yl_arena *a,

@@ -1788,6 +1788,27 @@ enum yl_code yl_store_search(struct yl_store_conn *c, struct yl_arena *a,
 	return run_page(c, a, p, driver, false, &gave_up, fn, ctx, err);
 }
 
+/* One statement with up to two text parameters (NULL: not bound), run once: SQLITE_ROW
+ * when it returned a row, SQLITE_OK when done, else the error. */
+static int run_text(sqlite3 *db, const char *sql, const char *p1, const char *p2)
+{
+	sqlite3_stmt *q;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	if (p1)
+		sqlite3_bind_text(q, 1, p1, -1, SQLITE_STATIC);
+	if (p2)
+		sqlite3_bind_text(q, 2, p2, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+#define META_PUT_SQL                                                                               \
+	"INSERT INTO store_meta (key, value) VALUES (?1, ?2) "                                     \
+	"ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+
 /* ---- store_meta: facts about the store (under the write lock: one writer) ---------- */
 
 enum yl_code yl_store_meta_get(struct yl_store *s, struct yl_arena *a, const char *key,
@@ -1814,19 +1835,9 @@ enum yl_code yl_store_meta_set(struct yl_store *s, struct yl_arena *a, const cha
                                const char *value, struct yl_err *err)
 {
 	pthread_mutex_lock(&s->write_lock);
-	sqlite3_stmt *q = NULL;
-	int rc = sqlite3_prepare_v2(s->writer->db,
-	                            "INSERT INTO store_meta (key, value) VALUES (?1, ?2) "
-	                            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-	                            -1, &q, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
-		rc = sqlite3_step(q);
-	}
-	sqlite3_finalize(q);
+	int rc = run_text(s->writer->db, META_PUT_SQL, key, value);
 	pthread_mutex_unlock(&s->write_lock);
-	return rc == SQLITE_DONE ? YL_OK : db_error(err, a, s->writer->db, rc, "meta");
+	return rc == SQLITE_OK ? YL_OK : db_error(err, a, s->writer->db, rc, "meta");
 }
 
 /* ---- bulk loads: search indexes built after the rows ------------------------------- */
@@ -1897,18 +1908,7 @@ enum yl_code yl_store_defer_indexes(struct yl_store *s, int *n, struct yl_arena 
 		    "(type = 'trigger' AND tbl_name = 'idx_date')))",
 		    &v, n);
 	for (int i = 0; rc == SQLITE_OK && i < *n; i++) {
-		sqlite3_stmt *q;
-		rc = sqlite3_prepare_v2(db,
-		                        "INSERT INTO store_meta (key, value) VALUES (?1, ?2) "
-		                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-		                        -1, &q, NULL);
-		if (rc != SQLITE_OK)
-			break;
-		sqlite3_bind_text(q, 1, v[i].key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, v[i].sql, -1, SQLITE_STATIC);
-		rc = step_done(q);
-		sqlite3_finalize(q);
-		if (rc != SQLITE_OK)
+		if ((rc = run_text(db, META_PUT_SQL, v[i].key, v[i].sql)) != SQLITE_OK)
 			break;
 		/* deferred:<type>:<name>: names are plain identifiers of our migrations */
 		const char *type = v[i].key + strlen("deferred:");
@@ -1963,24 +1963,16 @@ enum yl_code yl_store_build_deferred(struct yl_store *s, yl_build_progress_fn pr
 			break;
 		}
 		/* the object may exist already: built before a crash that left the record */
-		sqlite3_stmt *q;
-		rc = sqlite3_prepare_v2(db,
-		                        "SELECT 1 FROM sqlite_schema WHERE 'deferred:' || type || "
-		                        "':' || name = ?1",
-		                        -1, &q, NULL);
-		if (rc != SQLITE_OK)
+		rc = run_text(
+		    db, "SELECT 1 FROM sqlite_schema WHERE 'deferred:' || type || ':' || name = ?1",
+		    v[i].key, NULL);
+		if (rc == SQLITE_OK)
+			rc = exec(db, v[i].sql);
+		else if (rc == SQLITE_ROW)
+			rc = SQLITE_OK;
+		if (rc != SQLITE_OK || (rc = run_text(db, "DELETE FROM store_meta WHERE key = ?1",
+		                                      v[i].key, NULL)) != SQLITE_OK)
 			break;
-		sqlite3_bind_text(q, 1, v[i].key, -1, SQLITE_STATIC);
-		bool exists = sqlite3_step(q) == SQLITE_ROW;
-		sqlite3_finalize(q);
-		if (!exists && (rc = exec(db, v[i].sql)) != SQLITE_OK)
-			break;
-		rc = sqlite3_prepare_v2(db, "DELETE FROM store_meta WHERE key = ?1", -1, &q, NULL);
-		if (rc != SQLITE_OK)
-			break;
-		sqlite3_bind_text(q, 1, v[i].key, -1, SQLITE_STATIC);
-		rc = step_done(q);
-		sqlite3_finalize(q);
 		if (rc == SQLITE_OK && (!trigger || i + 1 == *n))
 			rc = exec(db, "COMMIT");
 	}

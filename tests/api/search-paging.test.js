@@ -6,6 +6,18 @@ const test = require('node:test');
 const assert = require('node:assert');
 const { startServer, req } = require('./lib');
 
+const local = (url) => url.replace(/^https?:\/\/[^/]+/, '');
+
+// the response of the last page, following next links from url
+async function lastPage(srv, url) {
+  for (;;) {
+    const r = await req(srv, 'GET', url);
+    const next = r.json.link.find((x) => x.relation === 'next');
+    if (!next) return r;
+    url = local(next.url);
+  }
+}
+
 async function walk(srv, first, relation = 'next') {
   const pages = [];
   let url = first;
@@ -37,14 +49,7 @@ test('_sort on long strings sharing a 1,200-character prefix pages through every
     // back from the last page with the previous links: the same pages in reverse
     const last = await req(srv, 'GET', `/fhir/Patient?_sort=-family&_count=2&_cursor=${encodeURIComponent('a.' + 0)}`);
     assert.strictEqual(last.status, 400, 'a cursor without the sort keys is refused');
-    let url = '/fhir/Patient?_sort=-family&_count=2';
-    let r;
-    for (;;) {
-      r = await req(srv, 'GET', url);
-      const next = r.json.link.find((x) => x.relation === 'next');
-      if (!next) break;
-      url = next.url.replace(/^https?:\/\/[^/]+/, '');
-    }
+    const r = await lastPage(srv, '/fhir/Patient?_sort=-family&_count=2');
     const prev = r.json.link.find((x) => x.relation === 'previous');
     const back = await walk(srv, prev.url.replace(/^https?:\/\/[^/]+/, ''), 'previous');
     assert.deepStrictEqual(back, pages.slice(0, -1).reverse());
@@ -72,15 +77,9 @@ test('a name search without _sort lists matches alphabetically by the name that 
       'Zhou Wanting', `${stem}a Hua`, `${stem}b Min`].map((k) => id[k]);
     const pages = await walk(srv, '/fhir/Patient?name=wan&_count=2');
     assert.deepStrictEqual(pages.flat(), want);
-    let r = await req(srv, 'GET', '/fhir/Patient?name=wan&_count=2');
-    const firstNext = r.json.link.find((x) => x.relation === 'next').url.replace(/^https?:\/\/[^/]+/, '');
-    let url = firstNext;
-    for (;;) {
-      r = await req(srv, 'GET', url);
-      const next = r.json.link.find((x) => x.relation === 'next');
-      if (!next) break;
-      url = next.url.replace(/^https?:\/\/[^/]+/, '');
-    }
+    const first = await req(srv, 'GET', '/fhir/Patient?name=wan&_count=2');
+    const firstNext = local(first.json.link.find((x) => x.relation === 'next').url);
+    const r = await lastPage(srv, firstNext);
     const prev = r.json.link.find((x) => x.relation === 'previous');
     const back = await walk(srv, prev.url.replace(/^https?:\/\/[^/]+/, ''), 'previous');
     assert.deepStrictEqual(back, pages.slice(0, -1).reverse());
