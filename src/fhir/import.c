@@ -368,6 +368,8 @@ static void *writer_main(void *arg)
 		pthread_cond_broadcast(&pp->cv);
 	}
 	pthread_mutex_unlock(&pp->mu);
+	if (c)
+		yl_store_conn_release(im->store);
 	return NULL;
 }
 

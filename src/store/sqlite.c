@@ -525,6 +525,23 @@ struct yl_store_conn *yl_store_conn(struct yl_store *s, struct yl_arena *a, stru
 	return c;
 }
 
+void yl_store_conn_release(struct yl_store *s)
+{
+	struct yl_store_conn *c = pthread_getspecific(s->key);
+	if (!c)
+		return;
+	pthread_setspecific(s->key, NULL);
+	pthread_mutex_lock(&s->list_lock);
+	for (struct yl_store_conn **p = &s->conns; *p; p = &(*p)->next)
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	c->next = s->spare;
+	s->spare = c;
+	pthread_mutex_unlock(&s->list_lock);
+}
+
 void yl_store_set_cache(struct yl_store *s, int cache_mb)
 {
 	s->cache_mb = cache_mb;

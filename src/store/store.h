@@ -31,6 +31,9 @@ enum yl_code yl_store_open(const char *path, struct yl_store **out, struct yl_ar
                            struct yl_err *err);
 void yl_store_close(struct yl_store *s);
 struct yl_store_conn *yl_store_conn(struct yl_store *s, struct yl_arena *a, struct yl_err *err);
+/* A thread that ends before the store closes hands its connection (if it took one) to the
+ * next thread that asks, instead of leaving it open and unused until yl_store_close(). */
+void yl_store_conn_release(struct yl_store *s);
 
 /* Memory for the worker connections: each keeps up to cache_mb MB of pages in its own
  * page cache (default 64), reading the file with pread rather than a memory map when larger
