@@ -622,6 +622,18 @@ static void hinted_driver(struct gen *g, const struct yl_search_plan *p, const s
 	add(g, ") d WHERE 1 = 1");
 }
 
+/* " IN (?, ?, ...)": the plan's resource types */
+static void types_in(struct gen *g, const struct yl_search_plan *p)
+{
+	add(g, " IN (");
+	for (size_t i = 0; i < p->ntypes; i++) {
+		if (i)
+			add(g, ", ");
+		bind_text(g, p->types[i]);
+	}
+	add(g, ")");
+}
+
 /* The plan's conditions on the resource alias of the current depth. driver (top level
  * only): the predicate that lists the candidate rows (the others are tested per row), or
  * YL_DRIVER_SCAN (every row of the types, each predicate tested per row), or
@@ -631,13 +643,7 @@ static void plan_cond_driven(struct gen *g, const struct yl_search_plan *p, int 
 	if (driver >= 0 && !g->pg)
 		add(g, "+"); /* candidates come from the driver, not from the type's rows */
 	rcol(g, "type");
-	add(g, " IN (");
-	for (size_t i = 0; i < p->ntypes; i++) {
-		if (i)
-			add(g, ", ");
-		bind_text(g, p->types[i]);
-	}
-	add(g, ")");
+	types_in(g, p);
 	if (p->patient) {
 		add(g, " AND ");
 		rcol(g, "patient");
@@ -831,14 +837,10 @@ static void walk_page(struct gen *g, const struct yl_search_plan *p, int driver)
 		add(g, p->cursor.before ? " AND d.res < " : " AND d.res > ");
 		bind_int(g, p->cursor.rowid);
 	}
-	add(g, " AND r.type IN (");
-	for (size_t i = 0; i < p->ntypes; i++) {
-		if (i)
-			add(g, ", ");
-		bind_text(g, p->types[i]);
-	}
-	add(g, p->cursor.before ? ") GROUP BY d.res ORDER BY d.res DESC LIMIT "
-	                        : ") GROUP BY d.res ORDER BY d.res LIMIT ");
+	add(g, " AND r.type");
+	types_in(g, p);
+	add(g, p->cursor.before ? " GROUP BY d.res ORDER BY d.res DESC LIMIT "
+	                        : " GROUP BY d.res ORDER BY d.res LIMIT ");
 	bind_int(g, p->count);
 }
 
@@ -886,13 +888,9 @@ static void by_value_page(struct gen *g, const struct yl_search_plan *p)
 		bind_int(g, c->rowid);
 		add(g, ")");
 	}
-	add(g, " AND r.type IN (");
-	for (size_t i = 0; i < p->ntypes; i++) {
-		if (i)
-			add(g, ", ");
-		bind_text(g, p->types[i]);
-	}
-	add(g, ") AND NOT EXISTS (SELECT 1 FROM idx_string e WHERE e.res = d.res AND "
+	add(g, " AND r.type");
+	types_in(g, p);
+	add(g, " AND NOT EXISTS (SELECT 1 FROM idx_string e WHERE e.res = d.res AND "
 	       "e.param = d.param");
 	values_cond(g, d);
 	add(g, " AND (e.norm < d.norm OR (e.norm = d.norm AND e.exact < d.exact)))");
