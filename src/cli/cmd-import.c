@@ -161,6 +161,7 @@ int yl_cmd_import(int argc, char **argv)
 {
 	const char *db = "./yilian.db", *data = YL_DATA_DIR;
 	bool strict = false, quiet = false;
+	int commit_every = 0;
 	struct files f = {0};
 	int rc = 0;
 	for (int i = 1; i < argc && rc == 0; i++) {
@@ -170,7 +171,17 @@ int yl_cmd_import(int argc, char **argv)
 			data = argv[++i];
 		else if (strcmp(argv[i], "--strict") == 0)
 			strict = true;
-		else if (strcmp(argv[i], "--quiet") == 0)
+		else if (strcmp(argv[i], "--commit-every") == 0 && i + 1 < argc) {
+			char *end;
+			long n = strtol(argv[++i], &end, 10);
+			if (*end || n < 1 || n > 1000000)
+				return yl_cli_usage_error(
+				    "import",
+				    "--commit-every takes 1 to 1000000 resources, "
+				    "not '%s'",
+				    argv[i]);
+			commit_every = (int)n;
+		} else if (strcmp(argv[i], "--quiet") == 0)
 			quiet = true;
 		else if (argv[i][0] == '-' && argv[i][1])
 			return yl_cli_usage_error("import", "unknown option or missing value '%s'",
@@ -195,8 +206,11 @@ int yl_cmd_import(int argc, char **argv)
 	struct yl_store *s = NULL;
 	bool stale = false;
 	struct ui u = {.tty = !quiet && isatty(2), .t0 = yl_monotonic_us(), .total_bytes = f.bytes};
-	struct yl_import im = {
-	    .strict = strict, .report = on_report, .progress = on_progress, .ctx = &u};
+	struct yl_import im = {.strict = strict,
+	                       .commit_every = commit_every,
+	                       .report = on_report,
+	                       .progress = on_progress,
+	                       .ctx = &u};
 	int status = 1;
 	size_t done = 0;
 	/* memory stays bounded whatever the store's size: page caches of fixed size instead of
@@ -216,8 +230,11 @@ int yl_cmd_import(int argc, char **argv)
 	im.store = s;
 	/* into an empty store, rows are appended and the search indexes built at the end */
 	int deferred = 0;
-	if (yl_store_is_empty(s) && yl_store_defer_indexes(s, &deferred, a, &err) != YL_OK)
+	bool alone = false;
+	if (yl_store_is_empty(s) && (yl_store_bulk_exclusive(s, true, &alone, a, &err) != YL_OK ||
+	                             yl_store_defer_indexes(s, &deferred, a, &err) != YL_OK))
 		goto out;
+	im.fresh = alone;
 	for (; done < f.n; done++) {
 		u.file = f.v[done];
 		draw(&u, &im.st, true);
@@ -238,6 +255,8 @@ int yl_cmd_import(int argc, char **argv)
 		clear_line(&u);
 		build_secs = (double)(yl_monotonic_us() - t) / 1e6;
 	}
+	if (alone && yl_store_bulk_exclusive(s, false, NULL, a, &err) != YL_OK)
+		status = 1;
 	double secs = (double)(yl_monotonic_us() - u.t0) / 1e6;
 	printf("yilian import: %zu of %zu files, %lld resources in %.1f s (%.0f/s): %lld created, "
 	       "%lld updated, %lld unchanged, %lld deleted, %lld refused\n",

@@ -18,13 +18,16 @@ const struct yl_cmd yl_cmds[] = {
      yl_cmd_export},
     {"help", "show commands, or the usage of one command", "yilian help [COMMAND]", yl_cmd_help},
     {"import", "load Bulk Data NDJSON and Bundles into the store, keeping resource ids",
-     "yilian import [--db FILE] [--data DIR] [--strict] [--quiet] FILE|DIR...\n"
+     "yilian import [--db FILE] [--data DIR] [--strict] [--commit-every N] [--quiet] "
+     "FILE|DIR...\n"
      "  FILE|DIR      .ndjson (one resource per line) and .json (a Bundle, or one\n"
      "                resource); directories are read recursively, skipping names that\n"
      "                start with . or _\n"
      "  --db FILE     SQLite database file (default ./yilian.db; created if absent)\n"
      "  --data DIR    directory holding terminology/ (default: the source tree)\n"
      "  --strict      stop at the first bad resource, storing nothing of its file\n"
+     "  --commit-every N  resources per transaction at most (default 2,000; into an\n"
+     "                empty store up to 50,000 and a second's work)\n"
      "  --quiet       no progress line (it is drawn only on a terminal anyway)\n"
      "Importing the same files again stores nothing new; bad lines are reported as\n"
      "FILE:LINE: reason and skipped; exit status 1 when any were.",

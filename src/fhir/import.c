@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/id.h"
+#include "core/time.h"
 #include "fhir/compartment.h"
 #include "fhir/extract.h"
 #include "fhir/json.h"
@@ -286,7 +287,8 @@ static enum yl_code put(struct yl_import *im, const struct where *at, const char
 		im->st.created++;
 	else
 		im->st.updated++;
-	if (++im->pending >= YL_IMPORT_BATCH && !im->strict) {
+	if (++im->pending >= (im->commit_every ? im->commit_every : YL_IMPORT_BATCH) &&
+	    !im->strict) {
 		if ((code = commit(im, err)) != YL_OK || (code = begin(im, err)) != YL_OK)
 			return code;
 	}
@@ -301,18 +303,35 @@ static void copy_err(struct yl_err *to, struct yl_arena *a, const struct yl_err 
 		yl_err_add(to, a, from->code ? from->code : YL_STORE, NULL, "the import failed");
 }
 
-/* One batch in one transaction on the writer thread's connection. */
-static enum yl_code write_batch(struct yl_import *im, struct yl_store_conn **c, struct batch *b,
-                                struct yl_import_stats *add, struct yl_err *e)
+static int batch_size(const struct yl_import *im)
+{
+	return im->commit_every && im->commit_every < YL_IMPORT_BATCH ? im->commit_every
+	                                                              : YL_IMPORT_BATCH;
+}
+
+/* resources a transaction of the writer thread holds at most */
+static int txn_max(const struct yl_import *im)
+{
+	return im->commit_every ? im->commit_every
+	       : im->fresh      ? YL_IMPORT_TXN_MAX
+	                        : YL_IMPORT_BATCH;
+}
+
+/* One batch on the writer thread's connection, in the open transaction (begun when none
+ * is); a failure rolls the transaction back. */
+static enum yl_code write_batch(struct yl_import *im, struct yl_store_conn **c, bool *open,
+                                struct batch *b, struct yl_import_stats *add, struct yl_err *e)
 {
 	if (!*c && !(*c = yl_store_conn(im->store, b->a, e)))
 		return e->code;
-	enum yl_code code = yl_store_begin(*c, b->a, e);
+	enum yl_code code = *open ? YL_OK : yl_store_begin(*c, b->a, e);
+	*open = code == YL_OK;
 	for (size_t i = 0; code == YL_OK && i < b->n; i++) {
 		struct pending *p = &b->v[i];
 		p->w.render_ctx = &p->bc;
 		if ((code = yl_store_write(*c, b->a, &p->w, e)) != YL_OK) {
 			yl_store_rollback(*c);
+			*open = false;
 			return code;
 		}
 		if (p->w.noop)
@@ -322,7 +341,16 @@ static enum yl_code write_batch(struct yl_import *im, struct yl_store_conn **c, 
 		else
 			add->updated++;
 	}
-	return code == YL_OK ? yl_store_commit(*c, b->a, e) : code;
+	return code;
+}
+
+static void stats_add(struct yl_import_stats *to, const struct yl_import_stats *add, int sign)
+{
+	to->resources += sign * add->resources;
+	to->failed += sign * add->failed;
+	to->created += sign * add->created;
+	to->updated += sign * add->updated;
+	to->unchanged += sign * add->unchanged;
 }
 
 static void *writer_main(void *arg)
@@ -330,6 +358,10 @@ static void *writer_main(void *arg)
 	struct yl_import *im = arg;
 	struct yl_import_pipe *pp = im->pipe;
 	struct yl_store_conn *c = NULL;
+	bool open = false;                /* a transaction spans batches while more wait */
+	struct yl_import_stats txn = {0}; /* what the open transaction holds */
+	int64_t txn_t0 = 0;               /* when it began (monotonic us) */
+	struct yl_arena *commit_a = yl_arena_create(4096);
 	pthread_mutex_lock(&pp->mu);
 	for (;;) {
 		while (!pp->queue && !pp->stop)
@@ -342,20 +374,38 @@ static void *writer_main(void *arg)
 		pp->busy = true;
 		bool skip = pp->failed != YL_OK;
 		pthread_mutex_unlock(&pp->mu);
-		struct yl_import_stats add = {0};
+		struct yl_import_stats add = {.resources = b->resources, .failed = b->failed};
 		struct yl_err e;
 		yl_err_init(&e);
-		enum yl_code code = skip ? YL_OK : write_batch(im, &c, b, &add, &e);
+		if (!open)
+			txn_t0 = yl_monotonic_us();
+		enum yl_code code = skip ? YL_OK : write_batch(im, &c, &open, b, &add, &e);
 		pthread_mutex_lock(&pp->mu);
+		/* commit when the writer would wait, or the transaction is large: a killed import
+		 * loses at most that much work (a run again finishes it) */
+		if (code == YL_OK && open &&
+		    (!pp->queue || txn.resources + add.resources >= txn_max(im) ||
+		     (im->fresh && !im->commit_every &&
+		      yl_monotonic_us() - txn_t0 >= YL_IMPORT_TXN_US))) {
+			pthread_mutex_unlock(&pp->mu);
+			yl_arena_reset(commit_a);
+			code = yl_store_commit(c, commit_a ? commit_a : b->a, &e);
+			open = false;
+			pthread_mutex_lock(&pp->mu);
+			if (code == YL_OK)
+				txn = (struct yl_import_stats){0};
+			else
+				add = (struct yl_import_stats){0};
+		} else if (code == YL_OK && !skip) {
+			stats_add(&txn, &add, 1);
+		}
 		if (code != YL_OK) {
 			pp->failed = code;
 			copy_err(&pp->err, pp->msg_a, &e);
+			stats_add(&im->st, &txn, -1); /* rolled back with the transaction */
+			txn = (struct yl_import_stats){0};
 		} else if (!skip) {
-			im->st.resources += b->resources;
-			im->st.failed += b->failed;
-			im->st.created += add.created;
-			im->st.updated += add.updated;
-			im->st.unchanged += add.unchanged;
+			stats_add(&im->st, &add, 1);
 			im->st.bytes = b->bytes;
 			if (im->progress)
 				im->progress(im->ctx, &im->st);
@@ -368,8 +418,11 @@ static void *writer_main(void *arg)
 		pthread_cond_broadcast(&pp->cv);
 	}
 	pthread_mutex_unlock(&pp->mu);
+	if (open) /* only after an error: the batches after it were skipped */
+		yl_store_rollback(c);
 	if (c)
 		yl_store_conn_release(im->store);
+	yl_arena_destroy(commit_a);
 	return NULL;
 }
 
@@ -473,7 +526,7 @@ static enum yl_code pipe_append(struct yl_import *im, const struct where *at, st
 	struct pending *p = &b->v[b->n++];
 	*p = (struct pending){.w = *w, .bc = *bc, .at = *at};
 	p->bc.text = text;
-	if (b->n < YL_IMPORT_BATCH)
+	if (b->n < (size_t)batch_size(im))
 		return YL_OK;
 	enum yl_code code = pipe_submit(im, err);
 	return code == YL_OK ? pipe_current(im, err) : code;

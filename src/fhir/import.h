@@ -8,7 +8,11 @@
  * be, and written only when its text differs from the stored version's: importing the same
  * files twice changes nothing the second time. DELETE entries of a Bundle delete.
  * Writes are committed every YL_IMPORT_BATCH resources (one transaction per batch, so a
- * killed import leaves whole batches and can be run again); with strict, a file is one
+ * killed import leaves whole batches and can be run again); with fresh, on the NDJSON
+ * writer thread, a transaction goes on over the next batch while one is waiting, up to
+ * YL_IMPORT_TXN_MAX resources or YL_IMPORT_TXN_US (each B-tree page a transaction changes is
+ * written once per transaction, and resources with random ids change a page of the id keys each, so
+ * fewer commits write fewer pages); with strict, a file is one
  * transaction and its first bad resource rolls the file back and stops the import.
  * A bad line or entry is reported (file, line, reason) through report and skipped.
  * Memory: files are read through mmap and parsed one resource at a time; the arena is
@@ -26,7 +30,9 @@
 #include "core/err.h"
 #include "store/store.h"
 
-#define YL_IMPORT_BATCH 2000
+#define YL_IMPORT_BATCH   2000
+#define YL_IMPORT_TXN_MAX 50000
+#define YL_IMPORT_TXN_US  1000000 /* nor longer than this (us) */
 
 struct yl_import_stats {
 	int64_t resources; /* read (good and bad) */
@@ -41,6 +47,12 @@ typedef void (*yl_import_progress_fn)(void *ctx, const struct yl_import_stats *s
 struct yl_import {
 	struct yl_store *store;
 	bool strict;
+	/* The store was empty and is this import's alone (yl_store_bulk_exclusive): on the
+	 * NDJSON writer thread a transaction spans batches (up to YL_IMPORT_TXN_MAX). */
+	bool fresh;
+	/* Resources per transaction at most (0: the default above; yilian import
+	 * --commit-every); below YL_IMPORT_BATCH it is also the batch size. */
+	int commit_every;
 	yl_import_report_fn report;
 	yl_import_progress_fn progress;
 	void *ctx;

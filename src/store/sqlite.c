@@ -1,5 +1,6 @@
 /* sqlite.c -- the SQLite backend of store.h: WAL mode, one connection per thread,
  * writers serialised by a process mutex (no busy-wait between our own threads). */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/time.h"
@@ -174,6 +176,7 @@ struct yl_store_conn {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST__COUNT];
 	bool in_bulk;
+	bool unconfigured; /* opened during an exclusive bulk load: pragmas not yet run */
 	struct cached_sql sql_cache[SQL_CACHE_SLOTS];
 	uint64_t sql_tick;
 	struct cached_estimate estimates[ESTIMATE_SLOTS];
@@ -216,6 +219,7 @@ struct yl_store {
 	bool stopping;
 	_Atomic long writes;         /* commits since the last checkpoint */
 	int cache_mb;                /* worker connections' page cache; 0 = the default */
+	bool exclusive;              /* yl_store_bulk_exclusive() on: the writer's lock, no WAL */
 	struct yl_store_conn *spare; /* prewarmed connections not yet claimed; under list_lock */
 };
 
@@ -271,6 +275,22 @@ static void conn_free(struct yl_store_conn *c)
 	free(c);
 }
 
+static int conn_configure(struct yl_store_conn *c)
+{
+	int rc = exec(c->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+	                     "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864; "
+	                     "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536; "
+	                     "PRAGMA mmap_size = 8589934592; PRAGMA temp_store = MEMORY");
+	if (rc == SQLITE_OK && c->store->cache_mb > 0) {
+		char pragma[96];
+		snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%lld; PRAGMA mmap_size = 0",
+		         (long long)c->store->cache_mb * 1024);
+		rc = exec(c->db, pragma);
+	}
+	c->unconfigured = rc != SQLITE_OK;
+	return rc;
+}
+
 static enum yl_code conn_open(struct yl_store *s, struct yl_store_conn **out, struct yl_arena *a,
                               struct yl_err *err)
 {
@@ -287,17 +307,10 @@ static enum yl_code conn_open(struct yl_store *s, struct yl_store_conn **out, st
 		return code;
 	}
 	sqlite3_busy_timeout(c->db, 5000);
-	rc = exec(c->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-	                 "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864; "
-	                 "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536; "
-	                 "PRAGMA mmap_size = 8589934592; PRAGMA temp_store = MEMORY");
-	if (rc == SQLITE_OK && s->cache_mb > 0) {
-		char pragma[96];
-		snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%lld; PRAGMA mmap_size = 0",
-		         (long long)s->cache_mb * 1024);
-		rc = exec(c->db, pragma);
-	}
-	if (rc != SQLITE_OK) {
+	/* during an exclusive bulk load the file is locked (and not in WAL): such a connection
+	 * reads and writes only through the writer (in_bulk) and is configured after the load */
+	c->unconfigured = s->exclusive;
+	if (!c->unconfigured && (rc = conn_configure(c)) != SQLITE_OK) {
 		enum yl_code code = db_error(err, a, c->db, rc, "configure");
 		conn_free(c);
 		return code;
@@ -431,6 +444,24 @@ static void sqlite_configure(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+static void checkpointer_start(struct yl_store *s)
+{
+	s->stopping = false;
+	s->checkpointer_running = pthread_create(&s->checkpointer, NULL, checkpointer_main, s) == 0;
+}
+
+static void checkpointer_stop(struct yl_store *s)
+{
+	if (!s->checkpointer_running)
+		return;
+	pthread_mutex_lock(&s->ckpt_mu);
+	s->stopping = true;
+	pthread_cond_signal(&s->ckpt_cv);
+	pthread_mutex_unlock(&s->ckpt_mu);
+	pthread_join(s->checkpointer, NULL);
+	s->checkpointer_running = false;
+}
+
 enum yl_code yl_store_open(const char *path, struct yl_store **out, struct yl_arena *a,
                            struct yl_err *err)
 {
@@ -469,7 +500,7 @@ enum yl_code yl_store_open(const char *path, struct yl_store **out, struct yl_ar
 		yl_store_close(s);
 		return code;
 	}
-	s->checkpointer_running = pthread_create(&s->checkpointer, NULL, checkpointer_main, s) == 0;
+	checkpointer_start(s);
 	*out = s;
 	return YL_OK;
 }
@@ -478,13 +509,15 @@ void yl_store_close(struct yl_store *s)
 {
 	if (!s)
 		return;
-	if (s->checkpointer_running) {
-		pthread_mutex_lock(&s->ckpt_mu);
-		s->stopping = true;
-		pthread_cond_signal(&s->ckpt_cv);
-		pthread_mutex_unlock(&s->ckpt_mu);
-		pthread_join(s->checkpointer, NULL);
+	if (s->exclusive) { /* a bulk load that ended early: the file back to WAL, synced */
+		struct yl_arena *a = yl_arena_create(1024);
+		struct yl_err e;
+		yl_err_init(&e);
+		if (a)
+			yl_store_bulk_exclusive(s, false, NULL, a, &e);
+		yl_arena_destroy(a);
 	}
+	checkpointer_stop(s);
 	if (s->writer)
 		conn_free(s->writer);
 	for (int list = 0; list < 2; list++) {
@@ -509,14 +542,31 @@ void yl_store_close(struct yl_store *s)
 struct yl_store_conn *yl_store_conn(struct yl_store *s, struct yl_arena *a, struct yl_err *err)
 {
 	struct yl_store_conn *c = pthread_getspecific(s->key);
-	if (c)
+	if (c && !(c->unconfigured && !s->exclusive))
 		return c;
+	if (c) { /* opened during a bulk load that has ended */
+		int rc = conn_configure(c);
+		if (rc != SQLITE_OK) {
+			db_error(err, a, c->db, rc, "configure");
+			return NULL;
+		}
+		return c;
+	}
 	pthread_mutex_lock(&s->list_lock);
 	if ((c = s->spare))
 		s->spare = c->next;
 	pthread_mutex_unlock(&s->list_lock);
 	if (!c && conn_open(s, &c, a, err) != YL_OK)
 		return NULL;
+	int rc = c->unconfigured && !s->exclusive ? conn_configure(c) : SQLITE_OK;
+	if (rc != SQLITE_OK) {
+		db_error(err, a, c->db, rc, "configure");
+		pthread_mutex_lock(&s->list_lock);
+		c->next = s->spare;
+		s->spare = c;
+		pthread_mutex_unlock(&s->list_lock);
+		return NULL;
+	}
 	pthread_mutex_lock(&s->list_lock);
 	c->next = s->conns;
 	s->conns = c;
@@ -2003,6 +2053,66 @@ enum yl_code yl_store_build_deferred(struct yl_store *s, yl_build_progress_fn pr
 	snprintf(restore, sizeof restore, "PRAGMA cache_size = %lld", (long long)cache);
 	exec(db, restore);
 	exec(db, "PRAGMA temp_store = MEMORY; PRAGMA threads = 0");
+	pthread_mutex_unlock(&s->write_lock);
+	return code;
+}
+
+/* Run a journal_mode pragma: whether the mode it reports is want ("wal", "truncate") */
+static bool journal_mode_is(sqlite3 *db, const char *sql, const char *want)
+{
+	sqlite3_stmt *q;
+	bool is = false;
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW) {
+		const char *mode = (const char *)sqlite3_column_text(q, 0);
+		is = mode && strcmp(mode, want) == 0;
+	}
+	sqlite3_finalize(q);
+	return is;
+}
+
+enum yl_code yl_store_bulk_exclusive(struct yl_store *s, bool on, bool *on_ok, struct yl_arena *a,
+                                     struct yl_err *err)
+{
+	if (on_ok)
+		*on_ok = false;
+	pthread_mutex_lock(&s->write_lock);
+	sqlite3 *db = s->writer->db;
+	enum yl_code code = YL_OK;
+	if (on && !s->exclusive) {
+		pthread_mutex_lock(&s->list_lock);
+		bool alone = !s->conns && !s->spare;
+		pthread_mutex_unlock(&s->list_lock);
+		if (alone) {
+			checkpointer_stop(s); /* it leaves the WAL empty */
+			if (journal_mode_is(db, "PRAGMA journal_mode = TRUNCATE", "truncate") &&
+			    exec(db, "PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE") ==
+			        SQLITE_OK) {
+				s->exclusive = true;
+			} else { /* another process has it open: stay in WAL */
+				journal_mode_is(db, "PRAGMA journal_mode = WAL", "wal");
+				checkpointer_start(s);
+			}
+		}
+		if (on_ok)
+			*on_ok = s->exclusive;
+	} else if (!on && s->exclusive) {
+		/* the exclusive lock goes with the next access, which turns WAL on again */
+		int rc = exec(db, "PRAGMA locking_mode = NORMAL; PRAGMA synchronous = NORMAL");
+		if (rc != SQLITE_OK || !journal_mode_is(db, "PRAGMA journal_mode = WAL", "wal"))
+			code = db_error(err, a, db, rc != SQLITE_OK ? rc : SQLITE_ERROR,
+			                "returning to WAL after a bulk load");
+		/* what the load wrote unsynced reaches the disk before the store is shared */
+		int fd = open(s->path, O_RDONLY);
+		if (fd < 0 || fsync(fd) != 0)
+			code = yl_err_add(err, a, YL_STORE, NULL,
+			                  "the store %s could not be synced after a bulk load",
+			                  s->path);
+		if (fd >= 0)
+			close(fd);
+		s->exclusive = false;
+		checkpointer_start(s);
+	}
 	pthread_mutex_unlock(&s->write_lock);
 	return code;
 }

@@ -216,6 +216,19 @@ typedef void (*yl_build_progress_fn)(void *ctx, const char *name, int i, int n);
 enum yl_code yl_store_build_deferred(struct yl_store *s, yl_build_progress_fn progress, void *ctx,
                                      int *n, struct yl_arena *a, struct yl_err *err);
 
+/* A bulk load with the store to itself (yilian import into an empty store): on, the writer
+ * connection leaves WAL for a rollback journal (TRUNCATE), takes an exclusive lock until
+ * off, and stops syncing; the checkpointer stops. Pages a load appends are then written
+ * once (a WAL writes each page twice, and its checkpoints fsync under the write lock),
+ * and only the pages a transaction changes that existed before it are journaled, so a
+ * killed load rolls back its last transaction as before. Other processes cannot open the
+ * store meanwhile. Off: back to WAL, the file synced, the checkpointer started.
+ * *on_ok is set false (and YL_OK returned) when the store cannot be had alone: other
+ * connections of this process are open; the load then goes on in WAL. Not inside
+ * yl_store_begin(). */
+enum yl_code yl_store_bulk_exclusive(struct yl_store *s, bool on, bool *on_ok, struct yl_arena *a,
+                                     struct yl_err *err);
+
 /* Rebuild the index rows of every current (not deleted) resource, without new versions:
  * fn gets each stored row and returns its index rows (in the arena it is given, which is
  * reset between batches). Runs in transactions of REINDEX_BATCH resources; *count is the

@@ -52,6 +52,9 @@ test('Synthea and Bulk NDJSON import with their own ids; counts per type match t
   assert.strictEqual(first.counts.created, distinct.size, first.stdout);
   assert.strictEqual(first.counts.refused, 0);
   t.diagnostic(`import: ${first.stdout.trim()}`);
+  // into the empty store the import had the file alone, without a WAL; it leaves it in WAL
+  // mode for the server and the next import (file format bytes 18-19: 2 in WAL mode)
+  assert.deepStrictEqual([...fs.readFileSync(db).subarray(18, 20)], [2, 2]);
   const again = importer(db, sdir, ndir);
   assert.strictEqual(again.status, 0, again.stderr);
   assert.deepStrictEqual([again.counts.created, again.counts.updated], [0, 0], again.stdout);
@@ -141,18 +144,24 @@ test('a killed import leaves a consistent store and a second run completes it', 
   const n = 40000;
   fs.writeFileSync(file, ndjsonPatients(n));
   const db = path.join(tmp, 'killed.db');
-  const child = spawn(BIN, ['import', '--db', db, file], { stdio: 'ignore' });
-  // kill it once some batches are committed (the WAL has grown) but well before the end
-  const wal = `${db}-wal`;
-  for (let i = 0; i < 400 && !(fs.existsSync(wal) && fs.statSync(wal).size > 4e6); i++) await new Promise((r) => setTimeout(r, 10));
+  // a commit every 10 resources, so that there are thousands to land between (by default
+  // these small Patients would go in as one transaction)
+  const child = spawn(BIN, ['import', '--commit-every', '10', '--db', db, file], { stdio: 'ignore' });
+  const exited = new Promise((r) => child.on('exit', r));
+  let done = false;
+  exited.then(() => { done = true; });
+  // kill it well before the end: into an empty store the import has the file to itself,
+  // without a WAL (a rollback journal undoes the commit the kill interrupts), and the file
+  // grows as transactions commit
+  for (let i = 0; i < 4000 && !done && !(fs.existsSync(db) && fs.statSync(db).size > 3e6); i++) await new Promise((r) => setTimeout(r, 5));
   child.kill('SIGKILL');
-  await new Promise((r) => child.on('exit', r));
+  await exited;
   let srv = await serveDb(db);
   let partial;
   try {
     partial = await typeCount(srv, 'Patient');
-    assert.ok(partial < n, `killed before the end (${partial} of ${n})`);
-    assert.strictEqual(partial % 2000, 0, 'whole batches only');
+    assert.ok(partial > 0 && partial < n, `killed after a commit, before the end (${partial} of ${n})`);
+    assert.strictEqual(partial % 10, 0, 'whole transactions only');
     // the import into the empty store had dropped the search indexes to build them at the
     // end; the server's open built them: searches and date counts see every stored row
     const byId = await req(srv, 'GET', '/fhir/Patient?identifier=urn:imp|7&_count=1');
@@ -166,6 +175,8 @@ test('a killed import leaves a consistent store and a second run completes it', 
   const r = importer(db, file);
   assert.strictEqual(r.status, 0, r.stderr);
   assert.deepStrictEqual([r.counts.created, r.counts.unchanged], [n - partial, partial]);
+  // the store is shared again: WAL (file format bytes 18-19 are 2 in WAL mode, 1 without)
+  assert.deepStrictEqual([...fs.readFileSync(db).subarray(18, 20)], [2, 2]);
   srv = await serveDb(db);
   try {
     assert.strictEqual(await typeCount(srv, 'Patient'), n);
@@ -177,6 +188,11 @@ test('a killed import leaves a consistent store and a second run completes it', 
 test('usage errors: nothing to import, an unknown option, a file of another kind', () => {
   assert.strictEqual(spawnSync(BIN, ['import'], { encoding: 'utf8' }).status, 2);
   assert.strictEqual(spawnSync(BIN, ['import', '--frobnicate', 'x.json'], { encoding: 'utf8' }).status, 2);
+  for (const n of ['0', '-5', '12x', '1000001']) {
+    const bad = spawnSync(BIN, ['import', '--commit-every', n, 'x.json'], { encoding: 'utf8' });
+    assert.strictEqual(bad.status, 2, n);
+    assert.match(bad.stderr, /--commit-every takes 1 to 1000000 resources/);
+  }
   const txt = path.join(tmp, 'notes.txt');
   fs.writeFileSync(txt, 'hello');
   const r = spawnSync(BIN, ['import', '--db', path.join(tmp, 'u.db'), txt], { encoding: 'utf8' });

@@ -909,6 +909,80 @@ static void test_bulk_load_defers_indexes(void **state)
 	check_date_counts(f, docs, 300, &x);
 }
 
+/* what another process would get: the resource count, or -1 when it cannot read */
+static int other_count(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q = NULL;
+	int n = -1;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT count(*) FROM resource", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return n;
+}
+
+/* the file format's write version: 2 in WAL mode, 1 with a rollback journal */
+static int file_format(const char *path)
+{
+	unsigned char h[20] = {0};
+	FILE *fp = fopen(path, "rb");
+	if (fp) {
+		if (fread(h, 1, sizeof h, fp) != sizeof h)
+			h[18] = 0;
+		fclose(fp);
+	}
+	return h[18];
+}
+
+/* An exclusive bulk load: only for a store with no other connection in the process; others
+ * cannot read meanwhile; afterwards the store is in WAL again with every write in it. */
+static void test_bulk_exclusive(void **state)
+{
+	struct fixture *f = *state;
+	struct yl_err e;
+	yl_err_init(&e);
+	bool alone = true;
+	/* the fixture holds a worker connection: refused, nothing changed */
+	assert_int_equal(yl_store_bulk_exclusive(f->s, true, &alone, f->a, &e), YL_OK);
+	assert_false(alone);
+	assert_int_equal(put(f, YL_WRITE_CREATE, "Patient", "shared", "x", 0, NULL), YL_OK);
+	assert_int_equal(other_count(f->path), 1);
+	assert_int_equal(file_format(f->path), 2);
+
+	struct yl_store *s;
+	assert_int_equal(yl_store_open(f->path, &s, f->a, &e), YL_OK);
+	assert_int_equal(yl_store_bulk_exclusive(s, true, &alone, f->a, &e), YL_OK);
+	assert_false(alone); /* the fixture's store has the file open: stays in WAL */
+	yl_store_close(s);
+	yl_store_close(f->s); /* now alone */
+	assert_int_equal(yl_store_open(f->path, &s, f->a, &e), YL_OK);
+	f->s = s;
+	assert_int_equal(yl_store_bulk_exclusive(s, true, &alone, f->a, &e), YL_OK);
+	assert_true(alone);
+	assert_int_equal(file_format(f->path), 1);
+	f->c = yl_store_conn(s, f->a, &e); /* opened during the load: used through the writer */
+	assert_non_null(f->c);
+	assert_int_equal(yl_store_begin(f->c, f->a, &e), YL_OK);
+	for (int i = 0; i < 50; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "b%02d", i);
+		assert_int_equal(put(f, YL_WRITE_CREATE, "Patient", id, "bulk", 0, NULL), YL_OK);
+	}
+	assert_int_equal(yl_store_commit(f->c, f->a, &e), YL_OK);
+	assert_int_equal(other_count(f->path), -1); /* locked */
+	assert_int_equal(yl_store_bulk_exclusive(s, false, NULL, f->a, &e), YL_OK);
+	assert_int_equal(file_format(f->path), 2);
+	assert_int_equal(other_count(f->path), 51);
+	/* the connection opened meanwhile now reads on its own */
+	f->c = yl_store_conn(s, f->a, &e);
+	struct yl_row row;
+	assert_int_equal(yl_store_read(f->c, f->a, "Patient", "b49", 0, &row, &e), YL_OK);
+	assert_string_equal(row.body, "{\"v\":1,\"tag\":\"bulk\"}");
+}
+
 /* a prewarmed store: its connections serve the next threads, and read what is stored */
 static void test_prewarm(void **state)
 {
@@ -1008,6 +1082,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_date_count_by_span, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_page_by_value, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bulk_load_defers_indexes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bulk_exclusive, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_prewarm, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
