@@ -204,7 +204,7 @@ int yl_cmd_import(int argc, char **argv)
 	struct yl_err err;
 	yl_err_init(&err);
 	struct yl_store *s = NULL;
-	bool stale = false;
+	bool stale = false, unfinished = false;
 	struct ui u = {.tty = !quiet && isatty(2), .t0 = yl_monotonic_us(), .total_bytes = f.bytes};
 	struct yl_import im = {.strict = strict,
 	                       .commit_every = commit_every,
@@ -216,7 +216,7 @@ int yl_cmd_import(int argc, char **argv)
 	/* memory stays bounded whatever the store's size: page caches of fixed size instead of
 	 * mapping the store (mapped pages count as the process's own) */
 	if (!a || yl_cli_load_data(data, a, &err) != YL_OK ||
-	    yl_store_open(db, &s, a, &err) != YL_OK ||
+	    yl_store_open_for_load(db, &s, &unfinished, a, &err) != YL_OK ||
 	    yl_fhir_index_check(s, a, &stale, &err) != YL_OK)
 		goto out;
 	yl_store_set_cache(s, IMPORT_READ_CACHE_MB);
@@ -228,12 +228,19 @@ int yl_cmd_import(int argc, char **argv)
 		        "run yilian reindex after the import\n",
 		        db);
 	im.store = s;
-	/* into an empty store, rows are appended and the search indexes built at the end */
+	/* into an empty store, rows are appended and the search indexes built at the end; so
+	 * too when such a load was killed before its end (this run goes on with it) */
 	int deferred = 0;
 	bool alone = false;
-	if (yl_store_is_empty(s) && (yl_store_bulk_exclusive(s, true, &alone, a, &err) != YL_OK ||
-	                             yl_store_defer_indexes(s, &deferred, a, &err) != YL_OK))
+	if (unfinished)
+		printf("yilian import: %s is a bulk load stopped before its end; going on with it "
+		       "(search indexes built at the end)\n",
+		       db);
+	if ((unfinished || yl_store_is_empty(s)) &&
+	    (yl_store_bulk_exclusive(s, true, &alone, a, &err) != YL_OK ||
+	     yl_store_defer_indexes(s, &deferred, a, &err) != YL_OK))
 		goto out;
+	deferred += unfinished;
 	im.fresh = alone;
 	for (; done < f.n; done++) {
 		u.file = f.v[done];
@@ -265,10 +272,10 @@ int yl_cmd_import(int argc, char **argv)
 	       (long long)im.st.updated, (long long)im.st.unchanged, (long long)im.st.deleted,
 	       (long long)im.st.failed);
 	if (deferred)
-		printf(
-		    "yilian import: search indexes built after the rows in %.1f s (the store was "
-		    "empty)\n",
-		    build_secs);
+		printf("yilian import: search indexes built after the rows in %.1f s (a bulk load "
+		       "into %s)\n",
+		       build_secs,
+		       unfinished ? "a store whose bulk load was stopped" : "an empty store");
 	if (done < f.n)
 		printf("yilian import: stopped at %s; %s\n", f.v[done],
 		       strict ? "nothing of that file was stored"

@@ -462,8 +462,8 @@ static void checkpointer_stop(struct yl_store *s)
 	s->checkpointer_running = false;
 }
 
-enum yl_code yl_store_open(const char *path, struct yl_store **out, struct yl_arena *a,
-                           struct yl_err *err)
+static enum yl_code store_open(const char *path, struct yl_store **out, bool *unfinished,
+                               struct yl_arena *a, struct yl_err *err)
 {
 	static pthread_once_t configured = PTHREAD_ONCE_INIT;
 	pthread_once(&configured, sqlite_configure);
@@ -485,10 +485,14 @@ enum yl_code yl_store_open(const char *path, struct yl_store **out, struct yl_ar
 		code = migrate(s->writer, a, err);
 	if (code == YL_OK)
 		s->last_seq = query_int(s->writer, "SELECT max(seq) FROM history");
-	if (code == YL_OK &&
-	    query_int(s->writer, "SELECT count(*) FROM store_meta WHERE key LIKE 'deferred:%'") >
-	        0) {
-		/* a bulk load stopped before building its search indexes: build them now */
+	/* a bulk load stopped before building its search indexes: build them now, or leave
+	 * them to the load that goes on with it */
+	bool stopped_load =
+	    code == YL_OK &&
+	    query_int(s->writer, "SELECT count(*) FROM store_meta WHERE key LIKE 'deferred:%'") > 0;
+	if (stopped_load && unfinished) {
+		*unfinished = true;
+	} else if (stopped_load) {
 		yl_log(YL_LOG_WARN,
 		       "store: a bulk load of %s was interrupted; building its search "
 		       "indexes (minutes on a large store)",
@@ -503,6 +507,19 @@ enum yl_code yl_store_open(const char *path, struct yl_store **out, struct yl_ar
 	checkpointer_start(s);
 	*out = s;
 	return YL_OK;
+}
+
+enum yl_code yl_store_open(const char *path, struct yl_store **out, struct yl_arena *a,
+                           struct yl_err *err)
+{
+	return store_open(path, out, NULL, a, err);
+}
+
+enum yl_code yl_store_open_for_load(const char *path, struct yl_store **out, bool *unfinished,
+                                    struct yl_arena *a, struct yl_err *err)
+{
+	*unfinished = false;
+	return store_open(path, out, unfinished, a, err);
 }
 
 void yl_store_close(struct yl_store *s)

@@ -29,6 +29,11 @@ struct yl_store_conn;
 
 enum yl_code yl_store_open(const char *path, struct yl_store **out, struct yl_arena *a,
                            struct yl_err *err);
+/* The same, for a bulk load (yilian import): when a bulk load of this store was killed
+ * before it built its search indexes, they are left to build (*unfinished set true) for
+ * the caller, which goes on loading first and then calls yl_store_build_deferred(). */
+enum yl_code yl_store_open_for_load(const char *path, struct yl_store **out, bool *unfinished,
+                                    struct yl_arena *a, struct yl_err *err);
 void yl_store_close(struct yl_store *s);
 struct yl_store_conn *yl_store_conn(struct yl_store *s, struct yl_arena *a, struct yl_err *err);
 /* A thread that ends before the store closes hands its connection (if it took one) to the
@@ -207,7 +212,8 @@ bool yl_store_is_empty(struct yl_store *s);
  * larger than the page cache; their SQL is kept in store_meta ("deferred:..."), so a
  * killed load leaves a record of what is missing. yl_store_build_deferred() creates them
  * again (SQLite sorts each index once, on helper threads) and recounts the date spans;
- * yl_store_open() does so itself when a load was killed before. Searches while indexes
+ * yl_store_open() does so itself when a load was killed before (yl_store_open_for_load()
+ * leaves that to its caller). Searches while indexes
  * are deferred are slow. *n: how many were dropped / built. Not inside yl_store_begin(). */
 enum yl_code yl_store_defer_indexes(struct yl_store *s, int *n, struct yl_arena *a,
                                     struct yl_err *err);

@@ -185,6 +185,39 @@ test('a killed import leaves a consistent store and a second run completes it', 
   }
 });
 
+test('an import killed during a bulk load into an empty store, run again, goes on with the bulk load', async () => {
+  const file = path.join(tmp, 'resume.ndjson');
+  const n = 40000;
+  fs.writeFileSync(file, ndjsonPatients(n, 100000));
+  const db = path.join(tmp, 'resume.db');
+  const child = spawn(BIN, ['import', '--commit-every', '10', '--db', db, file], { stdio: 'ignore' });
+  const exited = new Promise((r) => child.on('exit', r));
+  let done = false;
+  exited.then(() => { done = true; });
+  for (let i = 0; i < 4000 && !done && !(fs.existsSync(db) && fs.statSync(db).size > 3e6); i++) await new Promise((r) => setTimeout(r, 5));
+  child.kill('SIGKILL');
+  await exited;
+  // straight to the import again (no server opened it meanwhile to build the indexes)
+  const r = importer(db, file);
+  assert.strictEqual(r.status, 0, r.stderr);
+  assert.match(r.stdout, /bulk load stopped before its end; going on with it/);
+  assert.match(r.stdout, /search indexes built after the rows in [0-9.]+ s \(a bulk load into a store whose bulk load was stopped\)/);
+  assert.ok(r.counts.unchanged > 0 && r.counts.unchanged % 10 === 0, r.stdout);
+  assert.strictEqual(r.counts.created + r.counts.unchanged, n);
+  assert.deepStrictEqual([...fs.readFileSync(db).subarray(18, 20)], [2, 2]);
+  const srv = await serveDb(db);
+  try {
+    assert.strictEqual(await typeCount(srv, 'Patient'), n);
+    const byId = await req(srv, 'GET', '/fhir/Patient?identifier=urn:imp|100007&_count=1');
+    assert.strictEqual(byId.json.entry.length, 1);
+    assert.strictEqual(byId.json.entry[0].resource.id, 'imp-100007');
+    const born = await req(srv, 'GET', '/fhir/Patient?birthdate=le1961-01-01&_summary=count');
+    assert.strictEqual(born.json.total, n);
+  } finally {
+    await srv.stop();
+  }
+});
+
 test('usage errors: nothing to import, an unknown option, a file of another kind', () => {
   assert.strictEqual(spawnSync(BIN, ['import'], { encoding: 'utf8' }).status, 2);
   assert.strictEqual(spawnSync(BIN, ['import', '--frobnicate', 'x.json'], { encoding: 'utf8' }).status, 2);
