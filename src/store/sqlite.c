@@ -275,6 +275,20 @@ static void conn_free(struct yl_store_conn *c)
 	free(c);
 }
 
+/* A connection that cannot even be set up: most often another process has the file to
+ * itself (yl_store_bulk_exclusive) */
+static enum yl_code configure_error(struct yl_err *err, struct yl_arena *a, sqlite3 *db, int rc,
+                                    const char *path)
+{
+	if ((rc & 0xff) != SQLITE_BUSY)
+		return db_error(err, a, db, rc, "configure");
+	yl_log(YL_LOG_ERROR, "store: %s is locked by another process", path);
+	return yl_err_add(err, a, YL_UNAVAILABLE, NULL,
+	                  "%s is locked by another process that has it alone (such as yilian "
+	                  "import loading an empty store); try again when that has ended",
+	                  path);
+}
+
 static int conn_configure(struct yl_store_conn *c)
 {
 	int rc = exec(c->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
@@ -311,7 +325,7 @@ static enum yl_code conn_open(struct yl_store *s, struct yl_store_conn **out, st
 	 * reads and writes only through the writer (in_bulk) and is configured after the load */
 	c->unconfigured = s->exclusive;
 	if (!c->unconfigured && (rc = conn_configure(c)) != SQLITE_OK) {
-		enum yl_code code = db_error(err, a, c->db, rc, "configure");
+		enum yl_code code = configure_error(err, a, c->db, rc, s->path);
 		conn_free(c);
 		return code;
 	}
@@ -564,7 +578,7 @@ struct yl_store_conn *yl_store_conn(struct yl_store *s, struct yl_arena *a, stru
 	if (c) { /* opened during a bulk load that has ended */
 		int rc = conn_configure(c);
 		if (rc != SQLITE_OK) {
-			db_error(err, a, c->db, rc, "configure");
+			configure_error(err, a, c->db, rc, s->path);
 			return NULL;
 		}
 		return c;
@@ -577,7 +591,7 @@ struct yl_store_conn *yl_store_conn(struct yl_store *s, struct yl_arena *a, stru
 		return NULL;
 	int rc = c->unconfigured && !s->exclusive ? conn_configure(c) : SQLITE_OK;
 	if (rc != SQLITE_OK) {
-		db_error(err, a, c->db, rc, "configure");
+		configure_error(err, a, c->db, rc, s->path);
 		pthread_mutex_lock(&s->list_lock);
 		c->next = s->spare;
 		s->spare = c;

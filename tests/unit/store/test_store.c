@@ -973,6 +973,12 @@ static void test_bulk_exclusive(void **state)
 	}
 	assert_int_equal(yl_store_commit(f->c, f->a, &e), YL_OK);
 	assert_int_equal(other_count(f->path), -1); /* locked */
+	struct yl_store *other = NULL;
+	struct yl_err e2;
+	yl_err_init(&e2);
+	assert_int_equal(yl_store_open(f->path, &other, f->a, &e2), YL_UNAVAILABLE);
+	assert_non_null(e2.first);
+	assert_non_null(strstr(e2.first->message, "locked by another process that has it alone"));
 	assert_int_equal(yl_store_bulk_exclusive(s, false, NULL, f->a, &e), YL_OK);
 	assert_int_equal(file_format(f->path), 2);
 	assert_int_equal(other_count(f->path), 51);
