@@ -139,23 +139,27 @@ test('a Bundle entry that refers to a urn:uuid not in the Bundle is refused; DEL
   }
 });
 
+// Import file into the empty store db and kill it well before the end. It commits every 10
+// resources, so that there are thousands of commits to land between (by default these small
+// Patients would go in as one transaction). Into an empty store the import has the file to
+// itself, without a WAL (a rollback journal undoes the commit the kill interrupts), and the
+// file grows as transactions commit.
+async function killMidImport(db, file) {
+  const child = spawn(BIN, ['import', '--commit-every', '10', '--db', db, file], { stdio: 'ignore' });
+  const exited = new Promise((r) => child.on('exit', r));
+  let done = false;
+  exited.then(() => { done = true; });
+  for (let i = 0; i < 4000 && !done && !(fs.existsSync(db) && fs.statSync(db).size > 3e6); i++) await new Promise((r) => setTimeout(r, 5));
+  child.kill('SIGKILL');
+  await exited;
+}
+
 test('a killed import leaves a consistent store and a second run completes it', async () => {
   const file = path.join(tmp, 'big.ndjson');
   const n = 40000;
   fs.writeFileSync(file, ndjsonPatients(n));
   const db = path.join(tmp, 'killed.db');
-  // a commit every 10 resources, so that there are thousands to land between (by default
-  // these small Patients would go in as one transaction)
-  const child = spawn(BIN, ['import', '--commit-every', '10', '--db', db, file], { stdio: 'ignore' });
-  const exited = new Promise((r) => child.on('exit', r));
-  let done = false;
-  exited.then(() => { done = true; });
-  // kill it well before the end: into an empty store the import has the file to itself,
-  // without a WAL (a rollback journal undoes the commit the kill interrupts), and the file
-  // grows as transactions commit
-  for (let i = 0; i < 4000 && !done && !(fs.existsSync(db) && fs.statSync(db).size > 3e6); i++) await new Promise((r) => setTimeout(r, 5));
-  child.kill('SIGKILL');
-  await exited;
+  await killMidImport(db, file);
   let srv = await serveDb(db);
   let partial;
   try {
@@ -190,13 +194,7 @@ test('an import killed during a bulk load into an empty store, run again, goes o
   const n = 40000;
   fs.writeFileSync(file, ndjsonPatients(n, 100000));
   const db = path.join(tmp, 'resume.db');
-  const child = spawn(BIN, ['import', '--commit-every', '10', '--db', db, file], { stdio: 'ignore' });
-  const exited = new Promise((r) => child.on('exit', r));
-  let done = false;
-  exited.then(() => { done = true; });
-  for (let i = 0; i < 4000 && !done && !(fs.existsSync(db) && fs.statSync(db).size > 3e6); i++) await new Promise((r) => setTimeout(r, 5));
-  child.kill('SIGKILL');
-  await exited;
+  await killMidImport(db, file);
   // straight to the import again (no server opened it meanwhile to build the indexes)
   const r = importer(db, file);
   assert.strictEqual(r.status, 0, r.stderr);
