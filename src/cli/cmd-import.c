@@ -97,6 +97,9 @@ static int collect(struct files *f, const char *path, bool named)
 
 #define IMPORT_READ_CACHE_MB  64
 #define IMPORT_WRITE_CACHE_MB 256
+/* into an empty store: a transaction's random (type, id) key leaves stay in the cache
+ * (5M resources: 20,097/s and peak RSS 790 MB, against 18,939/s and 545 MB with 256) */
+#define IMPORT_BULK_CACHE_MB 448
 
 struct ui {
 	bool tty;
@@ -242,6 +245,8 @@ int yl_cmd_import(int argc, char **argv)
 		goto out;
 	deferred += unfinished;
 	im.fresh = alone;
+	if (alone && yl_store_set_writer_cache(s, IMPORT_BULK_CACHE_MB, a, &err) != YL_OK)
+		goto out;
 	for (; done < f.n; done++) {
 		u.file = f.v[done];
 		draw(&u, &im.st, true);

@@ -31,8 +31,8 @@
 #include "store/store.h"
 
 #define YL_IMPORT_BATCH   2000
-#define YL_IMPORT_TXN_MAX 50000
-#define YL_IMPORT_TXN_US  1000000 /* nor longer than this (us) */
+#define YL_IMPORT_TXN_MAX 150000
+#define YL_IMPORT_TXN_US  5000000 /* nor longer than this (us) */
 
 struct yl_import_stats {
 	int64_t resources; /* read (good and bad) */

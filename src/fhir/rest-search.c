@@ -534,8 +534,8 @@ enum yl_code yl_h_search_system(struct yl_req *r, struct yl_err *err)
 
 enum yl_code yl_h_search_system_post(struct yl_req *r, struct yl_err *err)
 {
-	struct yl_param *params;
-	size_t n;
+	struct yl_param *params = NULL;
+	size_t n = 0; /* set by form_params; gcc -O3 cannot tell */
 	const char **types;
 	size_t ntypes;
 	enum yl_code code = form_params(r, &params, &n, err);
