@@ -25,7 +25,9 @@ struct rows {
 	struct yl_arena *a;
 	struct yl_row *v;
 	size_t n, cap, limit;
-	int64_t *seen; /* NULL: no includes, matches are distinct anyway */
+	int64_t *seen;           /* NULL: no includes, matches are distinct anyway */
+	const char *own_patient; /* the compartment's Patient when it is among the matches:
+	                          * then never an include */
 	bool full, nomem;
 };
 
@@ -51,6 +53,9 @@ static int collect(void *ctx, const struct yl_row *row)
 	}
 	if (rs->seen && seen_before(rs, row->seq))
 		return 0;
+	if (rs->seen && rs->own_patient && strcmp(row->type, "Patient") == 0 &&
+	    strcmp(row->id, rs->own_patient) == 0)
+		return 0; /* included on every page it would repeat the record's first entry */
 	if (rs->n == rs->cap) {
 		size_t cap = rs->cap ? rs->cap * 2 : 32;
 		struct yl_row *nv = yl_arena_alloc(rs->a, cap * sizeof(*nv));
@@ -342,6 +347,9 @@ static enum yl_code run_search(struct yl_req *r, const char **types, size_t ntyp
 	if (sr.plan.count > 0)
 		sr.plan.count++; /* one extra row tells whether there is another page */
 	struct rows rs = {.a = r->a, .limit = (size_t)want + 1};
+	for (size_t i = 0; patient && i < ntypes; i++)
+		if (strcmp(types[i], "Patient") == 0) /* the compartment's Patient is a match */
+			rs.own_patient = patient;
 	int64_t total = -1;
 	code = yl_store_search(c, r->a, &sr.plan, collect, &rs, &total, err);
 	if (code != YL_OK)
@@ -671,7 +679,7 @@ enum yl_code yl_h_everything(struct yl_req *r, struct yl_err *err)
 			                  "%s is not in the Patient compartment", types[i]);
 	}
 	/* _since is _lastUpdated=ge; _count and the cursor as in any search */
-	struct yl_param *params = yl_arena_calloc(r->a, r->url.nparams + 1, sizeof(*params));
+	struct yl_param *params = yl_arena_calloc(r->a, r->url.nparams + 2, sizeof(*params));
 	if (!params)
 		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
 	size_t np = 0;
@@ -685,5 +693,9 @@ enum yl_code yl_h_everything(struct yl_req *r, struct yl_err *err)
 		         strcmp(p->name, "_format") == 0 || strcmp(p->name, "_pretty") == 0)
 			params[np++] = *p;
 	}
+	/* and what each page's resources refer to (their Practitioners, Organizations,
+	 * Medications...), as the operation asks, unless _type chose the types wanted */
+	if (!listed)
+		params[np++] = (struct yl_param){"_include", "*"};
 	return run_search(r, mine, n, id, params, np, err);
 }

@@ -63,8 +63,8 @@ const struct yl_route yl_fhir_routes[] = {
     {"POST", "/fhir/{type}/{id}/$validate", "$validate", YL_LEVEL_INSTANCE, yl_h_validate_instance,
      "$validate as an update of that resource (the body must carry its id)"},
     {"GET", "/fhir/Patient/{id}/$everything", "$everything", YL_LEVEL_INSTANCE, yl_h_everything,
-     "$everything: the patient and every resource in the patient's compartment, paged "
-     "(_since, _type, _count)"},
+     "$everything: the patient, every resource in the patient's compartment and what they "
+     "refer to, paged (_since, _type, _count)"},
     {"GET", "/fhir/{type}/{id}/{compartment}", "search-type", YL_LEVEL_INSTANCE,
      yl_h_search_compartment, "compartment search: Patient/{id}/{type} with search parameters"},
 };

@@ -44,6 +44,7 @@ test('$everything: the patient and its compartment, not other patients; _type, _
   const types = all.json.entry.map((e) => e.resource.resourceType).sort();
   assert.deepStrictEqual(types, ['Condition', 'Observation', 'Observation', 'Observation', 'Observation', 'Observation', 'Patient']);
   assert.ok(all.json.entry.every((e) => e.resource.id === p.id || e.resource.subject.reference === `Patient/${p.id}`));
+  assert.ok(all.json.entry.every((e) => e.search.mode === 'match'), 'nothing referred to yet: no includes');
 
   const onlyCond = await req(srv, 'GET', `/fhir/Patient/${p.id}/$everything?_type=Condition`);
   assert.deepStrictEqual(onlyCond.json.entry.map((e) => e.resource.resourceType), ['Condition']);
@@ -65,4 +66,29 @@ test('$everything: the patient and its compartment, not other patients; _type, _
   assert.strictEqual(seen.length, 7);
   assert.strictEqual(new Set(seen).size, 7, 'pages do not repeat');
   outcomeIssues(assert, await req(srv, 'GET', '/fhir/Patient/nobody/$everything'), 404);
+});
+
+test('$everything: the resources the record refers to come along (family doctor, clinic, performer), once a page', async () => {
+  const doc = (await req(srv, 'POST', '/fhir/Practitioner', { body: { resourceType: 'Practitioner', name: [{ family: 'Li' }] } })).json;
+  const lab = (await req(srv, 'POST', '/fhir/Practitioner', { body: { resourceType: 'Practitioner', name: [{ family: 'Zhao' }] } })).json;
+  const clinic = (await req(srv, 'POST', '/fhir/Organization', { body: { resourceType: 'Organization', name: 'Heping Community Health Station' } })).json;
+  const unrelated = (await req(srv, 'POST', '/fhir/Organization', { body: { resourceType: 'Organization', name: 'Elsewhere' } })).json;
+  const p = (await req(srv, 'POST', '/fhir/Patient', {
+    body: { resourceType: 'Patient', generalPractitioner: [{ reference: `Practitioner/${doc.id}` }], managingOrganization: { reference: `Organization/${clinic.id}` } },
+  })).json;
+  for (let i = 0; i < 2; i++) {
+    await req(srv, 'POST', '/fhir/Observation', {
+      body: { resourceType: 'Observation', status: 'final', code: { text: 'HbA1c' }, subject: { reference: `Patient/${p.id}` }, performer: [{ reference: `Practitioner/${lab.id}` }] },
+    });
+  }
+  const all = await req(srv, 'GET', `/fhir/Patient/${p.id}/$everything`);
+  assert.strictEqual(all.status, 200, all.text);
+  const mode = (m) => all.json.entry.filter((e) => e.search.mode === m).map((e) => `${e.resource.resourceType}/${e.resource.id}`).sort();
+  assert.deepStrictEqual(mode('include'), [`Organization/${clinic.id}`, `Practitioner/${doc.id}`, `Practitioner/${lab.id}`].sort());
+  assert.strictEqual(mode('match').length, 3, 'the patient and two Observations');
+  assert.ok(!mode('include').includes(`Organization/${unrelated.id}`));
+  assert.strictEqual(all.json.total, 3, 'the total counts the record, not what it refers to');
+
+  const obsOnly = await req(srv, 'GET', `/fhir/Patient/${p.id}/$everything?_type=Observation`);
+  assert.deepStrictEqual(obsOnly.json.entry.map((e) => e.resource.resourceType), ['Observation', 'Observation'], '_type chooses: no includes');
 });
