@@ -361,7 +361,6 @@ static void *writer_main(void *arg)
 	bool open = false;                /* a transaction spans batches while more wait */
 	struct yl_import_stats txn = {0}; /* what the open transaction holds */
 	int64_t txn_t0 = 0;               /* when it began (monotonic us) */
-	struct yl_arena *commit_a = yl_arena_create(4096);
 	pthread_mutex_lock(&pp->mu);
 	for (;;) {
 		while (!pp->queue && !pp->stop)
@@ -388,8 +387,7 @@ static void *writer_main(void *arg)
 		     (im->fresh && !im->commit_every &&
 		      yl_monotonic_us() - txn_t0 >= YL_IMPORT_TXN_US))) {
 			pthread_mutex_unlock(&pp->mu);
-			yl_arena_reset(commit_a);
-			code = yl_store_commit(c, commit_a ? commit_a : b->a, &e);
+			code = yl_store_commit(c, b->a, &e); /* e is copied before b->a is reset */
 			open = false;
 			pthread_mutex_lock(&pp->mu);
 			if (code == YL_OK)
@@ -422,7 +420,6 @@ static void *writer_main(void *arg)
 		yl_store_rollback(c);
 	if (c)
 		yl_store_conn_release(im->store);
-	yl_arena_destroy(commit_a);
 	return NULL;
 }
 

@@ -10,10 +10,10 @@
  * Writes are committed every YL_IMPORT_BATCH resources (one transaction per batch, so a
  * killed import leaves whole batches and can be run again); with fresh, on the NDJSON
  * writer thread, a transaction goes on over the next batch while one is waiting, up to
- * YL_IMPORT_TXN_MAX resources or YL_IMPORT_TXN_US (each B-tree page a transaction changes is
- * written once per transaction, and resources with random ids change a page of the id keys each, so
- * fewer commits write fewer pages); with strict, a file is one
- * transaction and its first bad resource rolls the file back and stops the import.
+ * YL_IMPORT_TXN_MAX resources or YL_IMPORT_TXN_US (each B-tree page a transaction changes
+ * is written once per transaction, and resources with random ids change a page of the id
+ * keys each, so fewer commits write fewer pages); with strict, a file is one transaction
+ * and its first bad resource rolls the file back and stops the import.
  * A bad line or entry is reported (file, line, reason) through report and skipped.
  * Memory: files are read through mmap and parsed one resource at a time; the arena is
  * reset after every batch, so memory stays bounded whatever the file size.

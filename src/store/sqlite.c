@@ -570,28 +570,30 @@ void yl_store_close(struct yl_store *s)
 	free(s);
 }
 
+/* A connection opened during a bulk load that has since ended gets its pragmas now. */
+static bool conn_ready(struct yl_store *s, struct yl_store_conn *c, struct yl_arena *a,
+                       struct yl_err *err)
+{
+	if (!c->unconfigured || s->exclusive)
+		return true;
+	int rc = conn_configure(c);
+	if (rc != SQLITE_OK)
+		configure_error(err, a, c->db, rc, s->path);
+	return rc == SQLITE_OK;
+}
+
 struct yl_store_conn *yl_store_conn(struct yl_store *s, struct yl_arena *a, struct yl_err *err)
 {
 	struct yl_store_conn *c = pthread_getspecific(s->key);
-	if (c && !(c->unconfigured && !s->exclusive))
-		return c;
-	if (c) { /* opened during a bulk load that has ended */
-		int rc = conn_configure(c);
-		if (rc != SQLITE_OK) {
-			configure_error(err, a, c->db, rc, s->path);
-			return NULL;
-		}
-		return c;
-	}
+	if (c)
+		return conn_ready(s, c, a, err) ? c : NULL;
 	pthread_mutex_lock(&s->list_lock);
 	if ((c = s->spare))
 		s->spare = c->next;
 	pthread_mutex_unlock(&s->list_lock);
 	if (!c && conn_open(s, &c, a, err) != YL_OK)
 		return NULL;
-	int rc = c->unconfigured && !s->exclusive ? conn_configure(c) : SQLITE_OK;
-	if (rc != SQLITE_OK) {
-		configure_error(err, a, c->db, rc, s->path);
+	if (!conn_ready(s, c, a, err)) {
 		pthread_mutex_lock(&s->list_lock);
 		c->next = s->spare;
 		s->spare = c;
