@@ -16,6 +16,7 @@
 #include "fhir/compartment.h"
 #include "fhir/extract.h"
 #include "fhir/json.h"
+#include "fhir/jsonload.h"
 #include "fhir/schema.h"
 #include "fhir/validate.h"
 
@@ -228,12 +229,8 @@ static enum yl_code put(struct yl_import *im, const struct where *at, const char
 	}
 	json_t *doc = NULL;
 	const char *type = NULL, *id = NULL;
-	if (code == YL_OK) {
-		json_error_t jerr;
-		if (!(doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)))
-			code = yl_err_add(&e, a, YL_MALFORMED_JSON, NULL,
-			                  "not JSON: %s (column %d)", jerr.text, jerr.column);
-	}
+	if (code == YL_OK && !(doc = yl_json_load(a, text, len, &e)))
+		code = e.code;
 	if (code == YL_OK) {
 		type = json_string_value(json_object_get(doc, "resourceType"));
 		id = json_string_value(json_object_get(doc, "id"));
@@ -325,21 +322,29 @@ static enum yl_code write_batch(struct yl_import *im, struct yl_store_conn **c, 
 	if (!*c && !(*c = yl_store_conn(im->store, b->a, e)))
 		return e->code;
 	enum yl_code code = *open ? YL_OK : yl_store_begin(*c, b->a, e);
-	*open = code == YL_OK;
+	if (code != YL_OK)
+		return code;
+	if (!*open)
+		yl_store_hold_index(*c); /* the batch's index rows go in together, below */
+	*open = true;
 	for (size_t i = 0; code == YL_OK && i < b->n; i++) {
 		struct pending *p = &b->v[i];
 		p->w.render_ctx = &p->bc;
-		if ((code = yl_store_write(*c, b->a, &p->w, e)) != YL_OK) {
-			yl_store_rollback(*c);
-			*open = false;
-			return code;
-		}
+		if ((code = yl_store_write(*c, b->a, &p->w, e)) != YL_OK)
+			break;
 		if (p->w.noop)
 			add->unchanged++;
 		else if (p->w.created)
 			add->created++;
 		else
 			add->updated++;
+	}
+	/* before b->a, which holds the rows, is reset */
+	if (code == YL_OK)
+		code = yl_store_flush_index(*c, b->a, e);
+	if (code != YL_OK) {
+		yl_store_rollback(*c);
+		*open = false;
 	}
 	return code;
 }

@@ -81,13 +81,18 @@ static void skip_ws(struct lex *l)
 /* Length of the string token at l->i (including quotes). */
 static size_t string_len(const struct lex *l)
 {
-	size_t j = l->i + 1;
-	while (j < l->n && l->p[j] != '"') {
-		if (l->p[j] == '\\')
-			j++;
-		j++;
+	/* the first quote after an even run of backslashes (memchr: this pass is on the
+	 * import's writer thread, and most strings have no escape) */
+	const char *start = l->p + l->i + 1, *end = l->p + l->n, *q = start;
+	while (q < end && (q = memchr(q, '"', (size_t)(end - q))) != NULL) {
+		size_t bs = 0;
+		while (q - bs > start && q[-1 - (ptrdiff_t)bs] == '\\')
+			bs++;
+		if (bs % 2 == 0)
+			return (size_t)(q + 1 - l->p) - l->i;
+		q++;
 	}
-	return j < l->n ? j + 1 - l->i : l->n - l->i; /* never past the end */
+	return l->n - l->i; /* never past the end */
 }
 
 static void out_add(struct yl_buf *b, const char *p, size_t n)

@@ -35,14 +35,6 @@ enum stmt_id {
 	ST_IDX_DEL_REFERENCE,
 	ST_IDX_DEL_URI,
 	ST_IDX_DEL_COMPOSITE,
-	ST_IDX_TOKEN,
-	ST_IDX_STRING,
-	ST_IDX_DATE,
-	ST_IDX_NUMBER,
-	ST_IDX_QUANTITY,
-	ST_IDX_REFERENCE,
-	ST_IDX_URI,
-	ST_IDX_COMPOSITE,
 	ST_HIST_INSTANCE,
 	ST_HIST_TYPE,
 	ST_HIST_SYSTEM,
@@ -98,25 +90,6 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_IDX_DEL_REFERENCE] = "DELETE FROM idx_reference WHERE res = ?1",
     [ST_IDX_DEL_URI] = "DELETE FROM idx_uri WHERE res = ?1",
     [ST_IDX_DEL_COMPOSITE] = "DELETE FROM idx_composite WHERE res = ?1",
-    [ST_IDX_TOKEN] = "INSERT OR IGNORE INTO idx_token (res, param, patient, value_hash, code_hash, "
-                     "type_hash, system, code, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    [ST_IDX_STRING] = "INSERT OR IGNORE INTO idx_string (res, param, patient, norm, exact) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5)",
-    [ST_IDX_DATE] = "INSERT OR IGNORE INTO idx_date (res, param, patient, lo, hi) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5)",
-    [ST_IDX_NUMBER] = "INSERT OR IGNORE INTO idx_number (res, param, patient, lo, hi) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5)",
-    [ST_IDX_QUANTITY] = "INSERT OR IGNORE INTO idx_quantity (res, param, patient, lo, hi, "
-                        "unit_system, unit_code, canon_code, canon_lo, canon_hi) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    [ST_IDX_REFERENCE] = "INSERT OR IGNORE INTO idx_reference (res, param, patient, ref_type, "
-                         "ref_id, url) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [ST_IDX_URI] = "INSERT OR IGNORE INTO idx_uri (res, param, patient, uri) "
-                   "VALUES (?1, ?2, ?3, ?4)",
-    [ST_IDX_COMPOSITE] = "INSERT INTO idx_composite (res, param, patient, value_hash, code_hash, "
-                         "comp_kind, comp_value_hash, comp_code_hash, lo, hi, unit_code, "
-                         "canon_code, canon_lo, canon_hi, date_lo, date_hi, norm) VALUES (?1, ?2, "
-                         "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     [ST_HIST_INSTANCE] =
         "SELECT type, id, version, seq, op = 'delete', " HIST_BODY ", version FROM history "
         "WHERE type = ?1 AND id = ?2 AND seq >= ?3 AND version < ?4 "
@@ -170,11 +143,28 @@ struct cached_estimate {
 	int64_t at; /* monotonic us */
 };
 
+/* Index rows go in up to IDX_MULTI_MAX to an INSERT (one VALUES tuple each): SQLite's
+ * cost per statement (step, reset, cursor) is about half of a row's when rows go one at a
+ * time (1.1 against 0.6 us a token row at 32 a statement, bench in docs/benchmarks.md). */
+#define IDX_MULTI_MAX 16
+#define HOLD_MAX      4096 /* held rows flushed at most */
+
+struct held_row {
+	int64_t res;
+	const char *patient;
+	int patient_len; /* measured once per write, not once per row */
+	const struct yl_index_row *r;
+};
+
 struct yl_store_conn {
 	struct yl_store_conn *next;
 	struct yl_store *store;
 	sqlite3 *db;
 	sqlite3_stmt *st[ST__COUNT];
+	sqlite3_stmt *idx_insert[YL_IDX_COMPOSITE + 1][IDX_MULTI_MAX]; /* [kind][rows - 1] */
+	struct held_row *held; /* index rows not yet inserted (malloc'd; see write_index) */
+	size_t nheld, held_cap;
+	bool hold; /* yl_store_hold_index(): insert them at a flush, not per write */
 	bool in_bulk;
 	bool unconfigured; /* opened during an exclusive bulk load: pragmas not yet run */
 	struct cached_sql sql_cache[SQL_CACHE_SLOTS];
@@ -267,6 +257,10 @@ static void conn_free(struct yl_store_conn *c)
 {
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(c->st[i]);
+	for (int k = 0; k <= YL_IDX_COMPOSITE; k++)
+		for (int m = 0; m < IDX_MULTI_MAX; m++)
+			sqlite3_finalize(c->idx_insert[k][m]);
+	free(c->held);
 	for (int i = 0; i < SQL_CACHE_SLOTS; i++) {
 		sqlite3_finalize(c->sql_cache[i].q);
 		free(c->sql_cache[i].text);
@@ -832,94 +826,188 @@ static int step_done(sqlite3_stmt *q)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* Binders for one index row after (res, param, patient): one per kind, in kind order. */
-static void bind_token(sqlite3_stmt *q, const struct yl_index_row *r)
+/* The INSERT of each index table up to VALUES, and its columns: res, param and patient
+ * first, then the binder's. */
+static const struct {
+	const char *insert;
+	int ncols;
+} idx_tables[] = {
+    [YL_IDX_TOKEN] = {"INSERT OR IGNORE INTO idx_token (res, param, patient, value_hash, "
+                      "code_hash, type_hash, system, code, text) VALUES ",
+                      9},
+    [YL_IDX_STRING] = {"INSERT OR IGNORE INTO idx_string (res, param, patient, norm, exact) "
+                       "VALUES ",
+                       5},
+    [YL_IDX_DATE] = {"INSERT OR IGNORE INTO idx_date (res, param, patient, lo, hi) VALUES ", 5},
+    [YL_IDX_NUMBER] = {"INSERT OR IGNORE INTO idx_number (res, param, patient, lo, hi) VALUES ", 5},
+    [YL_IDX_QUANTITY] = {"INSERT OR IGNORE INTO idx_quantity (res, param, patient, lo, hi, "
+                         "unit_system, unit_code, canon_code, canon_lo, canon_hi) VALUES ",
+                         10},
+    [YL_IDX_REFERENCE] = {"INSERT OR IGNORE INTO idx_reference (res, param, patient, ref_type, "
+                          "ref_id, url) VALUES ",
+                          6},
+    [YL_IDX_URI] = {"INSERT OR IGNORE INTO idx_uri (res, param, patient, uri) VALUES ", 4},
+    [YL_IDX_COMPOSITE] = {"INSERT INTO idx_composite (res, param, patient, value_hash, "
+                          "code_hash, comp_kind, comp_value_hash, comp_code_hash, lo, hi, "
+                          "unit_code, canon_code, canon_lo, canon_hi, date_lo, date_hi, norm) "
+                          "VALUES ",
+                          17},
+};
+
+/* The INSERT of m rows of an index kind, prepared once per connection. */
+static sqlite3_stmt *idx_insert_stmt(struct yl_store_conn *c, enum yl_index_kind kind, int m)
 {
-	sqlite3_bind_int64(q, 4, r->value_hash);
-	sqlite3_bind_int64(q, 5, r->code_hash);
-	sqlite3_bind_int64(q, 6, r->type_hash);
-	bind_opt_text(q, 7, r->system);
-	bind_opt_text(q, 8, r->code);
-	bind_opt_text(q, 9, r->text);
+	sqlite3_stmt **q = &c->idx_insert[kind][m - 1];
+	if (*q) {
+		sqlite3_reset(*q);
+		sqlite3_clear_bindings(*q); /* a binder leaves its optional columns NULL */
+		return *q;
+	}
+	char sql[2048];
+	int n = snprintf(sql, sizeof sql, "%s", idx_tables[kind].insert);
+	for (int j = 0; j < m; j++) {
+		n += snprintf(sql + n, sizeof sql - (size_t)n, "%s(?", j ? ", " : "");
+		for (int i = 1; i < idx_tables[kind].ncols; i++)
+			n += snprintf(sql + n, sizeof sql - (size_t)n, ", ?");
+		n += snprintf(sql + n, sizeof sql - (size_t)n, ")");
+	}
+	if (sqlite3_prepare_v3(c->db, sql, n, SQLITE_PREPARE_PERSISTENT, q, NULL) != SQLITE_OK) {
+		yl_log(YL_LOG_ERROR, "store: prepare failed: %s", sqlite3_errmsg(c->db));
+		*q = NULL;
+	}
+	return *q;
 }
 
-static void bind_string(sqlite3_stmt *q, const struct yl_index_row *r)
+/* Binders for one index row after (res, param, patient): one per kind, in kind order. The
+ * row's parameters are o + 1 .. o + ncols of the statement. */
+static void bind_token(sqlite3_stmt *q, int o, const struct yl_index_row *r)
 {
-	bind_text_or_empty(q, 4, r->norm);
-	bind_text_or_empty(q, 5, r->exact);
+	sqlite3_bind_int64(q, o + 4, r->value_hash);
+	sqlite3_bind_int64(q, o + 5, r->code_hash);
+	sqlite3_bind_int64(q, o + 6, r->type_hash);
+	bind_opt_text(q, o + 7, r->system);
+	bind_opt_text(q, o + 8, r->code);
+	bind_opt_text(q, o + 9, r->text);
 }
 
-static void bind_date(sqlite3_stmt *q, const struct yl_index_row *r)
+static void bind_string(sqlite3_stmt *q, int o, const struct yl_index_row *r)
 {
-	sqlite3_bind_int64(q, 4, r->date_lo);
-	sqlite3_bind_int64(q, 5, r->date_hi);
+	bind_text_or_empty(q, o + 4, r->norm);
+	bind_text_or_empty(q, o + 5, r->exact);
 }
 
-static void bind_number(sqlite3_stmt *q, const struct yl_index_row *r)
+static void bind_date(sqlite3_stmt *q, int o, const struct yl_index_row *r)
 {
-	sqlite3_bind_double(q, 4, r->num_lo);
-	sqlite3_bind_double(q, 5, r->num_hi);
+	sqlite3_bind_int64(q, o + 4, r->date_lo);
+	sqlite3_bind_int64(q, o + 5, r->date_hi);
 }
 
-static void bind_quantity(sqlite3_stmt *q, const struct yl_index_row *r)
+static void bind_number(sqlite3_stmt *q, int o, const struct yl_index_row *r)
 {
-	bind_number(q, r);
-	bind_text_or_empty(q, 6, r->unit_system);
-	bind_text_or_empty(q, 7, r->unit_code);
-	bind_opt_text(q, 8, r->canon_code);
+	sqlite3_bind_double(q, o + 4, r->num_lo);
+	sqlite3_bind_double(q, o + 5, r->num_hi);
+}
+
+static void bind_quantity(sqlite3_stmt *q, int o, const struct yl_index_row *r)
+{
+	bind_number(q, o, r);
+	bind_text_or_empty(q, o + 6, r->unit_system);
+	bind_text_or_empty(q, o + 7, r->unit_code);
+	bind_opt_text(q, o + 8, r->canon_code);
 	if (r->canon_code) {
-		sqlite3_bind_double(q, 9, r->canon_lo);
-		sqlite3_bind_double(q, 10, r->canon_hi);
+		sqlite3_bind_double(q, o + 9, r->canon_lo);
+		sqlite3_bind_double(q, o + 10, r->canon_hi);
 	}
 }
 
-static void bind_reference(sqlite3_stmt *q, const struct yl_index_row *r)
+static void bind_reference(sqlite3_stmt *q, int o, const struct yl_index_row *r)
 {
-	bind_opt_text(q, 4, r->ref_type);
-	bind_opt_text(q, 5, r->ref_id);
-	bind_text_or_empty(q, 6, r->ref_url);
+	bind_opt_text(q, o + 4, r->ref_type);
+	bind_opt_text(q, o + 5, r->ref_id);
+	bind_text_or_empty(q, o + 6, r->ref_url);
 }
 
-static void bind_uri(sqlite3_stmt *q, const struct yl_index_row *r)
+static void bind_uri(sqlite3_stmt *q, int o, const struct yl_index_row *r)
 {
-	bind_text_or_empty(q, 4, r->uri);
+	bind_text_or_empty(q, o + 4, r->uri);
 }
 
-static void bind_composite(sqlite3_stmt *q, const struct yl_index_row *r)
+static void bind_composite(sqlite3_stmt *q, int o, const struct yl_index_row *r)
 {
-	sqlite3_bind_int64(q, 4, r->value_hash);
-	sqlite3_bind_int64(q, 5, r->code_hash);
-	sqlite3_bind_int(q, 6, (int)r->comp_kind);
-	sqlite3_bind_int64(q, 7, r->comp_value_hash);
-	sqlite3_bind_int64(q, 8, r->comp_code_hash);
+	sqlite3_bind_int64(q, o + 4, r->value_hash);
+	sqlite3_bind_int64(q, o + 5, r->code_hash);
+	sqlite3_bind_int(q, o + 6, (int)r->comp_kind);
+	sqlite3_bind_int64(q, o + 7, r->comp_value_hash);
+	sqlite3_bind_int64(q, o + 8, r->comp_code_hash);
 	if (r->comp_kind == YL_IDX_NUMBER || r->comp_kind == YL_IDX_QUANTITY) {
-		sqlite3_bind_double(q, 9, r->num_lo);
-		sqlite3_bind_double(q, 10, r->num_hi);
-		bind_opt_text(q, 11, r->unit_code);
-		bind_opt_text(q, 12, r->canon_code);
+		sqlite3_bind_double(q, o + 9, r->num_lo);
+		sqlite3_bind_double(q, o + 10, r->num_hi);
+		bind_opt_text(q, o + 11, r->unit_code);
+		bind_opt_text(q, o + 12, r->canon_code);
 		if (r->canon_code) {
-			sqlite3_bind_double(q, 13, r->canon_lo);
-			sqlite3_bind_double(q, 14, r->canon_hi);
+			sqlite3_bind_double(q, o + 13, r->canon_lo);
+			sqlite3_bind_double(q, o + 14, r->canon_hi);
 		}
 	}
 	if (r->comp_kind == YL_IDX_DATE) {
-		sqlite3_bind_int64(q, 15, r->date_lo);
-		sqlite3_bind_int64(q, 16, r->date_hi);
+		sqlite3_bind_int64(q, o + 15, r->date_lo);
+		sqlite3_bind_int64(q, o + 16, r->date_hi);
 	}
-	bind_opt_text(q, 17, r->norm);
+	bind_opt_text(q, o + 17, r->norm);
 }
 
-static void (*const binders[])(sqlite3_stmt *, const struct yl_index_row *) = {
+static void (*const binders[])(sqlite3_stmt *, int, const struct yl_index_row *) = {
     [YL_IDX_TOKEN] = bind_token,       [YL_IDX_STRING] = bind_string,
     [YL_IDX_DATE] = bind_date,         [YL_IDX_NUMBER] = bind_number,
     [YL_IDX_QUANTITY] = bind_quantity, [YL_IDX_REFERENCE] = bind_reference,
     [YL_IDX_URI] = bind_uri,           [YL_IDX_COMPOSITE] = bind_composite,
 };
 
+/* Insert the held rows, kind by kind (in the order they were held), up to IDX_MULTI_MAX a
+ * statement. The held list is empty afterwards, whatever the outcome. */
+static int flush_held(struct yl_store_conn *c)
+{
+	int rc = SQLITE_OK;
+	for (int k = 0; rc == SQLITE_OK && k <= YL_IDX_COMPOSITE; k++) {
+		for (size_t i = 0; rc == SQLITE_OK;) {
+			const struct held_row *chunk[IDX_MULTI_MAX];
+			int m = 0;
+			for (; i < c->nheld && m < IDX_MULTI_MAX; i++)
+				if ((int)c->held[i].r->kind == k)
+					chunk[m++] = &c->held[i];
+			if (!m)
+				break;
+			sqlite3_stmt *q = idx_insert_stmt(c, (enum yl_index_kind)k, m);
+			if (!q) {
+				rc = SQLITE_ERROR;
+				break;
+			}
+			for (int j = 0; j < m; j++) {
+				int o = j * idx_tables[k].ncols;
+				sqlite3_bind_int64(q, o + 1, chunk[j]->res);
+				sqlite3_bind_int64(q, o + 2, chunk[j]->r->param_hash);
+				if (chunk[j]->patient)
+					sqlite3_bind_text(q, o + 3, chunk[j]->patient,
+					                  chunk[j]->patient_len, SQLITE_STATIC);
+				binders[k](q, o, chunk[j]->r);
+			}
+			rc = step_done(q);
+		}
+	}
+	c->nheld = 0;
+	return rc;
+}
+
+/* A write's index rows (w->index, w->patient: alive until they are inserted) are held,
+ * then inserted at once unless the connection holds them for yl_store_flush_index(). The
+ * rows of a resource that had some are deleted first, after anything held (an earlier
+ * version of the same resource may be among it). */
 static int write_index(struct yl_store_conn *c, const struct yl_write *w, int64_t res, bool existed)
 {
 	int rc;
 	if (existed) {
+		if (c->nheld && (rc = flush_held(c)) != SQLITE_OK)
+			return rc;
 		for (int s = ST_IDX_DEL_TOKEN; s <= ST_IDX_DEL_COMPOSITE; s++) {
 			sqlite3_stmt *q = stmt(c, (enum stmt_id)s);
 			if (!q)
@@ -929,21 +1017,24 @@ static int write_index(struct yl_store_conn *c, const struct yl_write *w, int64_
 				return rc;
 		}
 	}
-	for (size_t i = 0; i < w->index_count; i++) {
-		const struct yl_index_row *r = &w->index[i];
-		if ((unsigned)r->kind > YL_IDX_COMPOSITE)
-			continue;
-		sqlite3_stmt *q = stmt(c, (enum stmt_id)(ST_IDX_TOKEN + (int)r->kind));
-		if (!q)
-			return SQLITE_ERROR;
-		sqlite3_bind_int64(q, 1, res);
-		sqlite3_bind_int64(q, 2, r->param_hash);
-		bind_opt_text(q, 3, w->patient);
-		binders[r->kind](q, r);
-		if ((rc = step_done(q)) != SQLITE_OK)
-			return rc;
+	if (c->nheld + w->index_count > c->held_cap) {
+		size_t cap = c->held_cap ? c->held_cap : 256;
+		while (cap < c->nheld + w->index_count)
+			cap *= 2;
+		struct held_row *v = realloc(c->held, cap * sizeof(*v));
+		if (!v)
+			return SQLITE_NOMEM;
+		c->held = v;
+		c->held_cap = cap;
 	}
-	return SQLITE_OK;
+	int patient_len = w->patient ? (int)strlen(w->patient) : 0;
+	for (size_t i = 0; i < w->index_count; i++)
+		if ((unsigned)w->index[i].kind <= YL_IDX_COMPOSITE)
+			c->held[c->nheld++] = (struct held_row){.res = res,
+			                                        .patient = w->patient,
+			                                        .patient_len = patient_len,
+			                                        .r = &w->index[i]};
+	return !c->hold || c->nheld >= HOLD_MAX ? flush_held(c) : SQLITE_OK;
 }
 
 struct head {
@@ -1227,10 +1318,25 @@ enum yl_code yl_store_begin(struct yl_store_conn *c, struct yl_arena *a, struct 
 	return YL_OK;
 }
 
+void yl_store_hold_index(struct yl_store_conn *c)
+{
+	c->store->writer->hold = true;
+}
+
+enum yl_code yl_store_flush_index(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err)
+{
+	struct yl_store_conn *w = c->store->writer;
+	int rc = flush_held(w);
+	return rc == SQLITE_OK ? YL_OK : db_error(err, a, w->db, rc, "storing search index rows");
+}
+
 enum yl_code yl_store_commit(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err)
 {
 	struct yl_store *s = c->store;
-	int rc = run(s->writer, ST_COMMIT);
+	s->writer->hold = false;
+	int rc = flush_held(s->writer);
+	if (rc == SQLITE_OK)
+		rc = run(s->writer, ST_COMMIT);
 	enum yl_code code = YL_OK;
 	if (rc != SQLITE_OK) {
 		code = db_error(err, a, s->writer->db, rc, "commit");
@@ -1245,6 +1351,8 @@ enum yl_code yl_store_commit(struct yl_store_conn *c, struct yl_arena *a, struct
 
 void yl_store_rollback(struct yl_store_conn *c)
 {
+	c->store->writer->hold = false;
+	c->store->writer->nheld = 0;
 	run(c->store->writer, ST_ROLLBACK);
 	c->in_bulk = false;
 	pthread_mutex_unlock(&c->store->write_lock);

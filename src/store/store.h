@@ -249,5 +249,13 @@ enum yl_code yl_store_reindex(struct yl_store *s, yl_reindex_fn fn, void *ctx, i
 enum yl_code yl_store_begin(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err);
 enum yl_code yl_store_commit(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err);
 void yl_store_rollback(struct yl_store_conn *c);
+/* Inside yl_store_begin() .. commit: the index rows of the writes that follow are held and
+ * inserted many to a statement (about half SQLite's cost per row) at
+ * yl_store_flush_index(), at the commit, before a write that replaces a resource's rows,
+ * or every few thousand rows. Until then each write's w->index and w->patient must stay
+ * alive, and searches on this transaction do not see the held rows. The commit or
+ * rollback ends the holding. */
+void yl_store_hold_index(struct yl_store_conn *c);
+enum yl_code yl_store_flush_index(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err);
 
 #endif
