@@ -27,7 +27,7 @@ const struct yl_cmd yl_cmds[] = {
      "  --data DIR    directory holding terminology/ (default: the source tree)\n"
      "  --strict      stop at the first bad resource, storing nothing of its file\n"
      "  --commit-every N  resources per transaction at most (default 2,000; into an\n"
-     "                empty store up to 150,000 and 5 s of work)\n"
+     "                empty store up to 1,000,000 and 60 s of work)\n"
      "  --quiet       no progress line (it is drawn only on a terminal anyway)\n"
      "Importing the same files again stores nothing new; bad lines are reported as\n"
      "FILE:LINE: reason and skipped; exit status 1 when any were.",

@@ -19,6 +19,7 @@
 #include "fhir/jsonload.h"
 #include "fhir/schema.h"
 #include "fhir/validate.h"
+#include "store/body.h"
 
 /* ---- transactions ------------------------------------------------------------------- */
 
@@ -528,6 +529,19 @@ static enum yl_code pipe_append(struct yl_import *im, const struct where *at, st
 	struct pending *p = &b->v[b->n++];
 	*p = (struct pending){.w = *w, .bc = *bc, .at = *at};
 	p->bc.text = text;
+	if (im->fresh) {
+		/* Into an empty store nearly every write is a first version: render and pack
+		 * it here, where there is time to spare, rather than on the writer thread (the
+		 * slower of the two); the store renders again when the guess is wrong. */
+		int64_t now = yl_now_us();
+		im->pre_last = now > im->pre_last ? now : im->pre_last + 1;
+		p->w.pre_body = yl_json_rewrite(b->a, text, bc->len, bc->type, bc->id, 1,
+		                                im->pre_last, &p->w.pre_body_len);
+		if (p->w.pre_body)
+			p->w.pre_packed = yl_body_pack(b->a, p->w.pre_body, p->w.pre_body_len,
+			                               &p->w.pre_packed_len);
+		p->w.pre_last_updated = im->pre_last;
+	}
 	if (b->n < (size_t)batch_size(im))
 		return YL_OK;
 	enum yl_code code = pipe_submit(im, err);

@@ -1122,8 +1122,10 @@ static int put_rows(struct yl_store_conn *c, struct yl_arena *a, struct yl_write
 	if (!q)
 		return SQLITE_ERROR;
 	bind_version(q, w);
-	size_t packed_len;
-	const void *packed = w->body ? yl_body_pack(a, w->body, w->body_len, &packed_len) : NULL;
+	size_t packed_len = w->pre_packed_len;
+	const void *packed = w->body && w->body == w->pre_body && w->pre_packed ? w->pre_packed
+	                     : w->body ? yl_body_pack(a, w->body, w->body_len, &packed_len)
+	                               : NULL;
 	if (packed) /* else kept as text: still readable */
 		sqlite3_bind_blob(q, 7, packed, (int)packed_len, SQLITE_STATIC);
 	int rc = step_done(q);
@@ -1176,13 +1178,20 @@ static enum yl_code write_locked(struct yl_store_conn *c, struct yl_arena *a, st
 		}
 	}
 	w->version = h.exists ? h.version + 1 : 1;
-	int64_t now = yl_now_us();
 	struct yl_store *s = c->store;
-	s->last_seq = now > s->last_seq ? now : s->last_seq + 1;
-	w->last_updated = s->last_seq;
 	w->body = NULL;
 	w->body_len = 0;
-	if (w->op != YL_WRITE_DELETE) {
+	if (w->pre_body && w->op != YL_WRITE_DELETE && w->version == 1 &&
+	    w->pre_last_updated > s->last_seq) { /* rendered as it would be here */
+		s->last_seq = w->last_updated = w->pre_last_updated;
+		w->body = w->pre_body;
+		w->body_len = w->pre_body_len;
+	} else {
+		int64_t now = yl_now_us();
+		s->last_seq = now > s->last_seq ? now : s->last_seq + 1;
+		w->last_updated = s->last_seq;
+	}
+	if (w->op != YL_WRITE_DELETE && !w->body) {
 		w->body = w->render(w->render_ctx, a, w->version, w->last_updated, &w->body_len);
 		if (!w->body)
 			return yl_err_add(err, a, YL_NOMEM, NULL,

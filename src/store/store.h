@@ -145,6 +145,15 @@ struct yl_write {
 	                 * the few before it (meta aside), write nothing and set noop: an
 	                 * import run twice, or a file with an older copy of a resource than
 	                 * another file, stores nothing new (body is then NULL) */
+	/* Optional: the body already rendered for version 1 at pre_last_updated, and packed
+	 * (yl_body_pack), by a caller with time to spare (the import's parsing thread). The
+	 * store takes them when the write is the resource's first version and that time is
+	 * later than every stored one; otherwise it renders as usual. */
+	const char *pre_body;
+	size_t pre_body_len;
+	const void *pre_packed;
+	size_t pre_packed_len;
+	int64_t pre_last_updated;
 	/* OUT: */
 	int64_t version;
 	int64_t last_updated;

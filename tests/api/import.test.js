@@ -87,6 +87,41 @@ function ndjsonPatients(n, from = 0) {
   return s;
 }
 
+// Into an empty store the parsing thread renders each body as version 1 ahead of the
+// writer, and the writer inserts a batch's index rows together: a resource that comes twice
+// in one batch must still be two versions, each body carrying its own versionId and
+// lastUpdated, and searches must find only the second version's values.
+test('a resource twice in one file into an empty store: two versions, each with its own meta; searches see only the second', async () => {
+  const db = path.join(tmp, 'twice.db');
+  const file = path.join(tmp, 'twice.ndjson');
+  const dup = (birthDate, family) => JSON.stringify({ resourceType: 'Patient', id: 'dup-1', birthDate, name: [{ family }] }) + '\n';
+  fs.writeFileSync(file, dup('1950-01-01', 'Earlier') + ndjsonPatients(40) + dup('1970-02-02', 'Later'));
+  const r = importer(db, file);
+  assert.strictEqual(r.status, 0, r.stderr);
+  assert.deepStrictEqual([r.counts.created, r.counts.updated], [41, 1], r.stdout);
+  const srv = await serveDb(db);
+  try {
+    const cur = (await req(srv, 'GET', '/fhir/Patient/dup-1')).json;
+    const v1 = (await req(srv, 'GET', '/fhir/Patient/dup-1/_history/1')).json;
+    assert.deepStrictEqual([cur.meta.versionId, cur.birthDate], ['2', '1970-02-02']);
+    assert.deepStrictEqual([v1.meta.versionId, v1.birthDate], ['1', '1950-01-01']);
+    assert.ok(Date.parse(v1.meta.lastUpdated) < Date.parse(cur.meta.lastUpdated), `${v1.meta.lastUpdated} < ${cur.meta.lastUpdated}`);
+    const hist = (await req(srv, 'GET', '/fhir/Patient/dup-1/_history')).json;
+    assert.deepStrictEqual(hist.entry.map((e) => [e.resource.meta.versionId, e.response.lastModified]),
+      [['2', cur.meta.lastUpdated], ['1', v1.meta.lastUpdated]]);
+    const other = (await req(srv, 'GET', '/fhir/Patient/imp-7')).json;
+    const otherHist = (await req(srv, 'GET', '/fhir/Patient/imp-7/_history')).json;
+    assert.strictEqual(other.meta.versionId, '1');
+    assert.strictEqual(otherHist.entry[0].response.lastModified, other.meta.lastUpdated);
+    assert.strictEqual((await req(srv, 'GET', '/fhir/Patient?birthdate=1950-01-01&_summary=count')).json.total, 0);
+    assert.strictEqual((await req(srv, 'GET', '/fhir/Patient?family=Earlier&_summary=count')).json.total, 0);
+    assert.strictEqual((await req(srv, 'GET', '/fhir/Patient?family=Later&birthdate=1970-02-02&_summary=count')).json.total, 1);
+    assert.strictEqual((await req(srv, 'GET', '/fhir/Patient?birthdate=1960-05-05&_summary=count')).json.total, 40);
+  } finally {
+    await srv.stop();
+  }
+});
+
 test('a bad line is reported with file, line and reason and the rest goes in; --strict stores nothing of that file', async () => {
   const file = path.join(tmp, 'mixed.ndjson');
   const lines = ndjsonPatients(3).split('\n');
