@@ -17,6 +17,12 @@
 #include "store/search.h"
 #include "store/store.h"
 
+#define VERSIONS_KEY          "deferred:index:history_version"
+#define VERSIONS_DEFERRED_SQL "SELECT count(*) FROM store_meta WHERE key = '" VERSIONS_KEY "'"
+
+struct yl_store_conn;
+static int build_versions(struct yl_store_conn *c);
+
 enum stmt_id {
 	ST_SCAN,
 	ST_SCAN_COMPARTMENT,
@@ -207,9 +213,10 @@ struct yl_store {
 	pthread_mutex_t ckpt_mu;
 	pthread_cond_t ckpt_cv;
 	bool stopping;
-	_Atomic long writes;         /* commits since the last checkpoint */
-	int cache_mb;                /* worker connections' page cache; 0 = the default */
-	bool exclusive;              /* yl_store_bulk_exclusive() on: the writer's lock, no WAL */
+	_Atomic long writes;    /* commits since the last checkpoint */
+	int cache_mb;           /* worker connections' page cache; 0 = the default */
+	bool exclusive;         /* yl_store_bulk_exclusive() on: the writer's lock, no WAL */
+	bool versions_deferred; /* history_version dropped for a bulk load (see build_versions) */
 	struct yl_store_conn *spare; /* prewarmed connections not yet claimed; under list_lock */
 };
 
@@ -500,6 +507,7 @@ static enum yl_code store_open(const char *path, struct yl_store **out, bool *un
 	    query_int(s->writer, "SELECT count(*) FROM store_meta WHERE key LIKE 'deferred:%'") > 0;
 	if (stopped_load && unfinished) {
 		*unfinished = true;
+		s->versions_deferred = query_int(s->writer, VERSIONS_DEFERRED_SQL) > 0;
 	} else if (stopped_load) {
 		yl_log(YL_LOG_WARN,
 		       "store: a bulk load of %s was interrupted; building its search "
@@ -1147,6 +1155,8 @@ static enum yl_code write_locked(struct yl_store_conn *c, struct yl_arena *a, st
 {
 	struct head h;
 	int rc = read_head(c, w->type, w->id, &h);
+	if (rc == SQLITE_OK && h.exists && c->store->versions_deferred)
+		rc = build_versions(c);
 	if (rc != SQLITE_OK)
 		return db_error(err, a, c->db, rc, "write");
 	enum yl_code code = check_head(w, &h, a, err);
@@ -2059,6 +2069,35 @@ enum yl_code yl_store_meta_set(struct yl_store *s, struct yl_arena *a, const cha
 
 /* ---- bulk loads: search indexes built after the rows ------------------------------- */
 
+/* history_version, the (type, id, version) key of history, is deferred too: resources with
+ * random ids change a random leaf of it each, which at 5M resources was ~28 s of a 150 s
+ * load. Nothing but a write to a resource that already exists reads it during a load (its
+ * older versions, and the update that keeps the outgoing body), so the first such write
+ * builds it at once (build_versions) and the load goes on with it. */
+static int build_versions(struct yl_store_conn *c)
+{
+	sqlite3_stmt *q;
+	int rc =
+	    sqlite3_prepare_v2(c->db, "SELECT value FROM store_meta WHERE key = ?1", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_text(q, 1, VERSIONS_KEY, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		yl_log(YL_LOG_INFO, "store: a resource of this load was there before: building "
+		                    "the history version key now");
+		rc = exec(c->db, (const char *)sqlite3_column_text(q, 0));
+		if (rc == SQLITE_OK)
+			rc = run_text(c->db, "DELETE FROM store_meta WHERE key = ?1", VERSIONS_KEY,
+			              NULL);
+	} else if (rc == SQLITE_DONE) {
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(q);
+	if (rc == SQLITE_OK)
+		c->store->versions_deferred = false;
+	return rc;
+}
+
 /* The date spans again from the date rows (as migration 0009 first counted them). */
 static const char recount_spans_sql[] =
     "DELETE FROM idx_date_bucket; "
@@ -2121,7 +2160,7 @@ enum yl_code yl_store_defer_indexes(struct yl_store *s, int *n, struct yl_arena 
 		    "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND ("
 		    "(type = 'index' AND substr(tbl_name, 1, 4) = 'idx_') OR "
 		    "(type = 'index' AND name IN ('resource_patient', "
-		    "'resource_type_row', 'history_type')) OR "
+		    "'resource_type_row', 'history_type', 'history_version')) OR "
 		    "(type = 'trigger' AND tbl_name = 'idx_date')))",
 		    &v, n);
 	for (int i = 0; rc == SQLITE_OK && i < *n; i++) {
@@ -2136,6 +2175,8 @@ enum yl_code yl_store_defer_indexes(struct yl_store *s, int *n, struct yl_arena 
 		rc = drop ? exec(db, drop) : SQLITE_NOMEM;
 	}
 	rc = rc == SQLITE_OK ? exec(db, "COMMIT") : rc;
+	if (rc == SQLITE_OK)
+		s->versions_deferred = query_int(s->writer, VERSIONS_DEFERRED_SQL) > 0;
 	enum yl_code code = YL_OK;
 	if (rc != SQLITE_OK) {
 		code = db_error(err, a, db, rc, "dropping the search indexes for a bulk load");
@@ -2199,6 +2240,8 @@ enum yl_code yl_store_build_deferred(struct yl_store *s, yl_build_progress_fn pr
 		if (!sqlite3_get_autocommit(db))
 			exec(db, "ROLLBACK");
 	}
+	if (code == YL_OK)
+		s->versions_deferred = false;
 	char restore[64];
 	snprintf(restore, sizeof restore, "PRAGMA cache_size = %lld", (long long)cache);
 	exec(db, restore);
@@ -2236,8 +2279,10 @@ enum yl_code yl_store_bulk_exclusive(struct yl_store *s, bool on, bool *on_ok, s
 		if (alone) {
 			checkpointer_stop(s); /* it leaves the WAL empty */
 			if (journal_mode_is(db, "PRAGMA journal_mode = TRUNCATE", "truncate") &&
-			    exec(db, "PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE") ==
-			        SQLITE_OK) {
+			    exec(db, "PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE; "
+			             "PRAGMA temp_store = FILE") == SQLITE_OK) {
+				/* temp_store: a key built in the load (build_versions) sorts in
+				 * files */
 				s->exclusive = true;
 			} else { /* another process has it open: stay in WAL */
 				journal_mode_is(db, "PRAGMA journal_mode = WAL", "wal");
@@ -2248,7 +2293,8 @@ enum yl_code yl_store_bulk_exclusive(struct yl_store *s, bool on, bool *on_ok, s
 			*on_ok = s->exclusive;
 	} else if (!on && s->exclusive) {
 		/* the exclusive lock goes with the next access, which turns WAL on again */
-		int rc = exec(db, "PRAGMA locking_mode = NORMAL; PRAGMA synchronous = NORMAL");
+		int rc = exec(db, "PRAGMA locking_mode = NORMAL; PRAGMA synchronous = NORMAL; "
+		                  "PRAGMA temp_store = MEMORY");
 		if (rc != SQLITE_OK || !journal_mode_is(db, "PRAGMA journal_mode = WAL", "wal"))
 			code = db_error(err, a, db, rc != SQLITE_OK ? rc : SQLITE_ERROR,
 			                "returning to WAL after a bulk load");

@@ -216,7 +216,8 @@ enum yl_code yl_store_meta_set(struct yl_store *s, struct yl_arena *a, const cha
 bool yl_store_is_empty(struct yl_store *s);
 
 /* Bulk loads into a store with few rows (yilian import into an empty store): drop the
- * search indexes and the date-span triggers (not the keys writes look up by), so that a
+ * search indexes, the date-span triggers and history's version key (built at once by the
+ * first write to a resource that existed, the only one that reads it), so that a
  * load appends rows instead of inserting each index entry at a random place in B-trees
  * larger than the page cache; their SQL is kept in store_meta ("deferred:..."), so a
  * killed load leaves a record of what is missing. yl_store_build_deferred() creates them
