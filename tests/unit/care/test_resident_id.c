@@ -16,6 +16,17 @@ static enum yl_rid_problem parse(const char *s, int today, struct yl_resident_id
 	return yl_resident_id_parse(s, strlen(s), today, out);
 }
 
+/* the 17 digits d with their right check character */
+static enum yl_rid_problem parse_17(const char *d, int today)
+{
+	char s[19];
+	memcpy(s, d, 17);
+	s[17] = yl_resident_id_check_char(d);
+	s[18] = '\0';
+	struct yl_resident_id id;
+	return parse(s, today, &id);
+}
+
 static void test_valid_numbers(void **state)
 {
 	(void)state;
@@ -47,25 +58,13 @@ static void test_refusals(void **state)
 	assert_int_equal(parse("1101051949123100AX", 20261203, &id), YL_RID_CHARACTERS);
 	assert_int_equal(parse("110105194912310021", 20261203, &id), YL_RID_CHECK);
 	/* 30 February, month 13, and a birth after "today" */
-	char s[19];
-	memcpy(s, "11010519490230002", 17);
-	s[17] = yl_resident_id_check_char(s);
-	s[18] = '\0';
-	assert_int_equal(parse(s, 20261203, &id), YL_RID_BIRTH_DATE);
-	memcpy(s, "11010519491331002", 17);
-	s[17] = yl_resident_id_check_char(s);
-	assert_int_equal(parse(s, 20261203, &id), YL_RID_BIRTH_DATE);
-	memcpy(s, "11010520261204002", 17);
-	s[17] = yl_resident_id_check_char(s);
-	assert_int_equal(parse(s, 20261203, &id), YL_RID_BIRTH_DATE);
-	assert_int_equal(parse(s, 0, &id), YL_RID_OK); /* unbounded */
+	assert_int_equal(parse_17("11010519490230002", 20261203), YL_RID_BIRTH_DATE);
+	assert_int_equal(parse_17("11010519491331002", 20261203), YL_RID_BIRTH_DATE);
+	assert_int_equal(parse_17("11010520261204002", 20261203), YL_RID_BIRTH_DATE);
+	assert_int_equal(parse_17("11010520261204002", 0), YL_RID_OK); /* unbounded */
 	/* 29 February only in leap years (2000 was one, 1900 was not) */
-	memcpy(s, "11010520000229002", 17);
-	s[17] = yl_resident_id_check_char(s);
-	assert_int_equal(parse(s, 20261203, &id), YL_RID_OK);
-	memcpy(s, "11010519000229002", 17);
-	s[17] = yl_resident_id_check_char(s);
-	assert_int_equal(parse(s, 20261203, &id), YL_RID_BIRTH_DATE);
+	assert_int_equal(parse_17("11010520000229002", 20261203), YL_RID_OK);
+	assert_int_equal(parse_17("11010519000229002", 20261203), YL_RID_BIRTH_DATE);
 	/* the messages never hold the number */
 	for (int p = YL_RID_OK; p <= YL_RID_CHECK; p++)
 		assert_null(strstr(yl_resident_id_problem((enum yl_rid_problem)p), "110105"));
