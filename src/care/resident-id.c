@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "core/time.h"
+
 /* ISO 7064 MOD 11-2 as GB 11643-1999 states it: weight 2^(17-i) mod 11 for digit i */
 static const int weights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
 static const char check_chars[] = "10X98765432"; /* by the weighted sum mod 11 */
@@ -48,13 +50,6 @@ static int digits(const char *s, int n)
 	return v;
 }
 
-static int days_in_month(int y, int m)
-{
-	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return m == 2 && leap ? 29 : days[m - 1];
-}
-
 enum yl_rid_problem yl_resident_id_parse(const char *s, size_t n, int today_ymd,
                                          struct yl_resident_id *out)
 {
@@ -68,7 +63,7 @@ enum yl_rid_problem yl_resident_id_parse(const char *s, size_t n, int today_ymd,
 	if ((last < '0' || last > '9') && last != 'X')
 		return YL_RID_CHARACTERS;
 	int y = digits(s + 6, 4), m = digits(s + 10, 2), d = digits(s + 12, 2);
-	if (y < 1800 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m) ||
+	if (y < 1800 || m < 1 || m > 12 || d < 1 || d > yl_days_in_month(y, m) ||
 	    (today_ymd && y * 10000 + m * 100 + d > today_ymd))
 		return YL_RID_BIRTH_DATE;
 	if (yl_resident_id_check_char(s) != last)

@@ -99,7 +99,7 @@ static bool take(const char *s, size_t n, size_t *pos, char c)
 	return false;
 }
 
-static int month_days(int y, int m)
+int yl_days_in_month(int y, int m)
 {
 	static const unsigned char dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
@@ -173,10 +173,11 @@ int yl_parse_date_range(const char *s, size_t n, int64_t *lo, int64_t *hi)
 		return -1;
 	if (pos == n) {
 		*lo = day_us(y, m, 1);
-		*hi = *lo + month_days(y, m) * US_PER_DAY - 1;
+		*hi = *lo + yl_days_in_month(y, m) * US_PER_DAY - 1;
 		return 0;
 	}
-	if (!take(s, n, &pos, '-') || digits(s, n, &pos, 2, &d) || d < 1 || d > month_days(y, m))
+	if (!take(s, n, &pos, '-') || digits(s, n, &pos, 2, &d) || d < 1 ||
+	    d > yl_days_in_month(y, m))
 		return -1;
 	if (pos == n) {
 		*lo = day_us(y, m, d);

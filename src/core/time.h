@@ -29,6 +29,8 @@ int yl_parse_date_range(const char *s, size_t n, int64_t *lo /* OUT */, int64_t 
 /* The start of that range. */
 int yl_parse_datetime(const char *s, size_t n, int64_t *us);
 
+/* Days in month m (1-12) of year y, Gregorian leap years. */
+int yl_days_in_month(int y, int m);
 /* Days from 1970-01-01 for a proleptic Gregorian date (valid for years 1..9999). */
 int64_t yl_days_from_civil(int64_t y, unsigned m, unsigned d);
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/time.h"
 #include "fhir/schema.h"
 
 #define PATH_CAP         512             /* expression buffer; longer paths are cut */
@@ -122,14 +123,6 @@ static int num(const char *s, size_t n)
 	return v;
 }
 
-static int days_in_month(int y, int m)
-{
-	static const unsigned char days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 29;
-	return days[m - 1];
-}
-
 /* YYYY, YYYY-MM or YYYY-MM-DD (a real calendar date); returns bytes used, 0 if bad. */
 static size_t scan_date(const char *s, size_t n, int *parts)
 {
@@ -152,7 +145,7 @@ static size_t scan_date(const char *s, size_t n, int *parts)
 	if (n < 10 || !digits(s + 8, 2))
 		return 0;
 	int d = num(s + 8, 2);
-	if (d < 1 || d > days_in_month(y, m))
+	if (d < 1 || d > yl_days_in_month(y, m))
 		return 0;
 	*parts = 3;
 	return 10;
