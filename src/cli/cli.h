@@ -22,7 +22,8 @@ const struct yl_cmd *yl_cmd_find(const char *name);
 /* Report a usage error in one line and return 2. */
 int yl_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Load the data files every command that reads or writes resources needs (UCUM units). */
+/* Load the data files every command that reads or writes resources needs (UCUM units, the
+ * registry and contracting rules of care/config.h). */
 #include "core/err.h"
 enum yl_code yl_cli_load_data(const char *dir, struct yl_arena *a, struct yl_err *err);
 
@@ -32,6 +33,7 @@ int yl_cmd_import(int argc, char **argv);
 int yl_cmd_reindex(int argc, char **argv);
 int yl_cmd_routes(int argc, char **argv);
 int yl_cmd_serve(int argc, char **argv);
+int yl_cmd_synth(int argc, char **argv);
 int yl_cmd_version(int argc, char **argv);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "care/seed.h"
 #include "cli/cli.h"
 #include "core/id.h"
 #include "core/log.h"
@@ -31,6 +32,7 @@ struct serve_opts {
 	const char *data;
 	int cache_mb; /* 0 = the store's default */
 	bool prewarm;
+	bool seed_data;
 };
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -98,6 +100,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 				                          "--cache-mb '%s' is not 1..1048576", v);
 		} else if (strcmp(argv[i], "--prewarm") == 0) {
 			o->prewarm = true;
+		} else if (strcmp(argv[i], "--seed-data") == 0) {
+			o->seed_data = true;
 		} else {
 			return yl_cli_usage_error("serve", "unknown option or missing value '%s'",
 			                          argv[i]);
@@ -147,6 +151,14 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 		       "table or extractor (this build: %s); searches may miss resources until "
 		       "`yilian reindex --db %s` runs with the server stopped",
 		       o->db, yl_fhir_index_fingerprint(), o->db);
+	int seeded = 0;
+	if (o->seed_data && yl_care_seed(store, o->data, &seeded, a, &err) != YL_OK)
+		goto out;
+	if (seeded)
+		yl_log(YL_LOG_INFO,
+		       "yilian: added %d shipped resources (service packages, code "
+		       "systems, value sets) to %s",
+		       seeded, o->db);
 	app.bulk = yl_bulk_start(store, yl_arena_printf(a, "%s.exports", o->db), a, &err);
 	if (!app.bulk)
 		goto out;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "care/config.h"
 #include "fhir/ucum.h"
 
 const struct yl_cmd yl_cmds[] = {
@@ -41,7 +42,7 @@ const struct yl_cmd yl_cmds[] = {
      "yilian routes", yl_cmd_routes},
     {"serve", "run the FHIR server",
      "yilian serve [--db FILE] [--listen ADDR:PORT] [--threads N] [--access-log FILE|-|off]\n"
-     "                    [--data DIR] [--cache-mb MB] [--prewarm]\n"
+     "                    [--data DIR] [--cache-mb MB] [--prewarm] [--seed-data]\n"
      "  --db FILE            SQLite database file (default ./yilian.db; created if absent)\n"
      "  --listen ADDR:PORT   numeric IPv4 address and port (default 127.0.0.1:8080;\n"
      "                       port 0 picks a free port, printed on start)\n"
@@ -50,8 +51,12 @@ const struct yl_cmd yl_cmds[] = {
      "  --data DIR           directory holding terminology/ (default: the source tree)\n"
      "  --cache-mb MB        page cache of each worker thread's connection (default 64);\n"
      "                       larger keeps more of the store in the server's own memory\n"
-     "  --prewarm            read the store into every worker's cache before listening",
+     "  --prewarm            read the store into every worker's cache before listening\n"
+     "  --seed-data          add the shipped service packages, code systems and value sets\n"
+     "                       (terminology/) to the store where it lacks them",
      yl_cmd_serve},
+    {"synth", "write a deterministic synthetic region (residents, teams, contracts, visits)",
+     "yilian synth --residents N --seed S (--out DIR | --db FILE) [--quiet]", yl_cmd_synth},
     {"version", "print the version, build and schema information", "yilian version",
      yl_cmd_version},
 };
@@ -84,5 +89,6 @@ enum yl_code yl_cli_load_data(const char *dir, struct yl_arena *a, struct yl_err
 	char *path = yl_arena_printf(a, "%s/terminology/ucum-units.json", dir);
 	if (!path)
 		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
-	return yl_ucum_load(path, a, err);
+	enum yl_code code = yl_ucum_load(path, a, err);
+	return code == YL_OK ? yl_care_load(dir, a, err) : code;
 }

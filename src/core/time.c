@@ -75,6 +75,46 @@ int64_t yl_days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
+void yl_civil_from_days(int64_t days, int *y, int *m, int *d)
+{
+	days += 719468;
+	int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+	unsigned doe = (unsigned)(days - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)((int64_t)yoe + era * 400 + (*m <= 2));
+}
+
+int64_t yl_today(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	return yl_days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
+}
+
+void yl_format_day(int64_t day, char out[YL_DAY_LEN])
+{
+	int y, m, d;
+	yl_civil_from_days(day, &y, &m, &d);
+	unsigned yy = (unsigned)y % 10000, mm = (unsigned)m % 100, dd = (unsigned)d % 100;
+	snprintf(out, YL_DAY_LEN, "%04u-%02u-%02u", yy, mm, dd);
+}
+
+int yl_years_between(int64_t from, int64_t to)
+{
+	int y0, m0, d0, y1, m1, d1;
+	yl_civil_from_days(from, &y0, &m0, &d0);
+	yl_civil_from_days(to, &y1, &m1, &d1);
+	int years = y1 - y0;
+	if (m1 < m0 || (m1 == m0 && d1 < d0))
+		years--;
+	return years;
+}
+
 #define US_PER_SEC 1000000LL
 #define US_PER_DAY (86400LL * US_PER_SEC)
 
@@ -105,6 +145,17 @@ int yl_days_in_month(int y, int m)
 	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return 29;
 	return dm[m - 1];
+}
+
+int64_t yl_parse_day(const char *s, size_t n)
+{
+	size_t pos = 0;
+	int y, m, d;
+	if (digits(s, n, &pos, 4, &y) || !take(s, n, &pos, '-') || digits(s, n, &pos, 2, &m) ||
+	    !take(s, n, &pos, '-') || digits(s, n, &pos, 2, &d) || (pos < n && s[pos] != 'T') ||
+	    m < 1 || m > 12 || d < 1 || d > yl_days_in_month(y, m))
+		return YL_NO_DAY;
+	return yl_days_from_civil(y, (unsigned)m, (unsigned)d);
 }
 
 static int64_t day_us(int y, int m, int d)

@@ -33,5 +33,20 @@ int yl_parse_datetime(const char *s, size_t n, int64_t *us);
 int yl_days_in_month(int y, int m);
 /* Days from 1970-01-01 for a proleptic Gregorian date (valid for years 1..9999). */
 int64_t yl_days_from_civil(int64_t y, unsigned m, unsigned d);
+/* The inverse: the Gregorian date of a day number. */
+void yl_civil_from_days(int64_t days, int *y, int *m, int *d);
+
+/* Calendar days (day numbers from 1970-01-01, negative before), for rules about dates
+ * (contract periods, ages): today in the server's local time zone (a clinic's day, not
+ * UTC's); a FHIR date "YYYY-MM-DD" (or the date part of a dateTime) -> YL_NO_DAY when it is
+ * not one; the
+ * date of a day number as "YYYY-MM-DD" (11 bytes with the NUL); whole years between two
+ * days (an age: the birthday counts from its day; 29 February counts from 1 March). */
+#define YL_DAY_LEN 11
+#define YL_NO_DAY  INT64_MIN
+int64_t yl_today(void);
+int64_t yl_parse_day(const char *s, size_t n);
+void yl_format_day(int64_t day, char out[YL_DAY_LEN]);
+int yl_years_between(int64_t from, int64_t to);
 
 #endif

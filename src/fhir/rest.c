@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "care/registry.h"
 #include "core/buf.h"
 #include "core/id.h"
 #include "core/time.h"
@@ -446,7 +447,9 @@ static enum yl_code parse_body(struct yl_req *r, const char *type, json_t **out,
 	if (rt && strcmp(rt, type) != 0)
 		return yl_err_add(err, r->a, YL_BAD_REQUEST, "resourceType",
 		                  "the body holds a '%.64s' but the URL names '%s'", rt, type);
-	if (yl_fhir_validate(r->a, doc, type, err) > 0)
+	int problems = yl_fhir_validate(r->a, doc, type, err);
+	problems += yl_care_validate(r->a, type, doc, err);
+	if (problems > 0)
 		return err->code;
 	*out = doc;
 	return YL_OK;
@@ -542,36 +545,66 @@ static enum yl_code write_resource(struct yl_req *r, enum yl_write_op op, const 
 	return write_expecting(r, op, type, id, doc, 0, err);
 }
 
-/* write_resource, and when the request has no If-Match, expect (a version, 0 = any). */
-static enum yl_code write_expecting(struct yl_req *r, enum yl_write_op op, const char *type,
-                                    const char *id, json_t *doc, int64_t expect, struct yl_err *err)
+/* Store doc (parsed from r->body, which becomes the stored text) as type/id, expecting
+ * version if_match (0 = any); the care rules of the type run inside the transaction. */
+static enum yl_code store_doc(struct yl_req *r, enum yl_write_op op, const char *type,
+                              const char *id, json_t *doc, int64_t if_match, struct yl_write *w,
+                              struct yl_err *err)
 {
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c)
 		return err->code;
 	struct body_ctx bc = {r->body, r->body_len, type, id};
-	struct yl_write w = {
+	*w = (struct yl_write){
 	    .op = op,
 	    .type = type,
 	    .id = id,
+	    .if_match = if_match,
 	    .patient = yl_fhir_patient_of(r->a, type, id, doc),
 	    .render = render_body,
 	    .render_ctx = &bc,
 	};
-	/* If-Match applies to updates; a create has no version to match (ignored) */
-	if (op != YL_WRITE_CREATE && if_match_of(r, &w.if_match, err) != YL_OK)
-		return err->code;
-	if (!w.if_match)
-		w.if_match = expect;
+	if (yl_care_has_check(type)) {
+		w->check = yl_care_check;
+		w->check_ctx = doc;
+	}
 	struct yl_index_row *rows = NULL;
-	enum yl_code code = yl_fhir_extract(r->a, type, doc, &rows, &w.index_count, err);
+	enum yl_code code = yl_fhir_extract(r->a, type, doc, &rows, &w->index_count, err);
 	if (code != YL_OK)
 		return code;
-	w.index = rows;
-	code = yl_store_write(c, r->a, &w, err);
-	if (code != YL_OK)
-		return code;
-	return answer_write(r, &w);
+	w->index = rows;
+	code = yl_store_write(c, r->a, w, err);
+	w->render_ctx = NULL; /* bc ends here */
+	return code;
+}
+
+/* write_resource, and when the request has no If-Match, expect (a version, 0 = any). */
+static enum yl_code write_expecting(struct yl_req *r, enum yl_write_op op, const char *type,
+                                    const char *id, json_t *doc, int64_t expect, struct yl_err *err)
+{
+	int64_t if_match = 0;
+	/* If-Match applies to updates; a create has no version to match (ignored) */
+	if (op != YL_WRITE_CREATE && if_match_of(r, &if_match, err) != YL_OK)
+		return err->code;
+	struct yl_write w;
+	enum yl_code code = store_doc(r, op, type, id, doc, if_match ? if_match : expect, &w, err);
+	return code == YL_OK ? answer_write(r, &w) : code;
+}
+
+enum yl_code yl_fhir_store_text(struct yl_req *r, enum yl_write_op op, const char *type,
+                                const char *id, const char *text, size_t len, int64_t if_match,
+                                struct yl_write *w, struct yl_err *err)
+{
+	r->body = text;
+	r->body_len = len;
+	json_t *doc;
+	enum yl_code code = parse_body(r, type, &doc, err);
+	return code == YL_OK ? store_doc(r, op, type, id, doc, if_match, w, err) : code;
+}
+
+enum yl_code yl_fhir_answer_write(struct yl_req *r, const struct yl_write *w)
+{
+	return answer_write(r, w);
 }
 
 static const char *new_id(struct yl_req *r);
@@ -1093,6 +1126,7 @@ static enum yl_code validate(struct yl_req *r, const char *update_id, struct yl_
 	struct yl_err found;
 	yl_err_init(&found);
 	int problems = yl_fhir_validate(r->a, res, type, &found);
+	problems += yl_care_validate(r->a, type, res, &found);
 	if (update_id) { /* [id]/$validate: the id must be the resource's, as for an update */
 		const char *id = json_string_value(json_object_get(res, "id"));
 		if (!id || strcmp(id, update_id) != 0) {

@@ -73,6 +73,15 @@ enum yl_code yl_fhir_match(struct yl_req *r, const char *type, const char *query
 enum yl_code yl_fhir_match_params(struct yl_req *r, const char *type, const struct yl_param *params,
                                   size_t nparams, const char *what, struct yl_row rows[2], int *n,
                                   struct yl_err *err);
+/* For operations that write (care/contract.c): text stored as type/id through the same
+ * path as a PUT or POST (validation, the care rules inside the transaction, extraction),
+ * expecting version if_match (0 = any); r->body becomes text. w holds the outcome;
+ * yl_fhir_answer_write() then answers with it as a create or update would. */
+enum yl_code yl_fhir_store_text(struct yl_req *r, enum yl_write_op op, const char *type,
+                                const char *id, const char *text, size_t len, int64_t if_match,
+                                struct yl_write *w, struct yl_err *err);
+enum yl_code yl_fhir_answer_write(struct yl_req *r, const struct yl_write *w);
+
 enum yl_code yl_h_history_instance(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_history_type(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_history_system(struct yl_req *r, struct yl_err *err);

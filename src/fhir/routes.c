@@ -1,5 +1,6 @@
 /* routes.c -- the route table: dispatch, the CapabilityStatement and docs/api.md all
  * come from these rows. More specific patterns come first. */
+#include "care/contract.h"
 #include "fhir/bulk.h"
 #include "fhir/rest.h"
 
@@ -35,6 +36,20 @@ const struct yl_route yl_fhir_routes[] = {
      "search: a searchset Bundle with self and next links (cursor paging)"},
     {"POST", "/fhir/{type}/_search", "search-type", YL_LEVEL_TYPE, yl_h_search_type_post,
      "search with the parameters in a form body (application/x-www-form-urlencoded)"},
+    {"POST", "/fhir/EpisodeOfCare/$sign", "$sign", YL_LEVEL_TYPE, yl_h_contract_sign,
+     "sign a family-doctor contract (Parameters: patient, team, doctor?, package*, start?, "
+     "end?): 201 and the EpisodeOfCare; the contracting rules enforced (409, 422)"},
+    {"POST", "/fhir/EpisodeOfCare/{id}/$renew", "$renew", YL_LEVEL_INSTANCE, yl_h_contract_renew,
+     "renew a contract (Parameters: package*, end?): 201 and the new EpisodeOfCare, "
+     "starting the day after the old one ends (today if it has expired)"},
+    {"POST", "/fhir/EpisodeOfCare/{id}/$transfer", "$transfer", YL_LEVEL_INSTANCE,
+     yl_h_contract_transfer,
+     "move a contract to another team (Parameters: team, doctor?, date?): the old one ends "
+     "(state transferred), the new one is signed for the rest of the period; 201"},
+    {"POST", "/fhir/EpisodeOfCare/{id}/$terminate", "$terminate", YL_LEVEL_INSTANCE,
+     yl_h_contract_terminate,
+     "end a contract (Parameters: reason as a code of contract-termination-reason, date?): "
+     "200 and the finished EpisodeOfCare"},
     {"POST", "/fhir/{type}/$validate", "$validate", YL_LEVEL_TYPE, yl_h_validate,
      "$validate: the resource (or a Parameters holding it) checked, nothing stored; 200 and "
      "an OperationOutcome"},

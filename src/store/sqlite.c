@@ -1160,6 +1160,8 @@ static enum yl_code write_locked(struct yl_store_conn *c, struct yl_arena *a, st
 	if (rc != SQLITE_OK)
 		return db_error(err, a, c->db, rc, "write");
 	enum yl_code code = check_head(w, &h, a, err);
+	if (code == YL_OK && w->check)
+		code = w->check(w->check_ctx, c, a, w, err);
 	if (code != YL_OK)
 		return code;
 	w->created = !h.exists || h.deleted;
@@ -1335,6 +1337,11 @@ enum yl_code yl_store_begin(struct yl_store_conn *c, struct yl_arena *a, struct 
 	}
 	c->in_bulk = true;
 	return YL_OK;
+}
+
+bool yl_store_in_transaction(const struct yl_store_conn *c)
+{
+	return c->in_bulk;
 }
 
 void yl_store_hold_index(struct yl_store_conn *c)

@@ -154,6 +154,15 @@ struct yl_write {
 	const void *pre_packed;
 	size_t pre_packed_len;
 	int64_t pre_last_updated;
+	/* Optional: rules that need the store as the write will find it (an identifier held
+	 * once, a contract per resident, a team's capacity). Called inside the write's
+	 * transaction, after the version checks and before anything is written, with the
+	 * writer connection: its reads see every write committed or queued before this one,
+	 * and no other write runs until this one ends. A code other than YL_OK (err filled)
+	 * refuses the write and nothing of it is stored. */
+	enum yl_code (*check)(void *ctx, struct yl_store_conn *c, struct yl_arena *a,
+	                      const struct yl_write *w, struct yl_err *err);
+	void *check_ctx;
 	/* OUT: */
 	int64_t version;
 	int64_t last_updated;
@@ -257,6 +266,10 @@ enum yl_code yl_store_reindex(struct yl_store *s, yl_reindex_fn fn, void *ctx, i
 
 /* Bulk loading (benchmarks, import): group many writes in one transaction. */
 enum yl_code yl_store_begin(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err);
+/* Whether this connection's thread is inside yl_store_begin() .. commit (a transaction
+ * Bundle): an operation that writes several resources then joins it instead of beginning
+ * its own. */
+bool yl_store_in_transaction(const struct yl_store_conn *c);
 enum yl_code yl_store_commit(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err);
 void yl_store_rollback(struct yl_store_conn *c);
 /* Inside yl_store_begin() .. commit: the index rows of the writes that follow are held and

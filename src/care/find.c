@@ -1,0 +1,101 @@
+/* find.c -- searches, reads and references for the care rules (find.h). */
+#include "care/find.h"
+
+#include <jansson.h>
+#include <string.h>
+
+#include "fhir/search.h"
+
+struct collect {
+	struct yl_arena *a;
+	struct yl_row *rows;
+	size_t n, cap;
+};
+
+static int keep(void *ctx, const struct yl_row *row)
+{
+	struct collect *cl = ctx;
+	if (cl->n < cl->cap)
+		cl->rows[cl->n++] = *row;
+	return cl->n >= cl->cap;
+}
+
+enum yl_code yl_care_find(struct yl_store_conn *c, struct yl_arena *a, const char *type,
+                          const struct yl_param *params, size_t nparams, int limit,
+                          struct yl_row **rows, size_t *n, int64_t *total, struct yl_err *err)
+{
+	const char *types[] = {type};
+	struct yl_search_opts opts = {.strict = true};
+	struct yl_search_req sr;
+	enum yl_code code = yl_fhir_search_parse(a, types, 1, params, nparams, &opts, &sr, err);
+	if (code != YL_OK)
+		return code;
+	struct collect cl = {a, NULL, 0, limit > 0 ? (size_t)limit : 0};
+	if (cl.cap && !(cl.rows = yl_arena_calloc(a, cl.cap, sizeof *cl.rows)))
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
+	sr.plan.count = limit;
+	sr.plan.nsort = 0;
+	sr.plan.total = total != NULL;
+	int64_t counted = -1;
+	if ((code = yl_store_search(c, a, &sr.plan, keep, &cl, &counted, err)) != YL_OK)
+		return code;
+	if (rows)
+		*rows = cl.rows;
+	if (n)
+		*n = cl.n;
+	if (total)
+		*total = counted;
+	return YL_OK;
+}
+
+static void drop(void *p)
+{
+	json_decref(p);
+}
+
+json_t *yl_care_parse(struct yl_arena *a, const struct yl_row *row, struct yl_err *err)
+{
+	json_t *doc = row->body ? json_loadb(row->body, row->body_len, 0, NULL) : NULL;
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		yl_err_add(err, a, YL_STORE, NULL, "%s/%s is stored unreadable", row->type,
+		           row->id);
+		return NULL;
+	}
+	if (yl_arena_defer(a, drop, doc) != 0) {
+		yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
+		return NULL;
+	}
+	return doc;
+}
+
+enum yl_code yl_care_read(struct yl_store_conn *c, struct yl_arena *a, const char *type,
+                          const char *id, struct yl_row *row, json_t **doc, struct yl_err *err)
+{
+	enum yl_code code = yl_store_read(c, a, type, id, 0, row, err);
+	if (code == YL_OK && row->deleted)
+		code = YL_NOT_FOUND;
+	if (code != YL_OK)
+		return code;
+	return (*doc = yl_care_parse(a, row, err)) ? YL_OK : err->code;
+}
+
+bool yl_care_ref(struct yl_arena *a, const json_t *reference, const char *want, const char **type,
+                 const char **id)
+{
+	const char *ref = json_string_value(json_object_get(reference, "reference"));
+	const char *slash = ref ? strchr(ref, '/') : NULL;
+	if (!slash || slash == ref || !slash[1] || strchr(slash + 1, '/'))
+		return false;
+	size_t tlen = (size_t)(slash - ref);
+	if (want && (strlen(want) != tlen || memcmp(want, ref, tlen) != 0))
+		return false;
+	char *t = yl_arena_alloc(a, tlen + 1);
+	if (!t)
+		return false;
+	memcpy(t, ref, tlen);
+	t[tlen] = 0;
+	*type = t;
+	*id = slash + 1;
+	return true;
+}

@@ -1,0 +1,43 @@
+/* find.h -- searches that the care rules run from C, in FHIR search syntax, on a store
+ * connection the caller names: inside a write's check (store.h, yl_write.check) that is the
+ * writer connection, whose reads see the write's own transaction.
+ *
+ * Memory: rows and parsed documents live in the arena (documents are released with it).
+ * Errors: a malformed parameter is a bug in the caller and comes back as YL_BAD_REQUEST with
+ * the search parser's message; store errors as the store reports them. */
+#ifndef YL_CARE_FIND_H
+#define YL_CARE_FIND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "http/url.h"
+#include "store/store.h"
+
+struct json_t;
+
+/* Up to limit current resources of `type` matching params (each name=value as in a URL,
+ * undecoded form not needed: values are taken as written) into *rows (*n of them), and,
+ * when total is not NULL, the number of all matches. limit 0 only counts. */
+enum yl_code yl_care_find(struct yl_store_conn *c, struct yl_arena *a, const char *type,
+                          const struct yl_param *params, size_t nparams, int limit,
+                          struct yl_row **rows, size_t *n, int64_t *total, struct yl_err *err);
+
+/* A row's body as a JSON object, released with the arena; NULL (err filled) if it is not. */
+struct json_t *yl_care_parse(struct yl_arena *a, const struct yl_row *row, struct yl_err *err);
+
+/* Read type/id (current version) and parse it; YL_NOT_FOUND, with nothing added to err,
+ * when it is absent or deleted: the caller says what the missing resource means. */
+enum yl_code yl_care_read(struct yl_store_conn *c, struct yl_arena *a, const char *type,
+                          const char *id, struct yl_row *row, struct json_t **doc,
+                          struct yl_err *err);
+
+/* "Type/id" of a relative reference (a Reference object's .reference) split into its parts
+ * (arena text); false when it is not one of that form or of another type than want (NULL:
+ * any type). */
+bool yl_care_ref(struct yl_arena *a, const struct json_t *reference, const char *want,
+                 const char **type, const char **id);
+
+#endif
