@@ -48,6 +48,56 @@ enum yl_code yl_care_find(struct yl_store_conn *c, struct yl_arena *a, const cha
 	return YL_OK;
 }
 
+#define EACH_PAGE 500
+
+enum yl_code yl_care_each(struct yl_store_conn *c, struct yl_arena *a, const char *type,
+                          const struct yl_param *params, size_t nparams, yl_care_each_fn fn,
+                          void *ctx, struct yl_err *err)
+{
+	const char *types[] = {type};
+	struct yl_search_opts opts = {.strict = true};
+	struct yl_search_req sr;
+	enum yl_code code = yl_fhir_search_parse(a, types, 1, params, nparams, &opts, &sr, err);
+	if (code != YL_OK)
+		return code;
+	struct yl_arena *page = yl_arena_create(64 * 1024);
+	if (!page)
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
+	sr.plan.nsort = 0;
+	sr.plan.total = false;
+	sr.plan.count = EACH_PAGE;
+	bool stop = false;
+	while (code == YL_OK && !stop) {
+		yl_arena_reset(page);
+		/* the page is read whole before fn runs: fn's own searches may reuse statements */
+		struct collect cl = {page, yl_arena_calloc(page, EACH_PAGE, sizeof(struct yl_row)),
+		                     0, EACH_PAGE};
+		int64_t total;
+		if (!cl.rows) {
+			code = yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
+			break;
+		}
+		struct yl_err perr; /* the page's errors, copied into a before it is reset */
+		yl_err_init(&perr);
+		code = yl_store_search(c, page, &sr.plan, keep, &cl, &total, &perr);
+		for (size_t i = 0; code == YL_OK && i < cl.n && !stop; i++) {
+			json_t *doc = yl_care_parse(page, &cl.rows[i], &perr);
+			code = doc ? YL_OK : perr.code;
+			stop = doc && fn(ctx, &cl.rows[i], doc) != 0;
+		}
+		if (code != YL_OK) {
+			yl_err_add(err, a, code, NULL, "%s",
+			           perr.first ? perr.first->message : "reading the store failed");
+			break;
+		}
+		if (cl.n < EACH_PAGE)
+			break;
+		sr.plan.cursor = (struct yl_cursor){.set = true, .rowid = cl.rows[cl.n - 1].seq};
+	}
+	yl_arena_destroy(page);
+	return code;
+}
+
 static void drop(void *p)
 {
 	json_decref(p);

@@ -25,6 +25,15 @@ enum yl_code yl_care_find(struct yl_store_conn *c, struct yl_arena *a, const cha
                           const struct yl_param *params, size_t nparams, int limit,
                           struct yl_row **rows, size_t *n, int64_t *total, struct yl_err *err);
 
+/* Every current resource of `type` matching params, in resource-row order, page by page:
+ * fn gets each row and its parsed body (both valid during the call only: each page lives in
+ * a scratch arena reset before the next) and returns non-zero to stop. fn may run its own
+ * searches on c. */
+typedef int (*yl_care_each_fn)(void *ctx, const struct yl_row *row, struct json_t *doc);
+enum yl_code yl_care_each(struct yl_store_conn *c, struct yl_arena *a, const char *type,
+                          const struct yl_param *params, size_t nparams, yl_care_each_fn fn,
+                          void *ctx, struct yl_err *err);
+
 /* A row's body as a JSON object, released with the arena; NULL (err filled) if it is not. */
 struct json_t *yl_care_parse(struct yl_arena *a, const struct yl_row *row, struct yl_err *err);
 

@@ -13,6 +13,7 @@ static const char *const files[] = {
     "terminology/codesystems.json",
     "terminology/key-populations.json",
     "terminology/service-packages.json",
+    "measures/contracting.json",
 };
 
 struct text {

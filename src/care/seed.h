@@ -1,7 +1,8 @@
 /* seed.h -- the resources yilian ships as data, put into a store that lacks them: the
  * service packages (terminology/service-packages.json), yilian's code systems
- * (terminology/codesystems.json) and the key-population value sets
- * (terminology/key-populations.json). `yilian serve` seeds at start, so a new region can sign
+ * (terminology/codesystems.json), the key-population value sets
+ * (terminology/key-populations.json) and the contract indicators' Measures
+ * (measures/contracting.json). `yilian serve` seeds at start, so a new region can sign
  * contracts at once; a resource already stored under the same type and id is left as it is
  * (a deployment may have changed a package's price).
  * Memory: the arena's. Threads: call before the server starts. */

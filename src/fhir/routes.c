@@ -1,6 +1,7 @@
 /* routes.c -- the route table: dispatch, the CapabilityStatement and docs/api.md all
  * come from these rows. More specific patterns come first. */
 #include "care/contract.h"
+#include "care/panel.h"
 #include "fhir/bulk.h"
 #include "fhir/rest.h"
 
@@ -24,6 +25,23 @@ const struct yl_route yl_fhir_routes[] = {
      "Bulk Data export of every patient's compartment"},
     {"GET", "/fhir/Group/{id}/$export", "$export", YL_LEVEL_INSTANCE, yl_h_export_group,
      "Bulk Data export of the compartments of the Group's member patients"},
+    {"GET", "/fhir/$contract-indicators", "$contract-indicators", YL_LEVEL_SYSTEM, yl_h_indicators,
+     "the region's contract rate, key-population contract rate and renewal rate for a period "
+     "(start, end; key-population): a Bundle of MeasureReport"},
+    {"GET", "/fhir/Organization/{id}/$contract-indicators", "$contract-indicators",
+     YL_LEVEL_INSTANCE, yl_h_indicators,
+     "the same for an institution and every institution below it (partOf)"},
+    {"GET", "/fhir/CareTeam/{id}/$contract-indicators", "$contract-indicators", YL_LEVEL_INSTANCE,
+     yl_h_indicators, "the same for a family-doctor team"},
+    {"GET", "/fhir/$expiring-contracts", "$expiring-contracts", YL_LEVEL_SYSTEM, yl_h_expiring,
+     "contracts in force that end within days (default 30) and are not renewed, soonest first"},
+    {"GET", "/fhir/Organization/{id}/$expiring-contracts", "$expiring-contracts", YL_LEVEL_INSTANCE,
+     yl_h_expiring, "the same for an institution's residents"},
+    {"GET", "/fhir/CareTeam/{id}/$expiring-contracts", "$expiring-contracts", YL_LEVEL_INSTANCE,
+     yl_h_expiring, "the same for a team's contracts"},
+    {"GET", "/fhir/CareTeam/{id}/$residents", "$residents", YL_LEVEL_INSTANCE, yl_h_team_residents,
+     "a team's contracted residents (key-population, name, _count, _offset): masked identity "
+     "and phone numbers, each with its key populations and contract"},
     {"GET", "/fhir", "search-system", YL_LEVEL_SYSTEM, yl_h_search_system,
      "search every type, or those in _type; common parameters only across several types"},
     {"POST", "/fhir/_search", "search-system", YL_LEVEL_SYSTEM, yl_h_search_system_post,
