@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 what=${1:-build}
 pkgs="cmake make gcc pkg-config git libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev zlib1g-dev libzstd-dev libyajl-dev curl"
 case "$what" in
-  test)  pkgs="$pkgs libcmocka-dev clang libclang-rt-dev nodejs npm python3 sqlite3" ;;
+  test)  pkgs="$pkgs libcmocka-dev clang libclang-rt-dev nodejs npm python3 sqlite3 chromium fonts-wqy-zenhei" ;;
   bench) pkgs="$pkgs nginx-light wrk time" ;;
 esac
 missing=""

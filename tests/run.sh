@@ -35,12 +35,13 @@ run_ctest() {
 	return 0
 }
 
-# node test runner (TAP): "# pass N" / "# fail N"
+# node test runner (TAP): "# pass N" / "# fail N"; TESTS picks the files (default the API
+# tests; tests/browser/*.test.js drive Chromium through playwright-core)
 run_api() {
 	label=$1
 	bin=$2
 	shift 2
-	out=$(YL_BIN="$bin" node --test --test-reporter=tap "$@" tests/api/*.test.js 2>&1)
+	out=$(YL_BIN="$bin" node --test --test-reporter=tap "$@" ${TESTS:-tests/api/*.test.js} 2>&1)
 	echo "$out" | grep -E '^(not ok|# (tests|pass|fail|examples|synthea))|^\s+# (examples|synthea)' | head -n 40
 	echo "$out" | grep -A 30 '^not ok' | head -n 120
 	p=$(echo "$out" | sed -n 's/^# pass \([0-9]*\)/\1/p' | tail -n 1)
@@ -62,6 +63,10 @@ if cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && cmake --b
 	run_ctest release build
 	echo "== API tests (release)"
 	run_api release "$PWD/build/yilian"
+	echo "== browser tests (release, Chromium)"
+	TESTS="tests/browser/*.test.js"
+	run_api browser "$PWD/build/yilian"
+	unset TESTS
 else
 	tail -n 40 /tmp/yl-build.log
 	note_fail "release build"

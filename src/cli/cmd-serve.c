@@ -159,6 +159,7 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 		       "yilian: added %d shipped resources (service packages, code "
 		       "systems, value sets) to %s",
 		       seeded, o->db);
+	app.web_dir = yl_arena_printf(a, "%s/web", o->data);
 	app.bulk = yl_bulk_start(store, yl_arena_printf(a, "%s.exports", o->db), a, &err);
 	if (!app.bulk)
 		goto out;

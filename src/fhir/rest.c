@@ -19,6 +19,7 @@
 #include "fhir/patch.h"
 #include "fhir/schema.h"
 #include "fhir/validate.h"
+#include "http/static.h"
 
 #define FHIR_JSON  "application/fhir+json; charset=utf-8"
 #define PLAIN_JSON "application/json; charset=utf-8"
@@ -122,7 +123,8 @@ enum yl_code yl_fhir_dispatch(struct yl_req *r, struct yl_err *err)
 		return yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "no route for %.200s",
 		                  r->url.path);
 	}
-	enum yl_code code = negotiate(r, err);
+	/* the FHIR API negotiates JSON; the web pages and /healthz are not FHIR */
+	enum yl_code code = strncmp(rt->pattern, "/fhir", 5) == 0 ? negotiate(r, err) : YL_OK;
 	if (code == YL_OK)
 		code = rt->handler(r, err);
 	if (code == YL_OK)
@@ -248,6 +250,16 @@ enum yl_code yl_h_healthz(struct yl_req *r, struct yl_err *err)
 	r->resp_body = r->app->index_stale ? stale : ok;
 	r->resp_len = r->app->index_stale ? sizeof stale - 1 : sizeof ok - 1;
 	return YL_OK;
+}
+
+enum yl_code yl_h_web_index(struct yl_req *r, struct yl_err *err)
+{
+	return yl_static_serve(r, r->app->web_dir, "index.html", err);
+}
+
+enum yl_code yl_h_web_file(struct yl_req *r, struct yl_err *err)
+{
+	return yl_static_serve(r, r->app->web_dir, r->vars[0], err);
 }
 
 enum yl_code yl_h_metadata(struct yl_req *r, struct yl_err *err)

@@ -20,6 +20,7 @@ struct yl_app {
 	size_t capability_len;
 	bool index_stale;     /* index rows built by another search-parameter table: reindex */
 	struct yl_bulk *bulk; /* $export jobs (fhir/bulk.h), or NULL */
+	const char *web_dir;  /* the web pages (DIR/web), or NULL: GET / answers 404 */
 };
 
 extern const struct yl_route yl_fhir_routes[];
@@ -42,6 +43,8 @@ void yl_fhir_add_link(struct yl_buf *b, struct yl_req *r, const char *base, cons
 char *yl_fhir_outcome(struct yl_arena *a, const struct yl_err *err, size_t *len);
 
 enum yl_code yl_h_healthz(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_web_index(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_web_file(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_metadata(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_create(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_read(struct yl_req *r, struct yl_err *err);

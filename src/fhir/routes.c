@@ -8,6 +8,10 @@
 const struct yl_route yl_fhir_routes[] = {
     {"GET", "/healthz", NULL, YL_LEVEL_NONE, yl_h_healthz,
      "liveness and store check for load balancers and operators"},
+    {"GET", "/", NULL, YL_LEVEL_NONE, yl_h_web_index,
+     "the web pages (web/index.html): a team's residents and their contracts"},
+    {"GET", "/web/{file}", NULL, YL_LEVEL_NONE, yl_h_web_file,
+     "a file of the web pages (web/): scripts, styles, translations"},
     {"GET", "/fhir/metadata", "capabilities", YL_LEVEL_SYSTEM, yl_h_metadata,
      "the CapabilityStatement, generated from this table"},
     {"POST", "/fhir", "transaction batch", YL_LEVEL_SYSTEM, yl_h_bundle,
