@@ -130,12 +130,42 @@ static void test_error_table(void **state)
 	yl_arena_destroy(a);
 }
 
+/* Day numbers: a round trip over four centuries either side of 1970, ages across
+ * birthdays (29 February counts from 1 March in other years), and the date parser. */
+static void test_days(void **state)
+{
+	(void)state;
+	for (int64_t day = -146097 * 2; day <= 146097 * 2; day += 7) {
+		int y, m, d;
+		yl_civil_from_days(day, &y, &m, &d);
+		assert_true(m >= 1 && m <= 12 && d >= 1 && d <= yl_days_in_month(y, m));
+		assert_int_equal(yl_days_from_civil(y, (unsigned)m, (unsigned)d), day);
+	}
+	char out[YL_DAY_LEN];
+	yl_format_day(-1, out);
+	assert_string_equal(out, "1969-12-31");
+	assert_int_equal(yl_parse_day("1969-12-31", 10), -1); /* a real day, not an error */
+	assert_int_equal(yl_parse_day("1950-01-01T08:00:00+08:00", 25),
+	                 yl_days_from_civil(1950, 1, 1));
+	const char *bad[] = {"1950-02-29", "1950-13-01", "1950-1-01", "1950", "1950-01-01x", ""};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_true(yl_parse_day(bad[i], strlen(bad[i])) == YL_NO_DAY);
+	int64_t born = yl_days_from_civil(1960, 5, 20);
+	assert_int_equal(yl_years_between(born, yl_days_from_civil(2025, 5, 19)), 64);
+	assert_int_equal(yl_years_between(born, yl_days_from_civil(2025, 5, 20)), 65);
+	int64_t leap = yl_days_from_civil(2000, 2, 29);
+	assert_int_equal(yl_years_between(leap, yl_days_from_civil(2001, 2, 28)), 0);
+	assert_int_equal(yl_years_between(leap, yl_days_from_civil(2001, 3, 1)), 1);
+	assert_int_equal(yl_years_between(leap, yl_days_from_civil(2004, 2, 29)), 4);
+	assert_true(yl_today() > yl_days_from_civil(2020, 1, 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse_precisions), cmocka_unit_test(test_format),
 	    cmocka_unit_test(test_parse_httpdate),   cmocka_unit_test(test_ids_sort_and_are_valid),
-	    cmocka_unit_test(test_error_table),
+	    cmocka_unit_test(test_error_table),      cmocka_unit_test(test_days),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
