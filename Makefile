@@ -1,7 +1,7 @@
 # The front door: `make` builds build/yilian, `make demo` runs it, `make test` runs every
 # test. The real build is CMake (CMakeLists.txt); this file only drives it.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-DB ?= ./yilian.db
+DB ?= demo/yilian-demo.db
 LISTEN ?= 127.0.0.1:8080
 
 .PHONY: all build demo test test-quick asan fuzz bench clean format
@@ -13,9 +13,9 @@ build:
 	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build build -j $(JOBS)
 
+# a synthetic region of 10,000 residents, made and imported once (demo/), then served
 demo: build
-	@echo "yilian demo: serving $(DB) on http://$(LISTEN)/fhir  (Ctrl-C stops)"
-	./build/yilian serve --db $(DB) --listen $(LISTEN)
+	@DB=$(DB) LISTEN=$(LISTEN) scripts/demo.sh
 
 asan:
 	@cmake -S . -B build-asan -DYL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
