@@ -56,7 +56,19 @@ const struct yl_cmd yl_cmds[] = {
      "                       (terminology/) to the store where it lacks them",
      yl_cmd_serve},
     {"synth", "write a deterministic synthetic region (residents, teams, contracts, visits)",
-     "yilian synth --residents N --seed S (--out DIR | --db FILE) [--quiet]", yl_cmd_synth},
+     "yilian synth --residents N --seed S (--out DIR | --db FILE) [--as-of YYYY-MM-DD]\n"
+     "             [--years Y] [--data DIR] [--threads N] [--quiet]\n"
+     "  --residents N    residents of the fictional county 宜联县 (1 to 9,999,999)\n"
+     "  --seed S         the same N, S and --as-of give byte-identical output\n"
+     "  --out DIR        write DIR/<Type>.ndjson (Bulk Data NDJSON; created if absent)\n"
+     "  --db FILE        generate beside FILE and `yilian import` it into FILE\n"
+     "  --as-of DAY      the region's today: contracts and visits lead up to it\n"
+     "                   (default: today)\n"
+     "  --years Y        years of follow-up history, 1 to 10 (default 3)\n"
+     "  --data DIR       directory holding terminology/ (default: the source tree)\n"
+     "  --threads N      generator threads (default: one per CPU; the output is the same)\n"
+     "  --quiet          no progress line (it is drawn only on a terminal anyway)",
+     yl_cmd_synth},
     {"version", "print the version, build and schema information", "yilian version",
      yl_cmd_version},
 };
