@@ -100,6 +100,25 @@ static bool household_has(const json_t *group, const char *characteristic)
 	return false;
 }
 
+uint32_t yl_keypop_by_age(const json_t *patient, int64_t day)
+{
+	const struct yl_care_rules *rules = yl_care_rules();
+	int age = yl_keypop_age(patient, day);
+	uint32_t mask = 0;
+	for (size_t k = 0; rules && age >= 0 && k < rules->nkeypops; k++) {
+		const struct yl_keypop *kp = &rules->keypops[k];
+		if ((kp->derive == YL_KP_AGE_AT_LEAST && age >= kp->years) ||
+		    (kp->derive == YL_KP_AGE_BELOW && age < kp->years))
+			mask |= 1u << k;
+	}
+	return mask;
+}
+
+bool yl_keypop_household(const struct yl_keypop *kp, const json_t *group)
+{
+	return kp->derive == YL_KP_HOUSEHOLD && household_has(group, kp->characteristic);
+}
+
 enum yl_code yl_keypop_of(struct yl_store_conn *c, struct yl_arena *a, const char *patient_id,
                           const json_t *patient, int64_t day, uint32_t *mask, struct yl_err *err)
 {
@@ -107,16 +126,11 @@ enum yl_code yl_keypop_of(struct yl_store_conn *c, struct yl_arena *a, const cha
 	*mask = 0;
 	if (!rules)
 		return YL_OK;
-	int age = yl_keypop_age(patient, day);
+	*mask = yl_keypop_by_age(patient, day);
 	bool conditions = false, households = false;
 	for (size_t k = 0; k < rules->nkeypops; k++) {
-		const struct yl_keypop *kp = &rules->keypops[k];
-		if (kp->derive == YL_KP_AGE_AT_LEAST && age >= 0 && age >= kp->years)
-			*mask |= 1u << k;
-		if (kp->derive == YL_KP_AGE_BELOW && age >= 0 && age < kp->years)
-			*mask |= 1u << k;
-		conditions |= kp->derive == YL_KP_CONDITION;
-		households |= kp->derive == YL_KP_HOUSEHOLD;
+		conditions |= rules->keypops[k].derive == YL_KP_CONDITION;
+		households |= rules->keypops[k].derive == YL_KP_HOUSEHOLD;
 	}
 	const char *ref = yl_arena_printf(a, "Patient/%s", patient_id);
 	struct yl_row *rows;
@@ -143,8 +157,7 @@ enum yl_code yl_keypop_of(struct yl_store_conn *c, struct yl_arena *a, const cha
 		if (!group)
 			return err->code;
 		for (size_t k = 0; k < rules->nkeypops; k++)
-			if (rules->keypops[k].derive == YL_KP_HOUSEHOLD &&
-			    household_has(group, rules->keypops[k].characteristic))
+			if (yl_keypop_household(&rules->keypops[k], group))
 				*mask |= 1u << k;
 	}
 	return YL_OK;

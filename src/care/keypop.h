@@ -25,6 +25,12 @@ int yl_keypop_age(const struct json_t *patient, int64_t day);
  * and coded in the value set. */
 bool yl_keypop_condition(const struct yl_keypop *kp, const struct json_t *condition, int64_t day);
 
+/* The key populations that follow from age alone (no store reads). */
+uint32_t yl_keypop_by_age(const struct json_t *patient, int64_t day);
+
+/* Whether a Group is a household with kp's characteristic set (YL_KP_HOUSEHOLD). */
+bool yl_keypop_household(const struct yl_keypop *kp, const struct json_t *group);
+
 /* Every key population of Patient/patient_id (its resource `patient`) on `day`, reading its
  * Conditions and household Groups through c. */
 enum yl_code yl_keypop_of(struct yl_store_conn *c, struct yl_arena *a, const char *patient_id,

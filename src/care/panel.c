@@ -183,8 +183,11 @@ struct tally {
 	enum yl_code code;
 	int64_t registered, keypop_registered, contracted, keypop_contracted;
 	int64_t expired, renewed;
-	int64_t start;    /* the period's start */
-	const char *team; /* CareTeam id for a team unit, else NULL */
+	int64_t start;             /* the period's start */
+	const char *team;          /* CareTeam id for a team unit, else NULL */
+	struct idset *pre;         /* the region: key populations from Conditions and Groups, read
+	                            * once by type (flags = mask); NULL: asked per resident */
+	struct idset *renewed_ids; /* the region: ids of the contracts another one renews */
 };
 
 static bool registered_on(const json_t *patient, int64_t day)
@@ -207,9 +210,13 @@ static int count_resident(void *ctx, const struct yl_row *row, json_t *doc)
 	if (!registered_on(doc, t->day))
 		return 0;
 	uint32_t mask;
-	t->code = yl_keypop_of(t->c, t->a, row->id, doc, t->day, &mask, t->err);
-	if (t->code != YL_OK)
+	if (t->pre) {
+		unsigned *m = set_slot(t->pre, row->id, false);
+		mask = yl_keypop_by_age(doc, t->day) | (m ? *m : 0);
+	} else if ((t->code = yl_keypop_of(t->c, t->a, row->id, doc, t->day, &mask, t->err)) !=
+	           YL_OK) {
 		return 1;
+	}
 	bool kp = t->keypop < 0 ? mask != 0 : ((mask >> t->keypop) & 1u);
 	unsigned *f = set_slot(&t->residents, row->id, true);
 	if (!f) {
@@ -220,6 +227,95 @@ static int count_resident(void *ctx, const struct yl_row *row, json_t *doc)
 	t->registered++;
 	t->keypop_registered += kp;
 	return 0;
+}
+
+/* ---- the region's key populations, by type rather than by resident ---------------- */
+
+static int pre_condition(void *ctx, const struct yl_row *row, json_t *doc)
+{
+	(void)row;
+	struct tally *t = ctx;
+	const struct yl_care_rules *rules = yl_care_rules();
+	const char *type, *pid;
+	if (!yl_care_ref(t->a, json_object_get(doc, "subject"), "Patient", &type, &pid))
+		return 0;
+	uint32_t mask = 0;
+	for (size_t k = 0; k < rules->nkeypops; k++)
+		if (yl_keypop_condition(&rules->keypops[k], doc, t->day))
+			mask |= 1u << k;
+	unsigned *m = mask ? set_slot(t->pre, pid, true) : NULL;
+	if (mask && !m) {
+		t->code = yl_err_add(t->err, t->a, YL_NOMEM, NULL, "out of memory");
+		return 1;
+	}
+	if (m)
+		*m |= mask;
+	return 0;
+}
+
+static int pre_group(void *ctx, const struct yl_row *row, json_t *doc)
+{
+	(void)row;
+	struct tally *t = ctx;
+	const struct yl_care_rules *rules = yl_care_rules();
+	uint32_t mask = 0;
+	for (size_t k = 0; k < rules->nkeypops; k++)
+		if (yl_keypop_household(&rules->keypops[k], doc))
+			mask |= 1u << k;
+	size_t i;
+	const json_t *m;
+	json_array_foreach (json_object_get(doc, "member"), i, m) {
+		const char *type, *pid;
+		if (!mask || json_is_true(json_object_get(m, "inactive")) ||
+		    !yl_care_ref(t->a, json_object_get(m, "entity"), "Patient", &type, &pid))
+			continue;
+		unsigned *f = set_slot(t->pre, pid, true);
+		if (!f) {
+			t->code = yl_err_add(t->err, t->a, YL_NOMEM, NULL, "out of memory");
+			return 1;
+		}
+		*f |= mask;
+	}
+	return 0;
+}
+
+static int pre_renewal(void *ctx, const struct yl_row *row, json_t *doc)
+{
+	(void)row;
+	struct tally *t = ctx;
+	const json_t *e;
+	size_t i;
+	json_array_foreach (json_object_get(doc, "extension"), i, e) {
+		const char *url = s_of(e, "url"), *type, *id;
+		if (!url || strcmp(url, YL_SD "renews") != 0 ||
+		    !yl_care_ref(t->a, json_object_get(e, "valueReference"), "EpisodeOfCare", &type,
+		                 &id))
+			continue;
+		if (!set_slot(t->renewed_ids, id, true)) {
+			t->code = yl_err_add(t->err, t->a, YL_NOMEM, NULL, "out of memory");
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Read every Condition once (and the Groups with a key-population characteristic) into
+ * t->pre, and every renewal into t->renewed_ids: for the region, cheaper than searches per
+ * resident and per contract. */
+static enum yl_code prescan(struct tally *t)
+{
+	const struct yl_care_rules *rules = yl_care_rules();
+	struct yl_param r[] = {{"renews:missing", "false"}, {"status", "planned,active,finished"}};
+	enum yl_code code = yl_care_each(t->c, t->a, "EpisodeOfCare", r, 2, pre_renewal, t, t->err);
+	if (code == YL_OK && !t->code)
+		code = yl_care_each(t->c, t->a, "Condition", NULL, 0, pre_condition, t, t->err);
+	for (size_t k = 0; code == YL_OK && !t->code && k < rules->nkeypops; k++) {
+		if (rules->keypops[k].derive != YL_KP_HOUSEHOLD)
+			continue;
+		struct yl_param p = {"characteristic", rules->keypops[k].characteristic};
+		code = yl_care_each(t->c, t->a, "Group", &p, 1, pre_group, t, t->err);
+	}
+	return code != YL_OK ? code : t->code;
 }
 
 static const char *patient_id(struct yl_arena *a, const json_t *contract)
@@ -255,6 +351,10 @@ static int count_expiry(void *ctx, const struct yl_row *row, json_t *doc)
 	if (!t->team && !set_slot(&t->residents, pid, false))
 		return 0; /* a resident outside the institution's or region's catchment */
 	t->expired++;
+	if (t->renewed_ids) {
+		t->renewed += set_slot(t->renewed_ids, row->id, false) != NULL;
+		return 0;
+	}
 	struct yl_param p[] = {{"renews", yl_arena_printf(t->a, "EpisodeOfCare/%s", row->id)},
 	                       {"status", "planned,active,finished"}};
 	int64_t n = 0;
@@ -372,6 +472,13 @@ enum yl_code yl_h_indicators(struct yl_req *r, struct yl_err *err)
 	                  .keypop = kp ? (int)kpi : -1,
 	                  .err = err,
 	                  .team = u.kind && !strcmp(u.kind, "CareTeam") ? u.id : NULL};
+	struct idset pre = {.a = r->a}, renewed = {.a = r->a};
+	if (!u.kind) { /* the region: every resident, so key populations by type */
+		t.pre = &pre;
+		t.renewed_ids = &renewed;
+		if ((code = prescan(&t)) != YL_OK)
+			return code;
+	}
 	struct yl_param catchment = {"organization", org_list(r->a, &u)};
 	code =
 	    yl_care_each(c, r->a, "Patient", &catchment, u.kind ? 1 : 0, count_resident, &t, err);
