@@ -28,18 +28,14 @@
 
 /* ---- small readers ----------------------------------------------------------------- */
 
-static const char *s_of(const json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
 static bool coded(const json_t *concept, const char *system, const char *code)
 {
 	size_t i;
 	const json_t *c;
 	json_array_foreach (json_object_get(concept, "coding"), i, c)
-		if (s_of(c, "system") && s_of(c, "code") && !strcmp(s_of(c, "system"), system) &&
-		    !strcmp(s_of(c, "code"), code))
+		if (yl_care_str(c, "system") && yl_care_str(c, "code") &&
+		    !strcmp(yl_care_str(c, "system"), system) &&
+		    !strcmp(yl_care_str(c, "code"), code))
 			return true;
 	return false;
 }
@@ -60,7 +56,7 @@ static const json_t *ext(const json_t *o, const char *url, const char *key)
 	size_t i;
 	const json_t *e;
 	json_array_foreach (json_object_get(o, "extension"), i, e)
-		if (s_of(e, "url") && !strcmp(s_of(e, "url"), url))
+		if (yl_care_str(e, "url") && !strcmp(yl_care_str(e, "url"), url))
 			return json_object_get(e, key);
 	return NULL;
 }
@@ -94,8 +90,8 @@ static int64_t add_months(int64_t day, int months)
 static void period_of(const json_t *episode, int64_t *start, int64_t *end)
 {
 	const json_t *p = json_object_get(episode, "period");
-	*start = day_or(s_of(p, "start"), YL_NO_DAY);
-	*end = day_or(s_of(p, "end"), OPEN_END);
+	*start = day_or(yl_care_str(p, "start"), YL_NO_DAY);
+	*end = day_or(yl_care_str(p, "end"), OPEN_END);
 }
 
 /* ---- the rules ---------------------------------------------------------------------- */
@@ -194,7 +190,7 @@ static enum yl_code check_team(struct yl_store_conn *c, struct yl_arena *a,
 	const json_t *cat;
 	json_array_foreach (json_object_get(team, "category"), i, cat)
 		fdt |= coded(cat, YL_CS "care-team-category", "family-doctor-team");
-	const char *status = s_of(team, "status");
+	const char *status = yl_care_str(team, "status");
 	if (!fdt || (status && strcmp(status, "active") != 0))
 		return yl_err_add(err, a, YL_BUSINESS_RULE, "EpisodeOfCare.team",
 		                  "CareTeam/%s is not an active family-doctor team (category "
@@ -261,7 +257,7 @@ static const char *population_text(struct yl_arena *a, const json_t *plan)
 	size_t i;
 	const json_t *u;
 	json_array_foreach (json_object_get(plan, "useContext"), i, u) {
-		const char *kind = s_of(json_object_get(u, "code"), "code");
+		const char *kind = yl_care_str(json_object_get(u, "code"), "code");
 		const json_t *range = json_object_get(u, "valueRange");
 		const json_t *cc = json_array_get(
 		    json_object_get(json_object_get(u, "valueCodeableConcept"), "coding"), 0);
@@ -275,7 +271,8 @@ static const char *population_text(struct yl_arena *a, const json_t *plan)
 			          : yl_arena_printf(a, "ages %g and over", json_number_value(lo));
 		} else if (kind && (!strcmp(kind, "gender") || !strcmp(kind, "focus")))
 			part = yl_arena_printf(a, "%s %s", kind,
-			                       s_of(cc, "code") ? s_of(cc, "code") : "?");
+			                       yl_care_str(cc, "code") ? yl_care_str(cc, "code")
+			                                               : "?");
 		if (part)
 			out = yl_arena_printf(a, "%s%s%s", out, *out ? ", " : "", part);
 	}
@@ -288,14 +285,14 @@ static enum yl_code eligible(struct yl_store_conn *c, struct yl_arena *a, const 
                              struct yl_err *err)
 {
 	int age = yl_keypop_age(patient, day);
-	const char *gender = s_of(patient, "gender");
+	const char *gender = yl_care_str(patient, "gender");
 	bool focus_asked = false, focus_met = false, have_mask = false;
 	uint32_t mask = 0;
 	*ok = true;
 	size_t i;
 	const json_t *u;
 	json_array_foreach (json_object_get(plan, "useContext"), i, u) {
-		const char *kind = s_of(json_object_get(u, "code"), "code");
+		const char *kind = yl_care_str(json_object_get(u, "code"), "code");
 		const json_t *cc = json_object_get(u, "valueCodeableConcept");
 		if (!kind)
 			continue;
@@ -308,12 +305,12 @@ static enum yl_code eligible(struct yl_store_conn *c, struct yl_arena *a, const 
 				*ok = false;
 		} else if (!strcmp(kind, "gender")) {
 			const char *want =
-			    s_of(json_array_get(json_object_get(cc, "coding"), 0), "code");
+			    yl_care_str(json_array_get(json_object_get(cc, "coding"), 0), "code");
 			if (want && (!gender || strcmp(want, gender) != 0))
 				*ok = false;
 		} else if (!strcmp(kind, "focus")) {
 			const char *code =
-			    s_of(json_array_get(json_object_get(cc, "coding"), 0), "code");
+			    yl_care_str(json_array_get(json_object_get(cc, "coding"), 0), "code");
 			size_t k;
 			focus_asked = true;
 			if (!yl_care_keypop(code, &k))
@@ -339,7 +336,7 @@ static enum yl_code check_packages(struct yl_store_conn *c, struct yl_arena *a, 
 	size_t i;
 	const json_t *e;
 	json_array_foreach (json_object_get(doc, "extension"), i, e) {
-		if (!s_of(e, "url") || strcmp(s_of(e, "url"), X_PACKAGE) != 0)
+		if (!yl_care_str(e, "url") || strcmp(yl_care_str(e, "url"), X_PACKAGE) != 0)
 			continue;
 		const char *at = yl_arena_printf(a, "EpisodeOfCare.extension[%zu]", i);
 		const char *ptype, *plid;
@@ -357,7 +354,8 @@ static enum yl_code check_packages(struct yl_store_conn *c, struct yl_arena *a, 
 		if (code != YL_OK)
 			return code;
 		if (!coded(json_object_get(plan, "type"), YL_CS "plan-type", "service-package") ||
-		    !s_of(plan, "status") || strcmp(s_of(plan, "status"), "active") != 0)
+		    !yl_care_str(plan, "status") ||
+		    strcmp(yl_care_str(plan, "status"), "active") != 0)
 			return yl_err_add(err, a, YL_BUSINESS_RULE, at,
 			                  "PlanDefinition/%s is not an active service package",
 			                  plid);
@@ -368,7 +366,8 @@ static enum yl_code check_packages(struct yl_store_conn *c, struct yl_arena *a, 
 			return yl_err_add(err, a, YL_BUSINESS_RULE, at,
 			                  "the package '%s' is for %s; Patient/%s is not in that "
 			                  "population on %s",
-			                  s_of(plan, "title") ? s_of(plan, "title") : plid,
+			                  yl_care_str(plan, "title") ? yl_care_str(plan, "title")
+			                                             : plid,
 			                  population_text(a, plan), pid, day_text(a, start));
 	}
 	return YL_OK;
@@ -377,7 +376,7 @@ static enum yl_code check_packages(struct yl_store_conn *c, struct yl_arena *a, 
 enum yl_code yl_contract_check(struct yl_store_conn *c, struct yl_arena *a,
                                const struct yl_write *w, const json_t *doc, struct yl_err *err)
 {
-	const char *status = s_of(doc, "status");
+	const char *status = yl_care_str(doc, "status");
 	if (!is_contract(doc) || !status || (strcmp(status, "active") && strcmp(status, "planned")))
 		return YL_OK;
 	if (!yl_care_rules())
@@ -420,35 +419,20 @@ static json_t *ref_obj(const char *ref)
 	return json_pack("{s:s}", "reference", ref);
 }
 
-static void add_ext(json_t *o, const char *url, const char *key, json_t *value)
-{
-	json_t *list = json_object_get(o, "extension");
-	if (!json_is_array(list)) {
-		list = json_array();
-		json_object_set_new(o, "extension", list);
-	}
-	json_array_append_new(list, json_pack("{s:s,s:o}", "url", url, key, value));
-}
-
 /* Remove every extension with this url. */
 static void drop_ext(json_t *o, const char *url)
 {
 	json_t *list = json_object_get(o, "extension");
 	for (size_t i = json_array_size(list); i-- > 0;)
-		if (s_of(json_array_get(list, i), "url") &&
-		    !strcmp(s_of(json_array_get(list, i), "url"), url))
+		if (yl_care_str(json_array_get(list, i), "url") &&
+		    !strcmp(yl_care_str(json_array_get(list, i), "url"), url))
 			json_array_remove(list, i);
 }
 
 static void set_state(json_t *o, const char *state)
 {
 	drop_ext(o, X_STATE);
-	add_ext(o, X_STATE, "valueCode", json_string(state));
-}
-
-static void drop_json(void *p)
-{
-	json_decref(p);
+	yl_care_add_ext(o, X_STATE, "valueCode", json_string(state));
 }
 
 /* The request body as a checked Parameters document. */
@@ -555,11 +539,12 @@ static enum yl_code new_contract(struct yl_req *r, struct yl_store_conn *c, cons
 	              ref_obj(yl_arena_printf(r->a, "Patient/%s", pid)), "period", "start",
 	              day_text(r->a, start), "end", day_text(r->a, end), "team",
 	              ref_obj(yl_arena_printf(r->a, "CareTeam/%s", tid)));
-	if (!doc || yl_arena_defer(r->a, drop_json, doc) != 0)
+	if (!doc || yl_arena_defer(r->a, yl_care_decref, doc) != 0)
 		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
 	const json_t *org = json_array_get(json_object_get(team, "managingOrganization"), 0);
-	if (s_of(org, "reference"))
-		json_object_set_new(doc, "managingOrganization", ref_obj(s_of(org, "reference")));
+	if (yl_care_str(org, "reference"))
+		json_object_set_new(doc, "managingOrganization",
+		                    ref_obj(yl_care_str(org, "reference")));
 	if (did)
 		json_object_set_new(doc, "careManager",
 		                    ref_obj(yl_arena_printf(r->a, "Practitioner/%s", did)));
@@ -577,15 +562,15 @@ static enum yl_code new_contract(struct yl_req *r, struct yl_store_conn *c, cons
 	size_t i;
 	const json_t *p;
 	json_array_foreach (packages, i, p)
-		if (s_of(p, "reference") && nseen < 64) {
+		if (yl_care_str(p, "reference") && nseen < 64) {
 			bool dup = false;
 			for (size_t k = 0; k < nseen; k++)
-				dup |= !strcmp(seen[k], s_of(p, "reference"));
+				dup |= !strcmp(seen[k], yl_care_str(p, "reference"));
 			if (!dup)
-				seen[nseen++] = s_of(p, "reference");
+				seen[nseen++] = yl_care_str(p, "reference");
 		}
 	for (size_t k = 0; k < nseen; k++)
-		add_ext(doc, X_PACKAGE, "valueReference", ref_obj(seen[k]));
+		yl_care_add_ext(doc, X_PACKAGE, "valueReference", ref_obj(seen[k]));
 	*out = doc;
 	return YL_OK;
 }
@@ -594,7 +579,7 @@ static enum yl_code new_contract(struct yl_req *r, struct yl_store_conn *c, cons
 static json_t *package_params(struct yl_req *r, const json_t *body)
 {
 	json_t *list = json_array();
-	yl_arena_defer(r->a, drop_json, list);
+	yl_arena_defer(r->a, yl_care_decref, list);
 	const json_t *v;
 	for (size_t i = 0; (v = yl_params_get(body, "package", i)); i++)
 		json_array_append(list, (json_t *)v);
@@ -604,11 +589,11 @@ static json_t *package_params(struct yl_req *r, const json_t *body)
 static json_t *contract_packages(struct yl_req *r, const json_t *contract)
 {
 	json_t *list = json_array();
-	yl_arena_defer(r->a, drop_json, list);
+	yl_arena_defer(r->a, yl_care_decref, list);
 	size_t i;
 	const json_t *e;
 	json_array_foreach (json_object_get(contract, "extension"), i, e)
-		if (s_of(e, "url") && !strcmp(s_of(e, "url"), X_PACKAGE))
+		if (yl_care_str(e, "url") && !strcmp(yl_care_str(e, "url"), X_PACKAGE))
 			json_array_append(list, json_object_get(e, "valueReference"));
 	return list;
 }
@@ -630,7 +615,7 @@ static enum yl_code load_contract(struct yl_req *r, struct yl_store_conn *c, con
 	    !(*doc = json_loadb(text, len, 0, NULL)))
 		return yl_err_add(err, r->a, YL_STORE, NULL, "EpisodeOfCare/%s could not be read",
 		                  id);
-	yl_arena_defer(r->a, drop_json, *doc);
+	yl_arena_defer(r->a, yl_care_decref, *doc);
 	if (!is_contract(*doc))
 		return yl_err_add(err, r->a, YL_BUSINESS_RULE, NULL,
 		                  "EpisodeOfCare/%s is not a family-doctor contract", id);
@@ -650,8 +635,8 @@ static void end_contract(struct yl_arena *a, json_t *doc, const char *state, int
 		json_object_set_new(doc, "statusHistory", hist);
 	}
 	json_t *period = json_deep_copy(json_object_get(doc, "period"));
-	json_array_append_new(hist, json_pack("{s:s,s:o}", "status", s_of(doc, "status"), "period",
-	                                      period ? period : json_object()));
+	json_array_append_new(hist, json_pack("{s:s,s:o}", "status", yl_care_str(doc, "status"),
+	                                      "period", period ? period : json_object()));
 	json_object_set_new(doc, "status", json_string("finished"));
 	json_object_set_new(json_object_get(doc, "period"), "end", json_string(day_text(a, end)));
 	set_state(doc, state);
@@ -718,11 +703,12 @@ enum yl_code yl_h_contract_renew(struct yl_req *r, struct yl_err *err)
 	struct yl_store_conn *c = code == YL_OK ? yl_store_conn(r->app->store, r->a, err) : NULL;
 	if (!c || (code = load_contract(r, c, r->vars[0], &row, &old, err)) != YL_OK)
 		return err->code;
-	if (strcmp(s_of(old, "status") ? s_of(old, "status") : "", "active") != 0)
+	if (strcmp(yl_care_str(old, "status") ? yl_care_str(old, "status") : "", "active") != 0)
 		return yl_err_add(err, r->a, YL_BUSINESS_RULE, NULL,
 		                  "EpisodeOfCare/%s has ended (status %s): sign a new contract "
 		                  "instead of renewing it",
-		                  row.id, s_of(old, "status") ? s_of(old, "status") : "none");
+		                  row.id,
+		                  yl_care_str(old, "status") ? yl_care_str(old, "status") : "none");
 	struct yl_param q[] = {{"renews", yl_arena_printf(r->a, "EpisodeOfCare/%s", row.id)},
 	                       {"status", "active,planned"}};
 	struct yl_row *done;
@@ -764,8 +750,8 @@ enum yl_code yl_h_contract_renew(struct yl_req *r, struct yl_err *err)
 	if ((code = new_contract(r, c, pid, tid, did, packages, start, end, &doc, err)) != YL_OK)
 		return code;
 	set_state(doc, "renewed");
-	add_ext(doc, X_RENEWS, "valueReference",
-	        ref_obj(yl_arena_printf(r->a, "EpisodeOfCare/%s", row.id)));
+	yl_care_add_ext(doc, X_RENEWS, "valueReference",
+	                ref_obj(yl_arena_printf(r->a, "EpisodeOfCare/%s", row.id)));
 	struct yl_write w;
 	if ((code = put_contract(r, YL_WRITE_CREATE, fresh_id(r), doc, 0, &w, err)) != YL_OK)
 		return code;
@@ -790,8 +776,8 @@ static enum yl_code transfer(struct yl_req *r, struct yl_store_conn *c, const ch
 		return code;
 	int64_t s, e;
 	period_of(old, &s, &e);
-	if (strcmp(s_of(old, "status") ? s_of(old, "status") : "", "active") != 0 || day < s ||
-	    day > e)
+	if (strcmp(yl_care_str(old, "status") ? yl_care_str(old, "status") : "", "active") != 0 ||
+	    day < s || day > e)
 		return yl_err_add(
 		    err, r->a, YL_BUSINESS_RULE, NULL,
 		    "EpisodeOfCare/%s is not in force on %s: only a contract in force "
@@ -820,8 +806,8 @@ static enum yl_code transfer(struct yl_req *r, struct yl_store_conn *c, const ch
 	if (code != YL_OK)
 		return code;
 	set_state(doc, "signed");
-	add_ext(doc, X_FROM, "valueReference",
-	        ref_obj(yl_arena_printf(r->a, "EpisodeOfCare/%s", id)));
+	yl_care_add_ext(doc, X_FROM, "valueReference",
+	                ref_obj(yl_arena_printf(r->a, "EpisodeOfCare/%s", id)));
 	return put_contract(r, YL_WRITE_CREATE, fresh_id(r), doc, 0, w, err);
 }
 
@@ -877,7 +863,7 @@ enum yl_code yl_h_contract_terminate(struct yl_req *r, struct yl_err *err)
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c || (code = load_contract(r, c, r->vars[0], &row, &doc, err)) != YL_OK)
 		return err->code;
-	const char *status = s_of(doc, "status") ? s_of(doc, "status") : "";
+	const char *status = yl_care_str(doc, "status") ? yl_care_str(doc, "status") : "";
 	if (strcmp(status, "active") && strcmp(status, "planned"))
 		return yl_err_add(err, r->a, YL_BUSINESS_RULE, NULL,
 		                  "EpisodeOfCare/%s has already ended (status %s)", row.id, status);
@@ -889,9 +875,9 @@ enum yl_code yl_h_contract_terminate(struct yl_req *r, struct yl_err *err)
 		                  day_text(r->a, day), day_text(r->a, s));
 	end_contract(r->a, doc, "terminated", day < e ? day : e);
 	drop_ext(doc, X_REASON);
-	add_ext(doc, X_REASON, "valueCoding",
-	        json_pack("{s:s,s:s,s:s}", "system", YL_CS "contract-termination-reason", "code",
-	                  reason, "display", yl_care_code(cs, reason, "zh-CN")));
+	yl_care_add_ext(doc, X_REASON, "valueCoding",
+	                json_pack("{s:s,s:s,s:s}", "system", YL_CS "contract-termination-reason",
+	                          "code", reason, "display", yl_care_code(cs, reason, "zh-CN")));
 	struct yl_write w;
 	int64_t if_match = client_if_match(r);
 	if ((code = put_contract(r, YL_WRITE_UPDATE, row.id, doc, if_match ? if_match : row.version,

@@ -99,9 +99,24 @@ enum yl_code yl_care_each(struct yl_store_conn *c, struct yl_arena *a, const cha
 	return code;
 }
 
-static void drop(void *p)
+void yl_care_decref(void *doc)
 {
-	json_decref(p);
+	json_decref(doc);
+}
+
+const char *yl_care_str(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+void yl_care_add_ext(json_t *o, const char *url, const char *key, json_t *value)
+{
+	json_t *list = json_object_get(o, "extension");
+	if (!json_is_array(list)) {
+		list = json_array();
+		json_object_set_new(o, "extension", list);
+	}
+	json_array_append_new(list, json_pack("{s:s,s:o}", "url", url, key, value));
 }
 
 json_t *yl_care_parse(struct yl_arena *a, const struct yl_row *row, struct yl_err *err)
@@ -116,7 +131,7 @@ json_t *yl_care_parse(struct yl_arena *a, const struct yl_row *row, struct yl_er
 		           row->id);
 		return NULL;
 	}
-	if (yl_arena_defer(a, drop, doc) != 0) {
+	if (yl_arena_defer(a, yl_care_decref, doc) != 0) {
 		yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
 		return NULL;
 	}

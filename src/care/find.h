@@ -49,4 +49,11 @@ enum yl_code yl_care_read(struct yl_store_conn *c, struct yl_arena *a, const cha
 bool yl_care_ref(struct yl_arena *a, const struct json_t *reference, const char *want,
                  const char **type, const char **id);
 
+/* Small readers and writers of the JSON the care rules handle: a member's string (NULL if
+ * absent or not a string); an extension appended to o (value is stolen); a json_t released
+ * by an arena cleanup (yl_arena_defer(a, yl_care_decref, doc)). */
+const char *yl_care_str(const struct json_t *o, const char *key);
+void yl_care_add_ext(struct json_t *o, const char *url, const char *key, struct json_t *value);
+void yl_care_decref(void *doc);
+
 #endif

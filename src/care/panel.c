@@ -83,11 +83,6 @@ struct unit {
 	size_t norgs;
 };
 
-static const char *s_of(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 struct orgs {
 	struct unit *u;
 	struct yl_arena *a;
@@ -195,11 +190,11 @@ static bool registered_on(const json_t *patient, int64_t day)
 	if (json_is_false(json_object_get(patient, "active")) ||
 	    json_is_true(json_object_get(patient, "deceasedBoolean")))
 		return false;
-	const char *died = s_of(patient, "deceasedDateTime");
+	const char *died = yl_care_str(patient, "deceasedDateTime");
 	int64_t d = died ? yl_parse_day(died, strlen(died)) : YL_NO_DAY;
 	if (died && (d == YL_NO_DAY || d <= day))
 		return false;
-	const char *born = s_of(patient, "birthDate");
+	const char *born = yl_care_str(patient, "birthDate");
 	int64_t b = born ? yl_parse_day(born, strlen(born)) : YL_NO_DAY;
 	return b == YL_NO_DAY || b <= day;
 }
@@ -286,7 +281,7 @@ static int pre_renewal(void *ctx, const struct yl_row *row, json_t *doc)
 	const json_t *e;
 	size_t i;
 	json_array_foreach (json_object_get(doc, "extension"), i, e) {
-		const char *url = s_of(e, "url"), *type, *id;
+		const char *url = yl_care_str(e, "url"), *type, *id;
 		if (!url || strcmp(url, YL_SD "renews") != 0 ||
 		    !yl_care_ref(t->a, json_object_get(e, "valueReference"), "EpisodeOfCare", &type,
 		                 &id))
@@ -343,7 +338,7 @@ static int count_contract(void *ctx, const struct yl_row *row, json_t *doc)
 static int count_expiry(void *ctx, const struct yl_row *row, json_t *doc)
 {
 	struct tally *t = ctx;
-	const char *end = s_of(json_object_get(doc, "period"), "end");
+	const char *end = yl_care_str(json_object_get(doc, "period"), "end");
 	int64_t e = end ? yl_parse_day(end, strlen(end)) : YL_NO_DAY;
 	const char *pid = patient_id(t->a, doc);
 	if (e == YL_NO_DAY || e < t->start || e > t->day || !pid)
@@ -407,11 +402,6 @@ static void add_report(json_t *list, struct yl_arena *a, const char *name, const
 		    report, "reporter",
 		    json_pack("{s:s}", "reference", yl_arena_printf(a, "%s/%s", u->kind, u->id)));
 	json_array_append_new(list, json_pack("{s:o}", "resource", report));
-}
-
-static void drop_json(void *p)
-{
-	json_decref(p);
 }
 
 /* Serve doc as the response (200, compact JSON). */
@@ -514,7 +504,7 @@ static int list_expiring(void *ctx, const struct yl_row *row, json_t *doc)
 {
 	struct listing *l = ctx;
 	struct tally *t = l->t;
-	const char *end = s_of(json_object_get(doc, "period"), "end");
+	const char *end = yl_care_str(json_object_get(doc, "period"), "end");
 	int64_t e = end ? yl_parse_day(end, strlen(end)) : YL_NO_DAY;
 	const char *pid = patient_id(t->a, doc);
 	if (e == YL_NO_DAY || e < t->day || e > l->until || !pid)
@@ -546,9 +536,9 @@ static int mark_catchment(void *ctx, const struct yl_row *row, json_t *doc)
 
 static int by_end(const void *x, const void *y)
 {
-	const char *a = s_of(
+	const char *a = yl_care_str(
 	    json_object_get(json_object_get(*(json_t *const *)x, "resource"), "period"), "end");
-	const char *b = s_of(
+	const char *b = yl_care_str(
 	    json_object_get(json_object_get(*(json_t *const *)y, "resource"), "period"), "end");
 	return strcmp(a ? a : "", b ? b : "");
 }
@@ -594,7 +584,7 @@ enum yl_code yl_h_expiring(struct yl_req *r, struct yl_err *err)
 	                  .err = err,
 	                  .team = u.kind && !strcmp(u.kind, "CareTeam") ? u.id : NULL};
 	struct listing l = {&t, json_array(), today + days, !u.kind};
-	yl_arena_defer(r->a, drop_json, l.entries);
+	yl_arena_defer(r->a, yl_care_decref, l.entries);
 	if (u.kind && !t.team) {
 		struct yl_param catchment = {"organization", org_list(r->a, &u)};
 		code = yl_care_each(c, r->a, "Patient", &catchment, 1, mark_catchment, &t, err);
@@ -626,31 +616,24 @@ const char *yl_mask_number(struct yl_arena *a, const char *s, size_t keep_head, 
 	return out;
 }
 
-static void add_ext(json_t *o, const char *url, const char *key, json_t *value)
-{
-	json_t *list = json_object_get(o, "extension");
-	if (!json_is_array(list)) {
-		list = json_array();
-		json_object_set_new(o, "extension", list);
-	}
-	json_array_append_new(list, json_pack("{s:s,s:o}", "url", url, key, value));
-}
-
 /* A Patient for a list: identity and phone numbers masked, tagged SUBSETTED. */
 static void mask_patient(struct yl_arena *a, json_t *p)
 {
 	size_t i;
 	json_t *v;
 	json_array_foreach (json_object_get(p, "identifier"), i, v) {
-		const struct yl_id_system *sys = yl_care_id_system("Patient", s_of(v, "system"));
-		if (sys && sys->personal && s_of(v, "value"))
-			json_object_set_new(v, "value",
-			                    json_string(yl_mask_number(a, s_of(v, "value"), 6, 4)));
+		const struct yl_id_system *sys =
+		    yl_care_id_system("Patient", yl_care_str(v, "system"));
+		if (sys && sys->personal && yl_care_str(v, "value"))
+			json_object_set_new(
+			    v, "value",
+			    json_string(yl_mask_number(a, yl_care_str(v, "value"), 6, 4)));
 	}
 	json_array_foreach (json_object_get(p, "telecom"), i, v)
-		if (s_of(v, "value"))
-			json_object_set_new(v, "value",
-			                    json_string(yl_mask_number(a, s_of(v, "value"), 3, 4)));
+		if (yl_care_str(v, "value"))
+			json_object_set_new(
+			    v, "value",
+			    json_string(yl_mask_number(a, yl_care_str(v, "value"), 3, 4)));
 	json_t *meta = json_object_get(p, "meta");
 	if (!json_is_object(meta)) {
 		meta = json_object();
@@ -669,7 +652,7 @@ static bool name_has(const json_t *p, const char *q)
 	size_t i, j;
 	const json_t *n, *g;
 	json_array_foreach (json_object_get(p, "name"), i, n) {
-		const char *parts[] = {s_of(n, "text"), s_of(n, "family")};
+		const char *parts[] = {yl_care_str(n, "text"), yl_care_str(n, "family")};
 		for (size_t k = 0; k < 2; k++)
 			if (parts[k] && strstr(parts[k], q))
 				return true;
@@ -717,9 +700,9 @@ static int list_resident(void *ctx, const struct yl_row *row, json_t *contract)
 	const struct yl_care_rules *rules = yl_care_rules();
 	for (size_t k = 0; k < rules->nkeypops; k++)
 		if ((mask >> k) & 1u)
-			add_ext(p, YL_SD "key-population", "valueCode",
-			        json_string(rules->keypops[k].code));
-	add_ext(
+			yl_care_add_ext(p, YL_SD "key-population", "valueCode",
+			                json_string(rules->keypops[k].code));
+	yl_care_add_ext(
 	    p, YL_SD "contract", "valueReference",
 	    json_pack("{s:s}", "reference", yl_arena_printf(t->a, "EpisodeOfCare/%s", row->id)));
 	json_array_append_new(rs->entries,
@@ -761,7 +744,7 @@ enum yl_code yl_h_team_residents(struct yl_req *r, struct yl_err *err)
 	                       offset,
 	                       count,
 	                       0};
-	yl_arena_defer(r->a, drop_json, rs.entries);
+	yl_arena_defer(r->a, yl_care_decref, rs.entries);
 	code = each_contract(&t, "active,planned", t.day, t.day, list_resident, &rs);
 	if (code != YL_OK)
 		return code;
