@@ -160,8 +160,13 @@ static enum yl_code load_ids(struct yl_arena *a, struct yl_err *err)
 				s->check = id_checks[k].check;
 		if (check && s->check == YL_IDCHECK_NONE)
 			return bad(a, err, file, "unknown check (gb11643 or digits:N)", i);
-		if (s->check == YL_IDCHECK_DIGITS && (s->digits = atoi(check + 7)) <= 0)
-			return bad(a, err, file, "digits:N needs a count", i);
+		if (s->check == YL_IDCHECK_DIGITS) {
+			char *end;
+			long digits = strtol(check + 7, &end, 10);
+			if (*end || digits <= 0 || digits > 64)
+				return bad(a, err, file, "digits:N needs a count from 1 to 64", i);
+			s->digits = (int)digits;
+		}
 		s->unique = json_is_true(json_object_get(e, "unique"));
 		s->personal = json_is_true(json_object_get(e, "personal"));
 	}

@@ -116,10 +116,9 @@ static enum yl_code expand_tree(struct yl_store_conn *c, struct yl_arena *a, str
 
 /* The unit named by the request path, with its catchment's institutions. */
 static enum yl_code resolve(struct yl_req *r, struct yl_store_conn *c, struct unit *u,
-                            json_t **team, struct yl_err *err)
+                            struct yl_err *err)
 {
 	memset(u, 0, sizeof *u);
-	*team = NULL;
 	const char *path = r->url.path ? r->url.path : "";
 	if (!strncmp(path, "/fhir/CareTeam/", 15))
 		u->kind = "CareTeam";
@@ -141,7 +140,6 @@ static enum yl_code resolve(struct yl_req *r, struct yl_store_conn *c, struct un
 	if (!strcmp(u->kind, "Organization")) {
 		u->orgs[u->norgs++] = u->id;
 	} else {
-		*team = doc;
 		size_t i;
 		const json_t *m;
 		json_array_foreach (json_object_get(doc, "managingOrganization"), i, m) {
@@ -430,11 +428,48 @@ static enum yl_code day_param(struct yl_req *r, const char *name, int64_t otherw
 	return YL_OK;
 }
 
-enum yl_code yl_h_indicators(struct yl_req *r, struct yl_err *err)
+/* The request's store connection and unit: a rules check first (every report needs them). */
+static enum yl_code open_unit(struct yl_req *r, struct yl_store_conn **c, struct unit *u,
+                              struct yl_err *err)
 {
 	if (!yl_care_rules())
 		return yl_err_add(err, r->a, YL_BUSINESS_RULE, NULL,
 		                  "the contracting rules are not loaded (rules/contracting.json)");
+	if (!(*c = yl_store_conn(r->app->store, r->a, err)))
+		return err->code;
+	return resolve(r, *c, u, err);
+}
+
+/* The key-population parameter: its index, or -1 when absent or empty; 400 when unknown. */
+static enum yl_code keypop_param(struct yl_req *r, int *index, struct yl_err *err)
+{
+	const char *kp = yl_url_param(&r->url, "key-population");
+	size_t i = 0;
+	*index = -1;
+	if (!kp || !*kp)
+		return YL_OK;
+	if (!yl_care_keypop(kp, &i))
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, "key-population",
+		                  "'%.64s' is not a key population of %skey-population", kp, YL_CS);
+	*index = (int)i;
+	return YL_OK;
+}
+
+/* A whole-number parameter from 0 to max, or dflt when absent; 400 otherwise. */
+static enum yl_code whole_param(struct yl_req *r, const char *name, long dflt, long max, long *out,
+                                struct yl_err *err)
+{
+	const char *s = yl_url_param(&r->url, name);
+	char *end = NULL;
+	*out = s ? strtol(s, &end, 10) : dflt;
+	if (s && (!*s || *end || *out < 0 || *out > max))
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, name,
+		                  "'%s' must be a whole number from 0 to %ld", name, max);
+	return YL_OK;
+}
+
+enum yl_code yl_h_indicators(struct yl_req *r, struct yl_err *err)
+{
 	int64_t today = yl_today(), start, end;
 	int y, m, d;
 	yl_civil_from_days(today, &y, &m, &d);
@@ -444,22 +479,18 @@ enum yl_code yl_h_indicators(struct yl_req *r, struct yl_err *err)
 		return code;
 	if (end < start)
 		return yl_err_add(err, r->a, YL_BAD_REQUEST, "end", "'end' is before 'start'");
-	const char *kp = yl_url_param(&r->url, "key-population");
-	size_t kpi = 0;
-	if (kp && !yl_care_keypop(kp, &kpi))
-		return yl_err_add(err, r->a, YL_BAD_REQUEST, "key-population",
-		                  "'%.64s' is not a key population of %skey-population", kp, YL_CS);
-	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	int kpi;
+	struct yl_store_conn *c;
 	struct unit u;
-	json_t *team;
-	if (!c || (code = resolve(r, c, &u, &team, err)) != YL_OK)
-		return err->code;
+	if ((code = keypop_param(r, &kpi, err)) != YL_OK ||
+	    (code = open_unit(r, &c, &u, err)) != YL_OK)
+		return code;
 	struct tally t = {.c = c,
 	                  .a = r->a,
 	                  .residents = {.a = r->a},
 	                  .day = end,
 	                  .start = start,
-	                  .keypop = kp ? (int)kpi : -1,
+	                  .keypop = kpi,
 	                  .err = err,
 	                  .team = u.kind && !strcmp(u.kind, "CareTeam") ? u.id : NULL};
 	struct idset pre = {.a = r->a}, renewed = {.a = r->a};
@@ -560,22 +591,13 @@ static void sort_entries(json_t *entries, int (*cmp)(const void *, const void *)
 
 enum yl_code yl_h_expiring(struct yl_req *r, struct yl_err *err)
 {
-	const struct yl_care_rules *rules = yl_care_rules();
-	if (!rules)
-		return yl_err_add(err, r->a, YL_BUSINESS_RULE, NULL,
-		                  "the contracting rules are not loaded (rules/contracting.json)");
-	const char *ds = yl_url_param(&r->url, "days");
-	char *endp = NULL;
-	long days = ds ? strtol(ds, &endp, 10) : rules->expiring_days;
-	if (ds && (*endp || days < 0 || days > 3660))
-		return yl_err_add(err, r->a, YL_BAD_REQUEST, "days",
-		                  "'days' must be a whole number of days from 0 to 3660");
-	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	struct yl_store_conn *c;
 	struct unit u;
-	json_t *team;
-	enum yl_code code;
-	if (!c || (code = resolve(r, c, &u, &team, err)) != YL_OK)
-		return err->code;
+	long days;
+	enum yl_code code = open_unit(r, &c, &u, err);
+	if (code != YL_OK || (code = whole_param(r, "days", yl_care_rules()->expiring_days, 3660,
+	                                         &days, err)) != YL_OK)
+		return code;
 	int64_t today = yl_today();
 	struct tally t = {.c = c,
 	                  .a = r->a,
@@ -712,37 +734,23 @@ static int list_resident(void *ctx, const struct yl_row *row, json_t *contract)
 
 enum yl_code yl_h_team_residents(struct yl_req *r, struct yl_err *err)
 {
-	if (!yl_care_rules())
-		return yl_err_add(err, r->a, YL_BUSINESS_RULE, NULL,
-		                  "the contracting rules are not loaded (rules/contracting.json)");
-	const char *kp = yl_url_param(&r->url, "key-population");
-	size_t kpi = 0;
-	if (kp && *kp && !yl_care_keypop(kp, &kpi))
-		return yl_err_add(err, r->a, YL_BAD_REQUEST, "key-population",
-		                  "'%.64s' is not a key population of %skey-population", kp, YL_CS);
-	const char *cs = yl_url_param(&r->url, "_count"), *os = yl_url_param(&r->url, "_offset");
-	long count = cs ? strtol(cs, NULL, 10) : 20, offset = os ? strtol(os, NULL, 10) : 0;
-	if (count < 0 || count > 1000 || offset < 0)
-		return yl_err_add(err, r->a, YL_BAD_REQUEST, "_count",
-		                  "_count must be 0 to 1000 and _offset 0 or more");
-	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	int kpi;
+	long count, offset;
+	struct yl_store_conn *c;
 	struct unit u;
-	json_t *team;
 	enum yl_code code;
-	if (!c || (code = resolve(r, c, &u, &team, err)) != YL_OK)
-		return err->code;
+	if ((code = keypop_param(r, &kpi, err)) != YL_OK ||
+	    (code = whole_param(r, "_count", 20, 1000, &count, err)) != YL_OK ||
+	    (code = whole_param(r, "_offset", 0, 100000000, &offset, err)) != YL_OK ||
+	    (code = open_unit(r, &c, &u, err)) != YL_OK)
+		return code;
 	struct tally t = {.c = c,
 	                  .a = r->a,
 	                  .residents = {.a = r->a},
 	                  .day = yl_today(),
 	                  .err = err,
 	                  .team = u.id};
-	struct residents rs = {&t,
-	                       json_array(),
-	                       yl_url_param(&r->url, "name"),
-	                       kp && *kp ? (int)kpi : -1,
-	                       offset,
-	                       count,
+	struct residents rs = {&t, json_array(), yl_url_param(&r->url, "name"), kpi, offset, count,
 	                       0};
 	yl_arena_defer(r->a, yl_care_decref, rs.entries);
 	code = each_contract(&t, "active,planned", t.day, t.day, list_resident, &rs);

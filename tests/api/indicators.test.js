@@ -165,4 +165,7 @@ test("a team's residents: filtered by key population and name, paged, numbers ma
   assert.ok(!r.json.entry.map((e) => e.resource.id).includes(next.json.entry[0].resource.id));
   r = await req(srv, 'GET', '/fhir/CareTeam/tA/$residents?key-population=nope');
   assert.strictEqual(r.status, 400);
+  r = await req(srv, 'GET', '/fhir/CareTeam/tA/$residents?_count=ten');
+  assert.strictEqual(r.status, 400);
+  assert.deepStrictEqual(r.json.issue[0].expression, ['_count']);
 });

@@ -35,8 +35,11 @@
 #define LARGE   20000
 #define SEED    20260630
 
+#define DIR_LEN 64 /* each directory name of the fixture */
+
 struct fixture {
-	char small[64], small_again[64], other_seed[64], large[64], tight[64], tight_data[64];
+	char small[DIR_LEN], small_again[DIR_LEN], other_seed[DIR_LEN], large[DIR_LEN],
+	    tight[DIR_LEN], tight_data[DIR_LEN];
 	struct yl_arena *a;
 };
 
@@ -47,7 +50,7 @@ static int32_t as_of(void)
 
 static void generate_with(char *dir, int64_t n, uint64_t seed, int threads, const char *data)
 {
-	strcpy(dir, "/tmp/yl-synth-test-XXXXXX");
+	snprintf(dir, DIR_LEN, "%s", "/tmp/yl-synth-test-XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	struct yl_arena *a = yl_arena_create(1 << 14);
 	struct yl_err err;
@@ -78,7 +81,7 @@ static void generate(char *dir, int64_t n, uint64_t seed, int threads)
 static void tight_data(char *dir)
 {
 	char path[512], target[512];
-	strcpy(dir, "/tmp/yl-synth-data-XXXXXX");
+	snprintf(dir, DIR_LEN, "%s", "/tmp/yl-synth-data-XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof path, "%s/rules", dir);
 	snprintf(target, sizeof target, "%s/rules", YL_DATA_DIR);
