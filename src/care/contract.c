@@ -642,13 +642,6 @@ static void end_contract(struct yl_arena *a, json_t *doc, const char *state, int
 	set_state(doc, state);
 }
 
-static int64_t client_if_match(struct yl_req *r)
-{
-	const char *h = yl_req_header(r, "If-Match");
-	const char *q = h ? strchr(h, '"') : NULL;
-	return q ? strtoll(q + 1, NULL, 10) : 0;
-}
-
 /* ---- the operations ---------------------------------------------------------------- */
 
 static const struct yl_opparam sign_params[] = {
@@ -794,15 +787,14 @@ static enum yl_code transfer(struct yl_req *r, struct yl_store_conn *c, const ch
 		return yl_err_add(err, r->a, YL_BUSINESS_RULE, NULL,
 		                  "EpisodeOfCare/%s names no resident", id);
 	json_t *packages = contract_packages(r, old);
-	json_incref(packages);
 	end_contract(r->a, old, "transferred", day - 1);
 	struct yl_write ended;
-	int64_t if_match = client_if_match(r);
-	code = put_contract(r, YL_WRITE_UPDATE, id, old, if_match ? if_match : row.version, &ended,
-	                    err);
+	int64_t if_match;
+	if ((code = yl_fhir_if_match(r, &if_match, err)) == YL_OK)
+		code = put_contract(r, YL_WRITE_UPDATE, id, old, if_match ? if_match : row.version,
+		                    &ended, err);
 	if (code == YL_OK)
 		code = new_contract(r, c, pid, tid, did, packages, day, e, &doc, err);
-	json_decref(packages);
 	if (code != YL_OK)
 		return code;
 	set_state(doc, "signed");
@@ -879,8 +871,9 @@ enum yl_code yl_h_contract_terminate(struct yl_req *r, struct yl_err *err)
 	                json_pack("{s:s,s:s,s:s}", "system", YL_CS "contract-termination-reason",
 	                          "code", reason, "display", yl_care_code(cs, reason, "zh-CN")));
 	struct yl_write w;
-	int64_t if_match = client_if_match(r);
-	if ((code = put_contract(r, YL_WRITE_UPDATE, row.id, doc, if_match ? if_match : row.version,
+	int64_t if_match;
+	if ((code = yl_fhir_if_match(r, &if_match, err)) != YL_OK ||
+	    (code = put_contract(r, YL_WRITE_UPDATE, row.id, doc, if_match ? if_match : row.version,
 	                         &w, err)) != YL_OK)
 		return code;
 	return yl_fhir_answer_write(r, &w);

@@ -16,19 +16,6 @@ static const char *const files[] = {
     "measures/contracting.json",
 };
 
-struct text {
-	const char *p;
-	size_t n;
-	const char *type, *id;
-};
-
-static const char *render(void *ctx, struct yl_arena *a, int64_t version, int64_t last_updated,
-                          size_t *len)
-{
-	struct text *t = ctx;
-	return yl_json_rewrite(a, t->p, t->n, t->type, t->id, version, last_updated, len);
-}
-
 static enum yl_code seed_one(struct yl_store_conn *c, const json_t *res, const char *file,
                              int *created, struct yl_arena *a, struct yl_err *err)
 {
@@ -49,13 +36,16 @@ static enum yl_code seed_one(struct yl_store_conn *c, const json_t *res, const c
 	char *text = json_dumps(res, JSON_COMPACT);
 	if (!text)
 		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
-	struct text t = {yl_arena_strdup(a, text), strlen(text), type, id};
+	struct yl_json_body t = {yl_arena_strdup(a, text), strlen(text), type, id};
 	free(text);
-	struct yl_write w = {
-	    .op = YL_WRITE_CREATE, .type = type, .id = id, .render = render, .render_ctx = &t};
+	struct yl_write w = {.op = YL_WRITE_CREATE,
+	                     .type = type,
+	                     .id = id,
+	                     .render = yl_json_render,
+	                     .render_ctx = &t};
 	struct yl_index_row *rows;
-	if (!t.p || (code = yl_fhir_extract(a, type, res, &rows, &w.index_count, err)) != YL_OK)
-		return t.p ? code : yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
+	if (!t.text || (code = yl_fhir_extract(a, type, res, &rows, &w.index_count, err)) != YL_OK)
+		return t.text ? code : yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
 	w.index = rows;
 	if ((code = yl_store_write(c, a, &w, err)) == YL_OK)
 		(*created)++;

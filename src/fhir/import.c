@@ -57,19 +57,6 @@ static void rollback(struct yl_import *im)
 
 /* ---- one resource ------------------------------------------------------------------ */
 
-struct body_ctx {
-	const char *text;
-	size_t len;
-	const char *type, *id;
-};
-
-static const char *render(void *ctx, struct yl_arena *a, int64_t version, int64_t last_updated,
-                          size_t *len)
-{
-	struct body_ctx *b = ctx;
-	return yl_json_rewrite(a, b->text, b->len, b->type, b->id, version, last_updated, len);
-}
-
 struct where {
 	const char *file;
 	long line;
@@ -86,7 +73,7 @@ struct where {
 
 struct pending {
 	struct yl_write w;
-	struct body_ctx bc;
+	struct yl_json_body bc;
 	struct where at;
 };
 
@@ -201,7 +188,7 @@ static int map_ref(void *ctx, const char *s, size_t n, const char **to)
  * keeping its id (or want_id when it has none). YL_OK also when the resource was bad and reported;
  * an error when the store failed or, strict, the resource was bad. */
 static enum yl_code pipe_append(struct yl_import *im, const struct where *at, struct yl_write *w,
-                                const struct body_ctx *bc, struct yl_err *err);
+                                const struct yl_json_body *bc, struct yl_err *err);
 
 static enum yl_code put(struct yl_import *im, const struct where *at, const char *text, size_t len,
                         const char *want_id, struct refs *m, struct yl_err *err)
@@ -251,7 +238,7 @@ static enum yl_code put(struct yl_import *im, const struct where *at, const char
 			code = e.code;
 	}
 	struct yl_write w = {0};
-	struct body_ctx bc = {text, len, type, id};
+	struct yl_json_body bc = {text, len, type, id};
 	if (code == YL_OK) {
 		type = yl_arena_strdup(a, type);
 		id = yl_arena_strdup(a, id);
@@ -262,7 +249,7 @@ static enum yl_code put(struct yl_import *im, const struct where *at, const char
 		                      .type = type,
 		                      .id = id,
 		                      .patient = yl_fhir_patient_of(a, type, id, doc),
-		                      .render = render,
+		                      .render = yl_json_render,
 		                      .render_ctx = &bc,
 		                      .keep_same = true};
 		code = yl_fhir_extract(a, type, doc, &rows, &w.index_count, &e);
@@ -518,7 +505,7 @@ static enum yl_code pipe_drain(struct yl_import *im, struct yl_err *err)
 }
 
 static enum yl_code pipe_append(struct yl_import *im, const struct where *at, struct yl_write *w,
-                                const struct body_ctx *bc, struct yl_err *err)
+                                const struct yl_json_body *bc, struct yl_err *err)
 {
 	struct batch *b = im->pipe->cur;
 	char *text = yl_arena_alloc(b->a, bc->len + 1);

@@ -519,3 +519,10 @@ int yl_json_unwrap_numbers(struct yl_arena *a, const char *p, size_t n, char **o
 	*out_len = b.len - 1;
 	return 0;
 }
+
+const char *yl_json_render(void *body, struct yl_arena *a, int64_t version, int64_t last_updated,
+                           size_t *len)
+{
+	const struct yl_json_body *b = body;
+	return yl_json_rewrite(a, b->text, b->len, b->type, b->id, version, last_updated, len);
+}

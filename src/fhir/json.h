@@ -23,6 +23,17 @@ enum yl_code yl_json_check_limits(const char *p, size_t n, struct yl_arena *a, s
 char *yl_json_rewrite(struct yl_arena *a, const char *body, size_t len, const char *type,
                       const char *id, int64_t version, int64_t last_updated, size_t *out_len);
 
+/* A body waiting to be stored as type/id: yl_json_render is the store's render callback
+ * (store.h yl_render_fn) for it, yl_json_rewrite() with the version and time the store
+ * settles on. The text must outlive the write. */
+struct yl_json_body {
+	const char *text;
+	size_t len;
+	const char *type, *id;
+};
+const char *yl_json_render(void *body, struct yl_arena *a, int64_t version, int64_t last_updated,
+                           size_t *len);
+
 /* Re-indent compact JSON text for _pretty (two spaces); strings/numbers copied as is. */
 char *yl_json_pretty(struct yl_arena *a, const char *p, size_t n, size_t *out_len);
 

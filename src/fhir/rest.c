@@ -196,8 +196,7 @@ static int64_t parse_etag(const char *s)
 	return v;
 }
 
-/* The version an If-Match header asks for (0 when absent); 400 when malformed. */
-static enum yl_code if_match_of(struct yl_req *r, int64_t *out, struct yl_err *err)
+enum yl_code yl_fhir_if_match(struct yl_req *r, int64_t *out, struct yl_err *err)
 {
 	*out = parse_etag(yl_req_header(r, "If-Match"));
 	if (*out < 0)
@@ -365,20 +364,6 @@ enum yl_code yl_h_vread(struct yl_req *r, struct yl_err *err)
 }
 
 /* ---- write ---------------------------------------------------------------------- */
-
-struct body_ctx {
-	const char *body;
-	size_t len;
-	const char *type;
-	const char *id;
-};
-
-static const char *render_body(void *ctx, struct yl_arena *a, int64_t version, int64_t last_updated,
-                               size_t *len)
-{
-	struct body_ctx *b = ctx;
-	return yl_json_rewrite(a, b->body, b->len, b->type, b->id, version, last_updated, len);
-}
 
 static void drop_json(void *p)
 {
@@ -566,14 +551,14 @@ static enum yl_code store_doc(struct yl_req *r, enum yl_write_op op, const char 
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c)
 		return err->code;
-	struct body_ctx bc = {r->body, r->body_len, type, id};
+	struct yl_json_body bc = {r->body, r->body_len, type, id};
 	*w = (struct yl_write){
 	    .op = op,
 	    .type = type,
 	    .id = id,
 	    .if_match = if_match,
 	    .patient = yl_fhir_patient_of(r->a, type, id, doc),
-	    .render = render_body,
+	    .render = yl_json_render,
 	    .render_ctx = &bc,
 	};
 	if (yl_care_has_check(type)) {
@@ -596,7 +581,7 @@ static enum yl_code write_expecting(struct yl_req *r, enum yl_write_op op, const
 {
 	int64_t if_match = 0;
 	/* If-Match applies to updates; a create has no version to match (ignored) */
-	if (op != YL_WRITE_CREATE && if_match_of(r, &if_match, err) != YL_OK)
+	if (op != YL_WRITE_CREATE && yl_fhir_if_match(r, &if_match, err) != YL_OK)
 		return err->code;
 	struct yl_write w;
 	enum yl_code code = store_doc(r, op, type, id, doc, if_match ? if_match : expect, &w, err);
@@ -882,7 +867,7 @@ static enum yl_code delete_resource(struct yl_req *r, const char *type, const ch
 	if (!c)
 		return err->code;
 	struct yl_write w = {.op = YL_WRITE_DELETE, .type = type, .id = id};
-	if (if_match_of(r, &w.if_match, err) != YL_OK)
+	if (yl_fhir_if_match(r, &w.if_match, err) != YL_OK)
 		return err->code;
 	code = yl_store_write(c, r->a, &w, err);
 	if (code != YL_OK)

@@ -84,6 +84,8 @@ enum yl_code yl_fhir_store_text(struct yl_req *r, enum yl_write_op op, const cha
                                 const char *id, const char *text, size_t len, int64_t if_match,
                                 struct yl_write *w, struct yl_err *err);
 enum yl_code yl_fhir_answer_write(struct yl_req *r, const struct yl_write *w);
+/* The version an If-Match header asks for (0 when absent); 400 when malformed. */
+enum yl_code yl_fhir_if_match(struct yl_req *r, int64_t *out, struct yl_err *err);
 
 enum yl_code yl_h_history_instance(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_history_type(struct yl_req *r, struct yl_err *err);

@@ -5,18 +5,11 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const fs = require('node:fs');
-const { startServer, req } = require('./lib');
+const { startServer, req, residentId } = require('./lib');
 
 const SID = 'https://yilian.health/fhir/sid/cn-resident-id';
 const CS = 'https://yilian.health/fhir/CodeSystem/';
 const SD = 'https://yilian.health/fhir/StructureDefinition/';
-
-// GB 11643-1999: the check character of 17 digits
-function residentId(first17) {
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...first17].reduce((s, d, i) => s + Number(d) * w[i], 0);
-  return first17 + '10X98765432'[sum % 11];
-}
 
 // A resident born on birth (YYYY-MM-DD), sex from the sequence digit's parity.
 function resident(id, birth, gender, seq) {

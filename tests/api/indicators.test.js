@@ -4,17 +4,12 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert');
-const { startServer, req } = require('./lib');
+const { startServer, req, residentId } = require('./lib');
 
 const SID = 'https://yilian.health/fhir/sid/cn-resident-id';
 const CS = 'https://yilian.health/fhir/CodeSystem/';
 const SD = 'https://yilian.health/fhir/StructureDefinition/';
 
-function residentId(first17) {
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...first17].reduce((s, d, i) => s + Number(d) * w[i], 0);
-  return first17 + '10X98765432'[sum % 11];
-}
 const day = (offset) => {
   const d = new Date();
   d.setHours(12, 0, 0, 0);

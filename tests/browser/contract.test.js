@@ -7,17 +7,12 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
-const { startServer, req, ROOT } = require('../api/lib');
+const { startServer, req, residentId, ROOT } = require('../api/lib');
 
 const CHROMIUM = process.env.YL_CHROMIUM || '/usr/bin/chromium';
 const CS = 'https://yilian.health/fhir/CodeSystem/';
 const SID = 'https://yilian.health/fhir/sid/cn-resident-id';
 const ref = (r) => ({ reference: r });
-
-function residentId(first17) {
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  return first17 + '10X98765432'[[...first17].reduce((s, d, i) => s + Number(d) * w[i], 0) % 11];
-}
 
 let srv, browser;
 test.before(async () => {
