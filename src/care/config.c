@@ -7,11 +7,13 @@
 #include <string.h>
 
 static struct {
-	json_t *ids_doc, *vs_doc, *rules_doc, *cs_doc;
+	json_t *ids_doc, *vs_doc, *pvs_doc, *rules_doc, *cs_doc;
 	struct yl_id_system *ids;
 	size_t nids;
 	const char **systems; /* every system of every identifier, one array */
 	struct yl_kp_code *codes;
+	struct yl_valueset *valuesets;
+	size_t nvaluesets;
 	struct yl_keypop keypops[YL_KP_MAX];
 	struct yl_care_rules rules;
 	bool loaded;
@@ -26,11 +28,13 @@ void yl_care_unload(void)
 {
 	json_decref(cfg.ids_doc);
 	json_decref(cfg.vs_doc);
+	json_decref(cfg.pvs_doc);
 	json_decref(cfg.rules_doc);
 	json_decref(cfg.cs_doc);
 	free(cfg.ids);
 	free(cfg.systems);
 	free(cfg.codes);
+	free(cfg.valuesets);
 	memset(&cfg, 0, sizeof cfg);
 }
 
@@ -174,43 +178,86 @@ static enum yl_code load_ids(struct yl_arena *a, struct yl_err *err)
 	return YL_OK;
 }
 
-/* The ValueSet with this url in the key-population bundle, as codes. */
-static enum yl_code load_valueset(struct yl_keypop *kp, const char *url, size_t *used,
-                                  struct yl_arena *a, struct yl_err *err)
+const struct yl_valueset *yl_care_valueset(const char *url)
 {
-	static const char file[] = "terminology/key-populations.json";
+	for (size_t i = 0; url && i < cfg.nvaluesets; i++)
+		if (strcmp(cfg.valuesets[i].url, url) == 0)
+			return &cfg.valuesets[i];
+	return NULL;
+}
+
+bool yl_care_coded_in(const struct yl_valueset *vs, const json_t *concept)
+{
 	size_t i;
-	const json_t *entry;
-	json_array_foreach (json_object_get(cfg.vs_doc, "entry"), i, entry) {
-		const json_t *vs = json_object_get(entry, "resource");
-		if (!str(vs, "url") || strcmp(str(vs, "url"), url) != 0)
-			continue;
-		kp->codes = &cfg.codes[*used];
-		size_t j, k;
-		const json_t *inc, *c;
-		json_array_foreach (json_object_get(json_object_get(vs, "compose"), "include"), j,
-		                    inc) {
-			const char *system = str(inc, "system");
-			json_array_foreach (json_object_get(inc, "concept"), k, c)
-				cfg.codes[(*used)++] =
-				    (struct yl_kp_code){system, str(c, "code"), false};
-			json_array_foreach (json_object_get(inc, "filter"), k, c) {
-				if (!str(c, "op") || strcmp(str(c, "op"), "is-a") != 0)
-					return bad(a, err, file, "only is-a filters are read", i);
-				cfg.codes[(*used)++] =
-				    (struct yl_kp_code){system, str(c, "value"), true};
-			}
+	const json_t *c;
+	json_array_foreach (json_object_get(concept, "coding"), i, c) {
+		const char *system = str(c, "system"), *code = str(c, "code");
+		for (size_t k = 0; vs && system && code && k < vs->ncodes; k++) {
+			const struct yl_kp_code *v = &vs->codes[k];
+			if (strcmp(v->system, system) == 0 &&
+			    (v->prefix ? strncmp(code, v->code, strlen(v->code)) == 0
+			               : strcmp(code, v->code) == 0))
+				return true;
 		}
-		kp->ncodes = (size_t)(&cfg.codes[*used] - kp->codes);
-		for (size_t m = 0; m < kp->ncodes; m++)
-			if (!kp->codes[m].system || !kp->codes[m].code)
-				return bad(a, err, file, "a code without system or code", i);
-		return YL_OK;
 	}
-	return yl_err_add(err, a, YL_IO, NULL,
-	                  "rules/contracting.json: key population '%s' names value set '%s', "
-	                  "which terminology/key-populations.json does not have",
-	                  kp->code, url);
+	return false;
+}
+
+/* Every ValueSet of the two bundles, expanded into cfg.codes. */
+static enum yl_code load_valuesets(struct yl_arena *a, struct yl_err *err)
+{
+	const json_t *docs[] = {cfg.vs_doc, cfg.pvs_doc};
+	const char *files[] = {"terminology/key-populations.json",
+	                       "terminology/programme-valuesets.json"};
+	size_t ncodes = 0, nvs = 0, i, j, k;
+	const json_t *e, *inc, *c;
+	for (size_t d = 0; d < 2; d++)
+		json_array_foreach (json_object_get(docs[d], "entry"), i, e) {
+			nvs++;
+			json_array_foreach (
+			    json_object_get(
+			        json_object_get(json_object_get(e, "resource"), "compose"),
+			        "include"),
+			    j, inc)
+				ncodes += json_array_size(json_object_get(inc, "concept")) +
+				          json_array_size(json_object_get(inc, "filter"));
+		}
+	cfg.codes = calloc(ncodes ? ncodes : 1, sizeof *cfg.codes);
+	cfg.valuesets = calloc(nvs ? nvs : 1, sizeof *cfg.valuesets);
+	if (!cfg.codes || !cfg.valuesets)
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
+	size_t used = 0;
+	for (size_t d = 0; d < 2; d++)
+		json_array_foreach (json_object_get(docs[d], "entry"), i, e) {
+			const json_t *vs = json_object_get(e, "resource");
+			struct yl_valueset *v = &cfg.valuesets[cfg.nvaluesets];
+			if (!(v->url = str(vs, "url")))
+				return bad(a, err, files[d], "a ValueSet without url", i);
+			if (yl_care_valueset(v->url))
+				return bad(a, err, files[d], "a ValueSet url given twice", i);
+			v->codes = &cfg.codes[used];
+			json_array_foreach (
+			    json_object_get(json_object_get(vs, "compose"), "include"), j, inc) {
+				const char *system = str(inc, "system");
+				json_array_foreach (json_object_get(inc, "concept"), k, c)
+					cfg.codes[used++] =
+					    (struct yl_kp_code){system, str(c, "code"), false};
+				json_array_foreach (json_object_get(inc, "filter"), k, c) {
+					if (!str(c, "op") || strcmp(str(c, "op"), "is-a") != 0)
+						return bad(a, err, files[d],
+						           "only is-a filters are read", i);
+					cfg.codes[used++] =
+					    (struct yl_kp_code){system, str(c, "value"), true};
+				}
+			}
+			v->ncodes = (size_t)(&cfg.codes[used] - v->codes);
+			for (size_t m = 0; m < v->ncodes; m++)
+				if (!v->codes[m].system || !v->codes[m].code)
+					return bad(a, err, files[d],
+					           "a code without system or code", i);
+			cfg.nvaluesets++;
+		}
+	return YL_OK;
 }
 
 static const struct {
@@ -228,20 +275,10 @@ static enum yl_code load_keypops(struct yl_arena *a, struct yl_err *err)
 	static const char file[] = "rules/contracting.json";
 	const json_t *list =
 	    json_object_get(json_object_get(cfg.rules_doc, "key_populations"), "list");
-	size_t ncodes = 0, i, j;
-	const json_t *e, *inc;
-	json_array_foreach (json_object_get(cfg.vs_doc, "entry"), i, e)
-		json_array_foreach (
-		    json_object_get(json_object_get(json_object_get(e, "resource"), "compose"),
-		                    "include"),
-		    j, inc)
-			ncodes += json_array_size(json_object_get(inc, "concept")) +
-			          json_array_size(json_object_get(inc, "filter"));
-	if (!(cfg.codes = calloc(ncodes ? ncodes : 1, sizeof *cfg.codes)))
-		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
+	size_t i;
+	const json_t *e;
 	if (json_array_size(list) > YL_KP_MAX)
 		return bad(a, err, file, "more key populations than yilian keeps", YL_KP_MAX);
-	size_t used = 0;
 	json_array_foreach (list, i, e) {
 		struct yl_keypop *kp = &cfg.keypops[i];
 		kp->code = str(e, "code");
@@ -257,12 +294,14 @@ static enum yl_code load_keypops(struct yl_arena *a, struct yl_err *err)
 		kp->years = (int)json_integer_value(json_object_get(e, "years"));
 		kp->characteristic = str(e, "characteristic");
 		enum yl_code code = YL_OK;
-		if (kp->derive == YL_KP_CONDITION)
-			code =
-			    str(e, "valueset")
-			        ? load_valueset(kp, str(e, "valueset"), &used, a, err)
-			        : bad(a, err, file, "a condition key population needs valueset", i);
-		else if (kp->derive == YL_KP_HOUSEHOLD && !kp->characteristic)
+		if (kp->derive == YL_KP_CONDITION) {
+			if (!(kp->vs = yl_care_valueset(str(e, "valueset"))))
+				code =
+				    yl_err_add(err, a, YL_IO, NULL,
+				               "%s: key population '%s' needs the url of a value "
+				               "set of terminology/ in 'valueset'",
+				               file, kp->code);
+		} else if (kp->derive == YL_KP_HOUSEHOLD && !kp->characteristic)
 			code =
 			    bad(a, err, file, "a household key population needs characteristic", i);
 		else if (kp->derive != YL_KP_HOUSEHOLD && kp->years <= 0)
@@ -290,6 +329,7 @@ enum yl_code yl_care_load(const char *dir, struct yl_arena *a, struct yl_err *er
 	yl_care_unload();
 	if (!(cfg.ids_doc = read_doc(dir, "terminology/identifier-systems.json", a, err)) ||
 	    !(cfg.vs_doc = read_doc(dir, "terminology/key-populations.json", a, err)) ||
+	    !(cfg.pvs_doc = read_doc(dir, "terminology/programme-valuesets.json", a, err)) ||
 	    !(cfg.rules_doc = read_doc(dir, "rules/contracting.json", a, err)) ||
 	    !(cfg.cs_doc = read_doc(dir, "terminology/codesystems.json", a, err))) {
 		yl_care_unload();
@@ -306,6 +346,8 @@ enum yl_code yl_care_load(const char *dir, struct yl_arena *a, struct yl_err *er
 		else
 			*(int *)((char *)&cfg.rules + numbers[i].offset) = (int)v;
 	}
+	if (code == YL_OK)
+		code = load_valuesets(a, err);
 	if (code == YL_OK)
 		code = load_keypops(a, err);
 	if (code != YL_OK) {

@@ -1,9 +1,9 @@
 /* config.h -- the deployment's registry and contracting rules, read from data at start:
  * terminology/identifier-systems.json (which identifiers are checked and held once),
- * terminology/key-populations.json (the value sets that derive key populations from
- * Conditions) and rules/contracting.json (term, capacities, how each key population is
- * derived) and terminology/codesystems.json (yilian's code systems: termination reasons,
- * contract states, ...). Nothing here is a clinical figure written in C.
+ * terminology/key-populations.json and terminology/programme-valuesets.json (value sets of
+ * Conditions: key populations, programme rules) and rules/contracting.json (term, capacities, how
+ * each key population is derived) and terminology/codesystems.json (yilian's code systems:
+ * termination reasons, contract states, ...). Nothing here is a clinical figure written in C.
  *
  * Until yl_care_load() succeeds nothing is known: no identifier is checked and the
  * contract operations answer that the rules are not loaded.
@@ -47,6 +47,14 @@ struct yl_kp_code {
 	bool prefix;
 };
 
+/* A value set of terminology/key-populations.json or terminology/programme-valuesets.json,
+ * expanded to its codes and filters. */
+struct yl_valueset {
+	const char *url;
+	const struct yl_kp_code *codes;
+	size_t ncodes;
+};
+
 enum yl_kp_derive {
 	YL_KP_AGE_AT_LEAST, /* age in whole years >= years */
 	YL_KP_AGE_BELOW,    /* age in whole years < years */
@@ -60,9 +68,8 @@ struct yl_keypop {
 	const char *code; /* https://yilian.health/fhir/CodeSystem/key-population code */
 	enum yl_kp_derive derive;
 	int years;
-	const struct yl_kp_code *codes; /* YL_KP_CONDITION */
-	size_t ncodes;
-	const char *characteristic; /* YL_KP_HOUSEHOLD */
+	const struct yl_valueset *vs; /* YL_KP_CONDITION */
+	const char *characteristic;   /* YL_KP_HOUSEHOLD */
 };
 
 struct yl_care_rules {
@@ -91,6 +98,12 @@ bool yl_care_unique_on(const char *type);
 /* A code of one of yilian's code systems (name: "contract-termination-reason"): its
  * display in lang ("zh-CN" or "en"), or NULL when the system has no such code. */
 const char *yl_care_code(const char *system_name, const char *code, const char *lang);
+
+/* The value set with this url, or NULL. */
+const struct yl_valueset *yl_care_valueset(const char *url);
+/* Whether a CodeableConcept has a coding in the value set. */
+struct json_t;
+bool yl_care_coded_in(const struct yl_valueset *vs, const struct json_t *concept);
 
 /* The key population with this code, its index in *i; NULL when unknown. */
 const struct yl_keypop *yl_care_keypop(const char *code, size_t *i);

@@ -67,26 +67,6 @@ static int64_t day_or(const char *s, int64_t otherwise)
 	return d == YL_NO_DAY ? otherwise : d;
 }
 
-static const char *day_text(struct yl_arena *a, int64_t day)
-{
-	char out[YL_DAY_LEN];
-	yl_format_day(day, out);
-	return yl_arena_strdup(a, out);
-}
-
-/* The day `months` after `day`, the day of month kept where the month has it. */
-static int64_t add_months(int64_t day, int months)
-{
-	int y, m, d;
-	yl_civil_from_days(day, &y, &m, &d);
-	int total = y * 12 + (m - 1) + months;
-	y = total / 12;
-	m = total % 12 + 1;
-	if (d > yl_days_in_month(y, m))
-		d = yl_days_in_month(y, m);
-	return yl_days_from_civil(y, (unsigned)m, (unsigned)d);
-}
-
 static void period_of(const json_t *episode, int64_t *start, int64_t *end)
 {
 	const json_t *p = json_object_get(episode, "period");
@@ -113,8 +93,8 @@ static enum yl_code in_force(struct yl_store_conn *c, struct yl_arena *a, const 
 	    {param, ref},
 	    {"type", EPISODE_TYPE "|" CONTRACT_CODE},
 	    {"status", "active,planned"},
-	    {"date", yl_arena_printf(a, "lt%s", day_text(a, day + 1))},
-	    {"date", yl_arena_printf(a, "gt%s", day_text(a, day - 1))},
+	    {"date", yl_arena_printf(a, "lt%s", yl_care_day_text(a, day + 1))},
+	    {"date", yl_arena_printf(a, "gt%s", yl_care_day_text(a, day - 1))},
 	    {"_id", self},
 	};
 	int64_t all, mine = 0;
@@ -160,8 +140,8 @@ static enum yl_code check_overlap(struct yl_store_conn *c, struct yl_arena *a,
 			    "%s already has a family-doctor contract in force from %s "
 			    "to %s (EpisodeOfCare/%s): renew, transfer or terminate "
 			    "that one instead of signing another",
-			    pref, s != YL_NO_DAY ? day_text(a, s) : "(no start)",
-			    e == OPEN_END ? "(no end)" : day_text(a, e), rows[i].id);
+			    pref, s != YL_NO_DAY ? yl_care_day_text(a, s) : "(no start)",
+			    e == OPEN_END ? "(no end)" : yl_care_day_text(a, e), rows[i].id);
 	}
 	return code;
 }
@@ -206,7 +186,7 @@ static enum yl_code check_team(struct yl_store_conn *c, struct yl_arena *a,
 		                  "the team CareTeam/%s is full: %lld contracts in force on %s, "
 		                  "capacity %d; choose another team or raise the team's "
 		                  "panel-capacity",
-		                  tid, (long long)n, day_text(a, start), cap);
+		                  tid, (long long)n, yl_care_day_text(a, start), cap);
 	/* the doctor: a member of the team, within their own capacity */
 	const char *dtype, *did;
 	if (!json_object_get(doc, "careManager"))
@@ -246,7 +226,7 @@ static enum yl_code check_team(struct yl_store_conn *c, struct yl_arena *a,
 		                  "the doctor Practitioner/%s has reached their capacity: %lld "
 		                  "contracts in force on %s, capacity %d; choose another doctor of "
 		                  "the team",
-		                  did, (long long)n, day_text(a, start), cap);
+		                  did, (long long)n, yl_care_day_text(a, start), cap);
 	return YL_OK;
 }
 
@@ -363,12 +343,12 @@ static enum yl_code check_packages(struct yl_store_conn *c, struct yl_arena *a, 
 		if ((code = eligible(c, a, plan, pid, patient, start, &ok, err)) != YL_OK)
 			return code;
 		if (!ok)
-			return yl_err_add(err, a, YL_BUSINESS_RULE, at,
-			                  "the package '%s' is for %s; Patient/%s is not in that "
-			                  "population on %s",
-			                  yl_care_str(plan, "title") ? yl_care_str(plan, "title")
-			                                             : plid,
-			                  population_text(a, plan), pid, day_text(a, start));
+			return yl_err_add(
+			    err, a, YL_BUSINESS_RULE, at,
+			    "the package '%s' is for %s; Patient/%s is not in that "
+			    "population on %s",
+			    yl_care_str(plan, "title") ? yl_care_str(plan, "title") : plid,
+			    population_text(a, plan), pid, yl_care_day_text(a, start));
 	}
 	return YL_OK;
 }
@@ -442,34 +422,7 @@ static enum yl_code op_input(struct yl_req *r, const struct yl_opparam *spec, si
 	if (!yl_care_rules())
 		return yl_err_add(err, r->a, YL_BUSINESS_RULE, NULL,
 		                  "the contracting rules are not loaded (rules/contracting.json)");
-	enum yl_code code = yl_fhir_body_json(r, body, err);
-	return code == YL_OK ? yl_params_check(r->a, *body, spec, n, op, err) : code;
-}
-
-/* A reference parameter's id when it is Type/id of `type`; 400 otherwise. */
-static enum yl_code param_ref(struct yl_req *r, const json_t *body, const char *name,
-                              const char *type, const char **id, struct yl_err *err)
-{
-	const char *t;
-	*id = NULL;
-	const json_t *v = yl_params_get(body, name, 0);
-	if (!v)
-		return YL_OK;
-	if (!yl_care_ref(r->a, v, type, &t, id))
-		return yl_err_add(err, r->a, YL_BAD_REQUEST, "Parameters",
-		                  "'%s' must reference a %s (%s/id)", name, type, type);
-	return YL_OK;
-}
-
-static enum yl_code param_day(struct yl_req *r, const json_t *body, const char *name,
-                              int64_t otherwise, int64_t *day, struct yl_err *err)
-{
-	const char *s = yl_params_str(body, name, 0);
-	*day = s ? yl_parse_day(s, strlen(s)) : otherwise;
-	if (*day == YL_NO_DAY)
-		return yl_err_add(err, r->a, YL_BAD_REQUEST, "Parameters",
-		                  "'%s' must be a date (YYYY-MM-DD)", name);
-	return YL_OK;
+	return yl_care_input(r, spec, n, op, body, err);
 }
 
 /* The team's lead (or, without one, its first family doctor): Practitioner id or NULL. */
@@ -496,24 +449,7 @@ static const char *team_lead(struct yl_arena *a, const json_t *team)
 static enum yl_code put_contract(struct yl_req *r, enum yl_write_op op, const char *id, json_t *doc,
                                  int64_t if_match, struct yl_write *w, struct yl_err *err)
 {
-	json_object_set_new(doc, "id", json_string(id));
-	char *text = json_dumps(doc, JSON_COMPACT);
-	if (!text)
-		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
-	char *out;
-	size_t len;
-	int rc = yl_json_unwrap_numbers(r->a, text, strlen(text), &out, &len);
-	free(text);
-	if (rc != 0)
-		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
-	return yl_fhir_store_text(r, op, "EpisodeOfCare", id, out, len, if_match, w, err);
-}
-
-static const char *fresh_id(struct yl_req *r)
-{
-	char id[YL_ID_LEN + 1];
-	yl_id_new(id);
-	return yl_arena_strdup(r->a, id);
+	return yl_care_put(r, op, "EpisodeOfCare", id, doc, if_match, w, err);
 }
 
 /* A new contract: patient, team, doctor, packages, period; state and links added by the
@@ -537,7 +473,7 @@ static enum yl_code new_contract(struct yl_req *r, struct yl_store_conn *c, cons
 	              "EpisodeOfCare", "status", "active", "type", "coding", "system", EPISODE_TYPE,
 	              "code", CONTRACT_CODE, "display", "家庭医生签约", "patient",
 	              ref_obj(yl_arena_printf(r->a, "Patient/%s", pid)), "period", "start",
-	              day_text(r->a, start), "end", day_text(r->a, end), "team",
+	              yl_care_day_text(r->a, start), "end", yl_care_day_text(r->a, end), "team",
 	              ref_obj(yl_arena_printf(r->a, "CareTeam/%s", tid)));
 	if (!doc || yl_arena_defer(r->a, yl_care_decref, doc) != 0)
 		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
@@ -638,7 +574,8 @@ static void end_contract(struct yl_arena *a, json_t *doc, const char *state, int
 	json_array_append_new(hist, json_pack("{s:s,s:o}", "status", yl_care_str(doc, "status"),
 	                                      "period", period ? period : json_object()));
 	json_object_set_new(doc, "status", json_string("finished"));
-	json_object_set_new(json_object_get(doc, "period"), "end", json_string(day_text(a, end)));
+	json_object_set_new(json_object_get(doc, "period"), "end",
+	                    json_string(yl_care_day_text(a, end)));
 	set_state(doc, state);
 }
 
@@ -657,13 +594,13 @@ enum yl_code yl_h_contract_sign(struct yl_req *r, struct yl_err *err)
 	enum yl_code code = op_input(r, sign_params, n, "$sign", &body, err);
 	const char *pid, *tid, *did;
 	int64_t start, end;
-	if (code != YL_OK || (code = param_ref(r, body, "patient", "Patient", &pid, err)) ||
-	    (code = param_ref(r, body, "team", "CareTeam", &tid, err)) ||
-	    (code = param_ref(r, body, "doctor", "Practitioner", &did, err)) ||
-	    (code = param_day(r, body, "start", yl_today(), &start, err)))
+	if (code != YL_OK || (code = yl_care_param_ref(r, body, "patient", "Patient", &pid, err)) ||
+	    (code = yl_care_param_ref(r, body, "team", "CareTeam", &tid, err)) ||
+	    (code = yl_care_param_ref(r, body, "doctor", "Practitioner", &did, err)) ||
+	    (code = yl_care_param_day(r, body, "start", yl_today(), &start, err)))
 		return code;
-	int64_t dflt = add_months(start, yl_care_rules()->term_months) - 1;
-	if ((code = param_day(r, body, "end", dflt, &end, err)) != YL_OK)
+	int64_t dflt = yl_add_months(start, yl_care_rules()->term_months) - 1;
+	if ((code = yl_care_param_day(r, body, "end", dflt, &end, err)) != YL_OK)
 		return code;
 	if (end < start)
 		return yl_err_add(err, r->a, YL_BAD_REQUEST, "Parameters",
@@ -677,7 +614,8 @@ enum yl_code yl_h_contract_sign(struct yl_req *r, struct yl_err *err)
 		return code;
 	set_state(doc, "signed");
 	struct yl_write w;
-	if ((code = put_contract(r, YL_WRITE_CREATE, fresh_id(r), doc, 0, &w, err)) != YL_OK)
+	if ((code = put_contract(r, YL_WRITE_CREATE, yl_care_new_id(r->a), doc, 0, &w, err)) !=
+	    YL_OK)
 		return code;
 	return yl_fhir_answer_write(r, &w);
 }
@@ -720,13 +658,14 @@ enum yl_code yl_h_contract_renew(struct yl_req *r, struct yl_err *err)
 		                  "EpisodeOfCare/%s has no end date: there is nothing to renew",
 		                  row.id);
 	int64_t start = e >= today ? e + 1 : today, end;
-	if ((code = param_day(r, body, "end", add_months(start, yl_care_rules()->term_months) - 1,
-	                      &end, err)) != YL_OK)
+	if ((code = yl_care_param_day(r, body, "end",
+	                              yl_add_months(start, yl_care_rules()->term_months) - 1, &end,
+	                              err)) != YL_OK)
 		return code;
 	if (end < start)
 		return yl_err_add(err, r->a, YL_BAD_REQUEST, "Parameters",
 		                  "'end' is before the renewal's start (%s)",
-		                  day_text(r->a, start));
+		                  yl_care_day_text(r->a, start));
 	const char *t, *tid, *did = NULL;
 	if (!yl_care_ref(r->a, json_array_get(json_object_get(old, "team"), 0), "CareTeam", &t,
 	                 &tid))
@@ -746,7 +685,8 @@ enum yl_code yl_h_contract_renew(struct yl_req *r, struct yl_err *err)
 	yl_care_add_ext(doc, X_RENEWS, "valueReference",
 	                ref_obj(yl_arena_printf(r->a, "EpisodeOfCare/%s", row.id)));
 	struct yl_write w;
-	if ((code = put_contract(r, YL_WRITE_CREATE, fresh_id(r), doc, 0, &w, err)) != YL_OK)
+	if ((code = put_contract(r, YL_WRITE_CREATE, yl_care_new_id(r->a), doc, 0, &w, err)) !=
+	    YL_OK)
 		return code;
 	return yl_fhir_answer_write(r, &w);
 }
@@ -775,7 +715,7 @@ static enum yl_code transfer(struct yl_req *r, struct yl_store_conn *c, const ch
 		    err, r->a, YL_BUSINESS_RULE, NULL,
 		    "EpisodeOfCare/%s is not in force on %s: only a contract in force "
 		    "can be transferred",
-		    id, day_text(r->a, day));
+		    id, yl_care_day_text(r->a, day));
 	const char *t, *old_tid;
 	if (yl_care_ref(r->a, json_array_get(json_object_get(old, "team"), 0), "CareTeam", &t,
 	                &old_tid) &&
@@ -800,7 +740,7 @@ static enum yl_code transfer(struct yl_req *r, struct yl_store_conn *c, const ch
 	set_state(doc, "signed");
 	yl_care_add_ext(doc, X_FROM, "valueReference",
 	                ref_obj(yl_arena_printf(r->a, "EpisodeOfCare/%s", id)));
-	return put_contract(r, YL_WRITE_CREATE, fresh_id(r), doc, 0, w, err);
+	return put_contract(r, YL_WRITE_CREATE, yl_care_new_id(r->a), doc, 0, w, err);
 }
 
 enum yl_code yl_h_contract_transfer(struct yl_req *r, struct yl_err *err)
@@ -810,9 +750,9 @@ enum yl_code yl_h_contract_transfer(struct yl_req *r, struct yl_err *err)
 	enum yl_code code = op_input(r, transfer_params, n, "$transfer", &body, err);
 	const char *tid, *did;
 	int64_t day;
-	if (code != YL_OK || (code = param_ref(r, body, "team", "CareTeam", &tid, err)) ||
-	    (code = param_ref(r, body, "doctor", "Practitioner", &did, err)) ||
-	    (code = param_day(r, body, "date", yl_today(), &day, err)))
+	if (code != YL_OK || (code = yl_care_param_ref(r, body, "team", "CareTeam", &tid, err)) ||
+	    (code = yl_care_param_ref(r, body, "doctor", "Practitioner", &did, err)) ||
+	    (code = yl_care_param_day(r, body, "date", yl_today(), &day, err)))
 		return code;
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c)
@@ -850,7 +790,7 @@ enum yl_code yl_h_contract_terminate(struct yl_req *r, struct yl_err *err)
 		                  "re-signed-elsewhere or other",
 		                  YL_CS, cs);
 	int64_t day;
-	if (code != YL_OK || (code = param_day(r, body, "date", yl_today(), &day, err)))
+	if (code != YL_OK || (code = yl_care_param_day(r, body, "date", yl_today(), &day, err)))
 		return code;
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c || (code = load_contract(r, c, r->vars[0], &row, &doc, err)) != YL_OK)
@@ -864,7 +804,7 @@ enum yl_code yl_h_contract_terminate(struct yl_req *r, struct yl_err *err)
 	if (day < s)
 		return yl_err_add(err, r->a, YL_BUSINESS_RULE, "Parameters",
 		                  "'date' (%s) is before the contract's start (%s)",
-		                  day_text(r->a, day), day_text(r->a, s));
+		                  yl_care_day_text(r->a, day), yl_care_day_text(r->a, s));
 	end_contract(r->a, doc, "terminated", day < e ? day : e);
 	drop_ext(doc, X_REASON);
 	yl_care_add_ext(doc, X_REASON, "valueCoding",

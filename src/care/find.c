@@ -2,9 +2,16 @@
 #include "care/find.h"
 
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/id.h"
+#include "core/time.h"
+#include "fhir/parameters.h"
+#include "fhir/json.h"
 #include "fhir/jsonload.h"
+#include "fhir/rest.h"
+#include "http/http.h"
 #include "fhir/search.h"
 
 struct collect {
@@ -167,4 +174,87 @@ bool yl_care_ref(struct yl_arena *a, const json_t *reference, const char *want, 
 	*type = t;
 	*id = slash + 1;
 	return true;
+}
+
+enum yl_code yl_care_put(struct yl_req *r, enum yl_write_op op, const char *type, const char *id,
+                         json_t *doc, int64_t if_match, struct yl_write *w, struct yl_err *err)
+{
+	json_object_set_new(doc, "id", json_string(id));
+	char *text = json_dumps(doc, JSON_COMPACT);
+	if (!text)
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+	char *out;
+	size_t len;
+	int rc = yl_json_unwrap_numbers(r->a, text, strlen(text), &out, &len);
+	free(text);
+	if (rc != 0)
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+	return yl_fhir_store_text(r, op, type, id, out, len, if_match, w, err);
+}
+
+const char *yl_care_new_id(struct yl_arena *a)
+{
+	char id[YL_ID_LEN + 1];
+	yl_id_new(id);
+	return yl_arena_strdup(a, id);
+}
+
+json_t *yl_care_ref_obj(const char *type, const char *id)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "reference", json_sprintf("%s/%s", type, id));
+	return o;
+}
+
+enum yl_code yl_care_input(struct yl_req *r, const struct yl_opparam *spec, size_t n,
+                           const char *op, json_t **body, struct yl_err *err)
+{
+	enum yl_code code = yl_fhir_body_json(r, body, err);
+	return code == YL_OK ? yl_params_check(r->a, *body, spec, n, op, err) : code;
+}
+
+enum yl_code yl_care_param_ref(struct yl_req *r, const json_t *body, const char *name,
+                               const char *type, const char **id, struct yl_err *err)
+{
+	const char *t;
+	*id = NULL;
+	const json_t *v = yl_params_get(body, name, 0);
+	if (!v)
+		return YL_OK;
+	if (!yl_care_ref(r->a, v, type, &t, id))
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, "Parameters",
+		                  "'%s' must reference a %s (%s/id)", name, type, type);
+	return YL_OK;
+}
+
+enum yl_code yl_care_param_day(struct yl_req *r, const json_t *body, const char *name,
+                               int64_t otherwise, int64_t *day, struct yl_err *err)
+{
+	const char *s = yl_params_str(body, name, 0);
+	*day = s ? yl_parse_day(s, strlen(s)) : otherwise;
+	if (*day == YL_NO_DAY)
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, "Parameters",
+		                  "'%s' must be a date (YYYY-MM-DD)", name);
+	return YL_OK;
+}
+
+const char *yl_care_day_text(struct yl_arena *a, int64_t day)
+{
+	char out[YL_DAY_LEN];
+	yl_format_day(day, out);
+	return yl_arena_strdup(a, out);
+}
+
+enum yl_code yl_care_answer(struct yl_req *r, json_t *doc, struct yl_err *err)
+{
+	char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+	json_decref(doc);
+	if (!text)
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+	r->resp_body = yl_arena_strdup(r->a, text);
+	r->resp_len = strlen(text);
+	free(text);
+	r->status = 200;
+	r->content_type = "application/fhir+json";
+	return r->resp_body ? YL_OK : yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
 }

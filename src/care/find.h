@@ -56,4 +56,30 @@ const char *yl_care_str(const struct json_t *o, const char *key);
 void yl_care_add_ext(struct json_t *o, const char *url, const char *key, struct json_t *value);
 void yl_care_decref(void *doc);
 
+/* Store doc (its id set to id) as type/id through the path of a PUT or POST (fhir/rest.h
+ * yl_fhir_store_text: validation, the care rules, indexing), inside the caller's transaction
+ * when one is open. Decimals wrapped by fhir/json.h are written back as they were read. */
+struct yl_req;
+enum yl_code yl_care_put(struct yl_req *r, enum yl_write_op op, const char *type, const char *id,
+                         struct json_t *doc, int64_t if_match, struct yl_write *w,
+                         struct yl_err *err);
+/* An operation's input: the body as JSON checked against spec (fhir/parameters.h). */
+struct yl_opparam;
+enum yl_code yl_care_input(struct yl_req *r, const struct yl_opparam *spec, size_t n,
+                           const char *op, struct json_t **body, struct yl_err *err);
+/* A reference parameter's id when it is type/id (*id NULL when absent); 400 otherwise. */
+enum yl_code yl_care_param_ref(struct yl_req *r, const struct json_t *body, const char *name,
+                               const char *type, const char **id, struct yl_err *err);
+/* A date parameter's day number, `otherwise` when absent; 400 when not a date. */
+enum yl_code yl_care_param_day(struct yl_req *r, const struct json_t *body, const char *name,
+                               int64_t otherwise, int64_t *day, struct yl_err *err);
+/* Answer 200 with doc (stolen) as compact JSON. */
+enum yl_code yl_care_answer(struct yl_req *r, struct json_t *doc, struct yl_err *err);
+/* A day number as YYYY-MM-DD, arena text. */
+const char *yl_care_day_text(struct yl_arena *a, int64_t day);
+/* A new server id (core/id.h), arena text. */
+const char *yl_care_new_id(struct yl_arena *a);
+/* {"reference": "type/id"}, a new JSON object. */
+struct json_t *yl_care_ref_obj(const char *type, const char *id);
+
 #endif

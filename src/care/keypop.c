@@ -45,33 +45,10 @@ static bool has_code(const json_t *concept, const char *const *codes, bool absen
 	return false;
 }
 
-static bool coded_in(const struct yl_keypop *kp, const json_t *concept)
-{
-	size_t i;
-	const json_t *c;
-	json_array_foreach (json_object_get(concept, "coding"), i, c) {
-		const char *system = json_string_value(json_object_get(c, "system"));
-		const char *code = json_string_value(json_object_get(c, "code"));
-		if (!system || !code)
-			continue;
-		for (size_t k = 0; k < kp->ncodes; k++) {
-			const struct yl_kp_code *v = &kp->codes[k];
-			if (strcmp(v->system, system) != 0)
-				continue;
-			if (v->prefix ? strncmp(code, v->code, strlen(v->code)) == 0
-			              : strcmp(code, v->code) == 0)
-				return true;
-		}
-	}
-	return false;
-}
-
-bool yl_keypop_condition(const struct yl_keypop *kp, const json_t *condition, int64_t day)
+bool yl_condition_in(const struct yl_valueset *vs, const json_t *condition, int64_t day)
 {
 	static const char *const active[] = {"active", "recurrence", "relapse", NULL};
 	static const char *const void_[] = {"refuted", "entered-in-error", NULL};
-	if (kp->derive != YL_KP_CONDITION)
-		return false;
 	if (!has_code(json_object_get(condition, "clinicalStatus"), active, true) ||
 	    (json_object_get(condition, "verificationStatus") &&
 	     has_code(json_object_get(condition, "verificationStatus"), void_, false)))
@@ -79,7 +56,12 @@ bool yl_keypop_condition(const struct yl_keypop *kp, const json_t *condition, in
 	int64_t onset = day_of(json_string_value(json_object_get(condition, "onsetDateTime")));
 	if (onset != YL_NO_DAY && onset > day)
 		return false;
-	return coded_in(kp, json_object_get(condition, "code"));
+	return yl_care_coded_in(vs, json_object_get(condition, "code"));
+}
+
+bool yl_keypop_condition(const struct yl_keypop *kp, const json_t *condition, int64_t day)
+{
+	return kp->derive == YL_KP_CONDITION && yl_condition_in(kp->vs, condition, day);
 }
 
 /* A household Group of the resident with this characteristic set true. */

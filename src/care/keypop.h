@@ -20,9 +20,10 @@ struct json_t;
  * record has no usable birthDate. */
 int yl_keypop_age(const struct json_t *patient, int64_t day);
 
-/* Whether a Condition counts for the key population on `day`: active (clinicalStatus
- * active, recurrence or relapse, or none), not refuted or entered in error, begun by then,
- * and coded in the value set. */
+/* Whether a Condition holds on `day` and is coded in the value set: active (clinicalStatus
+ * active, recurrence or relapse, or none), not refuted or entered in error, begun by then. */
+bool yl_condition_in(const struct yl_valueset *vs, const struct json_t *condition, int64_t day);
+/* The same for a condition key population's value set. */
 bool yl_keypop_condition(const struct yl_keypop *kp, const struct json_t *condition, int64_t day);
 
 /* The key populations that follow from age alone (no store reads). */

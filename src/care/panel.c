@@ -402,21 +402,6 @@ static void add_report(json_t *list, struct yl_arena *a, const char *name, const
 	json_array_append_new(list, json_pack("{s:o}", "resource", report));
 }
 
-/* Serve doc as the response (200, compact JSON). */
-static enum yl_code answer(struct yl_req *r, json_t *doc, struct yl_err *err)
-{
-	char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
-	json_decref(doc);
-	if (!text)
-		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
-	r->resp_body = yl_arena_strdup(r->a, text);
-	r->resp_len = strlen(text);
-	free(text);
-	r->status = 200;
-	r->content_type = "application/fhir+json";
-	return r->resp_body ? YL_OK : yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
-}
-
 static enum yl_code day_param(struct yl_req *r, const char *name, int64_t otherwise, int64_t *day,
                               struct yl_err *err)
 {
@@ -516,10 +501,10 @@ enum yl_code yl_h_indicators(struct yl_req *r, struct yl_err *err)
 	add_report(entries, r->a, "key-population-contract-rate", &u, start, end,
 	           t.keypop_contracted, t.keypop_registered);
 	add_report(entries, r->a, "renewal-rate", &u, start, end, t.renewed, t.expired);
-	return answer(r,
-	              json_pack("{s:s,s:s,s:o}", "resourceType", "Bundle", "type", "collection",
-	                        "entry", entries),
-	              err);
+	return yl_care_answer(r,
+	                      json_pack("{s:s,s:s,s:o}", "resourceType", "Bundle", "type",
+	                                "collection", "entry", entries),
+	                      err);
 }
 
 /* ---- lists -------------------------------------------------------------------------- */
@@ -618,11 +603,11 @@ enum yl_code yl_h_expiring(struct yl_req *r, struct yl_err *err)
 	if (code != YL_OK)
 		return code;
 	sort_entries(l.entries, by_end);
-	return answer(r,
-	              json_pack("{s:s,s:s,s:I,s:O}", "resourceType", "Bundle", "type", "searchset",
-	                        "total", (json_int_t)json_array_size(l.entries), "entry",
-	                        l.entries),
-	              err);
+	return yl_care_answer(r,
+	                      json_pack("{s:s,s:s,s:I,s:O}", "resourceType", "Bundle", "type",
+	                                "searchset", "total",
+	                                (json_int_t)json_array_size(l.entries), "entry", l.entries),
+	                      err);
 }
 
 const char *yl_mask_number(struct yl_arena *a, const char *s, size_t keep_head, size_t keep_tail)
@@ -756,8 +741,9 @@ enum yl_code yl_h_team_residents(struct yl_req *r, struct yl_err *err)
 	code = each_contract(&t, "active,planned", t.day, t.day, list_resident, &rs);
 	if (code != YL_OK)
 		return code;
-	return answer(r,
-	              json_pack("{s:s,s:s,s:I,s:O}", "resourceType", "Bundle", "type", "searchset",
-	                        "total", (json_int_t)rs.matched, "entry", rs.entries),
-	              err);
+	return yl_care_answer(r,
+	                      json_pack("{s:s,s:s,s:I,s:O}", "resourceType", "Bundle", "type",
+	                                "searchset", "total", (json_int_t)rs.matched, "entry",
+	                                rs.entries),
+	                      err);
 }

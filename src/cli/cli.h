@@ -23,7 +23,8 @@ const struct yl_cmd *yl_cmd_find(const char *name);
 int yl_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Load the data files every command that reads or writes resources needs (UCUM units, the
- * registry and contracting rules of care/config.h). */
+ * registry and contracting rules of care/config.h, the programmes and rule packs of
+ * care/rulepack.h as rules/programmes.json picks them). */
 #include "core/err.h"
 enum yl_code yl_cli_load_data(const char *dir, struct yl_arena *a, struct yl_err *err);
 

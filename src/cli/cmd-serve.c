@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "care/rulepack.h"
 #include "care/seed.h"
 #include "cli/cli.h"
 #include "core/id.h"
@@ -33,6 +34,8 @@ struct serve_opts {
 	int cache_mb; /* 0 = the store's default */
 	bool prewarm;
 	bool seed_data;
+	const char *packs[8]; /* --rule-pack ID */
+	size_t npacks;
 };
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -100,6 +103,11 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 				                          "--cache-mb '%s' is not 1..1048576", v);
 		} else if (strcmp(argv[i], "--prewarm") == 0) {
 			o->prewarm = true;
+		} else if ((v = opt_value(argc, argv, &i, "--rule-pack"))) {
+			if (o->npacks == sizeof o->packs / sizeof o->packs[0])
+				return yl_cli_usage_error(
+				    "serve", "--rule-pack given more than %zu times", o->npacks);
+			o->packs[o->npacks++] = v;
 		} else if (strcmp(argv[i], "--seed-data") == 0) {
 			o->seed_data = true;
 		} else {
@@ -132,8 +140,13 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 	struct yl_app app = {.routes = yl_fhir_routes, .nroutes = yl_fhir_route_count};
 
 	if (yl_cli_load_data(o->data, a, &err) != YL_OK ||
+	    (o->npacks && yl_packs_load(o->data, o->packs, o->npacks, a, &err) != YL_OK) ||
 	    yl_store_open(o->db, &store, a, &err) != YL_OK)
 		goto out;
+	for (size_t i = 0; i < yl_programme_count(); i++)
+		yl_log(YL_LOG_INFO, "yilian: %s programme follows rule pack %s (%s)",
+		       yl_programme_at(i)->name, yl_pack_id(yl_programme_at(i)->pack),
+		       yl_pack_edition(yl_programme_at(i)->pack));
 	app.store = store;
 	if (o->cache_mb)
 		yl_store_set_cache(store, o->cache_mb);
@@ -195,6 +208,7 @@ out:
 	yl_bulk_stop(app.bulk);
 	yl_store_close(store);
 	yl_ucum_unload();
+	yl_packs_unload();
 	if (err.code != YL_OK)
 		for (const struct yl_issue *is = err.first; is; is = is->next)
 			yl_log(YL_LOG_ERROR, "yilian serve: %s", is->message);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "care/rulepack.h"
 #include "cli/cli.h"
 #include "care/config.h"
 #include "fhir/ucum.h"
@@ -43,6 +44,7 @@ const struct yl_cmd yl_cmds[] = {
     {"serve", "run the FHIR server",
      "yilian serve [--db FILE] [--listen ADDR:PORT] [--threads N] [--access-log FILE|-|off]\n"
      "                    [--data DIR] [--cache-mb MB] [--prewarm] [--seed-data]\n"
+     "                    [--rule-pack ID]...\n"
      "  --db FILE            SQLite database file (default ./yilian.db; created if absent)\n"
      "  --listen ADDR:PORT   numeric IPv4 address and port (default 127.0.0.1:8080;\n"
      "                       port 0 picks a free port, printed on start)\n"
@@ -53,7 +55,10 @@ const struct yl_cmd yl_cmds[] = {
      "                       larger keeps more of the store in the server's own memory\n"
      "  --prewarm            read the store into every worker's cache before listening\n"
      "  --seed-data          add the shipped service packages, code systems and value sets\n"
-     "                       (terminology/) to the store where it lacks them",
+     "                       (terminology/) to the store where it lacks them\n"
+     "  --rule-pack ID       follow this shipped rule pack for its programme instead of\n"
+     "                       the one rules/programmes.json picks (e.g.\n"
+     "                       hypertension-grassroots-2020); may be given once per programme",
      yl_cmd_serve},
     {"synth", "write a deterministic synthetic region (residents, teams, contracts, visits)",
      "yilian synth --residents N --seed S (--out DIR | --db FILE) [--as-of YYYY-MM-DD]\n"
@@ -102,5 +107,7 @@ enum yl_code yl_cli_load_data(const char *dir, struct yl_arena *a, struct yl_err
 	if (!path)
 		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
 	enum yl_code code = yl_ucum_load(path, a, err);
-	return code == YL_OK ? yl_care_load(dir, a, err) : code;
+	if (code == YL_OK)
+		code = yl_care_load(dir, a, err);
+	return code == YL_OK ? yl_packs_load(dir, NULL, 0, a, err) : code;
 }

@@ -248,3 +248,15 @@ int yl_parse_datetime(const char *s, size_t n, int64_t *us)
 	int64_t hi;
 	return yl_parse_date_range(s, n, us, &hi);
 }
+
+int64_t yl_add_months(int64_t day, int months)
+{
+	int y, m, d;
+	yl_civil_from_days(day, &y, &m, &d);
+	int64_t total = (int64_t)y * 12 + (m - 1) + months;
+	int64_t ny = total >= 0 ? total / 12 : (total - 11) / 12;
+	int nm = (int)(total - ny * 12) + 1;
+	if (d > yl_days_in_month((int)ny, nm))
+		d = yl_days_in_month((int)ny, nm);
+	return yl_days_from_civil(ny, (unsigned)nm, (unsigned)d);
+}

@@ -48,5 +48,8 @@ int64_t yl_today(void);
 int64_t yl_parse_day(const char *s, size_t n);
 void yl_format_day(int64_t day, char out[YL_DAY_LEN]);
 int yl_years_between(int64_t from, int64_t to);
+/* The day `months` later (negative: earlier), the day of month kept where that month has
+ * it, else its last day (31 January + 1 month = 28 or 29 February). */
+int64_t yl_add_months(int64_t day, int months);
 
 #endif

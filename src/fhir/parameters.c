@@ -27,6 +27,8 @@ static bool accepts(const struct yl_opparam *s, const char *key)
 		return !strcmp(key, "valueCoding");
 	if (!strcmp(s->value, "valueDate"))
 		return !strcmp(key, "valueDateTime");
+	if (!strcmp(s->value, "valueDecimal"))
+		return !strcmp(key, "valueInteger") || !strcmp(key, "valueQuantity");
 	return false;
 }
 

@@ -22,7 +22,8 @@ struct yl_opparam {
 /* body must be a Parameters whose every parameter is in spec[0..n) with its value type,
  * each within its counts; every problem is added to err (YL_BAD_REQUEST), and the first
  * code returned. A code parameter also takes a valueCoding; a date a valueDateTime (its
- * date part is used). */
+ * date part is used); a decimal a valueInteger or a valueQuantity (the caller checks its
+ * unit). */
 enum yl_code yl_params_check(struct yl_arena *a, const struct json_t *body,
                              const struct yl_opparam *spec, size_t n, const char *operation,
                              struct yl_err *err);

@@ -1,6 +1,8 @@
 /* routes.c -- the route table: dispatch, the CapabilityStatement and docs/api.md all
  * come from these rows. More specific patterns come first. */
 #include "care/contract.h"
+#include "care/followup.h"
+#include "care/programme.h"
 #include "care/panel.h"
 #include "fhir/bulk.h"
 #include "fhir/rest.h"
@@ -72,6 +74,19 @@ const struct yl_route yl_fhir_routes[] = {
      yl_h_contract_terminate,
      "end a contract (Parameters: reason as a code of contract-termination-reason, date?): "
      "200 and the finished EpisodeOfCare"},
+    {"POST", "/fhir/Patient/{id}/$record-followup", "$record-followup", YL_LEVEL_INSTANCE,
+     yl_h_record_followup,
+     "record a hypertension or diabetes follow-up visit (Parameters: programme, date?, way?, "
+     "readings, symptom*, adverse-reaction?, complication?, adherence?, doctor?, encounter? "
+     "to edit): the visit classified by the programme's rule pack; 200 and a Parameters "
+     "with classification, next-step, next-date, referral-reason*, danger-sign*"},
+    {"POST", "/fhir/Patient/{id}/$enrol", "$enrol", YL_LEVEL_INSTANCE, yl_h_enrol,
+     "enrol a resident in a programme (Parameters: programme, date?, doctor?): 201 and the "
+     "EpisodeOfCare; 422 when not eligible (age, diagnosis), 409 when already enrolled"},
+    {"POST", "/fhir/EpisodeOfCare/{id}/$end-management", "$end-management", YL_LEVEL_INSTANCE,
+     yl_h_end_management,
+     "end a resident's programme management (Parameters: reason as a code of "
+     "management-end-reason, date?): 200 and the finished EpisodeOfCare"},
     {"POST", "/fhir/{type}/$validate", "$validate", YL_LEVEL_TYPE, yl_h_validate,
      "$validate: the resource (or a Parameters holding it) checked, nothing stored; 200 and "
      "an OperationOutcome"},

@@ -1,0 +1,29 @@
+/* followup.h -- programme follow-up visits (随访): POST /fhir/Patient/{id}/$record-followup.
+ *
+ * The input is a Parameters (docs/api.md): programme, date, way, the readings of
+ * rules/followup-form.json (valueDecimal in the unit stated, or a valueQuantity in that
+ * unit), symptom*, adverse-reaction, adverse-reaction-controllable, complication, adherence,
+ * doctor, and encounter to edit a visit already recorded. In one transaction it
+ *   - checks the form (codes, units, possible ranges, the pack's required readings);
+ *   - enrols the resident when not enrolled (care/programme.h: 422 when not eligible);
+ *   - stores the visit as an Encounter (type <programme>-followup, linked to the enrolment)
+ *     with one Observation per reading (LOINC; blood pressure as the panel) and one
+ *     `followup-findings` Observation for the coded form items (docs/registry.md);
+ *   - classifies it by the programme's rule pack (care/rulepack.h) with the resident's age,
+ *     conditions and the previous visit, and keeps the outcome on the Encounter (extension
+ *     followup-outcome: classification, next step and date, referral reasons, danger signs,
+ *     at target, pack and rule);
+ *   - recomputes every later visit of the programme whose outcome depends on this one (a
+ *     back-dated or edited visit changes the "previous visit" of the next) and rewrites
+ *     those that change.
+ * The answer is a Parameters: classification, next-step, next-date, referral-reason*,
+ * danger-sign*, at-target, rule-pack, encounter, observation*, enrolment, recomputed*.
+ * Memory: the request's arena. Threads: reentrant. */
+#ifndef YL_CARE_FOLLOWUP_H
+#define YL_CARE_FOLLOWUP_H
+
+#include "http/http.h"
+
+enum yl_code yl_h_record_followup(struct yl_req *r, struct yl_err *err);
+
+#endif

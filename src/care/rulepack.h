@@ -1,0 +1,168 @@
+/* rulepack.h -- the follow-up rule engine: loads the chronic-disease programmes and their rule
+ * packs (rules/programmes.json and the pack files it lists), checks them, and classifies a
+ * follow-up visit by the chosen pack. The packs hold every threshold, code list and interval;
+ * this module knows only the closed vocabulary they are written in (docs/clinical-rules.md,
+ * "Chronic-disease programmes"):
+ *   conditions  {"fact", "op" (< <= > >= =), "value"}  a number
+ *               {"fact", "is": true|false}              a yes/no fact (false when unknown)
+ *               {"fact", "in": [codes]}                 any of the fact's codes in the list
+ *               {"all": [...]}, {"any": [...]}, {"not": {...}}
+ *   facts       numbers: age, sbp, dbp, fasting-glucose, hba1c, heart-rate, temperature,
+ *               weight, height, bmi, uncontrolled-days; yes/no: at-target (from the pack's
+ *               targets), previous-at-target, adverse-reaction, adverse-reaction-controllable;
+ *               codes: symptom, complication, adherence, condition (value-set urls held);
+ *   a visit     targets (first whose `when` holds; at target = every `below` reading present
+ *               and under its figure) -> danger signs (readings and symptoms) ->
+ *               classification (first matching rule; the referral reasons of every matching
+ *               rule) -> the danger step overrides the next step -> next date from intervals.
+ * A condition on a number or code the visit lacks is false (so `not` of it is true).
+ *
+ * Memory: process-global, like care/config.h: the pack documents and their compiled rules
+ * live until yl_packs_unload(); every string handed out points into them. Results point into
+ * the packs too. Threads: load and unload before and after the worker threads; evaluation is
+ * read-only and reentrant.
+ * Errors: YL_IO for a pack that cannot be read, names an unknown fact, code or pack, or fails
+ * one of its own test vectors (the message names file, place and vector); YL_NOMEM. */
+#ifndef YL_CARE_RULEPACK_H
+#define YL_CARE_RULEPACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+
+struct json_t;
+
+enum yl_fu_num {
+	YL_FU_AGE,
+	YL_FU_SBP,
+	YL_FU_DBP,
+	YL_FU_FPG,
+	YL_FU_HBA1C,
+	YL_FU_HR,
+	YL_FU_TEMP,
+	YL_FU_WEIGHT,
+	YL_FU_HEIGHT,
+	YL_FU_BMI,
+	YL_FU_UNCONTROLLED_DAYS,
+	YL_FU_NNUM
+};
+enum yl_fu_flag {
+	YL_FU_AT_TARGET,
+	YL_FU_PREV_AT_TARGET,
+	YL_FU_ADVERSE,
+	YL_FU_ADVERSE_OK,
+	YL_FU_NFLAG
+};
+enum yl_fu_set { YL_FU_SYMPTOM, YL_FU_COMPLICATION, YL_FU_ADHERENCE, YL_FU_CONDITION, YL_FU_NSET };
+
+/* The facts' names as the packs and the $record-followup parameters spell them. */
+const char *yl_fu_num_name(enum yl_fu_num f);
+const char *yl_fu_flag_name(enum yl_fu_flag f);
+const char *yl_fu_set_name(enum yl_fu_set f);
+
+#define YL_FU_MAX_CODES 24
+
+/* What is known of one visit. -1 in flag[] is unknown. The code arrays are the caller's. */
+struct yl_fu_facts {
+	int64_t date; /* day number (core/time.h) or YL_NO_DAY */
+	double num[YL_FU_NNUM];
+	bool has[YL_FU_NNUM];
+	signed char flag[YL_FU_NFLAG];
+	const char *codes[YL_FU_NSET][YL_FU_MAX_CODES];
+	size_t ncodes[YL_FU_NSET];
+};
+void yl_fu_facts_init(struct yl_fu_facts *f);
+
+/* Next steps in order of urgency; their codes are those of CodeSystem next-step. */
+enum yl_next_step {
+	YL_NEXT_NONE,
+	YL_NEXT_ROUTINE,
+	YL_NEXT_TWO_WEEK,
+	YL_NEXT_REFERRAL,
+	YL_NEXT_URGENT
+};
+const char *yl_next_step_code(enum yl_next_step s);
+
+#define YL_FU_MAX_FOUND 16
+struct yl_fu_result {
+	bool at_target;
+	const char *classification; /* CodeSystem followup-classification */
+	const char *rule;           /* the id of the classification rule that matched */
+	enum yl_next_step next_step;
+	int64_t next_date; /* YL_NO_DAY when the facts have no date */
+	const char *reason[YL_FU_MAX_FOUND];
+	size_t nreason;
+	const char *danger[YL_FU_MAX_FOUND]; /* readings (CodeSystem danger-sign) and symptoms */
+	size_t ndanger;
+};
+
+struct yl_pack;
+
+/* A programme and the pack a deployment uses for it. */
+struct yl_programme {
+	const char *name;           /* "hypertension" */
+	const char *episode_type;   /* CodeSystem episode-type: "hypertension-programme" */
+	const char *encounter_type; /* CodeSystem encounter-type: "hypertension-followup" */
+	const struct yl_pack *pack;
+};
+
+/* Reads dir/rules/programmes.json and its packs; `use` (n ids, from --rule-pack) picks other
+ * shipped packs for their programmes. Each pack's test vectors run before it is accepted. */
+enum yl_code yl_packs_load(const char *dir, const char *const *use, size_t nuse, struct yl_arena *a,
+                           struct yl_err *err);
+void yl_packs_unload(void);
+
+size_t yl_programme_count(void);
+const struct yl_programme *yl_programme_at(size_t i);
+const struct yl_programme *yl_programme(const char *name);
+
+size_t yl_pack_count(void);
+const struct yl_pack *yl_pack_at(size_t i);
+const struct yl_pack *yl_pack_by_id(const char *id);
+const char *yl_pack_id(const struct yl_pack *p);
+const char *yl_pack_programme(const struct yl_pack *p);
+const char *yl_pack_edition(const struct yl_pack *p);
+int yl_pack_min_age(const struct yl_pack *p);
+const char *yl_pack_valueset(const struct yl_pack *p); /* whose Conditions make one eligible */
+bool yl_pack_requires(const struct yl_pack *p, enum yl_fu_num f);
+/* The value sets its conditions ask about (the caller fills YL_FU_CONDITION from them). */
+size_t yl_pack_valueset_count(const struct yl_pack *p);
+const char *yl_pack_valueset_at(const struct yl_pack *p, size_t i);
+/* Whether a code is one of the pack's danger symptoms. */
+bool yl_pack_danger_symptom(const struct yl_pack *p, const char *code);
+
+/* Classify the visit. Sets f->flag[YL_FU_AT_TARGET] from the targets. */
+void yl_pack_eval(const struct yl_pack *p, struct yl_fu_facts *f, struct yl_fu_result *out);
+
+/* Facts from a test vector's JSON ({"age": 64, "sbp": 140, "symptom": [...], ...}); codes
+ * point into o. YL_BAD_REQUEST naming the member that is not a fact or of the wrong type. */
+enum yl_code yl_fu_facts_json(struct yl_arena *a, const struct json_t *o, struct yl_fu_facts *f,
+                              struct yl_err *err);
+/* Whether a result matches a vector's "expect" (only the members given are compared;
+ * lists as ordered lists); on a mismatch *why says what differs (arena text). */
+bool yl_fu_expect(struct yl_arena *a, const struct yl_fu_result *r, const struct json_t *expect,
+                  const char **why);
+
+/* The follow-up form's readings (rules/followup-form.json): the unit each is given in, its
+ * possible range, and how it is stored: an Observation with LOINC `code` (or a component
+ * of the `panel` Observation), id suffix `obs` after the Encounter's id. */
+struct yl_fu_reading {
+	enum yl_fu_num fact;
+	const char *unit; /* UCUM */
+	double min, max;
+	const char *code, *display, *text, *category, *panel, *obs;
+};
+size_t yl_fu_reading_count(void);
+const struct yl_fu_reading *yl_fu_reading_at(size_t i);
+const struct yl_fu_reading *yl_fu_reading(enum yl_fu_num f);
+/* The blood-pressure panel (code, display, text, category as in a reading). */
+const struct yl_fu_reading *yl_fu_bp_panel(void);
+
+/* Run the pack's own test vectors: YL_OK and *n run, or YL_IO naming the first that fails. */
+enum yl_code yl_pack_run_tests(const struct yl_pack *p, struct yl_arena *a, size_t *n,
+                               struct yl_err *err);
+
+#endif
