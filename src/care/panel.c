@@ -440,9 +440,8 @@ static enum yl_code keypop_param(struct yl_req *r, int *index, struct yl_err *er
 	return YL_OK;
 }
 
-/* A whole-number parameter from 0 to max, or dflt when absent; 400 otherwise. */
-static enum yl_code whole_param(struct yl_req *r, const char *name, long dflt, long max, long *out,
-                                struct yl_err *err)
+enum yl_code yl_whole_param(struct yl_req *r, const char *name, long dflt, long max, long *out,
+                            struct yl_err *err)
 {
 	const char *s = yl_url_param(&r->url, name);
 	char *end = NULL;
@@ -580,8 +579,8 @@ enum yl_code yl_h_expiring(struct yl_req *r, struct yl_err *err)
 	struct unit u;
 	long days;
 	enum yl_code code = open_unit(r, &c, &u, err);
-	if (code != YL_OK || (code = whole_param(r, "days", yl_care_rules()->expiring_days, 3660,
-	                                         &days, err)) != YL_OK)
+	if (code != YL_OK || (code = yl_whole_param(r, "days", yl_care_rules()->expiring_days, 3660,
+	                                            &days, err)) != YL_OK)
 		return code;
 	int64_t today = yl_today();
 	struct tally t = {.c = c,
@@ -623,8 +622,7 @@ const char *yl_mask_number(struct yl_arena *a, const char *s, size_t keep_head, 
 	return out;
 }
 
-/* A Patient for a list: identity and phone numbers masked, tagged SUBSETTED. */
-static void mask_patient(struct yl_arena *a, json_t *p)
+void yl_mask_patient(struct yl_arena *a, json_t *p)
 {
 	size_t i;
 	json_t *v;
@@ -703,7 +701,7 @@ static int list_resident(void *ctx, const struct yl_row *row, json_t *contract)
 		return 0;
 	if (rs->matched++ < rs->skip || (int64_t)json_array_size(rs->entries) >= rs->count)
 		return 0;
-	mask_patient(t->a, p);
+	yl_mask_patient(t->a, p);
 	const struct yl_care_rules *rules = yl_care_rules();
 	for (size_t k = 0; k < rules->nkeypops; k++)
 		if ((mask >> k) & 1u)
@@ -725,8 +723,8 @@ enum yl_code yl_h_team_residents(struct yl_req *r, struct yl_err *err)
 	struct unit u;
 	enum yl_code code;
 	if ((code = keypop_param(r, &kpi, err)) != YL_OK ||
-	    (code = whole_param(r, "_count", 20, 1000, &count, err)) != YL_OK ||
-	    (code = whole_param(r, "_offset", 0, 100000000, &offset, err)) != YL_OK ||
+	    (code = yl_whole_param(r, "_count", 20, 1000, &count, err)) != YL_OK ||
+	    (code = yl_whole_param(r, "_offset", 0, 100000000, &offset, err)) != YL_OK ||
 	    (code = open_unit(r, &c, &u, err)) != YL_OK)
 		return code;
 	struct tally t = {.c = c,

@@ -31,4 +31,13 @@ enum yl_code yl_h_team_residents(struct yl_req *r, struct yl_err *err);
  * a phone number, 6 and 4 of an identity number), the rest starred; arena text. */
 const char *yl_mask_number(struct yl_arena *a, const char *s, size_t keep_head, size_t keep_tail);
 
+/* A Patient for a list (a worklist, $residents): identity and phone numbers masked as above,
+ * meta.tag SUBSETTED. */
+struct json_t;
+void yl_mask_patient(struct yl_arena *a, struct json_t *patient);
+
+/* A whole-number URL parameter from 0 to max, or dflt when absent; 400 naming it otherwise. */
+enum yl_code yl_whole_param(struct yl_req *r, const char *name, long dflt, long max, long *out,
+                            struct yl_err *err);
+
 #endif

@@ -85,7 +85,7 @@ static int find_set(const char *name)
 	return -1;
 }
 
-static enum yl_next_step find_step(const char *code)
+enum yl_next_step yl_next_step_find(const char *code)
 {
 	int i = find_name(step_codes, NSTEPS, code);
 	return i > 0 ? (enum yl_next_step)i : YL_NEXT_NONE;
@@ -422,7 +422,7 @@ static enum yl_code compile_dangers(struct ctx *c)
 		c->p->dsym[c->p->ndsym++] = code;
 	}
 	const json_t *d = json_object_get(c->p->doc, "danger");
-	c->p->danger_next = find_step(str(d, "next_step"));
+	c->p->danger_next = yl_next_step_find(str(d, "next_step"));
 	c->p->danger_reason = str(d, "referral_reason");
 	if (c->p->danger_next == YL_NEXT_NONE ||
 	    (c->p->danger_reason && !yl_care_code("referral-reason", c->p->danger_reason, "en")))
@@ -446,7 +446,7 @@ static enum yl_code compile_rules(struct ctx *c)
 		const char *at = where(c, "classification[%zu]", i);
 		out->id = str(r, "id");
 		out->classification = str(r, "classification");
-		out->next = find_step(str(r, "next_step"));
+		out->next = yl_next_step_find(str(r, "next_step"));
 		out->reason = str(r, "referral_reason");
 		if (!out->id || !out->classification ||
 		    !yl_care_code("followup-classification", out->classification, "en") ||
@@ -868,11 +868,14 @@ void yl_pack_eval(const struct yl_pack *p, struct yl_fu_facts *f, struct yl_fu_r
 		if (p->danger_reason)
 			add_once(out->reason, &out->nreason, p->danger_reason);
 	}
-	out->next_date = YL_NO_DAY;
-	if (f->date != YL_NO_DAY) {
-		const struct interval *iv = &p->iv[out->next_step];
-		out->next_date = yl_add_months(f->date, iv->months) + iv->days;
-	}
+	out->next_date =
+	    f->date == YL_NO_DAY ? YL_NO_DAY : yl_pack_next_date(p, out->next_step, f->date);
+}
+
+int64_t yl_pack_next_date(const struct yl_pack *p, enum yl_next_step s, int64_t day)
+{
+	const struct interval *iv = &p->iv[s < NSTEPS ? s : YL_NEXT_ROUTINE];
+	return yl_add_months(day, iv->months) + iv->days;
 }
 
 /* ---- test vectors ------------------------------------------------------------------ */

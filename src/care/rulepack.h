@@ -85,6 +85,7 @@ enum yl_next_step {
 	YL_NEXT_URGENT
 };
 const char *yl_next_step_code(enum yl_next_step s);
+enum yl_next_step yl_next_step_find(const char *code); /* YL_NEXT_NONE when unknown */
 
 #define YL_FU_MAX_FOUND 16
 struct yl_fu_result {
@@ -134,6 +135,8 @@ const char *yl_pack_valueset_at(const struct yl_pack *p, size_t i);
 /* Whether a code is one of the pack's danger symptoms. */
 bool yl_pack_danger_symptom(const struct yl_pack *p, const char *code);
 
+/* The day a next step falls due after a visit on `day`, by the pack's intervals. */
+int64_t yl_pack_next_date(const struct yl_pack *p, enum yl_next_step s, int64_t day);
 /* Classify the visit. Sets f->flag[YL_FU_AT_TARGET] from the targets. */
 void yl_pack_eval(const struct yl_pack *p, struct yl_fu_facts *f, struct yl_fu_result *out);
 

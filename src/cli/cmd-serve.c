@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "care/population.h"
 #include "care/rulepack.h"
 #include "care/seed.h"
 #include "cli/cli.h"
@@ -173,6 +174,8 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 		       "systems, value sets) to %s",
 		       seeded, o->db);
 	app.web_dir = yl_arena_printf(a, "%s/web", o->data);
+	if (!(app.pop = yl_pop_start(store, a, &err)))
+		goto out;
 	app.bulk = yl_bulk_start(store, yl_arena_printf(a, "%s.exports", o->db), a, &err);
 	if (!app.bulk)
 		goto out;
@@ -205,6 +208,7 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 	rc = 0;
 out:
 	yl_server_stop(srv);
+	yl_pop_stop(app.pop);
 	yl_bulk_stop(app.bulk);
 	yl_store_close(store);
 	yl_ucum_unload();

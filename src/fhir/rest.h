@@ -12,6 +12,7 @@
 #include "http/router.h"
 #include "store/store.h"
 
+struct yl_pop;
 struct yl_app {
 	struct yl_store *store;
 	const struct yl_route *routes;
@@ -21,6 +22,7 @@ struct yl_app {
 	bool index_stale;     /* index rows built by another search-parameter table: reindex */
 	struct yl_bulk *bulk; /* $export jobs (fhir/bulk.h), or NULL */
 	const char *web_dir;  /* the web pages (DIR/web), or NULL: GET / answers 404 */
+	struct yl_pop *pop;   /* the population model (care/population.h), or NULL */
 };
 
 extern const struct yl_route yl_fhir_routes[];

@@ -3,6 +3,7 @@
 #include "care/contract.h"
 #include "care/followup.h"
 #include "care/programme.h"
+#include "care/worklist.h"
 #include "care/panel.h"
 #include "fhir/bulk.h"
 #include "fhir/rest.h"
@@ -80,6 +81,12 @@ const struct yl_route yl_fhir_routes[] = {
      "readings, symptom*, adverse-reaction?, complication?, adherence?, doctor?, encounter? "
      "to edit): the visit classified by the programme's rule pack; 200 and a Parameters "
      "with classification, next-step, next-date, referral-reason*, danger-sign*"},
+    {"GET", "/fhir/CareTeam/{id}/$worklist", "$worklist", YL_LEVEL_INSTANCE, yl_h_worklist,
+     "a team's chronic-care worklist (list = due | overdue | two-week | urgent-referral | "
+     "lost-to-follow-up | not-enrolled; programme, doctor, _sort, _count, _offset): a "
+     "searchset of masked Patients, each with its worklist-item extension"},
+    {"GET", "/fhir/Practitioner/{id}/$worklist", "$worklist", YL_LEVEL_INSTANCE, yl_h_worklist,
+     "the same for the residents whose contract names this doctor"},
     {"POST", "/fhir/Patient/{id}/$enrol", "$enrol", YL_LEVEL_INSTANCE, yl_h_enrol,
      "enrol a resident in a programme (Parameters: programme, date?, doctor?): 201 and the "
      "EpisodeOfCare; 422 when not eligible (age, diagnosis), 409 when already enrolled"},

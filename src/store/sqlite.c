@@ -54,6 +54,8 @@ enum stmt_id {
 	ST_ROLLBACK_TO,
 	ST_REINDEX_SCAN,
 	ST_RELEASE,
+	ST_CHANGES,
+	ST_LAST_SEQ,
 	ST__COUNT
 };
 
@@ -77,7 +79,7 @@ static const char *const stmt_sql[ST__COUNT] = {
                         "WHERE type = ?1 AND id = ?2",
     [ST_READ_VERSION] = "SELECT version, seq, op = 'delete', " HIST_BODY " FROM history "
                         "WHERE type = ?1 AND id = ?2 AND version = ?3",
-    [ST_HEAD] = "SELECT version, last_updated, deleted, rowid FROM resource "
+    [ST_HEAD] = "SELECT version, last_updated, deleted, rowid, patient FROM resource "
                 "WHERE type = ?1 AND id = ?2",
     [ST_UPSERT] = "INSERT INTO resource (type, id, version, last_updated, deleted, patient, body) "
                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (type, id) DO UPDATE SET "
@@ -119,6 +121,9 @@ static const char *const stmt_sql[ST__COUNT] = {
         "WHERE deleted = 0 AND rowid > ?1 ORDER BY rowid LIMIT ?2",
     [ST_ROLLBACK_TO] = "ROLLBACK TO w",
     [ST_RELEASE] = "RELEASE w",
+    [ST_CHANGES] = "SELECT seq, type, id, patient FROM history WHERE seq > ?1 ORDER BY seq "
+                   "LIMIT ?2",
+    [ST_LAST_SEQ] = "SELECT coalesce(max(seq), 0) FROM history",
 };
 
 /* Search statements kept prepared, keyed by their SQL text: a search's SQL depends on the
@@ -1051,6 +1056,7 @@ struct head {
 	int64_t version;
 	int64_t last_updated;
 	int64_t rowid;
+	char patient[72]; /* the compartment of the current version ("" none; ids are <= 64) */
 };
 
 static int read_head(struct yl_store_conn *c, const char *type, const char *id, struct head *h)
@@ -1068,6 +1074,9 @@ static int read_head(struct yl_store_conn *c, const char *type, const char *id, 
 		h->last_updated = sqlite3_column_int64(q, 1);
 		h->deleted = sqlite3_column_int(q, 2) != 0;
 		h->rowid = sqlite3_column_int64(q, 3);
+		const char *p = (const char *)sqlite3_column_text(q, 4);
+		if (p && strlen(p) < sizeof h->patient)
+			strcpy(h->patient, p);
 		rc = SQLITE_OK;
 	} else if (rc == SQLITE_DONE) {
 		rc = SQLITE_OK;
@@ -1210,6 +1219,8 @@ static enum yl_code write_locked(struct yl_store_conn *c, struct yl_arena *a, st
 			                  "out of memory storing a resource");
 	}
 	const char *op = w->op == YL_WRITE_DELETE ? "delete" : w->created ? "create" : "update";
+	if (w->op == YL_WRITE_DELETE && !w->patient && h.patient[0])
+		w->patient = yl_arena_strdup(a, h.patient); /* the change log says whose it was */
 	const size_t index_count = w->index_count;
 	if (w->op == YL_WRITE_DELETE)
 		w->index_count = 0; /* a tombstone is found by no search */
@@ -1444,6 +1455,49 @@ enum yl_code yl_store_history_count(struct yl_store_conn *c, struct yl_arena *a,
 	*count = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
 	sqlite3_reset(q);
 	return rc == SQLITE_ROW ? YL_OK : db_error(err, a, c->db, rc, "history count");
+}
+
+enum yl_code yl_store_changes(struct yl_store_conn *c, struct yl_arena *a, int64_t after, int limit,
+                              yl_change_fn fn, void *ctx, struct yl_err *err)
+{
+	c = reader(c);
+	sqlite3_stmt *q = stmt(c, ST_CHANGES);
+	if (!q)
+		return db_error(err, a, c->db, SQLITE_ERROR, "change log");
+	sqlite3_bind_int64(q, 1, after);
+	sqlite3_bind_int(q, 2, limit);
+	int rc;
+	enum yl_code code = YL_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct yl_change ch = {sqlite3_column_int64(q, 0),
+		                       (const char *)sqlite3_column_text(q, 1),
+		                       (const char *)sqlite3_column_text(q, 2),
+		                       (const char *)sqlite3_column_text(q, 3)};
+		if (!ch.type || !ch.id) {
+			code = yl_err_add(err, a, YL_NOMEM, NULL,
+			                  "out of memory reading the change log");
+			break;
+		}
+		if (fn(ctx, &ch))
+			break;
+	}
+	if (code == YL_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		code = db_error(err, a, c->db, rc, "change log");
+	sqlite3_reset(q);
+	return code;
+}
+
+enum yl_code yl_store_last_seq(struct yl_store_conn *c, struct yl_arena *a, int64_t *seq,
+                               struct yl_err *err)
+{
+	c = reader(c);
+	sqlite3_stmt *q = stmt(c, ST_LAST_SEQ);
+	if (!q)
+		return db_error(err, a, c->db, SQLITE_ERROR, "change log");
+	int rc = sqlite3_step(q);
+	*seq = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW ? YL_OK : db_error(err, a, c->db, rc, "change log");
 }
 
 #define REINDEX_BATCH 2000

@@ -191,6 +191,21 @@ enum yl_code yl_store_history_count(struct yl_store_conn *c, struct yl_arena *a,
                                     const char *id, int64_t since_us, int64_t *count,
                                     struct yl_err *err);
 
+/* The change log (the history table in commit order): up to limit changes with seq > after,
+ * oldest first. fn gets each (strings valid during the call only) and returns non-zero to
+ * stop. patient is the compartment the version belonged to, or NULL. The derived in-memory
+ * structures (care/population.h) tail it. */
+struct yl_change {
+	int64_t seq;
+	const char *type, *id, *patient;
+};
+typedef int (*yl_change_fn)(void *ctx, const struct yl_change *ch);
+enum yl_code yl_store_changes(struct yl_store_conn *c, struct yl_arena *a, int64_t after, int limit,
+                              yl_change_fn fn, void *ctx, struct yl_err *err);
+/* The last change's seq (0 for an empty store). */
+enum yl_code yl_store_last_seq(struct yl_store_conn *c, struct yl_arena *a, int64_t *seq,
+                               struct yl_err *err);
+
 /* Bulk export: the current (not deleted) resources of `type` last updated at or after
  * since_us, in row order after row `after` (0 = from the first), up to limit; each
  * row->seq is its row, the next call's `after`. patient: NULL for every resource, "" for
