@@ -11,38 +11,10 @@
 
 #define MAX_PACKS      16
 #define MAX_PROGRAMMES 8
-#define MAX_DEPTH      8 /* nesting of all/any/not */
+#define MAX_VALUESETS  32
 
 /* ---- facts ------------------------------------------------------------------------- */
 
-static const char *const num_names[YL_FU_NNUM] = {
-    [YL_FU_AGE] = "age",
-    [YL_FU_SBP] = "sbp",
-    [YL_FU_DBP] = "dbp",
-    [YL_FU_FPG] = "fasting-glucose",
-    [YL_FU_HBA1C] = "hba1c",
-    [YL_FU_HR] = "heart-rate",
-    [YL_FU_TEMP] = "temperature",
-    [YL_FU_WEIGHT] = "weight",
-    [YL_FU_HEIGHT] = "height",
-    [YL_FU_BMI] = "bmi",
-    [YL_FU_UNCONTROLLED_DAYS] = "uncontrolled-days",
-};
-static const char *const flag_names[YL_FU_NFLAG] = {
-    [YL_FU_AT_TARGET] = "at-target",
-    [YL_FU_PREV_AT_TARGET] = "previous-at-target",
-    [YL_FU_ADVERSE] = "adverse-reaction",
-    [YL_FU_ADVERSE_OK] = "adverse-reaction-controllable",
-};
-/* The code sets and the code system their codes come from ("" = value-set urls). */
-static const struct {
-	const char *name, *system;
-} sets[YL_FU_NSET] = {
-    [YL_FU_SYMPTOM] = {"symptom", "followup-symptom"},
-    [YL_FU_COMPLICATION] = {"complication", "complication-change"},
-    [YL_FU_ADHERENCE] = {"adherence", "medication-adherence"},
-    [YL_FU_CONDITION] = {"condition", ""},
-};
 static const char *const step_codes[] = {
     [YL_NEXT_NONE] = "none",
     [YL_NEXT_ROUTINE] = "routine",
@@ -52,18 +24,6 @@ static const char *const step_codes[] = {
 };
 #define NSTEPS (sizeof step_codes / sizeof step_codes[0])
 
-const char *yl_fu_num_name(enum yl_fu_num f)
-{
-	return num_names[f];
-}
-const char *yl_fu_flag_name(enum yl_fu_flag f)
-{
-	return flag_names[f];
-}
-const char *yl_fu_set_name(enum yl_fu_set f)
-{
-	return sets[f].name;
-}
 const char *yl_next_step_code(enum yl_next_step s)
 {
 	return step_codes[s];
@@ -77,61 +37,28 @@ static int find_name(const char *const *names, size_t n, const char *name)
 	return -1;
 }
 
-static int find_set(const char *name)
-{
-	for (size_t i = 0; name && i < YL_FU_NSET; i++)
-		if (strcmp(sets[i].name, name) == 0)
-			return (int)i;
-	return -1;
-}
-
 enum yl_next_step yl_next_step_find(const char *code)
 {
 	int i = find_name(step_codes, NSTEPS, code);
 	return i > 0 ? (enum yl_next_step)i : YL_NEXT_NONE;
 }
 
-void yl_fu_facts_init(struct yl_fu_facts *f)
-{
-	memset(f, 0, sizeof *f);
-	f->date = YL_NO_DAY;
-	for (size_t i = 0; i < YL_FU_NFLAG; i++)
-		f->flag[i] = -1;
-}
-
 /* ---- compiled packs ---------------------------------------------------------------- */
 
-enum cond_kind { C_TRUE, C_NUM, C_FLAG, C_IN, C_ALL, C_ANY, C_NOT };
-enum cmp { LT, LE, GT, GE, EQ };
-static const char *const cmp_names[] = {
-    [LT] = "<", [LE] = "<=", [GT] = ">", [GE] = ">=", [EQ] = "="};
-
-struct cond {
-	enum cond_kind kind;
-	int fact;
-	enum cmp op;
-	double value;
-	bool is;
-	const char **codes; /* C_IN */
-	size_t ncodes;
-	struct cond *kids; /* C_ALL, C_ANY, C_NOT */
-	size_t nkids;
-};
-
 struct target {
-	struct cond when;
+	struct yl_cond when;
 	double below[YL_FU_NNUM];
 	bool has_below[YL_FU_NNUM];
 };
 
 struct danger {
 	const char *code;
-	struct cond when;
+	struct yl_cond when;
 };
 
 struct crule {
 	const char *id;
-	struct cond when;
+	struct yl_cond when;
 	const char *classification;
 	enum yl_next_step next;
 	const char *reason;
@@ -157,7 +84,7 @@ struct yl_pack {
 	struct crule *rules;
 	size_t nrules;
 	struct interval iv[NSTEPS];
-	const char *valuesets[8];
+	const char *valuesets[MAX_VALUESETS];
 	size_t nvaluesets;
 };
 
@@ -188,159 +115,35 @@ void yl_packs_unload(void)
 	memset(&g, 0, sizeof g);
 }
 
-/* Loading errors name the file and where in it. */
+static bool known_programme(const char *name)
+{
+	return json_object_get(json_object_get(g.programmes_doc, "programmes"), name) != NULL;
+}
+
+/* Compiling one pack: messages name its file. */
 struct ctx {
 	struct yl_pack *p;
-	struct yl_arena *a; /* for messages */
+	struct yl_arena *a;
 	struct yl_err *err;
+	struct yl_cond_ctx cc;
 };
+
+static void ctx_init(struct ctx *c, struct yl_pack *p, struct yl_arena *a, struct yl_err *err)
+{
+	*c = (struct ctx){p, a, err,
+	                  (struct yl_cond_ctx){p->file, g.a, a, err, p->valuesets, &p->nvaluesets,
+	                                       MAX_VALUESETS, known_programme}};
+}
 
 static enum yl_code fail(struct ctx *c, const char *where, const char *fmt, const char *what)
 {
-	char *msg = yl_arena_printf(c->a, fmt, what ? what : "");
-	return yl_err_add(c->err, c->a, YL_IO, NULL, "%s: %s: %s", c->p->file, where,
-	                  msg ? msg : fmt);
+	return yl_cond_fail(&c->cc, where, fmt, what);
 }
 
-static bool known_code(int set, const char *code)
+static enum yl_code compile_cond(struct ctx *c, const json_t *j, const char *where,
+                                 struct yl_cond *out)
 {
-	if (!sets[set].system[0])
-		return yl_care_valueset(code) != NULL;
-	return yl_care_code(sets[set].system, code, "en") != NULL;
-}
-
-static enum yl_code compile_cond(struct ctx *c, const json_t *j, const char *where, int depth,
-                                 struct cond *out)
-{
-	memset(out, 0, sizeof *out);
-	if (!j) {
-		out->kind = C_TRUE;
-		return YL_OK;
-	}
-	if (!json_is_object(j) || depth > MAX_DEPTH)
-		return fail(c, where, "a condition must be an object (nested at most 8 deep)%s",
-		            NULL);
-	static const struct {
-		const char *key;
-		enum cond_kind kind;
-	} groups[] = {{"all", C_ALL}, {"any", C_ANY}, {"not", C_NOT}};
-	for (size_t k = 0; k < sizeof groups / sizeof groups[0]; k++) {
-		const json_t *list = json_object_get(j, groups[k].key);
-		if (!list)
-			continue;
-		out->kind = groups[k].kind;
-		size_t n = groups[k].kind == C_NOT ? 1 : json_array_size(list);
-		if (groups[k].kind == C_NOT ? !json_is_object(list) : (!json_is_array(list) || !n))
-			return fail(c, where, "'%s' needs a condition (not) or a non-empty list",
-			            groups[k].key);
-		if (!(out->kids = yl_arena_calloc(g.a, n, sizeof *out->kids)))
-			return yl_err_add(c->err, c->a, YL_NOMEM, NULL, "out of memory");
-		out->nkids = n;
-		for (size_t i = 0; i < n; i++) {
-			const json_t *kid =
-			    groups[k].kind == C_NOT ? list : json_array_get(list, i);
-			enum yl_code code = compile_cond(c, kid, where, depth + 1, &out->kids[i]);
-			if (code != YL_OK)
-				return code;
-		}
-		return YL_OK;
-	}
-	const char *fact = str(j, "fact");
-	int i;
-	if ((i = find_name(num_names, YL_FU_NNUM, fact)) >= 0) {
-		out->kind = C_NUM;
-		out->fact = i;
-		int op = find_name(cmp_names, sizeof cmp_names / sizeof cmp_names[0], str(j, "op"));
-		if (op < 0 || !json_is_number(json_object_get(j, "value")))
-			return fail(
-			    c, where,
-			    "a condition on '%s' needs op (<, <=, >, >=, =) and a number value",
-			    fact);
-		out->op = (enum cmp)op;
-		out->value = json_number_value(json_object_get(j, "value"));
-	} else if ((i = find_name(flag_names, YL_FU_NFLAG, fact)) >= 0) {
-		out->kind = C_FLAG;
-		out->fact = i;
-		if (!json_is_boolean(json_object_get(j, "is")))
-			return fail(c, where, "a condition on '%s' needs is: true or false", fact);
-		out->is = json_is_true(json_object_get(j, "is"));
-	} else if ((i = find_set(fact)) >= 0) {
-		out->kind = C_IN;
-		out->fact = i;
-		const json_t *list = json_object_get(j, "in");
-		size_t n = json_array_size(list);
-		if (!n || !(out->codes = yl_arena_calloc(g.a, n, sizeof *out->codes)))
-			return n ? yl_err_add(c->err, c->a, YL_NOMEM, NULL, "out of memory")
-			         : fail(c, where, "a condition on '%s' needs a list 'in'", fact);
-		for (size_t k = 0; k < n; k++) {
-			const char *code = json_string_value(json_array_get(list, k));
-			if (!code || !known_code(i, code))
-				return fail(c, where,
-				            "'%s' is not a code of the fact (nor a value set of "
-				            "terminology/)",
-				            code ? code : "(not a string)");
-			out->codes[out->ncodes++] = code;
-			if (i == YL_FU_CONDITION && c->p->nvaluesets < 8) {
-				bool seen = false;
-				for (size_t m = 0; m < c->p->nvaluesets; m++)
-					seen |= !strcmp(c->p->valuesets[m], code);
-				if (!seen)
-					c->p->valuesets[c->p->nvaluesets++] = code;
-			}
-		}
-	} else
-		return fail(c, where,
-		            "'%s' is not a fact the engine knows (docs/clinical-rules.md)",
-		            fact ? fact : "(no fact)");
-	return YL_OK;
-}
-
-static bool test_cond(const struct cond *c, const struct yl_fu_facts *f)
-{
-	switch (c->kind) {
-	case C_TRUE:
-		return true;
-	case C_NUM: {
-		if (!f->has[c->fact])
-			return false;
-		double v = f->num[c->fact];
-		static const double eps = 1e-9; /* readings are decimals as written: 7.0 is 7.0 */
-		switch (c->op) {
-		case LT:
-			return v < c->value - eps;
-		case LE:
-			return v <= c->value + eps;
-		case GT:
-			return v > c->value + eps;
-		case GE:
-			return v >= c->value - eps;
-		case EQ:
-			return fabs(v - c->value) <= eps;
-		}
-		return false;
-	}
-	case C_FLAG:
-		return f->flag[c->fact] == (c->is ? 1 : 0);
-	case C_IN:
-		for (size_t i = 0; i < f->ncodes[c->fact]; i++)
-			for (size_t k = 0; k < c->ncodes; k++)
-				if (strcmp(f->codes[c->fact][i], c->codes[k]) == 0)
-					return true;
-		return false;
-	case C_ALL:
-		for (size_t i = 0; i < c->nkids; i++)
-			if (!test_cond(&c->kids[i], f))
-				return false;
-		return true;
-	case C_ANY:
-		for (size_t i = 0; i < c->nkids; i++)
-			if (test_cond(&c->kids[i], f))
-				return true;
-		return false;
-	case C_NOT:
-		return !test_cond(&c->kids[0], f);
-	}
-	return false;
+	return yl_cond_compile(&c->cc, j, where, out);
 }
 
 static const char *where(struct ctx *c, const char *fmt, size_t i)
@@ -361,14 +164,14 @@ static enum yl_code compile_targets(struct ctx *c)
 		const json_t *t = json_array_get(list, i);
 		struct target *out = &c->p->targets[i];
 		const char *at = where(c, "targets[%zu]", i);
-		enum yl_code code = compile_cond(c, json_object_get(t, "when"), at, 0, &out->when);
+		enum yl_code code = compile_cond(c, json_object_get(t, "when"), at, &out->when);
 		if (code != YL_OK)
 			return code;
 		const char *k;
 		const json_t *v;
 		size_t nbelow = 0;
 		json_object_foreach ((json_t *)json_object_get(t, "below"), k, v) {
-			int f = find_name(num_names, YL_FU_NNUM, k);
+			int f = yl_fu_num_find(k);
 			if (f < 0 || !json_is_number(v))
 				return fail(c, at,
 				            "'below' holds '%s', not a reading with a number", k);
@@ -380,7 +183,7 @@ static enum yl_code compile_targets(struct ctx *c)
 			return fail(c, at, "a target needs 'below' and its 'source'%s", NULL);
 	}
 	c->p->ntargets = n;
-	if (c->p->targets[n - 1].when.kind != C_TRUE)
+	if (!yl_cond_always(&c->p->targets[n - 1].when))
 		return fail(c, "targets",
 		            "the last target must have no 'when' (it is the default)%s", NULL);
 	return YL_OK;
@@ -404,7 +207,7 @@ static enum yl_code compile_dangers(struct ctx *c)
 			    "a danger sign needs a code of CodeSystem danger-sign ('%s' is not "
 			    "one), a 'when' and its 'source'",
 			    out->code ? out->code : "");
-		enum yl_code code = compile_cond(c, json_object_get(d, "when"), at, 0, &out->when);
+		enum yl_code code = compile_cond(c, json_object_get(d, "when"), at, &out->when);
 		if (code != YL_OK)
 			return code;
 	}
@@ -415,7 +218,7 @@ static enum yl_code compile_dangers(struct ctx *c)
 		return yl_err_add(c->err, c->a, YL_NOMEM, NULL, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		const char *code = json_string_value(json_array_get(sym, i));
-		if (!code || !known_code(YL_FU_SYMPTOM, code))
+		if (!code || !yl_cond_known_code(&c->cc, YL_FU_SYMPTOM, code))
 			return fail(c, "danger_symptoms",
 			            "'%s' is not a code of CodeSystem followup-symptom",
 			            code ? code : "(not a string)");
@@ -458,12 +261,12 @@ static enum yl_code compile_rules(struct ctx *c)
 		if (out->reason && !yl_care_code("referral-reason", out->reason, "en"))
 			return fail(c, at, "'%s' is not a code of CodeSystem referral-reason",
 			            out->reason);
-		enum yl_code code = compile_cond(c, json_object_get(r, "when"), at, 0, &out->when);
+		enum yl_code code = compile_cond(c, json_object_get(r, "when"), at, &out->when);
 		if (code != YL_OK)
 			return code;
 	}
 	c->p->nrules = n;
-	if (c->p->rules[n - 1].when.kind != C_TRUE)
+	if (!yl_cond_always(&c->p->rules[n - 1].when))
 		return fail(c, "classification",
 		            "the last rule must have no 'when', so every visit is classified%s",
 		            NULL);
@@ -494,7 +297,7 @@ static enum yl_code compile_pack(struct ctx *c)
 	size_t i;
 	const json_t *v;
 	json_array_foreach (json_object_get(p->doc, "required"), i, v) {
-		int f = find_name(num_names, YL_FU_NNUM, json_string_value(v));
+		int f = yl_fu_num_find(json_string_value(v));
 		if (f < 0)
 			return fail(c, "required", "'%s' is not a reading",
 			            json_string_value(v) ? json_string_value(v) : "(not a string)");
@@ -598,7 +401,8 @@ static enum yl_code load_packs(const char *dir, struct yl_arena *a, struct yl_er
 				continue;
 			struct yl_pack *p = &g.packs[g.npacks];
 			p->file = json_string_value(json_array_get(files, i));
-			struct ctx c = {p, a, err};
+			struct ctx c;
+			ctx_init(&c, p, a, err);
 			const struct yl_pack *base = yl_pack_by_id(base_id);
 			if (base_id && (!base || str(base->doc, "extends"))) {
 				code = fail(&c, "extends",
@@ -671,7 +475,7 @@ static enum yl_code load_form(const char *dir, struct yl_arena *a, struct yl_err
 	size_t i;
 	const json_t *e;
 	json_array_foreach (json_object_get(g.form_doc, "readings"), i, e) {
-		int f = find_name(num_names, YL_FU_NNUM, str(e, "name"));
+		int f = yl_fu_num_find(str(e, "name"));
 		const json_t *st = json_object_get(e, "store");
 		if (f < 0 || g.nreadings == YL_FU_NNUM || yl_fu_reading((enum yl_fu_num)f))
 			return yl_err_add(
@@ -832,7 +636,7 @@ void yl_pack_eval(const struct yl_pack *p, struct yl_fu_facts *f, struct yl_fu_r
 	memset(out, 0, sizeof *out);
 	const struct target *t = &p->targets[p->ntargets - 1];
 	for (size_t i = 0; i < p->ntargets; i++)
-		if (test_cond(&p->targets[i].when, f)) {
+		if (yl_cond_test(&p->targets[i].when, f)) {
 			t = &p->targets[i];
 			break;
 		}
@@ -843,7 +647,7 @@ void yl_pack_eval(const struct yl_pack *p, struct yl_fu_facts *f, struct yl_fu_r
 	f->flag[YL_FU_AT_TARGET] = out->at_target;
 
 	for (size_t i = 0; i < p->ndangers; i++)
-		if (test_cond(&p->dangers[i].when, f))
+		if (yl_cond_test(&p->dangers[i].when, f))
 			add_once(out->danger, &out->ndanger, p->dangers[i].code);
 	for (size_t i = 0; i < f->ncodes[YL_FU_SYMPTOM]; i++)
 		if (yl_pack_danger_symptom(p, f->codes[YL_FU_SYMPTOM][i]))
@@ -851,7 +655,7 @@ void yl_pack_eval(const struct yl_pack *p, struct yl_fu_facts *f, struct yl_fu_r
 
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct crule *r = &p->rules[i];
-		if (!test_cond(&r->when, f))
+		if (!yl_cond_test(&r->when, f))
 			continue;
 		if (!out->classification) {
 			out->classification = r->classification;
@@ -878,115 +682,33 @@ int64_t yl_pack_next_date(const struct yl_pack *p, enum yl_next_step s, int64_t 
 	return yl_add_months(day, iv->months) + iv->days;
 }
 
-/* ---- test vectors ------------------------------------------------------------------ */
-
-enum yl_code yl_fu_facts_json(struct yl_arena *a, const json_t *o, struct yl_fu_facts *f,
-                              struct yl_err *err)
+static json_t *list_json(const char *const *l, size_t n)
 {
-	yl_fu_facts_init(f);
-	if (!json_is_object(o))
-		return yl_err_add(err, a, YL_BAD_REQUEST, NULL, "facts must be an object");
-	const char *k;
-	const json_t *v;
-	json_object_foreach ((json_t *)o, k, v) {
-		int i;
-		if (!strcmp(k, "date")) {
-			const char *d = json_string_value(v);
-			if (!d || (f->date = yl_parse_day(d, strlen(d))) == YL_NO_DAY)
-				return yl_err_add(err, a, YL_BAD_REQUEST, k,
-				                  "'date' is a YYYY-MM-DD");
-		} else if ((i = find_name(num_names, YL_FU_NNUM, k)) >= 0) {
-			if (!json_is_number(v))
-				return yl_err_add(err, a, YL_BAD_REQUEST, k, "'%s' is a number", k);
-			f->num[i] = json_number_value(v);
-			f->has[i] = true;
-		} else if ((i = find_name(flag_names, YL_FU_NFLAG, k)) >= 0) {
-			if (!json_is_boolean(v))
-				return yl_err_add(err, a, YL_BAD_REQUEST, k,
-				                  "'%s' is true or false", k);
-			f->flag[i] = json_is_true(v);
-		} else if ((i = find_set(k)) >= 0) {
-			if (json_is_string(v)) {
-				f->codes[i][f->ncodes[i]++] = json_string_value(v);
-				continue;
-			}
-			size_t j;
-			const json_t *c;
-			json_array_foreach (v, j, c) {
-				if (!json_is_string(c) || f->ncodes[i] == YL_FU_MAX_CODES)
-					return yl_err_add(err, a, YL_BAD_REQUEST, k,
-					                  "'%s' is a list of at most %d codes", k,
-					                  YL_FU_MAX_CODES);
-				f->codes[i][f->ncodes[i]++] = json_string_value(c);
-			}
-		} else
-			return yl_err_add(err, a, YL_BAD_REQUEST, k, "'%s' is not a fact", k);
-	}
-	return YL_OK;
-}
-
-static bool same_list(const json_t *want, const char *const *got, size_t n)
-{
-	if (json_array_size(want) != n)
-		return false;
+	json_t *a = json_array();
 	for (size_t i = 0; i < n; i++)
-		if (!json_string_value(json_array_get(want, i)) ||
-		    strcmp(json_string_value(json_array_get(want, i)), got[i]) != 0)
-			return false;
-	return true;
+		json_array_append_new(a, json_string(l[i]));
+	return a;
 }
 
-static char *list_text(struct yl_arena *a, const char *const *l, size_t n)
+json_t *yl_fu_result_json(struct yl_arena *a, const struct yl_fu_result *r)
 {
-	char *s = yl_arena_strdup(a, "[");
-	for (size_t i = 0; s && i < n; i++)
-		s = yl_arena_printf(a, "%s%s%s", s, i ? ", " : "", l[i]);
-	return s ? yl_arena_printf(a, "%s]", s) : NULL;
+	char day[YL_DAY_LEN] = "none";
+	if (r->next_date != YL_NO_DAY)
+		yl_format_day(r->next_date, day);
+	(void)a;
+	return json_pack("{s:s?,s:s,s:s,s:b,s:o,s:o}", "classification", r->classification,
+	                 "next-step", yl_next_step_code(r->next_step), "next-date", day,
+	                 "at-target", r->at_target, "danger-sign", list_json(r->danger, r->ndanger),
+	                 "referral-reason", list_json(r->reason, r->nreason));
 }
 
 bool yl_fu_expect(struct yl_arena *a, const struct yl_fu_result *r, const json_t *expect,
                   const char **why)
 {
-	char day[YL_DAY_LEN] = "none";
-	if (r->next_date != YL_NO_DAY)
-		yl_format_day(r->next_date, day);
-	const char *k;
-	const json_t *v;
-	json_object_foreach ((json_t *)expect, k, v) {
-		const char *got = NULL; /* a scalar result as text */
-		bool ok;
-		if (!strcmp(k, "danger-sign") || !strcmp(k, "referral-reason")) {
-			bool danger = k[0] == 'd';
-			const char *const *l = danger ? r->danger : r->reason;
-			size_t n = danger ? r->ndanger : r->nreason;
-			ok = same_list(v, l, n);
-			got = list_text(a, l, n);
-		} else {
-			if (!strcmp(k, "classification"))
-				got = r->classification;
-			else if (!strcmp(k, "next-step"))
-				got = yl_next_step_code(r->next_step);
-			else if (!strcmp(k, "next-date"))
-				got = day;
-			else if (!strcmp(k, "at-target"))
-				got = r->at_target ? "true" : "false";
-			else {
-				*why = yl_arena_printf(a, "'%s' is not something a result has", k);
-				return false;
-			}
-			const char *want = json_is_boolean(v) ? (json_is_true(v) ? "true" : "false")
-			                                      : json_string_value(v);
-			ok = want && got && !strcmp(want, got);
-		}
-		if (!ok) {
-			char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-			*why = yl_arena_printf(a, "%s: expected %s, got %s", k, want ? want : "?",
-			                       got ? got : "nothing");
-			free(want);
-			return false;
-		}
-	}
-	return true;
+	json_t *actual = yl_fu_result_json(a, r);
+	bool ok = yl_expect_match(a, actual, expect, why);
+	json_decref(actual);
+	return ok;
 }
 
 enum yl_code yl_pack_run_tests(const struct yl_pack *p, struct yl_arena *a, size_t *n,

@@ -1,21 +1,12 @@
 /* rulepack.h -- the follow-up rule engine: loads the chronic-disease programmes and their rule
  * packs (rules/programmes.json and the pack files it lists), checks them, and classifies a
  * follow-up visit by the chosen pack. The packs hold every threshold, code list and interval;
- * this module knows only the closed vocabulary they are written in (docs/clinical-rules.md,
- * "Chronic-disease programmes"):
- *   conditions  {"fact", "op" (< <= > >= =), "value"}  a number
- *               {"fact", "is": true|false}              a yes/no fact (false when unknown)
- *               {"fact", "in": [codes]}                 any of the fact's codes in the list
- *               {"all": [...]}, {"any": [...]}, {"not": {...}}
- *   facts       numbers: age, sbp, dbp, fasting-glucose, hba1c, heart-rate, temperature,
- *               weight, height, bmi, uncontrolled-days; yes/no: at-target (from the pack's
- *               targets), previous-at-target, adverse-reaction, adverse-reaction-controllable;
- *               codes: symptom, complication, adherence, condition (value-set urls held);
+ * this module knows only the closed vocabulary they are written in (care/rulecond.h) and
+ * how a follow-up pack is applied (docs/clinical-rules.md, "Chronic-disease programmes"):
  *   a visit     targets (first whose `when` holds; at target = every `below` reading present
  *               and under its figure) -> danger signs (readings and symptoms) ->
  *               classification (first matching rule; the referral reasons of every matching
  *               rule) -> the danger step overrides the next step -> next date from intervals.
- * A condition on a number or code the visit lacks is false (so `not` of it is true).
  *
  * Memory: process-global, like care/config.h: the pack documents and their compiled rules
  * live until yl_packs_unload(); every string handed out points into them. Results point into
@@ -33,48 +24,9 @@
 #include "core/arena.h"
 #include "core/err.h"
 
+#include "care/rulecond.h"
+
 struct json_t;
-
-enum yl_fu_num {
-	YL_FU_AGE,
-	YL_FU_SBP,
-	YL_FU_DBP,
-	YL_FU_FPG,
-	YL_FU_HBA1C,
-	YL_FU_HR,
-	YL_FU_TEMP,
-	YL_FU_WEIGHT,
-	YL_FU_HEIGHT,
-	YL_FU_BMI,
-	YL_FU_UNCONTROLLED_DAYS,
-	YL_FU_NNUM
-};
-enum yl_fu_flag {
-	YL_FU_AT_TARGET,
-	YL_FU_PREV_AT_TARGET,
-	YL_FU_ADVERSE,
-	YL_FU_ADVERSE_OK,
-	YL_FU_NFLAG
-};
-enum yl_fu_set { YL_FU_SYMPTOM, YL_FU_COMPLICATION, YL_FU_ADHERENCE, YL_FU_CONDITION, YL_FU_NSET };
-
-/* The facts' names as the packs and the $record-followup parameters spell them. */
-const char *yl_fu_num_name(enum yl_fu_num f);
-const char *yl_fu_flag_name(enum yl_fu_flag f);
-const char *yl_fu_set_name(enum yl_fu_set f);
-
-#define YL_FU_MAX_CODES 24
-
-/* What is known of one visit. -1 in flag[] is unknown. The code arrays are the caller's. */
-struct yl_fu_facts {
-	int64_t date; /* day number (core/time.h) or YL_NO_DAY */
-	double num[YL_FU_NNUM];
-	bool has[YL_FU_NNUM];
-	signed char flag[YL_FU_NFLAG];
-	const char *codes[YL_FU_NSET][YL_FU_MAX_CODES];
-	size_t ncodes[YL_FU_NSET];
-};
-void yl_fu_facts_init(struct yl_fu_facts *f);
 
 /* Next steps in order of urgency; their codes are those of CodeSystem next-step. */
 enum yl_next_step {
@@ -140,12 +92,9 @@ int64_t yl_pack_next_date(const struct yl_pack *p, enum yl_next_step s, int64_t 
 /* Classify the visit. Sets f->flag[YL_FU_AT_TARGET] from the targets. */
 void yl_pack_eval(const struct yl_pack *p, struct yl_fu_facts *f, struct yl_fu_result *out);
 
-/* Facts from a test vector's JSON ({"age": 64, "sbp": 140, "symptom": [...], ...}); codes
- * point into o. YL_BAD_REQUEST naming the member that is not a fact or of the wrong type. */
-enum yl_code yl_fu_facts_json(struct yl_arena *a, const struct json_t *o, struct yl_fu_facts *f,
-                              struct yl_err *err);
-/* Whether a result matches a vector's "expect" (only the members given are compared;
- * lists as ordered lists); on a mismatch *why says what differs (arena text). */
+/* The result as JSON (classification, next-step, next-date, at-target, danger-sign,
+ * referral-reason) and whether it matches a vector's "expect" (rulecond.h). */
+struct json_t *yl_fu_result_json(struct yl_arena *a, const struct yl_fu_result *r);
 bool yl_fu_expect(struct yl_arena *a, const struct yl_fu_result *r, const struct json_t *expect,
                   const char **why);
 

@@ -85,7 +85,7 @@ static void test_expect_reports_a_difference(void **state)
 	yl_pack_eval(yl_programme("hypertension")->pack, &f, &r);
 	const char *why = NULL;
 	assert_false(yl_fu_expect(arena, &r, expect, &why));
-	assert_non_null(strstr(why, "expected \"controlled\", got uncontrolled"));
+	assert_non_null(strstr(why, "expected \"controlled\", got \"uncontrolled\""));
 	json_t *bad = json_pack("{s:s}", "sbp", "high");
 	assert_int_not_equal(yl_fu_facts_json(arena, bad, &f, &err), YL_OK);
 	json_decref(facts);
