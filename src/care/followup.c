@@ -312,7 +312,7 @@ static size_t build_obs(struct run *u, const char *enc_id, const char *date,
 
 /* The facts recorded by a visit's Observations (as build_obs writes them, or as
  * `yilian synth` and other systems write the same LOINC codes). */
-static void facts_of_obs(json_t *const *obs, size_t n, struct yl_fu_facts *f)
+void yl_followup_obs_facts(json_t *const *obs, size_t n, struct yl_fu_facts *f)
 {
 	for (size_t i = 0; i < n; i++) {
 		const json_t *code =
@@ -530,7 +530,7 @@ static enum yl_code visit_facts(struct run *u, struct visit *v, struct yl_fu_fac
 	if (code != YL_OK)
 		return code;
 	yl_fu_facts_init(f);
-	facts_of_obs(v->obs, v->nobs, f);
+	yl_followup_obs_facts(v->obs, v->nobs, f);
 	f->date = v->day;
 	int age = yl_keypop_age(u->patient, v->day);
 	if (age >= 0) {

@@ -26,4 +26,11 @@
 
 enum yl_code yl_h_record_followup(struct yl_req *r, struct yl_err *err);
 
+/* The facts a visit's Observations record (the readings by their LOINC codes, the findings'
+ * coded items), added to f: the one reader of the stored shape, for the recomputation of
+ * later visits and the risk tiers. */
+struct json_t;
+struct yl_fu_facts;
+void yl_followup_obs_facts(struct json_t *const *obs, size_t n, struct yl_fu_facts *f);
+
 #endif

@@ -8,6 +8,8 @@
 #include "care/config.h"
 #include "care/find.h"
 #include "care/keypop.h"
+#include "care/population.h"
+#include "care/risk.h"
 #include "core/buf.h"
 #include "core/hash.h"
 #include "core/time.h"
@@ -674,6 +676,8 @@ struct residents {
 	const char *name;
 	int keypop; /* -1 any */
 	int64_t skip, count, matched;
+	struct yl_pop *pop; /* the population model, for the risk tier (NULL: not known) */
+	int tier;           /* a tier rank to keep only those, -1 any */
 };
 
 static int list_resident(void *ctx, const struct yl_row *row, json_t *contract)
@@ -699,6 +703,9 @@ static int list_resident(void *ctx, const struct yl_row *row, json_t *contract)
 		return 1;
 	if (rs->keypop >= 0 && !((mask >> rs->keypop) & 1u))
 		return 0;
+	int tier = rs->pop ? yl_pop_tier(rs->pop, pid) : -1;
+	if (rs->tier >= 0 && tier != rs->tier)
+		return 0;
 	if (rs->matched++ < rs->skip || (int64_t)json_array_size(rs->entries) >= rs->count)
 		return 0;
 	yl_mask_patient(t->a, p);
@@ -710,6 +717,9 @@ static int list_resident(void *ctx, const struct yl_row *row, json_t *contract)
 	yl_care_add_ext(
 	    p, YL_SD "contract", "valueReference",
 	    json_pack("{s:s}", "reference", yl_arena_printf(t->a, "EpisodeOfCare/%s", row->id)));
+	if (yl_risk_tier_code(tier))
+		yl_care_add_ext(p, YL_SD "risk-tier", "valueCode",
+		                json_string(yl_risk_tier_code(tier)));
 	json_array_append_new(rs->entries,
 	                      json_pack("{s:O,s:{s:s}}", "resource", p, "search", "mode", "match"));
 	return 0;
@@ -733,8 +743,22 @@ enum yl_code yl_h_team_residents(struct yl_req *r, struct yl_err *err)
 	                  .day = yl_today(),
 	                  .err = err,
 	                  .team = u.id};
-	struct residents rs = {&t, json_array(), yl_url_param(&r->url, "name"), kpi, offset, count,
-	                       0};
+	const char *tier = yl_url_param(&r->url, "tier");
+	struct residents rs = {&t,  json_array(), yl_url_param(&r->url, "name"),
+	                       kpi, offset,       count,
+	                       0,   r->app->pop,  tier ? yl_risk_tier_find(tier) : -1};
+	if (tier && rs.tier < 0)
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, "tier",
+		                  "'tier' must be low, medium or high (CodeSystem risk-tier)");
+	if (tier && !rs.pop)
+		return yl_err_add(err, r->a, YL_UNAVAILABLE, NULL,
+		                  "risk tiers come from the population model, not running here");
+	if (rs.pop && (code = yl_pop_sync(rs.pop, r->a, err)) != YL_OK) {
+		if (tier)
+			return code;
+		rs.pop = NULL; /* still building: the list without tiers */
+		yl_err_init(err);
+	}
 	yl_arena_defer(r->a, yl_care_decref, rs.entries);
 	code = each_contract(&t, "active,planned", t.day, t.day, list_resident, &rs);
 	if (code != YL_OK)

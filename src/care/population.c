@@ -12,19 +12,22 @@
 #include "care/config.h"
 #include "care/find.h"
 #include "care/keypop.h"
+#include "care/risk.h"
 #include "care/rulepack.h"
 #include "core/log.h"
+#include "fhir/rest.h"
 #include "core/time.h"
 #include "fhir/jsonload.h"
 
-#define NO_DAY      INT32_MIN
-#define MAXP        8    /* programmes */
-#define SCAN_PAGE   2000 /* rows per page of the start-up scans */
-#define CHANGE_PAGE 4000 /* change-log rows per catch-up step */
-#define POP_TAIL_MS 500
-#define LOST_DAYS   365 /* "no visit for 12 months" (issue 6) */
-#define DUE_DAYS    7   /* "due this week": today and the 6 days after */
-#define MAX_ROWS    500 /* a resident's resources of one type read when re-deriving them */
+#define NO_DAY         INT32_MIN
+#define MAXP           8    /* programmes */
+#define SCAN_PAGE      2000 /* rows per page of the start-up scans */
+#define CHANGE_PAGE    4000 /* change-log rows per catch-up step */
+#define POP_TAIL_MS    500
+#define LOST_DAYS      365 /* "no visit for 12 months" (issue 6) */
+#define DUE_DAYS       7   /* "due this week": today and the 6 days after */
+#define MAX_ROWS       500 /* a resident's resources of one type read when re-deriving them */
+#define BACKFILL_BATCH 8   /* residents given a first RiskAssessment per step (~30 ms) */
 
 struct prog_state {
 	int32_t diagnosed; /* earliest onset of an active diagnosis (NO_DAY: none or unknown) */
@@ -43,6 +46,8 @@ struct resident {
 	bool live, deceased;
 	int team, doctor; /* group indexes, -1 none */
 	int32_t contract_end;
+	signed char tier; /* risk tier rank, -1 unknown */
+	uint64_t risk;    /* digest of the stored RiskAssessment (care/risk.h), 0 none */
 	struct prog_state prog[MAXP];
 };
 
@@ -60,6 +65,7 @@ struct idmap {
 
 struct yl_pop {
 	struct yl_store *store;
+	struct yl_app *app;
 	pthread_t thread;
 	bool thread_started;
 	pthread_rwlock_t lock;     /* rows, groups, maps */
@@ -76,6 +82,7 @@ struct yl_pop {
 	struct idmap group_map[2];
 	int64_t seq; /* last change applied */
 	double build_seconds;
+	size_t backfill; /* next row to look at for a missing RiskAssessment */
 };
 
 enum { TEAM, DOCTOR };
@@ -277,6 +284,8 @@ static void reset(struct resident *r)
 	r->birth = NO_DAY;
 	r->live = r->deceased = false;
 	r->contract_end = NO_DAY;
+	r->tier = -1;
+	r->risk = 0;
 	for (int k = 0; k < MAXP; k++) {
 		free(r->prog[k].last_enc);
 		r->prog[k] =
@@ -402,7 +411,7 @@ static void apply_encounter(struct resident *r, const json_t *doc)
 struct scan {
 	struct yl_pop *p;
 	struct yl_arena *page;
-	int kind; /* 0 Patient, 1 EpisodeOfCare, 2 Condition, 3 Encounter */
+	int kind; /* 0 Patient, 1 EpisodeOfCare, 2 Condition, 3 Encounter, 4 RiskAssessment */
 	int32_t today;
 	int64_t after;
 	size_t n;
@@ -428,6 +437,11 @@ static void set_groups(struct yl_pop *p, long i, const char *team, const char *d
 static const char *subject_of(const json_t *doc, int kind)
 {
 	return ref_id(json_object_get(doc, kind == 1 ? "patient" : "subject"), "Patient");
+}
+
+static bool own_assessment(const struct yl_row *row, const char *pid)
+{
+	return !strncmp(row->id, "risk-", 5) && !strcmp(row->id + 5, pid);
 }
 
 static int scan_row(void *ctx, const struct yl_row *row)
@@ -458,8 +472,11 @@ static int scan_row(void *ctx, const struct yl_row *row)
 				set_groups(p, i, team, doctor);
 		} else if (s->kind == 2) {
 			apply_condition(r, doc, s->today);
-		} else {
+		} else if (s->kind == 3) {
 			apply_encounter(r, doc);
+		} else if (own_assessment(row, pid)) {
+			r->tier = (signed char)yl_risk_rank_doc(doc);
+			r->risk = yl_risk_digest_doc(doc);
 		}
 	}
 	json_decref(doc);
@@ -469,7 +486,8 @@ static int scan_row(void *ctx, const struct yl_row *row)
 static enum yl_code build(struct yl_pop *p, struct yl_store_conn *c, struct yl_arena *a,
                           struct yl_err *err)
 {
-	static const char *const types[] = {"Patient", "EpisodeOfCare", "Condition", "Encounter"};
+	static const char *const types[] = {"Patient", "EpisodeOfCare", "Condition", "Encounter",
+	                                    "RiskAssessment"};
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	enum yl_code code = yl_store_last_seq(c, a, &p->seq, err);
@@ -478,7 +496,7 @@ static enum yl_code build(struct yl_pop *p, struct yl_store_conn *c, struct yl_a
 		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
 	struct scan s = {.p = p, .page = page, .today = day32(yl_today())};
 	pthread_rwlock_wrlock(&p->lock);
-	for (int k = 0; code == YL_OK && k < 4 && !atomic_load(&p->stop); k++) {
+	for (int k = 0; code == YL_OK && k < 5 && !atomic_load(&p->stop); k++) {
 		s.kind = k;
 		s.after = 0;
 		for (;;) {
@@ -515,7 +533,7 @@ static int note_change(void *ctx, const struct yl_change *ch)
 	struct pending *pd = ctx;
 	pd->last = ch->seq;
 	const char *pid = !strcmp(ch->type, "Patient") ? ch->id : ch->patient;
-	if (!pid)
+	if (!pid || !strcmp(ch->type, "RiskAssessment")) /* derived here: see population.h */
 		return 0;
 	for (size_t i = pd->n; i-- > 0 && i + 64 > pd->n;) /* a visit writes several rows */
 		if (!strcmp(pd->ids[i], pid))
@@ -534,23 +552,26 @@ static int note_change(void *ctx, const struct yl_change *ch)
 	return 0;
 }
 
-/* Re-derive one resident from the store into a fresh row (not yet in the model). */
+/* Re-derive one resident from the store into a fresh row (not yet in the model), and their
+ * risk (*risk filled, *digest its digest; 0 when the risk packs are not loaded or the
+ * resident is gone). */
 static enum yl_code derive(struct yl_store_conn *c, struct yl_arena *a, const char *pid,
                            struct resident *r, const char **team, const char **doctor,
-                           struct yl_err *err)
+                           struct yl_risk_result *risk, uint64_t *digest, struct yl_err *err)
 {
 	memset(r, 0, sizeof *r);
 	reset(r);
 	*team = *doctor = NULL;
+	*digest = 0;
 	struct yl_row row;
-	json_t *doc;
-	enum yl_code code = yl_care_read(c, a, "Patient", pid, &row, &doc, err);
+	json_t *patient;
+	enum yl_code code = yl_care_read(c, a, "Patient", pid, &row, &patient, err);
 	if (code == YL_NOT_FOUND)
 		return YL_OK; /* gone: the row stays, not live */
 	if (code != YL_OK)
 		return code;
-	apply_patient(r, doc);
-	int32_t today = day32(yl_today());
+	apply_patient(r, patient);
+	int64_t today = yl_today();
 	const char *ref = yl_arena_printf(a, "Patient/%s", pid);
 	const char *types = "";
 	for (size_t k = 0; k < yl_programme_count(); k++)
@@ -565,22 +586,33 @@ static enum yl_code derive(struct yl_store_conn *c, struct yl_arena *a, const ch
 	    {"Condition", {{"patient", ref}}, 1},
 	    {"Encounter", {{"subject", ref}, {"type", types}}, 2},
 	};
+	json_t **conds = NULL;
+	size_t nconds = 0;
+	const json_t *latest[MAXP] = {0};
 	for (size_t k = 0; k < sizeof q / sizeof q[0]; k++) {
 		struct yl_row *rows;
 		size_t n;
 		if ((code = yl_care_find(c, a, q[k].type, q[k].p, q[k].n, MAX_ROWS, &rows, &n, NULL,
 		                         err)) != YL_OK)
 			return code;
+		if (k == 1 && !(conds = yl_arena_calloc(a, n ? n : 1, sizeof *conds)))
+			return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
 		for (size_t i = 0; i < n; i++) {
 			json_t *d = yl_care_parse(a, &rows[i], err);
 			if (!d)
 				return err->code;
-			if (k == 0)
-				apply_episode(r, d, today, team, doctor);
-			else if (k == 1)
-				apply_condition(r, d, today);
-			else
+			if (k == 0) {
+				apply_episode(r, d, day32(today), team, doctor);
+			} else if (k == 1) {
+				apply_condition(r, d, day32(today));
+				conds[nconds++] = d;
+			} else {
 				apply_encounter(r, d);
+				for (size_t m = 0; m < MAXP; m++)
+					if (r->prog[m].last_enc && yl_care_str(d, "id") &&
+					    !strcmp(r->prog[m].last_enc, yl_care_str(d, "id")))
+						latest[m] = d;
+			}
 		}
 	}
 	/* team and doctor point into documents of the arena: copy before it goes */
@@ -588,7 +620,98 @@ static enum yl_code derive(struct yl_store_conn *c, struct yl_arena *a, const ch
 		*team = yl_arena_strdup(a, *team);
 	if (*doctor)
 		*doctor = yl_arena_strdup(a, *doctor);
+	if (!yl_risk_loaded())
+		return YL_OK;
+	struct yl_risk_visit visits[MAXP];
+	size_t nvisits = 0;
+	for (size_t m = 0; m < MAXP && m < yl_programme_count(); m++) {
+		if (!latest[m])
+			continue;
+		struct yl_param op = {
+		    "encounter", yl_arena_printf(a, "Encounter/%s", yl_care_str(latest[m], "id"))};
+		struct yl_row *rows;
+		size_t n;
+		if ((code = yl_care_find(c, a, "Observation", &op, 1, 64, &rows, &n, NULL, err)) !=
+		    YL_OK)
+			return code;
+		json_t **obs = yl_arena_calloc(a, n ? n : 1, sizeof *obs);
+		if (!obs)
+			return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
+		for (size_t i = 0; i < n; i++)
+			if (!(obs[i] = yl_care_parse(a, &rows[i], err)))
+				return err->code;
+		visits[nvisits++] =
+		    (struct yl_risk_visit){latest[m], obs, n, yl_programme_at(m)->name};
+	}
+	struct yl_fu_facts f;
+	yl_risk_facts(patient, conds, nconds, visits, nvisits, today, &f);
+	yl_risk_eval(&f, risk);
+	r->tier = (signed char)risk->rank;
+	*digest = yl_risk_digest(risk);
 	return YL_OK;
+}
+
+/* Store the resident's RiskAssessment as the model computed it. */
+static enum yl_code write_risk(struct yl_pop *p, struct yl_arena *a, const char *pid,
+                               const struct yl_risk_result *risk, struct yl_err *err)
+{
+	if (!p->app)
+		return YL_OK;
+	const char *id = yl_arena_printf(a, "risk-%s", pid);
+	if (strlen(id) > 64)
+		return YL_OK; /* an id too long for FHIR: such a resident keeps no stored tier */
+	json_t *doc = yl_risk_resource(a, pid, yl_today(), risk);
+	if (!doc || yl_arena_defer(a, yl_care_decref, doc) != 0)
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
+	struct yl_req ir = {.a = a, .app = p->app, .method = "PUT"};
+	struct yl_write w;
+	return yl_care_put(&ir, YL_WRITE_UPDATE, "RiskAssessment", id, doc, 0, &w, err);
+}
+
+/* Re-derive the residents and put them in the model; their RiskAssessments are written
+ * when they change. */
+static enum yl_code refresh(struct yl_pop *p, struct yl_store_conn *c, struct yl_arena *a,
+                            char *const *ids, size_t n, struct yl_err *err)
+{
+	enum yl_code code = YL_OK;
+	for (size_t i = 0; code == YL_OK && i < n; i++) {
+		struct resident fresh;
+		const char *team, *doctor;
+		struct yl_risk_result risk;
+		uint64_t digest;
+		if ((code = derive(c, a, ids[i], &fresh, &team, &doctor, &risk, &digest, err)) !=
+		    YL_OK) {
+			reset(&fresh);
+			break;
+		}
+		bool write = false;
+		pthread_rwlock_wrlock(&p->lock);
+		long k = row_of(p, ids[i]);
+		if (k >= 0) {
+			struct resident *r = &p->rows[k];
+			int t = r->team, d = r->doctor;
+			uint64_t old = r->risk;
+			char *id = r->id;
+			reset(r);
+			*r = fresh;
+			r->id = id;
+			r->team = t;
+			r->doctor = d;
+			r->risk = digest ? digest : old;
+			write = digest && digest != old && r->live;
+			set_groups(p, k, team, doctor);
+		} else {
+			reset(&fresh);
+		}
+		pthread_rwlock_unlock(&p->lock);
+		if (write && (code = write_risk(p, a, ids[i], &risk, err)) != YL_OK) {
+			pthread_rwlock_wrlock(&p->lock);
+			if ((k = row_of(p, ids[i])) >= 0)
+				p->rows[k].risk = 0; /* tried again at the next change */
+			pthread_rwlock_unlock(&p->lock);
+		}
+	}
+	return code;
 }
 
 static enum yl_code catch_up(struct yl_pop *p, struct yl_store_conn *c, struct yl_arena *a,
@@ -599,31 +722,8 @@ static enum yl_code catch_up(struct yl_pop *p, struct yl_store_conn *c, struct y
 		struct pending pd = {.last = p->seq};
 		code = yl_store_changes(c, a, p->seq, CHANGE_PAGE, note_change, &pd, err);
 		bool more = pd.last != p->seq;
-		for (size_t i = 0; code == YL_OK && i < pd.n; i++) {
-			struct resident fresh;
-			const char *team, *doctor;
-			if ((code = derive(c, a, pd.ids[i], &fresh, &team, &doctor, err)) !=
-			    YL_OK) {
-				reset(&fresh);
-				break;
-			}
-			pthread_rwlock_wrlock(&p->lock);
-			long k = row_of(p, pd.ids[i]);
-			if (k >= 0) {
-				struct resident *r = &p->rows[k];
-				int t = r->team, d = r->doctor;
-				char *id = r->id;
-				reset(r);
-				*r = fresh;
-				r->id = id;
-				r->team = t;
-				r->doctor = d;
-				set_groups(p, k, team, doctor);
-			} else {
-				reset(&fresh);
-			}
-			pthread_rwlock_unlock(&p->lock);
-		}
+		if (code == YL_OK)
+			code = refresh(p, c, a, pd.ids, pd.n, err);
 		for (size_t i = 0; i < pd.n; i++)
 			free(pd.ids[i]);
 		free(pd.ids);
@@ -634,6 +734,30 @@ static enum yl_code catch_up(struct yl_pop *p, struct yl_store_conn *c, struct y
 			break;
 	}
 	return code;
+}
+
+/* Up to `batch` residents without a stored RiskAssessment get one; false when none is left. */
+static bool backfill(struct yl_pop *p, struct yl_store_conn *c, struct yl_arena *a, size_t batch,
+                     struct yl_err *err)
+{
+	if (!yl_risk_loaded())
+		return false;
+	char *ids[64];
+	size_t n = 0;
+	if (batch > 64)
+		batch = 64;
+	pthread_rwlock_rdlock(&p->lock);
+	while (p->backfill < p->nrows && n < batch) {
+		const struct resident *r = &p->rows[p->backfill++];
+		if (r->live && !r->risk && (ids[n] = yl_arena_strdup(a, r->id)))
+			n++;
+	}
+	bool more = p->backfill < p->nrows;
+	pthread_rwlock_unlock(&p->lock);
+	if (n && refresh(p, c, a, ids, n, err) != YL_OK)
+		yl_log(YL_LOG_WARN, "population model: risk tiers: %s",
+		       err->first ? err->first->message : "failed");
+	return more;
 }
 
 enum yl_code yl_pop_sync(struct yl_pop *p, struct yl_arena *a, struct yl_err *err)
@@ -680,16 +804,19 @@ static void *run(void *arg)
 		       st.residents, st.contracted, p->build_seconds);
 		atomic_store(&p->ready, true);
 	}
+	bool filling = code == YL_OK;
 	while (code == YL_OK && !atomic_load(&p->stop)) {
-		pthread_mutex_lock(&p->stop_lock);
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += POP_TAIL_MS * 1000000L;
-		until.tv_sec += until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
-		if (!atomic_load(&p->stop))
-			pthread_cond_timedwait(&p->stop_cond, &p->stop_lock, &until);
-		pthread_mutex_unlock(&p->stop_lock);
+		if (!filling) {
+			pthread_mutex_lock(&p->stop_lock);
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += POP_TAIL_MS * 1000000L;
+			until.tv_sec += until.tv_nsec / 1000000000L;
+			until.tv_nsec %= 1000000000L;
+			if (!atomic_load(&p->stop))
+				pthread_cond_timedwait(&p->stop_cond, &p->stop_lock, &until);
+			pthread_mutex_unlock(&p->stop_lock);
+		}
 		if (atomic_load(&p->stop))
 			break;
 		yl_arena_reset(a);
@@ -698,6 +825,8 @@ static void *run(void *arg)
 		if (catch_up(p, c, a, &err) != YL_OK)
 			yl_log(YL_LOG_WARN, "population model: %s",
 			       err.first ? err.first->message : "catching up failed");
+		if (filling && !(filling = backfill(p, c, a, BACKFILL_BATCH, &err)))
+			yl_log(YL_LOG_INFO, "population model: every resident has a risk tier");
 		pthread_mutex_unlock(&p->sync_lock);
 	}
 	yl_store_conn_release(p->store);
@@ -705,14 +834,15 @@ static void *run(void *arg)
 	return NULL;
 }
 
-struct yl_pop *yl_pop_start(struct yl_store *s, struct yl_arena *a, struct yl_err *err)
+struct yl_pop *yl_pop_start(struct yl_app *app, struct yl_arena *a, struct yl_err *err)
 {
 	struct yl_pop *p = calloc(1, sizeof *p);
 	if (!p) {
 		yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
 		return NULL;
 	}
-	p->store = s;
+	p->store = app->store;
+	p->app = app;
 	pthread_rwlock_init(&p->lock, NULL);
 	pthread_mutex_init(&p->sync_lock, NULL);
 	pthread_mutex_init(&p->stop_lock, NULL);
@@ -893,6 +1023,8 @@ enum yl_code yl_pop_worklist(struct yl_pop *p, const struct yl_wl_query *q, stru
 			continue;
 		if ((q->team || q->doctor) && r->contract_end < today)
 			continue;
+		if (q->tier >= 0 && r->tier != q->tier)
+			continue;
 		if (q->team && q->doctor &&
 		    (r->doctor < 0 || strcmp(p->groups[DOCTOR][r->doctor].id, q->doctor) != 0))
 			continue;
@@ -933,8 +1065,18 @@ enum yl_code yl_pop_worklist(struct yl_pop *p, const struct yl_wl_query *q, stru
 		    .classification = s->cls >= 0 ? classifications[s->cls] : NULL,
 		    .next_step = s->step > 0 ? yl_next_step_code((enum yl_next_step)s->step) : NULL,
 		    .last_encounter = s->last_enc ? yl_arena_strdup(a, s->last_enc) : NULL,
+		    .tier = yl_risk_tier_code(r->tier),
 		};
 	}
 	pthread_rwlock_unlock(&p->lock);
 	return YL_OK;
+}
+
+int yl_pop_tier(struct yl_pop *p, const char *patient)
+{
+	pthread_rwlock_rdlock(&p->lock);
+	long i = map_find(p, &p->by_id, row_key, patient);
+	int tier = i >= 0 && p->rows[i].live ? p->rows[i].tier : -1;
+	pthread_rwlock_unlock(&p->lock);
+	return tier;
 }

@@ -5,12 +5,18 @@
  * gave it (next step and date).
  *
  * Built once at start by a background thread from type scans of the store (Patient,
- * EpisodeOfCare, Condition, Encounter), then kept current by tailing the change log
+ * EpisodeOfCare, Condition, Encounter, RiskAssessment), then kept current by tailing the change log
  * (store.h yl_store_changes): every change in a resident's compartment re-derives that
  * resident's row from the store. A request that reads the model first applies the changes
  * committed before it (yl_pop_sync), so a doctor sees the visit they have just recorded;
  * the thread also tails every POP_TAIL_MS so changes from `yilian import` or another node
  * arrive without a request.
+ *
+ * Risk tiers (care/risk.h) are recomputed in the same step: when a resident's record
+ * changes, their RiskAssessment is rewritten if the tier, reasons or recall differ. After
+ * the build, residents without one get theirs in the background (a first start over an
+ * imported region). Changes to RiskAssessments themselves are not followed: they are
+ * derived data, overwritten at the resident's next change.
  *
  * Memory: the model's own (malloc), freed by yl_pop_stop; results of a query are copied
  * into the caller's arena. Threads: queries take a read lock, updates a write lock; sync
@@ -29,8 +35,10 @@
 
 struct yl_pop;
 
-/* Start the model over the store: the build runs in its own thread. */
-struct yl_pop *yl_pop_start(struct yl_store *s, struct yl_arena *a, struct yl_err *err);
+/* Start the model over the app's store: the build runs in its own thread. The app is used to
+ * write RiskAssessments through the ordinary write path (care/risk.h). */
+struct yl_app;
+struct yl_pop *yl_pop_start(struct yl_app *app, struct yl_arena *a, struct yl_err *err);
 void yl_pop_stop(struct yl_pop *p);
 
 /* Apply every change committed so far. YL_UNAVAILABLE until the first build is done. */
@@ -65,6 +73,7 @@ struct yl_wl_query {
 	int programme;      /* index into the programmes (rulepack.h), -1 for all */
 	const char *team;   /* CareTeam id, or NULL */
 	const char *doctor; /* Practitioner id (the contract's doctor), or NULL */
+	int tier; /* a risk tier's rank (care/risk.h) to keep only those, -1 for any */
 	enum yl_wl_sort sort;
 	bool descending;
 	int count, offset;
@@ -81,7 +90,11 @@ struct yl_wl_item {
 	int days_overdue;                       /* 0 when not overdue */
 	const char *classification, *next_step; /* of the last visit, or NULL */
 	const char *last_encounter;             /* its id, or NULL */
+	const char *tier;                       /* risk tier (CS:risk-tier) or NULL */
 };
+
+/* A resident's risk tier rank (care/risk.h), -1 when not known yet or not a resident. */
+int yl_pop_tier(struct yl_pop *p, const char *patient);
 
 /* One page of a worklist (*n items) and the number of all matches (*total). */
 enum yl_code yl_pop_worklist(struct yl_pop *p, const struct yl_wl_query *q, struct yl_arena *a,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "care/config.h"
+#include "care/risk.h"
 #include "core/time.h"
 
 #define MAX_PACKS      16
@@ -109,6 +110,7 @@ void yl_packs_unload(void)
 {
 	for (size_t i = 0; i < g.npacks; i++)
 		json_decref(g.packs[i].doc);
+	yl_risk_unload();
 	json_decref(g.programmes_doc);
 	json_decref(g.form_doc);
 	yl_arena_destroy(g.a);
@@ -390,15 +392,20 @@ static enum yl_code load_packs(const char *dir, struct yl_arena *a, struct yl_er
 			           : yl_err_add(
 			                 err, a, YL_IO, NULL,
 			                 "rules/programmes.json: packs[%zu] is not a file name", i);
-		else if (!str(raw[i], "kind") || strcmp(str(raw[i], "kind"), "followup-pack") != 0)
-			code = yl_err_add(err, a, YL_IO, NULL, "%s: not a followup-pack", file);
+		else if (!str(raw[i], "kind") || (strcmp(str(raw[i], "kind"), "followup-pack") &&
+		                                  strcmp(str(raw[i], "kind"), "risk-pack") &&
+		                                  strcmp(str(raw[i], "kind"), "recall-pack")))
+			code = yl_err_add(err, a, YL_IO, NULL,
+			                  "%s: 'kind' must be followup-pack, risk-pack or recall-pack",
+			                  file);
 	}
 	/* Packs without a base first, then those that extend one of them. */
 	for (int pass = 0; pass < 2 && code == YL_OK; pass++)
 		for (size_t i = 0; i < n && code == YL_OK; i++) {
 			const char *base_id = str(raw[i], "extends");
-			if ((pass == 0) != (base_id == NULL))
-				continue;
+			if ((pass == 0) != (base_id == NULL) ||
+			    strcmp(str(raw[i], "kind"), "followup-pack") != 0)
+				continue; /* risk and recall packs: care/risk.c */
 			struct yl_pack *p = &g.packs[g.npacks];
 			p->file = json_string_value(json_array_get(files, i));
 			struct ctx c;
@@ -550,6 +557,8 @@ enum yl_code yl_packs_load(const char *dir, const char *const *use, size_t nuse,
 		code = load_programmes(use, nuse, a, err);
 	if (code == YL_OK)
 		code = load_form(dir, a, err);
+	if (code == YL_OK)
+		code = yl_risk_load(dir, g.programmes_doc, a, err);
 	if (code != YL_OK)
 		yl_packs_unload();
 	return code;

@@ -8,6 +8,7 @@
 #include "care/find.h"
 #include "care/panel.h"
 #include "care/population.h"
+#include "care/risk.h"
 #include "care/rulepack.h"
 #include "core/time.h"
 #include "fhir/rest.h"
@@ -92,6 +93,11 @@ static enum yl_code parse_query(struct yl_req *r, struct yl_wl_query *q, struct 
 		return yl_err_add(err, r->a, YL_BAD_REQUEST, "doctor",
 		                  "'doctor' must be a Practitioner id");
 	q->doctor = doctor;
+	q->tier = -1;
+	const char *tier = yl_url_param(&r->url, "tier");
+	if (tier && (q->tier = yl_risk_tier_find(tier)) < 0)
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, "tier",
+		                  "'tier' must be low, medium or high (CodeSystem risk-tier)");
 	q->today = yl_today();
 	return YL_OK;
 }
@@ -119,6 +125,8 @@ static json_t *item_ext(struct yl_arena *a, const struct yl_wl_item *it)
 		sub(l, "encounter", "valueReference",
 		    json_pack("{s:o}", "reference",
 		              json_sprintf("Encounter/%s", it->last_encounter)));
+	if (it->tier)
+		sub(l, "tier", "valueCode", json_string(it->tier));
 	if (it->diagnosed != YL_NO_DAY)
 		sub(l, "diagnosed", "valueDate", json_string(yl_care_day_text(a, it->diagnosed)));
 	return json_pack("{s:s,s:o}", "url", X_ITEM, "extension", l);

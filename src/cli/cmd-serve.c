@@ -174,7 +174,7 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 		       "systems, value sets) to %s",
 		       seeded, o->db);
 	app.web_dir = yl_arena_printf(a, "%s/web", o->data);
-	if (!(app.pop = yl_pop_start(store, a, &err)))
+	if (!(app.pop = yl_pop_start(&app, a, &err)))
 		goto out;
 	app.bulk = yl_bulk_start(store, yl_arena_printf(a, "%s.exports", o->db), a, &err);
 	if (!app.bulk)
