@@ -9,6 +9,7 @@
 #include "care/config.h"
 #include "care/find.h"
 #include "care/keypop.h"
+#include "care/plausibility.h"
 #include "care/programme.h"
 #include "care/rulepack.h"
 #include "core/time.h"
@@ -152,10 +153,16 @@ static enum yl_code form_facts(struct yl_req *r, const json_t *body, const struc
 		const struct yl_fu_reading *rd = yl_fu_reading_at(i);
 		reading_value(r, body, rd, &f->num[rd->fact], &f->has[rd->fact], err);
 	}
-	if (!f->has[YL_FU_BMI] && f->has[YL_FU_WEIGHT] && f->has[YL_FU_HEIGHT]) {
+	if (f->has[YL_FU_WEIGHT] && f->has[YL_FU_HEIGHT]) {
 		double m = f->num[YL_FU_HEIGHT] / 100.0;
-		f->num[YL_FU_BMI] = round(f->num[YL_FU_WEIGHT] / (m * m) * 10.0) / 10.0;
-		f->has[YL_FU_BMI] = true;
+		double bmi = round(f->num[YL_FU_WEIGHT] / (m * m) * 10.0) / 10.0;
+		if (f->has[YL_FU_BMI]) { /* given too: how far apart (a plausibility fact) */
+			f->num[YL_FU_BMI_GAP] = fabs(f->num[YL_FU_BMI] - bmi);
+			f->has[YL_FU_BMI_GAP] = true;
+		} else {
+			f->num[YL_FU_BMI] = bmi;
+			f->has[YL_FU_BMI] = true;
+		}
 	}
 	for (size_t k = 0; k < sizeof coded_items / sizeof coded_items[0]; k++) {
 		enum yl_fu_set s = coded_items[k].set;
@@ -605,8 +612,14 @@ static enum yl_code classify(struct run *u, struct visit *vs, size_t i, struct y
 
 /* ---- the operation ----------------------------------------------------------------- */
 
+struct recorded;
+static enum yl_code plausibility(struct run *u, struct visit *vs, size_t i,
+                                 const struct yl_fu_facts *form, struct recorded *out);
+
 struct recorded {
 	struct yl_fu_result res;
+	const char *flags[16]; /* plausibility flags */
+	size_t nflags;
 	const char *enc_id, *enrolment;
 	const char *obs[MAX_OBS];
 	size_t nobs;
@@ -755,9 +768,12 @@ static enum yl_code record(struct run *u, const json_t *body, struct yl_fu_facts
 	}
 
 	const char *cid = NULL;
+	size_t ci = 0;
 	for (size_t i = 0; i < n; i++)
 		if (vs[i].current)
-			cid = vs[i].id;
+			cid = vs[(ci = i)].id;
+	if ((code = plausibility(u, vs, ci, form, out)) != YL_OK)
+		return code;
 	struct yl_write w;
 	int64_t if_match = 0;
 	if (edit && (code = yl_fhir_if_match(r, &if_match, err)) != YL_OK)
@@ -785,6 +801,45 @@ static enum yl_code record(struct run *u, const json_t *body, struct yl_fu_facts
 	return YL_OK;
 }
 
+/* The plausibility flags of visit i, the visit being recorded (form: its facts as given),
+ * onto its Encounter and into out. */
+static enum yl_code plausibility(struct run *u, struct visit *vs, size_t i,
+                                 const struct yl_fu_facts *form, struct recorded *out)
+{
+	struct yl_fu_facts f = *form;
+	f.date = vs[i].day;
+	if (f.has[YL_FU_SBP] && f.has[YL_FU_DBP]) {
+		f.num[YL_FU_PULSE_PRESSURE] = f.num[YL_FU_SBP] - f.num[YL_FU_DBP];
+		f.has[YL_FU_PULSE_PRESSURE] = true;
+		int run = 0;
+		for (size_t j = i; j-- > 0;) {
+			struct yl_fu_facts pf;
+			enum yl_code code = visit_facts(u, &vs[j], &pf);
+			if (code != YL_OK)
+				return code;
+			if (!pf.has[YL_FU_SBP] || !pf.has[YL_FU_DBP] ||
+			    pf.num[YL_FU_SBP] != f.num[YL_FU_SBP] ||
+			    pf.num[YL_FU_DBP] != f.num[YL_FU_DBP])
+				break;
+			run++;
+		}
+		f.num[YL_FU_IDENTICAL_RUN] = run;
+		f.has[YL_FU_IDENTICAL_RUN] = true;
+	}
+	f.num[YL_FU_RECORDED_AFTER] = (double)(yl_today() - vs[i].day);
+	f.has[YL_FU_RECORDED_AFTER] = true;
+	const char *died = yl_care_str(u->patient, "deceasedDateTime");
+	int64_t death = died && strlen(died) >= 10 ? yl_parse_day(died, 10) : YL_NO_DAY;
+	f.flag[YL_FU_AFTER_DEATH] = json_is_true(json_object_get(u->patient, "deceasedBoolean")) ||
+	                            (death != YL_NO_DAY && vs[i].day >= death);
+	out->nflags = yl_plaus_eval(&f, out->flags, sizeof out->flags / sizeof out->flags[0]);
+	json_t *enc = vs[i].enc;
+	for (size_t k = 0; k < out->nflags; k++)
+		yl_care_add_ext(enc, YL_SD "plausibility-flag", "valueCoding",
+		                yl_coding("plausibility-flag", out->flags[k]));
+	return YL_OK;
+}
+
 static void out_param(json_t *list, const char *name, const char *key, json_t *value)
 {
 	json_array_append_new(list, json_pack("{s:s,s:o}", "name", name, key, value));
@@ -808,6 +863,8 @@ static json_t *answer_doc(struct yl_arena *a, const struct yl_programme *prog,
 	for (size_t i = 0; i < res->ndanger; i++)
 		out_param(p, "danger-sign", "valueCode", json_string(res->danger[i]));
 	out_param(p, "at-target", "valueBoolean", json_boolean(res->at_target));
+	for (size_t i = 0; i < rec->nflags; i++)
+		out_param(p, "plausibility-flag", "valueCode", json_string(rec->flags[i]));
 	out_param(p, "rule-pack", "valueString", json_string(yl_pack_id(prog->pack)));
 	out_param(p, "encounter", "valueReference", ref_value("Encounter", rec->enc_id));
 	for (size_t i = 0; i < rec->nobs; i++)

@@ -73,7 +73,7 @@ struct yl_wl_query {
 	int programme;      /* index into the programmes (rulepack.h), -1 for all */
 	const char *team;   /* CareTeam id, or NULL */
 	const char *doctor; /* Practitioner id (the contract's doctor), or NULL */
-	int tier; /* a risk tier's rank (care/risk.h) to keep only those, -1 for any */
+	int tier;           /* a risk tier's rank (care/risk.h) to keep only those, -1 for any */
 	enum yl_wl_sort sort;
 	bool descending;
 	int count, offset;

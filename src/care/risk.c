@@ -204,62 +204,24 @@ static enum yl_code compile_recall(struct yl_cond_ctx *c, const json_t *doc)
 	return YL_OK;
 }
 
-static json_t *read_json(const char *dir, const char *name, struct yl_arena *a, struct yl_err *err)
-{
-	char *path = yl_arena_printf(a, "%s/%s", dir, name);
-	json_error_t je;
-	json_t *doc = path ? json_load_file(path, JSON_REJECT_DUPLICATES, &je) : NULL;
-	if (!doc)
-		yl_err_add(err, a, YL_IO, NULL, "%s: %s (line %d)", path ? path : name,
-		           path ? je.text : "out of memory", path ? je.line : 0);
-	return doc;
-}
-
 enum yl_code yl_risk_load(const char *dir, const json_t *programmes, struct yl_arena *a,
                           struct yl_err *err)
 {
 	yl_risk_unload();
 	if (!(g.pool = yl_arena_create(8192)))
 		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
-	const json_t *use = json_object_get(programmes, "use");
-	const char *want[2] = {str(use, "risk"), str(use, "recall")};
-	const char *kinds[2] = {"risk-pack", "recall-pack"};
-	json_t **docs[2] = {&g.risk_doc, &g.recall_doc};
-	size_t i;
-	const json_t *f;
-	enum yl_code code = YL_OK;
-	json_array_foreach (json_object_get(programmes, "packs"), i, f) {
-		json_t *doc =
-		    json_string_value(f) ? read_json(dir, json_string_value(f), a, err) : NULL;
-		if (!doc)
-			code = err->code ? err->code
-			                 : yl_err_add(err, a, YL_IO, NULL, "bad pack name");
-		for (int k = 0; code == YL_OK && k < 2; k++) {
-			if (!str(doc, "kind") || strcmp(str(doc, "kind"), kinds[k]) != 0 ||
-			    !want[k] || !str(doc, "id") || strcmp(str(doc, "id"), want[k]) != 0)
-				continue;
-			*docs[k] = json_incref(doc);
-			if (!str(doc, "source") ||
-			    !str(json_object_get(doc, "effective"), "start") ||
-			    !str(doc, "jurisdiction") || !str(doc, "edition"))
-				code = yl_err_add(
-				    err, a, YL_IO, NULL,
-				    "%s: a pack needs id, edition, source, effective.start "
-				    "and jurisdiction",
-				    json_string_value(f));
-			struct yl_cond_ctx c = {json_string_value(f), g.pool, a, err, NULL, NULL, 0,
-			                        known_programme};
-			if (code == YL_OK)
-				code = k == 0 ? compile_risk(&c, doc) : compile_recall(&c, doc);
-		}
-		json_decref(doc);
-		if (code != YL_OK)
-			break;
-	}
-	if (code == YL_OK && (!g.risk_doc || !g.recall_doc))
-		code = yl_err_add(err, a, YL_IO, NULL,
-		                  "rules/programmes.json: 'use' must name a risk-pack (risk) and a "
-		                  "recall-pack (recall) among its packs");
+	const char *file;
+	enum yl_code code =
+	    yl_packs_chosen(dir, programmes, "risk-pack", "risk", &g.risk_doc, &file, a, err);
+	struct yl_cond_ctx c = {file, g.pool, a, err, NULL, NULL, 0, known_programme};
+	if (code == YL_OK)
+		code = compile_risk(&c, g.risk_doc);
+	if (code == YL_OK)
+		code = yl_packs_chosen(dir, programmes, "recall-pack", "recall", &g.recall_doc,
+		                       &file, a, err);
+	c.file = file;
+	if (code == YL_OK)
+		code = compile_recall(&c, g.recall_doc);
 	if (code == YL_OK) {
 		g.loaded = true;
 		size_t n;

@@ -26,6 +26,10 @@ static const char *const num_names[YL_FU_NNUM] = {
     [YL_FU_COMORBIDITY] = "comorbidity-count",
     [YL_FU_EFI] = "efi",
     [YL_FU_REVIEW_DAYS] = "days-since-review",
+    [YL_FU_IDENTICAL_RUN] = "identical-bp-run",
+    [YL_FU_RECORDED_AFTER] = "recorded-days-after",
+    [YL_FU_PULSE_PRESSURE] = "pulse-pressure",
+    [YL_FU_BMI_GAP] = "bmi-gap",
 };
 static const char *const flag_names[YL_FU_NFLAG] = {
     [YL_FU_AT_TARGET] = "at-target",
@@ -34,6 +38,7 @@ static const char *const flag_names[YL_FU_NFLAG] = {
     [YL_FU_ADVERSE_OK] = "adverse-reaction-controllable",
     [YL_FU_UNCONTROLLED_TWICE] = "uncontrolled-twice",
     [YL_FU_DANGER_LAST] = "danger-sign-last-visit",
+    [YL_FU_AFTER_DEATH] = "after-death",
 };
 /* The code sets and where their codes come from: a yilian code system, or "" for value-set
  * urls, "#" for the deployment's programmes. */

@@ -11,7 +11,9 @@
  * previous-at-target, adverse-reaction, adverse-reaction-controllable, symptom, complication,
  * adherence, condition (value-set urls held). Facts of a resident (risk and recall packs):
  * comorbidity-count, efi, days-since-review, uncontrolled-twice, danger-sign-last-visit,
- * last-next-step, programme, with the readings and age above.
+ * last-next-step, programme, with the readings and age above. Facts of a recorded visit's
+ * plausibility (rules/plausibility.json): identical-bp-run, recorded-days-after,
+ * pulse-pressure, bmi-gap, after-death.
  *
  * Memory: compiled conditions live in the pool arena given to yl_cond_compile; codes point
  * into the pack's JSON. Threads: compile at load; testing is read-only and reentrant. */
@@ -42,6 +44,10 @@ enum yl_fu_num {
 	YL_FU_COMORBIDITY,
 	YL_FU_EFI,
 	YL_FU_REVIEW_DAYS,
+	YL_FU_IDENTICAL_RUN,
+	YL_FU_RECORDED_AFTER,
+	YL_FU_PULSE_PRESSURE,
+	YL_FU_BMI_GAP,
 	YL_FU_NNUM
 };
 enum yl_fu_flag {
@@ -51,6 +57,7 @@ enum yl_fu_flag {
 	YL_FU_ADVERSE_OK,
 	YL_FU_UNCONTROLLED_TWICE,
 	YL_FU_DANGER_LAST,
+	YL_FU_AFTER_DEATH,
 	YL_FU_NFLAG
 };
 enum yl_fu_set {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "care/config.h"
+#include "care/plausibility.h"
 #include "care/risk.h"
 #include "core/time.h"
 
@@ -111,6 +112,7 @@ void yl_packs_unload(void)
 	for (size_t i = 0; i < g.npacks; i++)
 		json_decref(g.packs[i].doc);
 	yl_risk_unload();
+	yl_plaus_unload();
 	json_decref(g.programmes_doc);
 	json_decref(g.form_doc);
 	yl_arena_destroy(g.a);
@@ -367,6 +369,46 @@ static json_t *read_json(const char *dir, const char *name, struct yl_arena *a, 
 	return doc;
 }
 
+enum yl_code yl_packs_chosen(const char *dir, const json_t *programmes, const char *kind,
+                             const char *use_key, json_t **doc, const char **file,
+                             struct yl_arena *a, struct yl_err *err)
+{
+	*doc = NULL;
+	const char *want = str(json_object_get(programmes, "use"), use_key);
+	size_t i;
+	const json_t *f;
+	json_array_foreach (json_object_get(programmes, "packs"), i, f) {
+		json_t *d =
+		    json_string_value(f) ? read_json(dir, json_string_value(f), a, err) : NULL;
+		if (!d)
+			return err->code
+			           ? err->code
+			           : yl_err_add(err, a, YL_IO, NULL,
+			                        "rules/programmes.json: packs[%zu] is not a file "
+			                        "name",
+			                        i);
+		if (want && str(d, "kind") && !strcmp(str(d, "kind"), kind) && str(d, "id") &&
+		    !strcmp(str(d, "id"), want)) {
+			*file = json_string_value(f);
+			if (!str(d, "source") || !str(json_object_get(d, "effective"), "start") ||
+			    !str(d, "jurisdiction") || !str(d, "edition")) {
+				json_decref(d);
+				return yl_err_add(
+				    err, a, YL_IO, NULL,
+				    "%s: a pack needs id, edition, source, effective.start "
+				    "and jurisdiction",
+				    *file);
+			}
+			*doc = d;
+			return YL_OK;
+		}
+		json_decref(d);
+	}
+	return yl_err_add(err, a, YL_IO, NULL,
+	                  "rules/programmes.json: 'use.%s' must name a %s among its packs", use_key,
+	                  kind);
+}
+
 const struct yl_pack *yl_pack_by_id(const char *id)
 {
 	for (size_t i = 0; id && i < g.npacks; i++)
@@ -394,10 +436,13 @@ static enum yl_code load_packs(const char *dir, struct yl_arena *a, struct yl_er
 			                 "rules/programmes.json: packs[%zu] is not a file name", i);
 		else if (!str(raw[i], "kind") || (strcmp(str(raw[i], "kind"), "followup-pack") &&
 		                                  strcmp(str(raw[i], "kind"), "risk-pack") &&
-		                                  strcmp(str(raw[i], "kind"), "recall-pack")))
-			code = yl_err_add(err, a, YL_IO, NULL,
-			                  "%s: 'kind' must be followup-pack, risk-pack or recall-pack",
-			                  file);
+		                                  strcmp(str(raw[i], "kind"), "recall-pack") &&
+		                                  strcmp(str(raw[i], "kind"), "plausibility-pack")))
+			code = yl_err_add(
+			    err, a, YL_IO, NULL,
+			    "%s: 'kind' must be followup-pack, risk-pack, recall-pack or "
+			    "plausibility-pack",
+			    file);
 	}
 	/* Packs without a base first, then those that extend one of them. */
 	for (int pass = 0; pass < 2 && code == YL_OK; pass++)
@@ -559,6 +604,8 @@ enum yl_code yl_packs_load(const char *dir, const char *const *use, size_t nuse,
 		code = load_form(dir, a, err);
 	if (code == YL_OK)
 		code = yl_risk_load(dir, g.programmes_doc, a, err);
+	if (code == YL_OK)
+		code = yl_plaus_load(dir, g.programmes_doc, a, err);
 	if (code != YL_OK)
 		yl_packs_unload();
 	return code;

@@ -113,6 +113,14 @@ const struct yl_fu_reading *yl_fu_reading(enum yl_fu_num f);
 /* The blood-pressure panel (code, display, text, category as in a reading). */
 const struct yl_fu_reading *yl_fu_bp_panel(void);
 
+/* For the modules with packs of their own kind (care/risk.c, care/plausibility.c): the pack
+ * of `kind` whose id rules/programmes.json's `use.<use_key>` names, read from dir (a new
+ * reference; *file its file name, pointing into programmes). It must carry id, edition,
+ * source, effective.start and jurisdiction. YL_IO naming what is missing. */
+enum yl_code yl_packs_chosen(const char *dir, const struct json_t *programmes, const char *kind,
+                             const char *use_key, struct json_t **doc, const char **file,
+                             struct yl_arena *a, struct yl_err *err);
+
 /* Run the pack's own test vectors: YL_OK and *n run, or YL_IO naming the first that fails. */
 enum yl_code yl_pack_run_tests(const struct yl_pack *p, struct yl_arena *a, size_t *n,
                                struct yl_err *err);

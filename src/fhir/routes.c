@@ -2,6 +2,7 @@
  * come from these rows. More specific patterns come first. */
 #include "care/contract.h"
 #include "care/followup.h"
+#include "care/plausibility.h"
 #include "care/programme.h"
 #include "care/worklist.h"
 #include "care/panel.h"
@@ -87,6 +88,10 @@ const struct yl_route yl_fhir_routes[] = {
      "searchset of masked Patients, each with its worklist-item extension"},
     {"GET", "/fhir/Practitioner/{id}/$worklist", "$worklist", YL_LEVEL_INSTANCE, yl_h_worklist,
      "the same for the residents whose contract names this doctor"},
+    {"GET", "/fhir/Practitioner/{id}/$digit-preference", "$digit-preference", YL_LEVEL_INSTANCE,
+     yl_h_digit_preference,
+     "a doctor's systolic readings of follow-ups in a period (start, end): share ending in 0, "
+     "share just under 140, and the plausibility flags they raise (a Parameters)"},
     {"POST", "/fhir/Patient/{id}/$enrol", "$enrol", YL_LEVEL_INSTANCE, yl_h_enrol,
      "enrol a resident in a programme (Parameters: programme, date?, doctor?): 201 and the "
      "EpisodeOfCare; 422 when not eligible (age, diagnosis), 409 when already enrolled"},
