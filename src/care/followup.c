@@ -99,14 +99,20 @@ struct run {
 
 /* ---- the form ---------------------------------------------------------------------- */
 
-static const char *at(struct yl_arena *a, const json_t *body, const char *name)
+/* Where the nth parameter called name is, for an error's expression. */
+static const char *at_nth(struct yl_arena *a, const json_t *body, const char *name, size_t nth)
 {
 	size_t i;
 	const json_t *p;
 	json_array_foreach (json_object_get(body, "parameter"), i, p)
-		if (yl_care_str(p, "name") && !strcmp(yl_care_str(p, "name"), name))
+		if (yl_care_str(p, "name") && !strcmp(yl_care_str(p, "name"), name) && nth-- == 0)
 			return yl_arena_printf(a, "Parameters.parameter[%zu]", i);
 	return "Parameters";
+}
+
+static const char *at(struct yl_arena *a, const json_t *body, const char *name)
+{
+	return at_nth(a, body, name, 0);
 }
 
 /* A reading's value: a number, or a Quantity in the reading's unit. */
@@ -170,7 +176,7 @@ static enum yl_code form_facts(struct yl_req *r, const json_t *body, const struc
 		for (size_t i = 0; (code = yl_params_str(body, yl_fu_set_name(s), i)); i++) {
 			if (!yl_care_code(coded_items[k].system, code, "en"))
 				yl_err_add(err, r->a, YL_BAD_REQUEST,
-				           at(r->a, body, yl_fu_set_name(s)),
+				           at_nth(r->a, body, yl_fu_set_name(s), i),
 				           "'%.64s' is not a code of %s%s", code, YL_CS,
 				           coded_items[k].system);
 			else if (f->ncodes[s] < YL_FU_MAX_CODES)
@@ -315,6 +321,27 @@ static size_t build_obs(struct run *u, const char *enc_id, const char *date,
 	} else
 		json_decref(comps);
 	return n;
+}
+
+/* Whether an Observation is one the form writes: a reading of rules/followup-form.json, the
+ * blood-pressure panel, or the findings. */
+static bool form_owned(const json_t *obs)
+{
+	const json_t *c =
+	    json_array_get(json_object_get(json_object_get(obs, "code"), "coding"), 0);
+	const char *code = yl_care_str(c, "code"), *system = yl_care_str(c, "system");
+	if (!code || !system)
+		return false;
+	if (!strcmp(system, YL_CS "followup-item"))
+		return !strcmp(code, "followup-findings");
+	if (strcmp(system, LOINC) != 0)
+		return false;
+	if (!strcmp(code, yl_fu_bp_panel()->code))
+		return true;
+	for (size_t i = 0; i < yl_fu_reading_count(); i++)
+		if (!yl_fu_reading_at(i)->panel && !strcmp(code, yl_fu_reading_at(i)->code))
+			return true;
+	return false;
 }
 
 /* The facts recorded by a visit's Observations (as build_obs writes them, or as
@@ -643,6 +670,9 @@ static json_t *new_encounter(struct run *u, const char *way, int64_t day, const 
 	    "reference", yl_arena_printf(u->r->a, "Patient/%s", u->r->vars[0]), "episodeOfCare",
 	    "reference", yl_arena_printf(u->r->a, "EpisodeOfCare/%s", enrolment), "period", "start",
 	    yl_care_day_text(u->r->a, day));
+	if (enc) /* a visit of one day: Encounter?date=2026-06-01 finds it */
+		json_object_set_new(json_object_get(enc, "period"), "end",
+		                    json_string(yl_care_day_text(u->r->a, day)));
 	if (enc && doctor)
 		json_object_set_new(enc, "participant",
 		                    json_pack("[{s:{s:s}}]", "individual", "reference", doctor));
@@ -665,7 +695,16 @@ static enum yl_code enrolment_for(struct run *u, int64_t day, const char *doctor
 	code = yl_programme_enrolment(u->c, u->r->a, pid, u->prog, &row, &episode, u->err);
 	if (code == YL_OK) {
 		*enrolment = row.id;
-		return YL_OK;
+		const char *start = yl_care_str(json_object_get(episode, "period"), "start");
+		int64_t s = start ? yl_parse_day(start, strlen(start)) : YL_NO_DAY;
+		if (s == YL_NO_DAY || day >= s)
+			return YL_OK;
+		/* a visit before the enrolment began: the enrolment began then */
+		json_object_set_new(json_object_get(episode, "period"), "start",
+		                    json_string(yl_care_day_text(u->r->a, day)));
+		struct yl_write w;
+		return yl_care_put(u->r, YL_WRITE_UPDATE, "EpisodeOfCare", row.id, episode,
+		                   row.version, &w, u->err);
 	}
 	struct yl_write w;
 	if (code != YL_NOT_FOUND ||
@@ -700,7 +739,6 @@ static enum yl_code record(struct run *u, const json_t *body, struct yl_fu_facts
 		return code;
 
 	struct visit *cur = NULL;
-	int64_t from = day;
 	json_t **old_obs = NULL;
 	size_t nold = 0;
 	for (size_t i = 0; edit && i < n; i++)
@@ -710,13 +748,42 @@ static enum yl_code record(struct run *u, const json_t *body, struct yl_fu_facts
 		return yl_err_add(err, a, YL_BUSINESS_RULE, at(a, body, "encounter"),
 		                  "Encounter/%.64s is not a %s follow-up of Patient/%s", edit,
 		                  u->prog->name, r->vars[0]);
-	if (cur) {
+	const char *doctor = NULL, *org = NULL;
+	out->enrolment = NULL;
+	if (cur) { /* an edit: what the form does not give stays as recorded */
 		if ((code = visit_obs(u, cur)) != YL_OK)
 			return code;
 		old_obs = cur->obs;
 		nold = cur->nobs;
-		from = cur->day < day ? cur->day : day;
-	} else {
+		const json_t *e = cur->enc;
+		if (day == YL_NO_DAY)
+			day = cur->day;
+		for (size_t w = 0; !way && w < sizeof ways / sizeof ways[0]; w++)
+			if (yl_care_str(json_object_get(e, "class"), "code") &&
+			    !strcmp(ways[w].code, yl_care_str(json_object_get(e, "class"), "code")))
+				way = ways[w].way;
+		doctor = yl_care_str(
+		    json_object_get(json_array_get(json_object_get(e, "participant"), 0),
+		                    "individual"),
+		    "reference");
+		org = yl_care_str(json_object_get(e, "serviceProvider"), "reference");
+		const char *t, *ep;
+		if (yl_care_ref(a, json_array_get(json_object_get(e, "episodeOfCare"), 0),
+		                "EpisodeOfCare", &t, &ep))
+			out->enrolment = ep; /* the visit stays in its enrolment, ended or not */
+		if (doctor_param)
+			doctor = yl_arena_printf(a, "Practitioner/%s", doctor_param);
+	}
+	if (day == YL_NO_DAY)
+		day = yl_today();
+	if (!way)
+		way = "clinic";
+	if (day > yl_today())
+		return yl_err_add(err, a, YL_BUSINESS_RULE, at(a, body, "date"),
+		                  "'date' (%s) is after today: record a visit once it has happened",
+		                  yl_care_day_text(a, day));
+	int64_t from = cur && cur->day < day ? cur->day : day;
+	if (!cur) {
 		cur = &vs[n++];
 		*cur = (struct visit){.id = yl_care_new_id(a), .seq = INT64_MAX};
 	}
@@ -724,9 +791,14 @@ static enum yl_code record(struct run *u, const json_t *body, struct yl_fu_facts
 	cur->current = true;
 	cur->at_target = -1;
 
-	const char *doctor, *org;
-	if ((code = enrolment_for(u, day, doctor_param, &out->enrolment, &doctor, &org)) != YL_OK)
-		return code;
+	if (!out->enrolment) {
+		const char *d2, *o2;
+		if ((code = enrolment_for(u, day, doctor_param, &out->enrolment, &d2, &o2)) !=
+		    YL_OK)
+			return code;
+		doctor = doctor ? doctor : d2;
+		org = org ? org : o2;
+	}
 	const char *date = yl_care_day_text(a, day);
 	json_t *enc = new_encounter(u, way, day, out->enrolment, doctor, org);
 	json_t **obs = yl_arena_calloc(a, MAX_OBS, sizeof *obs);
@@ -791,6 +863,8 @@ static enum yl_code record(struct run *u, const json_t *body, struct yl_fu_facts
 	}
 	for (size_t i = 0; i < nold; i++) {
 		const char *id = yl_care_str(old_obs[i], "id");
+		if (!form_owned(old_obs[i]))
+			continue; /* an ECG or a lab result attached to the visit: not the form's */
 		bool kept = false;
 		for (size_t k = 0; id && k < out->nobs; k++)
 			kept |= !strcmp(out->obs[k], id);
@@ -883,22 +957,19 @@ enum yl_code yl_h_record_followup(struct yl_req *r, struct yl_err *err)
 	const struct yl_programme *prog;
 	const size_t np = sizeof record_params / sizeof record_params[0];
 	enum yl_code code = yl_care_input(r, record_params, np, "$record-followup", &body, err);
-	int64_t day, today = yl_today();
+	int64_t day = YL_NO_DAY; /* absent: the edited visit's day, or today */
 	const char *doctor, *edit;
 	if (code != YL_OK || (code = yl_programme_param(r, body, &prog, err)) ||
-	    (code = yl_care_param_day(r, body, "date", today, &day, err)) ||
+	    (yl_params_get(body, "date", 0) &&
+	     (code = yl_care_param_day(r, body, "date", 0, &day, err))) ||
 	    (code = yl_care_param_ref(r, body, "doctor", "Practitioner", &doctor, err)) ||
 	    (code = yl_care_param_ref(r, body, "encounter", "Encounter", &edit, err)))
 		return code;
-	if (day > today)
-		return yl_err_add(err, r->a, YL_BUSINESS_RULE, at(r->a, body, "date"),
-		                  "'date' (%s) is after today: record a visit once it has happened",
-		                  yl_care_day_text(r->a, day));
-	const char *way = yl_params_str(body, "way", 0) ? yl_params_str(body, "way", 0) : "clinic";
+	const char *way = yl_params_str(body, "way", 0);
 	size_t w = 0, nways = sizeof ways / sizeof ways[0];
-	while (w < nways && strcmp(ways[w].way, way) != 0)
+	while (way && w < nways && strcmp(ways[w].way, way) != 0)
 		w++;
-	if (w == nways)
+	if (way && w == nways)
 		return yl_err_add(err, r->a, YL_BAD_REQUEST, at(r->a, body, "way"),
 		                  "'way' must be clinic, home or phone (%sfollowup-way)", YL_CS);
 	struct yl_fu_facts form;

@@ -44,6 +44,7 @@ struct resident {
 	char *id, *name;
 	int32_t birth;
 	bool live, deceased;
+	bool kept; /* an institution keeps their health record (Patient.managingOrganization) */
 	int team, doctor; /* group indexes, -1 none */
 	int32_t contract_end;
 	signed char tier; /* risk tier rank, -1 unknown */
@@ -66,6 +67,7 @@ struct idmap {
 struct yl_pop {
 	struct yl_store *store;
 	struct yl_app *app;
+	bool write_risk;
 	pthread_t thread;
 	bool thread_started;
 	pthread_rwlock_t lock;     /* rows, groups, maps */
@@ -282,7 +284,7 @@ static void reset(struct resident *r)
 	free(r->name);
 	r->name = NULL;
 	r->birth = NO_DAY;
-	r->live = r->deceased = false;
+	r->live = r->deceased = r->kept = false;
 	r->contract_end = NO_DAY;
 	r->tier = -1;
 	r->risk = 0;
@@ -308,6 +310,7 @@ static void apply_patient(struct resident *r, const json_t *doc)
 	free(r->name);
 	r->name = strdup(text);
 	r->birth = day_of(yl_care_str(doc, "birthDate"));
+	r->kept = json_object_get(doc, "managingOrganization") != NULL;
 	r->deceased = json_is_true(json_object_get(doc, "deceasedBoolean")) ||
 	              yl_care_str(doc, "deceasedDateTime");
 	r->live = true;
@@ -651,11 +654,26 @@ static enum yl_code derive(struct yl_store_conn *c, struct yl_arena *a, const ch
 	return YL_OK;
 }
 
+/* A registered resident, who gets a risk tier: their record is kept by an institution, or
+ * they have a contract in force or a programme enrolment (a Patient that is only a FHIR
+ * record, say one loaded for a test, gets none). */
+static bool registered(const struct resident *r)
+{
+	if (!r->live)
+		return false;
+	if (r->kept || r->team >= 0)
+		return true;
+	for (size_t k = 0; k < MAXP; k++)
+		if (r->prog[k].ever_enrolled)
+			return true;
+	return false;
+}
+
 /* Store the resident's RiskAssessment as the model computed it. */
 static enum yl_code write_risk(struct yl_pop *p, struct yl_arena *a, const char *pid,
                                const struct yl_risk_result *risk, struct yl_err *err)
 {
-	if (!p->app)
+	if (!p->app || !p->write_risk)
 		return YL_OK;
 	const char *id = yl_arena_printf(a, "risk-%s", pid);
 	if (strlen(id) > 64)
@@ -697,9 +715,9 @@ static enum yl_code refresh(struct yl_pop *p, struct yl_store_conn *c, struct yl
 			r->id = id;
 			r->team = t;
 			r->doctor = d;
-			r->risk = digest ? digest : old;
-			write = digest && digest != old && r->live;
 			set_groups(p, k, team, doctor);
+			write = digest && digest != old && registered(r);
+			r->risk = write ? digest : old;
 		} else {
 			reset(&fresh);
 		}
@@ -740,7 +758,7 @@ static enum yl_code catch_up(struct yl_pop *p, struct yl_store_conn *c, struct y
 static bool backfill(struct yl_pop *p, struct yl_store_conn *c, struct yl_arena *a, size_t batch,
                      struct yl_err *err)
 {
-	if (!yl_risk_loaded())
+	if (!yl_risk_loaded() || !p->write_risk)
 		return false;
 	char *ids[64];
 	size_t n = 0;
@@ -749,7 +767,7 @@ static bool backfill(struct yl_pop *p, struct yl_store_conn *c, struct yl_arena 
 	pthread_rwlock_rdlock(&p->lock);
 	while (p->backfill < p->nrows && n < batch) {
 		const struct resident *r = &p->rows[p->backfill++];
-		if (r->live && !r->risk && (ids[n] = yl_arena_strdup(a, r->id)))
+		if (registered(r) && !r->risk && (ids[n] = yl_arena_strdup(a, r->id)))
 			n++;
 	}
 	bool more = p->backfill < p->nrows;
@@ -834,7 +852,8 @@ static void *run(void *arg)
 	return NULL;
 }
 
-struct yl_pop *yl_pop_start(struct yl_app *app, struct yl_arena *a, struct yl_err *err)
+struct yl_pop *yl_pop_start(struct yl_app *app, bool write_risk, struct yl_arena *a,
+                            struct yl_err *err)
 {
 	struct yl_pop *p = calloc(1, sizeof *p);
 	if (!p) {
@@ -843,6 +862,7 @@ struct yl_pop *yl_pop_start(struct yl_app *app, struct yl_arena *a, struct yl_er
 	}
 	p->store = app->store;
 	p->app = app;
+	p->write_risk = write_risk;
 	pthread_rwlock_init(&p->lock, NULL);
 	pthread_mutex_init(&p->sync_lock, NULL);
 	pthread_mutex_init(&p->stop_lock, NULL);

@@ -38,7 +38,8 @@ struct yl_pop;
 /* Start the model over the app's store: the build runs in its own thread. The app is used to
  * write RiskAssessments through the ordinary write path (care/risk.h). */
 struct yl_app;
-struct yl_pop *yl_pop_start(struct yl_app *app, struct yl_arena *a, struct yl_err *err);
+struct yl_pop *yl_pop_start(struct yl_app *app, bool write_risk, struct yl_arena *a,
+                            struct yl_err *err);
 void yl_pop_stop(struct yl_pop *p);
 
 /* Apply every change committed so far. YL_UNAVAILABLE until the first build is done. */

@@ -37,6 +37,7 @@ struct serve_opts {
 	bool seed_data;
 	const char *packs[8]; /* --rule-pack ID */
 	size_t npacks;
+	bool no_risk; /* --risk-tiers off */
 };
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -109,6 +110,10 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 				return yl_cli_usage_error(
 				    "serve", "--rule-pack given more than %zu times", o->npacks);
 			o->packs[o->npacks++] = v;
+		} else if ((v = opt_value(argc, argv, &i, "--risk-tiers"))) {
+			if (strcmp(v, "on") && strcmp(v, "off"))
+				return yl_cli_usage_error("serve", "--risk-tiers takes on or off");
+			o->no_risk = !strcmp(v, "off");
 		} else if (strcmp(argv[i], "--seed-data") == 0) {
 			o->seed_data = true;
 		} else {
@@ -174,7 +179,7 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 		       "systems, value sets) to %s",
 		       seeded, o->db);
 	app.web_dir = yl_arena_printf(a, "%s/web", o->data);
-	if (!(app.pop = yl_pop_start(&app, a, &err)))
+	if (!(app.pop = yl_pop_start(&app, !o->no_risk, a, &err)))
 		goto out;
 	app.bulk = yl_bulk_start(store, yl_arena_printf(a, "%s.exports", o->db), a, &err);
 	if (!app.bulk)

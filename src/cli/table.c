@@ -44,7 +44,7 @@ const struct yl_cmd yl_cmds[] = {
     {"serve", "run the FHIR server",
      "yilian serve [--db FILE] [--listen ADDR:PORT] [--threads N] [--access-log FILE|-|off]\n"
      "                    [--data DIR] [--cache-mb MB] [--prewarm] [--seed-data]\n"
-     "                    [--rule-pack ID]...\n"
+     "                    [--rule-pack ID]... [--risk-tiers on|off]\n"
      "  --db FILE            SQLite database file (default ./yilian.db; created if absent)\n"
      "  --listen ADDR:PORT   numeric IPv4 address and port (default 127.0.0.1:8080;\n"
      "                       port 0 picks a free port, printed on start)\n"
@@ -58,7 +58,9 @@ const struct yl_cmd yl_cmds[] = {
      "                       (terminology/) to the store where it lacks them\n"
      "  --rule-pack ID       follow this shipped rule pack for its programme instead of\n"
      "                       the one rules/programmes.json picks (e.g.\n"
-     "                       hypertension-grassroots-2020); may be given once per programme",
+     "                       hypertension-grassroots-2020); may be given once per programme\n"
+     "  --risk-tiers on|off  keep a RiskAssessment for every registered resident (default on;\n"
+     "                       off: a plain FHIR store that writes nothing of its own)",
      yl_cmd_serve},
     {"synth", "write a deterministic synthetic region (residents, teams, contracts, visits)",
      "yilian synth --residents N --seed S (--out DIR | --db FILE) [--as-of YYYY-MM-DD]\n"
