@@ -14,7 +14,7 @@
  * server's rule pack gives from the visit's stored Observations, the resident's age and
  * conditions and the visits before; urgent referrals are mostly seen again within two weeks,
  * some residents still enrolled have not come for a year, and some diagnosed residents of
- * 35 and over are not enrolled. */
+ * 35 and over are not enrolled; without the rule packs loaded synth refuses to run. */
 #include <dirent.h>
 #include <jansson.h>
 #include <math.h>
@@ -1400,6 +1400,32 @@ static void test_outcomes_are_the_packs(void **state)
 	json_decref(by_patient);
 }
 
+/* without the server's rules there is nothing to classify visits with: a clear error */
+static void test_needs_the_rules(void **state)
+{
+	struct fixture *f = *state;
+	char dir[DIR_LEN];
+	snprintf(dir, DIR_LEN, "%s", "/tmp/yl-synth-test-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	yl_packs_unload();
+	struct yl_err err;
+	yl_err_init(&err);
+	struct yl_synth_opts o = {.residents = 10,
+	                          .seed = SEED,
+	                          .as_of = as_of(),
+	                          .years = 3,
+	                          .threads = 1,
+	                          .data_dir = YL_DATA_DIR,
+	                          .out_dir = dir};
+	struct yl_synth_stats st;
+	yl_arena_reset(f->a);
+	assert_int_equal(yl_synth_run(&o, &st, f->a, &err), YL_IO);
+	assert_non_null(strstr(err.first->message, "rule pack"));
+	remove_tree(dir);
+	yl_err_init(&err);
+	assert_int_equal(yl_packs_load(YL_DATA_DIR, NULL, 0, f->a, &err), YL_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1412,6 +1438,7 @@ int main(void)
 	    cmocka_unit_test(test_capacity),
 	    cmocka_unit_test(test_programmes),
 	    cmocka_unit_test(test_outcomes_are_the_packs),
+	    cmocka_unit_test(test_needs_the_rules),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
