@@ -11,8 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "care/config.h"
+#include "care/rulepack.h"
 #include "cli/cli.h"
 #include "core/time.h"
+#include "fhir/ucum.h"
 #include "synth/emit.h"
 #include "synth/synth.h"
 
@@ -171,7 +174,13 @@ int yl_cmd_synth(int argc, char **argv)
 	                          .ctx = &u};
 	struct yl_synth_stats st;
 	int status = 1;
-	if (ar && yl_synth_run(&o, &st, ar, &err) == YL_OK) {
+	/* the server's rules: codes, value sets and the rule packs that classify each visit */
+	bool made = ar && yl_cli_load_data(data, ar, &err) == YL_OK &&
+	            yl_synth_run(&o, &st, ar, &err) == YL_OK;
+	yl_packs_unload(); /* `yilian import` loads its own */
+	yl_care_unload();
+	yl_ucum_unload();
+	if (made) {
 		if (u.drawn)
 			fputs("\r\033[K", stderr);
 		double secs = (double)(yl_monotonic_us() - u.t0) / 1e6;

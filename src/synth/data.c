@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "care/rulepack.h"
 #include "synth/data.h"
 
 struct ld {
@@ -348,8 +349,6 @@ static void load_conditions(struct ld *l, struct yl_synth_data *d)
 	d->managed_uncontracted = num(l, "management.managed_uncontracted");
 	d->interval_days = inum(l, "management.interval_days");
 	d->interval_jitter = inum(l, "management.interval_jitter");
-	d->recheck_days = inum(l, "management.recheck_days");
-	d->recheck_share = num(l, "management.recheck_share");
 	d->miss_base = num(l, "management.miss_base");
 	d->miss_spread = num(l, "management.miss_spread");
 	d->class_amb = num(l, "management.class_shares.AMB");
@@ -375,6 +374,8 @@ static void load_conditions(struct ld *l, struct yl_synth_data *d)
 	d->fpg_tendency = num(l, "glucose.tendency_sd");
 	d->fpg_drift = num(l, "glucose.drift_sd");
 	d->fpg_visit_sd = num(l, "glucose.visit_sd");
+	d->fpg_visit_sd_below = num(l, "glucose.visit_sd_below");
+	d->fpg_treated_min = num(l, "glucose.treated_mean_min");
 	d->fpg_min = num(l, "glucose.fpg_min");
 	d->fpg_max = num(l, "glucose.fpg_max");
 	d->a1c_intercept = num(l, "glucose.a1c_intercept");
@@ -390,6 +391,102 @@ static void load_conditions(struct ld *l, struct yl_synth_data *d)
 	d->intensify_share = num(l, "treatment.intensify_share");
 	d->switch_share = num(l, "treatment.switch_share");
 	d->max_drugs = inum(l, "treatment.max_drugs");
+}
+
+/* an object {code: weight, ...} (an "about" member is not a code) */
+static void codes(struct ld *l, const char *path, struct yl_synth_codes *c)
+{
+	json_t *o = need(l, NULL, path, JSON_OBJECT);
+	double w[YL_SYNTH_MAX_CODES];
+	const char *k;
+	json_t *v;
+	c->n = 0;
+	json_object_foreach (o, k, v) {
+		if (strcmp(k, "about") == 0)
+			continue;
+		if (c->n == YL_SYNTH_MAX_CODES || !json_is_number(v)) {
+			fail(l, path,
+			     c->n == YL_SYNTH_MAX_CODES ? "has too many codes"
+			                                : "gives a code no weight");
+			return;
+		}
+		c->code[c->n] = yl_arena_strdup(l->a, k);
+		w[c->n] = c->weight[c->n] = json_number_value(v);
+		c->n++;
+	}
+	make_pick(l, path, &c->pick, w, c->n);
+}
+
+/* adherence: the share of "regular" and a pick over the other codes */
+static void adherence(struct ld *l, struct yl_synth_data *d)
+{
+	struct yl_synth_codes *c = &d->adherence;
+	double w[YL_SYNTH_MAX_CODES], sum = 0;
+	d->adherence_regular = -1;
+	for (int i = 0; i < c->n; i++) {
+		sum += c->weight[i];
+		w[i] = c->weight[i];
+		if (strcmp(c->code[i], "regular") == 0) {
+			d->adherence_regular = i;
+			w[i] = 0;
+		}
+	}
+	if (d->adherence_regular < 0 || sum <= 0) {
+		fail(l, "findings.adherence", "has no weight for 'regular'");
+		return;
+	}
+	d->adherence_regular_share = c->weight[d->adherence_regular] / sum;
+	make_pick(l, "findings.adherence", &d->adherence_other, w, c->n);
+}
+
+static void load_programmes(struct ld *l, struct yl_synth_data *d)
+{
+	static const char *const names[YL_SYNTH_NCOND] = {
+	    [YL_SYNTH_HTN] = "hypertension", [YL_SYNTH_T2D] = "diabetes"};
+	static const char *const exits[YL_SYNTH_NEXIT] = {[YL_SYNTH_MOVED] = "moved",
+	                                                  [YL_SYNTH_REFUSED] = "refused",
+	                                                  [YL_SYNTH_LAPSED] = "lapsed"};
+	char p[128];
+	d->enrol_same_day = num(l, "enrolment.same_day_share");
+	d->enrol_delay_max = inum(l, "enrolment.delay_days_max");
+	for (int k = 0; k < YL_SYNTH_NEXIT; k++) {
+		snprintf(p, sizeof p, "exits.per_year.%s", exits[k]);
+		d->exit_per_year[k] = num(l, p);
+	}
+	d->lost_close_after = inum(l, "exits.lost_close_after_days");
+	d->lost_close_jitter = inum(l, "exits.lost_close_jitter_days");
+	d->lost_close_share = num(l, "exits.lost_close_share");
+	for (int s = YL_NEXT_TWO_WEEK; s <= YL_NEXT_URGENT; s++) {
+		snprintf(p, sizeof p, "schedule.kept_within_two_weeks.%s",
+		         yl_next_step_code((enum yl_next_step)s));
+		d->kept[s] = num(l, p);
+	}
+	d->early_days_max = inum(l, "schedule.early_days_max");
+	d->late_days_max = inum(l, "schedule.late_days_max");
+	d->short_run_max = inum(l, "schedule.short_run_max");
+	d->combine_days = inum(l, "schedule.combine_days");
+	d->findings_share = num(l, "findings.recorded_share");
+	d->symptom_share = num(l, "findings.symptom_share");
+	d->second_symptom_share = num(l, "findings.second_symptom_share");
+	d->danger_symptom_share = num(l, "findings.danger_symptom_share");
+	d->adverse_share = num(l, "findings.adverse_reaction_share");
+	d->adverse_ok_share = num(l, "findings.adverse_controllable_share");
+	d->complication_new = num(l, "findings.complication_share.new");
+	d->complication_worse = num(l, "findings.complication_share.worse");
+	d->adherence_tendency = num(l, "findings.adherence_tendency");
+	codes(l, "findings.adherence", &d->adherence);
+	adherence(l, d);
+	for (int k = 0; k < YL_SYNTH_NCOND; k++) {
+		d->prog[k].name = names[k];
+		snprintf(p, sizeof p, "findings.symptoms.%s", names[k]);
+		codes(l, p, &d->prog[k].symptoms);
+		snprintf(p, sizeof p, "findings.danger_symptoms.%s", names[k]);
+		codes(l, p, &d->prog[k].danger_symptoms);
+	}
+	if (d->late_days_max < 1 || d->early_days_max < 0 || d->enrol_delay_max < 1 ||
+	    d->short_run_max < 0 || d->combine_days < 0 || d->lost_close_after < 1 ||
+	    d->lost_close_jitter < 0)
+		fail(l, "enrolment, exits or schedule", "has a day count out of range");
 }
 
 static void load_contracts(struct ld *l, struct yl_synth_data *d)
@@ -561,9 +658,9 @@ static const struct {
 	void (*load)(struct ld *l, struct yl_synth_data *d);
 } files[] = {
     {"synth/population.json", load_population}, {"synth/names.json", load_names},
-    {"synth/conditions.json", load_conditions}, {"service-packages.json", load_packages},
-    {"synth/contracts.json", load_contracts},   {"synth/region.json", load_region},
-    {"../rules/contracting.json", load_rules},
+    {"synth/conditions.json", load_conditions}, {"synth/programmes.json", load_programmes},
+    {"service-packages.json", load_packages},   {"synth/contracts.json", load_contracts},
+    {"synth/region.json", load_region},         {"../rules/contracting.json", load_rules},
 };
 
 enum yl_code yl_synth_data_load(const char *data_dir, struct yl_synth_data *d, struct yl_arena *a,

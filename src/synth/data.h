@@ -1,6 +1,8 @@
 /* data.h -- the figures `yilian synth` draws from, loaded from the JSON files under
- * DATA/terminology/synth/ (population, names, conditions, contracts, region) and the service
- * packages of DATA/terminology/service-packages.json, which are written out as they are.
+ * DATA/terminology/synth/ (population, names, conditions, programmes, contracts, region) and
+ * the service packages of DATA/terminology/service-packages.json, which are written out as
+ * they are. The programmes' rule packs are the server's own (care/rulepack.h), bound by
+ * care.h's yl_synth_bind(), not figures of these files.
  *
  * Every figure lives in those files with its source and confidence mark; nothing numeric
  * about the population is typed into C. Tables by age are expanded to one entry per year of
@@ -19,6 +21,7 @@
 
 #define YL_SYNTH_MAX_AGE   104
 #define YL_SYNTH_MAX_DRUGS 8
+#define YL_SYNTH_MAX_CODES 16 /* codes of one weighted list */
 
 struct yl_synth_agegroup {
 	int lo, hi;
@@ -77,6 +80,23 @@ struct yl_synth_package {
 
 enum yl_synth_cond_kind { YL_SYNTH_HTN, YL_SYNTH_T2D, YL_SYNTH_NCOND };
 
+/* codes of one of yilian's code systems (terminology/codesystems.json), drawn by weight */
+struct yl_synth_codes {
+	const char *code[YL_SYNTH_MAX_CODES];
+	double weight[YL_SYNTH_MAX_CODES];
+	int n;
+	struct yl_pick pick;
+};
+
+/* how management ends (programmes.json exits.per_year) */
+enum yl_synth_exit { YL_SYNTH_MOVED, YL_SYNTH_REFUSED, YL_SYNTH_LAPSED, YL_SYNTH_NEXIT };
+
+/* the programme of a condition (d->prog[k] for condition kind k): followup-symptom codes */
+struct yl_synth_programme {
+	const char *name; /* as rules/programmes.json names it: "hypertension" */
+	struct yl_synth_codes symptoms, danger_symptoms;
+};
+
 struct yl_synth_data {
 	/* population.json */
 	struct yl_synth_agegroup groups[32];
@@ -97,17 +117,30 @@ struct yl_synth_data {
 	struct yl_synth_condition cond[YL_SYNTH_NCOND];
 	double t2d_rr_htn;
 	double managed_contracted, managed_uncontracted;
-	int interval_days, interval_jitter, recheck_days;
-	double recheck_share;
+	int interval_days, interval_jitter;
 	double miss_base, miss_spread, class_amb, class_hh, heart_rate_share, hba1c_share;
 	double sbp_diag, sbp_diag_sd, sbp_drug, sbp_tendency, sbp_drift, sbp_visit_sd;
 	double dbp_base, dbp_per_sbp, dbp_elderly_drop, dbp_sd;
 	double zero_first, zero_late, zero_years;
 	double fpg_diag, fpg_diag_sd, fpg_drug, fpg_tendency, fpg_drift, fpg_visit_sd, fpg_min,
-	    fpg_max, a1c_intercept, a1c_per_fpg, a1c_sd;
+	    fpg_max, a1c_intercept, a1c_per_fpg, a1c_sd, fpg_visit_sd_below, fpg_treated_min;
 	double bmi_mean, bmi_sd, bmi_visit_sd, bmi_min, bmi_max, hr_mean, hr_sd;
 	double intensify_share, switch_share;
 	int max_drugs;
+	/* programmes.json */
+	struct yl_synth_programme prog[YL_SYNTH_NCOND];
+	double enrol_same_day;
+	int enrol_delay_max;
+	double exit_per_year[YL_SYNTH_NEXIT], lost_close_share;
+	int lost_close_after, lost_close_jitter;
+	double kept[5]; /* by enum yl_next_step (care/rulepack.h): within two weeks */
+	int early_days_max, late_days_max, short_run_max, combine_days;
+	double findings_share, symptom_share, second_symptom_share, danger_symptom_share;
+	double adverse_share, adverse_ok_share, complication_new, complication_worse;
+	struct yl_synth_codes adherence; /* medication-adherence */
+	int adherence_regular;           /* the index of "regular" in it */
+	struct yl_pick adherence_other;  /* over the other codes (that index excluded: weight 0) */
+	double adherence_regular_share, adherence_tendency;
 	/* contracts.json (+ rules/contracting.json) */
 	double rate_key, rate_other, renewal_share, past_share, terminated_share;
 	const char *term_reasons[8];

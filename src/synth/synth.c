@@ -26,6 +26,7 @@ struct slot {
 struct run {
 	const struct yl_synth_opts *o;
 	struct yl_synth_data d;
+	struct yl_synth_bind bind;
 	struct yl_synth_region r;
 	struct yl_synth_person *people;
 	int32_t window;
@@ -88,6 +89,7 @@ static void *worker(void *arg)
 {
 	struct run *run = arg;
 	struct yl_synth_team_ctx c = {.d = &run->d,
+	                              .b = &run->bind,
 	                              .r = &run->r,
 	                              .seed = run->o->seed,
 	                              .as_of = run->o->as_of,
@@ -279,6 +281,7 @@ enum yl_code yl_synth_run(const struct yl_synth_opts *o, struct yl_synth_stats *
 	pthread_cond_init(&run->cv_ready, NULL);
 	struct yl_synth_out head = {0};
 	if (yl_synth_data_load(o->data_dir, &run->d, a, err) != YL_OK ||
+	    yl_synth_bind(&run->bind, &run->d, a, err) != YL_OK ||
 	    yl_synth_region_plan(&run->r, &run->d, o->residents, o->seed, a, err) != YL_OK)
 		goto out;
 	st->units = run->r.nunits;

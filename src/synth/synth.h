@@ -8,12 +8,15 @@
  * households, conditions, contracts, visits, readings and prescriptions into the buffers of
  * a slot (care.c, emit.c); the calling thread writes the slots to the files strictly in team
  * order. The same residents, seed and as-of day give the same bytes whatever the number of
- * threads. Nothing reads the clock or rand().
+ * threads. Nothing reads the clock or rand(). Every follow-up is classified by the server's
+ * own rule packs: terminology/ and rules/ must be loaded first (care/config.h,
+ * care/rulepack.h; the CLI's yl_cli_load_data() does both).
  * Memory: a compact record per resident (12 bytes) plus at most threads + 2 slots of text
  * (one team's output each) at a time; everything is released before returning. Strings in
  * err live in the arena given.
  * Threads: the progress callback is called on the calling thread.
- * Errors: YL_IO (data files, output files), YL_NOMEM, YL_USAGE (residents out of range). */
+ * Errors: YL_IO (data files, rules not loaded, output files), YL_NOMEM, YL_USAGE (residents
+ * out of range). */
 #ifndef YL_SYNTH_H
 #define YL_SYNTH_H
 

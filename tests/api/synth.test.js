@@ -1,7 +1,9 @@
 // synth.test.js -- `yilian synth` end to end: a 2,000-resident region written twice (one
 // thread and the default) is byte-identical; `yilian import` loads it with no refused line
 // and one stored resource per line; `--db` generates and imports in one go; the server's own
-// contract indicators over the imported region fall in the ranges the data files aim at.
+// contract indicators over the imported region fall in the ranges the data files aim at; the
+// server's $record-followup, re-recording synth visits as they are, gives the outcome synth
+// stored, keeps the enrolment and finds no later visit to recompute.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert');
@@ -65,6 +67,67 @@ test('synth --db generates and imports; the server reads a living region from it
     assert.ok(dayScore('contract-rate') > 0.35 && dayScore('contract-rate') < 0.5, `contract rate ${dayScore('contract-rate')}`);
     assert.ok(dayScore('key-population-contract-rate') > 0.65, `key-population rate ${dayScore('key-population-contract-rate')}`);
     assert.ok(score('renewal-rate') > 0.6 && score('renewal-rate') < 0.95, `renewal rate ${score('renewal-rate')}`);
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('$record-followup re-recording synth visits gives their stored outcomes', async () => {
+  const dir = path.join(tmp, 'c'), db = path.join(tmp, 'c.db');
+  const r = synth('--out', dir);
+  assert.strictEqual(r.status, 0, r.stderr);
+  const imp = spawnSync(BIN, ['import', '--quiet', '--db', db, dir], { encoding: 'utf8' });
+  assert.strictEqual(imp.status, 0, imp.stderr + imp.stdout);
+  const read = (t) => fs.readFileSync(path.join(dir, `${t}.ndjson`), 'utf8').split('\n').filter((l) => l).map((l) => JSON.parse(l));
+  const active = new Set(read('EpisodeOfCare').filter((e) => e.status === 'active').map((e) => `EpisodeOfCare/${e.id}`));
+  const encs = read('Encounter').filter((e) => active.has(e.episodeOfCare[0].reference));
+  const obs = new Map();
+  for (const o of read('Observation')) {
+    const k = o.encounter.reference;
+    if (!obs.has(k)) obs.set(k, []);
+    obs.get(k).push(o);
+  }
+  const readings = { '29463-7': 'weight', '39156-5': 'bmi', '8867-4': 'heart-rate', '14771-0': 'fasting-glucose', '4548-4': 'hba1c' };
+  const ways = { AMB: 'clinic', HH: 'home', VR: 'phone' };
+  const srv = await startServer(['--db', db]);
+  try {
+    const step = Math.floor(encs.length / 40);
+    for (let i = 0; i < encs.length; i += step) {
+      const e = encs[i];
+      const p = [
+        { name: 'programme', valueCode: e.type[0].coding[0].code.replace('-followup', '') },
+        { name: 'date', valueDate: e.period.start },
+        { name: 'way', valueCode: ways[e.class.code] },
+        { name: 'doctor', valueReference: e.participant[0].individual },
+        { name: 'encounter', valueReference: { reference: `Encounter/${e.id}` } },
+      ];
+      for (const o of obs.get(`Encounter/${e.id}`) || []) {
+        const code = o.code.coding[0].code;
+        if (code === '85354-9') {
+          p.push({ name: 'sbp', valueDecimal: o.component[0].valueQuantity.value }, { name: 'dbp', valueDecimal: o.component[1].valueQuantity.value });
+        } else if (readings[code]) {
+          p.push({ name: readings[code], valueDecimal: o.valueQuantity.value });
+        } else {
+          for (const c of o.component) {
+            const name = c.code.coding[0].code;
+            p.push('valueBoolean' in c ? { name, valueBoolean: c.valueBoolean } : { name, valueCode: c.valueCodeableConcept.coding[0].code });
+          }
+        }
+      }
+      const res = await req(srv, 'POST', `/fhir/Patient/${e.subject.reference.split('/')[1]}/$record-followup`, { body: { resourceType: 'Parameters', parameter: p } });
+      assert.strictEqual(res.status, 200, `${e.id}: ${res.text}`);
+      const got = (name) => res.json.parameter.filter((x) => x.name === name);
+      const stored = e.extension[0].extension;
+      const want = (url) => stored.filter((x) => x.url === url);
+      assert.strictEqual(got('classification')[0].valueCode, want('classification')[0].valueCoding.code, e.id);
+      assert.strictEqual(got('next-step')[0].valueCode, want('next-step')[0].valueCoding.code, e.id);
+      assert.strictEqual(got('next-date')[0].valueDate, want('next-date')[0].valueDate, e.id);
+      assert.deepStrictEqual(got('referral-reason').map((x) => x.valueCode), want('referral-reason').map((x) => x.valueCoding.code), e.id);
+      assert.deepStrictEqual(got('enrolment')[0].valueReference, e.episodeOfCare[0], e.id);
+      assert.deepStrictEqual(got('recomputed'), [], `${e.id}: later visits changed`);
+      const after = await req(srv, 'GET', `/fhir/Encounter/${e.id}`);
+      assert.deepStrictEqual(after.json.extension, e.extension, `${e.id}: the outcome as the server writes it`);
+    }
   } finally {
     await srv.stop();
   }

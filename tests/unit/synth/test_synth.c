@@ -5,7 +5,16 @@
  * numbers are unique; the age and sex structure and the hypertension and diabetes prevalence
  * of a 20,000-resident region match the figures of terminology/synth/ (read here
  * independently of the generator's loader); no team or doctor ever has more contracts in
- * force than its cap, a resident never two at once, and packages fit their population. */
+ * force than its cap, a resident never two at once, and packages fit their population.
+ * Programmes: every follow-up Encounter belongs to an enrolment of its resident in its
+ * programme, begun on its first visit, by a resident old enough and diagnosed; enrolments
+ * end for the reasons of the code system (died only for the dead, on the day of death);
+ * every classification, next step and the referral reasons two-consecutive-uncontrolled and
+ * danger-sign occur; the stored outcome of every visit of the small region is what the
+ * server's rule pack gives from the visit's stored Observations, the resident's age and
+ * conditions and the visits before; urgent referrals are mostly seen again within two weeks,
+ * some residents still enrolled have not come for a year, and some diagnosed residents of
+ * 35 and over are not enrolled; without the rule packs loaded synth refuses to run. */
 #include <dirent.h>
 #include <jansson.h>
 #include <math.h>
@@ -22,8 +31,10 @@
 #include <cmocka.h>
 
 #include "care/config.h"
+#include "care/keypop.h"
 #include "care/registry.h"
 #include "care/resident-id.h"
+#include "care/rulepack.h"
 #include "core/time.h"
 #include "fhir/validate.h"
 #include "synth/synth.h"
@@ -93,9 +104,9 @@ static void tight_data(char *dir)
 	snprintf(path, sizeof path, "%s/terminology/service-packages.json", dir);
 	snprintf(target, sizeof target, "%s/terminology/service-packages.json", YL_DATA_DIR);
 	assert_int_equal(symlink(target, path), 0);
-	const char *files[] = {"population.json", "names.json", "conditions.json",
-	                       "contracts.json"};
-	for (size_t i = 0; i < 4; i++) {
+	const char *files[] = {"population.json", "names.json", "conditions.json", "contracts.json",
+	                       "programmes.json"};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		snprintf(path, sizeof path, "%s/terminology/synth/%s", dir, files[i]);
 		snprintf(target, sizeof target, "%s/terminology/synth/%s", YL_DATA_DIR, files[i]);
 		assert_int_equal(symlink(target, path), 0);
@@ -117,8 +128,9 @@ static void remove_data(const char *dir)
 	char path[512];
 	const char *files[] = {"synth/population.json", "synth/names.json",
 	                       "synth/conditions.json", "synth/contracts.json",
-	                       "synth/region.json",     "service-packages.json"};
-	for (size_t i = 0; i < 6; i++) {
+	                       "synth/programmes.json", "synth/region.json",
+	                       "service-packages.json"};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		snprintf(path, sizeof path, "%s/terminology/%s", dir, files[i]);
 		unlink(path);
 	}
@@ -150,13 +162,19 @@ static void remove_tree(const char *dir)
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
+	f->a = yl_arena_create(1 << 16);
+	/* the server's rules, which synth needs (the CLI loads them with yl_cli_load_data) */
+	struct yl_err err;
+	yl_err_init(&err);
+	if (yl_care_load(YL_DATA_DIR, f->a, &err) != YL_OK ||
+	    yl_packs_load(YL_DATA_DIR, NULL, 0, f->a, &err) != YL_OK)
+		fail_msg("cannot load the rules: %s", err.first ? err.first->message : "?");
 	generate(f->small, SMALL, SEED, 2);
 	generate(f->small_again, SMALL, SEED, 1);
 	generate(f->other_seed, SMALL, SEED + 1, 2);
 	generate(f->large, LARGE, SEED, 0);
 	tight_data(f->tight_data);
 	generate_with(f->tight, 8000, SEED, 2, f->tight_data);
-	f->a = yl_arena_create(1 << 16);
 	*state = f;
 	return 0;
 }
@@ -170,6 +188,8 @@ static int teardown(void **state)
 	remove_tree(f->large);
 	remove_tree(f->tight);
 	remove_data(f->tight_data);
+	yl_packs_unload();
+	yl_care_unload();
 	yl_arena_destroy(f->a);
 	free(f);
 	return 0;
@@ -345,8 +365,6 @@ static void test_identity_numbers(void **state)
 	json_t *pats = load(f->small, "Patient");
 	json_t *rid = json_object(), *hr = json_object(), *phone = json_object();
 	struct yl_err err;
-	yl_err_init(&err);
-	assert_int_equal(yl_care_load(YL_DATA_DIR, f->a, &err), YL_OK);
 	size_t i;
 	json_t *p;
 	int phones = 0;
@@ -382,7 +400,6 @@ static void test_identity_numbers(void **state)
 			fail_msg("the registry refuses a Patient: %s", err.first->message);
 	}
 	assert_true(phones > SMALL / 2);
-	yl_care_unload();
 	json_decref(pats);
 	json_decref(rid);
 	json_decref(hr);
@@ -643,11 +660,33 @@ static bool has_package(json_t *eoc, const char *id)
 	return false;
 }
 
+/* the type code of an EpisodeOfCare or Encounter */
+static const char *type_code(json_t *r)
+{
+	return json_string_value(json_object_get(
+	    json_array_get(json_object_get(json_array_get(json_object_get(r, "type"), 0), "coding"),
+	                   0),
+	    "code"));
+}
+
+/* the family-doctor contracts among EpisodeOfCare resources (the array is stolen; new) */
+static json_t *contracts_of(json_t *eocs)
+{
+	json_t *out = json_array();
+	size_t i;
+	json_t *r;
+	json_array_foreach (eocs, i, r)
+		if (strcmp(type_code(r), "family-doctor-contract") == 0)
+			json_array_append(out, r);
+	json_decref(eocs);
+	return out;
+}
+
 /* every team and doctor within its cap on every day; binding: some team reaches it */
 static void check_capacity(const char *dir, int64_t residents, bool binding)
 {
 	json_t *teams = load(dir, "CareTeam"), *roles = load(dir, "PractitionerRole");
-	json_t *eocs = load(dir, "EpisodeOfCare"), *pats = load(dir, "Patient");
+	json_t *eocs = contracts_of(load(dir, "EpisodeOfCare")), *pats = load(dir, "Patient");
 	int reached = 0;
 	json_t *rules = NULL;
 	char path[512];
@@ -756,6 +795,637 @@ static void test_capacity(void **state)
 	check_capacity(f->tight, 8000, true);
 }
 
+/* ---- programmes: enrolments, outcomes, schedules ----------------------------------------- */
+
+#define CS      "https://yilian.health/fhir/CodeSystem/"
+#define OUTCOME "https://yilian.health/fhir/StructureDefinition/followup-outcome"
+#define LOINC   "http://loinc.org"
+
+/* call fn on every resource of DIR/TYPE.ndjson, one parsed line at a time */
+static void each(const char *dir, const char *type, void (*fn)(json_t *r, void *ctx), void *ctx)
+{
+	size_t len;
+	char *text = slurp(dir, type, &len);
+	for (char *line = text, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		assert_non_null(nl);
+		json_error_t je;
+		json_t *r = json_loadb(line, (size_t)(nl - line), 0, &je);
+		if (!r)
+			fail_msg("%s line does not parse: %s", type, je.text);
+		fn(r, ctx);
+		json_decref(r);
+	}
+	free(text);
+}
+
+static const char *ref_of(json_t *r, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(r, key), "reference"));
+}
+
+/* the programme whose encounter or episode type this is */
+static const struct yl_programme *programme_of(const char *type)
+{
+	for (size_t i = 0; i < yl_programme_count(); i++) {
+		const struct yl_programme *p = yl_programme_at(i);
+		if (strcmp(p->encounter_type, type) == 0 || strcmp(p->episode_type, type) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* the outcome extension's sub-extensions of an Encounter (borrowed), or fail */
+static json_t *outcome_of(json_t *enc)
+{
+	json_t *ext = json_array_get(json_object_get(enc, "extension"), 0);
+	if (!ext || strcmp(json_string_value(json_object_get(ext, "url")), OUTCOME) != 0)
+		fail_msg("Encounter/%s has no followup-outcome extension",
+		         json_string_value(json_object_get(enc, "id")));
+	return json_object_get(ext, "extension");
+}
+
+/* the value of the sub-extension url (the n-th of that url) */
+static json_t *sub(json_t *subs, const char *url, size_t n, const char *key)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach (subs, i, e)
+		if (strcmp(json_string_value(json_object_get(e, "url")), url) == 0 && n-- == 0)
+			return json_object_get(e, key);
+	return NULL;
+}
+
+static const char *sub_code(json_t *subs, const char *url, size_t n)
+{
+	return json_string_value(json_object_get(sub(subs, url, n, "valueCoding"), "code"));
+}
+
+/* the shape outcome_ext() gives: sub-extensions in order, codings of yilian's code systems
+ * with the zh-CN display of terminology/codesystems.json */
+static void check_outcome_shape(json_t *subs)
+{
+	static const struct {
+		const char *url, *value, *system; /* system NULL: not a coding */
+		bool many;
+	} order[] = {
+	    {"classification", "valueCoding", "followup-classification", false},
+	    {"next-step", "valueCoding", "next-step", false},
+	    {"next-date", "valueDate", NULL, false},
+	    {"referral-reason", "valueCoding", "referral-reason", true},
+	    {"danger-sign", "valueCoding", "", true},
+	    {"at-target", "valueBoolean", NULL, false},
+	    {"rule-pack", "valueString", NULL, false},
+	    {"rule", "valueString", NULL, false},
+	};
+	size_t k = 0, i;
+	json_t *e;
+	json_array_foreach (subs, i, e) {
+		const char *url = json_string_value(json_object_get(e, "url"));
+		while (k < sizeof order / sizeof order[0] && strcmp(order[k].url, url) != 0)
+			k++;
+		if (k == sizeof order / sizeof order[0])
+			fail_msg("outcome sub-extension '%s' is out of order or unknown", url);
+		assert_int_equal(json_object_size(e), 2);
+		json_t *v = json_object_get(e, order[k].value);
+		assert_non_null(v);
+		if (order[k].system) {
+			const char *system = json_string_value(json_object_get(v, "system"));
+			const char *code = json_string_value(json_object_get(v, "code"));
+			assert_true(strncmp(system, CS, strlen(CS)) == 0);
+			if (*order[k].system)
+				assert_string_equal(system + strlen(CS), order[k].system);
+			const char *want = yl_care_code(system + strlen(CS), code, "zh-CN");
+			assert_non_null(want);
+			assert_string_equal(json_string_value(json_object_get(v, "display")), want);
+		}
+		if (!order[k].many)
+			k++;
+	}
+}
+
+/* ---- the 20,000-resident region: coverage, enrolments, schedules ---- */
+
+struct enrolment {
+	const char *patient, *type;
+	int32_t start, end;  /* end -1 while active */
+	int32_t first, last; /* visits, -1 before any */
+	const char *reason;
+	bool active;
+	int nvisits;
+};
+
+struct survey {
+	json_t *pats;  /* Patient ref -> [birth day, death day or -1] */
+	json_t *conds; /* Patient ref -> [Condition] */
+	json_t *index; /* EpisodeOfCare ref -> index into enr */
+	struct enrolment *enr;
+	size_t nenr;
+	struct yl_arena *a;
+	int cls[4], steps[5], two_consecutive, danger_sign;
+	int ends[4];
+	int urgent, urgent_soon, two_week, two_week_soon;
+	int active_overdue, active_due_week;
+	int64_t as_of;
+	/* the previous encounter of each enrolment, for the schedule */
+	int32_t *prev_next;
+	const char **prev_step;
+};
+
+static void survey_patient(json_t *p, void *ctx)
+{
+	struct survey *s = ctx;
+	char ref[64];
+	snprintf(ref, sizeof ref, "Patient/%s", json_string_value(json_object_get(p, "id")));
+	const char *dead = json_string_value(json_object_get(p, "deceasedDateTime"));
+	json_object_set_new(s->pats, ref,
+	                    json_pack("[i,i]",
+	                              day_of(json_string_value(json_object_get(p, "birthDate"))),
+	                              dead ? day_of(dead) : -1));
+}
+
+static void survey_condition(json_t *c, void *ctx)
+{
+	struct survey *s = ctx;
+	const char *pat = ref_of(c, "subject");
+	json_t *list = json_object_get(s->conds, pat);
+	if (!list) {
+		list = json_array();
+		json_object_set_new(s->conds, pat, list);
+	}
+	json_array_append(list, c);
+}
+
+static const char *const end_reasons[] = {"died", "moved", "lost", "refused"};
+
+static void survey_episode(json_t *e, void *ctx)
+{
+	struct survey *s = ctx;
+	const char *type = type_code(e);
+	if (strcmp(type, "family-doctor-contract") == 0)
+		return;
+	const struct yl_programme *prog = programme_of(type);
+	if (!prog)
+		fail_msg("EpisodeOfCare type '%s' is no programme's", type);
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_array_get(
+	            json_object_get(json_array_get(json_object_get(e, "type"), 0), "coding"), 0),
+	        "display")),
+	    yl_care_code("episode-type", type, "zh-CN"));
+	struct enrolment *n = &s->enr[s->nenr];
+	n->patient = yl_arena_strdup(s->a, ref_of(e, "patient"));
+	n->type = prog->encounter_type;
+	json_t *period = json_object_get(e, "period");
+	n->start = day_of(json_string_value(json_object_get(period, "start")));
+	const char *end = json_string_value(json_object_get(period, "end"));
+	n->end = end ? day_of(end) : -1;
+	n->first = n->last = -1;
+	n->active = strcmp(json_string_value(json_object_get(e, "status")), "active") == 0;
+	assert_non_null(ref_of(e, "careManager"));
+	assert_non_null(ref_of(e, "managingOrganization"));
+	json_t *ext = json_array_get(json_object_get(e, "extension"), 0);
+	if (n->active) {
+		assert_null(ext);
+		assert_int_equal(n->end, -1);
+	} else {
+		assert_string_equal(json_string_value(json_object_get(e, "status")), "finished");
+		assert_true(n->end >= n->start);
+		assert_string_equal(json_string_value(json_object_get(ext, "url")),
+		                    "https://yilian.health/fhir/StructureDefinition/"
+		                    "management-end-reason");
+		json_t *coding = json_object_get(ext, "valueCoding");
+		n->reason =
+		    yl_arena_strdup(s->a, json_string_value(json_object_get(coding, "code")));
+		assert_string_equal(json_string_value(json_object_get(coding, "display")),
+		                    yl_care_code("management-end-reason", n->reason, "zh-CN"));
+		size_t k = 0;
+		while (k < 4 && strcmp(end_reasons[k], n->reason) != 0)
+			k++;
+		assert_true(k < 4);
+		s->ends[k]++;
+	}
+	/* died only for the dead, on the day of death */
+	json_t *pat = json_object_get(s->pats, n->patient);
+	assert_non_null(pat);
+	int32_t birth = (int32_t)json_integer_value(json_array_get(pat, 0));
+	int32_t death = (int32_t)json_integer_value(json_array_get(pat, 1));
+	if (n->reason && strcmp(n->reason, "died") == 0)
+		assert_int_equal(n->end, death);
+	if (death >= 0 && n->active)
+		fail_msg("%s is dead but still enrolled", n->patient);
+	/* eligible on the start day: old enough, with a diagnosis in the pack's value set */
+	assert_true(age_between(birth, n->start) >= yl_pack_min_age(prog->pack));
+	const struct yl_valueset *vs = yl_care_valueset(yl_pack_valueset(prog->pack));
+	bool diagnosed = false;
+	size_t i;
+	json_t *c;
+	json_array_foreach (json_object_get(s->conds, n->patient), i, c)
+		diagnosed |= yl_condition_in(vs, c, n->start);
+	if (!diagnosed)
+		fail_msg("%s is enrolled in %s without a diagnosis by then", n->patient,
+		         prog->name);
+	char ref[64];
+	snprintf(ref, sizeof ref, "EpisodeOfCare/%s", json_string_value(json_object_get(e, "id")));
+	json_object_set_new(s->index, ref, json_integer((json_int_t)s->nenr));
+	s->nenr++;
+}
+
+static int index_of(const char *const *codes, size_t n, const char *code)
+{
+	for (size_t i = 0; code && i < n; i++)
+		if (strcmp(codes[i], code) == 0)
+			return (int)i;
+	return -1;
+}
+
+static const char *const classifications[] = {"controlled", "uncontrolled", "adverse-reaction",
+                                              "complication"};
+static const char *const next_steps[] = {"none", "routine", "two-week", "referral",
+                                         "urgent-referral"};
+
+static void survey_encounter(json_t *enc, void *ctx)
+{
+	struct survey *s = ctx;
+	const char *id = json_string_value(json_object_get(enc, "id"));
+	json_t *subs = outcome_of(enc);
+	check_outcome_shape(subs);
+	int c = index_of(classifications, 4, sub_code(subs, "classification", 0));
+	int st = index_of(next_steps, 5, sub_code(subs, "next-step", 0));
+	assert_true(c >= 0 && st >= 1);
+	s->cls[c]++;
+	s->steps[st]++;
+	for (size_t i = 0; sub_code(subs, "referral-reason", i); i++) {
+		s->two_consecutive +=
+		    !strcmp(sub_code(subs, "referral-reason", i), "two-consecutive-uncontrolled");
+		s->danger_sign += !strcmp(sub_code(subs, "referral-reason", i), "danger-sign");
+	}
+	/* its enrolment: the same resident's, in the same programme, in force that day */
+	const char *eoc = json_string_value(
+	    json_object_get(json_array_get(json_object_get(enc, "episodeOfCare"), 0), "reference"));
+	if (!eoc || !json_object_get(s->index, eoc))
+		fail_msg("Encounter/%s: its episodeOfCare %s does not exist", id,
+		         eoc ? eoc : "(none)");
+	size_t k = (size_t)json_integer_value(json_object_get(s->index, eoc));
+	struct enrolment *n = &s->enr[k];
+	if (strcmp(n->patient, ref_of(enc, "subject")) != 0)
+		fail_msg("Encounter/%s is %s's but its enrolment %s is %s's", id,
+		         ref_of(enc, "subject"), eoc, n->patient);
+	assert_string_equal(type_code(enc), n->type);
+	const char *start =
+	    json_string_value(json_object_get(json_object_get(enc, "period"), "start"));
+	assert_int_equal(strlen(start), 10); /* a date, as $record-followup writes it */
+	int32_t day = day_of(start);
+	if (day < n->start || (n->end >= 0 && day > n->end))
+		fail_msg("Encounter/%s on %s is outside its enrolment %s", id, start, eoc);
+	if (n->first < 0)
+		n->first = day;
+	assert_true(day > n->last); /* one visit a day per programme, in order */
+	/* the schedule: how soon the next visit came after the one before */
+	int32_t window = (int32_t)yl_days_from_civil(AS_OF_Y - 3, AS_OF_M, AS_OF_D);
+	if (n->last >= window && s->prev_step[k]) {
+		if (!strcmp(s->prev_step[k], "urgent-referral")) {
+			s->urgent++;
+			s->urgent_soon += day - n->last <= 14;
+		} else if (!strcmp(s->prev_step[k], "two-week")) {
+			s->two_week++;
+			s->two_week_soon += day - n->last <= 14;
+		}
+	}
+	n->last = day;
+	n->nvisits++;
+	s->prev_step[k] = next_steps[st];
+	s->prev_next[k] = day_of(json_string_value(sub(subs, "next-date", 0, "valueDate")));
+}
+
+static void test_programmes(void **state)
+{
+	struct fixture *f = *state;
+	struct survey s = {.pats = json_object(),
+	                   .conds = json_object(),
+	                   .index = json_object(),
+	                   .a = f->a,
+	                   .as_of = as_of()};
+	yl_arena_reset(f->a);
+	s.enr = calloc(LARGE * 2, sizeof *s.enr);
+	s.prev_next = calloc(LARGE * 2, sizeof *s.prev_next);
+	s.prev_step = calloc(LARGE * 2, sizeof *s.prev_step);
+	each(f->large, "Patient", survey_patient, &s);
+	each(f->large, "Condition", survey_condition, &s);
+	each(f->large, "EpisodeOfCare", survey_episode, &s);
+	assert_true(s.nenr > LARGE / 20);
+	each(f->large, "Encounter", survey_encounter, &s);
+
+	/* every classification and next step, and the referral reasons asked for */
+	for (int c = 0; c < 4; c++)
+		if (!s.cls[c])
+			fail_msg("no visit is classified %s", classifications[c]);
+	for (int st = 1; st < 5; st++)
+		if (!s.steps[st])
+			fail_msg("no visit has the next step %s", next_steps[st]);
+	assert_true(s.two_consecutive > 0);
+	assert_true(s.danger_sign > 0);
+	/* every way management ends */
+	for (int k = 0; k < 4; k++)
+		if (!s.ends[k])
+			fail_msg("no enrolment ended for '%s'", end_reasons[k]);
+
+	/* the first visit is the enrolment's; some still enrolled have not come for a year;
+	 * some are overdue now, some due in the coming week */
+	int lost = 0;
+	for (size_t k = 0; k < s.nenr; k++) {
+		struct enrolment *n = &s.enr[k];
+		if (n->first != n->start)
+			fail_msg("an enrolment of %s starts on day %d, its first visit on day %d",
+			         n->patient, n->start, n->first);
+		if (!n->active)
+			continue;
+		lost += s.as_of - n->last > 365;
+		s.active_overdue += s.prev_next[k] < s.as_of;
+		s.active_due_week += s.prev_next[k] >= s.as_of && s.prev_next[k] <= s.as_of + 7;
+	}
+	assert_true(lost > 0);
+	assert_true(s.active_overdue > 0);
+	assert_true(s.active_due_week > 0);
+	/* urgent referrals are mostly seen again within two weeks; two-week follow-ups happen */
+	assert_true(s.urgent > 0);
+	if (s.urgent_soon * 10 < s.urgent * 6)
+		fail_msg("%d of %d urgent referrals seen again within two weeks", s.urgent_soon,
+		         s.urgent);
+	assert_true(s.two_week_soon > s.two_week / 3);
+
+	/* some diagnosed residents of 35 and over, alive, are not enrolled */
+	json_t *enrolled = json_object();
+	for (size_t k = 0; k < s.nenr; k++) {
+		char key[128];
+		snprintf(key, sizeof key, "%s %s", s.enr[k].patient, s.enr[k].type);
+		json_object_set_new(enrolled, key, json_true());
+	}
+	int unenrolled = 0;
+	const char *pat;
+	json_t *list;
+	json_object_foreach (s.conds, pat, list) {
+		json_t *p = json_object_get(s.pats, pat);
+		int32_t birth = (int32_t)json_integer_value(json_array_get(p, 0));
+		if (json_integer_value(json_array_get(p, 1)) >= 0 ||
+		    age_between(birth, (int32_t)s.as_of) < 35)
+			continue;
+		for (size_t i = 0; i < yl_programme_count(); i++) {
+			const struct yl_programme *prog = yl_programme_at(i);
+			const struct yl_valueset *vs =
+			    yl_care_valueset(yl_pack_valueset(prog->pack));
+			bool diagnosed = false;
+			size_t j;
+			json_t *c;
+			json_array_foreach (list, j, c)
+				diagnosed |= yl_condition_in(vs, c, s.as_of);
+			char key[128];
+			snprintf(key, sizeof key, "%s %s", pat, prog->encounter_type);
+			unenrolled += diagnosed && !json_object_get(enrolled, key);
+		}
+	}
+	json_decref(enrolled);
+	assert_true(unenrolled > 0);
+	free(s.enr);
+	free(s.prev_next);
+	free(s.prev_step);
+	json_decref(s.pats);
+	json_decref(s.conds);
+	json_decref(s.index);
+}
+
+/* ---- the small region: every stored outcome is the rule pack's ---- */
+
+/* concept.coding[0].code */
+static const char *first_code(json_t *concept)
+{
+	return json_string_value(
+	    json_object_get(json_array_get(json_object_get(concept, "coding"), 0), "code"));
+}
+
+/* the facts of a visit from its stored Observations, as the form stores them; each
+ * Observation's id is the visit's and the suffix the form gives (docs/registry.md) */
+static void facts_of(const char *enc_id, json_t *obs, struct yl_fu_facts *f)
+{
+	static const struct {
+		const char *item;
+		enum yl_fu_set set;
+	} coded[] = {{"symptom", YL_FU_SYMPTOM},
+	             {"complication", YL_FU_COMPLICATION},
+	             {"adherence", YL_FU_ADHERENCE}};
+	size_t i, k;
+	json_t *o, *comp;
+	json_array_foreach (obs, i, o) {
+		json_t *coding =
+		    json_array_get(json_object_get(json_object_get(o, "code"), "coding"), 0);
+		const char *system = json_string_value(json_object_get(coding, "system"));
+		const char *code = json_string_value(json_object_get(coding, "code"));
+		const char *suffix = NULL;
+		if (strcmp(system, LOINC) == 0) {
+			for (size_t r = 0; r < yl_fu_reading_count(); r++) {
+				const struct yl_fu_reading *rd = yl_fu_reading_at(r);
+				json_t *q = NULL;
+				if (rd->panel && strcmp(rd->panel, code) == 0) {
+					json_array_foreach (json_object_get(o, "component"), k,
+					                    comp)
+						if (strcmp(
+						        first_code(json_object_get(comp, "code")),
+						        rd->code) == 0)
+							q = json_object_get(comp, "valueQuantity");
+				} else if (!rd->panel && strcmp(rd->code, code) == 0)
+					q = json_object_get(o, "valueQuantity");
+				if (!q)
+					continue;
+				assert_string_equal(json_string_value(json_object_get(q, "code")),
+				                    rd->unit);
+				f->num[rd->fact] = json_number_value(json_object_get(q, "value"));
+				f->has[rd->fact] = true;
+				suffix = rd->obs;
+			}
+		} else {
+			assert_string_equal(system, CS "followup-item");
+			assert_string_equal(code, "followup-findings");
+			suffix = "findings";
+			json_array_foreach (json_object_get(o, "component"), k, comp) {
+				const char *item = first_code(json_object_get(comp, "code"));
+				const char *value =
+				    first_code(json_object_get(comp, "valueCodeableConcept"));
+				json_t *flag = json_object_get(comp, "valueBoolean");
+				for (size_t m = 0; m < sizeof coded / sizeof coded[0]; m++)
+					if (strcmp(item, coded[m].item) == 0)
+						f->codes[coded[m].set][f->ncodes[coded[m].set]++] =
+						    value;
+				if (strcmp(item, "adverse-reaction") == 0)
+					f->flag[YL_FU_ADVERSE] = json_is_true(flag);
+				if (strcmp(item, "adverse-reaction-controllable") == 0)
+					f->flag[YL_FU_ADVERSE_OK] = json_is_true(flag);
+			}
+		}
+		char want[96];
+		snprintf(want, sizeof want, "%s-%s", enc_id, suffix ? suffix : "?");
+		assert_string_equal(json_string_value(json_object_get(o, "id")), want);
+	}
+}
+
+/* group the resources of an array by a reference (new object: ref -> [resources]) */
+static json_t *group_by(json_t *all, const char *key)
+{
+	json_t *out = json_object();
+	size_t i;
+	json_t *r;
+	json_array_foreach (all, i, r) {
+		const char *ref = ref_of(r, key);
+		json_t *list = json_object_get(out, ref);
+		if (!list) {
+			list = json_array();
+			json_object_set_new(out, ref, list);
+		}
+		json_array_append(list, r);
+	}
+	return out;
+}
+
+static bool same_list(json_t *subs, const char *url, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!sub_code(subs, url, i) || strcmp(sub_code(subs, url, i), list[i]) != 0)
+			return false;
+	return sub_code(subs, url, n) == NULL;
+}
+
+/* evaluate one visit as classify() does and compare with what is stored */
+static bool recompute(json_t *enc, json_t *patient, json_t *conds, json_t *obs, signed char prev,
+                      int32_t run_start, bool *at_target)
+{
+	const char *id = json_string_value(json_object_get(enc, "id"));
+	const struct yl_programme *prog = programme_of(type_code(enc));
+	assert_non_null(prog);
+	int32_t day =
+	    day_of(json_string_value(json_object_get(json_object_get(enc, "period"), "start")));
+	struct yl_fu_facts f;
+	struct yl_fu_result r;
+	yl_fu_facts_init(&f);
+	facts_of(id, obs, &f);
+	f.date = day;
+	int age = yl_keypop_age(patient, day);
+	assert_true(age >= 0);
+	f.num[YL_FU_AGE] = age;
+	f.has[YL_FU_AGE] = true;
+	for (size_t k = 0; k < yl_pack_valueset_count(prog->pack); k++) {
+		const char *url = yl_pack_valueset_at(prog->pack, k);
+		size_t i;
+		json_t *c;
+		json_array_foreach (conds, i, c)
+			if (yl_condition_in(yl_care_valueset(url), c, day)) {
+				f.codes[YL_FU_CONDITION][f.ncodes[YL_FU_CONDITION]++] = url;
+				break;
+			}
+	}
+	f.flag[YL_FU_PREV_AT_TARGET] = prev;
+	f.num[YL_FU_UNCONTROLLED_DAYS] = run_start >= 0 ? day - run_start : 0;
+	f.has[YL_FU_UNCONTROLLED_DAYS] = true;
+	yl_pack_eval(prog->pack, &f, &r);
+	json_t *subs = outcome_of(enc);
+	char next[YL_DAY_LEN];
+	yl_format_day(r.next_date, next);
+	json_t *stored_at = sub(subs, "at-target", 0, "valueBoolean");
+	*at_target = json_is_true(stored_at);
+	bool same = !strcmp(sub_code(subs, "classification", 0), r.classification) &&
+	            !strcmp(sub_code(subs, "next-step", 0), yl_next_step_code(r.next_step)) &&
+	            !strcmp(json_string_value(sub(subs, "next-date", 0, "valueDate")), next) &&
+	            same_list(subs, "referral-reason", r.reason, r.nreason) &&
+	            same_list(subs, "danger-sign", r.danger, r.ndanger) &&
+	            json_is_boolean(stored_at) && *at_target == r.at_target &&
+	            !strcmp(json_string_value(sub(subs, "rule-pack", 0, "valueString")),
+	                    yl_pack_id(prog->pack)) &&
+	            !strcmp(json_string_value(sub(subs, "rule", 0, "valueString")), r.rule);
+	if (!same)
+		fail_msg("Encounter/%s: stored %s/%s, the rule pack gives %s/%s (rule %s)", id,
+		         sub_code(subs, "classification", 0), sub_code(subs, "next-step", 0),
+		         r.classification, yl_next_step_code(r.next_step), r.rule);
+	return same;
+}
+
+static void test_outcomes_are_the_packs(void **state)
+{
+	struct fixture *f = *state;
+	json_t *pats = load(f->small, "Patient"), *encs = load(f->small, "Encounter");
+	json_t *all_conds = load(f->small, "Condition"), *conds = group_by(all_conds, "subject");
+	json_t *all_obs = load(f->small, "Observation");
+	json_t *obs = group_by(all_obs, "encounter"), *by_patient = group_by(encs, "subject");
+	json_t *none = json_array();
+	size_t i, j, checked = 0, findings = 0;
+	json_t *p, *o;
+	json_array_foreach (all_obs, i, o)
+		findings +=
+		    strstr(json_string_value(json_object_get(o, "id")), "-findings") != NULL;
+	assert_true(findings > 100);
+	json_array_foreach (pats, i, p) {
+		char ref[64];
+		snprintf(ref, sizeof ref, "Patient/%s",
+		         json_string_value(json_object_get(p, "id")));
+		json_t *mine = json_object_get(by_patient, ref), *cs = json_object_get(conds, ref);
+		for (size_t prog = 0; mine && prog < yl_programme_count(); prog++) {
+			const char *type = yl_programme_at(prog)->encounter_type;
+			signed char prev = -1;
+			int32_t run_start = -1;
+			json_t *enc;
+			json_array_foreach (mine, j, enc) { /* in visit order */
+				if (strcmp(type_code(enc), type) != 0)
+					continue;
+				char eref[64];
+				snprintf(eref, sizeof eref, "Encounter/%s",
+				         json_string_value(json_object_get(enc, "id")));
+				json_t *eo = json_object_get(obs, eref);
+				bool at;
+				recompute(enc, p, cs ? cs : none, eo ? eo : none, prev, run_start,
+				          &at);
+				int32_t day = day_of(json_string_value(
+				    json_object_get(json_object_get(enc, "period"), "start")));
+				prev = at;
+				run_start = at ? -1 : run_start >= 0 ? run_start : day;
+				checked++;
+			}
+		}
+	}
+	assert_true(checked == json_array_size(encs));
+	assert_true(checked > 1000);
+	json_decref(none);
+	json_decref(pats);
+	json_decref(encs);
+	json_decref(conds);
+	json_decref(all_conds);
+	json_decref(all_obs);
+	json_decref(obs);
+	json_decref(by_patient);
+}
+
+/* without the server's rules there is nothing to classify visits with: a clear error */
+static void test_needs_the_rules(void **state)
+{
+	struct fixture *f = *state;
+	char dir[DIR_LEN];
+	snprintf(dir, DIR_LEN, "%s", "/tmp/yl-synth-test-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	yl_packs_unload();
+	struct yl_err err;
+	yl_err_init(&err);
+	struct yl_synth_opts o = {.residents = 10,
+	                          .seed = SEED,
+	                          .as_of = as_of(),
+	                          .years = 3,
+	                          .threads = 1,
+	                          .data_dir = YL_DATA_DIR,
+	                          .out_dir = dir};
+	struct yl_synth_stats st;
+	yl_arena_reset(f->a);
+	assert_int_equal(yl_synth_run(&o, &st, f->a, &err), YL_IO);
+	assert_non_null(strstr(err.first->message, "rule pack"));
+	remove_tree(dir);
+	yl_err_init(&err);
+	assert_int_equal(yl_packs_load(YL_DATA_DIR, NULL, 0, f->a, &err), YL_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -766,6 +1436,9 @@ int main(void)
 	    cmocka_unit_test(test_age_sex_structure),
 	    cmocka_unit_test(test_prevalence),
 	    cmocka_unit_test(test_capacity),
+	    cmocka_unit_test(test_programmes),
+	    cmocka_unit_test(test_outcomes_are_the_packs),
+	    cmocka_unit_test(test_needs_the_rules),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
