@@ -10,7 +10,8 @@
 #   N=20000 RUNS=1 DURATION=10s bench/worklist.sh   # a quick look
 #
 # Environment: N (1000000), SEED (42, synth's), AS_OF (today: the lists are relative to the
-# server's today), TEAMS (8), RUNS (3), DURATION (30s), WARMUP (10s), CONNS (8), THREADS (2),
+# server's today), YEARS (1: a year of visit history, so a 1,000,000-resident store fits this
+# machine's disk; the lists need only the last visits), TEAMS (8), RUNS (3), DURATION (30s), WARMUP (10s), CONNS (8), THREADS (2),
 # BUILD. The region is cached as bench/results/worklist-N-SEED-ASOF.db (a 1,000,000-resident
 # region: ~16M resources, ~15 min to build). The server runs with --risk-tiers off so the
 # first start does not spend its time writing a million RiskAssessments (the tiers are
@@ -22,24 +23,25 @@ source "$(dirname "$0")/lib.sh"
 N=${N:-1000000}
 SEED=${SEED:-42}
 AS_OF=${AS_OF:-$(date +%F)}
+YEARS=${YEARS:-1}
 TEAMS=${TEAMS:-8}
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-30s}
 WARMUP=${WARMUP:-10s}
 CONNS=${CONNS:-8}
 THREADS=${THREADS:-2}
-BENCH_COMMAND="bench/worklist.sh (N=$N SEED=$SEED AS_OF=$AS_OF TEAMS=$TEAMS RUNS=$RUNS DURATION=$DURATION CONNS=$CONNS)"
+BENCH_COMMAND="bench/worklist.sh (N=$N SEED=$SEED AS_OF=$AS_OF YEARS=$YEARS TEAMS=$TEAMS RUNS=$RUNS DURATION=$DURATION CONNS=$CONNS)"
 need_tools wrk curl python3
 cd "$ROOT"
 bench_header
 make_work
 
-DB=$RESULTS/worklist-$N-$SEED-$AS_OF.db
+DB=$RESULTS/worklist-$N-$SEED-$AS_OF-$YEARS.db
 if [ ! -f "$DB" ]; then
-	echo "== building the region: yilian synth --residents $N --seed $SEED --as-of $AS_OF --db $DB"
+	echo "== building the region: yilian synth --residents $N --seed $SEED --as-of $AS_OF --years $YEARS --db $DB"
 	rm -f "$RESULTS"/worklist-*.db "$RESULTS"/worklist-*.db-*
 	t0=$(date +%s)
-	"$YILIAN" synth --residents "$N" --seed "$SEED" --as-of "$AS_OF" --db "$DB.tmp" --quiet
+	"$YILIAN" synth --residents "$N" --seed "$SEED" --as-of "$AS_OF" --years "$YEARS" --db "$DB.tmp" --quiet
 	mv "$DB.tmp" "$DB"
 	echo "   built in $(( $(date +%s) - t0 )) s"
 fi
@@ -75,7 +77,7 @@ import json, sys
 print(" ".join(e["resource"]["id"] for e in json.load(sys.stdin).get("entry", [])))')
 SIZES=""
 for t in $LIST; do
-	n=$(curl -s "$YURL/fhir/EpisodeOfCare?team=CareTeam/$t&status=active&_summary=count" | sed -n 's/.*"total":\([0-9]*\).*/\1/p')
+	n=$(curl -s "$YURL/fhir/CareTeam/$t/\$residents?_count=0" | sed -n 's/.*"total":\([0-9]*\).*/\1/p')
 	SIZES+="$n $t"$'\n'
 done
 PICK=$(sort -rn <<<"$SIZES" | head -n "$TEAMS")
@@ -112,7 +114,7 @@ floor=$(awk -v p="$p99" 'BEGIN {print (p <= 20000) ? "meets" : "misses"}')
 	echo "### Worklists (\$worklist)"
 	echo
 	echo "\`GET /fhir/CareTeam/{id}/\$worklist?list=L&_count=20\` on the $TEAMS largest teams of a"
-	echo "synthetic region of $(fmt_int "$N") residents (\`yilian synth --seed $SEED --as-of $AS_OF\`),"
+	echo "synthetic region of $(fmt_int "$N") residents (\`yilian synth --seed $SEED --as-of $AS_OF --years $YEARS\`),"
 	echo "the list at random of the six, $CONNS connections, $RUNS runs of $DURATION after $WARMUP of warm-up."
 	echo
 	echo "| p50 (median) | p99 (median) | requests/s (median) | server CPU per request | floor p99 <= 20 ms |"
