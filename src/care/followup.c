@@ -33,7 +33,7 @@ static const struct {
     {"phone", "VR", "virtual"},
 };
 
-static const struct yl_opparam record_params[] = {
+const struct yl_opparam yl_followup_params[] = {
     {"programme", "valueCode", 1, 1},
     {"date", "valueDate", 0, 1},
     {"way", "valueCode", 0, 1},
@@ -54,6 +54,7 @@ static const struct yl_opparam record_params[] = {
     {"doctor", "valueReference", 0, 1},
     {"encounter", "valueReference", 0, 1},
 };
+const size_t yl_followup_nparams = sizeof yl_followup_params / sizeof yl_followup_params[0];
 
 /* The coded form items: the fact, the followup-item code of its component, its code system. */
 static const struct {
@@ -116,7 +117,7 @@ static const char *at(struct yl_arena *a, const json_t *body, const char *name)
 }
 
 /* A reading's value: a number, or a Quantity in the reading's unit. */
-static enum yl_code reading_value(struct yl_req *r, const json_t *body,
+static enum yl_code reading_value(struct yl_arena *a, const json_t *body,
                                   const struct yl_fu_reading *rd, double *v, bool *has,
                                   struct yl_err *err)
 {
@@ -132,17 +133,17 @@ static enum yl_code reading_value(struct yl_req *r, const json_t *body,
 		    (code && !strcmp(code, rd->unit) && (!system || !strcmp(system, UCUM))) ||
 		    (!code && unit && !strcmp(unit, rd->unit));
 		if (!same)
-			return yl_err_add(err, r->a, YL_BAD_REQUEST, at(r->a, body, name),
+			return yl_err_add(err, a, YL_BAD_REQUEST, at(a, body, name),
 			                  "'%s' is taken in %s (UCUM): give the value in that unit",
 			                  name, rd->unit);
 		val = json_object_get(val, "value");
 	}
 	if (!json_is_number(val))
-		return yl_err_add(err, r->a, YL_BAD_REQUEST, at(r->a, body, name),
+		return yl_err_add(err, a, YL_BAD_REQUEST, at(a, body, name),
 		                  "'%s' must be a number in %s", name, rd->unit);
 	*v = json_number_value(val);
 	if (*v < rd->min || *v > rd->max)
-		return yl_err_add(err, r->a, YL_BUSINESS_RULE, at(r->a, body, name),
+		return yl_err_add(err, a, YL_BUSINESS_RULE, at(a, body, name),
 		                  "'%s' %g %s is not a possible reading (%g to %g %s): check the "
 		                  "value and its unit",
 		                  name, *v, rd->unit, rd->min, rd->max, rd->unit);
@@ -151,13 +152,13 @@ static enum yl_code reading_value(struct yl_req *r, const json_t *body,
 
 /* The form's facts (readings, codes, yes/no items) as given; the date and the
  * history-dependent facts are added by the caller. */
-static enum yl_code form_facts(struct yl_req *r, const json_t *body, const struct yl_pack *pack,
-                               struct yl_fu_facts *f, struct yl_err *err)
+enum yl_code yl_followup_form(struct yl_arena *a, const json_t *body, const struct yl_pack *pack,
+                              struct yl_fu_facts *f, struct yl_err *err)
 {
 	yl_fu_facts_init(f);
 	for (size_t i = 0; i < yl_fu_reading_count(); i++) {
 		const struct yl_fu_reading *rd = yl_fu_reading_at(i);
-		reading_value(r, body, rd, &f->num[rd->fact], &f->has[rd->fact], err);
+		reading_value(a, body, rd, &f->num[rd->fact], &f->has[rd->fact], err);
 	}
 	if (f->has[YL_FU_WEIGHT] && f->has[YL_FU_HEIGHT]) {
 		double m = f->num[YL_FU_HEIGHT] / 100.0;
@@ -175,8 +176,8 @@ static enum yl_code form_facts(struct yl_req *r, const json_t *body, const struc
 		const char *code;
 		for (size_t i = 0; (code = yl_params_str(body, yl_fu_set_name(s), i)); i++) {
 			if (!yl_care_code(coded_items[k].system, code, "en"))
-				yl_err_add(err, r->a, YL_BAD_REQUEST,
-				           at_nth(r->a, body, yl_fu_set_name(s), i),
+				yl_err_add(err, a, YL_BAD_REQUEST,
+				           at_nth(a, body, yl_fu_set_name(s), i),
 				           "'%.64s' is not a code of %s%s", code, YL_CS,
 				           coded_items[k].system);
 			else if (f->ncodes[s] < YL_FU_MAX_CODES)
@@ -191,21 +192,21 @@ static enum yl_code form_facts(struct yl_req *r, const json_t *body, const struc
 	if (err->code != YL_OK)
 		return err->code;
 	if (f->flag[YL_FU_ADVERSE_OK] >= 0 && f->flag[YL_FU_ADVERSE] != 1)
-		return yl_err_add(err, r->a, YL_BUSINESS_RULE, "Parameters",
+		return yl_err_add(err, a, YL_BUSINESS_RULE, "Parameters",
 		                  "'adverse-reaction-controllable' is recorded only with "
 		                  "'adverse-reaction' true");
 	if (f->has[YL_FU_SBP] != f->has[YL_FU_DBP])
-		return yl_err_add(err, r->a, YL_BUSINESS_RULE, "Parameters",
+		return yl_err_add(err, a, YL_BUSINESS_RULE, "Parameters",
 		                  "blood pressure needs both 'sbp' and 'dbp'");
 	const char *missing = NULL;
 	for (int k = 0; k < YL_FU_NNUM; k++)
 		if (yl_pack_requires(pack, (enum yl_fu_num)k) && !f->has[k])
-			missing = missing ? yl_arena_printf(r->a, "%s, '%s'", missing,
-			                                    yl_fu_num_name((enum yl_fu_num)k))
-			                  : yl_arena_printf(r->a, "'%s'",
-			                                    yl_fu_num_name((enum yl_fu_num)k));
+			missing =
+			    missing ? yl_arena_printf(a, "%s, '%s'", missing,
+			                              yl_fu_num_name((enum yl_fu_num)k))
+			            : yl_arena_printf(a, "'%s'", yl_fu_num_name((enum yl_fu_num)k));
 	if (missing)
-		return yl_err_add(err, r->a, YL_BUSINESS_RULE, "Parameters",
+		return yl_err_add(err, a, YL_BUSINESS_RULE, "Parameters",
 		                  "a %s follow-up needs %s (rule pack %s)", yl_pack_programme(pack),
 		                  missing, yl_pack_id(pack));
 	return YL_OK;
@@ -955,8 +956,8 @@ enum yl_code yl_h_record_followup(struct yl_req *r, struct yl_err *err)
 {
 	json_t *body;
 	const struct yl_programme *prog;
-	const size_t np = sizeof record_params / sizeof record_params[0];
-	enum yl_code code = yl_care_input(r, record_params, np, "$record-followup", &body, err);
+	enum yl_code code = yl_care_input(r, yl_followup_params, yl_followup_nparams,
+	                                  "$record-followup", &body, err);
 	int64_t day = YL_NO_DAY; /* absent: the edited visit's day, or today */
 	const char *doctor, *edit;
 	if (code != YL_OK || (code = yl_programme_param(r, body, &prog, err)) ||
@@ -973,7 +974,7 @@ enum yl_code yl_h_record_followup(struct yl_req *r, struct yl_err *err)
 		return yl_err_add(err, r->a, YL_BAD_REQUEST, at(r->a, body, "way"),
 		                  "'way' must be clinic, home or phone (%sfollowup-way)", YL_CS);
 	struct yl_fu_facts form;
-	if ((code = form_facts(r, body, prog->pack, &form, err)) != YL_OK)
+	if ((code = yl_followup_form(r->a, body, prog->pack, &form, err)) != YL_OK)
 		return code;
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c)

@@ -22,6 +22,7 @@
 #ifndef YL_CARE_FOLLOWUP_H
 #define YL_CARE_FOLLOWUP_H
 
+#include "fhir/parameters.h"
 #include "http/http.h"
 
 enum yl_code yl_h_record_followup(struct yl_req *r, struct yl_err *err);
@@ -32,5 +33,15 @@ enum yl_code yl_h_record_followup(struct yl_req *r, struct yl_err *err);
 struct json_t;
 struct yl_fu_facts;
 void yl_followup_obs_facts(struct json_t *const *obs, size_t n, struct yl_fu_facts *f);
+
+/* The operation's parameter table (fhir/parameters.h), and the form's facts from a body the
+ * table accepted: readings in their units and ranges (422 outside them), codes of their
+ * code systems, the pack's required readings. Errors name Parameters.parameter[i]. */
+struct yl_pack;
+extern const struct yl_opparam yl_followup_params[];
+extern const size_t yl_followup_nparams;
+enum yl_code yl_followup_form(struct yl_arena *a, const struct json_t *body,
+                              const struct yl_pack *pack, struct yl_fu_facts *f,
+                              struct yl_err *err);
 
 #endif
