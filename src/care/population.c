@@ -29,12 +29,11 @@
 #define MAX_ROWS       500 /* a resident's resources of one type read when re-deriving them */
 #define BACKFILL_BATCH 8   /* residents given a first RiskAssessment per step (~30 ms) */
 
-struct prog_state {
+struct prog_state {        /* 32 bytes */
 	int32_t diagnosed; /* earliest onset of an active diagnosis (NO_DAY: none or unknown) */
-	bool has_diag;
-	int32_t enrolled; /* start of the enrolment in force, NO_DAY when not enrolled */
-	bool ever_enrolled;
+	int32_t enrolled;  /* start of the enrolment in force, NO_DAY when not enrolled */
 	int32_t last_visit, next_date;
+	bool has_diag, ever_enrolled;
 	signed char cls;  /* index into classifications[], -1 none */
 	signed char step; /* enum yl_next_step */
 	char *last_enc;
@@ -290,8 +289,11 @@ static void reset(struct resident *r)
 	r->risk = 0;
 	for (int k = 0; k < MAXP; k++) {
 		free(r->prog[k].last_enc);
-		r->prog[k] =
-		    (struct prog_state){NO_DAY, false, NO_DAY, false, NO_DAY, NO_DAY, -1, 0, NULL};
+		r->prog[k] = (struct prog_state){.diagnosed = NO_DAY,
+		                                 .enrolled = NO_DAY,
+		                                 .last_visit = NO_DAY,
+		                                 .next_date = NO_DAY,
+		                                 .cls = -1};
 	}
 }
 
@@ -855,6 +857,13 @@ static void *run(void *arg)
 struct yl_pop *yl_pop_start(struct yl_app *app, bool write_risk, struct yl_arena *a,
                             struct yl_err *err)
 {
+	if (yl_programme_count() > MAXP) {
+		yl_err_add(
+		    err, a, YL_IO, NULL,
+		    "rules/programmes.json: the population model keeps at most %d programmes",
+		    MAXP);
+		return NULL;
+	}
 	struct yl_pop *p = calloc(1, sizeof *p);
 	if (!p) {
 		yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
@@ -927,7 +936,7 @@ void yl_pop_stats(struct yl_pop *p, struct yl_pop_stats *out)
 			continue;
 		out->residents++;
 		out->contracted += r->team >= 0 && r->contract_end >= today;
-		for (size_t k = 0; k < MAXP && k < 8; k++)
+		for (size_t k = 0; k < MAXP; k++)
 			out->enrolled[k] += r->prog[k].enrolled != NO_DAY;
 	}
 	out->seq = p->seq;
