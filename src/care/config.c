@@ -296,11 +296,12 @@ static enum yl_code load_keypops(struct yl_arena *a, struct yl_err *err)
 		enum yl_code code = YL_OK;
 		if (kp->derive == YL_KP_CONDITION) {
 			if (!(kp->vs = yl_care_valueset(str(e, "valueset"))))
-				code = yl_err_add(err, a, YL_IO, NULL,
-				                  "%s: key population '%s' names value set '%s', which "
-				                  "terminology/ does not have",
-				                  file, kp->code,
-				                  str(e, "valueset") ? str(e, "valueset") : "(none)");
+				code = yl_err_add(
+				    err, a, YL_IO, NULL,
+				    "%s: key population '%s' names value set '%s', which "
+				    "terminology/ does not have",
+				    file, kp->code,
+				    str(e, "valueset") ? str(e, "valueset") : "(none)");
 		} else if (kp->derive == YL_KP_HOUSEHOLD && !kp->characteristic)
 			code =
 			    bad(a, err, file, "a household key population needs characteristic", i);

@@ -53,6 +53,17 @@ const struct yl_opparam yl_followup_params[] = {
     {"adherence", "valueCode", 0, 1},
     {"doctor", "valueReference", 0, 1},
     {"encounter", "valueReference", 0, 1},
+    /* the lifestyle items (rules/followup-form.json "lifestyle"), each with its target */
+    {"smoking", "valueDecimal", 0, 1},
+    {"smoking-target", "valueDecimal", 0, 1},
+    {"drinking", "valueDecimal", 0, 1},
+    {"drinking-target", "valueDecimal", 0, 1},
+    {"exercise-sessions", "valueDecimal", 0, 1},
+    {"exercise-sessions-target", "valueDecimal", 0, 1},
+    {"exercise-minutes", "valueDecimal", 0, 1},
+    {"exercise-minutes-target", "valueDecimal", 0, 1},
+    {"salt-intake", "valueCode", 0, 1},
+    {"salt-intake-target", "valueCode", 0, 1},
 };
 const size_t yl_followup_nparams = sizeof yl_followup_params / sizeof yl_followup_params[0];
 
@@ -117,37 +128,45 @@ static const char *at(struct yl_arena *a, const json_t *body, const char *name)
 }
 
 /* A reading's value: a number, or a Quantity in the reading's unit. */
-static enum yl_code reading_value(struct yl_arena *a, const json_t *body,
-                                  const struct yl_fu_reading *rd, double *v, bool *has,
-                                  struct yl_err *err)
+/* A number parameter in `unit`: a valueDecimal/valueInteger, or a Quantity in that unit;
+ * from min to max (422 outside: not a possible value). */
+static enum yl_code number_param(struct yl_arena *a, const json_t *body, const char *name,
+                                 const char *unit, double min, double max, double *v, bool *has,
+                                 struct yl_err *err)
 {
-	const char *name = yl_fu_num_name(rd->fact);
 	const json_t *val = yl_params_get(body, name, 0);
 	*has = val != NULL;
 	if (!val)
 		return YL_OK;
 	if (json_is_object(val)) {
-		const char *code = yl_care_str(val, "code"), *unit = yl_care_str(val, "unit");
+		const char *code = yl_care_str(val, "code"), *u = yl_care_str(val, "unit");
 		const char *system = yl_care_str(val, "system");
-		bool same =
-		    (code && !strcmp(code, rd->unit) && (!system || !strcmp(system, UCUM))) ||
-		    (!code && unit && !strcmp(unit, rd->unit));
+		bool same = (code && !strcmp(code, unit) && (!system || !strcmp(system, UCUM))) ||
+		            (!code && u && !strcmp(u, unit));
 		if (!same)
 			return yl_err_add(err, a, YL_BAD_REQUEST, at(a, body, name),
 			                  "'%s' is taken in %s (UCUM): give the value in that unit",
-			                  name, rd->unit);
+			                  name, unit);
 		val = json_object_get(val, "value");
 	}
 	if (!json_is_number(val))
 		return yl_err_add(err, a, YL_BAD_REQUEST, at(a, body, name),
-		                  "'%s' must be a number in %s", name, rd->unit);
+		                  "'%s' must be a number in %s", name, unit);
 	*v = json_number_value(val);
-	if (*v < rd->min || *v > rd->max)
+	if (*v < min || *v > max)
 		return yl_err_add(err, a, YL_BUSINESS_RULE, at(a, body, name),
-		                  "'%s' %g %s is not a possible reading (%g to %g %s): check the "
+		                  "'%s' %g %s is not a possible value (%g to %g %s): check the "
 		                  "value and its unit",
-		                  name, *v, rd->unit, rd->min, rd->max, rd->unit);
+		                  name, *v, unit, min, max, unit);
 	return YL_OK;
+}
+
+static enum yl_code reading_value(struct yl_arena *a, const json_t *body,
+                                  const struct yl_fu_reading *rd, double *v, bool *has,
+                                  struct yl_err *err)
+{
+	return number_param(a, body, yl_fu_num_name(rd->fact), rd->unit, rd->min, rd->max, v, has,
+	                    err);
 }
 
 /* The form's facts (readings, codes, yes/no items) as given; the date and the
@@ -267,9 +286,50 @@ static json_t *component(json_t *code, const char *key, json_t *value)
 	return json_pack("{s:o,s:o}", "code", code, key, value);
 }
 
-/* The visit's Observations, built from its facts. */
+/* The lifestyle items of the form and their targets as findings components (a new array),
+ * checked: numbers in their unit and range, codes of their code system. */
+enum yl_code yl_followup_lifestyle(struct yl_arena *a, const json_t *body, json_t **out,
+                                   struct yl_err *err)
+{
+	json_t *comps = json_array();
+	*out = comps;
+	if (!comps || yl_arena_defer(a, yl_care_decref, comps) != 0)
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < yl_fu_lifestyle_count(); i++) {
+		const struct yl_fu_lifestyle *l = yl_fu_lifestyle_at(i);
+		for (int target = 0; target < 2; target++) {
+			const char *name =
+			    target ? yl_arena_printf(a, "%s-target", l->name) : l->name;
+			if (!l->system) {
+				double v;
+				bool has;
+				if (number_param(a, body, name, l->unit, l->min, l->max, &v, &has,
+				                 err) == YL_OK &&
+				    has)
+					json_array_append_new(
+					    comps,
+					    component(yl_concept("followup-item", name),
+					              "valueQuantity", quantity(v, l->unit)));
+				continue;
+			}
+			const char *code = yl_params_str(body, name, 0);
+			if (code && !yl_care_code(l->system, code, "en"))
+				yl_err_add(err, a, YL_BAD_REQUEST, at(a, body, name),
+				           "'%.64s' is not a code of %s%s", code, YL_CS, l->system);
+			else if (code)
+				json_array_append_new(comps,
+				                      component(yl_concept("followup-item", name),
+				                                "valueCodeableConcept",
+				                                yl_concept(l->system, code)));
+		}
+	}
+	return err->code;
+}
+
+/* The visit's Observations, built from its facts and its lifestyle components. */
 static size_t build_obs(struct run *u, const char *enc_id, const char *date,
-                        const struct yl_fu_facts *f, json_t **out, const char **ids)
+                        const struct yl_fu_facts *f, const json_t *lifestyle, json_t **out,
+                        const char **ids)
 {
 	size_t n = 0;
 	if (f->has[YL_FU_SBP]) {
@@ -312,6 +372,7 @@ static size_t build_obs(struct run *u, const char *enc_id, const char *date,
 			    comps,
 			    component(yl_concept("followup-item", flag_items[k].item),
 			              "valueBoolean", json_boolean(f->flag[flag_items[k].flag])));
+	json_array_extend(comps, (json_t *)lifestyle);
 	if (json_array_size(comps)) {
 		json_t *o =
 		    observation(u, enc_id, date, yl_concept("followup-item", "followup-findings"),
@@ -718,9 +779,9 @@ static enum yl_code enrolment_for(struct run *u, int64_t day, const char *doctor
 	return YL_OK;
 }
 
-static enum yl_code record(struct run *u, const json_t *body, struct yl_fu_facts *form, int64_t day,
-                           const char *way, const char *doctor_param, const char *edit,
-                           struct recorded *out)
+static enum yl_code record(struct run *u, const json_t *body, struct yl_fu_facts *form,
+                           const json_t *lifestyle, int64_t day, const char *way,
+                           const char *doctor_param, const char *edit, struct recorded *out)
 {
 	struct yl_req *r = u->r;
 	struct yl_arena *a = r->a;
@@ -806,7 +867,7 @@ static enum yl_code record(struct run *u, const json_t *body, struct yl_fu_facts
 	const char **suffix = yl_arena_calloc(a, MAX_OBS, sizeof *suffix);
 	if (!enc || !obs || !suffix || yl_arena_defer(a, yl_care_decref, enc) != 0)
 		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
-	size_t nobs = build_obs(u, cur->id, date, form, obs, suffix);
+	size_t nobs = build_obs(u, cur->id, date, form, lifestyle, obs, suffix);
 	for (size_t i = 0; i < nobs; i++)
 		if (yl_arena_defer(a, yl_care_decref, obs[i]) != 0)
 			return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
@@ -974,7 +1035,9 @@ enum yl_code yl_h_record_followup(struct yl_req *r, struct yl_err *err)
 		return yl_err_add(err, r->a, YL_BAD_REQUEST, at(r->a, body, "way"),
 		                  "'way' must be clinic, home or phone (%sfollowup-way)", YL_CS);
 	struct yl_fu_facts form;
-	if ((code = yl_followup_form(r->a, body, prog->pack, &form, err)) != YL_OK)
+	json_t *lifestyle;
+	if ((code = yl_followup_form(r->a, body, prog->pack, &form, err)) != YL_OK ||
+	    (code = yl_followup_lifestyle(r->a, body, &lifestyle, err)) != YL_OK)
 		return code;
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c)
@@ -984,7 +1047,7 @@ enum yl_code yl_h_record_followup(struct yl_req *r, struct yl_err *err)
 		return code;
 	struct run u = {.r = r, .c = c, .prog = prog, .err = err};
 	struct recorded *rec = yl_arena_calloc(r->a, 1, sizeof *rec);
-	code = rec ? record(&u, body, &form, day, way, doctor, edit, rec)
+	code = rec ? record(&u, body, &form, lifestyle, day, way, doctor, edit, rec)
 	           : yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
 	if (own) {
 		if (code == YL_OK)

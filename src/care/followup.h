@@ -43,5 +43,9 @@ extern const size_t yl_followup_nparams;
 enum yl_code yl_followup_form(struct yl_arena *a, const struct json_t *body,
                               const struct yl_pack *pack, struct yl_fu_facts *f,
                               struct yl_err *err);
+/* The lifestyle items (smoking, drinking, exercise, salt intake and their targets) as the
+ * findings Observation's components: *out a new array released with the arena. */
+enum yl_code yl_followup_lifestyle(struct yl_arena *a, const struct json_t *body,
+                                   struct json_t **out, struct yl_err *err);
 
 #endif

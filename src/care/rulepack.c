@@ -100,6 +100,8 @@ static struct {
 	json_t *form_doc;
 	struct yl_fu_reading readings[YL_FU_NNUM], panel;
 	size_t nreadings;
+	struct yl_fu_lifestyle life[16];
+	size_t nlife;
 } g;
 
 static const char *str(const json_t *o, const char *key)
@@ -554,6 +556,36 @@ static enum yl_code load_form(const char *dir, struct yl_arena *a, struct yl_err
 			    file, i);
 		g.nreadings++;
 	}
+	const json_t *life = json_object_get(g.form_doc, "lifestyle");
+	json_array_foreach (json_object_get(life, "numbers"), i, e) {
+		struct yl_fu_lifestyle *l = &g.life[g.nlife];
+		*l = (struct yl_fu_lifestyle){str(e, "name"), str(e, "unit"), NULL,
+		                              json_number_value(json_object_get(e, "min")),
+		                              json_number_value(json_object_get(e, "max"))};
+		if (g.nlife == 16 || !l->name || !l->unit || !(l->min < l->max))
+			return yl_err_add(
+			    err, a, YL_IO, NULL,
+			    "%s: lifestyle.numbers[%zu] needs name, unit and min < max", file, i);
+		g.nlife++;
+	}
+	json_array_foreach (json_object_get(life, "codes"), i, e) {
+		struct yl_fu_lifestyle *l = &g.life[g.nlife];
+		*l = (struct yl_fu_lifestyle){str(e, "name"), NULL, str(e, "system"), 0, 0};
+		if (g.nlife == 16 || !l->name || !l->system ||
+		    !yl_care_code("followup-item", l->name, "en"))
+			return yl_err_add(
+			    err, a, YL_IO, NULL,
+			    "%s: lifestyle.codes[%zu] needs a name (a code of CodeSystem "
+			    "followup-item) and its code system",
+			    file, i);
+		g.nlife++;
+	}
+	for (size_t k = 0; k < g.nlife; k++)
+		if (!yl_care_code("followup-item", g.life[k].name, "en"))
+			return yl_err_add(err, a, YL_IO, NULL,
+			                  "%s: lifestyle item '%s' is not a code of CodeSystem "
+			                  "followup-item",
+			                  file, g.life[k].name);
 	const json_t *p = json_object_get(g.form_doc, "blood_pressure_panel");
 	g.panel = (struct yl_fu_reading){.code = str(p, "code"),
 	                                 .display = str(p, "display"),
@@ -580,6 +612,14 @@ const struct yl_fu_reading *yl_fu_reading(enum yl_fu_num f)
 		if (g.readings[i].fact == f)
 			return &g.readings[i];
 	return NULL;
+}
+size_t yl_fu_lifestyle_count(void)
+{
+	return g.nlife;
+}
+const struct yl_fu_lifestyle *yl_fu_lifestyle_at(size_t i)
+{
+	return i < g.nlife ? &g.life[i] : NULL;
 }
 const struct yl_fu_reading *yl_fu_bp_panel(void)
 {

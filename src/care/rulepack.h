@@ -110,6 +110,15 @@ struct yl_fu_reading {
 size_t yl_fu_reading_count(void);
 const struct yl_fu_reading *yl_fu_reading_at(size_t i);
 const struct yl_fu_reading *yl_fu_reading(enum yl_fu_num f);
+/* The form's lifestyle items (rules/followup-form.json "lifestyle"): a number in `unit`
+ * from min to max, or (system set) a code of CodeSystem `system`; each also as NAME-target. */
+struct yl_fu_lifestyle {
+	const char *name, *unit, *system;
+	double min, max;
+};
+size_t yl_fu_lifestyle_count(void);
+const struct yl_fu_lifestyle *yl_fu_lifestyle_at(size_t i);
+
 /* The blood-pressure panel (code, display, text, category as in a reading). */
 const struct yl_fu_reading *yl_fu_bp_panel(void);
 

@@ -445,3 +445,24 @@ test('an edit without a date keeps the visit on its day; a back-dated first visi
   await recordOk('d7', { programme: 'hypertension', date: '2025-03-01', sbp: 150, dbp: 95 });
   assert.strictEqual((await get(v.enrolment[0])).json.period.start, '2025-03-01');
 });
+
+test('lifestyle items and their targets are kept on the findings Observation; a value out of range is refused', async () => {
+  await resident('l1', '1962-02-02');
+  const v = await recordOk('l1', { programme: 'hypertension', date: '2025-05-05', sbp: 132, dbp: 84,
+    smoking: 10, 'smoking-target': 5, drinking: 2, 'exercise-sessions': 3, 'exercise-minutes-target': 30,
+    'salt-intake': 'heavy', 'salt-intake-target': 'light' });
+  const findings = (await get(v.observation.find((o) => o.endsWith('-findings')))).json;
+  const by = Object.fromEntries(findings.component.map((c) => [c.code.coding[0].code, c]));
+  assert.strictEqual(by.smoking.valueQuantity.value, 10);
+  assert.strictEqual(by.smoking.valueQuantity.code, '/d');
+  assert.strictEqual(by['smoking-target'].valueQuantity.value, 5);
+  assert.strictEqual(by.drinking.valueQuantity.code, '{liang}/d');
+  assert.strictEqual(by['exercise-minutes-target'].valueQuantity.value, 30);
+  assert.strictEqual(by['salt-intake'].valueCodeableConcept.coding[0].code, 'heavy');
+  assert.strictEqual(by['salt-intake-target'].valueCodeableConcept.coding[0].display, '轻');
+  const bad = await record('l1', { programme: 'hypertension', date: '2025-05-06', sbp: 132, dbp: 84, smoking: 500, 'salt-intake': 'salty' });
+  const issues = outcomeIssues(assert, bad, 422);
+  assert.match(issues[0].diagnostics, /'smoking' 500/);
+  assert.match(issues[1].diagnostics, /salt-intake/);
+  assert.strictEqual(await count('Encounter?subject=Patient/l1'), 1, 'nothing of the refused visit stored');
+});

@@ -41,6 +41,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		goto out;
 	}
+	json_t *life;
+	yl_err_init(&err);
+	if (yl_followup_lifestyle(a, doc, &life, &err) != YL_OK &&
+	    (!err.first || !err.first->message[0]))
+		abort();
 	for (size_t k = 0; k < yl_programme_count(); k++) {
 		const struct yl_pack *pack = yl_programme_at(k)->pack;
 		struct yl_fu_facts f;
