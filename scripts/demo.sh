@@ -12,12 +12,13 @@ DEMO_DIR=${DEMO_DIR:-demo}
 DB=${DB:-$DEMO_DIR/yilian-demo.db}
 LISTEN=${LISTEN:-127.0.0.1:8080}
 BIN=./build/yilian
-region="$DEMO_DIR/region-$RESIDENTS-seed$SEED"
+# bump when yilian synth writes something new (v2: programme enrolments, follow-up outcomes)
+region="$DEMO_DIR/region-$RESIDENTS-seed$SEED-v2"
 
 mkdir -p "$DEMO_DIR"
 if [ ! -f "$region/.done" ]; then
 	echo "yilian demo: synthesising a region of $RESIDENTS residents (seed $SEED) into $region"
-	rm -rf "$region"
+	rm -rf "$DEMO_DIR"/region-* # older regions: what synth writes has changed
 	"$BIN" synth --residents "$RESIDENTS" --seed "$SEED" --out "$region"
 	touch "$region/.done"
 	rm -f "$DB" "$DB-wal" "$DB-shm" "$DB.imported"
