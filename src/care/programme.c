@@ -175,16 +175,17 @@ enum yl_code yl_h_enrol(struct yl_req *r, struct yl_err *err)
 	struct yl_write w;
 	code = yl_care_read(c, r->a, "Patient", pid, &row, &patient, err);
 	if (code == YL_NOT_FOUND)
-		code =
-		    yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "Patient/%.64s does not exist", pid);
-	if (code == YL_OK &&
-	    (code = yl_programme_enrolment(c, r->a, pid, prog, &row, &old, err)) == YL_OK)
-		code = yl_err_add(err, r->a, YL_CONFLICT, NULL,
-		                  "the resident is already enrolled in the %s programme "
-		                  "(EpisodeOfCare/%s)",
-		                  prog->name, row.id);
-	else if (code == YL_NOT_FOUND)
-		code = YL_OK;
+		code = yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "Patient/%.64s does not exist", pid);
+	if (code == YL_OK) {
+		code = yl_programme_enrolment(c, r->a, pid, prog, &row, &old, err);
+		if (code == YL_OK)
+			code = yl_err_add(err, r->a, YL_CONFLICT, NULL,
+			                  "the resident is already enrolled in the %s programme "
+			                  "(EpisodeOfCare/%s)",
+			                  prog->name, row.id);
+		else if (code == YL_NOT_FOUND) /* not enrolled: as it should be */
+			code = YL_OK;
+	}
 	if (code == YL_OK)
 		code = yl_programme_conditions(c, r->a, pid, &conds, &nconds, err);
 	if (code == YL_OK)
