@@ -16,7 +16,9 @@
 # region: ~16M resources, ~15 min to build). The server runs with --risk-tiers off so the
 # first start does not spend its time writing a million RiskAssessments (the tiers are
 # still computed); it waits for the population model before measuring and reports how long
-# the model took to build. Writes bench/results/worklist.md. Exit 1 on non-200 answers.
+# the model took to build and the server's memory then. Beside it, COMPARE_DURATION (20s) of
+# $residents?_count=20 on the same teams: the team's residents read from the store at
+# request time, as before the model. Writes bench/results/worklist.md. Exit 1 on non-200.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -29,6 +31,7 @@ RUNS=${RUNS:-3}
 DURATION=${DURATION:-30s}
 WARMUP=${WARMUP:-10s}
 CONNS=${CONNS:-8}
+COMPARE_DURATION=${COMPARE_DURATION:-20s}
 THREADS=${THREADS:-2}
 BENCH_COMMAND="bench/worklist.sh (N=$N SEED=$SEED AS_OF=$AS_OF YEARS=$YEARS TEAMS=$TEAMS RUNS=$RUNS DURATION=$DURATION CONNS=$CONNS)"
 need_tools wrk curl python3
@@ -70,6 +73,8 @@ start_yilian_args() {
 echo "== run 0: the largest teams"
 start_yilian_args
 MODEL=$(grep -o 'population model: .*' "$WORK/yilian.err" | head -1)
+RSS_MB=$(awk '/^VmRSS/ {printf "%.0f", $2/1024}' "/proc/$YPID/status")
+MODEL="$MODEL; server RSS then $RSS_MB MB"
 echo "   $MODEL"
 # the TEAMS teams with the most contracts in force
 LIST=$(curl -s "$YURL/fhir/CareTeam?_count=1000&_elements=id" | python3 -c '
@@ -90,6 +95,31 @@ for l in due overdue two-week urgent-referral lost-to-follow-up not-enrolled; do
 	echo "   ${TEAM_IDS%%,*} $l: $tot"
 	LISTS+="$l $tot; "
 done
+stop_pid "$YPID"
+
+# beside it: the team's residents read from the store at request time ($residents, issue 5's
+# way: every contract and resident of the team searched and read), same teams and conns
+cat >"$WORK/residents.lua" <<'LUA'
+dofile("bench/result.lua")
+local teams, nteams
+function init(args)
+	math.randomseed((tonumber(args[1]) or 1) * 1000 + tid)
+	teams = {}
+	for t in string.gmatch(args[2], "[^,]+") do table.insert(teams, t) end
+	nteams = #teams
+	responses, non200 = 0, 0
+end
+function request()
+	return wrk.format("GET", "/fhir/CareTeam/" .. teams[math.random(nteams)] .. "/$residents?_count=20")
+end
+LUA
+echo "== beside it: \$residents of the same teams (request-time store reads), $COMPARE_DURATION"
+start_yilian_args
+c0=$(cpu_ticks "$YPID")
+out=$(wrk -t"$THREADS" -c"$CONNS" -d"$COMPARE_DURATION" --timeout 60s --latency -s "$WORK/residents.lua" "$YURL" -- "$SEED" "$TEAM_IDS")
+c1=$(cpu_ticks "$YPID")
+CMP=$(with_cpu "$out" "$c0" "$c1")
+echo "   $CMP"
 stop_pid "$YPID"
 
 P50S=() P99S=() RPSS=() CPUS=()
@@ -122,6 +152,7 @@ floor=$(awk -v p="$p99" 'BEGIN {print (p <= 20000) ? "meets" : "misses"}')
 	echo "| $(fmt_us "$(median "${P50S[@]}")") | $(fmt_us "$p99") | $(fmt_int "$(median "${RPSS[@]}")") | $(median "${CPUS[@]}") µs | $floor |"
 	echo
 	echo "- runs: p50 ${P50S[*]} µs; p99 ${P99S[*]} µs; requests/s ${RPSS[*]}"
+	echo "- beside it, \`\$residents?_count=20\` of the same teams read from the store at request time ($COMPARE_DURATION, $CONNS conns): p50 $(fmt_us "$(field p50_us "$CMP")"), p99 $(fmt_us "$(field p99_us "$CMP")"), $(field rps "$CMP") requests/s, $(field cpu_us_per_req "$CMP") µs CPU per request"
 	echo "- teams: $TEAM_IDS, contracts in force $TEAM_SIZES"
 	echo "- lists of ${TEAM_IDS%%,*}: $LISTS"
 	echo "- $MODEL"

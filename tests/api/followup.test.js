@@ -466,3 +466,34 @@ test('lifestyle items and their targets are kept on the findings Observation; a 
   assert.match(issues[1].diagnostics, /salt-intake/);
   assert.strictEqual(await count('Encounter?subject=Patient/l1'), 1, 'nothing of the refused visit stored');
 });
+
+test('plausibility: flags on the visit, the review list, and a doctor\'s digit report', async () => {
+  await req(srv, 'PUT', '/fhir/Practitioner/doc9', { body: { resourceType: 'Practitioner', id: 'doc9', name: [{ text: 'doc9' }] } });
+  await resident('z1', '1955-05-05');
+  const dates = Array.from({ length: 32 }, (_, i) => addDays('2024-01-10', i * 14));
+  let last;
+  for (const d of dates) last = await recordOk('z1', { programme: 'hypertension', date: d, sbp: 130, dbp: 80, doctor: 'Practitioner/doc9' });
+  assert.ok(last['plausibility-flag'].includes('identical-readings'), 'the same reading three visits running');
+  assert.ok(last['plausibility-flag'].includes('recorded-late'));
+  const flagged = await count(`Encounter?subject=Patient/z1&plausibility-flag=${CS}plausibility-flag|identical-readings`);
+  assert.strictEqual(flagged, 30, 'every visit from the third on');
+  const rep = await req(srv, 'GET', '/fhir/Practitioner/doc9/$digit-preference?start=2024-01-01');
+  assert.strictEqual(rep.status, 200, rep.text);
+  const a = answer(rep);
+  assert.deepStrictEqual(a.readings, [32]);
+  assert.deepStrictEqual(a['zero-share'], [1]);
+  assert.deepStrictEqual(a.flag, ['terminal-digit-preference', 'bunching-under-140']);
+  // a doctor whose readings vary: no flag
+  const other = await req(srv, 'GET', '/fhir/Practitioner/doc1/$digit-preference?start=2024-01-01');
+  assert.strictEqual(other.status, 200, other.text);
+  assert.strictEqual(answer(other).flag, undefined);
+  assert.strictEqual((await req(srv, 'GET', '/fhir/Practitioner/nobody/$digit-preference')).status, 404);
+  assert.strictEqual((await req(srv, 'GET', '/fhir/Practitioner/doc9/$digit-preference?start=soon')).status, 400);
+  // a visit after death is recorded, and flagged
+  const dead = await req(srv, 'PUT', '/fhir/Patient/z2', { body: { resourceType: 'Patient', id: 'z2', gender: 'male', birthDate: '1950-01-01', deceasedDateTime: '2025-01-01' } });
+  assert.strictEqual(dead.status, 201);
+  await req(srv, 'PUT', '/fhir/Condition/z2-I10', { body: { resourceType: 'Condition', id: 'z2-I10', code: { coding: [{ system: ICD10, code: 'I10' }] }, subject: { reference: 'Patient/z2' } } });
+  const v = await recordOk('z2', { programme: 'hypertension', date: '2025-02-01', sbp: 80, dbp: 90 });
+  assert.ok(v['plausibility-flag'].includes('visit-after-death'));
+  assert.ok(v['plausibility-flag'].includes('diastolic-not-below-systolic'));
+});
