@@ -540,9 +540,8 @@ static int note_change(void *ctx, const struct yl_change *ch)
 	const char *pid = !strcmp(ch->type, "Patient") ? ch->id : ch->patient;
 	if (!pid || !strcmp(ch->type, "RiskAssessment")) /* derived here: see population.h */
 		return 0;
-	for (size_t i = pd->n; i-- > 0 && i + 64 > pd->n;) /* a visit writes several rows */
-		if (!strcmp(pd->ids[i], pid))
-			return 0;
+	if (pd->n && !strcmp(pd->ids[pd->n - 1], pid)) /* a visit writes several rows */
+		return 0;
 	if (pd->n == pd->cap) {
 		size_t cap = pd->cap ? pd->cap * 2 : 256;
 		char **ids = realloc(pd->ids, cap * sizeof *ids);
@@ -693,15 +692,24 @@ static enum yl_code write_risk(struct yl_pop *p, struct yl_arena *a, const char 
 static enum yl_code refresh(struct yl_pop *p, struct yl_store_conn *c, struct yl_arena *a,
                             char *const *ids, size_t n, struct yl_err *err)
 {
+	/* one resident's reads at a time: a catch-up over an import reads thousands */
+	struct yl_arena *s = yl_arena_create(64 * 1024);
+	if (!s)
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
 	enum yl_code code = YL_OK;
 	for (size_t i = 0; code == YL_OK && i < n; i++) {
+		yl_arena_reset(s);
+		struct yl_err e;
+		yl_err_init(&e);
 		struct resident fresh;
 		const char *team, *doctor;
 		struct yl_risk_result risk;
 		uint64_t digest;
-		if ((code = derive(c, a, ids[i], &fresh, &team, &doctor, &risk, &digest, err)) !=
+		if ((code = derive(c, s, ids[i], &fresh, &team, &doctor, &risk, &digest, &e)) !=
 		    YL_OK) {
 			reset(&fresh);
+			yl_err_add(err, a, code, NULL, "re-deriving Patient/%s: %s", ids[i],
+			           e.first ? e.first->message : "failed");
 			break;
 		}
 		bool write = false;
@@ -724,14 +732,39 @@ static enum yl_code refresh(struct yl_pop *p, struct yl_store_conn *c, struct yl
 			reset(&fresh);
 		}
 		pthread_rwlock_unlock(&p->lock);
-		if (write && (code = write_risk(p, a, ids[i], &risk, err)) != YL_OK) {
+		if (write && write_risk(p, s, ids[i], &risk, &e) != YL_OK) {
+			/* not fatal for the model: logged, and tried again at the resident's next
+			 * change */
+			yl_log(YL_LOG_WARN, "population model: RiskAssessment of Patient/%s: %s",
+			       ids[i], e.first ? e.first->message : "not written");
 			pthread_rwlock_wrlock(&p->lock);
 			if ((k = row_of(p, ids[i])) >= 0)
-				p->rows[k].risk = 0; /* tried again at the next change */
+				p->rows[k].risk = 0;
 			pthread_rwlock_unlock(&p->lock);
 		}
 	}
+	yl_arena_destroy(s);
 	return code;
+}
+
+static int by_id(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* Each resident once (an import writes a resident's resources type by type). */
+static void unique(struct pending *pd)
+{
+	qsort(pd->ids, pd->n, sizeof *pd->ids, by_id);
+	size_t k = 0;
+	for (size_t i = 0; i < pd->n; i++) {
+		if (k && !strcmp(pd->ids[k - 1], pd->ids[i])) {
+			free(pd->ids[i]);
+			continue;
+		}
+		pd->ids[k++] = pd->ids[i];
+	}
+	pd->n = k;
 }
 
 static enum yl_code catch_up(struct yl_pop *p, struct yl_store_conn *c, struct yl_arena *a,
@@ -742,6 +775,7 @@ static enum yl_code catch_up(struct yl_pop *p, struct yl_store_conn *c, struct y
 		struct pending pd = {.last = p->seq};
 		code = yl_store_changes(c, a, p->seq, CHANGE_PAGE, note_change, &pd, err);
 		bool more = pd.last != p->seq;
+		unique(&pd);
 		if (code == YL_OK)
 			code = refresh(p, c, a, pd.ids, pd.n, err);
 		for (size_t i = 0; i < pd.n; i++)
