@@ -1,13 +1,15 @@
 #!/bin/sh
-# deps.sh -- install (idempotently) the Debian packages yilian builds, runs and tests with;
-# for `test`, also the node packages the API tests use (package-lock.json, into node_modules/).
+# deps.sh -- install (idempotently) the Debian packages yilian builds, runs and tests with,
+# and the node packages of package-lock.json (into node_modules/): for every build the web
+# pages' chart library (echarts, the "dependencies"; CMake copies it to web/echarts.min.js),
+# for `test` also the packages the API and browser tests use (the "devDependencies").
 # usage: scripts/deps.sh [build|test|bench]   (default: build)
 set -eu
 cd "$(dirname "$0")/.."
 what=${1:-build}
-pkgs="cmake make gcc pkg-config git libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev zlib1g-dev libzstd-dev libyajl-dev curl"
+pkgs="cmake make gcc pkg-config git libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev zlib1g-dev libzstd-dev libyajl-dev curl nodejs npm"
 case "$what" in
-  test)  pkgs="$pkgs libcmocka-dev clang libclang-rt-dev nodejs npm python3 sqlite3 chromium fonts-wqy-zenhei" ;;
+  test)  pkgs="$pkgs libcmocka-dev clang libclang-rt-dev python3 sqlite3 chromium fonts-wqy-zenhei" ;;
   bench) pkgs="$pkgs nginx-light wrk time" ;;
 esac
 missing=""
@@ -26,9 +28,21 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
 fi
 
-# node packages for tests/api (FHIR client libraries), exactly as package-lock.json pins
-# them; reinstalled only when node_modules/ is missing or was installed from another
-# package.json/package-lock.json. Tests never download anything.
+# the web pages' echarts, exactly as package-lock.json pins it, when node_modules/ lacks that
+# version (`test` installs it with the rest, below)
+if [ "$what" != test ]; then
+  want=$(node -p "require('./package-lock.json').packages['node_modules/echarts'].version")
+  have=$(node -p "require('./node_modules/echarts/package.json').version" 2>/dev/null || true)
+  if [ "$have" != "$want" ]; then
+    echo "deps.sh: npm ci --omit=dev (echarts $want for the web pages)"
+    npm ci --omit=dev --no-audit --no-fund --ignore-scripts
+  fi
+fi
+
+# every node package: the web pages' echarts, and for tests/api and tests/browser the FHIR
+# client libraries and playwright-core, exactly as package-lock.json pins them; reinstalled
+# only when node_modules/ is missing or was installed from another package.json/
+# package-lock.json. Tests never download anything.
 if [ "$what" = test ]; then
   stamp=node_modules/.yilian-deps
   want=$(cat package.json package-lock.json | cksum)

@@ -1,61 +1,18 @@
-// app.js -- the family-doctor contract pages: a team's contracted residents (search by
-// name, filter by key population, paging, the team's indicators) and a resident's contract
-// page (sign, renew, transfer, terminate). Talks only to the public FHIR API; every piece of
-// data goes into the page as text (no HTML from data), identity and phone numbers masked.
+// app.js -- the pages' router and the family-doctor contract pages: a team's contracted
+// residents (search by name, filter by key population, paging, the team's indicators) and a
+// resident's contract page (sign, renew, transfer, terminate). The chronic-care pages are
+// their own modules: worklist.js (a team's or doctor's worklists), chronic.js (a resident's
+// visits, chart, risk tier and enrolments) and followup.js (the follow-up form). Talks only
+// to the public FHIR API; every piece of data goes into the page as text (no HTML from
+// data), identity and phone numbers masked.
 import { t, getLang, setLang, KEY_POPULATIONS, REASONS } from './i18n.js';
+import { CS, PAGE, h, api, params, refParam, nameOf, idNumber, phoneOf, ageOf, extOf, today, note, teams, teamLabel, currentTeam } from './util.js';
+import { worklistPage } from './worklist.js';
+import { chronicPage } from './chronic.js';
+import { followupPage } from './followup.js';
 
-const CS = 'https://yilian.health/fhir/CodeSystem/';
-const SD = 'https://yilian.health/fhir/StructureDefinition/';
-const SID = 'https://yilian.health/fhir/sid/cn-resident-id';
-const PAGE = 20;
 const view = document.getElementById('view');
 
-// ---- helpers ------------------------------------------------------------------------
-function h(tag, attrs = {}, ...kids) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else if (k === 'text') el.textContent = v;
-    else el.setAttribute(k, v === true ? '' : v);
-  }
-  for (const kid of kids.flat(Infinity)) if (kid !== null && kid !== undefined && kid !== false) el.append(kid instanceof Node ? kid : document.createTextNode(String(kid)));
-  return el;
-}
-
-async function api(method, path, body) {
-  const res = await fetch('/fhir/' + path, {
-    method,
-    headers: body ? { 'Content-Type': 'application/fhir+json', Accept: 'application/fhir+json' } : { Accept: 'application/fhir+json' },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await res.json().catch(() => null);
-  if (!res.ok) {
-    const msg = json?.issue?.map((i) => i.diagnostics).filter(Boolean).join('; ') || res.statusText;
-    throw new Error(msg);
-  }
-  return json;
-}
-const params = (o) => ({ resourceType: 'Parameters', parameter: o.filter(Boolean) });
-const refParam = (name, reference) => ({ name, valueReference: { reference } });
-
-export function mask(s, head, tail) {
-  if (!s) return '';
-  if (s.includes('*')) return s; // already masked by the server
-  if (s.length <= head + tail) return '*'.repeat(s.length);
-  return s.slice(0, head) + '*'.repeat(s.length - head - tail) + s.slice(s.length - tail);
-}
-const nameOf = (p) => p?.name?.[0]?.text || [p?.name?.[0]?.family, ...(p?.name?.[0]?.given || [])].filter(Boolean).join('') || p?.id;
-const idNumber = (p) => mask(p.identifier?.find((i) => i.system === SID)?.value, 6, 4);
-const phoneOf = (p) => mask(p.telecom?.find((c) => c.system === 'phone')?.value, 3, 4);
-function ageOf(p) {
-  if (!p.birthDate) return '';
-  const b = new Date(p.birthDate), now = new Date();
-  let a = now.getFullYear() - b.getFullYear();
-  if (now.getMonth() < b.getMonth() || (now.getMonth() === b.getMonth() && now.getDate() < b.getDate())) a--;
-  return t('years', { n: a });
-}
-const extOf = (r, url) => (r.extension || []).filter((e) => e.url === SD + url);
 const stateOf = (c) => extOf(c, 'contract-state')[0]?.valueCode;
 const pct = (mr) => {
   const s = mr?.group?.[0]?.measureScore?.value;
@@ -65,19 +22,9 @@ const counts = (mr) => {
   const pop = Object.fromEntries((mr?.group?.[0]?.population || []).map((p) => [p.code.coding[0].code, p.count]));
   return `${pop.numerator ?? 0} / ${pop.denominator ?? 0}`;
 };
-const today = () => new Date().toISOString().slice(0, 10);
 const inForce = (c) => c.status === 'active' && c.period?.start <= today() && (!c.period?.end || c.period.end >= today());
-function note(kind, text) { return h('p', { class: 'note ' + kind, role: kind === 'bad' ? 'alert' : 'status', text }); }
 
 // ---- data -----------------------------------------------------------------------------
-let teamsCache = null;
-async function teams() {
-  if (!teamsCache) {
-    const b = await api('GET', `CareTeam?category=${encodeURIComponent(CS + 'care-team-category|family-doctor-team')}&status=active&_count=500`);
-    teamsCache = (b.entry || []).map((e) => e.resource).sort((a, b2) => (a.name || a.id).localeCompare(b2.name || b2.id, 'zh-CN'));
-  }
-  return teamsCache;
-}
 let packagesCache = null;
 async function packages() {
   if (!packagesCache) {
@@ -86,13 +33,11 @@ async function packages() {
   }
   return packagesCache;
 }
-const teamLabel = (tm) => tm.name || tm.id;
 
 // ---- the team page --------------------------------------------------------------------
 async function teamPage(teamId, query) {
   const all = await teams();
-  if (!teamId && all.length) teamId = localStorage.getItem('yilian.team') || all[0].id;
-  if (teamId) localStorage.setItem('yilian.team', teamId);
+  teamId = currentTeam(all, teamId);
   const name = query.get('name') || '';
   const kp = query.get('kp') || '';
   const offset = Number(query.get('offset') || 0);
@@ -210,7 +155,8 @@ async function patientPage(id, flash) {
         ...boxes.map((b) => b.querySelector('input')).filter((i) => i.checked).map((i) => refParam('package', `PlanDefinition/${i.value}`))])), text: t('sign') })));
   }
   const history = h('section', {}, h('h2', { text: t('contracts') }), h('ul', { class: 'history' }, contracts.map((c) => h('li', {}, contractFacts(c, teamName, pkgName)))));
-  view.replaceChildren(h('p', {}, h('a', { href: '#/', text: '← ' + t('back') })), h('h1', { text: nameOf(p) }), flash || '', facts, action, history);
+  const chronic = h('p', {}, h('a', { href: `#/chronic/${encodeURIComponent(id)}`, id: 'to-chronic', text: t('chronicCare') + ' →' }));
+  view.replaceChildren(h('p', {}, h('a', { href: '#/', text: '← ' + t('back') })), h('h1', { text: nameOf(p) }), flash || '', facts, chronic, action, history);
 }
 
 function contractFacts(c, teamName, pkgName) {
@@ -223,13 +169,23 @@ function contractFacts(c, teamName, pkgName) {
 }
 
 // ---- routing and language -------------------------------------------------------------
+// #/ and #/team/{id}: the team's residents; #/patient/{id}: a contract; #/worklist/{team}:
+// the chronic-care worklists; #/chronic/{id}: a resident's chronic care; #/followup/{id}:
+// the follow-up form. A page may leave a cleanup (charts to dispose) for the next route.
+let leave = null;
 async function route() {
   const [path, qs] = location.hash.slice(1).split('?');
   const parts = (path || '/').split('/').filter(Boolean);
   const query = new URLSearchParams(qs || '');
+  const id = decodeURIComponent(parts[1] || '');
+  if (leave) { leave(); leave = null; }
+  document.querySelectorAll('nav.main a').forEach((a) => a.classList.toggle('on', a.dataset.page === (['worklist', 'chronic', 'followup'].includes(parts[0]) ? 'worklist' : 'team')));
   try {
-    if (parts[0] === 'patient' && parts[1]) await patientPage(decodeURIComponent(parts[1]));
-    else await teamPage(parts[0] === 'team' ? decodeURIComponent(parts[1] || '') : '', query);
+    if (parts[0] === 'patient' && id) await patientPage(id);
+    else if (parts[0] === 'worklist') leave = await worklistPage(view, id, query);
+    else if (parts[0] === 'chronic' && id) leave = await chronicPage(view, id, query);
+    else if (parts[0] === 'followup' && id) leave = await followupPage(view, id, query);
+    else await teamPage(parts[0] === 'team' ? id : '', query);
   } catch (e) {
     view.replaceChildren(note('bad', e.message));
   }

@@ -1,25 +1,89 @@
 // screenshot.js -- the README's screenshots, taken from a running `make demo`:
 //   node tests/browser/screenshot.js [http://127.0.0.1:8080]
-// writes docs/img/web-team.png (a team's residents, desktop) and docs/img/web-resident.png
-// (a resident's contract page, phone width).
+// writes docs/img/web-team.png (a team's residents, desktop), docs/img/web-resident.png
+// (a resident's contract page, phone width), docs/img/web-worklist.png (the team's 2-week
+// follow-up list, desktop), docs/img/web-chronic.png (a resident's chart and visits,
+// desktop) and docs/img/web-followup.png (the follow-up form and its outcome, phone width).
+// The synthetic region has follow-up readings but no programme enrolments, so the script
+// first records a doctor's fortnight of hypertension visits for a few of the team's
+// diagnosed residents (through $record-followup, which enrols them) and one more on the form:
+// each run adds these to the demo database.
 'use strict';
 const path = require('node:path');
 const { chromium } = require('playwright-core');
 
+const TEAM = 'team-00001';
+function day(n) {
+  const d = new Date();
+  d.setDate(d.getDate() + n);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
 (async () => {
   const base = process.argv[2] || 'http://127.0.0.1:8080';
   const out = (f) => path.join(__dirname, '..', '..', 'docs', 'img', f);
+  const fhir = async (method, p, body) => {
+    const r = await fetch(`${base}/fhir/${p}`, { method, headers: { 'Content-Type': 'application/fhir+json' }, body: body && JSON.stringify(body) });
+    if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${await r.text()}`);
+    return r.json();
+  };
   const browser = await chromium.launch({ executablePath: process.env.YL_CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
   const desk = await (await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' })).newPage();
-  await desk.goto(base + '/#/team/team-00001?kp=hypertension');
+  await desk.goto(base + `/#/team/${TEAM}?kp=hypertension`);
   await desk.waitForSelector('ul.residents a.resident');
   await desk.waitForSelector('.card .big');
   await desk.screenshot({ path: out('web-team.png') });
   const phone = await (await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', deviceScaleFactor: 2 })).newPage();
-  await phone.goto(base + '/#/team/team-00001');
+  await phone.goto(base + `/#/team/${TEAM}`);
   await phone.waitForSelector('ul.residents a.resident');
   await phone.click('ul.residents a.resident >> nth=0');
   await phone.waitForSelector('.box');
   await phone.screenshot({ path: out('web-resident.png') });
+
+  // a fortnight of visits: uncontrolled readings (2-week follow-up), one danger sign, and one
+  // routine visit of three months ago now overdue; each for a resident whose last visit (the
+  // synthetic history) is older, so that it is the one the worklist goes by
+  const items = (await fhir('GET', `CareTeam/${TEAM}/$worklist?list=not-enrolled&programme=hypertension&_count=200`)).entry.map((e) => ({
+    id: e.resource.id, last: e.resource.extension.find((x) => x.url.endsWith('/worklist-item')).extension.find((x) => x.url === 'last-visit')?.valueDate || '' }));
+  const used = new Set();
+  const pick = (before) => {
+    const it = items.find((x) => !used.has(x.id) && x.last && x.last < before);
+    if (!it) throw new Error(`${TEAM} has too few diagnosed residents with visits before ${before}`);
+    used.add(it.id);
+    return it.id;
+  };
+  // the form's resident: the longest history among the first residents with one
+  const counts = await Promise.all(items.filter((x) => x.last).slice(0, 30).map(async (x) =>
+    [(await fhir('GET', `Encounter?subject=Patient/${x.id}&_summary=count`)).total, x.id]));
+  const chartee = counts.sort((x, y) => y[0] - x[0])[0][1];
+  used.add(chartee);
+  for (const [d, sbp, dbp] of [[-100, 132, 82], [-13, 152, 96], [-11, 148, 94], [-9, 156, 98], [-6, 146, 92], [-4, 186, 108], [-2, 158, 100]]) {
+    await fhir('POST', `Patient/${pick(day(d))}/$record-followup`, { resourceType: 'Parameters', parameter: [
+      { name: 'programme', valueCode: 'hypertension' }, { name: 'date', valueDate: day(d) },
+      { name: 'sbp', valueDecimal: sbp }, { name: 'dbp', valueDecimal: dbp }] });
+  }
+  await desk.goto(base + `/#/worklist/${TEAM}?list=two-week`);
+  await desk.waitForFunction(() => document.getElementById('view').dataset.loaded === location.hash);
+  await desk.waitForFunction(() => [...document.querySelectorAll('.tabs .count')].every((c) => c.textContent !== ''));
+  await desk.screenshot({ path: out('web-worklist.png') });
+
+  // the form on a phone: today's visit of the first resident, and what the rules made of it
+  await phone.goto(base + `/#/followup/${chartee}?programme=hypertension`);
+  await phone.waitForSelector('#f-sbp');
+  await phone.fill('#f-sbp', '154');
+  await phone.fill('#f-dbp', '96');
+  await phone.fill('#f-heart-rate', '78');
+  await phone.fill('#f-weight', '68.5');
+  await phone.fill('#f-height', '162');
+  await phone.check('#f-symptoms input[value="headache-dizziness"]');
+  await phone.selectOption('#f-adherence', 'intermittent');
+  await phone.click('#save');
+  await phone.waitForSelector('#result');
+  await phone.screenshot({ path: out('web-followup.png'), fullPage: true });
+
+  // that resident's chart: years of synthetic readings and today's visit
+  await desk.goto(base + `/#/chronic/${chartee}`);
+  await desk.waitForSelector('.charts[data-drawn]');
+  await desk.screenshot({ path: out('web-chronic.png'), fullPage: true });
   await browser.close();
 })().catch((e) => { console.error(e); process.exit(1); });

@@ -1,0 +1,99 @@
+// util.js -- what every page shares: building elements (data always as text, never as
+// HTML), calling the FHIR API, masking, names and ages, the family-doctor teams.
+import { t } from './i18n.js';
+
+export const CS = 'https://yilian.health/fhir/CodeSystem/';
+export const SD = 'https://yilian.health/fhir/StructureDefinition/';
+export const SID = 'https://yilian.health/fhir/sid/cn-resident-id';
+export const PAGE = 20;
+
+export function h(tag, attrs = {}, ...kids) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'text') el.textContent = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const kid of kids.flat(Infinity)) if (kid !== null && kid !== undefined && kid !== false) el.append(kid instanceof Node ? kid : document.createTextNode(String(kid)));
+  return el;
+}
+
+// A FHIR call; a refusal throws an Error carrying the HTTP status and the OperationOutcome.
+export async function api(method, path, body) {
+  const res = await fetch('/fhir/' + path, {
+    method,
+    headers: body ? { 'Content-Type': 'application/fhir+json', Accept: 'application/fhir+json' } : { Accept: 'application/fhir+json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json().catch(() => null);
+  if (!res.ok) {
+    const msg = json?.issue?.map((i) => i.diagnostics).filter(Boolean).join('; ') || res.statusText;
+    const err = new Error(msg);
+    err.status = res.status;
+    err.outcome = json?.resourceType === 'OperationOutcome' ? json : null;
+    throw err;
+  }
+  return json;
+}
+export const params = (o) => ({ resourceType: 'Parameters', parameter: o.filter(Boolean) });
+export const refParam = (name, reference) => ({ name, valueReference: { reference } });
+
+export function mask(s, head, tail) {
+  if (!s) return '';
+  if (s.includes('*')) return s; // already masked by the server
+  if (s.length <= head + tail) return '*'.repeat(s.length);
+  return s.slice(0, head) + '*'.repeat(s.length - head - tail) + s.slice(s.length - tail);
+}
+export const nameOf = (p) => p?.name?.[0]?.text || [p?.name?.[0]?.family, ...(p?.name?.[0]?.given || [])].filter(Boolean).join('') || p?.id;
+export const idNumber = (p) => mask(p.identifier?.find((i) => i.system === SID)?.value, 6, 4);
+export const phoneOf = (p) => mask(p.telecom?.find((c) => c.system === 'phone')?.value, 3, 4);
+// Whole years from a birth date to a day (YYYY-MM-DD; today when not given).
+export function yearsAt(birthDate, day) {
+  if (!birthDate) return null;
+  const [by, bm, bd] = birthDate.split('-').map(Number);
+  const [y, m, d] = (day || today()).split('-').map(Number);
+  return y - by - ((m < (bm || 1) || (m === (bm || 1) && d < (bd || 1))) ? 1 : 0);
+}
+export function ageOf(p) {
+  const a = yearsAt(p.birthDate);
+  return a === null ? '' : t('years', { n: a });
+}
+export const extOf = (r, url) => (r.extension || []).filter((e) => e.url === SD + url);
+// the sub-extensions of a complex extension as { url: [value, ...] } (a Coding gives its code)
+export function subExt(ext) {
+  const out = {};
+  for (const s of ext?.extension || []) {
+    const k = Object.keys(s).find((x) => x.startsWith('value'));
+    const v = k === 'valueCoding' ? s[k].code : k === 'valueReference' ? s[k].reference : s[k];
+    (out[s.url] ||= []).push(v);
+  }
+  return out;
+}
+// today in the browser's own calendar (the server checks dates against its local day too)
+export function today() {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+export function note(kind, text) { return h('p', { class: 'note ' + kind, role: kind === 'bad' ? 'alert' : 'status', text }); }
+export const entries = (b) => (b?.entry || []).map((e) => e.resource);
+
+// ---- the family-doctor teams (cached for the page's life) ------------------------------
+let teamsCache = null;
+export async function teams() {
+  if (!teamsCache) {
+    const b = await api('GET', `CareTeam?category=${encodeURIComponent(CS + 'care-team-category|family-doctor-team')}&status=active&_count=500`);
+    teamsCache = entries(b).sort((a, b2) => (a.name || a.id).localeCompare(b2.name || b2.id, 'zh-CN'));
+  }
+  return teamsCache;
+}
+export const teamLabel = (tm) => tm.name || tm.id;
+// the team kept from the last visit to a team page, or the first
+export function currentTeam(all, teamId) {
+  if (!teamId) {
+    const kept = localStorage.getItem('yilian.team');
+    teamId = all.some((x) => x.id === kept) ? kept : all[0]?.id;
+  }
+  if (teamId) localStorage.setItem('yilian.team', teamId);
+  return teamId;
+}
