@@ -989,26 +989,27 @@ struct match {
 static bool on_list(const struct yl_pop *p, const struct resident *r, int k, enum yl_wl_list l,
                     int32_t today, int *overdue)
 {
-	const struct prog_state *s = &r->prog[k];
-	*overdue = s->enrolled != NO_DAY && s->next_date != NO_DAY && s->next_date < today
-	               ? today - s->next_date
-	               : 0;
 	(void)p;
+	const struct prog_state *s = &r->prog[k];
+	bool enrolled = s->enrolled != NO_DAY;
+	int32_t since = s->last_visit != NO_DAY ? s->last_visit : s->enrolled;
+	/* lost to follow-up: a list of its own, left out of the lists a doctor acts on today */
+	bool lost = enrolled && since != NO_DAY && since <= today - LOST_DAYS;
+	*overdue =
+	    enrolled && s->next_date != NO_DAY && s->next_date < today ? today - s->next_date : 0;
 	switch (l) {
 	case YL_WL_DUE:
-		return s->enrolled != NO_DAY && s->next_date != NO_DAY && s->next_date >= today &&
+		return enrolled && s->next_date != NO_DAY && s->next_date >= today &&
 		       s->next_date < today + DUE_DAYS;
 	case YL_WL_OVERDUE:
-		return *overdue > 0;
+		return *overdue > 0 && !lost;
 	case YL_WL_TWO_WEEK:
-		return s->enrolled != NO_DAY &&
+		return enrolled && !lost &&
 		       (s->step == YL_NEXT_TWO_WEEK || s->step == YL_NEXT_REFERRAL);
 	case YL_WL_URGENT:
-		return s->enrolled != NO_DAY && s->step == YL_NEXT_URGENT;
-	case YL_WL_LOST: {
-		int32_t since = s->last_visit != NO_DAY ? s->last_visit : s->enrolled;
-		return s->enrolled != NO_DAY && since != NO_DAY && since <= today - LOST_DAYS;
-	}
+		return enrolled && !lost && s->step == YL_NEXT_URGENT;
+	case YL_WL_LOST:
+		return lost;
 	case YL_WL_NOT_ENROLLED: {
 		int age = r->birth == NO_DAY ? -1 : yl_years_between(r->birth, today);
 		return s->has_diag && !s->ever_enrolled &&

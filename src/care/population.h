@@ -50,10 +50,11 @@ bool yl_pop_wait(struct yl_pop *p);
 
 /* The worklists (docs/clinical-rules.md "Worklists"). */
 enum yl_wl_list {
-	YL_WL_DUE,          /* next visit due today or within the next 6 days */
-	YL_WL_OVERDUE,      /* next visit date passed, no visit since */
-	YL_WL_TWO_WEEK,     /* last visit asked for a 2-week follow-up (two-week or referral) */
-	YL_WL_URGENT,       /* last visit was an urgent referral, not followed up yet */
+	YL_WL_DUE,      /* next visit due today or within the next 6 days */
+	YL_WL_OVERDUE,  /* next visit date passed, no visit since (not lost) */
+	YL_WL_TWO_WEEK, /* last visit asked for a 2-week follow-up (two-week or referral) */
+	YL_WL_URGENT,   /* last visit was an urgent referral, not followed up yet */
+	/* (the three above leave out the residents lost to follow-up: they have their list) */
 	YL_WL_LOST,         /* enrolled, no visit for 12 months */
 	YL_WL_NOT_ENROLLED, /* diagnosed, old enough, never enrolled */
 	YL_WL_COUNT

@@ -4,10 +4,8 @@
 // (a resident's contract page, phone width), docs/img/web-worklist.png (the team's 2-week
 // follow-up list, desktop), docs/img/web-chronic.png (a resident's chart and visits,
 // desktop) and docs/img/web-followup.png (the follow-up form and its outcome, phone width).
-// The synthetic region has follow-up readings but no programme enrolments, so the script
-// first records a doctor's fortnight of hypertension visits for a few of the team's
-// diagnosed residents (through $record-followup, which enrols them) and one more on the form:
-// each run adds these to the demo database.
+// The synthetic region has enrolments and years of classified visits, so the lists are
+// full; the form's shot records one visit (each run adds it to the demo database).
 'use strict';
 const path = require('node:path');
 const { chromium } = require('playwright-core');
@@ -40,28 +38,13 @@ function day(n) {
   await phone.waitForSelector('.box');
   await phone.screenshot({ path: out('web-resident.png') });
 
-  // a fortnight of visits: uncontrolled readings (2-week follow-up), one danger sign, and one
-  // routine visit of three months ago now overdue; each for a resident whose last visit (the
-  // synthetic history) is older, so that it is the one the worklist goes by
-  const items = (await fhir('GET', `CareTeam/${TEAM}/$worklist?list=not-enrolled&programme=hypertension&_count=200`)).entry.map((e) => ({
-    id: e.resource.id, last: e.resource.extension.find((x) => x.url.endsWith('/worklist-item')).extension.find((x) => x.url === 'last-visit')?.valueDate || '' }));
-  const used = new Set();
-  const pick = (before) => {
-    const it = items.find((x) => !used.has(x.id) && x.last && x.last < before);
-    if (!it) throw new Error(`${TEAM} has too few diagnosed residents with visits before ${before}`);
-    used.add(it.id);
-    return it.id;
-  };
-  // the form's resident: the longest history among the first residents with one
-  const counts = await Promise.all(items.filter((x) => x.last).slice(0, 30).map(async (x) =>
-    [(await fhir('GET', `Encounter?subject=Patient/${x.id}&_summary=count`)).total, x.id]));
+  // the form's and the chart's resident: the longest history among the first residents on
+  // the team's 2-week list
+  const items = (await fhir('GET', `CareTeam/${TEAM}/$worklist?list=two-week&programme=hypertension&_count=30`)).entry.map((e) => e.resource.id);
+  if (!items.length) throw new Error(`${TEAM} has nobody on its 2-week list: is the demo region current?`);
+  const counts = await Promise.all(items.map(async (id) =>
+    [(await fhir('GET', `Encounter?subject=Patient/${id}&_summary=count`)).total, id]));
   const chartee = counts.sort((x, y) => y[0] - x[0])[0][1];
-  used.add(chartee);
-  for (const [d, sbp, dbp] of [[-100, 132, 82], [-13, 152, 96], [-11, 148, 94], [-9, 156, 98], [-6, 146, 92], [-4, 186, 108], [-2, 158, 100]]) {
-    await fhir('POST', `Patient/${pick(day(d))}/$record-followup`, { resourceType: 'Parameters', parameter: [
-      { name: 'programme', valueCode: 'hypertension' }, { name: 'date', valueDate: day(d) },
-      { name: 'sbp', valueDecimal: sbp }, { name: 'dbp', valueDecimal: dbp }] });
-  }
   await desk.goto(base + `/#/worklist/${TEAM}?list=two-week`);
   await desk.waitForFunction(() => document.getElementById('view').dataset.loaded === location.hash);
   await desk.waitForFunction(() => [...document.querySelectorAll('.tabs .count')].every((c) => c.textContent !== ''));
@@ -84,6 +67,6 @@ function day(n) {
   // that resident's chart: years of synthetic readings and today's visit
   await desk.goto(base + `/#/chronic/${chartee}`);
   await desk.waitForSelector('.charts[data-drawn]');
-  await desk.screenshot({ path: out('web-chronic.png'), fullPage: true });
+  await desk.screenshot({ path: out('web-chronic.png'), fullPage: false }); // the charts and the first visits
   await browser.close();
 })().catch((e) => { console.error(e); process.exit(1); });
