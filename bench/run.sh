@@ -85,6 +85,9 @@ if ran_ok read && ran_ok create; then
 			awk '/^<!-- bench:summary:begin -->$/ {s = 1} /^<!-- bench:summary:end -->$/ {s = 0}
 				s && /^\| search / {print}' "$DOC"
 		fi
+		# the worklist row (bench/worklist.sh, run by hand) stays as it is
+		awk '/^<!-- bench:summary:begin -->$/ {s = 1} /^<!-- bench:summary:end -->$/ {s = 0}
+			s && /^\| worklist / {print}' "$DOC"
 	} >bench/results/summary.md
 	splice summary bench/results/summary.md
 elif ran_ok search; then # only the search rows of the summary change
