@@ -755,6 +755,8 @@ static int by_id(const void *x, const void *y)
 /* Each resident once (an import writes a resident's resources type by type). */
 static void unique(struct pending *pd)
 {
+	if (pd->n < 2)
+		return; /* (and qsort must not be given the NULL of an empty list) */
 	qsort(pd->ids, pd->n, sizeof *pd->ids, by_id);
 	size_t k = 0;
 	for (size_t i = 0; i < pd->n; i++) {
