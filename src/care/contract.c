@@ -757,17 +757,12 @@ enum yl_code yl_h_contract_transfer(struct yl_req *r, struct yl_err *err)
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c)
 		return err->code;
-	bool own = !yl_store_in_transaction(c);
-	if (own && (code = yl_store_begin(c, r->a, err)) != YL_OK)
+	bool own;
+	if ((code = yl_care_begin(c, r->a, &own, err)) != YL_OK)
 		return code;
 	struct yl_write w;
 	code = transfer(r, c, r->vars[0], tid, did, day, &w, err);
-	if (own) {
-		if (code == YL_OK)
-			code = yl_store_commit(c, r->a, err);
-		else
-			yl_store_rollback(c);
-	}
+	code = yl_care_end(c, r->a, own, code, err);
 	return code == YL_OK ? yl_fhir_answer_write(r, &w) : code;
 }
 

@@ -258,3 +258,21 @@ enum yl_code yl_care_answer(struct yl_req *r, json_t *doc, struct yl_err *err)
 	r->content_type = "application/fhir+json";
 	return r->resp_body ? YL_OK : yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
 }
+
+enum yl_code yl_care_begin(struct yl_store_conn *c, struct yl_arena *a, bool *own,
+                           struct yl_err *err)
+{
+	*own = !yl_store_in_transaction(c);
+	return *own ? yl_store_begin(c, a, err) : YL_OK;
+}
+
+enum yl_code yl_care_end(struct yl_store_conn *c, struct yl_arena *a, bool own, enum yl_code code,
+                         struct yl_err *err)
+{
+	if (!own)
+		return code;
+	if (code == YL_OK)
+		return yl_store_commit(c, a, err);
+	yl_store_rollback(c);
+	return code;
+}

@@ -75,6 +75,15 @@ enum yl_code yl_care_param_day(struct yl_req *r, const struct json_t *body, cons
                                int64_t otherwise, int64_t *day, struct yl_err *err);
 /* Answer 200 with doc (stolen) as compact JSON. */
 enum yl_code yl_care_answer(struct yl_req *r, struct json_t *doc, struct yl_err *err);
+/* An operation's several writes in one store transaction, or in the caller's when it runs
+ * inside one (a transaction Bundle): yl_care_begin opens one unless one is open (*own says
+ * which); yl_care_end commits it when code is YL_OK, rolls it back otherwise, and returns
+ * the code (the commit's, if it fails). */
+enum yl_code yl_care_begin(struct yl_store_conn *c, struct yl_arena *a, bool *own,
+                           struct yl_err *err);
+enum yl_code yl_care_end(struct yl_store_conn *c, struct yl_arena *a, bool own, enum yl_code code,
+                         struct yl_err *err);
+
 /* A day number as YYYY-MM-DD, arena text. */
 const char *yl_care_day_text(struct yl_arena *a, int64_t day);
 /* A new server id (core/id.h), arena text. */

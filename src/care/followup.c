@@ -1042,18 +1042,13 @@ enum yl_code yl_h_record_followup(struct yl_req *r, struct yl_err *err)
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c)
 		return err->code;
-	bool own = !yl_store_in_transaction(c);
-	if (own && (code = yl_store_begin(c, r->a, err)) != YL_OK)
+	bool own;
+	if ((code = yl_care_begin(c, r->a, &own, err)) != YL_OK)
 		return code;
 	struct run u = {.r = r, .c = c, .prog = prog, .err = err};
 	struct recorded *rec = yl_arena_calloc(r->a, 1, sizeof *rec);
 	code = rec ? record(&u, body, &form, lifestyle, day, way, doctor, edit, rec)
 	           : yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
-	if (own) {
-		if (code == YL_OK)
-			code = yl_store_commit(c, r->a, err);
-		else
-			yl_store_rollback(c);
-	}
+	code = yl_care_end(c, r->a, own, code, err);
 	return code == YL_OK ? yl_care_answer(r, answer_doc(r->a, prog, rec), err) : code;
 }

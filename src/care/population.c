@@ -881,7 +881,8 @@ static void *run(void *arg)
 		if (catch_up(p, c, a, &err) != YL_OK)
 			yl_log(YL_LOG_WARN, "population model: %s",
 			       err.first ? err.first->message : "catching up failed");
-		if (filling && !(filling = backfill(p, c, a, BACKFILL_BATCH, &err)) && p->write_risk)
+		if (filling && !(filling = backfill(p, c, a, BACKFILL_BATCH, &err)) &&
+		    p->write_risk)
 			yl_log(YL_LOG_INFO, "population model: every resident has a risk tier");
 		pthread_mutex_unlock(&p->sync_lock);
 	}

@@ -165,8 +165,8 @@ enum yl_code yl_h_enrol(struct yl_req *r, struct yl_err *err)
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c)
 		return err->code;
-	bool own = !yl_store_in_transaction(c);
-	if (own && (code = yl_store_begin(c, r->a, err)) != YL_OK)
+	bool own;
+	if ((code = yl_care_begin(c, r->a, &own, err)) != YL_OK)
 		return code;
 	struct yl_row row;
 	json_t **conds;
@@ -175,7 +175,8 @@ enum yl_code yl_h_enrol(struct yl_req *r, struct yl_err *err)
 	struct yl_write w;
 	code = yl_care_read(c, r->a, "Patient", pid, &row, &patient, err);
 	if (code == YL_NOT_FOUND)
-		code = yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "Patient/%.64s does not exist", pid);
+		code =
+		    yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "Patient/%.64s does not exist", pid);
 	if (code == YL_OK) {
 		code = yl_programme_enrolment(c, r->a, pid, prog, &row, &old, err);
 		if (code == YL_OK)
@@ -196,12 +197,7 @@ enum yl_code yl_h_enrol(struct yl_req *r, struct yl_err *err)
 		code = yl_programme_enrol(
 		    r, prog, pid, day, did ? yl_arena_printf(r->a, "Practitioner/%s", did) : doctor,
 		    org, &w, err);
-	if (own) {
-		if (code == YL_OK)
-			code = yl_store_commit(c, r->a, err);
-		else
-			yl_store_rollback(c);
-	}
+	code = yl_care_end(c, r->a, own, code, err);
 	return code == YL_OK ? yl_fhir_answer_write(r, &w) : code;
 }
 

@@ -432,9 +432,9 @@ uint64_t yl_risk_digest(const struct yl_risk_result *r)
 	return digest(r->tier, r->reason, r->nreason, r->recall, rd, packs);
 }
 
-uint64_t yl_risk_digest_doc(const json_t *doc)
+/* The CS:risk-tier code a stored RiskAssessment gives, or NULL. */
+static const char *tier_of(const json_t *doc)
 {
-	const char *tier = NULL;
 	size_t i;
 	const json_t *c;
 	json_array_foreach (
@@ -443,9 +443,16 @@ uint64_t yl_risk_digest_doc(const json_t *doc)
 	                    "coding"),
 	    i, c)
 		if (str(c, "system") && !strcmp(str(c, "system"), YL_CS "risk-tier"))
-			tier = str(c, "code");
+			return str(c, "code");
+	return NULL;
+}
+
+uint64_t yl_risk_digest_doc(const json_t *doc)
+{
+	const char *tier = tier_of(doc);
 	if (!tier)
 		return 0;
+	size_t i;
 	const char *reasons[32];
 	size_t n = 0;
 	const char *recall = NULL, *rd = "", *rpack = NULL;
@@ -474,16 +481,7 @@ uint64_t yl_risk_digest_doc(const json_t *doc)
 
 int yl_risk_rank_doc(const json_t *doc)
 {
-	size_t i;
-	const json_t *c;
-	json_array_foreach (
-	    json_object_get(json_object_get(json_array_get(json_object_get(doc, "prediction"), 0),
-	                                    "qualitativeRisk"),
-	                    "coding"),
-	    i, c)
-		if (str(c, "system") && !strcmp(str(c, "system"), YL_CS "risk-tier"))
-			return yl_risk_tier_find(str(c, "code"));
-	return -1;
+	return tier_of(doc) ? yl_risk_tier_find(tier_of(doc)) : -1;
 }
 
 /* ---- test vectors ------------------------------------------------------------------ */

@@ -1076,7 +1076,7 @@ static int read_head(struct yl_store_conn *c, const char *type, const char *id, 
 		h->rowid = sqlite3_column_int64(q, 3);
 		const char *p = (const char *)sqlite3_column_text(q, 4);
 		if (p && strlen(p) < sizeof h->patient)
-			strcpy(h->patient, p);
+			snprintf(h->patient, sizeof h->patient, "%s", p);
 		rc = SQLITE_OK;
 	} else if (rc == SQLITE_DONE) {
 		rc = SQLITE_OK;
