@@ -777,15 +777,14 @@ enum yl_code yl_h_contract_terminate(struct yl_req *r, struct yl_err *err)
 	struct yl_row row;
 	const size_t n = sizeof terminate_params / sizeof terminate_params[0];
 	enum yl_code code = op_input(r, terminate_params, n, "$terminate", &body, err);
-	const char *reason = code == YL_OK ? yl_params_str(body, "reason", 0) : NULL;
+	const char *reason;
 	static const char cs[] = "contract-termination-reason";
-	if (code == YL_OK && !yl_care_code(cs, reason, "en"))
-		return yl_err_add(err, r->a, YL_BAD_REQUEST, "Parameters",
-		                  "'reason' must be a code of %s%s: lost, moved, died, refused, "
-		                  "re-signed-elsewhere or other",
-		                  YL_CS, cs);
 	int64_t day;
-	if (code != YL_OK || (code = yl_care_param_day(r, body, "date", yl_today(), &day, err)))
+	if (code != YL_OK ||
+	    (code = yl_care_code_param(r, body, "reason", cs,
+	                               "lost, moved, died, refused, re-signed-elsewhere or other",
+	                               &reason, err)) ||
+	    (code = yl_care_param_day(r, body, "date", yl_today(), &day, err)))
 		return code;
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c || (code = load_contract(r, c, r->vars[0], &row, &doc, err)) != YL_OK)
@@ -802,14 +801,6 @@ enum yl_code yl_h_contract_terminate(struct yl_req *r, struct yl_err *err)
 		                  yl_care_day_text(r->a, day), yl_care_day_text(r->a, s));
 	end_contract(r->a, doc, "terminated", day < e ? day : e);
 	drop_ext(doc, X_REASON);
-	yl_care_add_ext(doc, X_REASON, "valueCoding",
-	                json_pack("{s:s,s:s,s:s}", "system", YL_CS "contract-termination-reason",
-	                          "code", reason, "display", yl_care_code(cs, reason, "zh-CN")));
-	struct yl_write w;
-	int64_t if_match;
-	if ((code = yl_fhir_if_match(r, &if_match, err)) != YL_OK ||
-	    (code = put_contract(r, YL_WRITE_UPDATE, row.id, doc, if_match ? if_match : row.version,
-	                         &w, err)) != YL_OK)
-		return code;
-	return yl_fhir_answer_write(r, &w);
+	yl_care_add_ext(doc, X_REASON, "valueCoding", yl_care_coding(cs, reason));
+	return yl_care_update_answer(r, "EpisodeOfCare", row.id, row.version, doc, err);
 }

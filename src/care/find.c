@@ -1,6 +1,8 @@
 /* find.c -- searches, reads and references for the care rules (find.h). */
 #include "care/find.h"
 
+#include "care/config.h"
+
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,4 +277,37 @@ enum yl_code yl_care_end(struct yl_store_conn *c, struct yl_arena *a, bool own, 
 		return yl_store_commit(c, a, err);
 	yl_store_rollback(c);
 	return code;
+}
+
+json_t *yl_care_coding(const char *cs, const char *code)
+{
+	const char *display = yl_care_code(cs, code, "zh-CN");
+	json_t *c = json_pack("{s:o,s:s}", "system", json_sprintf(YL_CS "%s", cs), "code", code);
+	if (c && display)
+		json_object_set_new(c, "display", json_string(display));
+	return c;
+}
+
+enum yl_code yl_care_code_param(struct yl_req *r, const json_t *body, const char *name,
+                                const char *cs, const char *which, const char **code,
+                                struct yl_err *err)
+{
+	*code = yl_params_str(body, name, 0);
+	if (!yl_care_code(cs, *code, "en"))
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, "Parameters",
+		                  "'%s' must be a code of %s%s: %s", name, YL_CS, cs, which);
+	return YL_OK;
+}
+
+enum yl_code yl_care_update_answer(struct yl_req *r, const char *type, const char *id,
+                                   int64_t version, json_t *doc, struct yl_err *err)
+{
+	struct yl_write w;
+	int64_t if_match;
+	enum yl_code code;
+	if ((code = yl_fhir_if_match(r, &if_match, err)) != YL_OK ||
+	    (code = yl_care_put(r, YL_WRITE_UPDATE, type, id, doc, if_match ? if_match : version,
+	                        &w, err)) != YL_OK)
+		return code;
+	return yl_fhir_answer_write(r, &w);
 }

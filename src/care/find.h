@@ -84,6 +84,19 @@ enum yl_code yl_care_begin(struct yl_store_conn *c, struct yl_arena *a, bool *ow
 enum yl_code yl_care_end(struct yl_store_conn *c, struct yl_arena *a, bool own, enum yl_code code,
                          struct yl_err *err);
 
+/* A code of one of yilian's code systems (cs: "followup-symptom") as a Coding with its
+ * zh-CN display: {"system": CS+cs, "code", "display"} (a new JSON object). */
+struct json_t *yl_care_coding(const char *cs, const char *code);
+/* A code parameter that must be a code of yilian's code system cs: *code, or 400 saying
+ * which codes (`which`, for the message) it takes. */
+enum yl_code yl_care_code_param(struct yl_req *r, const struct json_t *body, const char *name,
+                                const char *cs, const char *which, const char **code,
+                                struct yl_err *err);
+/* Store doc as the new version of type/id (If-Match when the request has one, else the
+ * version read: a concurrent change answers 412) and answer it as an update does. */
+enum yl_code yl_care_update_answer(struct yl_req *r, const char *type, const char *id,
+                                   int64_t version, struct json_t *doc, struct yl_err *err);
+
 /* A day number as YYYY-MM-DD, arena text. */
 const char *yl_care_day_text(struct yl_arena *a, int64_t day);
 /* A new server id (core/id.h), arena text. */

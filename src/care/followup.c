@@ -249,11 +249,7 @@ static json_t *concept(const char *system, const char *code, const char *display
 /* A code of one of yilian's code systems (cs: "followup-symptom"), with its Chinese display. */
 static json_t *yl_concept(const char *cs, const char *code)
 {
-	const char *display = yl_care_code(cs, code, "zh-CN");
-	json_t *c = json_pack("{s:o,s:s}", "system", json_sprintf(YL_CS "%s", cs), "code", code);
-	if (display)
-		json_object_set_new(c, "display", json_string(display));
-	return json_pack("{s:[o]}", "coding", c);
+	return json_pack("{s:[o]}", "coding", yl_care_coding(cs, code));
 }
 
 static json_t *number(double v)
@@ -484,33 +480,25 @@ static void sub(json_t *list, const char *url, const char *key, json_t *value)
 	json_array_append_new(list, json_pack("{s:s,s:o}", "url", url, key, value));
 }
 
-static json_t *yl_coding(const char *cs, const char *code)
-{
-	json_t *c = yl_concept(cs, code);
-	json_t *first = json_incref(json_array_get(json_object_get(c, "coding"), 0));
-	json_decref(c);
-	return first;
-}
-
 static json_t *outcome_ext(struct yl_arena *a, const struct yl_pack *pack,
                            const struct yl_fu_result *res)
 {
 	json_t *l = json_array();
 	sub(l, "classification", "valueCoding",
-	    yl_coding("followup-classification", res->classification));
+	    yl_care_coding("followup-classification", res->classification));
 	sub(l, "next-step", "valueCoding",
-	    yl_coding("next-step", yl_next_step_code(res->next_step)));
+	    yl_care_coding("next-step", yl_next_step_code(res->next_step)));
 	if (res->next_date != YL_NO_DAY)
 		sub(l, "next-date", "valueDate", json_string(yl_care_day_text(a, res->next_date)));
 	for (size_t i = 0; i < res->nreason; i++)
 		sub(l, "referral-reason", "valueCoding",
-		    yl_coding("referral-reason", res->reason[i]));
+		    yl_care_coding("referral-reason", res->reason[i]));
 	for (size_t i = 0; i < res->ndanger; i++)
 		sub(l, "danger-sign", "valueCoding",
-		    yl_coding(yl_care_code("danger-sign", res->danger[i], "en")
-		                  ? "danger-sign"
-		                  : "followup-symptom",
-		              res->danger[i]));
+		    yl_care_coding(yl_care_code("danger-sign", res->danger[i], "en")
+		                       ? "danger-sign"
+		                       : "followup-symptom",
+		                   res->danger[i]));
 	sub(l, "at-target", "valueBoolean", json_boolean(res->at_target));
 	sub(l, "rule-pack", "valueString", json_string(yl_pack_id(pack)));
 	sub(l, "rule", "valueString", json_string(res->rule));
@@ -972,7 +960,7 @@ static enum yl_code plausibility(struct run *u, struct visit *vs, size_t i,
 	json_t *enc = vs[i].enc;
 	for (size_t k = 0; k < out->nflags; k++)
 		yl_care_add_ext(enc, YL_SD "plausibility-flag", "valueCoding",
-		                yl_coding("plausibility-flag", out->flags[k]));
+		                yl_care_coding("plausibility-flag", out->flags[k]));
 	return YL_OK;
 }
 

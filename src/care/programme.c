@@ -212,13 +212,12 @@ enum yl_code yl_h_end_management(struct yl_req *r, struct yl_err *err)
 	int64_t day;
 	const size_t n = sizeof end_params / sizeof end_params[0];
 	enum yl_code code = yl_care_input(r, end_params, n, "$end-management", &body, err);
-	const char *reason = code == YL_OK ? yl_params_str(body, "reason", 0) : NULL;
+	const char *reason;
 	static const char cs[] = "management-end-reason";
-	if (code == YL_OK && !yl_care_code(cs, reason, "en"))
-		return yl_err_add(err, r->a, YL_BAD_REQUEST, "Parameters",
-		                  "'reason' must be a code of %s%s: died, moved, lost or refused",
-		                  YL_CS, cs);
-	if (code != YL_OK || (code = yl_care_param_day(r, body, "date", yl_today(), &day, err)))
+	if (code != YL_OK ||
+	    (code = yl_care_code_param(r, body, "reason", cs, "died, moved, lost or refused",
+	                               &reason, err)) ||
+	    (code = yl_care_param_day(r, body, "date", yl_today(), &day, err)))
 		return code;
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	struct yl_row row;
@@ -254,14 +253,6 @@ enum yl_code yl_h_end_management(struct yl_req *r, struct yl_err *err)
 		json_object_set_new(doc, "period", json_object());
 	json_object_set_new(json_object_get(doc, "period"), "end",
 	                    json_string(yl_care_day_text(r->a, day)));
-	yl_care_add_ext(doc, X_END_REASON, "valueCoding",
-	                json_pack("{s:s,s:s,s:s}", "system", YL_CS "management-end-reason", "code",
-	                          reason, "display", yl_care_code(cs, reason, "zh-CN")));
-	struct yl_write w;
-	int64_t if_match;
-	if ((code = yl_fhir_if_match(r, &if_match, err)) != YL_OK ||
-	    (code = yl_care_put(r, YL_WRITE_UPDATE, "EpisodeOfCare", row.id, doc,
-	                        if_match ? if_match : row.version, &w, err)) != YL_OK)
-		return code;
-	return yl_fhir_answer_write(r, &w);
+	yl_care_add_ext(doc, X_END_REASON, "valueCoding", yl_care_coding(cs, reason));
+	return yl_care_update_answer(r, "EpisodeOfCare", row.id, row.version, doc, err);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "care/config.h"
+#include "care/find.h"
 #include "care/followup.h"
 #include "care/keypop.h"
 #include "care/rulepack.h"
@@ -368,15 +369,6 @@ void yl_risk_eval(const struct yl_fu_facts *f, struct yl_risk_result *out)
 
 /* ---- the stored RiskAssessment ----------------------------------------------------- */
 
-static json_t *yl_coding(const char *cs, const char *code)
-{
-	const char *display = yl_care_code(cs, code, "zh-CN");
-	json_t *c = json_pack("{s:o,s:s}", "system", json_sprintf(YL_CS "%s", cs), "code", code);
-	if (display)
-		json_object_set_new(c, "display", json_string(display));
-	return c;
-}
-
 json_t *yl_risk_resource(struct yl_arena *a, const char *patient, int64_t day,
                          const struct yl_risk_result *r)
 {
@@ -385,10 +377,10 @@ json_t *yl_risk_resource(struct yl_arena *a, const char *patient, int64_t day,
 	json_t *ext = json_array();
 	for (size_t i = 0; i < r->nreason; i++)
 		json_array_append_new(ext, json_pack("{s:s,s:o}", "url", X_REASON, "valueCoding",
-		                                     yl_coding("risk-reason", r->reason[i])));
+		                                     yl_care_coding("risk-reason", r->reason[i])));
 	json_t *recall = json_array();
 	json_array_append_new(recall, json_pack("{s:s,s:o}", "url", "category", "valueCoding",
-	                                        yl_coding("recall-category", r->recall)));
+	                                        yl_care_coding("recall-category", r->recall)));
 	if (r->recall_date != YL_NO_DAY) {
 		char rd[YL_DAY_LEN];
 		yl_format_day(r->recall_date, rd);
@@ -409,7 +401,7 @@ json_t *yl_risk_resource(struct yl_arena *a, const char *patient, int64_t day,
 	    "method", "coding", "system", YL_CS "rule-pack", "code", yl_risk_pack_id(), "text",
 	    "yilian chronic-care risk tiers", "prediction", "outcome", "text",
 	    "chronic-care risk tier", "qualitativeRisk", "coding", "system", HL7_RISK, "code",
-	    r->hl7, yl_coding("risk-tier", r->tier), "rationale",
+	    r->hl7, yl_care_coding("risk-tier", r->tier), "rationale",
 	    *rationale ? rationale : "no risk reason holds");
 }
 
