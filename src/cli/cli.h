@@ -28,6 +28,7 @@ int yl_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((for
 #include "core/err.h"
 enum yl_code yl_cli_load_data(const char *dir, struct yl_arena *a, struct yl_err *err);
 
+int yl_cmd_audit(int argc, char **argv);
 int yl_cmd_export(int argc, char **argv);
 int yl_cmd_help(int argc, char **argv);
 int yl_cmd_import(int argc, char **argv);
@@ -35,6 +36,7 @@ int yl_cmd_reindex(int argc, char **argv);
 int yl_cmd_routes(int argc, char **argv);
 int yl_cmd_serve(int argc, char **argv);
 int yl_cmd_synth(int argc, char **argv);
+int yl_cmd_user(int argc, char **argv);
 int yl_cmd_version(int argc, char **argv);
 
 #endif

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth/audit.h"
+#include "auth/auth.h"
 #include "care/population.h"
 #include "care/rulepack.h"
 #include "care/seed.h"
@@ -136,6 +138,39 @@ static int open_access_log(const char *dest)
 	return open(dest, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 }
 
+/* On first start (no user at all) an administrator "admin" is created with a random
+ * one-time password, printed once in the log, to be changed at first login. */
+static enum yl_code first_admin(struct yl_store *store, struct yl_arena *a, struct yl_err *err)
+{
+	struct yl_store_conn *c = yl_store_conn(store, a, err);
+	bool none = false;
+	if (!c || yl_store_user_none(c, a, &none, err) != YL_OK)
+		return err->code;
+	if (!none)
+		return YL_OK;
+	char pw[YL_AUTH_TOKEN_LEN + 1], hash[YL_AUTH_HASH_LEN];
+	yl_auth_token_new(pw);
+	if (yl_auth_hash(pw, strlen(pw), hash) != 0)
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory hashing a password");
+	struct yl_user u = {.username = "admin", .pw_hash = hash, .roles = "admin",
+	                    .must_change = true};
+	struct yl_audit_in in = {.subtype = "permission-change", .action = 'C', .status = 201,
+	                         .who = &yl_auth_operator, .peer = "localhost",
+	                         .what = "user/admin", .detail = "first administrator created"};
+	struct yl_audit_rec rec;
+	if (!yl_audit_record(a, &in, &rec))
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
+	enum yl_code code = yl_store_user_put(c, a, &u, &rec, err);
+	if (code == YL_OK)
+		yl_log(YL_LOG_WARN,
+		       "yilian: no users yet: created the administrator 'admin' with the one-time "
+		       "password %s (shown only now; log in and change it, or set one with "
+		       "`yilian user reset-password --username admin --password-stdin`)",
+		       pw);
+	yl_auth_wipe(pw, sizeof pw);
+	return code;
+}
+
 static int serve(const struct serve_opts *o, struct yl_arena *a)
 {
 	struct yl_err err;
@@ -154,6 +189,8 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 		       yl_programme_at(i)->name, yl_pack_id(yl_programme_at(i)->pack),
 		       yl_pack_edition(yl_programme_at(i)->pack));
 	app.store = store;
+	if (first_admin(store, a, &err) != YL_OK)
+		goto out;
 	if (o->cache_mb)
 		yl_store_set_cache(store, o->cache_mb);
 	if (o->prewarm) {

@@ -10,6 +10,13 @@
 #include "fhir/ucum.h"
 
 const struct yl_cmd yl_cmds[] = {
+    {"audit", "check the audit trail's hash chain",
+     "yilian audit verify [--db FILE] [--expect-head HASH]\n"
+     "  --db FILE           SQLite database file (default ./yilian.db)\n"
+     "  --expect-head HASH  the head an earlier verify printed: also fail when the trail\n"
+     "                      no longer holds that event (cut short or replaced)\n"
+     "Exit 0 when intact; 1 naming the first changed, removed, inserted or moved event.",
+     yl_cmd_audit},
     {"export", "write the store's current resources as Bulk Data NDJSON, one file per type",
      "yilian export --out DIR [--db FILE] [--type T[,T...]] [--since INSTANT] [--quiet]\n"
      "  --out DIR        where DIR/<Type>.ndjson files are written (created if absent)\n"
@@ -76,6 +83,20 @@ const struct yl_cmd yl_cmds[] = {
      "  --threads N      generator threads (default: one per CPU; the output is the same)\n"
      "  --quiet          no progress line (it is drawn only on a terminal anyway)",
      yl_cmd_synth},
+    {"user", "manage who may log in: add, list, disable, enable, reset-password, grant, revoke",
+     "yilian user ACTION [--db FILE] [--username U] [--role R[,R...]] [--practitioner ID |\n"
+     "                   --patient ID] [--organization ID] [--password-stdin]\n"
+     "  add             a new user (--username, --role; a clinical role needs\n"
+     "                  --practitioner, a resident --patient)\n"
+     "  list            every user, their roles, what they are linked to, their state\n"
+     "  disable/enable  stop or allow logins (disable ends their sessions and tokens)\n"
+     "  reset-password  a new password; their sessions and tokens end\n"
+     "  grant/revoke    add or remove roles (--role)\n"
+     "  --password-stdin  read the password from one line of stdin; without it a random\n"
+     "                  one-time password is printed once and must be changed\n"
+     "Roles: admin, supervisor, institution-admin, family-doctor, village-doctor, nurse,\n"
+     "public-health-doctor, specialist, pharmacist, resident. Every change is audited.",
+     yl_cmd_user},
     {"version", "print the version, build and schema information", "yilian version",
      yl_cmd_version},
 };

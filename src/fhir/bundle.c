@@ -391,7 +391,9 @@ static enum yl_code run_entry(struct bundle *bd, struct entry *e, struct yl_err 
 	                   .in_headers = h,
 	                   .nin_headers = nh,
 	                   .new_id = strcmp(e->method, "POST") == 0 ? e->id : NULL,
-	                   .content_type = "application/fhir+json"};
+	                   .content_type = "application/fhir+json",
+	                   .who = r->who};
+	memcpy(s.peer, r->peer, sizeof s.peer);
 	enum yl_code code = yl_url_parse(r->a, raw, strlen(raw), &s.url, sub);
 	if (code == YL_OK)
 		code = yl_fhir_dispatch(&s, sub);

@@ -8,6 +8,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth/audit.h"
+#include "auth/auth.h"
+#include "auth/policy.h"
 #include "care/registry.h"
 #include "core/buf.h"
 #include "core/id.h"
@@ -108,6 +111,66 @@ static void finish_pretty(struct yl_req *r)
 	}
 }
 
+static enum yl_code authenticate(struct yl_req *r, struct yl_err *err)
+{
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	if (!c)
+		return err->code;
+	struct yl_principal *who = yl_arena_calloc(r->a, 1, sizeof *who);
+	if (!who)
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+	enum yl_code code =
+	    yl_auth_authenticate(c, r->a, yl_req_header(r, "Authorization"), who, err);
+	if (code == YL_OK)
+		r->who = who;
+	else if (code == YL_UNAUTHORIZED)
+		yl_req_set_header(r, "WWW-Authenticate", "Bearer realm=\"yilian\"");
+	return code;
+}
+
+/* The interaction's AuditEvent.action: C R U D, or E (execute: searches, operations). */
+static char audit_action(const char *method, const char *interaction)
+{
+	static const struct {
+		const char *interaction;
+		char action;
+	} actions[] = {{"create", 'C'},           {"update", 'U'},           {"patch", 'U'},
+	               {"delete", 'D'},           {"read", 'R'},             {"vread", 'R'},
+	               {"history-instance", 'R'}, {"history-type", 'R'},     {"history-system", 'R'},
+	               {"capabilities", 'R'}};
+	for (size_t i = 0; interaction && i < sizeof actions / sizeof actions[0]; i++)
+		if (strcmp(actions[i].interaction, interaction) == 0)
+			return actions[i].action;
+	return strcmp(method, "GET") == 0 && !interaction ? 'R' : 'E';
+}
+
+/* The request's AuditEvent (one that changed a resource has recorded its own with the
+ * change, r->audited): who, the route's interaction, the resource or query, the outcome. */
+static enum yl_code audit_request(struct yl_req *r, const struct yl_route *rt, enum yl_code code,
+                                  struct yl_err *err)
+{
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	if (!c)
+		return err->code;
+	const char *q = strchr(r->raw_url, '?');
+	struct yl_audit_in in = {
+	    .subtype = rt->interaction ? rt->interaction : "operation",
+	    .action = audit_action(r->method, rt->interaction),
+	    .status = code == YL_OK ? r->status : yl_code_status(code),
+	    .who = r->who,
+	    .peer = r->peer,
+	    .what = r->audit_what ? r->audit_what : r->url.path,
+	    .query = q && q[1] ? q + 1 : NULL,
+	    .patient = r->audit_patient,
+	};
+	if (in.subtype && strchr(in.subtype, ' ')) /* "transaction batch" */
+		in.subtype = "transaction";
+	struct yl_audit_rec rec;
+	if (!yl_audit_record(r->a, &in, &rec))
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory recording the access");
+	return yl_store_audit_append(c, r->a, &rec, 1, err);
+}
+
 enum yl_code yl_fhir_dispatch(struct yl_req *r, struct yl_err *err)
 {
 	bool path_known;
@@ -123,12 +186,28 @@ enum yl_code yl_fhir_dispatch(struct yl_req *r, struct yl_err *err)
 		return yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "no route for %.200s",
 		                  r->url.path);
 	}
+	/* who is calling, and may they use this route at all (auth/policy.h) */
+	bool audited = rt->access != YL_ACCESS_PUBLIC && rt->access != YL_ACCESS_LOGIN;
+	enum yl_code code = audited && !r->who ? authenticate(r, err) : YL_OK;
+	if (code != YL_OK)
+		return code;
+	code = yl_policy_route(r->who, rt->access, r, err);
 	/* the FHIR API negotiates JSON; the web pages and /healthz are not FHIR */
-	enum yl_code code = strncmp(rt->pattern, "/fhir", 5) == 0 ? negotiate(r, err) : YL_OK;
+	if (code == YL_OK && strncmp(rt->pattern, "/fhir", 5) == 0)
+		code = negotiate(r, err);
 	if (code == YL_OK)
 		code = rt->handler(r, err);
 	if (code == YL_OK)
 		finish_pretty(r);
+	if (audited && !r->audited) {
+		struct yl_err aerr;
+		yl_err_init(&aerr);
+		if (audit_request(r, rt, code, &aerr) != YL_OK && code == YL_OK) {
+			/* an access that cannot be recorded is not answered */
+			*err = aerr;
+			return aerr.code;
+		}
+	}
 	return code;
 }
 
@@ -565,6 +644,7 @@ static enum yl_code store_doc(struct yl_req *r, enum yl_write_op op, const char 
 		w->check = yl_care_check;
 		w->check_ctx = doc;
 	}
+	yl_audit_on_write(r, w);
 	struct yl_index_row *rows = NULL;
 	enum yl_code code = yl_fhir_extract(r->a, type, doc, &rows, &w->index_count, err);
 	if (code != YL_OK)
@@ -867,6 +947,7 @@ static enum yl_code delete_resource(struct yl_req *r, const char *type, const ch
 	if (!c)
 		return err->code;
 	struct yl_write w = {.op = YL_WRITE_DELETE, .type = type, .id = id};
+	yl_audit_on_write(r, &w);
 	if (yl_fhir_if_match(r, &w.if_match, err) != YL_OK)
 		return err->code;
 	code = yl_store_write(c, r->a, &w, err);

@@ -21,6 +21,7 @@
 #define YL_MAX_ROUTE_VARS   4
 
 struct yl_app; /* what handlers need: the store, the capability text, settings */
+struct yl_principal;
 
 struct yl_header {
 	const char *name;
@@ -33,6 +34,16 @@ struct yl_req {
 	void *conn;          /* struct MHD_Connection */
 	uint64_t id;         /* request id, also in the access log */
 	int64_t start_us;    /* monotonic */
+	char peer[48];       /* the client's address ("127.0.0.1"), "" for sub-requests */
+	/* the authenticated caller (auth/auth.h), NULL before authentication and on public
+	 * routes; sub-requests share their Bundle's */
+	const struct yl_principal *who;
+	/* what the audit event of this request names, set by handlers that know it: the
+	 * resident whose record was read or changed (Patient id), the resource, and whether
+	 * the handler recorded its own audit event with a write (then none is added) */
+	const char *audit_patient;
+	const char *audit_what;
+	bool audited;
 	const char *method;  /* "GET", ... (HEAD is routed as GET) */
 	const char *raw_url; /* as received */
 	struct yl_url url;

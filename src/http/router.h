@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "auth/policy.h"
 #include "http/http.h"
 
 enum yl_level { YL_LEVEL_NONE, YL_LEVEL_SYSTEM, YL_LEVEL_TYPE, YL_LEVEL_INSTANCE };
@@ -20,6 +21,7 @@ struct yl_route {
 	enum yl_level level;
 	yl_handler_fn handler;
 	const char *doc;
+	enum yl_access access; /* who may call it (auth/policy.h); every row names one */
 };
 
 /* Find the route for method + path; route variables go to r->vars.

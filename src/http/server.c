@@ -56,6 +56,19 @@ void yl_req_set_header(struct yl_req *r, const char *name, const char *value)
 		r->headers[r->nheaders++] = (struct yl_header){name, value};
 }
 
+static void peer_address(struct MHD_Connection *conn, char *out, size_t cap)
+{
+	snprintf(out, cap, "-");
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)cap);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+		          (socklen_t)cap);
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct yl_server *s = cls;
@@ -73,6 +86,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	cr->r.conn = conn;
 	cr->r.id = atomic_fetch_add(&s->next_id, 1) + 1;
 	cr->r.start_us = yl_monotonic_us();
+	peer_address(conn, cr->r.peer, sizeof cr->r.peer);
 	cr->r.raw_url = yl_arena_strdup(a, uri ? uri : "/");
 	if (!cr->r.raw_url) {
 		yl_arena_destroy(a);

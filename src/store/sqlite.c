@@ -15,6 +15,7 @@
 #include "store/body.h"
 #include "store/migrations.h"
 #include "store/search.h"
+#include "store/sqlite-int.h"
 #include "store/store.h"
 
 #define VERSIONS_KEY          "deferred:index:history_version"
@@ -22,6 +23,8 @@
 
 struct yl_store_conn;
 static int build_versions(struct yl_store_conn *c);
+static enum yl_code write_audit(struct yl_store_conn *c, struct yl_arena *a,
+                                const struct yl_write *w, struct yl_err *err);
 
 enum stmt_id {
 	ST_SCAN,
@@ -193,7 +196,9 @@ struct yl_store_conn {
 /* A write waiting for the group commit (see yl_store_write). */
 struct job {
 	struct job *next;
-	struct yl_write *w;
+	struct yl_write *w;                /* a write, or NULL for audit events only: */
+	const struct yl_audit_rec *audit; /* events to append (yl_store_audit_append) */
+	size_t naudit;
 	struct yl_arena *a;
 	struct yl_err *err;
 	enum yl_code code;
@@ -1231,7 +1236,22 @@ static enum yl_code write_locked(struct yl_store_conn *c, struct yl_arena *a, st
 	w->index_count = index_count;
 	if (rc != SQLITE_OK)
 		return db_error(err, a, c->db, rc, "write");
-	return YL_OK;
+	return write_audit(c, a, w, err);
+}
+
+/* A write's audit event, in the write's transaction (or savepoint). */
+static enum yl_code write_audit(struct yl_store_conn *c, struct yl_arena *a,
+                                const struct yl_write *w, struct yl_err *err)
+{
+	if (!w->audit)
+		return YL_OK;
+	struct yl_audit_rec ev = {.patient = w->patient,
+	                          .agent = w->audit_agent,
+	                          .recorded = w->last_updated};
+	if (!(ev.body = w->audit(w->audit_ctx, a, w, &ev.len)))
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory recording an audit event");
+	int rc = yl_sqlite_audit_insert(c, &ev, 1);
+	return rc == SQLITE_OK ? YL_OK : db_error(err, a, c->db, rc, "audit");
 }
 
 static int run(struct yl_store_conn *c, enum stmt_id id)
@@ -1249,6 +1269,14 @@ static void fail_batch(struct yl_store_conn *c, struct job *batch, int rc, const
 			j->code = db_error(j->err, j->a, c->db, rc, what);
 }
 
+static enum yl_code run_job(struct yl_store_conn *c, struct job *j)
+{
+	if (j->w)
+		return write_locked(c, j->a, j->w, j->err);
+	int rc = yl_sqlite_audit_insert(c, j->audit, j->naudit);
+	return rc == SQLITE_OK ? YL_OK : db_error(j->err, j->a, c->db, rc, "audit");
+}
+
 static void commit_batch(struct yl_store *s, struct job *batch)
 {
 	struct yl_store_conn *c = s->writer;
@@ -1259,7 +1287,7 @@ static void commit_batch(struct yl_store *s, struct job *batch)
 	}
 	for (struct job *j = batch; j; j = j->next) {
 		if (!batch->next) { /* alone: the transaction is its savepoint */
-			j->code = write_locked(c, j->a, j->w, j->err);
+			j->code = run_job(c, j);
 			if (j->code != YL_OK) {
 				run(c, ST_ROLLBACK);
 				return;
@@ -1267,7 +1295,7 @@ static void commit_batch(struct yl_store *s, struct job *batch)
 			continue;
 		}
 		if ((rc = run(c, ST_SAVEPOINT)) == SQLITE_OK) {
-			j->code = write_locked(c, j->a, j->w, j->err);
+			j->code = run_job(c, j);
 			if (j->code != YL_OK)
 				run(c, ST_ROLLBACK_TO);
 			rc = run(c, ST_RELEASE);
@@ -1294,13 +1322,28 @@ static void commit_batch(struct yl_store *s, struct job *batch)
  * the queued jobs (up to GROUP_COMMIT_MAX), runs them in one transaction on the writer
  * connection and wakes their threads. Writes that arrive while a commit is in progress
  * share the next one, so concurrent clients pay for one WAL commit between them. */
+static enum yl_code group_commit(struct yl_store *s, struct job self);
+
 enum yl_code yl_store_write(struct yl_store_conn *c, struct yl_arena *a, struct yl_write *w,
                             struct yl_err *err)
 {
-	struct yl_store *s = c->store;
 	if (c->in_bulk)
-		return write_locked(s->writer, a, w, err);
-	struct job self = {.w = w, .a = a, .err = err};
+		return write_locked(c->store->writer, a, w, err);
+	return group_commit(c->store, (struct job){.w = w, .a = a, .err = err});
+}
+
+enum yl_code yl_sqlite_queue_audit(struct yl_store_conn *c, struct yl_arena *a,
+                                   const struct yl_audit_rec *ev, size_t n, struct yl_err *err)
+{
+	if (c->in_bulk) {
+		int rc = yl_sqlite_audit_insert(c->store->writer, ev, n);
+		return rc == SQLITE_OK ? YL_OK : db_error(err, a, c->store->writer->db, rc, "audit");
+	}
+	return group_commit(c->store, (struct job){.audit = ev, .naudit = n, .a = a, .err = err});
+}
+
+static enum yl_code group_commit(struct yl_store *s, struct job self)
+{
 	pthread_mutex_lock(&s->queue_mu);
 	*s->queue_tail = &self;
 	s->queue_tail = &self.next;
@@ -2419,4 +2462,53 @@ enum yl_code yl_store_scan(struct yl_store_conn *c, struct yl_arena *a, const ch
 		code = db_error(err, a, c->db, rc, "scan");
 	sqlite3_reset(q);
 	return code;
+}
+
+/* ---- for the other files of this backend (sqlite-int.h) ---------------------------- */
+
+struct yl_store_conn *yl_sqlite_writer_lock(struct yl_store *s)
+{
+	pthread_mutex_lock(&s->write_lock);
+	return s->writer;
+}
+
+void yl_sqlite_writer_unlock(struct yl_store *s)
+{
+	pthread_mutex_unlock(&s->write_lock);
+}
+
+struct yl_store *yl_sqlite_store(struct yl_store_conn *c)
+{
+	return c->store;
+}
+
+struct yl_store_conn *yl_sqlite_reader(struct yl_store_conn *c)
+{
+	return reader(c);
+}
+
+bool yl_sqlite_in_transaction(struct yl_store_conn *c)
+{
+	return c->in_bulk;
+}
+
+sqlite3 *yl_sqlite_db(struct yl_store_conn *c)
+{
+	return c->db;
+}
+
+sqlite3_stmt *yl_sqlite_prepare(struct yl_store_conn *c, const char *sql)
+{
+	return cached_prepare(c, sql, strlen(sql));
+}
+
+void yl_sqlite_done(struct yl_store_conn *c, sqlite3_stmt *q)
+{
+	release_sql(c, q);
+}
+
+enum yl_code yl_sqlite_error(struct yl_err *err, struct yl_arena *a, struct yl_store_conn *c,
+                             int rc, const char *what)
+{
+	return db_error(err, a, c ? c->db : NULL, rc, what);
 }

@@ -163,6 +163,13 @@ struct yl_write {
 	enum yl_code (*check)(void *ctx, struct yl_store_conn *c, struct yl_arena *a,
 	                      const struct yl_write *w, struct yl_err *err);
 	void *check_ctx;
+	/* Optional: the audit event of this write, rendered once the write has succeeded
+	 * (its version known) and appended to the audit trail in the same transaction, so a
+	 * change is never stored without its record nor recorded without being stored. NULL
+	 * text (out of memory) fails the write. */
+	const char *(*audit)(void *ctx, struct yl_arena *a, const struct yl_write *w, size_t *len);
+	void *audit_ctx;
+	const char *audit_agent; /* the username, for the audit row */
 	/* OUT: */
 	int64_t version;
 	int64_t last_updated;
@@ -278,6 +285,90 @@ typedef enum yl_code (*yl_reindex_fn)(void *ctx, struct yl_arena *a, const struc
                                       struct yl_err *err);
 enum yl_code yl_store_reindex(struct yl_store *s, yl_reindex_fn fn, void *ctx, int64_t *count,
                               struct yl_err *err, struct yl_arena *a);
+
+/* ---- identity and audit (auth/) ------------------------------------------------------
+ * Users, their sessions and API tokens, and the append-only audit trail. Strings handed
+ * out are arena copies. Writes here take the writer directly (they are few: a login, a
+ * grant), never inside yl_store_begin(). */
+
+struct yl_user {
+	int64_t id; /* 0 for a new user */
+	const char *username;
+	const char *pw_hash;      /* argon2id string (auth/credential.h) */
+	const char *roles;        /* space-separated role codes ("" for none) */
+	const char *practitioner; /* Practitioner id or NULL */
+	const char *patient;      /* Patient id or NULL */
+	const char *organization; /* Organization id or NULL (an institution; a region) */
+	bool disabled;
+	bool must_change; /* the password was set by someone else */
+	int failed;       /* consecutive failed logins */
+	int64_t locked_until; /* us; 0 = not locked */
+	int64_t created, updated;
+};
+
+/* One audit event: body is a FHIR AuditEvent without id (the seq becomes it), patient the
+ * resident it concerns (or NULL), agent the username (or NULL). */
+struct yl_audit_rec {
+	const char *body;
+	size_t len;
+	const char *patient;
+	const char *agent;
+	int64_t recorded; /* us */
+};
+
+/* A user by username (id 0) or by id: YL_NOT_FOUND when there is none. */
+enum yl_code yl_store_user_get(struct yl_store_conn *c, struct yl_arena *a, const char *username,
+                               int64_t id, struct yl_user *out, struct yl_err *err);
+/* Insert (u->id 0: YL_CONFLICT when the username is taken; u->id set) or replace every
+ * field of user u->id, with audit (may be NULL) appended in the same transaction. */
+enum yl_code yl_store_user_put(struct yl_store_conn *c, struct yl_arena *a, struct yl_user *u,
+                               const struct yl_audit_rec *audit, struct yl_err *err);
+/* Every user, by username; fn returns non-zero to stop. */
+typedef int (*yl_user_fn)(void *ctx, const struct yl_user *u);
+enum yl_code yl_store_user_list(struct yl_store_conn *c, struct yl_arena *a, yl_user_fn fn,
+                                void *ctx, struct yl_err *err);
+/* Whether no user exists yet (first start). */
+enum yl_code yl_store_user_none(struct yl_store_conn *c, struct yl_arena *a, bool *none,
+                                struct yl_err *err);
+
+struct yl_token {
+	const char *digest; /* hex BLAKE2b-256 of the token (auth/credential.h) */
+	int64_t user_id;
+	const char *kind;  /* "session" | "api" */
+	const char *label; /* API tokens: what the client is */
+	const char *scope; /* "" = the user's rights; "read" = reads only */
+	int64_t created, expires, revoked; /* us; revoked 0 = live */
+};
+/* Store a new token, with audit (may be NULL) in the same transaction. */
+enum yl_code yl_store_token_put(struct yl_store_conn *c, struct yl_arena *a,
+                                const struct yl_token *t, const struct yl_audit_rec *audit,
+                                struct yl_err *err);
+/* A token by digest (revoked or expired ones too: the caller decides): YL_NOT_FOUND. */
+enum yl_code yl_store_token_get(struct yl_store_conn *c, struct yl_arena *a, const char *digest,
+                                struct yl_token *out, struct yl_err *err);
+/* Revoke one token (digest), or every live token of user_id (digest NULL), at time `at`;
+ * *n how many were live; audit (may be NULL) in the same transaction. */
+enum yl_code yl_store_token_revoke(struct yl_store_conn *c, struct yl_arena *a, const char *digest,
+                                   int64_t user_id, int64_t at, int *n,
+                                   const struct yl_audit_rec *audit, struct yl_err *err);
+/* A user's tokens, newest first; fn returns non-zero to stop. */
+typedef int (*yl_token_fn)(void *ctx, const struct yl_token *t);
+enum yl_code yl_store_token_list(struct yl_store_conn *c, struct yl_arena *a, int64_t user_id,
+                                 yl_token_fn fn, void *ctx, struct yl_err *err);
+
+/* Append events to the audit trail. From a thread inside yl_store_begin() (a transaction
+ * Bundle) they join that transaction; otherwise they go through the group commit with
+ * concurrent writes, and are on disk when this returns. */
+enum yl_code yl_store_audit_append(struct yl_store_conn *c, struct yl_arena *a,
+                                   const struct yl_audit_rec *ev, size_t n, struct yl_err *err);
+/* Audit events in seq order after `after` (ascending) -- or, with newest_first, before
+ * `after` (0 = from the newest) -- up to limit; patient NULL for every event. fn gets seq,
+ * the stored hash and the row (strings valid during the call) and returns non-zero to
+ * stop. */
+typedef int (*yl_audit_fn)(void *ctx, int64_t seq, const char *hash, const struct yl_audit_rec *ev);
+enum yl_code yl_store_audit_scan(struct yl_store_conn *c, struct yl_arena *a, const char *patient,
+                                 int64_t after, bool newest_first, int limit, yl_audit_fn fn,
+                                 void *ctx, struct yl_err *err);
 
 /* Bulk loading (benchmarks, import): group many writes in one transaction. */
 enum yl_code yl_store_begin(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err);

@@ -34,7 +34,7 @@ async function manifest(status) {
 async function download(m) {
   const out = {};
   for (const o of m.output) {
-    const r = await fetch(srv.base + path(o.url), { headers: { Accept: 'application/fhir+ndjson' } });
+    const r = await fetch(srv.base + path(o.url), { headers: { Accept: 'application/fhir+ndjson', ...srv.auth } });
     assert.strictEqual(r.status, 200);
     assert.match(r.headers.get('content-type'), /application\/fhir\+ndjson/);
     const lines = (await r.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l));

@@ -172,7 +172,7 @@ test.after(async () => { if (srv) await srv.stop(); });
 test('fhir-kit-client', async (t) => {
   // fhir-kit-client 2.x is an ES module only
   const { Client } = await load('fhir-kit-client', () => import('fhir-kit-client'));
-  const client = new Client({ baseUrl: base });
+  const client = new Client({ baseUrl: base, customHeaders: srv.auth });
 
   await t.test('searches with every parameter type', async (st) => {
     for (const [label, resourceType, searchParams, want] of SEARCHES) {
@@ -358,7 +358,7 @@ test('fhirclient (SMART on FHIR JS client)', async (t) => {
   // needs no launch: smart(req, res).client(serverUrl) is FHIR.client() of the browser
   // build. NodeAdapter reads the request only to launch, so minimal stand-ins do.
   const smart = await load('fhirclient', async () => require('fhirclient'));
-  const client = smart({ headers: {}, url: '/', socket: {} }, {}).client({ serverUrl: base });
+  const client = smart({ headers: {}, url: '/', socket: {} }, {}).client({ serverUrl: base, tokenResponse: { access_token: srv.token } });
 
   await t.test('request with pageLimit: 0 and flat fetches every page', async () => {
     const pages = [];
@@ -410,7 +410,7 @@ test('fhirclient (SMART on FHIR JS client)', async (t) => {
   await t.test('FhirClient.resources() iterates every page', async () => {
     const fc = new smart.FhirClient(base);
     const seen = [];
-    for await (const r of fc.resources('Observation?date=lt2025&_count=2')) seen.push(r.id);
+    for await (const r of fc.resources('Observation?date=lt2025&_count=2', { headers: srv.auth })) seen.push(r.id);
     assert.deepStrictEqual(seen.sort(), ['o1', 'o2', 'o4', 'o5', 'o7']);
     assert.strictEqual(await fc.getFhirVersion(), '4.0.1');
   });

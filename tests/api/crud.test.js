@@ -67,7 +67,7 @@ test('read returns the stored text byte for byte; vread returns each version', a
 
 test('HEAD read answers headers without a body', async () => {
   const c = await req(srv, 'POST', '/fhir/Patient', { body: patient });
-  const r = await fetch(`${srv.base}/fhir/Patient/${c.json.id}`, { method: 'HEAD' });
+  const r = await fetch(`${srv.base}/fhir/Patient/${c.json.id}`, { method: 'HEAD', headers: srv.auth });
   assert.strictEqual(r.status, 200);
   assert.strictEqual(r.headers.get('etag'), 'W/"1"');
   assert.strictEqual(await r.text(), '');

@@ -107,7 +107,7 @@ test('a hostile Host header cannot break links or headers', async () => {
   const net = require('node:net');
   const raw = await new Promise((resolve, reject) => {
     const s = net.connect(srv.port, '127.0.0.1', () => {
-      s.write('GET /fhir/_history?_count=1 HTTP/1.1\r\nHost: evil"},{"x":"\r\nConnection: close\r\n\r\n');
+      s.write(`GET /fhir/_history?_count=1 HTTP/1.1\r\nAuthorization: Bearer ${srv.token}\r\nHost: evil"},{"x":"\r\nConnection: close\r\n\r\n`);
     });
     let d = '';
     s.on('data', (c) => { d += c; });

@@ -1,7 +1,7 @@
 // lib.js -- start a real `yilian serve` on a free loopback port with a temporary database,
 // and small helpers for FHIR requests. YL_BIN selects the binary (default build/yilian).
 'use strict';
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -10,9 +10,37 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = process.env.YL_BIN || path.join(ROOT, 'build', 'yilian');
 const SHARED = process.env.YL_SHARED || path.resolve(ROOT, '..', 'shared');
 
+// Every test server has an administrator (ADMIN) added before it starts, and req() sends
+// their session token unless told otherwise ({ auth: false } or an Authorization header).
+const ADMIN = { username: 'test-admin', password: 'test-admin-password' };
+
+// Add a user to a store with `yilian user add` (the password on stdin); ignores "taken".
+function addUser(db, { username, password, role, practitioner, patient, organization }) {
+  const args = ['user', 'add', '--db', db, '--username', username, '--role', role, '--password-stdin'];
+  if (practitioner) args.push('--practitioner', practitioner);
+  if (patient) args.push('--patient', patient);
+  if (organization) args.push('--organization', organization);
+  const r = spawnSync(BIN, args, { input: password + '\n', encoding: 'utf8' });
+  if (r.status !== 0 && !/is taken/.test(r.stderr)) throw new Error(`user add: ${r.stderr}`);
+  return r;
+}
+
+// Log in; returns the token (throws unless 200).
+async function login(server, username, password) {
+  const res = await fetch(server.base + '/auth/login', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  const body = await res.json();
+  if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${JSON.stringify(body)}`);
+  return body.token;
+}
+
 async function startServer(extraArgs = []) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yilian-api-'));
-  const db = path.join(dir, 'test.db');
+  let db = path.join(dir, 'test.db');
+  for (let i = 0; i + 1 < extraArgs.length; i++) if (extraArgs[i] === '--db') db = extraArgs[i + 1];
+  addUser(db, { ...ADMIN, role: 'admin' });
   const access = path.join(dir, 'access.log');
   const args = ['serve', '--db', db, '--listen', '127.0.0.1:0', '--access-log', access, ...extraArgs];
   const child = spawn(BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -38,12 +66,17 @@ async function startServer(extraArgs = []) {
       return r;
     },
   };
+  server.token = await login(server, ADMIN.username, ADMIN.password);
+  server.auth = { Authorization: `Bearer ${server.token}` };
   return server;
 }
 
 // fetch wrapper: returns { status, headers, text, json }
-async function req(server, method, url, { body, headers = {} } = {}) {
+async function req(server, method, url, { body, headers = {}, auth = true } = {}) {
   const h = { ...headers };
+  if (auth && server.token && !Object.keys(h).some((k) => k.toLowerCase() === 'authorization')) {
+    h.Authorization = `Bearer ${server.token}`;
+  }
   let payload = body;
   if (body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body)) {
     payload = JSON.stringify(body);
@@ -90,4 +123,4 @@ function residentId(first17) {
   return first17 + '10X98765432'[sum % 11];
 }
 
-module.exports = { startServer, req, pool, outcomeIssues, residentId, SHARED, ROOT, BIN };
+module.exports = { startServer, req, login, addUser, ADMIN, pool, outcomeIssues, residentId, SHARED, ROOT, BIN };

@@ -38,7 +38,7 @@ test('body size without Content-Length (chunked): one byte past the limit is 413
   const body = patientOfSize(MAX_BODY + 1);
   const status = await new Promise((resolve, reject) => {
     const s = net.connect(srv.port, '127.0.0.1', () => {
-      s.write('POST /fhir/Patient HTTP/1.1\r\nHost: x\r\nContent-Type: application/fhir+json\r\n' +
+      s.write(`POST /fhir/Patient HTTP/1.1\r\nAuthorization: Bearer ${srv.token}\r\n` + 'Host: x\r\nContent-Type: application/fhir+json\r\n' +
         'Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n');
       for (let i = 0; i < body.length; i += 65536) {
         const part = body.slice(i, i + 65536);

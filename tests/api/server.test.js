@@ -6,7 +6,7 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const net = require('node:net');
 const { spawnSync } = require('node:child_process');
-const { startServer, req, BIN } = require('./lib');
+const { startServer, req, BIN, ADMIN } = require('./lib');
 
 function cli(...args) {
   const r = spawnSync(BIN, args, { encoding: 'utf8' });
@@ -113,7 +113,10 @@ test('access log: one line per request, no query values and no patient data', as
   // each line is written when its request completes, on the thread that served it: a
   // client's next request can be logged before the previous one's line lands, so the
   // lines are matched by content, not by position
-  const lines = log.trim().split('\n');
+  // the harness's login is the first line; no password reaches either log
+  assert.match(log.split('\n')[0], /POST \/auth\/login status=200/);
+  assert.ok(!log.includes(ADMIN.password) && !stderr.includes(ADMIN.password));
+  const lines = log.trim().split('\n').slice(1);
   assert.strictEqual(lines.length, 5);
   const one = (re) => {
     const hits = lines.filter((l) => re.test(l));
@@ -140,7 +143,7 @@ test('SIGTERM: stops accepting, finishes the in-flight request, exits 0; data pe
   sock.on('data', (d) => { data += d; });
   const ended = new Promise((r) => sock.on('close', r));
   // send headers and half the body, then ask the server to stop
-  sock.write(`PUT /fhir/Patient/inflight HTTP/1.1\r\nHost: t\r\nContent-Type: application/fhir+json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+  sock.write(`PUT /fhir/Patient/inflight HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer ${srv.token}\r\nContent-Type: application/fhir+json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
   sock.write(body.slice(0, 10));
   await new Promise((r) => setTimeout(r, 200));
   srv.child.kill('SIGTERM');
@@ -169,7 +172,7 @@ test('SIGTERM: stops accepting, finishes the in-flight request, exits 0; data pe
     const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
     if (m) resolve(Number(m[1]));
   }));
-  const r = await fetch(`http://127.0.0.1:${port}/fhir/Patient/inflight`);
+  const r = await fetch(`http://127.0.0.1:${port}/fhir/Patient/inflight`, { headers: srv.auth });
   assert.strictEqual(r.status, 200);
   again.kill('SIGINT');
   const code2 = await new Promise((r2) => again.on('exit', r2));

@@ -1,0 +1,317 @@
+/* auth.c -- see auth.h. */
+#include "auth/auth.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include "auth/audit.h"
+#include "auth/policy.h"
+#include "core/hash.h"
+#include "core/time.h"
+
+const struct yl_principal yl_auth_operator = {
+    .user_id = 0, .username = "operator", .roles = YL_ROLE_ADMIN, .kind = "cli"};
+
+/* ---- throttle: failures per username and per address, in this process -------------- */
+
+#define THROTTLE_SLOTS 4096
+
+struct throttle {
+	uint64_t key; /* 0 = empty */
+	int failures;
+	int64_t until; /* monotonic us before which attempts are refused */
+	int64_t last;  /* monotonic us of the last failure */
+};
+
+static struct throttle table[THROTTLE_SLOTS];
+static pthread_mutex_t throttle_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t throttle_key(const char *kind, const char *s)
+{
+	uint64_t h = yl_hash_parts(2, kind, s);
+	return h ? h : 1;
+}
+
+/* The slot for key (or the one to take for it: empty, else the stalest of 8). */
+static struct throttle *slot(uint64_t key, bool create)
+{
+	struct throttle *victim = NULL;
+	for (int i = 0; i < 8; i++) {
+		struct throttle *t = &table[(key + (uint64_t)i) % THROTTLE_SLOTS];
+		if (t->key == key)
+			return t;
+		if (!victim || !t->key || (victim->key && t->last < victim->last))
+			victim = t;
+	}
+	if (!create)
+		return NULL;
+	*victim = (struct throttle){.key = key};
+	return victim;
+}
+
+/* Seconds until this key may try again (0 = now). */
+static int throttle_wait(uint64_t key, int64_t now)
+{
+	pthread_mutex_lock(&throttle_mu);
+	struct throttle *t = slot(key, false);
+	int wait = t && t->until > now ? (int)((t->until - now + 999999) / 1000000) : 0;
+	pthread_mutex_unlock(&throttle_mu);
+	return wait;
+}
+
+/* A failure: after `free_tries` of them, each one doubles the wait (1 s, 2 s, 4 s, ...). */
+static void throttle_fail(uint64_t key, int free_tries, int64_t now)
+{
+	pthread_mutex_lock(&throttle_mu);
+	struct throttle *t = slot(key, true);
+	/* a quiet hour forgives */
+	if (t->last && now - t->last > 3600 * (int64_t)1000000)
+		t->failures = 0;
+	t->failures++;
+	t->last = now;
+	if (t->failures >= free_tries) {
+		int shift = t->failures - free_tries;
+		int64_t s = shift >= 10 ? YL_THROTTLE_MAX_S : (int64_t)1 << shift;
+		if (s > YL_THROTTLE_MAX_S)
+			s = YL_THROTTLE_MAX_S;
+		t->until = now + s * 1000000;
+	}
+	pthread_mutex_unlock(&throttle_mu);
+}
+
+static void throttle_clear(uint64_t key)
+{
+	pthread_mutex_lock(&throttle_mu);
+	struct throttle *t = slot(key, false);
+	if (t)
+		*t = (struct throttle){0};
+	pthread_mutex_unlock(&throttle_mu);
+}
+
+void yl_auth_throttle_reset(void)
+{
+	pthread_mutex_lock(&throttle_mu);
+	memset(table, 0, sizeof table);
+	pthread_mutex_unlock(&throttle_mu);
+}
+
+/* ---- principals --------------------------------------------------------------------- */
+
+void yl_auth_principal_of(const struct yl_user *u, struct yl_principal *who)
+{
+	const char *bad;
+	*who = (struct yl_principal){
+	    .user_id = u->id,
+	    .username = u->username,
+	    .roles = yl_roles_parse(u->roles ? u->roles : "", &bad, NULL),
+	    .practitioner = u->practitioner,
+	    .patient = u->patient,
+	    .organization = u->organization,
+	    .must_change = u->must_change,
+	};
+}
+
+static enum yl_code audit_auth(struct yl_store_conn *c, struct yl_arena *a,
+                               const struct yl_audit_in *in, struct yl_err *err)
+{
+	struct yl_audit_rec rec;
+	if (!yl_audit_record(a, in, &rec))
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory recording a login");
+	return yl_store_audit_append(c, a, &rec, 1, err);
+}
+
+static enum yl_code login_failed(struct yl_arena *a, struct yl_err *err)
+{
+	return yl_err_add(err, a, YL_UNAUTHORIZED, NULL,
+	                  "the username or password is wrong, or the account is disabled or "
+	                  "locked; ask your administrator if it keeps failing");
+}
+
+/* A hash to verify against when the user does not exist, so that an unknown username
+ * costs the same argon2id work as a wrong password. */
+static char decoy[YL_AUTH_HASH_LEN];
+static pthread_once_t decoy_once = PTHREAD_ONCE_INIT;
+static void make_decoy(void)
+{
+	char pw[YL_AUTH_TOKEN_LEN + 1];
+	yl_auth_token_new(pw);
+	if (yl_auth_hash(pw, strlen(pw), decoy) != 0)
+		decoy[0] = '\0';
+}
+
+static enum yl_code open_session(struct yl_store_conn *c, struct yl_arena *a, const char *kind,
+                                 const char *label, bool read_only, int64_t lifetime,
+                                 const struct yl_audit_in *in, const struct yl_principal *who,
+                                 char token[YL_AUTH_TOKEN_LEN + 1], const char **digest_out,
+                                 int64_t *expires, struct yl_err *err)
+{
+	char digest[YL_AUTH_DIGEST_LEN + 1];
+	yl_auth_token_new(token);
+	yl_auth_token_digest(token, YL_AUTH_TOKEN_LEN, digest);
+	int64_t now = yl_now_us();
+	struct yl_token t = {.digest = digest,
+	                     .user_id = who->user_id,
+	                     .kind = kind,
+	                     .label = label,
+	                     .scope = read_only ? "read" : "",
+	                     .created = now,
+	                     .expires = now + lifetime};
+	struct yl_audit_rec rec;
+	if (!yl_audit_record(a, in, &rec))
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory opening a session");
+	enum yl_code code = yl_store_token_put(c, a, &t, &rec, err);
+	if (code != YL_OK)
+		return code;
+	*expires = t.expires;
+	if (digest_out)
+		*digest_out = yl_arena_strdup(a, digest);
+	return YL_OK;
+}
+
+enum yl_code yl_auth_login(struct yl_store_conn *c, struct yl_arena *a, const char *username,
+                           const char *password, const char *peer,
+                           char token[YL_AUTH_TOKEN_LEN + 1], int64_t *expires,
+                           struct yl_principal *who, int *retry_after, struct yl_err *err)
+{
+	pthread_once(&decoy_once, make_decoy);
+	int64_t mono = yl_monotonic_us();
+	uint64_t ukey = throttle_key("user", username), pkey = throttle_key("peer", peer);
+	int wait_u = throttle_wait(ukey, mono), wait_p = throttle_wait(pkey, mono);
+	int wait = wait_u > wait_p ? wait_u : wait_p;
+	if (wait) {
+		*retry_after = wait;
+		return yl_err_add(err, a, YL_TOO_MANY, NULL,
+		                  "too many failed logins for this account or from this address; "
+		                  "try again in %d s",
+		                  wait);
+	}
+	struct yl_user u;
+	struct yl_err lookup;
+	yl_err_init(&lookup);
+	enum yl_code code = yl_store_user_get(c, a, username, 0, &u, &lookup);
+	if (code != YL_OK && code != YL_NOT_FOUND) {
+		*err = lookup;
+		return code;
+	}
+	bool exists = code == YL_OK;
+	int64_t now = yl_now_us();
+	bool ok = yl_auth_verify(exists ? u.pw_hash : decoy, password, strlen(password));
+	ok = ok && exists && !u.disabled && u.locked_until <= now;
+	struct yl_audit_in in = {.action = 'E', .peer = peer, .at = now};
+	if (!ok) {
+		throttle_fail(ukey, YL_THROTTLE_FREE, mono);
+		throttle_fail(pkey, YL_THROTTLE_IP, mono);
+		in.subtype = "login-failed";
+		in.status = 401;
+		in.username = username;
+		if (exists) {
+			if (u.locked_until <= now && !u.disabled) {
+				/* failures in a row lock the account (a lock that expired starts over) */
+				if (u.locked_until)
+					u.failed = 0, u.locked_until = 0;
+				if (++u.failed >= YL_LOCK_AFTER)
+					u.locked_until = now + YL_LOCK_MINUTES * 60 * (int64_t)1000000;
+			}
+			struct yl_audit_rec rec;
+			in.detail = u.locked_until > now ? "account locked" : NULL;
+			if (!yl_audit_record(a, &in, &rec))
+				return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
+			if ((code = yl_store_user_put(c, a, &u, &rec, err)) != YL_OK)
+				return code;
+		} else if ((code = audit_auth(c, a, &in, err)) != YL_OK) {
+			return code;
+		}
+		return login_failed(a, err);
+	}
+	throttle_clear(ukey);
+	if (u.failed || u.locked_until) {
+		u.failed = 0;
+		u.locked_until = 0;
+		if ((code = yl_store_user_put(c, a, &u, NULL, err)) != YL_OK)
+			return code;
+	}
+	yl_auth_principal_of(&u, who);
+	who->kind = "session";
+	in.subtype = "login";
+	in.status = 200;
+	in.who = who;
+	code = open_session(c, a, "session", "", false, YL_SESSION_HOURS * 3600 * (int64_t)1000000,
+	                    &in, who, token, &who->digest, expires, err);
+	who->expires = *expires;
+	return code;
+}
+
+enum yl_code yl_auth_authenticate(struct yl_store_conn *c, struct yl_arena *a,
+                                  const char *authorization, struct yl_principal *who,
+                                  struct yl_err *err)
+{
+	if (!authorization)
+		return yl_err_add(err, a, YL_UNAUTHORIZED, NULL,
+		                  "log in first: POST /auth/login, then send the token as "
+		                  "'Authorization: Bearer <token>'");
+	const char *tok;
+	size_t len;
+	enum yl_code code = yl_auth_bearer(a, authorization, &tok, &len, err);
+	if (code != YL_OK)
+		return code;
+	char digest[YL_AUTH_DIGEST_LEN + 1];
+	yl_auth_token_digest(tok, len, digest);
+	struct yl_token t;
+	struct yl_err lookup;
+	yl_err_init(&lookup);
+	code = yl_store_token_get(c, a, digest, &t, &lookup);
+	if (code != YL_OK && code != YL_NOT_FOUND) {
+		*err = lookup;
+		return code;
+	}
+	int64_t now = yl_now_us();
+	struct yl_user u;
+	if (code == YL_OK && !t.revoked && t.expires > now) {
+		code = yl_store_user_get(c, a, NULL, t.user_id, &u, &lookup);
+		if (code != YL_OK && code != YL_NOT_FOUND) {
+			*err = lookup;
+			return code;
+		}
+		if (code == YL_OK && !u.disabled) {
+			yl_auth_principal_of(&u, who);
+			who->kind = t.kind;
+			who->read_only = strcmp(t.scope, "read") == 0;
+			who->digest = t.digest;
+			who->expires = t.expires;
+			return YL_OK;
+		}
+	}
+	return yl_err_add(err, a, YL_UNAUTHORIZED, NULL,
+	                  "the token is unknown, expired or revoked, or its user is disabled: "
+	                  "log in again");
+}
+
+enum yl_code yl_auth_logout(struct yl_store_conn *c, struct yl_arena *a,
+                            const struct yl_principal *who, const char *peer, struct yl_err *err)
+{
+	struct yl_audit_in in = {
+	    .subtype = "logout", .action = 'E', .status = 200, .who = who, .peer = peer};
+	struct yl_audit_rec rec;
+	if (!yl_audit_record(a, &in, &rec))
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
+	return yl_store_token_revoke(c, a, who->digest, 0, 0, NULL, &rec, err);
+}
+
+enum yl_code yl_auth_api_token(struct yl_store_conn *c, struct yl_arena *a,
+                               const struct yl_principal *who, const char *label, bool read_only,
+                               int days, const char *peer, char token[YL_AUTH_TOKEN_LEN + 1],
+                               const char **digest, int64_t *expires, struct yl_err *err)
+{
+	if (days < 1 || days > YL_API_TOKEN_MAX)
+		return yl_err_add(err, a, YL_BAD_REQUEST, NULL,
+		                  "an API token lives 1 to %d days, not %d", YL_API_TOKEN_MAX, days);
+	struct yl_audit_in in = {.subtype = "permission-change",
+	                         .action = 'C',
+	                         .status = 201,
+	                         .who = who,
+	                         .peer = peer,
+	                         .detail = read_only ? "API token created (read-only)"
+	                                             : "API token created"};
+	return open_session(c, a, "api", label, read_only, (int64_t)days * 86400 * 1000000, &in, who,
+	                    token, digest, expires, err);
+}

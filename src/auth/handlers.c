@@ -1,0 +1,318 @@
+/* handlers.c -- the routes of identity and audit (rows in fhir/routes.c): log in and out,
+ * who am I, API tokens, and the audit trail as AuditEvents (a resident: who opened their
+ * record). */
+#include "auth/handlers.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/audit.h"
+#include "auth/auth.h"
+#include "auth/policy.h"
+#include "core/buf.h"
+#include "core/id.h"
+#include "core/time.h"
+#include "fhir/rest.h"
+
+#define AUDIT_PAGE_MAX 500
+
+static void answer_json(struct yl_req *r, int status, struct yl_buf *b)
+{
+	r->status = status;
+	r->content_type = "application/json";
+	r->resp_body = b->p;
+	r->resp_len = b->len;
+	yl_req_set_header(r, "Cache-Control", "no-store");
+}
+
+static void principal_json(struct yl_buf *b, struct yl_req *r, const struct yl_principal *who)
+{
+	char exp[YL_INSTANT_LEN];
+	yl_format_instant(who->expires, exp);
+	yl_buf_adds(b, "{\"username\":");
+	yl_buf_json_str(b, who->username);
+	yl_buf_adds(b, ",\"roles\":[");
+	const char *roles = yl_roles_format(who->roles, r->a);
+	for (const char *p = roles; *p;) {
+		size_t n = strcspn(p, " ");
+		yl_buf_adds(b, p == roles ? "\"" : ",\"");
+		yl_buf_add(b, p, n);
+		yl_buf_addc(b, '"');
+		p += n + (p[n] == ' ');
+	}
+	yl_buf_addc(b, ']');
+	static const struct {
+		const char *name;
+		size_t off;
+	} links[] = {{"practitioner", offsetof(struct yl_principal, practitioner)},
+	             {"patient", offsetof(struct yl_principal, patient)},
+	             {"organization", offsetof(struct yl_principal, organization)}};
+	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+		const char *v = *(const char *const *)((const char *)who + links[i].off);
+		if (v) {
+			yl_buf_printf(b, ",\"%s\":", links[i].name);
+			yl_buf_json_str(b, v);
+		}
+	}
+	yl_buf_printf(b, ",\"mustChangePassword\":%s,\"readOnly\":%s,\"expires\":\"%s\"}",
+	              who->must_change ? "true" : "false", who->read_only ? "true" : "false", exp);
+}
+
+enum yl_code yl_h_login(struct yl_req *r, struct yl_err *err)
+{
+	const char *username, *password;
+	enum yl_code code = yl_auth_login_body(r->a, r->body ? r->body : "", r->body_len,
+	                                       &username, &password, err);
+	if (code != YL_OK)
+		return code;
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	if (!c)
+		return err->code;
+	char token[YL_AUTH_TOKEN_LEN + 1];
+	int64_t expires = 0;
+	int retry = 0;
+	struct yl_principal who;
+	code = yl_auth_login(c, r->a, username, password, r->peer, token, &expires, &who, &retry,
+	                     err);
+	yl_auth_wipe((char *)password, strlen(password));
+	if (code == YL_TOO_MANY)
+		yl_req_set_header(r, "Retry-After", yl_arena_printf(r->a, "%d", retry));
+	if (code != YL_OK)
+		return code;
+	char exp[YL_INSTANT_LEN];
+	yl_format_instant(expires, exp);
+	struct yl_buf b;
+	yl_buf_init(&b, r->a, 512, 8192);
+	yl_buf_printf(&b, "{\"token\":\"%s\",\"expires\":\"%s\",\"user\":", token, exp);
+	principal_json(&b, r, &who);
+	yl_buf_addc(&b, '}');
+	yl_auth_wipe(token, sizeof token);
+	if (b.err)
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+	answer_json(r, 200, &b);
+	return YL_OK;
+}
+
+enum yl_code yl_h_logout(struct yl_req *r, struct yl_err *err)
+{
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	if (!c)
+		return err->code;
+	enum yl_code code = yl_auth_logout(c, r->a, r->who, r->peer, err);
+	if (code != YL_OK)
+		return code;
+	r->audited = true;
+	r->status = 204;
+	return YL_OK;
+}
+
+enum yl_code yl_h_me(struct yl_req *r, struct yl_err *err)
+{
+	struct yl_buf b;
+	yl_buf_init(&b, r->a, 512, 8192);
+	principal_json(&b, r, r->who);
+	if (b.err)
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+	r->audited = true; /* nothing of anyone's record */
+	answer_json(r, 200, &b);
+	return YL_OK;
+}
+
+/* POST /auth/tokens {"label": "...", "readOnly": bool, "days": n} */
+enum yl_code yl_h_token_create(struct yl_req *r, struct yl_err *err)
+{
+	json_error_t je;
+	json_t *doc = r->body_len ? json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je)
+	                          : NULL;
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
+		                  "the body must be a JSON object {\"label\": text, \"readOnly\": "
+		                  "true|false, \"days\": 1..%d}",
+		                  YL_API_TOKEN_MAX);
+	}
+	json_t *label = json_object_get(doc, "label"), *ro = json_object_get(doc, "readOnly"),
+	       *days = json_object_get(doc, "days");
+	enum yl_code code = YL_OK;
+	if (!json_is_string(label) || json_string_length(label) == 0 ||
+	    json_string_length(label) > 100)
+		code = yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
+		                  "label: say what the client is, in 1 to 100 characters");
+	else if (ro && !json_is_boolean(ro))
+		code = yl_err_add(err, r->a, YL_BAD_REQUEST, NULL, "readOnly must be true or false");
+	else if (days && !json_is_integer(days))
+		code = yl_err_add(err, r->a, YL_BAD_REQUEST, NULL, "days must be a whole number");
+	char token[YL_AUTH_TOKEN_LEN + 1];
+	const char *digest = NULL;
+	int64_t expires = 0;
+	struct yl_store_conn *c = NULL;
+	if (code == YL_OK && !(c = yl_store_conn(r->app->store, r->a, err)))
+		code = err->code;
+	if (code == YL_OK) {
+		json_int_t d = days ? json_integer_value(days) : YL_API_TOKEN_DAYS;
+		code = yl_auth_api_token(c, r->a, r->who, yl_arena_strdup(r->a, json_string_value(label)),
+		                         json_is_true(ro), d > 100000 || d < -1 ? -1 : (int)d, r->peer,
+		                         token, &digest, &expires, err);
+	}
+	json_decref(doc);
+	if (code != YL_OK)
+		return code;
+	r->audited = true;
+	char exp[YL_INSTANT_LEN];
+	yl_format_instant(expires, exp);
+	struct yl_buf b;
+	yl_buf_init(&b, r->a, 256, 4096);
+	yl_buf_printf(&b, "{\"token\":\"%s\",\"id\":\"%s\",\"expires\":\"%s\"}", token, digest, exp);
+	yl_auth_wipe(token, sizeof token);
+	answer_json(r, 201, &b);
+	return YL_OK;
+}
+
+/* DELETE /auth/tokens/{id}: one of the caller's own tokens (an administrator: anyone's). */
+enum yl_code yl_h_token_revoke(struct yl_req *r, struct yl_err *err)
+{
+	const char *id = r->vars[0];
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	if (!c)
+		return err->code;
+	struct yl_token t;
+	struct yl_err e2;
+	yl_err_init(&e2);
+	enum yl_code code = strlen(id) == YL_AUTH_DIGEST_LEN ? yl_store_token_get(c, r->a, id, &t, &e2)
+	                                                     : YL_NOT_FOUND;
+	if (code != YL_OK && code != YL_NOT_FOUND) {
+		*err = e2;
+		return code;
+	}
+	if (code == YL_NOT_FOUND || (t.user_id != r->who->user_id && !(r->who->roles & YL_ROLE_ADMIN)))
+		return yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "no such token");
+	struct yl_audit_in in = {.subtype = "permission-change",
+	                         .action = 'D',
+	                         .status = 204,
+	                         .who = r->who,
+	                         .peer = r->peer,
+	                         .detail = "token revoked"};
+	struct yl_audit_rec rec;
+	if (!yl_audit_record(r->a, &in, &rec))
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+	if ((code = yl_store_token_revoke(c, r->a, id, 0, 0, NULL, &rec, err)) != YL_OK)
+		return code;
+	r->audited = true;
+	r->status = 204;
+	return YL_OK;
+}
+
+/* ---- GET /fhir/AuditEvent: the trail as a searchset, newest first ------------------ */
+
+struct page {
+	struct yl_req *r;
+	struct yl_buf *b;
+	int n;
+	int64_t last;
+	const char *base;
+};
+
+static int add_event(void *ctx, int64_t seq, const char *hash, const struct yl_audit_rec *ev)
+{
+	(void)hash;
+	struct page *p = ctx;
+	size_t len;
+	const char *body = yl_audit_with_id(p->r->a, seq, ev->body, ev->len, &len);
+	if (!body)
+		return 1;
+	yl_buf_adds(p->b, p->n++ ? ",{\"fullUrl\":" : "{\"fullUrl\":");
+	yl_buf_json_str(p->b, yl_arena_printf(p->r->a, "%s/AuditEvent/%lld", p->base, (long long)seq));
+	yl_buf_adds(p->b, ",\"resource\":");
+	yl_buf_add(p->b, body, len);
+	yl_buf_adds(p->b, ",\"search\":{\"mode\":\"match\"}}");
+	p->last = seq;
+	return 0;
+}
+
+static const char *param(struct yl_req *r, const char *name)
+{
+	for (size_t i = 0; i < r->url.nparams; i++)
+		if (strcmp(r->url.params[i].name, name) == 0)
+			return r->url.params[i].value;
+	return NULL;
+}
+
+enum yl_code yl_h_audit_search(struct yl_req *r, struct yl_err *err)
+{
+	const struct yl_principal *who = r->who;
+	const char *patient = param(r, "patient");
+	if (patient && strncmp(patient, "Patient/", 8) == 0)
+		patient += 8;
+	for (size_t i = 0; i < r->url.nparams; i++) {
+		const char *n = r->url.params[i].name;
+		if (strcmp(n, "patient") && strcmp(n, "_count") && strcmp(n, "_before") &&
+		    strcmp(n, "_format") && strcmp(n, "_pretty"))
+			return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
+			                  "AuditEvent is searched by patient (and _count, _before) only, "
+			                  "not '%.40s'",
+			                  n);
+	}
+	if (patient && !yl_id_valid(patient, strlen(patient)))
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
+		                  "patient: '%.64s' is not a Patient id", patient);
+	/* a resident sees who opened their own record; an administrator sees the trail */
+	if (!(who->roles & YL_ROLE_ADMIN)) {
+		if (!(who->roles & YL_ROLE_RESIDENT) || !who->patient)
+			return yl_err_add(err, r->a, YL_FORBIDDEN, NULL,
+			                  "the audit trail is open to administrators, and to residents "
+			                  "for their own record");
+		if (patient && strcmp(patient, who->patient) != 0)
+			return yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "no such patient");
+		patient = who->patient;
+	}
+	int count = 50;
+	const char *cs = param(r, "_count");
+	if (cs) {
+		char *end;
+		long v = strtol(cs, &end, 10);
+		if (*end || end == cs || v < 1 || v > AUDIT_PAGE_MAX)
+			return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL, "_count is 1..%d",
+			                  AUDIT_PAGE_MAX);
+		count = (int)v;
+	}
+	int64_t before = 0;
+	const char *bs = param(r, "_before");
+	if (bs) {
+		char *end;
+		long long v = strtoll(bs, &end, 10);
+		if (*end || end == bs || v < 1)
+			return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
+			                  "_before is an AuditEvent id (a number)");
+		before = v;
+	}
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	if (!c)
+		return err->code;
+	struct yl_buf b;
+	yl_buf_init(&b, r->a, 8192, 64 << 20);
+	struct page p = {.r = r, .b = &b, .base = yl_fhir_base_url(r)};
+	yl_buf_adds(&b, "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"entry\":[");
+	enum yl_code code =
+	    yl_store_audit_scan(c, r->a, patient, before, true, count, add_event, &p, err);
+	if (code != YL_OK)
+		return code;
+	yl_buf_adds(&b, "]");
+	if (p.n == count) {
+		yl_buf_adds(&b, ",\"link\":[{\"relation\":\"next\",\"url\":");
+		yl_buf_json_str(&b, yl_arena_printf(r->a, "%s/AuditEvent?%s%s%s_count=%d&_before=%lld",
+		                                    p.base, patient ? "patient=" : "",
+		                                    patient ? patient : "", patient ? "&" : "", count,
+		                                    (long long)p.last));
+		yl_buf_adds(&b, "}]");
+	}
+	yl_buf_addc(&b, '}');
+	if (b.err)
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory listing audit events");
+	r->audit_patient = patient;
+	r->status = 200;
+	r->content_type = "application/fhir+json";
+	r->resp_body = b.p;
+	r->resp_len = b.len;
+	return YL_OK;
+}
