@@ -10,6 +10,7 @@
 #include "auth/audit.h"
 #include "auth/auth.h"
 #include "auth/policy.h"
+#include "care/find.h"
 #include "core/buf.h"
 #include "core/id.h"
 #include "core/time.h"
@@ -314,5 +315,132 @@ enum yl_code yl_h_audit_search(struct yl_req *r, struct yl_err *err)
 	r->content_type = "application/fhir+json";
 	r->resp_body = b.p;
 	r->resp_len = b.len;
+	return YL_OK;
+}
+
+/* ---- break-the-glass ---------------------------------------------------------------- */
+
+#define GLASS_MINUTES_MAX 240
+#define GLASS_REASON_MIN  10
+
+/* POST /auth/break-the-glass {"patient": id, "reason": text, "minutes": n}: a clinician in
+ * an emergency, or a supervisor with a stated purpose, opens one resident's record for a
+ * while; the grant and every access under it are flagged for review. */
+enum yl_code yl_h_glass(struct yl_req *r, struct yl_err *err)
+{
+	const struct yl_principal *who = r->who;
+	bool supervisor = (who->roles & YL_ROLE_SUPERVISOR) != 0;
+	if (!(who->roles & (YL_ROLE_FAMILY_DOCTOR | YL_ROLE_VILLAGE_DOCTOR | YL_ROLE_NURSE |
+	                    YL_ROLE_PUBLIC_HEALTH_DOCTOR | YL_ROLE_SPECIALIST)) &&
+	    !supervisor)
+		return yl_err_add(err, r->a, YL_FORBIDDEN, NULL,
+		                  "break-the-glass is for clinicians (and supervisors, with a stated "
+		                  "purpose)");
+	json_error_t je;
+	json_t *doc = r->body_len ? json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je)
+	                          : NULL;
+	if (doc)
+		yl_arena_defer(r->a, yl_care_decref, doc);
+	json_t *pj = json_object_get(doc, "patient"), *rj = json_object_get(doc, "reason"),
+	       *mj = json_object_get(doc, "minutes");
+	const char *patient = json_string_value(pj), *reason = json_string_value(rj);
+	if (!json_is_object(doc) || !patient || !yl_id_valid(patient, strlen(patient)))
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
+		                  "the body is {\"patient\": a Patient id, \"reason\": why, "
+		                  "\"minutes\": 1..%d}",
+		                  GLASS_MINUTES_MAX);
+	if (!reason || json_string_length(rj) < GLASS_REASON_MIN || json_string_length(rj) > 500)
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
+		                  "reason: say why in %d to 500 characters; it is kept for review",
+		                  GLASS_REASON_MIN);
+	json_int_t minutes = mj ? json_integer_value(mj) : 60;
+	if ((mj && !json_is_integer(mj)) || minutes < 1 || minutes > GLASS_MINUTES_MAX)
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL, "minutes: 1 to %d",
+		                  GLASS_MINUTES_MAX);
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	if (!c)
+		return err->code;
+	int64_t now = yl_now_us();
+	struct yl_grant g = {.user_id = who->user_id,
+	                     .patient = yl_arena_strdup(r->a, patient),
+	                     .reason = yl_arena_strdup(r->a, reason),
+	                     .kind = supervisor ? "purpose" : "break-the-glass",
+	                     .created = now,
+	                     .expires = now + (int64_t)minutes * 60 * 1000000};
+	struct yl_audit_in in = {.subtype = "break-the-glass",
+	                         .action = 'E',
+	                         .status = 201,
+	                         .who = who,
+	                         .peer = r->peer,
+	                         .patient = g.patient,
+	                         .purpose = g.reason,
+	                         .emergency = !supervisor,
+	                         .detail = supervisor ? "record opened for a stated purpose"
+	                                              : "emergency access granted"};
+	struct yl_audit_rec rec;
+	if (!yl_audit_record(r->a, &in, &rec))
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+	enum yl_code code = yl_store_grant_put(c, r->a, &g, &rec, err);
+	if (code != YL_OK)
+		return code;
+	r->audited = true;
+	char exp[YL_INSTANT_LEN];
+	yl_format_instant(g.expires, exp);
+	struct yl_buf b;
+	yl_buf_init(&b, r->a, 256, 4096);
+	yl_buf_adds(&b, "{\"patient\":");
+	yl_buf_json_str(&b, g.patient);
+	yl_buf_printf(&b, ",\"kind\":\"%s\",\"expires\":\"%s\"}", g.kind, exp);
+	answer_json(r, 201, &b);
+	return YL_OK;
+}
+
+struct glass_list {
+	struct yl_req *r;
+	struct yl_buf *b;
+	int n;
+};
+
+static int glass_one(void *ctx, const struct yl_grant *g)
+{
+	struct glass_list *l = ctx;
+	char made[YL_INSTANT_LEN], exp[YL_INSTANT_LEN];
+	yl_format_instant(g->created, made);
+	yl_format_instant(g->expires, exp);
+	struct yl_user u;
+	struct yl_err e;
+	yl_err_init(&e);
+	struct yl_store_conn *c = yl_store_conn(l->r->app->store, l->r->a, &e);
+	const char *user = c && yl_store_user_get(c, l->r->a, NULL, g->user_id, &u, &e) == YL_OK
+	                       ? u.username
+	                       : "?";
+	yl_buf_adds(l->b, l->n++ ? ",{\"user\":" : "{\"user\":");
+	yl_buf_json_str(l->b, user);
+	yl_buf_adds(l->b, ",\"patient\":");
+	yl_buf_json_str(l->b, g->patient);
+	yl_buf_adds(l->b, ",\"reason\":");
+	yl_buf_json_str(l->b, g->reason);
+	yl_buf_printf(l->b, ",\"kind\":\"%s\",\"created\":\"%s\",\"expires\":\"%s\"}", g->kind, made,
+	              exp);
+	return 0;
+}
+
+/* GET /auth/break-the-glass: every grant, newest first, for review (administrators). */
+enum yl_code yl_h_glass_list(struct yl_req *r, struct yl_err *err)
+{
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	if (!c)
+		return err->code;
+	struct yl_buf b;
+	yl_buf_init(&b, r->a, 4096, 16 << 20);
+	struct glass_list l = {r, &b, 0};
+	yl_buf_adds(&b, "{\"grants\":[");
+	enum yl_code code = yl_store_grant_list(c, r->a, 0, 0, 1000, glass_one, &l, err);
+	if (code != YL_OK)
+		return code;
+	yl_buf_adds(&b, "]}");
+	if (b.err)
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+	answer_json(r, 200, &b);
 	return YL_OK;
 }

@@ -3,9 +3,17 @@
 
 #include <string.h>
 
+#include <jansson.h>
+#include <stdlib.h>
+
 #include "auth/auth.h"
+#include "care/find.h"
+#include "care/population.h"
 #include "core/buf.h"
+#include "core/time.h"
+#include "fhir/rest.h"
 #include "http/http.h"
+#include "store/search.h"
 
 static const struct {
 	unsigned bit;
@@ -84,13 +92,120 @@ const char *yl_roles_all(void)
 	       "public-health-doctor, specialist, pharmacist, resident";
 }
 
+/* ---- routes --------------------------------------------------------------------------- */
+
+#define STAFF (CLINICAL | YL_ROLE_ADMIN)
+
+/* Who may use each class of route at all. */
+static const struct {
+	enum yl_access access;
+	unsigned roles;
+} classes[] = {
+    {YL_ACCESS_USER, ~0u},
+    {YL_ACCESS_CLINICAL, STAFF},
+    {YL_ACCESS_AGGREGATE, STAFF | YL_ROLE_SUPERVISOR | YL_ROLE_INSTITUTION_ADMIN},
+    {YL_ACCESS_MANAGE, YL_ROLE_ADMIN | YL_ROLE_INSTITUTION_ADMIN},
+    {YL_ACCESS_ADMIN, YL_ROLE_ADMIN},
+    {YL_ACCESS_EXPORT, YL_ROLE_ADMIN},
+};
+
 static bool reads_only(const struct yl_req *r)
 {
 	return strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
 }
 
+/* The same answer as for a resource that does not exist (fhir/rest.c read_common). */
+static enum yl_code hidden(struct yl_req *r, const char *type, const char *id, struct yl_err *err)
+{
+	if (r->vars[2] && strstr(r->url.path, "/_history/"))
+		return yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "%s/%s has no version %s", type,
+		                  id, r->vars[2]);
+	return yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "%s/%s does not exist", type, id);
+}
+
+/* The type and id an instance route's path names: {type}/{id}, or Type/{id}. */
+static bool path_target(const char *pattern, struct yl_req *r, const char **type, const char **id)
+{
+	const char *p = pattern + strlen("/fhir/");
+	if (strncmp(pattern, "/fhir/", 6) != 0)
+		return false;
+	if (strstr(p, "{compartment}"))
+		return false; /* a compartment search is filtered like any search: empty, not 404 */
+	if (strncmp(p, "{type}/{id}", 11) == 0) {
+		*type = r->vars[0];
+		*id = r->vars[1];
+		return *type && *id;
+	}
+	size_t n = strcspn(p, "/");
+	if (n == 0 || p[0] == '{' || p[0] == '$' || strncmp(p + n, "/{id}", 5) != 0)
+		return false;
+	*type = yl_arena_strndup(r->a, p, n);
+	*id = r->vars[0];
+	return *type && *id;
+}
+
+static bool in_list(const char *const *list, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* An instance route: the resource in the path must be in the caller's scope. */
+static enum yl_code instance_check(struct yl_req *r, const char *pattern, struct yl_err *err)
+{
+	const char *type, *id;
+	if (!path_target(pattern, r, &type, &id))
+		return YL_OK;
+	const struct yl_scope *s;
+	enum yl_code code = yl_policy_scope(r, &s, err);
+	if (code != YL_OK)
+		return code;
+	if (s->all) {
+		if (strcmp(type, "Patient") == 0 && !r->audit_patient)
+			r->audit_patient = id;
+		return YL_OK;
+	}
+	if (strcmp(type, "CareTeam") == 0 && strstr(pattern, "/$"))
+		return in_list(s->teams, s->nteams, id) ? YL_OK : hidden(r, type, id, err);
+	if (strcmp(type, "Practitioner") == 0 && strstr(pattern, "/$"))
+		return r->who->practitioner && strcmp(r->who->practitioner, id) == 0
+		           ? YL_OK
+		           : hidden(r, type, id, err);
+	if (strcmp(type, "Organization") == 0 && strstr(pattern, "/$"))
+		return (r->who->roles & YL_ROLE_SUPERVISOR) ||
+		               (r->who->organization && strcmp(r->who->organization, id) == 0)
+		           ? YL_OK
+		           : hidden(r, type, id, err);
+	const char *patient = NULL;
+	if (strcmp(type, "Patient") == 0) {
+		patient = id;
+	} else {
+		struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+		if (!c)
+			return err->code;
+		struct yl_row row;
+		struct yl_err e2;
+		yl_err_init(&e2);
+		code = yl_store_read(c, r->a, type, id, 0, &row, &e2);
+		if (code == YL_NOT_FOUND)
+			return YL_OK; /* the handler answers as for any missing resource */
+		if (code != YL_OK) {
+			*err = e2;
+			return code;
+		}
+		patient = row.patient;
+	}
+	if (!yl_scope_sees(s, type, patient))
+		return hidden(r, type, id, err);
+	if (patient && !r->audit_patient)
+		r->audit_patient = patient;
+	return YL_OK;
+}
+
 enum yl_code yl_policy_route(const struct yl_principal *who, enum yl_access access,
-                             struct yl_req *r, struct yl_err *err)
+                             const char *pattern, struct yl_req *r, struct yl_err *err)
 {
 	if (access == YL_ACCESS_PUBLIC || access == YL_ACCESS_LOGIN)
 		return YL_OK;
@@ -103,21 +218,260 @@ enum yl_code yl_policy_route(const struct yl_principal *who, enum yl_access acce
 		                  "this API token is read-only: %s is not allowed with it",
 		                  r->method);
 	unsigned need = 0;
-	switch (access) {
-	case YL_ACCESS_USER:
-		return YL_OK;
-	case YL_ACCESS_CLINICAL:
-		need = YL_ROLE_ADMIN | CLINICAL;
-		break;
-	default:
-		need = YL_ROLE_ADMIN;
-		break;
+	for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
+		if (classes[i].access == access)
+			need = classes[i].roles;
+	if (!(who->roles & need)) {
+		const char *have = yl_roles_format(who->roles, r->a);
+		return yl_err_add(err, r->a, YL_FORBIDDEN, NULL, "your role (%s) may not use %s %s",
+		                  *have ? have : "none", r->method, r->url.path);
 	}
-	if (who->roles & need)
+	return instance_check(r, pattern, err);
+}
+
+/* ---- scope ------------------------------------------------------------------------------ */
+
+/* Types that belong to no resident: the directory and the shared knowledge. */
+static const char *const shared_types[] = {
+    "ActivityDefinition", "CapabilityStatement", "CareTeam",      "CodeSystem",
+    "ConceptMap",         "Endpoint",            "HealthcareService", "Library",
+    "Location",           "Measure",             "Medication",    "NamingSystem",
+    "OperationDefinition", "Organization",       "PlanDefinition", "Practitioner",
+    "PractitionerRole",   "Questionnaire",       "Schedule",      "SearchParameter",
+    "Slot",               "StructureDefinition", "Substance",     "ValueSet",
+};
+#define NSHARED (sizeof shared_types / sizeof shared_types[0])
+
+bool yl_policy_shared_type(const char *type)
+{
+	return in_list(shared_types, NSHARED, type);
+}
+
+/* What a pharmacist sees of a resident: what dispensing needs. */
+static const char *const dispensing_types[] = {
+    "AllergyIntolerance", "Medication", "MedicationDispense", "MedicationRequest", "Patient",
+};
+
+/* Where each role's residents come from. */
+static const struct {
+	unsigned roles;
+	bool teams;         /* contracted with the user's CareTeams, or naming them */
+	bool referrals;     /* ServiceRequests addressed to them (specialists: their department) */
+	bool own;           /* their own record */
+	bool prescriptions; /* MedicationRequests whose performer is their pharmacy */
+	const char *const *types;
+	size_t ntypes;
+} sources[] = {
+    {YL_ROLE_FAMILY_DOCTOR | YL_ROLE_VILLAGE_DOCTOR | YL_ROLE_NURSE |
+         YL_ROLE_PUBLIC_HEALTH_DOCTOR,
+     true, true, false, false, NULL, 0},
+    {YL_ROLE_SPECIALIST, false, true, false, false, NULL, 0},
+    {YL_ROLE_RESIDENT, false, false, true, false, NULL, 0},
+    {YL_ROLE_PHARMACIST, false, false, false, true, dispensing_types,
+     sizeof dispensing_types / sizeof dispensing_types[0]},
+};
+
+struct ids {
+	struct yl_arena *a;
+	const char **v;
+	size_t n, cap;
+};
+
+static void add_id(struct ids *x, const char *id)
+{
+	if (!id)
+		return;
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 64;
+		const char **v = yl_arena_alloc(x->a, cap * sizeof *v);
+		if (!v)
+			return;
+		if (x->n)
+			memcpy(v, x->v, x->n * sizeof *v);
+		x->v = v;
+		x->cap = cap;
+	}
+	x->v[x->n++] = id;
+}
+
+struct collect {
+	struct ids *ids;
+	const char *field; /* the reference to the patient */
+	const char *type;  /* "Patient" or "CareTeam" ids */
+};
+
+static int collect_ref(void *ctx, const struct yl_row *row, json_t *doc)
+{
+	struct collect *k = ctx;
+	if (!k->field) { /* the row's own id */
+		add_id(k->ids, yl_arena_strdup(k->ids->a, row->id));
+		return 0;
+	}
+	const char *type, *id;
+	if (yl_care_ref(k->ids->a, json_object_get(doc, k->field), k->type, &type, &id) && id)
+		add_id(k->ids, yl_arena_strdup(k->ids->a, id)); /* doc dies with its page */
+	return 0;
+}
+
+static enum yl_code find_ids(struct yl_store_conn *c, struct yl_arena *a, const char *type,
+                             const char *param, const char *value, const char *field,
+                             struct ids *out, struct yl_err *err)
+{
+	struct yl_param ps[2] = {{.name = param, .value = value}};
+	size_t np = 1;
+	if (strcmp(type, "ServiceRequest") == 0 || strcmp(type, "MedicationRequest") == 0)
+		ps[np++] = (struct yl_param){.name = "status", .value = "active"};
+	struct collect k = {.ids = out, .field = field, .type = "Patient"};
+	return yl_care_each(c, a, type, ps, np, collect_ref, &k, err);
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+static int collect_grant(void *ctx, const struct yl_grant *g)
+{
+	struct ids *x = ctx;
+	struct yl_grant *copy = yl_arena_alloc(x->a, sizeof *copy);
+	if (copy) {
+		*copy = *g;
+		add_id(x, (const char *)copy);
+	}
+	return 0;
+}
+
+enum yl_code yl_policy_scope(struct yl_req *r, const struct yl_scope **out, struct yl_err *err)
+{
+	if (r->scope) {
+		*out = r->scope;
 		return YL_OK;
-	return yl_err_add(err, r->a, YL_FORBIDDEN, NULL,
-	                  "your role (%s) may not use %s %s",
-	                  *yl_roles_format(who->roles, r->a) ? yl_roles_format(who->roles, r->a)
-	                                                     : "none",
-	                  r->method, r->url.path);
+	}
+	const struct yl_principal *who = r->who;
+	struct yl_scope *s = yl_arena_calloc(r->a, 1, sizeof *s);
+	if (!s)
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+	if (!who || (who->roles & YL_ROLE_ADMIN)) {
+		s->all = who != NULL;
+		s->json = "[]";
+		r->scope = *out = s;
+		return YL_OK;
+	}
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	if (!c)
+		return err->code;
+	struct ids pts = {.a = r->a}, teams = {.a = r->a}, grants = {.a = r->a};
+	enum yl_code code = YL_OK;
+	const char *pref = who->practitioner
+	                       ? yl_arena_printf(r->a, "Practitioner/%s", who->practitioner)
+	                       : NULL;
+	for (size_t i = 0; i < sizeof sources / sizeof sources[0] && code == YL_OK; i++) {
+		if (!(who->roles & sources[i].roles))
+			continue;
+		if (sources[i].types)
+			s->types = sources[i].types, s->ntypes = sources[i].ntypes;
+		if (sources[i].own)
+			add_id(&pts, who->patient);
+		if (sources[i].teams && pref) {
+			struct yl_param p = {.name = "participant", .value = pref};
+			struct collect k = {.ids = &teams};
+			code = yl_care_each(c, r->a, "CareTeam", &p, 1, collect_ref, &k, err);
+			const char **in = NULL;
+			size_t n = 0;
+			if (code == YL_OK && r->app->pop)
+				code = yl_pop_in_care(r->app->pop, teams.v, teams.n, who->practitioner,
+				                      r->a, &in, &n, err);
+			for (size_t k2 = 0; code == YL_OK && k2 < n; k2++)
+				add_id(&pts, in[k2]);
+		}
+		if (sources[i].referrals && code == YL_OK && pref)
+			code = find_ids(c, r->a, "ServiceRequest", "performer", pref, "subject", &pts,
+			                err);
+		if (sources[i].referrals && code == YL_OK && who->organization &&
+		    (who->roles & YL_ROLE_SPECIALIST))
+			code = find_ids(c, r->a, "ServiceRequest", "performer",
+			                yl_arena_printf(r->a, "Organization/%s", who->organization),
+			                "subject", &pts, err);
+		if (sources[i].prescriptions && code == YL_OK && who->organization)
+			code = find_ids(c, r->a, "MedicationRequest", "intended-performer",
+			                yl_arena_printf(r->a, "Organization/%s", who->organization),
+			                "subject", &pts, err);
+	}
+	/* time-limited grants (break-the-glass, a supervisor's stated purpose) */
+	if (code == YL_OK)
+		code = yl_store_grant_list(c, r->a, who->user_id, yl_now_us(), 100, collect_grant,
+		                           &grants, err);
+	if (code != YL_OK)
+		return code;
+	s->grants = NULL;
+	if (grants.n) {
+		struct yl_grant *g = yl_arena_alloc(r->a, grants.n * sizeof *g);
+		if (!g)
+			return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+		for (size_t i = 0; i < grants.n; i++) {
+			g[i] = *(const struct yl_grant *)grants.v[i];
+			add_id(&pts, g[i].patient);
+		}
+		s->grants = g;
+		s->ngrants = grants.n;
+	}
+	if (pts.n)
+		qsort(pts.v, pts.n, sizeof *pts.v, cmp_str);
+	size_t u = 0;
+	for (size_t i = 0; i < pts.n; i++)
+		if (!u || strcmp(pts.v[u - 1], pts.v[i]) != 0)
+			pts.v[u++] = pts.v[i];
+	s->patients = pts.v;
+	s->npatients = u;
+	s->teams = teams.v;
+	s->nteams = teams.n;
+	struct yl_buf b;
+	yl_buf_init(&b, r->a, 64 + u * 24, 64 << 20);
+	yl_buf_addc(&b, '[');
+	for (size_t i = 0; i < u; i++) {
+		if (i)
+			yl_buf_addc(&b, ',');
+		yl_buf_json_str(&b, s->patients[i]);
+	}
+	yl_buf_adds(&b, "]");
+	yl_buf_addc(&b, '\0');
+	if (b.err)
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+	s->json = b.p;
+	r->scope = *out = s;
+	return YL_OK;
+}
+
+bool yl_scope_sees(const struct yl_scope *s, const char *type, const char *patient)
+{
+	if (s->all)
+		return true;
+	if (!patient)
+		return yl_policy_shared_type(type);
+	if (s->types && !in_list(s->types, s->ntypes, type))
+		return false;
+	return bsearch(&patient, s->patients, s->npatients, sizeof *s->patients, cmp_str) != NULL;
+}
+
+bool yl_scope_type(const struct yl_scope *s, const char *type)
+{
+	return s->all || !s->types || yl_policy_shared_type(type) ||
+	       in_list(s->types, s->ntypes, type);
+}
+
+const struct yl_grant *yl_scope_grant(const struct yl_scope *s, const char *patient)
+{
+	for (size_t i = 0; patient && i < s->ngrants; i++)
+		if (strcmp(s->grants[i].patient, patient) == 0)
+			return &s->grants[i];
+	return NULL;
+}
+
+void yl_scope_plan(const struct yl_scope *s, struct yl_search_plan *p)
+{
+	if (s->all)
+		return;
+	p->visible = s->json;
+	p->shared = shared_types;
+	p->nshared = NSHARED;
 }

@@ -46,18 +46,54 @@ const char *yl_roles_format(unsigned roles, struct yl_arena *a);
 /* Every role code, for usage texts ("admin, supervisor, ..."). */
 const char *yl_roles_all(void);
 
-/* What a route is open to (its row in the route table). */
+/* What a route is open to (its row in the route table). Instance routes are also held to
+ * the caller's scope: the resource named in the path must be one they may see (404
+ * otherwise), a CareTeam one they belong to, a Practitioner themselves. */
 enum yl_access {
-	YL_ACCESS_PUBLIC,   /* anyone, logged in or not: /healthz, the web pages, metadata */
-	YL_ACCESS_LOGIN,    /* the login itself */
-	YL_ACCESS_USER,     /* any logged-in user; the records returned are filtered */
-	YL_ACCESS_CLINICAL, /* staff who care for residents (records filtered) */
-	YL_ACCESS_ADMIN,    /* system administrators */
-	YL_ACCESS_EXPORT,   /* bulk export: administrators */
+	YL_ACCESS_PUBLIC,    /* anyone, logged in or not: /healthz, the web pages, metadata */
+	YL_ACCESS_LOGIN,     /* the login itself */
+	YL_ACCESS_USER,      /* any logged-in user; the records returned are filtered */
+	YL_ACCESS_CLINICAL,  /* staff who care for residents (records filtered) */
+	YL_ACCESS_AGGREGATE, /* counts and rates: supervisors, institution admins, staff */
+	YL_ACCESS_MANAGE,    /* institution administrators (their institution) and admins */
+	YL_ACCESS_ADMIN,     /* system administrators */
+	YL_ACCESS_EXPORT,    /* bulk export: administrators */
 };
 
-/* Whether who may use a route of class `access` with r's method. */
+/* Whether who may use a route of class `access` with r's method, and (instance routes)
+ * the resource the path names (r->vars, the route's pattern). */
 enum yl_code yl_policy_route(const struct yl_principal *who, enum yl_access access,
-                             struct yl_req *r, struct yl_err *err);
+                             const char *pattern, struct yl_req *r, struct yl_err *err);
+
+/* The records a caller may see, worked out once per request (cached in r->scope): every
+ * record (administrators), or the residents in their care -- contracted with their teams or
+ * naming them, referred to them, their own record (a resident), prescriptions routed to
+ * their pharmacy, and any time-limited grant (break-the-glass) -- plus the shared records
+ * that belong to no resident (organisations, practitioners, teams, terminology). */
+struct yl_grant;
+struct yl_scope {
+	bool all;
+	const char **patients; /* sorted, unique */
+	size_t npatients;
+	const char *json; /* the same as a JSON array (store/search.h yl_search_plan.visible) */
+	const char **teams; /* the caller's CareTeams */
+	size_t nteams;
+	const char *const *types; /* NULL: any type; else only these (a pharmacist) */
+	size_t ntypes;
+	const struct yl_grant *grants;
+	size_t ngrants;
+};
+enum yl_code yl_policy_scope(struct yl_req *r, const struct yl_scope **out, struct yl_err *err);
+/* Whether a record of `type` in `patient`'s compartment (NULL: none) is in the scope. */
+bool yl_scope_sees(const struct yl_scope *s, const char *type, const char *patient);
+/* Whether the caller may see records of `type` at all. */
+bool yl_scope_type(const struct yl_scope *s, const char *type);
+/* The grant that opens patient's record to the caller, or NULL. */
+const struct yl_grant *yl_scope_grant(const struct yl_scope *s, const char *patient);
+/* Restrict a search plan to the scope (nothing for administrators). */
+struct yl_search_plan;
+void yl_scope_plan(const struct yl_scope *s, struct yl_search_plan *p);
+/* The types that belong to no resident: visible to every logged-in user. */
+bool yl_policy_shared_type(const char *type);
 
 #endif

@@ -1147,3 +1147,44 @@ int yl_pop_tier(struct yl_pop *p, const char *patient)
 	pthread_rwlock_unlock(&p->lock);
 	return tier;
 }
+
+enum yl_code yl_pop_in_care(struct yl_pop *p, const char *const *teams, size_t nteams,
+                            const char *doctor, struct yl_arena *a, const char ***ids, size_t *n,
+                            struct yl_err *err)
+{
+	*ids = NULL;
+	*n = 0;
+	enum yl_code code = yl_pop_sync(p, a, err);
+	if (code != YL_OK)
+		return code;
+	int32_t today = day32(yl_today());
+	pthread_rwlock_rdlock(&p->lock);
+	const struct group *gs[65];
+	size_t ng = 0, cap = 0;
+	for (size_t t = 0; t < nteams && ng < 64; t++) {
+		long g = map_find(p, &p->group_map[TEAM], team_key, teams[t]);
+		if (g >= 0)
+			gs[ng++] = &p->groups[TEAM][g];
+	}
+	if (doctor) {
+		long g = map_find(p, &p->group_map[DOCTOR], doctor_key, doctor);
+		if (g >= 0)
+			gs[ng++] = &p->groups[DOCTOR][g];
+	}
+	for (size_t k = 0; k < ng; k++)
+		cap += gs[k]->n;
+	const char **out = yl_arena_alloc(a, (cap ? cap : 1) * sizeof *out);
+	size_t m = 0;
+	for (size_t k = 0; out && k < ng; k++)
+		for (size_t i = 0; i < gs[k]->n; i++) {
+			const struct resident *r = &p->rows[gs[k]->members[i]];
+			if (r->live && r->contract_end >= today)
+				out[m++] = yl_arena_strdup(a, r->id);
+		}
+	pthread_rwlock_unlock(&p->lock);
+	if (!out)
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
+	*ids = out;
+	*n = m;
+	return YL_OK;
+}

@@ -103,6 +103,12 @@ enum yl_code yl_pop_worklist(struct yl_pop *p, const struct yl_wl_query *q, stru
                              struct yl_wl_item **items, size_t *n, size_t *total,
                              struct yl_err *err);
 
+/* The residents in care of teams[] (a contract in force with one of them) or of doctor (the
+ * contract names them), after applying every committed change: ids (arena copies, possibly
+ * repeated) in *ids. The access policy's question (auth/policy.h). */
+enum yl_code yl_pop_in_care(struct yl_pop *p, const char *const *teams, size_t nteams,
+                            const char *doctor, struct yl_arena *a, const char ***ids, size_t *n,
+                            struct yl_err *err);
 /* Counts for tests and the log: residents, with a contract in force, enrolled per programme. */
 struct yl_pop_stats {
 	size_t residents, contracted, enrolled[8];

@@ -392,7 +392,8 @@ static enum yl_code run_entry(struct bundle *bd, struct entry *e, struct yl_err 
 	                   .nin_headers = nh,
 	                   .new_id = strcmp(e->method, "POST") == 0 ? e->id : NULL,
 	                   .content_type = "application/fhir+json",
-	                   .who = r->who};
+	                   .who = r->who,
+	                   .scope = r->scope};
 	memcpy(s.peer, r->peer, sizeof s.peer);
 	enum yl_code code = yl_url_parse(r->a, raw, strlen(raw), &s.url, sub);
 	if (code == YL_OK)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth/policy.h"
 #include "core/buf.h"
 #include "core/hash.h"
 #include "fhir/limits.h"
@@ -28,6 +29,7 @@ struct rows {
 	int64_t *seen;           /* NULL: no includes, matches are distinct anyway */
 	const char *own_patient; /* the compartment's Patient when it is among the matches:
 	                          * then never an include */
+	const struct yl_scope *scope; /* includes: only what the caller may see */
 	bool full, nomem;
 };
 
@@ -51,6 +53,8 @@ static int collect(void *ctx, const struct yl_row *row)
 		rs->full = true;
 		return 1;
 	}
+	if (rs->scope && !yl_scope_sees(rs->scope, row->type, row->patient))
+		return 0; /* an included record the caller may not see is left out, silently */
 	if (rs->seen && seen_before(rs, row->seq))
 		return 0;
 	if (rs->seen && rs->own_patient && strcmp(row->type, "Patient") == 0 &&
@@ -318,6 +322,26 @@ static void add_ignored(struct yl_buf *b, struct yl_arena *a, const struct yl_se
 	yl_buf_adds(b, ",\"search\":{\"mode\":\"outcome\"}}");
 }
 
+/* Hold a search to what the caller may see (auth/policy.h): the store filters the rows and
+ * the total, chained and _has conditions included; a role that sees only some types (a
+ * pharmacist) is refused the others. */
+static enum yl_code scope_search(struct yl_req *r, struct yl_search_plan *plan, struct yl_err *err)
+{
+	const struct yl_scope *s;
+	enum yl_code code = yl_policy_scope(r, &s, err);
+	if (code != YL_OK || s->all)
+		return code;
+	for (size_t i = 0; s->types && i < plan->ntypes; i++)
+		if (!yl_scope_type(s, plan->types[i]))
+			return yl_err_add(err, r->a, YL_FORBIDDEN, NULL,
+			                  "your role does not see %s records", plan->types[i]);
+	yl_scope_plan(s, plan);
+	/* the one resident a search names is the one its audit event is about */
+	if (plan->patient && !r->audit_patient)
+		r->audit_patient = plan->patient;
+	return YL_OK;
+}
+
 static void reverse(struct yl_row *v, size_t n)
 {
 	for (size_t i = 0; i < n / 2; i++) {
@@ -343,6 +367,8 @@ static enum yl_code run_search(struct yl_req *r, const char **types, size_t ntyp
 	if (code != YL_OK)
 		return code;
 	sr.plan.patient = patient;
+	if ((code = scope_search(r, &sr.plan, err)) != YL_OK)
+		return code;
 	int want = sr.plan.count;
 	if (sr.plan.count > 0)
 		sr.plan.count++; /* one extra row tells whether there is another page */
@@ -370,6 +396,7 @@ static enum yl_code run_search(struct yl_req *r, const char **types, size_t ntyp
 		for (size_t i = 0; i < matches; i++)
 			seen_before(&rs, rs.v[i].seq);
 		rs.limit = matches + MAX_INCLUDED;
+		rs.scope = r->scope;
 		if ((code = run_includes(c, r->a, &sr, &rs, err)) != YL_OK)
 			return code;
 		if (rs.nomem)
@@ -612,7 +639,9 @@ enum yl_code yl_fhir_match_params(struct yl_req *r, const char *type, const stru
 	if ((code = yl_fhir_search_parse(r->a, types, 1, params, nparams, &opts, &sr, err)) !=
 	    YL_OK)
 		return code;
-	sr.plan.count = 2; /* none, one or several */
+	if ((code = scope_search(r, &sr.plan, err)) != YL_OK)
+		return code;
+	sr.plan.count = 2; /* none, one or several (of those the caller may see) */
 	sr.plan.nsort = 0;
 	sr.plan.total = false;
 	struct rows rs = {.a = r->a, .limit = 2};

@@ -165,6 +165,12 @@ static enum yl_code audit_request(struct yl_req *r, const struct yl_route *rt, e
 	};
 	if (in.subtype && strchr(in.subtype, ' ')) /* "transaction batch" */
 		in.subtype = "transaction";
+	/* an access that rests on a break-the-glass grant is flagged for review */
+	const struct yl_grant *g = r->scope ? yl_scope_grant(r->scope, r->audit_patient) : NULL;
+	if (g) {
+		in.emergency = strcmp(g->kind, "break-the-glass") == 0;
+		in.purpose = g->reason;
+	}
 	struct yl_audit_rec rec;
 	if (!yl_audit_record(r->a, &in, &rec))
 		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory recording the access");
@@ -191,7 +197,7 @@ enum yl_code yl_fhir_dispatch(struct yl_req *r, struct yl_err *err)
 	enum yl_code code = audited && !r->who ? authenticate(r, err) : YL_OK;
 	if (code != YL_OK)
 		return code;
-	code = yl_policy_route(r->who, rt->access, r, err);
+	code = yl_policy_route(r->who, rt->access, rt->pattern, r, err);
 	/* the FHIR API negotiates JSON; the web pages and /healthz are not FHIR */
 	if (code == YL_OK && strncmp(rt->pattern, "/fhir", 5) == 0)
 		code = negotiate(r, err);
@@ -424,6 +430,8 @@ static enum yl_code read_common(struct yl_req *r, int64_t version, struct yl_err
 	}
 	if (code != YL_OK)
 		return code;
+	if (row.patient && !r->audit_patient)
+		r->audit_patient = row.patient;
 	return answer_row(r, &row, err);
 }
 
@@ -645,6 +653,25 @@ static enum yl_code store_doc(struct yl_req *r, enum yl_write_op op, const char 
 		w->check_ctx = doc;
 	}
 	yl_audit_on_write(r, w);
+	if (r->who) { /* a user's write: only to records in their care */
+		const struct yl_scope *sc;
+		enum yl_code sc_code = yl_policy_scope(r, &sc, err);
+		if (sc_code != YL_OK)
+			return sc_code;
+		if (!yl_scope_sees(sc, type, w->patient)) {
+			/* a new resident's record may be registered (never one that exists) */
+			if (strcmp(type, "Patient") != 0 || !w->patient)
+				return yl_err_add(err, r->a, YL_FORBIDDEN, NULL,
+				                  "%s/%s is not in your care: %s", w->patient ? "Patient" : type,
+				                  w->patient ? w->patient : id,
+				                  w->patient ? "only the records of residents you care for can "
+				                               "be written"
+				                             : "your role may not write it");
+			w->op = YL_WRITE_CREATE;
+		}
+		if (w->patient && !r->audit_patient)
+			r->audit_patient = w->patient;
+	}
 	struct yl_index_row *rows = NULL;
 	enum yl_code code = yl_fhir_extract(r->a, type, doc, &rows, &w->index_count, err);
 	if (code != YL_OK)
@@ -963,6 +990,9 @@ static enum yl_code delete_resource(struct yl_req *r, const char *type, const ch
 
 /* ---- history -------------------------------------------------------------------- */
 
+#define HISTORY_BATCH    500
+#define HISTORY_SCAN_MAX 20000 /* rows a restricted caller's page reads at most */
+
 struct hist {
 	struct yl_req *r;
 	struct yl_buf *b;
@@ -971,6 +1001,9 @@ struct hist {
 	int got;
 	int64_t cursor;
 	bool instance;
+	const struct yl_scope *scope; /* type and system history of a restricted caller */
+	int64_t seen_cursor;          /* the last row read, shown or not */
+	int batch, scanned;
 };
 
 static int hist_row(void *ctx, const struct yl_row *row)
@@ -978,6 +1011,12 @@ static int hist_row(void *ctx, const struct yl_row *row)
 	struct hist *h = ctx;
 	if (h->b->err)
 		return 1; /* the page is already too large: stop reading bodies */
+	h->batch++;
+	h->scanned++;
+	if (h->scope && !yl_scope_sees(h->scope, row->type, row->patient)) {
+		h->seen_cursor = h->instance ? row->version : row->seq;
+		return 0; /* a change to a record the caller may not see: not there for them */
+	}
 	if (h->got == h->want) {
 		h->got++; /* one more than a page: there is a next page */
 		return 1;
@@ -1003,7 +1042,7 @@ static int hist_row(void *ctx, const struct yl_row *row)
 	              ",\"response\":{\"status\":\"%s\",\"etag\":\"W/\\\"%lld\\\"\","
 	              "\"lastModified\":\"%s\"}}",
 	              status, (long long)row->version, ts);
-	h->cursor = h->instance ? row->version : row->seq;
+	h->cursor = h->seen_cursor = h->instance ? row->version : row->seq;
 	return 0;
 }
 
@@ -1094,6 +1133,15 @@ static enum yl_code history(struct yl_req *r, const char *type, const char *id, 
 	struct yl_buf b;
 	yl_buf_init(&b, r->a, 4096, YL_MAX_RESPONSE_BYTES);
 	yl_buf_adds(&b, "{\"resourceType\":\"Bundle\",\"type\":\"history\"");
+	const struct yl_scope *scope = NULL;
+	if (!id && (code = yl_policy_scope(r, &scope, err)) != YL_OK)
+		return code;
+	if (scope && scope->all)
+		scope = NULL;
+	if (scope && summary_count)
+		return yl_err_add(err, r->a, YL_FORBIDDEN, NULL,
+		                  "the count of every change is for administrators; page through "
+		                  "the history instead");
 	if (summary_count) {
 		int64_t total;
 		code = yl_store_history_count(c, r->a, type, id, since, &total, err);
@@ -1105,17 +1153,31 @@ static enum yl_code history(struct yl_req *r, const char *type, const char *id, 
 	} else {
 		struct yl_buf entries;
 		yl_buf_init(&entries, r->a, 4096, YL_MAX_RESPONSE_BYTES);
-		struct hist h = {r, &entries, base, count, 0, 0, id != NULL};
-		if (count > 0)
-			code = yl_store_history(c, r->a, type, id, since, cursor, count + 1,
-			                        hist_row, &h, err);
-		if (code != YL_OK)
-			return code;
+		struct hist h = {r, &entries, base, count, 0, 0, id != NULL, scope, 0, 0, 0};
+		/* a restricted caller's page is read in batches, skipping what they may not
+		 * see, up to HISTORY_SCAN_MAX rows; then the next link goes on from there */
+		int64_t from = cursor;
+		bool more = false;
+		while (count > 0) {
+			h.batch = 0;
+			int batch = scope ? HISTORY_BATCH : count + 1;
+			code = yl_store_history(c, r->a, type, id, since, from, batch, hist_row, &h,
+			                        err);
+			if (code != YL_OK)
+				return code;
+			if (!scope || h.got > h.want || h.batch < batch || entries.err)
+				break;
+			from = h.seen_cursor;
+			if (h.scanned >= HISTORY_SCAN_MAX) {
+				more = true;
+				break;
+			}
+		}
 		yl_buf_adds(&b, ",\"link\":[");
 		add_link(&b, r, base, "self", 0);
-		if (h.got > h.want) {
+		if (h.got > h.want || more) {
 			yl_buf_addc(&b, ',');
-			add_link(&b, r, base, "next", h.cursor);
+			add_link(&b, r, base, "next", h.got > h.want ? h.cursor : h.seen_cursor);
 		}
 		yl_buf_adds(&b, "],\"entry\":[");
 		yl_buf_add(&b, entries.p, entries.len);

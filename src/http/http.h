@@ -22,6 +22,7 @@
 
 struct yl_app; /* what handlers need: the store, the capability text, settings */
 struct yl_principal;
+struct yl_scope;
 
 struct yl_header {
 	const char *name;
@@ -38,6 +39,7 @@ struct yl_req {
 	/* the authenticated caller (auth/auth.h), NULL before authentication and on public
 	 * routes; sub-requests share their Bundle's */
 	const struct yl_principal *who;
+	const struct yl_scope *scope; /* what who may see (auth/policy.h), once asked */
 	/* what the audit event of this request names, set by handlers that know it: the
 	 * resident whose record was read or changed (Patient id), the resource, and whether
 	 * the handler recorded its own audit event with a write (then none is added) */

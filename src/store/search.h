@@ -150,6 +150,13 @@ struct yl_search_plan {
 	int count; /* page size; 0 = no entries (count only) */
 	struct yl_cursor cursor;
 	bool total; /* also count every match */
+	/* The caller's scope (auth/policy.h), when restricted, else NULL: only resources whose
+	 * compartment patient is in `visible` (a JSON array of Patient ids), or that belong to
+	 * no patient and are of one of the `shared` types. Chained and _has sub-plans are held
+	 * to the same scope, so a search cannot probe records the caller may not see. */
+	const char *visible;
+	const char *const *shared;
+	size_t nshared;
 };
 
 /* _include / _revinclude: resources that matched rows reference (forward) or that

@@ -21,6 +21,7 @@ struct gen {
 	int pg;
 	int depth; /* nesting of chained / _has plans: the resource alias is r, r1, r2, ... */
 	const char *row_ref; /* per-row tests refer to this row instead of the alias's rowid */
+	const struct yl_search_plan *scope; /* the top plan, whose visibility every depth keeps */
 };
 
 #define MAX_DEPTH 4
@@ -582,13 +583,13 @@ static void pred_sql(struct gen *g, const struct yl_pred *p, bool exists)
 
 void yl_sql_add_int(struct yl_sql *sql, struct yl_arena *a, int64_t v, int dialect_pg)
 {
-	struct gen g = {sql, a, dialect_pg, 0, NULL};
+	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL};
 	bind_int(&g, v);
 }
 
 void yl_sql_add_text(struct yl_sql *sql, struct yl_arena *a, const char *v, int dialect_pg)
 {
-	struct gen g = {sql, a, dialect_pg, 0, NULL};
+	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL};
 	bind_text(&g, v);
 }
 
@@ -634,6 +635,33 @@ static void types_in(struct gen *g, const struct yl_search_plan *p)
 	add(g, ")");
 }
 
+/* " AND (the caller may see the row)" for the alias of the current depth (see
+ * yl_search_plan.visible); nothing for an unrestricted caller. */
+static void visible_cond(struct gen *g, const struct yl_search_plan *top)
+{
+	if (!top || !top->visible)
+		return;
+	add(g, " AND (");
+	rcol(g, "patient");
+	add(g, g->pg ? " = ANY (SELECT json_array_elements_text(" : " IN (SELECT value FROM json_each(");
+	bind_text(g, top->visible);
+	add(g, g->pg ? "::json))" : "))");
+	if (top->nshared) {
+		add(g, " OR (");
+		rcol(g, "patient");
+		add(g, " IS NULL AND ");
+		rcol(g, "type");
+		add(g, " IN (");
+		for (size_t i = 0; i < top->nshared; i++) {
+			if (i)
+				add(g, ", ");
+			bind_text(g, top->shared[i]);
+		}
+		add(g, "))");
+	}
+	add(g, ")");
+}
+
 /* The plan's conditions on the resource alias of the current depth. driver (top level
  * only): the predicate that lists the candidate rows (the others are tested per row), or
  * YL_DRIVER_SCAN (every row of the types, each predicate tested per row), or
@@ -650,6 +678,9 @@ static void plan_cond_driven(struct gen *g, const struct yl_search_plan *p, int 
 		add(g, " = ");
 		bind_text(g, p->patient);
 	}
+	if (g->depth == 0 && !g->scope)
+		g->scope = p;
+	visible_cond(g, g->scope);
 	if (driver >= 0) {
 		/* the driver's index rows, narrowed by every other index test before any resource
 		 * row is read: on a store larger than memory each resource row is a disk read */
@@ -705,7 +736,7 @@ enum yl_code yl_search_sql_where(struct yl_sql *sql, struct yl_arena *a,
                                  const struct yl_search_plan *p, int driver, int dialect_pg,
                                  struct yl_err *err)
 {
-	struct gen g = {sql, a, dialect_pg, 0, NULL};
+	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL};
 	add(&g, " WHERE ");
 	plan_cond_driven(&g, p, driver);
 	if (sql->text.err)
@@ -839,6 +870,7 @@ static void walk_page(struct gen *g, const struct yl_search_plan *p, int driver)
 	}
 	add(g, " AND r.type");
 	types_in(g, p);
+	visible_cond(g, p);
 	add(g, p->cursor.before ? " GROUP BY d.res ORDER BY d.res DESC LIMIT "
 	                        : " GROUP BY d.res ORDER BY d.res LIMIT ");
 	bind_int(g, p->count);
@@ -890,6 +922,7 @@ static void by_value_page(struct gen *g, const struct yl_search_plan *p)
 	}
 	add(g, " AND r.type");
 	types_in(g, p);
+	visible_cond(g, p);
 	add(g, " AND NOT EXISTS (SELECT 1 FROM idx_string e WHERE e.res = d.res AND "
 	       "e.param = d.param");
 	values_cond(g, d);
@@ -903,7 +936,7 @@ enum yl_code yl_search_sql_page(struct yl_sql *sql, struct yl_arena *a,
                                 const struct yl_search_plan *p, int driver, int dialect_pg,
                                 struct yl_err *err)
 {
-	struct gen g = {sql, a, dialect_pg, 0, NULL};
+	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL};
 	if (YL_DRIVER_IS_WALK(driver) || driver == YL_DRIVER_BY_VALUE) {
 		if (driver == YL_DRIVER_BY_VALUE)
 			by_value_page(&g, p);
@@ -946,7 +979,7 @@ enum yl_code yl_search_sql_estimate(struct yl_sql *sql, struct yl_arena *a, cons
                                     const char *patient, int cap, int dialect_pg,
                                     struct yl_err *err)
 {
-	struct gen g = {sql, a, dialect_pg, 0, NULL};
+	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL};
 	add(&g, "SELECT count(*) FROM (SELECT 1 FROM ");
 	add(&g, index_table[p->kind]);
 	param_cond(&g, " WHERE ", p);
@@ -1048,7 +1081,7 @@ enum yl_code yl_search_sql_count_index(struct yl_sql *sql, struct yl_arena *a,
                                        const struct yl_search_plan *p, int dialect_pg,
                                        struct yl_err *err)
 {
-	struct gen g = {sql, a, dialect_pg, 0, NULL};
+	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL};
 	const struct yl_pred *pr = &p->preds[0];
 	if (date_count_by_span(&g, p))
 		goto done;

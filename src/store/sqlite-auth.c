@@ -407,3 +407,67 @@ enum yl_code yl_store_token_list(struct yl_store_conn *c, struct yl_arena *a, in
 	yl_sqlite_done(c, q);
 	return code;
 }
+
+/* ---- grants ------------------------------------------------------------------------- */
+
+static int put_grant(struct yl_store_conn *w, void *ctx)
+{
+	struct yl_grant *g = ctx;
+	sqlite3_stmt *q = yl_sqlite_prepare(w, "INSERT INTO auth_grant (user_id, patient, reason, "
+	                                       "kind, created, expires) VALUES (?1, ?2, ?3, ?4, "
+	                                       "?5, ?6)");
+	if (!q)
+		return sqlite3_errcode(yl_sqlite_db(w));
+	sqlite3_bind_int64(q, 1, g->user_id);
+	sqlite3_bind_text(q, 2, g->patient, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, g->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, g->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 5, g->created);
+	sqlite3_bind_int64(q, 6, g->expires);
+	int rc = step_done(q);
+	if (rc == SQLITE_OK)
+		g->id = sqlite3_last_insert_rowid(yl_sqlite_db(w));
+	yl_sqlite_done(w, q);
+	return rc;
+}
+
+enum yl_code yl_store_grant_put(struct yl_store_conn *c, struct yl_arena *a, struct yl_grant *g,
+                                const struct yl_audit_rec *audit, struct yl_err *err)
+{
+	return in_transaction(c, a, put_grant, g, audit, "storing an access grant", err);
+}
+
+enum yl_code yl_store_grant_list(struct yl_store_conn *c, struct yl_arena *a, int64_t user_id,
+                                 int64_t live_at, int limit, yl_grant_fn fn, void *ctx,
+                                 struct yl_err *err)
+{
+	c = yl_sqlite_reader(c);
+	sqlite3_stmt *q = yl_sqlite_prepare(
+	    c, user_id ? "SELECT id, user_id, patient, reason, kind, created, expires FROM auth_grant "
+	                 "WHERE user_id = ?1 AND expires > ?2 ORDER BY id DESC LIMIT ?3"
+	               : "SELECT id, user_id, patient, reason, kind, created, expires FROM auth_grant "
+	                 "WHERE expires > ?2 ORDER BY id DESC LIMIT ?3");
+	if (!q)
+		return yl_sqlite_error(err, a, c, SQLITE_ERROR, "reading access grants");
+	if (user_id)
+		sqlite3_bind_int64(q, 1, user_id);
+	sqlite3_bind_int64(q, 2, live_at);
+	sqlite3_bind_int(q, 3, limit);
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct yl_grant g = {.id = sqlite3_column_int64(q, 0),
+		                     .user_id = sqlite3_column_int64(q, 1),
+		                     .patient = text(a, q, 2),
+		                     .reason = text(a, q, 3),
+		                     .kind = text(a, q, 4),
+		                     .created = sqlite3_column_int64(q, 5),
+		                     .expires = sqlite3_column_int64(q, 6)};
+		if (fn(ctx, &g))
+			break;
+	}
+	enum yl_code code = rc == SQLITE_ROW || rc == SQLITE_DONE
+	                        ? YL_OK
+	                        : yl_sqlite_error(err, a, c, rc, "reading access grants");
+	yl_sqlite_done(c, q);
+	return code;
+}

@@ -78,9 +78,9 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_SCAN_PATIENT] = "SELECT rowid, id, version, last_updated, body FROM resource "
                         "WHERE patient = ?5 AND type = ?1 AND rowid > ?2 AND deleted = 0 AND "
                         "last_updated >= ?3 ORDER BY rowid LIMIT ?4",
-    [ST_READ_CURRENT] = "SELECT version, last_updated, deleted, body FROM resource "
+    [ST_READ_CURRENT] = "SELECT version, last_updated, deleted, body, patient FROM resource "
                         "WHERE type = ?1 AND id = ?2",
-    [ST_READ_VERSION] = "SELECT version, seq, op = 'delete', " HIST_BODY " FROM history "
+    [ST_READ_VERSION] = "SELECT version, seq, op = 'delete', " HIST_BODY ", patient FROM history "
                         "WHERE type = ?1 AND id = ?2 AND version = ?3",
     [ST_HEAD] = "SELECT version, last_updated, deleted, rowid, patient FROM resource "
                 "WHERE type = ?1 AND id = ?2",
@@ -102,14 +102,14 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_IDX_DEL_URI] = "DELETE FROM idx_uri WHERE res = ?1",
     [ST_IDX_DEL_COMPOSITE] = "DELETE FROM idx_composite WHERE res = ?1",
     [ST_HIST_INSTANCE] =
-        "SELECT type, id, version, seq, op = 'delete', " HIST_BODY ", version FROM history "
+        "SELECT type, id, version, seq, op = 'delete', " HIST_BODY ", version, patient FROM history "
         "WHERE type = ?1 AND id = ?2 AND seq >= ?3 AND version < ?4 "
         "ORDER BY version DESC LIMIT ?5",
     [ST_HIST_TYPE] =
-        "SELECT type, id, version, seq, op = 'delete', " HIST_BODY ", seq FROM history "
+        "SELECT type, id, version, seq, op = 'delete', " HIST_BODY ", seq, patient FROM history "
         "WHERE type = ?1 AND seq >= ?3 AND seq < ?4 ORDER BY seq DESC LIMIT ?5",
     [ST_HIST_SYSTEM] =
-        "SELECT type, id, version, seq, op = 'delete', " HIST_BODY ", seq FROM history "
+        "SELECT type, id, version, seq, op = 'delete', " HIST_BODY ", seq, patient FROM history "
         "WHERE seq >= ?3 AND seq < ?4 ORDER BY seq DESC LIMIT ?5",
     [ST_COUNT_INSTANCE] = "SELECT count(*) FROM history WHERE type = ?1 AND id = ?2 "
                           "AND seq >= ?3",
@@ -817,6 +817,7 @@ enum yl_code yl_store_read(struct yl_store_conn *c, struct yl_arena *a, const ch
 	out->last_updated = sqlite3_column_int64(q, 1);
 	out->deleted = sqlite3_column_int(q, 2) != 0;
 	out->body = col_body(a, q, 3, &out->body_len);
+	out->patient = col_text(a, q, 4, NULL);
 	out->seq = 0;
 	sqlite3_reset(q);
 	if (!out->deleted && !out->body)
@@ -1472,6 +1473,8 @@ enum yl_code yl_store_history(struct yl_store_conn *c, struct yl_arena *a, const
 		row.deleted = sqlite3_column_int(q, 4) != 0;
 		row.body = col_body(a, q, 5, &row.body_len);
 		row.seq = sqlite3_column_int64(q, 6);
+		row.patient = col_text(a, q, 7, NULL);
+		row.keys = NULL;
 		if (!row.type || !row.id || (!row.deleted && !row.body)) {
 			code = yl_err_add(err, a, YL_NOMEM, NULL, "out of memory listing history");
 			break;
@@ -1864,7 +1867,7 @@ static enum yl_code search_count(struct yl_store_conn *c, struct yl_arena *a,
 	struct yl_sql sql;
 	yl_sql_init(&sql, a);
 	enum yl_code code;
-	if (p->npreds == 1 && yl_search_pred_indexable(&p->preds[0])) {
+	if (p->npreds == 1 && yl_search_pred_indexable(&p->preds[0]) && !p->visible) {
 		code = yl_search_sql_count_index(&sql, a, p, 0, err);
 	} else {
 		int driver;
@@ -1936,13 +1939,13 @@ enum yl_code yl_store_include(struct yl_store_conn *c, struct yl_arena *a,
 			yl_buf_adds(
 			    &sql.text,
 			    "SELECT DISTINCT r.rowid, r.type, r.id, r.version, r.last_updated, "
-			    "r.body FROM idx_reference x JOIN resource r ON r.type = x.ref_type "
+			    "r.body, r.patient FROM idx_reference x JOIN resource r ON r.type = x.ref_type "
 			    "AND r.id = x.ref_id WHERE r.deleted = 0 AND x.res IN (");
 		else
 			yl_buf_adds(
 			    &sql.text,
 			    "SELECT DISTINCT r.rowid, r.type, r.id, r.version, r.last_updated, "
-			    "r.body FROM idx_reference x JOIN resource r ON r.rowid = x.res "
+			    "r.body, r.patient FROM idx_reference x JOIN resource r ON r.rowid = x.res "
 			    "WHERE r.deleted = 0 AND x.ref_id IN (");
 		int k = 0;
 		for (size_t i = t; i < n; i++) {
@@ -1977,7 +1980,10 @@ enum yl_code yl_store_include(struct yl_store_conn *c, struct yl_arena *a,
 		int rc;
 		while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 			struct yl_row row = {0};
-			if ((code = search_row(q, a, &row, err)) != YL_OK || fn(ctx, &row))
+			if ((code = search_row(q, a, &row, err)) != YL_OK)
+				break;
+			row.patient = col_text(a, q, 6, NULL);
+			if (fn(ctx, &row))
 				break;
 		}
 		if (code == YL_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)

@@ -69,6 +69,8 @@ struct yl_row {
 	size_t body_len;
 	int64_t seq; /* change-log sequence (history listings); the resource row (searches) */
 	const struct yl_key *keys; /* searches: the sort key values (plan->nsort), else NULL */
+	const char *patient; /* the compartment patient: reads, history and includes (the
+	                      * policy's question), NULL when none or not read */
 };
 
 /* Read the current row (version 0) or one version. YL_NOT_FOUND if absent; a deleted
@@ -355,6 +357,26 @@ enum yl_code yl_store_token_revoke(struct yl_store_conn *c, struct yl_arena *a, 
 typedef int (*yl_token_fn)(void *ctx, const struct yl_token *t);
 enum yl_code yl_store_token_list(struct yl_store_conn *c, struct yl_arena *a, int64_t user_id,
                                  yl_token_fn fn, void *ctx, struct yl_err *err);
+
+/* Time-limited access to one resident's record (break-the-glass; a supervisor's stated
+ * purpose). */
+struct yl_grant {
+	int64_t id;
+	int64_t user_id;
+	const char *patient;
+	const char *reason;
+	const char *kind; /* "break-the-glass" | "purpose" */
+	int64_t created, expires;
+};
+/* Store a grant with its audit event, in one transaction; g->id set. */
+enum yl_code yl_store_grant_put(struct yl_store_conn *c, struct yl_arena *a, struct yl_grant *g,
+                                const struct yl_audit_rec *audit, struct yl_err *err);
+/* Grants of user_id (0: every user's) that expire after `live_at` (0: every grant), newest
+ * first, up to limit; fn returns non-zero to stop. */
+typedef int (*yl_grant_fn)(void *ctx, const struct yl_grant *g);
+enum yl_code yl_store_grant_list(struct yl_store_conn *c, struct yl_arena *a, int64_t user_id,
+                                 int64_t live_at, int limit, yl_grant_fn fn, void *ctx,
+                                 struct yl_err *err);
 
 /* Append events to the audit trail. From a thread inside yl_store_begin() (a transaction
  * Bundle) they join that transaction; otherwise they go through the group commit with

@@ -57,3 +57,17 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+
+-- auth_grant: break-the-glass access, and a supervisor's drill-down with a stated purpose:
+-- one user may see one resident's record until `expires`, for `reason`; every access under
+-- it is flagged in the audit trail for review.
+CREATE TABLE auth_grant (
+    id       INTEGER PRIMARY KEY,
+    user_id  INTEGER NOT NULL REFERENCES auth_user (id),
+    patient  TEXT NOT NULL,
+    reason   TEXT NOT NULL,
+    kind     TEXT NOT NULL,
+    created  INTEGER NOT NULL,
+    expires  INTEGER NOT NULL
+);
+CREATE INDEX auth_grant_user ON auth_grant (user_id, expires);
