@@ -40,6 +40,9 @@ struct serve_opts {
 	const char *packs[8]; /* --rule-pack ID */
 	size_t npacks;
 	bool no_risk; /* --risk-tiers off */
+	const char *tls_cert, *tls_key; /* PEM files */
+	const char *cors[8];            /* --cors-origin ORIGIN */
+	size_t ncors;
 };
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -116,6 +119,19 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 			if (strcmp(v, "on") && strcmp(v, "off"))
 				return yl_cli_usage_error("serve", "--risk-tiers takes on or off");
 			o->no_risk = !strcmp(v, "off");
+		} else if ((v = opt_value(argc, argv, &i, "--tls-cert"))) {
+			o->tls_cert = v;
+		} else if ((v = opt_value(argc, argv, &i, "--tls-key"))) {
+			o->tls_key = v;
+		} else if ((v = opt_value(argc, argv, &i, "--cors-origin"))) {
+			if (o->ncors == sizeof o->cors / sizeof o->cors[0])
+				return yl_cli_usage_error("serve", "--cors-origin given more than %zu times",
+				                          o->ncors);
+			if (strncmp(v, "https://", 8) && strncmp(v, "http://", 7))
+				return yl_cli_usage_error("serve", "--cors-origin '%s' is not an origin "
+				                                   "(https://host[:port])",
+				                          v);
+			o->cors[o->ncors++] = v;
 		} else if (strcmp(argv[i], "--seed-data") == 0) {
 			o->seed_data = true;
 		} else {
@@ -123,6 +139,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 			                          argv[i]);
 		}
 	}
+	if (!o->tls_cert != !o->tls_key)
+		return yl_cli_usage_error("serve", "--tls-cert and --tls-key go together");
 	if (o->prewarm && !o->cache_mb)
 		return yl_cli_usage_error("serve", "--prewarm needs --cache-mb: the default "
 		                                   "cache (64 MB) holds little of a store");
@@ -136,6 +154,25 @@ static int open_access_log(const char *dest)
 	if (strcmp(dest, "off") == 0)
 		return -1;
 	return open(dest, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+}
+
+/* A PEM file's text (arena), at most 1 MB. */
+static const char *read_pem(const char *path, struct yl_arena *a, struct yl_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		yl_err_add(err, a, YL_IO, NULL, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	char *buf = yl_arena_alloc(a, (1 << 20) + 1);
+	size_t n = buf ? fread(buf, 1, 1 << 20, f) : 0;
+	fclose(f);
+	if (!buf || n == 0 || n == 1 << 20) {
+		yl_err_add(err, a, YL_IO, NULL, "%s is empty or larger than 1 MB", path);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
 }
 
 /* On first start (no user at all) an administrator "admin" is created with a random
@@ -226,13 +263,22 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 		           "out of memory building the capability statement");
 		goto out;
 	}
-	struct yl_server_opts so = {o->host, o->port,          o->threads,
-	                            &app,    yl_fhir_dispatch, yl_fhir_render_error};
+	struct yl_server_opts so = {.host = o->host,
+	                            .port = o->port,
+	                            .threads = o->threads,
+	                            .app = &app,
+	                            .dispatch = yl_fhir_dispatch,
+	                            .render_error = yl_fhir_render_error,
+	                            .cors = o->cors,
+	                            .ncors = o->ncors};
+	if (o->tls_cert && (!(so.tls_cert = read_pem(o->tls_cert, a, &err)) ||
+	                    !(so.tls_key = read_pem(o->tls_key, a, &err))))
+		goto out;
 	srv = yl_server_start(&so, a, &err);
 	if (!srv)
 		goto out;
-	yl_log(YL_LOG_INFO, "yilian: listening on http://%s:%d/fhir (db %s, %d threads)", o->host,
-	       yl_server_port(srv), o->db, o->threads);
+	yl_log(YL_LOG_INFO, "yilian: listening on %s://%s:%d/fhir (db %s, %d threads)",
+	       o->tls_cert ? "https" : "http", o->host, yl_server_port(srv), o->db, o->threads);
 
 	sigset_t set;
 	sigemptyset(&set);

@@ -52,6 +52,7 @@ const struct yl_cmd yl_cmds[] = {
      "yilian serve [--db FILE] [--listen ADDR:PORT] [--threads N] [--access-log FILE|-|off]\n"
      "                    [--data DIR] [--cache-mb MB] [--prewarm] [--seed-data]\n"
      "                    [--rule-pack ID]... [--risk-tiers on|off]\n"
+     "                    [--tls-cert FILE --tls-key FILE] [--cors-origin ORIGIN]...\n"
      "  --db FILE            SQLite database file (default ./yilian.db; created if absent)\n"
      "  --listen ADDR:PORT   numeric IPv4 address and port (default 127.0.0.1:8080;\n"
      "                       port 0 picks a free port, printed on start)\n"
@@ -67,7 +68,13 @@ const struct yl_cmd yl_cmds[] = {
      "                       the one rules/programmes.json picks (e.g.\n"
      "                       hypertension-grassroots-2020); may be given once per programme\n"
      "  --risk-tiers on|off  keep a RiskAssessment for every registered resident (default on;\n"
-     "                       off: a plain FHIR store that writes nothing of its own)",
+     "                       off: a plain FHIR store that writes nothing of its own)\n"
+     "  --tls-cert FILE      serve HTTPS with this PEM certificate (chain) ...\n"
+     "  --tls-key FILE       ... and this PEM private key (or terminate TLS at a proxy)\n"
+     "  --cors-origin ORIGIN let browser pages from ORIGIN (https://host[:port]) call the\n"
+     "                       API; none by default\n"
+     "On first start with no users, an administrator 'admin' is created and its one-time\n"
+     "password printed once in the log.",
      yl_cmd_serve},
     {"synth", "write a deterministic synthetic region (residents, teams, contracts, visits)",
      "yilian synth --residents N --seed S (--out DIR | --db FILE) [--as-of YYYY-MM-DD]\n"

@@ -150,6 +150,62 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	atomic_fetch_sub(&s->inflight, 1);
 }
 
+/* What a browser may do with any answer: run only our own scripts and styles, never frame
+ * it, never send a Referer from it, never sniff a type; API answers are not cached (they
+ * hold health data). */
+static const struct {
+	const char *name, *value;
+} always[] = {
+    {"Content-Security-Policy",
+     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+     "frame-ancestors 'none'"},
+    {"X-Content-Type-Options", "nosniff"},
+    {"X-Frame-Options", "DENY"},
+    {"Referrer-Policy", "no-referrer"},
+    {"Cross-Origin-Opener-Policy", "same-origin"},
+};
+
+static bool has_header(const struct yl_req *r, const char *name)
+{
+	for (size_t i = 0; i < r->nheaders; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* The allowed origin a browser request comes from, or NULL (CORS closed to it). */
+static const char *cors_origin(struct conn_req *cr)
+{
+	const char *origin = cr->r.conn ? MHD_lookup_connection_value(cr->r.conn, MHD_HEADER_KIND,
+	                                                              "Origin")
+	                                : NULL;
+	for (size_t i = 0; origin && i < cr->srv->opts.ncors; i++)
+		if (strcmp(cr->srv->opts.cors[i], origin) == 0)
+			return origin;
+	return NULL;
+}
+
+static void security_headers(struct conn_req *cr, struct MHD_Response *resp)
+{
+	for (size_t i = 0; i < sizeof always / sizeof always[0]; i++)
+		MHD_add_response_header(resp, always[i].name, always[i].value);
+	if (!has_header(&cr->r, "Cache-Control"))
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (cr->srv->opts.tls_cert)
+		MHD_add_response_header(resp, "Strict-Transport-Security",
+		                        "max-age=31536000; includeSubDomains");
+	const char *origin = cors_origin(cr);
+	if (origin) {
+		MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
+		MHD_add_response_header(resp, "Access-Control-Expose-Headers",
+		                        "ETag, Location, Content-Location, Last-Modified, "
+		                        "X-Request-Id, X-Progress, Retry-After");
+	}
+	if (cr->srv->opts.ncors)
+		MHD_add_response_header(resp, "Vary", "Origin");
+}
+
 static enum MHD_Result respond(struct conn_req *cr)
 {
 	struct yl_req *r = &cr->r;
@@ -169,6 +225,7 @@ static enum MHD_Result respond(struct conn_req *cr)
 	char rid[24];
 	snprintf(rid, sizeof rid, "%llx", (unsigned long long)r->id);
 	MHD_add_response_header(resp, "X-Request-Id", rid);
+	security_headers(cr, resp);
 	enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -188,6 +245,23 @@ static enum MHD_Result fail(struct conn_req *cr, enum yl_code code, const char *
 	return respond(cr);
 }
 
+/* A CORS preflight: allowed origins learn what they may send; others get 403 and no
+ * Access-Control-Allow-Origin (the browser then refuses the call). */
+static enum MHD_Result preflight(struct conn_req *cr)
+{
+	struct yl_req *r = &cr->r;
+	if (!cors_origin(cr))
+		return fail(cr, YL_FORBIDDEN,
+		            "cross-origin calls from this origin are not allowed (serve --cors-origin)");
+	r->status = 204;
+	yl_req_set_header(r, "Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE");
+	yl_req_set_header(r, "Access-Control-Allow-Headers",
+	                  "Authorization, Content-Type, Accept, If-Match, If-None-Match, "
+	                  "If-None-Exist, If-Modified-Since, Prefer");
+	yl_req_set_header(r, "Access-Control-Max-Age", "600");
+	return respond(cr);
+}
+
 static enum MHD_Result run(struct conn_req *cr)
 {
 	struct yl_req *r = &cr->r;
@@ -201,6 +275,9 @@ static enum MHD_Result run(struct conn_req *cr)
 		return fail(cr, YL_NOMEM, "out of memory reading the request body");
 	r->body = cr->body.p;
 	r->body_len = cr->body.len;
+	if (strcmp(r->method, "OPTIONS") == 0 &&
+	    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Access-Control-Request-Method"))
+		return preflight(cr);
 	enum yl_code code = yl_url_parse(r->a, r->raw_url, strlen(r->raw_url), &r->url, &err);
 	if (code == YL_OK)
 		code = cr->srv->opts.dispatch(r, &err);
@@ -273,8 +350,24 @@ struct yl_server *yl_server_start(const struct yl_server_opts *opts, struct yl_a
 	}
 	unsigned flags =
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO;
+	if (opts->tls_cert) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			yl_err_add(err, a, YL_USAGE, NULL,
+			           "this libmicrohttpd was built without TLS; serve behind a reverse "
+			           "proxy instead (docs/operations.md)");
+			free(s);
+			return NULL;
+		}
+		flags |= MHD_USE_TLS;
+	}
+	struct MHD_OptionItem tls[] = {
+	    {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)opts->tls_cert},
+	    {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)opts->tls_key},
+	    {MHD_OPTION_END, 0, NULL},
+	};
 	s->d = MHD_start_daemon(
-	    flags, (uint16_t)opts->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &addr,
+	    flags, (uint16_t)opts->port, NULL, NULL, on_request, s, MHD_OPTION_ARRAY,
+	    opts->tls_cert ? tls : tls + 2, MHD_OPTION_SOCK_ADDR, &addr,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(opts->threads > 0 ? opts->threads : 1),
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,

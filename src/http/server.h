@@ -4,7 +4,9 @@
  * line arrives, buffers the body (up to YL_MAX_BODY_BYTES, else 413), calls dispatch once
  * the body is complete, sends the response from arena memory, writes one access-log line
  * (request id, method, path, parameter names only, status, bytes, microseconds) and then
- * destroys the arena. Shutdown: yl_server_quiesce() stops accepting; yl_server_drain()
+ * destroys the arena. Every response carries the security headers (a strict
+ * Content-Security-Policy, nosniff, no framing, no referrer, no caching of API answers;
+ * HSTS over HTTPS); CORS is closed unless origins are configured. Shutdown: yl_server_quiesce() stops accepting; yl_server_drain()
  * waits for in-flight requests; yl_server_stop() closes everything.
  * Threads: dispatch runs on pool threads, concurrently. */
 #ifndef YL_SERVER_H
@@ -23,6 +25,13 @@ struct yl_server_opts {
 	 * err filled to have render_error answer instead. */
 	enum yl_code (*dispatch)(struct yl_req *r, struct yl_err *err);
 	void (*render_error)(struct yl_req *r, const struct yl_err *err);
+	/* HTTPS: PEM texts of the certificate (chain) and key, or NULL for plain HTTP (behind
+	 * a reverse proxy that terminates TLS, docs/operations.md). */
+	const char *tls_cert, *tls_key;
+	/* CORS: the origins allowed to call the API from a browser ("https://a.example"), none
+	 * by default (the web pages are served from the same origin and need none). */
+	const char *const *cors;
+	size_t ncors;
 };
 
 struct yl_server *yl_server_start(const struct yl_server_opts *opts, struct yl_arena *a,

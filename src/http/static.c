@@ -63,9 +63,6 @@ enum yl_code yl_static_serve(struct yl_req *r, const char *dir, const char *name
 	r->resp_file = true;
 	r->resp_fd = fd;
 	r->resp_fd_len = (uint64_t)st.st_size;
-	yl_req_set_header(r, "Cache-Control", "no-cache");
-	yl_req_set_header(r, "X-Content-Type-Options", "nosniff");
-	yl_req_set_header(r, "Content-Security-Policy",
-	                  "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+	yl_req_set_header(r, "Cache-Control", "no-cache"); /* the security headers: server.c */
 	return YL_OK;
 }

@@ -49,7 +49,7 @@ async function startServer(extraArgs = []) {
     const timer = setTimeout(() => reject(new Error('server did not start: ' + stderr)), 15000);
     child.stderr.on('data', (d) => {
       stderr += d;
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(stderr);
+      const m = /listening on https?:\/\/127\.0\.0\.1:(\d+)\//.exec(stderr);
       if (m) { clearTimeout(timer); resolve(Number(m[1])); }
     });
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${stderr}`)); });
