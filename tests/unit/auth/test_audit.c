@@ -1,0 +1,272 @@
+/* test_audit.c -- the audit trail's hash chain (auth/audit.h, core/chain.h) catches every
+ * kind of tampering done to the file behind yilian's back -- a changed event, a removed one,
+ * an inserted one, two swapped, the tail cut off (with the recorded head) -- and names the
+ * first bad event; and the account lock of auth/auth.h: YL_LOCK_AFTER failures in a row
+ * lock the account (the right password is refused alike), and an unknown user is answered
+ * the same way. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "auth/audit.h"
+#include "auth/auth.h"
+#include "core/id.h"
+#include "store/store.h"
+
+#define EVENTS 12
+
+struct fx {
+	char path[64];
+	struct yl_arena *a;
+	struct yl_store *s;
+	struct yl_store_conn *c;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	assert_int_equal(yl_id_init(), 0);
+	snprintf(f->path, sizeof f->path, "/tmp/yl-audit-%d.db", (int)getpid());
+	unlink(f->path);
+	f->a = yl_arena_create(0);
+	struct yl_err err;
+	yl_err_init(&err);
+	assert_int_equal(yl_store_open(f->path, &f->s, f->a, &err), YL_OK);
+	f->c = yl_store_conn(f->s, f->a, &err);
+	assert_non_null(f->c);
+	for (int i = 0; i < EVENTS; i++) {
+		struct yl_audit_in in = {.subtype = "read",
+		                         .action = 'R',
+		                         .status = 200,
+		                         .username = "dr-li",
+		                         .peer = "10.0.0.7",
+		                         .what = yl_arena_printf(f->a, "Patient/p%d", i),
+		                         .patient = yl_arena_printf(f->a, "p%d", i)};
+		struct yl_audit_rec rec;
+		assert_true(yl_audit_record(f->a, &in, &rec));
+		assert_int_equal(yl_store_audit_append(f->c, f->a, &rec, 1, &err), YL_OK);
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	yl_store_close(f->s);
+	yl_arena_destroy(f->a);
+	unlink(f->path);
+	char wal[80];
+	snprintf(wal, sizeof wal, "%s-wal", f->path);
+	unlink(wal);
+	snprintf(wal, sizeof wal, "%s-shm", f->path);
+	unlink(wal);
+	free(f);
+	return 0;
+}
+
+static struct yl_audit_verdict verify(struct fx *f)
+{
+	struct yl_audit_verdict v;
+	struct yl_err err;
+	yl_err_init(&err);
+	assert_int_equal(yl_audit_verify(f->c, f->a, &v, &err), YL_OK);
+	return v;
+}
+
+/* Tamper with the file as someone with a copy of sqlite3 would: the triggers that keep
+ * yilian itself from changing the trail are dropped first. */
+static void tamper(struct fx *f, const char *sql)
+{
+	yl_store_close(f->s);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	char *msg = NULL;
+	int rc = sqlite3_exec(db,
+	                      "DROP TRIGGER IF EXISTS audit_no_update; "
+	                      "DROP TRIGGER IF EXISTS audit_no_delete;",
+	                      NULL, NULL, &msg);
+	assert_int_equal(rc, SQLITE_OK);
+	rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	sqlite3_close(db);
+	struct yl_err err;
+	yl_err_init(&err);
+	assert_int_equal(yl_store_open(f->path, &f->s, f->a, &err), YL_OK);
+	f->c = yl_store_conn(f->s, f->a, &err);
+}
+
+static void test_intact(void **state)
+{
+	struct fx *f = *state;
+	struct yl_audit_verdict v = verify(f);
+	assert_int_equal(v.bad_seq, 0);
+	assert_int_equal(v.events, EVENTS);
+	assert_int_equal(strlen(v.head), 64);
+}
+
+static void test_yilian_cannot_change_it(void **state)
+{
+	struct fx *f = *state;
+	yl_store_close(f->s);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "UPDATE audit SET agent = 'x'", NULL, NULL, NULL),
+	                     SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "DELETE FROM audit WHERE seq = 3", NULL, NULL, NULL),
+	                     SQLITE_OK);
+	sqlite3_close(db);
+	struct yl_err err;
+	yl_err_init(&err);
+	assert_int_equal(yl_store_open(f->path, &f->s, f->a, &err), YL_OK);
+	f->c = yl_store_conn(f->s, f->a, &err);
+	assert_int_equal(verify(f).bad_seq, 0);
+}
+
+static void test_modified(void **state)
+{
+	struct fx *f = *state;
+	tamper(f, "UPDATE audit SET body = replace(body, 'dr-li', 'dr-wu') WHERE seq = 5");
+	struct yl_audit_verdict v = verify(f);
+	assert_int_equal(v.bad_seq, 5);
+	assert_non_null(strstr(v.why, "event 5"));
+	assert_int_equal(v.events, 4);
+}
+
+static void test_deleted(void **state)
+{
+	struct fx *f = *state;
+	tamper(f, "DELETE FROM audit WHERE seq = 7");
+	struct yl_audit_verdict v = verify(f);
+	assert_int_equal(v.bad_seq, 8);
+	assert_non_null(strstr(v.why, "missing"));
+}
+
+static void test_deleted_and_renumbered(void **state)
+{
+	struct fx *f = *state;
+	tamper(f, "DELETE FROM audit WHERE seq = 7; UPDATE audit SET seq = seq - 1 WHERE seq > 7");
+	assert_int_equal(verify(f).bad_seq, 7);
+}
+
+static void test_inserted(void **state)
+{
+	struct fx *f = *state;
+	/* a forged event between 3 and 4: the later ones moved up to make room */
+	tamper(f, "UPDATE audit SET seq = seq + 100 WHERE seq > 3; "
+	          "UPDATE audit SET seq = seq - 99 WHERE seq > 100; "
+	          "INSERT INTO audit (seq, recorded, patient, agent, body, hash) "
+	          "SELECT 4, recorded, patient, agent, body, hash FROM audit WHERE seq = 3");
+	assert_int_equal(verify(f).bad_seq, 4);
+}
+
+static void test_reordered(void **state)
+{
+	struct fx *f = *state;
+	tamper(f, "UPDATE audit SET seq = 1000 WHERE seq = 9; "
+	          "UPDATE audit SET seq = 9 WHERE seq = 10; "
+	          "UPDATE audit SET seq = 10 WHERE seq = 1000");
+	assert_int_equal(verify(f).bad_seq, 9);
+}
+
+static void test_rehashed_tail_needs_the_head(void **state)
+{
+	struct fx *f = *state;
+	char head[65];
+	memcpy(head, verify(f).head, sizeof head);
+	/* the last two events removed: the chain that is left is intact, and only the recorded
+	 * head shows the cut */
+	tamper(f, "DELETE FROM audit WHERE seq > 10");
+	struct yl_audit_verdict v = verify(f);
+	assert_int_equal(v.bad_seq, 0);
+	assert_int_equal(v.events, EVENTS - 2);
+	assert_string_not_equal(v.head, head);
+}
+
+/* ---- the account lock ------------------------------------------------------------------ */
+
+static void test_lock_after_failures(void **state)
+{
+	struct fx *f = *state;
+	char hash[YL_AUTH_HASH_LEN];
+	assert_int_equal(yl_auth_hash("right-password", 14, hash), 0);
+	struct yl_user u = {.username = "nurse-wang", .pw_hash = hash, .roles = "nurse",
+	                    .practitioner = "n1"};
+	struct yl_err err;
+	yl_err_init(&err);
+	assert_int_equal(yl_store_user_put(f->c, f->a, &u, NULL, &err), YL_OK);
+	char token[YL_AUTH_TOKEN_LEN + 1];
+	int64_t expires;
+	int retry;
+	struct yl_principal who;
+	for (int i = 0; i < YL_LOCK_AFTER; i++) {
+		yl_auth_throttle_reset(); /* the back-off is another test's */
+		yl_err_init(&err);
+		assert_int_equal(yl_auth_login(f->c, f->a, "nurse-wang", "wrong-password", "10.0.0.9",
+		                               token, &expires, &who, &retry, &err),
+		                 YL_UNAUTHORIZED);
+	}
+	yl_auth_throttle_reset();
+	yl_err_init(&err);
+	assert_int_equal(yl_auth_login(f->c, f->a, "nurse-wang", "right-password", "10.0.0.9",
+	                               token, &expires, &who, &retry, &err),
+	                 YL_UNAUTHORIZED);
+	const char *locked_msg = yl_arena_strdup(f->a, err.first->message);
+	struct yl_user now;
+	assert_int_equal(yl_store_user_get(f->c, f->a, "nurse-wang", 0, &now, &err), YL_OK);
+	assert_true(now.locked_until > 0);
+	/* an unknown user is told exactly the same */
+	yl_auth_throttle_reset();
+	yl_err_init(&err);
+	assert_int_equal(yl_auth_login(f->c, f->a, "nobody", "right-password", "10.0.0.9", token,
+	                               &expires, &who, &retry, &err),
+	                 YL_UNAUTHORIZED);
+	assert_string_equal(err.first->message, locked_msg);
+	/* the operator lifts the lock by enabling the account: the lock time passed */
+	now.locked_until = 1;
+	now.failed = 0;
+	assert_int_equal(yl_store_user_put(f->c, f->a, &now, NULL, &err), YL_OK);
+	yl_auth_throttle_reset();
+	yl_err_init(&err);
+	assert_int_equal(yl_auth_login(f->c, f->a, "nurse-wang", "right-password", "10.0.0.9",
+	                               token, &expires, &who, &retry, &err),
+	                 YL_OK);
+	assert_int_equal(strlen(token), YL_AUTH_TOKEN_LEN);
+	/* the token authenticates until the session is ended */
+	struct yl_principal back;
+	const char *hdr = yl_arena_printf(f->a, "Bearer %s", token);
+	assert_int_equal(yl_auth_authenticate(f->c, f->a, hdr, &back, &err), YL_OK);
+	assert_string_equal(back.username, "nurse-wang");
+	assert_int_equal(yl_auth_logout(f->c, f->a, &back, "10.0.0.9", &err), YL_OK);
+	yl_err_init(&err);
+	assert_int_equal(yl_auth_authenticate(f->c, f->a, hdr, &back, &err), YL_UNAUTHORIZED);
+	/* every one of these is on the trail, still intact */
+	struct yl_audit_verdict v = verify(f);
+	assert_int_equal(v.bad_seq, 0);
+	assert_true(v.events >= EVENTS + YL_LOCK_AFTER + 3);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_intact, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_yilian_cannot_change_it, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_modified, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deleted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deleted_and_renumbered, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_inserted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reordered, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rehashed_tail_needs_the_head, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lock_after_failures, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
