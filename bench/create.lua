@@ -14,7 +14,8 @@ function setup(thread)
 	table.insert(threads, thread)
 end
 
-local headers = {["Content-Type"] = "application/fhir+json", ["Accept"] = "application/fhir+json"}
+local headers = {["Content-Type"] = "application/fhir+json", ["Accept"] = "application/fhir+json",
+	["Authorization"] = "Bearer " .. (os.getenv("YL_TOKEN") or "")} -- bench/lib.sh logs in
 local weights = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
 local checks = "10X98765432"
 local base = -1420070400 -- 1925-01-01T00:00:00Z

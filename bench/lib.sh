@@ -63,6 +63,10 @@ make_work() {
 # start yilian: start_yilian DB ACCESSLOG  -> sets YPID, YURL (http://127.0.0.1:PORT)
 start_yilian() {
 	local db=$1 alog=$2 i
+	# every request is authenticated (issue 7): a benchmark administrator, whose session
+	# token the wrk scripts (result.lua, YL_TOKEN) and curl (CURL_HOME/.curlrc) send
+	printf 'bench-admin-password\n' | "$YILIAN" user add --db "$db" --username bench --role admin \
+		--password-stdin >/dev/null 2>&1 || true
 	"$YILIAN" serve --db "$db" --listen 127.0.0.1:0 --threads "${SERVER_THREADS:-$(nproc)}" --access-log "$alog" \
 		>"$WORK/yilian.out" 2>"$WORK/yilian.err" &
 	YPID=$!
@@ -71,7 +75,16 @@ start_yilian() {
 	# existing store of millions of rows) runs before the server listens
 	for i in $(seq $((${START_TIMEOUT:-900} * 10))); do
 		YURL=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$WORK/yilian.err" 2>/dev/null | head -1 || true)
-		[ -n "$YURL" ] && return 0
+		if [ -n "$YURL" ]; then
+			YL_TOKEN=$(curl -s -X POST "$YURL/auth/login" -H 'Content-Type: application/json' \
+				-d '{"username":"bench","password":"bench-admin-password"}' |
+				sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+			[ -n "$YL_TOKEN" ] || die "the benchmark administrator could not log in"
+			export YL_TOKEN
+			printf 'header = "Authorization: Bearer %s"\n' "$YL_TOKEN" >"$WORK/.curlrc"
+			export CURL_HOME="$WORK"
+			return 0
+		fi
 		kill -0 "$YPID" 2>/dev/null || break
 		sleep 0.1
 	done

@@ -4,6 +4,9 @@
 -- per-thread globals `responses` and `non200` in init().
 local fmt = string.format
 threads, nthreads = {}, 0
+-- yilian answers only logged-in callers: bench/lib.sh logs in and exports the token
+local token = os.getenv("YL_TOKEN")
+if token and token ~= "" then wrk.headers["Authorization"] = "Bearer " .. token end
 
 function setup(thread)
 	thread:set("tid", nthreads)
