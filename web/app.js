@@ -1,15 +1,19 @@
-// app.js -- the pages' router and the family-doctor contract pages: a team's contracted
-// residents (search by name, filter by key population, paging, the team's indicators) and a
-// resident's contract page (sign, renew, transfer, terminate). The chronic-care pages are
-// their own modules: worklist.js (a team's or doctor's worklists), chronic.js (a resident's
-// visits, chart, risk tier and enrolments) and followup.js (the follow-up form). Talks only
-// to the public FHIR API; every piece of data goes into the page as text (no HTML from
-// data), identity and phone numbers masked.
+// app.js -- the pages' router, the session (who is logged in, logging out) and the
+// family-doctor contract pages: a team's contracted residents (search by name, filter by key
+// population, paging, the team's indicators) and a resident's contract page (sign, renew,
+// transfer, terminate). The chronic-care pages are their own modules: worklist.js (a team's
+// or doctor's worklists), chronic.js (a resident's visits, chart, risk tier and enrolments)
+// and followup.js (the follow-up form); login.js is the login screen and access.js who
+// opened a resident's record (a resident's own page). Talks only to the public API; every
+// piece of data goes into the page as text (no HTML from data), identity and phone numbers
+// masked.
 import { t, getLang, setLang, KEY_POPULATIONS, REASONS } from './i18n.js';
-import { CS, PAGE, h, api, params, refParam, nameOf, idNumber, phoneOf, ageOf, extOf, today, note, teams, teamLabel, currentTeam } from './util.js';
+import { CS, PAGE, h, api, authApi, token, setToken, whenLoggedOut, params, refParam, nameOf, idNumber, phoneOf, ageOf, extOf, today, note, teams, teamLabel, currentTeam } from './util.js';
 import { worklistPage } from './worklist.js';
 import { chronicPage } from './chronic.js';
 import { followupPage } from './followup.js';
+import { showLogin } from './login.js';
+import { accessPage } from './access.js';
 
 const view = document.getElementById('view');
 
@@ -155,7 +159,8 @@ async function patientPage(id, flash) {
         ...boxes.map((b) => b.querySelector('input')).filter((i) => i.checked).map((i) => refParam('package', `PlanDefinition/${i.value}`))])), text: t('sign') })));
   }
   const history = h('section', {}, h('h2', { text: t('contracts') }), h('ul', { class: 'history' }, contracts.map((c) => h('li', {}, contractFacts(c, teamName, pkgName)))));
-  const chronic = h('p', {}, h('a', { href: `#/chronic/${encodeURIComponent(id)}`, id: 'to-chronic', text: t('chronicCare') + ' →' }));
+  const chronic = h('p', { class: 'links' }, h('a', { href: `#/chronic/${encodeURIComponent(id)}`, id: 'to-chronic', text: t('chronicCare') + ' →' }),
+    h('a', { href: `#/access/${encodeURIComponent(id)}`, id: 'to-access', text: t('accessLink') + ' →' }));
   view.replaceChildren(h('p', {}, h('a', { href: '#/', text: '← ' + t('back') })), h('h1', { text: nameOf(p) }), flash || '', facts, chronic, action, history);
 }
 
@@ -168,26 +173,42 @@ function contractFacts(c, teamName, pkgName) {
     h('dt', { text: t('packages') }), h('dd', { text: extOf(c, 'contract-package').map((e) => pkgName(e.valueReference.reference)).join('、') }));
 }
 
-// ---- routing and language -------------------------------------------------------------
+// ---- routing, the session and language ---------------------------------------------------
 // #/ and #/team/{id}: the team's residents; #/patient/{id}: a contract; #/worklist/{team}:
 // the chronic-care worklists; #/chronic/{id}: a resident's chronic care; #/followup/{id}:
-// the follow-up form. A page may leave a cleanup (charts to dispose) for the next route.
+// the follow-up form; #/access/{id}: who opened a resident's record (#/access: a resident's
+// own, the only page of a user who is nothing but a resident). A page may leave a cleanup
+// (charts to dispose) for the next route.
+let me = null; // the user logged in: GET /auth/me, or the login's answer
+const isResident = () => !!(me?.patient && me.roles.includes('resident'));
+const isStaff = () => !!me?.roles.some((r) => r !== 'resident');
 let leave = null;
+let resume = 'route'; // after logging in again: load the page again, or 'keep' it as it is
 async function route() {
-  const [path, qs] = location.hash.slice(1).split('?');
+  if (!me) return;
+  if (!token()) { resume = 'route'; return; } // moved on behind the login screen
+  let [path, qs] = location.hash.slice(1).split('?');
+  if (!isStaff() && path !== '/access') { // a resident's one page
+    history.replaceState(null, '', '#/access');
+    path = '/access';
+  }
   const parts = (path || '/').split('/').filter(Boolean);
   const query = new URLSearchParams(qs || '');
   const id = decodeURIComponent(parts[1] || '');
   if (leave) { leave(); leave = null; }
-  document.querySelectorAll('nav.main a').forEach((a) => a.classList.toggle('on', a.dataset.page === (['worklist', 'chronic', 'followup'].includes(parts[0]) ? 'worklist' : 'team')));
+  const on = parts[0] === 'access' ? 'access' : ['worklist', 'chronic', 'followup'].includes(parts[0]) ? 'worklist' : 'team';
+  document.querySelectorAll('nav.main a').forEach((a) => a.classList.toggle('on', a.dataset.page === on));
   try {
-    if (parts[0] === 'patient' && id) await patientPage(id);
+    if (parts[0] === 'access' && id && isStaff()) leave = await accessPage(view, id, null);
+    else if (parts[0] === 'access' && isResident()) leave = await accessPage(view, me.patient, me.username);
+    else if (!isStaff()) view.replaceChildren(note('bad', t('noPages')));
+    else if (parts[0] === 'patient' && id) await patientPage(id);
     else if (parts[0] === 'worklist') leave = await worklistPage(view, id, query);
     else if (parts[0] === 'chronic' && id) leave = await chronicPage(view, id, query);
     else if (parts[0] === 'followup' && id) leave = await followupPage(view, id, query);
     else await teamPage(parts[0] === 'team' ? id : '', query);
   } catch (e) {
-    view.replaceChildren(note('bad', e.message));
+    if (e.status !== 401) view.replaceChildren(note('bad', e.message)); // a 401: the login screen is up
   }
 }
 
@@ -195,13 +216,57 @@ function paintChrome() {
   document.documentElement.lang = getLang();
   document.querySelectorAll('[data-t]').forEach((el) => { el.textContent = t(el.dataset.t); });
   document.getElementById('lang').textContent = t('switchTo');
+  const user = document.getElementById('user');
+  user.textContent = me?.username || '';
+  user.title = me ? t('loggedInAs', { u: me.username }) : '';
+  document.body.classList.toggle('as-staff', isStaff());
+  document.body.classList.toggle('as-resident', isResident());
 }
+
+// Logged in (at start with a kept token, or on the login screen): the pages, where they were.
+function signedIn(user, again) {
+  const before = me?.username;
+  me = user;
+  // someone else at this screen: start afresh, nothing of the last user's pages kept
+  if (before && before !== me.username) { location.reload(); return; }
+  paintChrome();
+  if (again === 'keep') return; // a write was refused: its page stays, to be sent again
+  route();
+}
+
+// The session ended under a page (a 401): the login screen over it. After a refused read the
+// page is loaded again once logged in; after a refused write it stays as it was (the form
+// keeps what was typed in it).
+const login = () => showLogin((ans) => signedIn(ans.user, resume));
+whenLoggedOut((method) => {
+  resume = method === 'GET' ? 'route' : 'keep';
+  login();
+});
+
+// Log out: the session ends on the server, the token here, and the page is loaded afresh (so
+// no one's data stays in it) on the login screen.
+document.getElementById('logout').addEventListener('click', async () => {
+  try { await authApi('POST', 'logout'); } catch { /* ended already */ }
+  setToken(null);
+  history.replaceState(null, '', '/');
+  location.reload();
+});
 
 document.getElementById('lang').addEventListener('click', () => {
   setLang(getLang() === 'en' ? 'zh-CN' : 'en');
   paintChrome();
-  route();
+  if (document.body.classList.contains('out')) login();
+  else route();
 });
 window.addEventListener('hashchange', route);
-paintChrome();
-route();
+
+async function start() {
+  paintChrome();
+  if (!token()) { login(); return; }
+  try {
+    signedIn(await authApi('GET', 'me'), 'route');
+  } catch (e) {
+    if (e.status !== 401) view.replaceChildren(note('bad', e.message));
+  }
+}
+start();

@@ -1,5 +1,6 @@
 // util.js -- what every page shares: building elements (data always as text, never as
-// HTML), calling the FHIR API, masking, names and ages, the family-doctor teams.
+// HTML), the session's token and calling the API with it, masking, names and ages, the
+// family-doctor teams.
 import { t } from './i18n.js';
 
 export const CS = 'https://yilian.health/fhir/CodeSystem/';
@@ -19,23 +20,49 @@ export function h(tag, attrs = {}, ...kids) {
   return el;
 }
 
-// A FHIR call; a refusal throws an Error carrying the HTTP status and the OperationOutcome.
-export async function api(method, path, body) {
-  const res = await fetch('/fhir/' + path, {
-    method,
-    headers: body ? { 'Content-Type': 'application/fhir+json', Accept: 'application/fhir+json' } : { Accept: 'application/fhir+json' },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await res.json().catch(() => null);
+// ---- the session ---------------------------------------------------------------------
+// The bearer token of POST /auth/login lives in sessionStorage: this tab only, gone when it
+// closes, and never sent by the browser on its own (no cookie, so no cross-site request can
+// carry it). Every call sends it; a 401 forgets it and tells the page (whenLoggedOut), which
+// shows the login screen.
+const TOKEN = 'yilian.token';
+export const token = () => sessionStorage.getItem(TOKEN);
+export function setToken(tok) {
+  if (tok) sessionStorage.setItem(TOKEN, tok);
+  else sessionStorage.removeItem(TOKEN);
+}
+let loggedOut = () => {};
+export function whenLoggedOut(fn) { loggedOut = fn; }
+
+// A call; a refusal throws an Error carrying the HTTP status, the OperationOutcome and, for
+// a 429, the seconds of Retry-After.
+async function call(url, method, body, type) {
+  const tok = token();
+  const headers = { Accept: type };
+  if (body) headers['Content-Type'] = type;
+  if (tok) headers.Authorization = `Bearer ${tok}`;
+  const res = await fetch(url, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  const json = res.status === 204 ? null : await res.json().catch(() => null);
   if (!res.ok) {
     const msg = json?.issue?.map((i) => i.diagnostics).filter(Boolean).join('; ') || res.statusText;
-    const err = new Error(msg);
+    const ended = res.status === 401 && tok; // said in the page's words, not the server's
+    const err = new Error(ended ? t('loginAgain') : msg);
     err.status = res.status;
-    err.outcome = json?.resourceType === 'OperationOutcome' ? json : null;
+    err.outcome = json?.resourceType === 'OperationOutcome' && !ended ? json : null;
+    err.retryAfter = Number(res.headers.get('Retry-After')) || 0;
+    // the session ended (expired, revoked, logged out in another tab): once, for this token
+    if (res.status === 401 && tok && token() === tok) {
+      setToken(null);
+      loggedOut(method);
+    }
     throw err;
   }
   return json;
 }
+// A FHIR call (path after /fhir/).
+export const api = (method, path, body) => call('/fhir/' + path, method, body, 'application/fhir+json');
+// A call of the identity routes (path after /auth/: login, logout, me).
+export const authApi = (method, path, body) => call('/auth/' + path, method, body, 'application/json');
 export const params = (o) => ({ resourceType: 'Parameters', parameter: o.filter(Boolean) });
 export const refParam = (name, reference) => ({ name, valueReference: { reference } });
 

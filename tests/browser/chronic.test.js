@@ -2,14 +2,16 @@
 // records follow-up visits on the form (a first uncontrolled BP: 2-week follow-up; a danger
 // sign: urgent referral), finds the residents on the right worklists, reads a resident's
 // chart and visits; the form on a 375 px phone; a refused reading shown beside its field;
-// the page's code lists against terminology/ and the rule packs.
+// the page's code lists against terminology/ and the rule packs; a session that ends while
+// the form is filled in (logged in again, the form is as it was).
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
-const { startServer, req, ROOT } = require('../api/lib');
+const { startServer, req, ROOT, ADMIN } = require('../api/lib');
+const { logIn } = require('./login');
 
 const CHROMIUM = process.env.YL_CHROMIUM || '/usr/bin/chromium';
 const CS = 'https://yilian.health/fhir/CodeSystem/';
@@ -77,6 +79,7 @@ async function page(width = 1100, height = 900) {
   p.on('pageerror', (e) => p.errors.push(e.message));
   // a refused request is logged by Chromium too; those the test asks for are not errors
   p.on('console', (m) => { if (m.type() === 'error' && !/^Failed to load resource: .* (422|400)/.test(m.text())) p.errors.push(m.text()); });
+  await logIn(p, srv.base, ADMIN);
   return p;
 }
 // the worklist page has loaded the list its address asks for
@@ -343,4 +346,29 @@ test('a refused reading is shown beside its field; a missing one is asked for; i
   assert.match(await p.locator('#result [data-k="referralReasons"]').textContent(), /Two consecutive uncontrolled visits/);
   await p.click('#lang');
   assert.deepStrictEqual(p.errors, []);
+});
+
+test('a session that ends while the form is filled in: log in again, the form keeps what was typed, save', async () => {
+  const p = await page();
+  await p.goto(`${srv.base}/#/followup/a1?programme=hypertension`);
+  await p.waitForSelector('#f-sbp');
+  await p.fill('#f-sbp', '138');
+  await p.fill('#f-dbp', '86');
+  await p.check('#f-symptoms input[value="none"]');
+  const tok = await p.evaluate(() => sessionStorage.getItem('yilian.token'));
+  assert.strictEqual((await req(srv, 'POST', '/auth/logout', { headers: { Authorization: `Bearer ${tok}` } })).status, 204);
+  await p.click('#save');
+  await p.waitForSelector('#login-form');
+  await p.fill('#login-username', ADMIN.username);
+  await p.fill('#login-password', ADMIN.password);
+  await p.click('#login-go');
+  await p.waitForSelector('#followup-form');
+  assert.strictEqual(await p.inputValue('#f-sbp'), '138', 'what was typed is kept');
+  assert.strictEqual(await p.inputValue('#f-dbp'), '86');
+  assert.ok(await p.isChecked('#f-symptoms input[value="none"]'));
+  assert.match(await p.locator('#form-top').textContent(), /未保存.*请重新登录/);
+  await p.click('#save');
+  await p.waitForSelector('#result');
+  assert.match(await p.locator('#result [data-k="classification"]').textContent(), /^控制满意/);
+  assert.deepStrictEqual(p.errors.filter((e) => !/status of 401/.test(e)), []);
 });

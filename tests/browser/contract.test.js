@@ -7,7 +7,8 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
-const { startServer, req, residentId, ROOT } = require('../api/lib');
+const { startServer, req, residentId, ROOT, ADMIN } = require('../api/lib');
+const { logIn } = require('./login');
 
 const CHROMIUM = process.env.YL_CHROMIUM || '/usr/bin/chromium';
 const CS = 'https://yilian.health/fhir/CodeSystem/';
@@ -40,12 +41,13 @@ test.after(async () => {
   await srv?.stop();
 });
 
-async function page(width = 1100, height = 800) {
+async function page(width = 1100, height = 800) { // logged in as the administrator
   const ctx = await browser.newContext({ viewport: { width, height }, locale: 'zh-CN' });
   const p = await ctx.newPage();
   const errors = [];
   p.on('pageerror', (e) => errors.push(e.message));
   p.errors = errors;
+  await logIn(p, srv.base, ADMIN);
   return p;
 }
 
