@@ -1,12 +1,16 @@
 /* audit.c -- see audit.h. */
 #include "auth/audit.h"
 
+#include <pthread.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "auth/auth.h"
 #include "auth/policy.h"
 #include "core/buf.h"
+#include "core/log.h"
 #include "core/time.h"
 #include "http/http.h"
 
@@ -291,4 +295,168 @@ enum yl_code yl_audit_verify(struct yl_store_conn *c, struct yl_arena *a,
 	}
 	memcpy(v->head, w.prev, sizeof v->head);
 	return YL_OK;
+}
+
+/* ---- the writer of read events ------------------------------------------------------ */
+
+struct queued {
+	struct queued *next;
+	struct yl_audit_rec rec; /* strings in the same allocation, after it */
+};
+
+struct yl_audit_queue {
+	struct yl_store *store;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t wake;  /* the writer: events wait, or stop */
+	pthread_cond_t moved; /* callers: a batch was written (room, sync) */
+	struct queued *head, **tail;
+	size_t n;
+	uint64_t put, done; /* events handed over / written (or given up on) */
+	bool stopping;
+};
+
+static char *put_str(char **p, const char *s, size_t n)
+{
+	if (!s)
+		return NULL;
+	char *d = *p;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	*p += n + 1;
+	return d;
+}
+
+void yl_audit_queue_put(struct yl_audit_queue *q, const struct yl_audit_rec *ev)
+{
+	size_t lp = ev->patient ? strlen(ev->patient) : 0, la = ev->agent ? strlen(ev->agent) : 0;
+	struct queued *e = malloc(sizeof *e + ev->len + lp + la + 3);
+	if (!e) {
+		yl_log(YL_LOG_ERROR, "audit: out of memory queueing an event");
+		return;
+	}
+	char *p = (char *)(e + 1);
+	e->next = NULL;
+	e->rec = *ev;
+	e->rec.body = put_str(&p, ev->body, ev->len);
+	e->rec.patient = put_str(&p, ev->patient, lp);
+	e->rec.agent = put_str(&p, ev->agent, la);
+	if (!e->rec.recorded)
+		e->rec.recorded = yl_now_us();
+	pthread_mutex_lock(&q->mu);
+	while (q->n >= YL_AUDIT_QUEUE_MAX && !q->stopping)
+		pthread_cond_wait(&q->moved, &q->mu);
+	*q->tail = e;
+	q->tail = &e->next;
+	q->n++;
+	q->put++;
+	if (q->n >= YL_AUDIT_BATCH)
+		pthread_cond_signal(&q->wake);
+	pthread_mutex_unlock(&q->mu);
+}
+
+void yl_audit_queue_sync(struct yl_audit_queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	uint64_t want = q->put;
+	pthread_cond_signal(&q->wake);
+	while (q->done < want && !(q->stopping && !q->head))
+		pthread_cond_wait(&q->moved, &q->mu);
+	pthread_mutex_unlock(&q->mu);
+}
+
+static void *queue_main(void *arg)
+{
+	struct yl_audit_queue *q = arg;
+	struct yl_arena *a = yl_arena_create(1 << 16);
+	struct yl_err err;
+	yl_err_init(&err);
+	struct yl_store_conn *c = a ? yl_store_conn(q->store, a, &err) : NULL;
+	struct yl_audit_rec *recs = malloc(YL_AUDIT_BATCH * sizeof *recs);
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		if (!q->head && q->stopping)
+			break;
+		if (!q->head || (q->n < YL_AUDIT_BATCH && !q->stopping)) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += YL_AUDIT_FLUSH_MS * 1000000L;
+			if (ts.tv_nsec >= 1000000000L)
+				ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+			pthread_cond_timedwait(&q->wake, &q->mu, &ts);
+			if (!q->head)
+				continue;
+		}
+		/* take up to a batch */
+		struct queued *batch = q->head, **cut = &q->head;
+		size_t n = 0;
+		while (*cut && n < YL_AUDIT_BATCH)
+			cut = &(*cut)->next, n++;
+		q->head = *cut;
+		*cut = NULL;
+		if (!q->head)
+			q->tail = &q->head;
+		q->n -= n;
+		pthread_mutex_unlock(&q->mu);
+		size_t i = 0;
+		for (struct queued *e = batch; e && recs; e = e->next)
+			recs[i++] = e->rec;
+		yl_err_init(&err);
+		enum yl_code code = c && recs ? yl_store_audit_append(c, a, recs, n, &err) : YL_NOMEM;
+		if (code != YL_OK)
+			yl_log(YL_LOG_ERROR, "audit: %zu read events could not be recorded: %s", n,
+			       err.first ? err.first->message : "out of memory");
+		for (struct queued *e = batch, *next; e; e = next) {
+			next = e->next;
+			free(e);
+		}
+		yl_arena_reset(a);
+		pthread_mutex_lock(&q->mu);
+		q->done += n;
+		pthread_cond_broadcast(&q->moved);
+	}
+	pthread_mutex_unlock(&q->mu);
+	free(recs);
+	if (a) {
+		yl_store_conn_release(q->store);
+		yl_arena_destroy(a);
+	}
+	return NULL;
+}
+
+struct yl_audit_queue *yl_audit_queue_start(struct yl_store *s, struct yl_arena *a,
+                                            struct yl_err *err)
+{
+	struct yl_audit_queue *q = calloc(1, sizeof *q);
+	if (!q) {
+		yl_err_add(err, a, YL_NOMEM, NULL, "out of memory starting the audit writer");
+		return NULL;
+	}
+	q->store = s;
+	q->tail = &q->head;
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->wake, NULL);
+	pthread_cond_init(&q->moved, NULL);
+	if (pthread_create(&q->thread, NULL, queue_main, q) != 0) {
+		free(q);
+		yl_err_add(err, a, YL_NOMEM, NULL, "cannot start the audit writer thread");
+		return NULL;
+	}
+	return q;
+}
+
+void yl_audit_queue_stop(struct yl_audit_queue *q)
+{
+	if (!q)
+		return;
+	pthread_mutex_lock(&q->mu);
+	q->stopping = true;
+	pthread_cond_broadcast(&q->wake);
+	pthread_cond_broadcast(&q->moved);
+	pthread_mutex_unlock(&q->mu);
+	pthread_join(q->thread, NULL);
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->wake);
+	pthread_cond_destroy(&q->moved);
+	free(q);
 }

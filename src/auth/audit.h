@@ -53,6 +53,26 @@ const char *yl_audit_with_id(struct yl_arena *a, int64_t seq, const char *body, 
 struct yl_req;
 void yl_audit_on_write(struct yl_req *r, struct yl_write *w);
 
+/* The trail's writer for reads and searches: a request hands its event over and is
+ * answered at once; a thread appends what has gathered every YL_AUDIT_FLUSH_MS (or
+ * sooner, YL_AUDIT_BATCH at a time) in one transaction. A read is on the trail within that
+ * time, and before any later read of the trail (yl_audit_queue_sync); a crash can lose at
+ * most the last YL_AUDIT_FLUSH_MS of reads (never a change: those are recorded with the
+ * change). When YL_AUDIT_QUEUE_MAX events wait, requests wait for the writer. Threads:
+ * put and sync from any thread. */
+#define YL_AUDIT_FLUSH_MS  20
+#define YL_AUDIT_BATCH     4096
+#define YL_AUDIT_QUEUE_MAX 65536
+struct yl_audit_queue;
+struct yl_audit_queue *yl_audit_queue_start(struct yl_store *s, struct yl_arena *a,
+                                            struct yl_err *err);
+/* Copy ev into the queue. */
+void yl_audit_queue_put(struct yl_audit_queue *q, const struct yl_audit_rec *ev);
+/* Return once every event put before the call is in the store (or the writer failed). */
+void yl_audit_queue_sync(struct yl_audit_queue *q);
+/* Append what is left and stop the thread. */
+void yl_audit_queue_stop(struct yl_audit_queue *q);
+
 struct yl_audit_verdict {
 	int64_t events;   /* events checked */
 	int64_t bad_seq;  /* the first event that breaks the chain, 0 when intact */

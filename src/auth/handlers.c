@@ -290,6 +290,8 @@ enum yl_code yl_h_audit_search(struct yl_req *r, struct yl_err *err)
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c)
 		return err->code;
+	if (r->app->audit) /* every read so far is on the trail before it is listed */
+		yl_audit_queue_sync(r->app->audit);
 	struct yl_buf b;
 	yl_buf_init(&b, r->a, 8192, 64 << 20);
 	struct page p = {.r = r, .b = &b, .base = yl_fhir_base_url(r)};

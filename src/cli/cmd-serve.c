@@ -226,7 +226,8 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 		       yl_programme_at(i)->name, yl_pack_id(yl_programme_at(i)->pack),
 		       yl_pack_edition(yl_programme_at(i)->pack));
 	app.store = store;
-	if (first_admin(store, a, &err) != YL_OK)
+	if (first_admin(store, a, &err) != YL_OK ||
+	    !(app.audit = yl_audit_queue_start(store, a, &err)))
 		goto out;
 	if (o->cache_mb)
 		yl_store_set_cache(store, o->cache_mb);
@@ -296,6 +297,7 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 	rc = 0;
 out:
 	yl_server_stop(srv);
+	yl_audit_queue_stop(app.audit); /* the last reads are on the trail before the store closes */
 	yl_pop_stop(app.pop);
 	yl_bulk_stop(app.bulk);
 	yl_store_close(store);

@@ -174,6 +174,10 @@ static enum yl_code audit_request(struct yl_req *r, const struct yl_route *rt, e
 	struct yl_audit_rec rec;
 	if (!yl_audit_record(r->a, &in, &rec))
 		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory recording the access");
+	if (r->app->audit && !yl_store_in_transaction(c)) {
+		yl_audit_queue_put(r->app->audit, &rec);
+		return YL_OK;
+	}
 	return yl_store_audit_append(c, r->a, &rec, 1, err);
 }
 

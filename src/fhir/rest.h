@@ -13,6 +13,7 @@
 #include "store/store.h"
 
 struct yl_pop;
+struct yl_audit_queue;
 struct yl_app {
 	struct yl_store *store;
 	const struct yl_route *routes;
@@ -23,6 +24,8 @@ struct yl_app {
 	struct yl_bulk *bulk; /* $export jobs (fhir/bulk.h), or NULL */
 	const char *web_dir;  /* the web pages (DIR/web), or NULL: GET / answers 404 */
 	struct yl_pop *pop;   /* the population model (care/population.h), or NULL */
+	struct yl_audit_queue *audit; /* the writer of read events (auth/audit.h), or NULL:
+	                               * each is then appended before its answer */
 };
 
 extern const struct yl_route yl_fhir_routes[];

@@ -6,6 +6,7 @@
 
 #include "core/chain.h"
 #include "core/time.h"
+#include "store/body.h"
 #include "store/sqlite-int.h"
 
 #define USER_COLS                                                                                  \
@@ -59,21 +60,32 @@ int yl_sqlite_audit_insert(struct yl_store_conn *w, const struct yl_audit_rec *e
 	                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
 	if (!q)
 		return sqlite3_errcode(yl_sqlite_db(w));
+	/* bodies are kept packed as resources are (store/body.h: about a quarter of the JSON);
+	 * the chain covers the JSON */
+	struct yl_arena *a = yl_arena_create(1 << 16);
 	for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
 		char hash[YL_CHAIN_HEX_LEN + 1];
 		seq++;
 		yl_chain_hash(prev, seq, ev[i].body, ev[i].len, hash);
+		size_t plen = 0;
+		const void *packed = a ? yl_body_pack(a, ev[i].body, ev[i].len, &plen) : NULL;
 		sqlite3_reset(q);
 		sqlite3_bind_int64(q, 1, seq);
 		sqlite3_bind_int64(q, 2, ev[i].recorded ? ev[i].recorded : yl_now_us());
 		bind_opt(q, 3, ev[i].patient);
 		bind_opt(q, 4, ev[i].agent);
-		sqlite3_bind_text(q, 5, ev[i].body, (int)ev[i].len, SQLITE_STATIC);
+		if (packed)
+			sqlite3_bind_blob(q, 5, packed, (int)plen, SQLITE_STATIC);
+		else
+			sqlite3_bind_text(q, 5, ev[i].body, (int)ev[i].len, SQLITE_STATIC);
 		sqlite3_bind_text(q, 6, hash, YL_CHAIN_HEX_LEN, SQLITE_STATIC);
 		rc = step_done(q);
 		memcpy(prev, hash, sizeof prev);
+		if (a && (i & 255) == 255)
+			yl_arena_reset(a);
 	}
 	yl_sqlite_done(w, q);
+	yl_arena_destroy(a);
 	return rc;
 }
 
@@ -107,18 +119,30 @@ enum yl_code yl_store_audit_scan(struct yl_store_conn *c, struct yl_arena *a, co
 	if (patient)
 		sqlite3_bind_text(q, 3, patient, -1, SQLITE_STATIC);
 	int rc;
+	struct yl_arena *scratch = yl_arena_create(1 << 14);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct yl_audit_rec ev = {
 		    .recorded = sqlite3_column_int64(q, 2),
 		    .patient = (const char *)sqlite3_column_text(q, 3),
 		    .agent = (const char *)sqlite3_column_text(q, 4),
-		    .body = (const char *)sqlite3_column_text(q, 5),
-		    .len = (size_t)sqlite3_column_bytes(q, 5),
 		};
+		if (sqlite3_column_type(q, 5) == SQLITE_BLOB) {
+			if (scratch)
+				yl_arena_reset(scratch);
+			ev.body = scratch ? yl_body_unpack(scratch, sqlite3_column_blob(q, 5),
+			                                   (size_t)sqlite3_column_bytes(q, 5), &ev.len)
+			                  : NULL;
+			if (!ev.body) /* unreadable: verify reports it as changed */
+				ev.body = "", ev.len = 0;
+		} else {
+			ev.body = (const char *)sqlite3_column_text(q, 5);
+			ev.len = (size_t)sqlite3_column_bytes(q, 5);
+		}
 		const char *hash = (const char *)sqlite3_column_text(q, 1);
 		if (fn(ctx, sqlite3_column_int64(q, 0), hash ? hash : "", &ev))
 			break;
 	}
+	yl_arena_destroy(scratch);
 	enum yl_code code = rc == SQLITE_ROW || rc == SQLITE_DONE
 	                        ? YL_OK
 	                        : yl_sqlite_error(err, a, c, rc, "reading the audit trail");
