@@ -446,3 +446,59 @@ enum yl_code yl_h_glass_list(struct yl_req *r, struct yl_err *err)
 	answer_json(r, 200, &b);
 	return YL_OK;
 }
+
+/* POST /auth/password {"password": current, "newPassword": new}: a user changes their own
+ * password (the one-time password of first start or a reset must be); every session and
+ * token of theirs ends, so a stolen one dies with the old password. */
+enum yl_code yl_h_password(struct yl_req *r, struct yl_err *err)
+{
+	json_error_t je;
+	json_t *doc = r->body_len ? json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je)
+	                          : NULL;
+	if (doc)
+		yl_arena_defer(r->a, yl_care_decref, doc);
+	json_t *oj = json_object_get(doc, "password"), *nj = json_object_get(doc, "newPassword");
+	if (!json_is_object(doc) || !json_is_string(oj) || !json_is_string(nj))
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
+		                  "the body is {\"password\": the current one, \"newPassword\": the "
+		                  "new one}");
+	const char *old = json_string_value(oj), *pw = json_string_value(nj);
+	size_t len = json_string_length(nj);
+	enum yl_code code = yl_auth_password_ok(r->a, pw, len, err);
+	if (code != YL_OK)
+		return code;
+	if (strcmp(old, pw) == 0)
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
+		                  "the new password must differ from the current one");
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	if (!c)
+		return err->code;
+	struct yl_user u;
+	if ((code = yl_store_user_get(c, r->a, NULL, r->who->user_id, &u, err)) != YL_OK)
+		return code;
+	if (!yl_auth_verify(u.pw_hash, old, strlen(old)))
+		return yl_err_add(err, r->a, YL_UNAUTHORIZED, NULL, "the current password is wrong");
+	char hash[YL_AUTH_HASH_LEN];
+	if (yl_auth_hash(pw, len, hash) != 0)
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory hashing the password");
+	u.pw_hash = hash;
+	u.must_change = false;
+	struct yl_audit_in in = {.subtype = "permission-change",
+	                         .action = 'U',
+	                         .status = 204,
+	                         .who = r->who,
+	                         .peer = r->peer,
+	                         .detail = "password changed"};
+	struct yl_audit_rec rec;
+	if (!yl_audit_record(r->a, &in, &rec))
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+	if ((code = yl_store_user_put(c, r->a, &u, &rec, err)) != YL_OK)
+		return code;
+	/* every session and token of theirs ends, this one too: they log in with the new one */
+	int n = 0;
+	if ((code = yl_store_token_revoke(c, r->a, NULL, u.id, 0, &n, NULL, err)) != YL_OK)
+		return code;
+	r->audited = true;
+	r->status = 204;
+	return YL_OK;
+}

@@ -8,6 +8,7 @@
 enum yl_code yl_h_login(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_logout(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_me(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_password(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_token_create(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_token_revoke(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_audit_search(struct yl_req *r, struct yl_err *err);

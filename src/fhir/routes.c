@@ -26,6 +26,10 @@ const struct yl_route yl_fhir_routes[] = {
     {"GET", "/auth/me", NULL, YL_LEVEL_NONE, yl_h_me,
      "the caller: username, roles, linked Practitioner / Patient / Organization, expiry",
      YL_ACCESS_USER},
+    {"POST", "/auth/password", NULL, YL_LEVEL_NONE, yl_h_password,
+     "change one's own password (JSON {password, newPassword}): 204; every session and "
+     "token of the user ends",
+     YL_ACCESS_USER},
     {"POST", "/auth/tokens", NULL, YL_LEVEL_NONE, yl_h_token_create,
      "an API token for the caller (JSON {label, readOnly?, days?}): 201 and {token, id, "
      "expires}; the token is shown once",

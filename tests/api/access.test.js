@@ -154,6 +154,21 @@ test('API tokens: read-only tokens read and may not write; a revoked token is re
   assert.strictEqual((await req(srv, 'GET', '/fhir/Patient/p-own', { headers: h })).status, 401);
 });
 
+test('password change: the current one is required; then every session ends and the new one logs in', async () => {
+  addUser(srv.db, { username: 'changer', password: PW, role: 'nurse', practitioner: 'n1' });
+  const t = await login(srv, 'changer', PW);
+  const h = { Authorization: `Bearer ${t}`, 'Content-Type': 'application/json' };
+  const wrong = await req(srv, 'POST', '/auth/password', { headers: h, body: { password: 'not-it-at-all', newPassword: 'a-brand-new-secret' } });
+  assert.strictEqual(wrong.status, 401);
+  const short = await req(srv, 'POST', '/auth/password', { headers: h, body: { password: PW, newPassword: 'short' } });
+  assert.strictEqual(short.status, 400);
+  const ok = await req(srv, 'POST', '/auth/password', { headers: h, body: { password: PW, newPassword: 'a-brand-new-secret' } });
+  assert.strictEqual(ok.status, 204, ok.text);
+  assert.strictEqual((await req(srv, 'GET', '/auth/me', { headers: h })).status, 401, 'the session ended');
+  await assert.rejects(login(srv, 'changer', PW));
+  assert.ok(await login(srv, 'changer', 'a-brand-new-secret'));
+});
+
 // ---- the access matrix -----------------------------------------------------------------
 
 // Which residents each role may see: own / related / unrelated.
