@@ -9,14 +9,13 @@
 
 #include "auth/audit.h"
 #include "auth/auth.h"
+#include "auth/forms.h"
 #include "auth/policy.h"
 #include "care/find.h"
 #include "core/buf.h"
 #include "core/id.h"
 #include "core/time.h"
 #include "fhir/rest.h"
-
-#define AUDIT_PAGE_MAX 500
 
 static void answer_json(struct yl_req *r, int status, struct yl_buf *b)
 {
@@ -123,40 +122,18 @@ enum yl_code yl_h_me(struct yl_req *r, struct yl_err *err)
 /* POST /auth/tokens {"label": "...", "readOnly": bool, "days": n} */
 enum yl_code yl_h_token_create(struct yl_req *r, struct yl_err *err)
 {
-	json_error_t je;
-	json_t *doc = r->body_len ? json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je)
-	                          : NULL;
-	if (!json_is_object(doc)) {
-		json_decref(doc);
-		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
-		                  "the body must be a JSON object {\"label\": text, \"readOnly\": "
-		                  "true|false, \"days\": 1..%d}",
-		                  YL_API_TOKEN_MAX);
-	}
-	json_t *label = json_object_get(doc, "label"), *ro = json_object_get(doc, "readOnly"),
-	       *days = json_object_get(doc, "days");
-	enum yl_code code = YL_OK;
-	if (!json_is_string(label) || json_string_length(label) == 0 ||
-	    json_string_length(label) > 100)
-		code = yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
-		                  "label: say what the client is, in 1 to 100 characters");
-	else if (ro && !json_is_boolean(ro))
-		code = yl_err_add(err, r->a, YL_BAD_REQUEST, NULL, "readOnly must be true or false");
-	else if (days && !json_is_integer(days))
-		code = yl_err_add(err, r->a, YL_BAD_REQUEST, NULL, "days must be a whole number");
+	struct yl_token_form f;
+	enum yl_code code = yl_auth_token_form(r->a, r->body, r->body_len, &f, err);
+	if (code != YL_OK)
+		return code;
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	if (!c)
+		return err->code;
 	char token[YL_AUTH_TOKEN_LEN + 1];
 	const char *digest = NULL;
 	int64_t expires = 0;
-	struct yl_store_conn *c = NULL;
-	if (code == YL_OK && !(c = yl_store_conn(r->app->store, r->a, err)))
-		code = err->code;
-	if (code == YL_OK) {
-		json_int_t d = days ? json_integer_value(days) : YL_API_TOKEN_DAYS;
-		code = yl_auth_api_token(c, r->a, r->who, yl_arena_strdup(r->a, json_string_value(label)),
-		                         json_is_true(ro), d > 100000 || d < -1 ? -1 : (int)d, r->peer,
-		                         token, &digest, &expires, err);
-	}
-	json_decref(doc);
+	code = yl_auth_api_token(c, r->a, r->who, f.label, f.read_only, f.days, r->peer, token,
+	                         &digest, &expires, err);
 	if (code != YL_OK)
 		return code;
 	r->audited = true;
@@ -231,32 +208,16 @@ static int add_event(void *ctx, int64_t seq, const char *hash, const struct yl_a
 	return 0;
 }
 
-static const char *param(struct yl_req *r, const char *name)
-{
-	for (size_t i = 0; i < r->url.nparams; i++)
-		if (strcmp(r->url.params[i].name, name) == 0)
-			return r->url.params[i].value;
-	return NULL;
-}
-
 enum yl_code yl_h_audit_search(struct yl_req *r, struct yl_err *err)
 {
 	const struct yl_principal *who = r->who;
-	const char *patient = param(r, "patient");
-	if (patient && strncmp(patient, "Patient/", 8) == 0)
-		patient += 8;
-	for (size_t i = 0; i < r->url.nparams; i++) {
-		const char *n = r->url.params[i].name;
-		if (strcmp(n, "patient") && strcmp(n, "_count") && strcmp(n, "_before") &&
-		    strcmp(n, "_format") && strcmp(n, "_pretty"))
-			return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
-			                  "AuditEvent is searched by patient (and _count, _before) only, "
-			                  "not '%.40s'",
-			                  n);
-	}
-	if (patient && !yl_id_valid(patient, strlen(patient)))
-		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
-		                  "patient: '%.64s' is not a Patient id", patient);
+	struct yl_audit_query q;
+	enum yl_code qcode = yl_auth_audit_query(r->a, r->url.params, r->url.nparams, &q, err);
+	if (qcode != YL_OK)
+		return qcode;
+	const char *patient = q.patient;
+	int count = q.count;
+	int64_t before = q.before;
 	/* a resident sees who opened their own record; an administrator sees the trail */
 	if (!(who->roles & YL_ROLE_ADMIN)) {
 		if (!(who->roles & YL_ROLE_RESIDENT) || !who->patient)
@@ -266,26 +227,6 @@ enum yl_code yl_h_audit_search(struct yl_req *r, struct yl_err *err)
 		if (patient && strcmp(patient, who->patient) != 0)
 			return yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "no such patient");
 		patient = who->patient;
-	}
-	int count = 50;
-	const char *cs = param(r, "_count");
-	if (cs) {
-		char *end;
-		long v = strtol(cs, &end, 10);
-		if (*end || end == cs || v < 1 || v > AUDIT_PAGE_MAX)
-			return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL, "_count is 1..%d",
-			                  AUDIT_PAGE_MAX);
-		count = (int)v;
-	}
-	int64_t before = 0;
-	const char *bs = param(r, "_before");
-	if (bs) {
-		char *end;
-		long long v = strtoll(bs, &end, 10);
-		if (*end || end == bs || v < 1)
-			return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
-			                  "_before is an AuditEvent id (a number)");
-		before = v;
 	}
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c)
@@ -322,9 +263,6 @@ enum yl_code yl_h_audit_search(struct yl_req *r, struct yl_err *err)
 
 /* ---- break-the-glass ---------------------------------------------------------------- */
 
-#define GLASS_MINUTES_MAX 240
-#define GLASS_REASON_MIN  10
-
 /* POST /auth/break-the-glass {"patient": id, "reason": text, "minutes": n}: a clinician in
  * an emergency, or a supervisor with a stated purpose, opens one resident's record for a
  * while; the grant and every access under it are flagged for review. */
@@ -338,27 +276,12 @@ enum yl_code yl_h_glass(struct yl_req *r, struct yl_err *err)
 		return yl_err_add(err, r->a, YL_FORBIDDEN, NULL,
 		                  "break-the-glass is for clinicians (and supervisors, with a stated "
 		                  "purpose)");
-	json_error_t je;
-	json_t *doc = r->body_len ? json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je)
-	                          : NULL;
-	if (doc)
-		yl_arena_defer(r->a, yl_care_decref, doc);
-	json_t *pj = json_object_get(doc, "patient"), *rj = json_object_get(doc, "reason"),
-	       *mj = json_object_get(doc, "minutes");
-	const char *patient = json_string_value(pj), *reason = json_string_value(rj);
-	if (!json_is_object(doc) || !patient || !yl_id_valid(patient, strlen(patient)))
-		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
-		                  "the body is {\"patient\": a Patient id, \"reason\": why, "
-		                  "\"minutes\": 1..%d}",
-		                  GLASS_MINUTES_MAX);
-	if (!reason || json_string_length(rj) < GLASS_REASON_MIN || json_string_length(rj) > 500)
-		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
-		                  "reason: say why in %d to 500 characters; it is kept for review",
-		                  GLASS_REASON_MIN);
-	json_int_t minutes = mj ? json_integer_value(mj) : 60;
-	if ((mj && !json_is_integer(mj)) || minutes < 1 || minutes > GLASS_MINUTES_MAX)
-		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL, "minutes: 1 to %d",
-		                  GLASS_MINUTES_MAX);
+	struct yl_glass_form f;
+	enum yl_code fcode = yl_auth_glass_form(r->a, r->body, r->body_len, &f, err);
+	if (fcode != YL_OK)
+		return fcode;
+	const char *patient = f.patient, *reason = f.reason;
+	int minutes = f.minutes;
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c)
 		return err->code;
@@ -452,24 +375,12 @@ enum yl_code yl_h_glass_list(struct yl_req *r, struct yl_err *err)
  * token of theirs ends, so a stolen one dies with the old password. */
 enum yl_code yl_h_password(struct yl_req *r, struct yl_err *err)
 {
-	json_error_t je;
-	json_t *doc = r->body_len ? json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je)
-	                          : NULL;
-	if (doc)
-		yl_arena_defer(r->a, yl_care_decref, doc);
-	json_t *oj = json_object_get(doc, "password"), *nj = json_object_get(doc, "newPassword");
-	if (!json_is_object(doc) || !json_is_string(oj) || !json_is_string(nj))
-		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
-		                  "the body is {\"password\": the current one, \"newPassword\": the "
-		                  "new one}");
-	const char *old = json_string_value(oj), *pw = json_string_value(nj);
-	size_t len = json_string_length(nj);
-	enum yl_code code = yl_auth_password_ok(r->a, pw, len, err);
+	struct yl_password_form f;
+	enum yl_code code = yl_auth_password_form(r->a, r->body, r->body_len, &f, err);
 	if (code != YL_OK)
 		return code;
-	if (strcmp(old, pw) == 0)
-		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
-		                  "the new password must differ from the current one");
+	const char *old = f.password, *pw = f.new_password;
+	size_t len = f.new_len;
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c)
 		return err->code;

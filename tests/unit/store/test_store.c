@@ -849,7 +849,11 @@ static int schema_objects(const char *path)
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db,
 	                                    "SELECT count(*) FROM sqlite_schema WHERE type IN "
-	                                    "('index', 'trigger') AND sql IS NOT NULL",
+	                                    "('index', 'trigger') AND sql IS NOT NULL "
+	                                    /* identity and audit are not bulk-loaded, and the
+	                                     * trail's append-only triggers always stay */
+	                                    "AND tbl_name NOT IN ('auth_user', 'auth_token', "
+	                                    "'auth_grant', 'audit')",
 	                                    -1, &q, NULL),
 	                 SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);

@@ -1,0 +1,92 @@
+/* fuzz_auth_forms.c -- libFuzzer target for the identity routes' inputs (auth/forms.h):
+ * the bytes as an API-token body, a break-the-glass body, a password-change body, and as a
+ * query string for the AuditEvent search. Invariants: a refusal is a 400 with a message
+ * that never quotes the passwords given; what is accepted is within its limits (a label
+ * of 1 to 100 characters, days and minutes in range, a valid Patient id, a reason of
+ * 10 to 500 characters, a new password the password rules accept, a page size in range). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "auth/forms.h"
+#include "core/id.h"
+#include "http/url.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void refused(const struct yl_err *err)
+{
+	if (err->code != YL_BAD_REQUEST || !err->first || !err->first->message[0])
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct yl_arena *a = yl_arena_create(0);
+	const char *body = (const char *)data;
+	struct yl_err err;
+
+	yl_err_init(&err);
+	struct yl_token_form t;
+	if (yl_auth_token_form(a, body, size, &t, &err) == YL_OK) {
+		size_t n = strlen(t.label);
+		if (n < 1 || n > 100 || t.days < 1 || t.days > YL_API_TOKEN_MAX)
+			abort();
+	} else {
+		refused(&err);
+	}
+
+	yl_err_init(&err);
+	struct yl_glass_form g;
+	if (yl_auth_glass_form(a, body, size, &g, &err) == YL_OK) {
+		size_t n = strlen(g.reason);
+		if (!yl_id_valid(g.patient, strlen(g.patient)) || n < YL_GLASS_REASON_MIN ||
+		    n > YL_GLASS_REASON_MAX || g.minutes < 1 || g.minutes > YL_GLASS_MINUTES_MAX)
+			abort();
+	} else {
+		refused(&err);
+	}
+
+	yl_err_init(&err);
+	struct yl_password_form p = {0};
+	if (yl_auth_password_form(a, body, size, &p, &err) == YL_OK) {
+		struct yl_err again;
+		yl_err_init(&again);
+		if (yl_auth_password_ok(a, p.new_password, p.new_len, &again) != YL_OK ||
+		    strcmp(p.password, p.new_password) == 0)
+			abort();
+	} else {
+		refused(&err);
+		/* the message never quotes a password longer than a few characters */
+		for (const struct yl_issue *is = err.first; is; is = is->next)
+			if ((p.password && strlen(p.password) > 8 && strstr(is->message, p.password)) ||
+			    (p.new_password && strlen(p.new_password) > 8 &&
+			     strstr(is->message, p.new_password)))
+				abort();
+	}
+
+	/* the bytes as a query string */
+	char *q = malloc(size + 2);
+	if (q) {
+		q[0] = '?';
+		memcpy(q + 1, data, size);
+		q[size + 1] = 0;
+		struct yl_url u;
+		yl_err_init(&err);
+		if (yl_url_parse(a, q, size + 1, &u, &err) == YL_OK) {
+			struct yl_audit_query aq;
+			yl_err_init(&err);
+			if (yl_auth_audit_query(a, u.params, u.nparams, &aq, &err) == YL_OK) {
+				if (aq.count < 1 || aq.count > YL_AUDIT_PAGE_MAX || aq.before < 0 ||
+				    (aq.patient && !yl_id_valid(aq.patient, strlen(aq.patient))))
+					abort();
+			} else {
+				refused(&err);
+			}
+		}
+		free(q);
+	}
+	yl_arena_destroy(a);
+	return 0;
+}
