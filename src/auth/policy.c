@@ -450,7 +450,8 @@ bool yl_scope_sees(const struct yl_scope *s, const char *type, const char *patie
 		return yl_policy_shared_type(type);
 	if (s->types && !in_list(s->types, s->ntypes, type))
 		return false;
-	return bsearch(&patient, s->patients, s->npatients, sizeof *s->patients, cmp_str) != NULL;
+	return s->npatients && /* an empty scope has no array (bsearch wants one) */
+	       bsearch(&patient, s->patients, s->npatients, sizeof *s->patients, cmp_str) != NULL;
 }
 
 bool yl_scope_type(const struct yl_scope *s, const char *type)
