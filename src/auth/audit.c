@@ -36,6 +36,8 @@ static const struct {
      "Security Alert", CS_YILIAN "audit-event", "break-the-glass", "Emergency access"},
     {"export", "http://dicom.nema.org/resources/ontology/DCM", "110106", "Export",
      "http://hl7.org/fhir/restful-interaction", "operation", "operation"},
+    {"import", "http://dicom.nema.org/resources/ontology/DCM", "110107", "Import",
+     "http://hl7.org/fhir/restful-interaction", "operation", "operation"},
 };
 
 static void coding(struct yl_buf *b, const char *system, const char *code, const char *display)

@@ -308,6 +308,7 @@ enum yl_code yl_h_glass(struct yl_req *r, struct yl_err *err)
 	enum yl_code code = yl_store_grant_put(c, r->a, &g, &rec, err);
 	if (code != YL_OK)
 		return code;
+	yl_policy_grants_changed();
 	r->audited = true;
 	char exp[YL_INSTANT_LEN];
 	yl_format_instant(g.expires, exp);

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "auth/auth.h"
@@ -341,29 +343,18 @@ static int collect_grant(void *ctx, const struct yl_grant *g)
 	return 0;
 }
 
-enum yl_code yl_policy_scope(struct yl_req *r, const struct yl_scope **out, struct yl_err *err)
+/* Work out who's scope into arena a (everything it holds lives there). */
+static enum yl_code compute_scope(struct yl_req *r, struct yl_arena *a, struct yl_scope *s,
+                                  struct yl_err *err)
 {
-	if (r->scope) {
-		*out = r->scope;
-		return YL_OK;
-	}
 	const struct yl_principal *who = r->who;
-	struct yl_scope *s = yl_arena_calloc(r->a, 1, sizeof *s);
-	if (!s)
-		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
-	if (!who || (who->roles & YL_ROLE_ADMIN)) {
-		s->all = who != NULL;
-		s->json = "[]";
-		r->scope = *out = s;
-		return YL_OK;
-	}
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c)
 		return err->code;
-	struct ids pts = {.a = r->a}, teams = {.a = r->a}, grants = {.a = r->a};
+	struct ids pts = {.a = a}, teams = {.a = a}, grants = {.a = a};
 	enum yl_code code = YL_OK;
 	const char *pref = who->practitioner
-	                       ? yl_arena_printf(r->a, "Practitioner/%s", who->practitioner)
+	                       ? yl_arena_printf(a, "Practitioner/%s", who->practitioner)
 	                       : NULL;
 	for (size_t i = 0; i < sizeof sources / sizeof sources[0] && code == YL_OK; i++) {
 		if (!(who->roles & sources[i].roles))
@@ -371,41 +362,40 @@ enum yl_code yl_policy_scope(struct yl_req *r, const struct yl_scope **out, stru
 		if (sources[i].types)
 			s->types = sources[i].types, s->ntypes = sources[i].ntypes;
 		if (sources[i].own)
-			add_id(&pts, who->patient);
+			add_id(&pts, who->patient ? yl_arena_strdup(a, who->patient) : NULL);
 		if (sources[i].teams && pref) {
 			struct yl_param p = {.name = "participant", .value = pref};
 			struct collect k = {.ids = &teams};
-			code = yl_care_each(c, r->a, "CareTeam", &p, 1, collect_ref, &k, err);
+			code = yl_care_each(c, a, "CareTeam", &p, 1, collect_ref, &k, err);
 			const char **in = NULL;
 			size_t n = 0;
 			if (code == YL_OK && r->app->pop)
-				code = yl_pop_in_care(r->app->pop, teams.v, teams.n, who->practitioner,
-				                      r->a, &in, &n, err);
+				code = yl_pop_in_care(r->app->pop, teams.v, teams.n, who->practitioner, a,
+				                      &in, &n, err);
 			for (size_t k2 = 0; code == YL_OK && k2 < n; k2++)
 				add_id(&pts, in[k2]);
 		}
 		if (sources[i].referrals && code == YL_OK && pref)
-			code = find_ids(c, r->a, "ServiceRequest", "performer", pref, "subject", &pts,
-			                err);
+			code = find_ids(c, a, "ServiceRequest", "performer", pref, "subject", &pts, err);
 		if (sources[i].referrals && code == YL_OK && who->organization &&
 		    (who->roles & YL_ROLE_SPECIALIST))
-			code = find_ids(c, r->a, "ServiceRequest", "performer",
-			                yl_arena_printf(r->a, "Organization/%s", who->organization),
+			code = find_ids(c, a, "ServiceRequest", "performer",
+			                yl_arena_printf(a, "Organization/%s", who->organization),
 			                "subject", &pts, err);
 		if (sources[i].prescriptions && code == YL_OK && who->organization)
-			code = find_ids(c, r->a, "MedicationRequest", "intended-performer",
-			                yl_arena_printf(r->a, "Organization/%s", who->organization),
+			code = find_ids(c, a, "MedicationRequest", "intended-performer",
+			                yl_arena_printf(a, "Organization/%s", who->organization),
 			                "subject", &pts, err);
 	}
 	/* time-limited grants (break-the-glass, a supervisor's stated purpose) */
 	if (code == YL_OK)
-		code = yl_store_grant_list(c, r->a, who->user_id, yl_now_us(), 100, collect_grant,
+		code = yl_store_grant_list(c, a, who->user_id, yl_now_us(), 100, collect_grant,
 		                           &grants, err);
 	if (code != YL_OK)
 		return code;
 	s->grants = NULL;
 	if (grants.n) {
-		struct yl_grant *g = yl_arena_alloc(r->a, grants.n * sizeof *g);
+		struct yl_grant *g = yl_arena_alloc(a, grants.n * sizeof *g);
 		if (!g)
 			return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
 		for (size_t i = 0; i < grants.n; i++) {
@@ -426,7 +416,7 @@ enum yl_code yl_policy_scope(struct yl_req *r, const struct yl_scope **out, stru
 	s->teams = teams.v;
 	s->nteams = teams.n;
 	struct yl_buf b;
-	yl_buf_init(&b, r->a, 64 + u * 24, 64 << 20);
+	yl_buf_init(&b, a, 64 + u * 24, 64 << 20);
 	yl_buf_addc(&b, '[');
 	for (size_t i = 0; i < u; i++) {
 		if (i)
@@ -438,6 +428,118 @@ enum yl_code yl_policy_scope(struct yl_req *r, const struct yl_scope **out, stru
 	if (b.err)
 		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
 	s->json = b.p;
+	return YL_OK;
+}
+
+/* ---- scopes kept a moment: a doctor's page asks many times in a row ---------------------
+ * A scope is reused while nothing has changed in the store (the population model's seq:
+ * every write moves it), no grant was made in this process, the user's roles and links are
+ * the same, and it is younger than SCOPE_TTL_US (grants made on another node). Entries are
+ * shared by the requests that use them (refs) and freed by the last. */
+#define SCOPE_SLOTS  256
+#define SCOPE_TTL_US 2000000
+
+struct cached_scope {
+	int64_t user_id, seq, made;
+	uint64_t gen;
+	unsigned roles;
+	struct yl_arena *a;
+	struct yl_scope *s;
+	int refs;
+};
+
+static struct cached_scope *scope_cache[SCOPE_SLOTS];
+static pthread_mutex_t scope_mu = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic uint64_t grant_gen;
+
+static void scope_unref(void *p)
+{
+	struct cached_scope *e = p;
+	pthread_mutex_lock(&scope_mu);
+	bool last = --e->refs == 0;
+	pthread_mutex_unlock(&scope_mu);
+	if (last) {
+		yl_arena_destroy(e->a);
+		free(e);
+	}
+}
+
+void yl_policy_grants_changed(void)
+{
+	atomic_fetch_add(&grant_gen, 1);
+}
+
+void yl_policy_cache_clear(void)
+{
+	for (size_t i = 0; i < SCOPE_SLOTS; i++) {
+		pthread_mutex_lock(&scope_mu);
+		struct cached_scope *e = scope_cache[i];
+		scope_cache[i] = NULL;
+		pthread_mutex_unlock(&scope_mu);
+		if (e)
+			scope_unref(e);
+	}
+}
+
+enum yl_code yl_policy_scope(struct yl_req *r, const struct yl_scope **out, struct yl_err *err)
+{
+	if (r->scope) {
+		*out = r->scope;
+		return YL_OK;
+	}
+	const struct yl_principal *who = r->who;
+	if (!who || (who->roles & YL_ROLE_ADMIN)) {
+		struct yl_scope *s = yl_arena_calloc(r->a, 1, sizeof *s);
+		if (!s)
+			return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+		s->all = who != NULL;
+		s->json = "[]";
+		r->scope = *out = s;
+		return YL_OK;
+	}
+	if (r->app->pop)
+		yl_pop_sync_try(r->app->pop, r->a);
+	int64_t seq = r->app->pop ? yl_pop_seq(r->app->pop) : -1, now = yl_monotonic_us();
+	uint64_t gen = atomic_load(&grant_gen);
+	struct cached_scope **slot = &scope_cache[(uint64_t)who->user_id % SCOPE_SLOTS];
+	pthread_mutex_lock(&scope_mu);
+	struct cached_scope *e = *slot;
+	if (e && e->user_id == who->user_id && e->seq == seq && seq >= 0 && e->gen == gen &&
+	    e->roles == who->roles && now - e->made < SCOPE_TTL_US) {
+		e->refs++;
+		pthread_mutex_unlock(&scope_mu);
+		if (yl_arena_defer(r->a, scope_unref, e) != 0) {
+			scope_unref(e);
+			return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+		}
+		r->scope = *out = e->s;
+		return YL_OK;
+	}
+	pthread_mutex_unlock(&scope_mu);
+	e = calloc(1, sizeof *e);
+	struct yl_arena *a = e ? yl_arena_create(1 << 14) : NULL;
+	struct yl_scope *s = a ? yl_arena_calloc(a, 1, sizeof *s) : NULL;
+	if (!s) {
+		yl_arena_destroy(a);
+		free(e);
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+	}
+	*e = (struct cached_scope){.user_id = who->user_id, .seq = seq, .made = now, .gen = gen,
+	                           .roles = who->roles, .a = a, .s = s, .refs = 1};
+	enum yl_code code = compute_scope(r, a, s, err);
+	if (code != YL_OK || yl_arena_defer(r->a, scope_unref, e) != 0) {
+		yl_arena_destroy(a);
+		free(e);
+		return code != YL_OK ? code : yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+	}
+	/* keep it for the next request (the cache holds a reference of its own) */
+	pthread_mutex_lock(&scope_mu);
+	struct cached_scope *old = *slot;
+	e->refs++;
+	*slot = e;
+	pthread_mutex_unlock(&scope_mu);
+	if (old)
+		scope_unref(old);
 	r->scope = *out = s;
 	return YL_OK;
 }

@@ -84,6 +84,9 @@ struct yl_scope {
 	size_t ngrants;
 };
 enum yl_code yl_policy_scope(struct yl_req *r, const struct yl_scope **out, struct yl_err *err);
+/* A grant was made (its holder's cached scope is stale); free the cached scopes (at stop). */
+void yl_policy_grants_changed(void);
+void yl_policy_cache_clear(void);
 /* Whether a record of `type` in `patient`'s compartment (NULL: none) is in the scope. */
 bool yl_scope_sees(const struct yl_scope *s, const char *type, const char *patient);
 /* Whether the caller may see records of `type` at all. */

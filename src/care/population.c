@@ -82,6 +82,7 @@ struct yl_pop {
 	size_t ngroups[2], capgroups[2];
 	struct idmap group_map[2];
 	int64_t seq; /* last change applied */
+	_Atomic int64_t applied; /* the same, for readers without the sync lock (yl_pop_seq) */
 	double build_seconds;
 	size_t backfill; /* next row to look at for a missing RiskAssessment */
 };
@@ -496,6 +497,7 @@ static enum yl_code build(struct yl_pop *p, struct yl_store_conn *c, struct yl_a
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	enum yl_code code = yl_store_last_seq(c, a, &p->seq, err);
+	atomic_store(&p->applied, p->seq);
 	struct yl_arena *page = yl_arena_create(256 * 1024);
 	if (!page)
 		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
@@ -786,6 +788,7 @@ static enum yl_code catch_up(struct yl_pop *p, struct yl_store_conn *c, struct y
 		if (code != YL_OK)
 			break;
 		p->seq = pd.last;
+		atomic_store(&p->applied, p->seq);
 		if (!more)
 			break;
 	}
@@ -1148,15 +1151,35 @@ int yl_pop_tier(struct yl_pop *p, const char *patient)
 	return tier;
 }
 
+void yl_pop_sync_try(struct yl_pop *p, struct yl_arena *a)
+{
+	if (!atomic_load(&p->ready) || pthread_mutex_trylock(&p->sync_lock) != 0)
+		return;
+	struct yl_err err;
+	yl_err_init(&err);
+	struct yl_store_conn *c = yl_store_conn(p->store, a, &err);
+	if (c)
+		catch_up(p, c, a, &err);
+	pthread_mutex_unlock(&p->sync_lock);
+}
+
+int64_t yl_pop_seq(struct yl_pop *p)
+{
+	return atomic_load(&p->applied);
+}
+
 enum yl_code yl_pop_in_care(struct yl_pop *p, const char *const *teams, size_t nteams,
                             const char *doctor, struct yl_arena *a, const char ***ids, size_t *n,
                             struct yl_err *err)
 {
 	*ids = NULL;
 	*n = 0;
-	enum yl_code code = yl_pop_sync(p, a, err);
-	if (code != YL_OK)
-		return code;
+	/* the changes committed so far, unless another thread is catching up (a backfill of
+	 * risk tiers can hold the catch-up for seconds): then the model as it stands, which
+	 * the tail brings up to date within POP_TAIL_MS */
+	if (!atomic_load(&p->ready))
+		return yl_pop_sync(p, a, err); /* YL_UNAVAILABLE, saying how far the build is */
+	yl_pop_sync_try(p, a);
 	int32_t today = day32(yl_today());
 	pthread_rwlock_rdlock(&p->lock);
 	const struct group *gs[65];

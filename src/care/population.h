@@ -104,11 +104,18 @@ enum yl_code yl_pop_worklist(struct yl_pop *p, const struct yl_wl_query *q, stru
                              struct yl_err *err);
 
 /* The residents in care of teams[] (a contract in force with one of them) or of doctor (the
- * contract names them), after applying every committed change: ids (arena copies, possibly
- * repeated) in *ids. The access policy's question (auth/policy.h). */
+ * contract names them): ids (arena copies, possibly repeated) in *ids. The access policy's
+ * question (auth/policy.h). Every committed change is applied first unless another thread
+ * is applying changes at that moment; then the model as it stands (at most POP_TAIL_MS
+ * behind), so a long catch-up never holds up a request. */
 enum yl_code yl_pop_in_care(struct yl_pop *p, const char *const *teams, size_t nteams,
                             const char *doctor, struct yl_arena *a, const char ***ids, size_t *n,
                             struct yl_err *err);
+/* Apply the committed changes unless another thread is applying them now (then return at
+ * once); and the change-log seq the model has reached. Together: whether anything changed
+ * since a derived answer was cached (auth/policy.c's scopes). */
+void yl_pop_sync_try(struct yl_pop *p, struct yl_arena *a);
+int64_t yl_pop_seq(struct yl_pop *p);
 /* Counts for tests and the log: residents, with a contract in force, enrolled per programme. */
 struct yl_pop_stats {
 	size_t residents, contracted, enrolled[8];

@@ -28,6 +28,12 @@ int yl_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((for
 #include "core/err.h"
 enum yl_code yl_cli_load_data(const char *dir, struct yl_arena *a, struct yl_err *err);
 
+/* Record what an operator's command did to the store (an import, an export) on the audit
+ * trail, as the operator's (cmd-audit.c); a failure is reported, not fatal. */
+struct yl_store;
+void yl_cli_audit(struct yl_store *s, struct yl_arena *a, const char *subtype, char action,
+                  const char *detail);
+
 int yl_cmd_audit(int argc, char **argv);
 int yl_cmd_export(int argc, char **argv);
 int yl_cmd_help(int argc, char **argv);

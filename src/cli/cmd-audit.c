@@ -7,9 +7,29 @@
 #include <string.h>
 
 #include "auth/audit.h"
+#include "auth/auth.h"
 #include "cli/cli.h"
 #include "core/id.h"
 #include "store/store.h"
+
+void yl_cli_audit(struct yl_store *s, struct yl_arena *a, const char *subtype, char action,
+                  const char *detail)
+{
+	struct yl_err err;
+	yl_err_init(&err);
+	struct yl_audit_in in = {.subtype = subtype,
+	                         .action = action,
+	                         .status = 200,
+	                         .who = &yl_auth_operator,
+	                         .peer = "localhost",
+	                         .detail = detail};
+	struct yl_audit_rec rec;
+	struct yl_store_conn *c = yl_store_conn(s, a, &err);
+	if (!c || !yl_audit_record(a, &in, &rec) ||
+	    yl_store_audit_append(c, a, &rec, 1, &err) != YL_OK)
+		fprintf(stderr, "yilian %s: not recorded on the audit trail: %s\n", subtype,
+		        err.first ? err.first->message : "out of memory");
+}
 
 struct find_head {
 	const char *want;

@@ -92,6 +92,9 @@ int yl_cmd_export(int argc, char **argv)
 	printf("yilian export: %lld resources in %zu files (%.1f MB) in %.1f s (%.0f/s)\n",
 	       (long long)ex.resources, ex.nfiles, (double)ex.bytes / 1e6, secs,
 	       secs > 0 ? (double)ex.resources / secs : 0.0);
+	yl_cli_audit(s, a, "export", 'E',
+	             yl_arena_printf(a, "yilian export of %lld resources to %s",
+	                             (long long)ex.resources, ex.dir ? ex.dir : "?"));
 	rc = 0;
 done:
 	for (const struct yl_issue *is = err.first; is; is = is->next)

@@ -281,6 +281,12 @@ int yl_cmd_import(int argc, char **argv)
 		       "into %s)\n",
 		       build_secs,
 		       unfinished ? "a store whose bulk load was stopped" : "an empty store");
+	yl_cli_audit(s, a, "import", 'C',
+	             yl_arena_printf(a,
+	                             "yilian import of %zu files: %lld created, %lld updated, "
+	                             "%lld deleted, %lld refused",
+	                             done, (long long)im.st.created, (long long)im.st.updated,
+	                             (long long)im.st.deleted, (long long)im.st.failed));
 	if (done < f.n)
 		printf("yilian import: stopped at %s; %s\n", f.v[done],
 		       strict ? "nothing of that file was stored"

@@ -12,6 +12,7 @@
 
 #include "auth/audit.h"
 #include "auth/auth.h"
+#include "auth/policy.h"
 #include "care/population.h"
 #include "care/rulepack.h"
 #include "care/seed.h"
@@ -298,6 +299,7 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 out:
 	yl_server_stop(srv);
 	yl_audit_queue_stop(app.audit); /* the last reads are on the trail before the store closes */
+	yl_policy_cache_clear();
 	yl_pop_stop(app.pop);
 	yl_bulk_stop(app.bulk);
 	yl_store_close(store);

@@ -165,6 +165,8 @@ static enum yl_code audit_request(struct yl_req *r, const struct yl_route *rt, e
 	};
 	if (in.subtype && strchr(in.subtype, ' ')) /* "transaction batch" */
 		in.subtype = "transaction";
+	if (rt->access == YL_ACCESS_EXPORT) /* bulk export: DICOM's Export event */
+		in.subtype = "export";
 	/* an access that rests on a break-the-glass grant is flagged for review */
 	const struct yl_grant *g = r->scope ? yl_scope_grant(r->scope, r->audit_patient) : NULL;
 	if (g) {
