@@ -122,7 +122,7 @@ b=$(median ${RPS[base]})
 		label=$what
 		[ "$what" = base ] && label="before issue 7 ($BASE_REV): no login, no audit"
 		[ "$what" = admin ] && label="administrator: token, policy, AuditEvent per read"
-		[ "$what" = doctor ] && label="family doctor: the same, and their scope ($TEAM_N residents) per request"
+		[ "$what" = doctor ] && label="family doctor: the same, reading $TEAM_N of their team's residents (scope kept between requests)"
 		m=$(median ${RPS[$what]})
 		echo "| $label | $(fmt_int "$m") | $(awk -v a="$m" -v b="$b" 'BEGIN {printf "%.0f%%", 100 * a / b}') | $(fmt_us "$(median ${P99[$what]})") | $(median ${CPU[$what]}) µs |"
 	done

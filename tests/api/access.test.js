@@ -275,6 +275,35 @@ for (const role of ROLES) {
   });
 }
 
+// The operations of the route table, per role: [method, url, body, the roles that may]
+// (a team's operations need membership, a doctor's their own; a refusal is 403 for a role
+// that never has the route, 404 for a team or resident outside the caller's care)
+const OPS = [
+  ['GET', '/fhir/CareTeam/t1/$worklist?list=overdue', null, ['admin', 'family-doctor', 'nurse']],
+  ['GET', '/fhir/CareTeam/t2/$worklist?list=overdue', null, ['admin']],
+  ['GET', '/fhir/CareTeam/t1/$residents', null, ['admin', 'family-doctor', 'nurse']],
+  ['GET', '/fhir/CareTeam/t2/$residents', null, ['admin']],
+  ['GET', '/fhir/Practitioner/d1/$worklist?list=due', null, ['admin', 'family-doctor']],
+  ['GET', '/fhir/CareTeam/t1/$contract-indicators', null, ['admin', 'family-doctor', 'nurse']],
+  ['GET', '/fhir/Organization/thc/$contract-indicators', null, ['admin', 'supervisor', 'institution-admin']],
+  ['GET', '/fhir/$contract-indicators', null, ['admin', 'family-doctor', 'nurse', 'specialist', 'supervisor', 'institution-admin']],
+  ['GET', '/fhir/$expiring-contracts', null, ['admin']],
+  ['POST', '/fhir/Patient/p-other/$enrol', { resourceType: 'Parameters', parameter: [{ name: 'programme', valueCode: 'hypertension' }] }, ['admin']],
+];
+for (const role of ROLES) {
+  test(`matrix: ${role} and the operations`, async () => {
+    for (const [method, url, body, may] of OPS) {
+      const r = await as(role, method, url, body ? { body } : {});
+      if (may.includes(role)) {
+        assert.ok(r.status < 400 || r.status === 422, `${role} ${method} ${url}: ${r.status} ${r.text}`);
+      } else {
+        assert.ok(r.status === 403 || r.status === 404, `${role} ${method} ${url}: ${r.status} ${r.text}`);
+        assert.ok(!r.text.includes('秀英') && !/"total":[1-9]/.test(r.text), `${role} ${url} leaks: ${r.text}`);
+      }
+    }
+  });
+}
+
 test('matrix: bulk export and the review lists are for administrators', async () => {
   for (const role of ROLES) {
     const exp = await as(role, 'GET', '/fhir/$export', { headers: { Prefer: 'respond-async' } });
