@@ -40,16 +40,15 @@ static const struct {
      "http://hl7.org/fhir/restful-interaction", "operation", "operation"},
 };
 
+/* A Coding. Displays are left out: the trail holds millions of events, and the code
+ * systems say what each code means. */
 static void coding(struct yl_buf *b, const char *system, const char *code, const char *display)
 {
+	(void)display;
 	yl_buf_adds(b, "{\"system\":");
 	yl_buf_json_str(b, system);
 	yl_buf_adds(b, ",\"code\":");
 	yl_buf_json_str(b, code);
-	if (display) {
-		yl_buf_adds(b, ",\"display\":");
-		yl_buf_json_str(b, display);
-	}
 	yl_buf_addc(b, '}');
 }
 
@@ -79,7 +78,8 @@ bool yl_audit_record(struct yl_arena *a, const struct yl_audit_in *in, struct yl
 	              in->status < 400   ? "0"
 	              : in->status < 500 ? "4"
 	                                 : "8");
-	yl_buf_printf(&b, ",\"outcomeDesc\":\"HTTP %d", in->status);
+	if (in->status >= 300 || in->detail) /* a success needs no words */
+		yl_buf_printf(&b, ",\"outcomeDesc\":\"HTTP %d", in->status);
 	if (in->detail) {
 		yl_buf_adds(&b, ": ");
 		size_t len = b.len;
@@ -89,7 +89,8 @@ bool yl_audit_record(struct yl_arena *a, const struct yl_audit_in *in, struct yl
 			b.len -= 2;
 		}
 	}
-	yl_buf_addc(&b, '"');
+	if (in->status >= 300 || in->detail)
+		yl_buf_addc(&b, '"');
 	if (in->purpose || in->emergency) {
 		yl_buf_adds(&b, ",\"purposeOfEvent\":[{\"coding\":[");
 		coding(&b, "http://terminology.hl7.org/CodeSystem/v3-ActReason",
@@ -116,19 +117,15 @@ bool yl_audit_record(struct yl_arena *a, const struct yl_audit_in *in, struct yl
 			}
 		yl_buf_adds(&b, "],");
 	}
-	yl_buf_adds(&b, "\"who\":{");
-	if (who && who->practitioner) {
-		yl_buf_adds(&b, "\"reference\":");
-		yl_buf_json_str(&b, yl_arena_printf(a, "Practitioner/%s", who->practitioner));
-		yl_buf_addc(&b, ',');
-	} else if (who && who->patient) {
-		yl_buf_adds(&b, "\"reference\":");
-		yl_buf_json_str(&b, yl_arena_printf(a, "Patient/%s", who->patient));
-		yl_buf_addc(&b, ',');
+	if (who && (who->practitioner || who->patient)) {
+		yl_buf_adds(&b, "\"who\":{\"reference\":");
+		yl_buf_json_str(&b, yl_arena_printf(a, "%s/%s",
+		                                    who->practitioner ? "Practitioner" : "Patient",
+		                                    who->practitioner ? who->practitioner
+		                                                      : who->patient));
+		yl_buf_adds(&b, "},");
 	}
-	yl_buf_adds(&b, "\"display\":");
-	yl_buf_json_str(&b, user ? user : "unknown");
-	yl_buf_adds(&b, "},\"altId\":");
+	yl_buf_adds(&b, "\"altId\":");
 	yl_buf_json_str(&b, user ? user : "unknown");
 	yl_buf_adds(&b, ",\"requestor\":true");
 	if (in->peer && *in->peer) {
@@ -136,17 +133,19 @@ bool yl_audit_record(struct yl_arena *a, const struct yl_audit_in *in, struct yl
 		yl_buf_json_str(&b, in->peer);
 		yl_buf_adds(&b, ",\"type\":\"2\"}");
 	}
-	yl_buf_adds(&b, "}],\"source\":{\"observer\":{\"display\":\"yilian\"},\"type\":[");
-	coding(&b, "http://terminology.hl7.org/CodeSystem/security-source-type", "4",
-	       "Application Server");
-	yl_buf_adds(&b, "]}");
+	yl_buf_adds(&b, "}],\"source\":{\"observer\":{\"display\":\"yilian\"}}");
 	/* what: the resource, the resident, the query */
 	bool any = false;
-	if (in->what || in->patient || in->query)
+	/* a read of the resident's own Patient names it once, as the patient */
+	const char *what = in->what;
+	if (what && in->patient && strncmp(what, "Patient/", 8) == 0 &&
+	    strcmp(what + 8, in->patient) == 0)
+		what = NULL;
+	if (what || in->patient || in->query)
 		yl_buf_adds(&b, ",\"entity\":[");
-	if (in->what) {
+	if (what) {
 		yl_buf_adds(&b, "{\"what\":{\"reference\":");
-		yl_buf_json_str(&b, in->what);
+		yl_buf_json_str(&b, what);
 		yl_buf_adds(&b, "},\"type\":");
 		coding(&b, "http://terminology.hl7.org/CodeSystem/audit-entity-type", "2",
 		       "System Object");

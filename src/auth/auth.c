@@ -2,6 +2,8 @@
 #include "auth/auth.h"
 
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "auth/audit.h"
@@ -241,6 +243,105 @@ enum yl_code yl_auth_login(struct yl_store_conn *c, struct yl_arena *a, const ch
 	return code;
 }
 
+/* ---- sessions kept a moment: a page asks many times a second ------------------------
+ * A token's principal is reused for SESSION_TTL_US; revoking in this process (logout, a
+ * token revoked, a password changed) forgets it at once, elsewhere (another node, `yilian
+ * user disable`) within SESSION_TTL_US. */
+#define SESSION_SLOTS  1024
+#define SESSION_TTL_US 2000000
+
+struct cached_session {
+	char digest[YL_AUTH_DIGEST_LEN + 1];
+	int64_t at; /* monotonic */
+	int64_t user_id, expires;
+	unsigned roles;
+	bool read_only, must_change;
+	char kind[8];
+	char *username, *practitioner, *patient, *organization; /* malloc'd */
+};
+
+static struct cached_session sessions[SESSION_SLOTS];
+static pthread_mutex_t session_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static struct cached_session *session_slot(const char *digest)
+{
+	return &sessions[yl_hash_parts(1, digest) % SESSION_SLOTS];
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void session_clear(struct cached_session *e)
+{
+	free(e->username);
+	free(e->practitioner);
+	free(e->patient);
+	free(e->organization);
+	memset(e, 0, sizeof *e);
+}
+
+static bool session_get(const char *digest, struct yl_arena *a, struct yl_principal *who)
+{
+	bool hit = false;
+	pthread_mutex_lock(&session_mu);
+	struct cached_session *e = session_slot(digest);
+	if (e->digest[0] && strcmp(e->digest, digest) == 0 &&
+	    yl_monotonic_us() - e->at < SESSION_TTL_US && e->expires > yl_now_us()) {
+		*who = (struct yl_principal){
+		    .user_id = e->user_id,
+		    .username = yl_arena_strdup(a, e->username),
+		    .roles = e->roles,
+		    .practitioner = e->practitioner ? yl_arena_strdup(a, e->practitioner) : NULL,
+		    .patient = e->patient ? yl_arena_strdup(a, e->patient) : NULL,
+		    .organization = e->organization ? yl_arena_strdup(a, e->organization) : NULL,
+		    .kind = yl_arena_strdup(a, e->kind),
+		    .read_only = e->read_only,
+		    .digest = yl_arena_strdup(a, digest),
+		    .expires = e->expires,
+		    .must_change = e->must_change,
+		};
+		hit = who->username && who->kind && who->digest;
+	}
+	pthread_mutex_unlock(&session_mu);
+	return hit;
+}
+
+static void session_put(const struct yl_principal *who)
+{
+	pthread_mutex_lock(&session_mu);
+	struct cached_session *e = session_slot(who->digest);
+	session_clear(e);
+	snprintf(e->digest, sizeof e->digest, "%s", who->digest);
+	e->at = yl_monotonic_us();
+	e->user_id = who->user_id;
+	e->expires = who->expires;
+	e->roles = who->roles;
+	e->read_only = who->read_only;
+	e->must_change = who->must_change;
+	snprintf(e->kind, sizeof e->kind, "%s", who->kind ? who->kind : "");
+	e->username = dup_or_null(who->username);
+	e->practitioner = dup_or_null(who->practitioner);
+	e->patient = dup_or_null(who->patient);
+	e->organization = dup_or_null(who->organization);
+	if (!e->username)
+		session_clear(e);
+	pthread_mutex_unlock(&session_mu);
+}
+
+void yl_auth_forget(const char *digest, int64_t user_id)
+{
+	pthread_mutex_lock(&session_mu);
+	for (size_t i = 0; i < SESSION_SLOTS; i++) {
+		struct cached_session *e = &sessions[i];
+		if (e->digest[0] && ((digest && strcmp(e->digest, digest) == 0) ||
+		                     (!digest && e->user_id == user_id)))
+			session_clear(e);
+	}
+	pthread_mutex_unlock(&session_mu);
+}
+
 enum yl_code yl_auth_authenticate(struct yl_store_conn *c, struct yl_arena *a,
                                   const char *authorization, struct yl_principal *who,
                                   struct yl_err *err)
@@ -256,6 +357,8 @@ enum yl_code yl_auth_authenticate(struct yl_store_conn *c, struct yl_arena *a,
 		return code;
 	char digest[YL_AUTH_DIGEST_LEN + 1];
 	yl_auth_token_digest(tok, len, digest);
+	if (session_get(digest, a, who))
+		return YL_OK;
 	struct yl_token t;
 	struct yl_err lookup;
 	yl_err_init(&lookup);
@@ -278,6 +381,7 @@ enum yl_code yl_auth_authenticate(struct yl_store_conn *c, struct yl_arena *a,
 			who->read_only = strcmp(t.scope, "read") == 0;
 			who->digest = t.digest;
 			who->expires = t.expires;
+			session_put(who);
 			return YL_OK;
 		}
 	}
@@ -294,6 +398,7 @@ enum yl_code yl_auth_logout(struct yl_store_conn *c, struct yl_arena *a,
 	struct yl_audit_rec rec;
 	if (!yl_audit_record(a, &in, &rec))
 		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
+	yl_auth_forget(who->digest, 0);
 	return yl_store_token_revoke(c, a, who->digest, 0, 0, NULL, &rec, err);
 }
 

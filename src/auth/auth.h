@@ -78,6 +78,10 @@ enum yl_code yl_auth_api_token(struct yl_store_conn *c, struct yl_arena *a,
 /* A user and principal from the store (by username), for the CLI and tests. */
 void yl_auth_principal_of(const struct yl_user *u, struct yl_principal *who);
 
+/* Forget the kept principal of one token (digest), or of every token of user_id (digest
+ * NULL): after a logout, a revocation, a password change. */
+void yl_auth_forget(const char *digest, int64_t user_id);
+
 /* Forget every throttle entry (tests). */
 void yl_auth_throttle_reset(void);
 

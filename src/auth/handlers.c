@@ -174,6 +174,7 @@ enum yl_code yl_h_token_revoke(struct yl_req *r, struct yl_err *err)
 	struct yl_audit_rec rec;
 	if (!yl_audit_record(r->a, &in, &rec))
 		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+	yl_auth_forget(id, 0);
 	if ((code = yl_store_token_revoke(c, r->a, id, 0, 0, NULL, &rec, err)) != YL_OK)
 		return code;
 	r->audited = true;
@@ -408,6 +409,7 @@ enum yl_code yl_h_password(struct yl_req *r, struct yl_err *err)
 		return code;
 	/* every session and token of theirs ends, this one too: they log in with the new one */
 	int n = 0;
+	yl_auth_forget(NULL, u.id);
 	if ((code = yl_store_token_revoke(c, r->a, NULL, u.id, 0, &n, NULL, err)) != YL_OK)
 		return code;
 	r->audited = true;

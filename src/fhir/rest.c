@@ -159,7 +159,9 @@ static enum yl_code audit_request(struct yl_req *r, const struct yl_route *rt, e
 	    .status = code == YL_OK ? r->status : yl_code_status(code),
 	    .who = r->who,
 	    .peer = r->peer,
-	    .what = r->audit_what ? r->audit_what : r->url.path,
+	    .what = r->audit_what ? r->audit_what
+	            : strncmp(r->url.path, "/fhir/", 6) == 0 ? r->url.path + 6 /* Patient/1 */
+	                                                      : r->url.path,
 	    .query = q && q[1] ? q + 1 : NULL,
 	    .patient = r->audit_patient,
 	};
