@@ -286,6 +286,19 @@ enum yl_code yl_h_glass(struct yl_req *r, struct yl_err *err)
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c)
 		return err->code;
+	if (supervisor) { /* a resident of their region (kept by an institution in it) */
+		struct yl_row row;
+		json_t *doc = NULL;
+		const char *type, *org = NULL;
+		struct yl_err e2;
+		yl_err_init(&e2);
+		if (yl_care_read(c, r->a, "Patient", patient, &row, &doc, &e2) != YL_OK ||
+		    !yl_care_ref(r->a, json_object_get(doc, "managingOrganization"), "Organization",
+		                 &type, &org) ||
+		    !yl_policy_org_within(r, yl_arena_strdup(r->a, org), who->organization))
+			return yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "Patient/%s does not exist",
+			                  patient);
+	}
 	int64_t now = yl_now_us();
 	struct yl_grant g = {.user_id = who->user_id,
 	                     .patient = yl_arena_strdup(r->a, patient),

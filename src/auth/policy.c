@@ -154,6 +154,30 @@ static bool in_list(const char *const *list, size_t n, const char *s)
 	return false;
 }
 
+#define ORG_DEPTH_MAX 12 /* partOf steps from an institution up to its region at most */
+
+bool yl_policy_org_within(struct yl_req *r, const char *org, const char *root)
+{
+	if (!org || !root)
+		return false;
+	struct yl_err err;
+	yl_err_init(&err);
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, &err);
+	for (int depth = 0; c && org && depth < ORG_DEPTH_MAX; depth++) {
+		if (strcmp(org, root) == 0)
+			return true;
+		struct yl_row row;
+		json_t *doc;
+		if (yl_care_read(c, r->a, "Organization", org, &row, &doc, &err) != YL_OK)
+			return false;
+		const char *type, *up = NULL;
+		if (!yl_care_ref(r->a, json_object_get(doc, "partOf"), "Organization", &type, &up))
+			up = NULL;
+		org = up ? yl_arena_strdup(r->a, up) : NULL;
+	}
+	return false;
+}
+
 /* An instance route: the resource in the path must be in the caller's scope. */
 static enum yl_code instance_check(struct yl_req *r, const char *pattern, struct yl_err *err)
 {
@@ -176,10 +200,8 @@ static enum yl_code instance_check(struct yl_req *r, const char *pattern, struct
 		           ? YL_OK
 		           : hidden(r, type, id, err);
 	if (strcmp(type, "Organization") == 0 && strstr(pattern, "/$"))
-		return (r->who->roles & YL_ROLE_SUPERVISOR) ||
-		               (r->who->organization && strcmp(r->who->organization, id) == 0)
-		           ? YL_OK
-		           : hidden(r, type, id, err);
+		return yl_policy_org_within(r, id, r->who->organization) ? YL_OK
+		                                                         : hidden(r, type, id, err);
 	const char *patient = NULL;
 	if (strcmp(type, "Patient") == 0) {
 		patient = id;
@@ -261,15 +283,16 @@ static const struct {
 	bool referrals;     /* ServiceRequests addressed to them (specialists: their department) */
 	bool own;           /* their own record */
 	bool prescriptions; /* MedicationRequests whose performer is their pharmacy */
+	bool household;     /* members of their household who authorised them (Consent) */
 	const char *const *types;
 	size_t ntypes;
 } sources[] = {
     {YL_ROLE_FAMILY_DOCTOR | YL_ROLE_VILLAGE_DOCTOR | YL_ROLE_NURSE |
          YL_ROLE_PUBLIC_HEALTH_DOCTOR,
-     true, true, false, false, NULL, 0},
-    {YL_ROLE_SPECIALIST, false, true, false, false, NULL, 0},
-    {YL_ROLE_RESIDENT, false, false, true, false, NULL, 0},
-    {YL_ROLE_PHARMACIST, false, false, false, true, dispensing_types,
+     true, true, false, false, false, NULL, 0},
+    {YL_ROLE_SPECIALIST, false, true, false, false, false, NULL, 0},
+    {YL_ROLE_RESIDENT, false, false, true, false, true, NULL, 0},
+    {YL_ROLE_PHARMACIST, false, false, false, true, false, dispensing_types,
      sizeof dispensing_types / sizeof dispensing_types[0]},
 };
 
@@ -332,6 +355,59 @@ static int cmp_str(const void *x, const void *y)
 	return strcmp(*(const char *const *)x, *(const char *const *)y);
 }
 
+/* The members of the resident's households (Groups they are a member of). */
+static int household_members(void *ctx, const struct yl_row *row, json_t *doc)
+{
+	(void)row;
+	struct ids *x = ctx;
+	json_t *m;
+	size_t i;
+	json_array_foreach(json_object_get(doc, "member"), i, m)
+	{
+		const char *type, *id;
+		if (yl_care_ref(x->a, json_object_get(m, "entity"), "Patient", &type, &id))
+			add_id(x, yl_arena_strdup(x->a, id));
+	}
+	return 0;
+}
+
+/* A Consent that permits (provision.type permit) the resident as an actor: its patient. */
+static int consent_patient(void *ctx, const struct yl_row *row, json_t *doc)
+{
+	(void)row;
+	struct ids *x = ctx;
+	const char *type, *id;
+	const char *kind = yl_care_str(json_object_get(doc, "provision"), "type");
+	if (kind && strcmp(kind, "permit") == 0 &&
+	    yl_care_ref(x->a, json_object_get(doc, "patient"), "Patient", &type, &id))
+		add_id(x, yl_arena_strdup(x->a, id));
+	return 0;
+}
+
+/* A resident's household members who authorised them: an active Consent of the member
+ * permitting the resident (provision.actor), and the two in one household Group
+ * (docs/registry.md). */
+static enum yl_code household_ids(struct yl_store_conn *c, struct yl_arena *a,
+                                  const char *patient, struct ids *out, struct yl_err *err)
+{
+	const char *me = yl_arena_printf(a, "Patient/%s", patient);
+	struct ids members = {.a = a}, consents = {.a = a};
+	struct yl_param g = {.name = "member", .value = me};
+	enum yl_code code = yl_care_each(c, a, "Group", &g, 1, household_members, &members, err);
+	if (code != YL_OK || !members.n)
+		return code;
+	struct yl_param cp[2] = {{.name = "actor", .value = me}, {.name = "status", .value = "active"}};
+	if ((code = yl_care_each(c, a, "Consent", cp, 2, consent_patient, &consents, err)) != YL_OK)
+		return code;
+	for (size_t i = 0; i < consents.n; i++)
+		for (size_t k = 0; k < members.n; k++)
+			if (strcmp(consents.v[i], members.v[k]) == 0 && strcmp(consents.v[i], patient)) {
+				add_id(out, consents.v[i]);
+				break;
+			}
+	return YL_OK;
+}
+
 static int collect_grant(void *ctx, const struct yl_grant *g)
 {
 	struct ids *x = ctx;
@@ -363,6 +439,8 @@ static enum yl_code compute_scope(struct yl_req *r, struct yl_arena *a, struct y
 			s->types = sources[i].types, s->ntypes = sources[i].ntypes;
 		if (sources[i].own)
 			add_id(&pts, who->patient ? yl_arena_strdup(a, who->patient) : NULL);
+		if (sources[i].household && who->patient && code == YL_OK)
+			code = household_ids(c, a, who->patient, &pts, err);
 		if (sources[i].teams && pref) {
 			struct yl_param p = {.name = "participant", .value = pref};
 			struct collect k = {.ids = &teams};

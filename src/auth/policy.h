@@ -96,6 +96,9 @@ const struct yl_grant *yl_scope_grant(const struct yl_scope *s, const char *pati
 /* Restrict a search plan to the scope (nothing for administrators). */
 struct yl_search_plan;
 void yl_scope_plan(const struct yl_scope *s, struct yl_search_plan *p);
+/* Whether Organization org is root or below it (partOf), e.g. an institution in a
+ * supervisor's region: reads the Organizations on the way up. */
+bool yl_policy_org_within(struct yl_req *r, const char *org, const char *root);
 /* The types that belong to no resident: visible to every logged-in user. */
 bool yl_policy_shared_type(const char *type);
 

@@ -62,6 +62,7 @@ test.before(async () => {
   };
   await put({ resourceType: 'Organization', id: 'thc', name: '城关镇卫生院' });
   await put({ resourceType: 'Organization', id: 'cardio', name: '心内科' });
+  await put({ resourceType: 'Organization', id: 'village', name: '东村卫生室', partOf: ref('Organization/thc') });
   await put({ resourceType: 'Organization', id: 'pharmacy', name: '药房' });
   for (const d of ['d1', 'd2', 'n1', 's1', 'ph1']) await put({ resourceType: 'Practitioner', id: d, name: [{ text: d }] });
   await put(team('t1', ['d1', 'n1']));
@@ -286,6 +287,10 @@ const OPS = [
   ['GET', '/fhir/Practitioner/d1/$worklist?list=due', null, ['admin', 'family-doctor']],
   ['GET', '/fhir/CareTeam/t1/$contract-indicators', null, ['admin', 'family-doctor', 'nurse']],
   ['GET', '/fhir/Organization/thc/$contract-indicators', null, ['admin', 'supervisor', 'institution-admin']],
+  // a village clinic under the township centre: in the supervisor's region (partOf)
+  ['GET', '/fhir/Organization/village/$contract-indicators', null, ['admin', 'supervisor', 'institution-admin']],
+  // another organisation, outside the region: its own staff only
+  ['GET', '/fhir/Organization/cardio/$contract-indicators', null, ['admin', 'specialist']],
   ['GET', '/fhir/$contract-indicators', null, ['admin', 'family-doctor', 'nurse', 'specialist', 'supervisor', 'institution-admin']],
   ['GET', '/fhir/$expiring-contracts', null, ['admin']],
   ['POST', '/fhir/Patient/p-other/$enrol', { resourceType: 'Parameters', parameter: [{ name: 'programme', valueCode: 'hypertension' }] }, ['admin']],
@@ -333,6 +338,46 @@ test('break-the-glass: a reason opens one record for a while, and each use is fl
   assert.ok(flagged.some((e) => e.purposeOfEvent[0].text === 'unconscious at the clinic door'));
   const review = await as('admin', 'GET', '/auth/break-the-glass');
   assert.ok(review.json.grants.some((x) => x.user === 'nurse' && x.patient === 'p-other'));
+});
+
+test('household: a resident sees a household member\'s record only while that member authorises it', async () => {
+  const put = (r) => req(srv, 'PUT', `/fhir/${r.resourceType}/${r.id}`, { body: r });
+  // p-own and p-ref live together; p-ref consents to p-own seeing her record
+  assert.strictEqual((await put({ resourceType: 'Group', id: 'hh1', type: 'person', actual: true,
+    code: { coding: [{ system: CS + 'group-type', code: 'household' }] },
+    member: [{ entity: ref('Patient/p-own') }, { entity: ref('Patient/p-ref') }] })).status, 201);
+  assert.strictEqual((await as('resident', 'GET', '/fhir/Patient/p-ref')).status, 404, 'not without consent');
+  const consent = { resourceType: 'Consent', id: 'c1', status: 'active',
+    scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+    category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+    patient: ref('Patient/p-ref'), policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
+    provision: { type: 'permit', actor: [{ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] }, reference: ref('Patient/p-own') }] } };
+  assert.ok((await put(consent)).status < 300);
+  assert.strictEqual((await as('resident', 'GET', '/fhir/Patient/p-ref')).status, 200, 'with consent');
+  assert.strictEqual((await as('resident', 'GET', '/fhir/Observation/bp-p-ref')).status, 200);
+  // a consent from someone outside the household opens nothing
+  assert.ok((await put({ ...consent, id: 'c2', patient: ref('Patient/p-other') })).status < 300);
+  assert.strictEqual((await as('resident', 'GET', '/fhir/Patient/p-other')).status, 404);
+  // withdrawn: closed again
+  assert.ok((await put({ ...consent, status: 'inactive' })).status < 300);
+  assert.strictEqual((await as('resident', 'GET', '/fhir/Patient/p-ref')).status, 404, 'consent withdrawn');
+});
+
+test('supervisor: a stated purpose opens a resident of their region, never one outside it', async () => {
+  const h = { 'Content-Type': 'application/json' };
+  const outside = await as('supervisor', 'POST', '/auth/break-the-glass', { headers: h,
+    body: { patient: 'p-none', reason: 'quality review of follow-up records', minutes: 10 } });
+  assert.strictEqual(outside.status, 404);
+  await req(srv, 'PUT', '/fhir/Patient/p-far', { body: { ...resident('p-far', 9, '孙'), managingOrganization: ref('Organization/cardio') } });
+  const far = await as('supervisor', 'POST', '/auth/break-the-glass', { headers: h,
+    body: { patient: 'p-far', reason: 'quality review of follow-up records', minutes: 10 } });
+  assert.strictEqual(far.status, 404, 'outside the region');
+  const g = await as('supervisor', 'POST', '/auth/break-the-glass', { headers: h,
+    body: { patient: 'p-other', reason: 'quality review of follow-up records', minutes: 10 } });
+  assert.strictEqual(g.status, 201, g.text);
+  assert.strictEqual(g.json.kind, 'purpose');
+  assert.strictEqual((await as('supervisor', 'GET', '/fhir/Patient/p-other')).status, 200);
+  assert.strictEqual((await as('supervisor', 'GET', '/fhir/Patient/p-own')).status, 404, 'only that one');
 });
 
 test('audit: a resident sees who opened their record, and only theirs', async () => {
