@@ -30,10 +30,9 @@ static const struct {
     {"logout", "http://dicom.nema.org/resources/ontology/DCM", "110114", "User Authentication",
      "http://dicom.nema.org/resources/ontology/DCM", "110123", "Logout"},
     {"permission-change", "http://dicom.nema.org/resources/ontology/DCM", "110136",
-     "Security Roles Changed", CS_YILIAN "audit-event", "permission-change",
-     "Permission change"},
-    {"break-the-glass", "http://dicom.nema.org/resources/ontology/DCM", "110113",
-     "Security Alert", CS_YILIAN "audit-event", "break-the-glass", "Emergency access"},
+     "Security Roles Changed", CS_YILIAN "audit-event", "permission-change", "Permission change"},
+    {"break-the-glass", "http://dicom.nema.org/resources/ontology/DCM", "110113", "Security Alert",
+     CS_YILIAN "audit-event", "break-the-glass", "Emergency access"},
     {"export", "http://dicom.nema.org/resources/ontology/DCM", "110106", "Export",
      "http://hl7.org/fhir/restful-interaction", "operation", "operation"},
     {"import", "http://dicom.nema.org/resources/ontology/DCM", "110107", "Import",
@@ -119,10 +118,9 @@ bool yl_audit_record(struct yl_arena *a, const struct yl_audit_in *in, struct yl
 	}
 	if (who && (who->practitioner || who->patient)) {
 		yl_buf_adds(&b, "\"who\":{\"reference\":");
-		yl_buf_json_str(&b, yl_arena_printf(a, "%s/%s",
-		                                    who->practitioner ? "Practitioner" : "Patient",
-		                                    who->practitioner ? who->practitioner
-		                                                      : who->patient));
+		yl_buf_json_str(
+		    &b, yl_arena_printf(a, "%s/%s", who->practitioner ? "Practitioner" : "Patient",
+		                        who->practitioner ? who->practitioner : who->patient));
 		yl_buf_adds(&b, "},");
 	}
 	yl_buf_adds(&b, "\"altId\":");
@@ -156,7 +154,8 @@ bool yl_audit_record(struct yl_arena *a, const struct yl_audit_in *in, struct yl
 		yl_buf_adds(&b, any ? ",{\"what\":{\"reference\":" : "{\"what\":{\"reference\":");
 		yl_buf_json_str(&b, yl_arena_printf(a, "Patient/%s", in->patient));
 		yl_buf_adds(&b, "},\"type\":");
-		coding(&b, "http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person");
+		coding(&b, "http://terminology.hl7.org/CodeSystem/audit-entity-type", "1",
+		       "Person");
 		yl_buf_adds(&b, ",\"role\":");
 		coding(&b, "http://terminology.hl7.org/CodeSystem/object-role", "1", "Patient");
 		yl_buf_addc(&b, '}');
@@ -183,11 +182,8 @@ bool yl_audit_record(struct yl_arena *a, const struct yl_audit_in *in, struct yl
 	yl_buf_addc(&b, '}');
 	if (b.err)
 		return false;
-	*rec = (struct yl_audit_rec){.body = b.p,
-	                             .len = b.len,
-	                             .patient = in->patient,
-	                             .agent = user,
-	                             .recorded = at};
+	*rec = (struct yl_audit_rec){
+	    .body = b.p, .len = b.len, .patient = in->patient, .agent = user, .recorded = at};
 	return true;
 }
 
@@ -207,18 +203,22 @@ const char *yl_audit_with_id(struct yl_arena *a, int64_t seq, const char *body, 
 	return b.err ? NULL : b.p;
 }
 
-static const char *write_event(void *ctx, struct yl_arena *a, const struct yl_write *w,
-                               size_t *len)
+static const char *write_event(void *ctx, struct yl_arena *a, const struct yl_write *w, size_t *len)
 {
 	struct yl_req *r = ctx;
 	struct yl_audit_in in = {
-	    .subtype = w->op == YL_WRITE_DELETE ? "delete" : w->created ? "create" : "update",
-	    .action = w->op == YL_WRITE_DELETE ? 'D' : w->created ? 'C' : 'U',
+	    .subtype = w->op == YL_WRITE_DELETE ? "delete"
+	               : w->created             ? "create"
+	                                        : "update",
+	    .action = w->op == YL_WRITE_DELETE ? 'D'
+	              : w->created             ? 'C'
+	                                       : 'U',
 	    .status = w->created ? 201 : 200,
 	    .who = r->who,
 	    .username = r->who ? NULL : "yilian",
 	    .peer = r->peer,
-	    .what = yl_arena_printf(a, "%s/%s/_history/%lld", w->type, w->id, (long long)w->version),
+	    .what =
+	        yl_arena_printf(a, "%s/%s/_history/%lld", w->type, w->id, (long long)w->version),
 	    .patient = w->patient,
 	    .at = w->last_updated,
 	};
@@ -254,11 +254,11 @@ static int verify_one(void *ctx, int64_t seq, const char *hash, const struct yl_
 	struct walk *w = ctx;
 	if (seq != w->last + 1) {
 		w->v->bad_seq = seq;
-		w->v->why = yl_arena_printf(w->a,
-		                            "event %lld follows event %lld: events %lld to %lld are "
-		                            "missing or were renumbered",
-		                            (long long)seq, (long long)w->last, (long long)w->last + 1,
-		                            (long long)seq - 1);
+		w->v->why = yl_arena_printf(
+		    w->a,
+		    "event %lld follows event %lld: events %lld to %lld are "
+		    "missing or were renumbered",
+		    (long long)seq, (long long)w->last, (long long)w->last + 1, (long long)seq - 1);
 		w->stop = true;
 		return 1;
 	}
@@ -287,8 +287,8 @@ enum yl_code yl_audit_verify(struct yl_store_conn *c, struct yl_arena *a,
 	struct walk w = {.a = a, .v = v, .prev = YL_CHAIN_ORIGIN};
 	for (;;) {
 		int64_t before = w.last;
-		enum yl_code code =
-		    yl_store_audit_scan(c, a, NULL, w.last, false, VERIFY_BATCH, verify_one, &w, err);
+		enum yl_code code = yl_store_audit_scan(c, a, NULL, w.last, false, VERIFY_BATCH,
+		                                        verify_one, &w, err);
 		if (code != YL_OK)
 			return code;
 		if (w.stop || w.last == before)
@@ -403,7 +403,8 @@ static void *queue_main(void *arg)
 		for (struct queued *e = batch; e && recs; e = e->next)
 			recs[i++] = e->rec;
 		yl_err_init(&err);
-		enum yl_code code = c && recs ? yl_store_audit_append(c, a, recs, n, &err) : YL_NOMEM;
+		enum yl_code code =
+		    c && recs ? yl_store_audit_append(c, a, recs, n, &err) : YL_NOMEM;
 		if (code != YL_OK)
 			yl_log(YL_LOG_ERROR, "audit: %zu read events could not be recorded: %s", n,
 			       err.first ? err.first->message : "out of memory");

@@ -22,21 +22,21 @@
 struct yl_principal;
 
 struct yl_audit_in {
-	const char *subtype;  /* the interaction: read, vread, search-type, create, update,
-	                       * delete, history-*, operation, export, login, logout,
-	                       * login-failed, permission-change, break-the-glass */
-	char action;          /* C R U D E (AuditEvent.action) */
-	int status;           /* the answer's HTTP status: the outcome */
+	const char *subtype; /* the interaction: read, vread, search-type, create, update,
+	                      * delete, history-*, operation, export, login, logout,
+	                      * login-failed, permission-change, break-the-glass */
+	char action;         /* C R U D E (AuditEvent.action) */
+	int status;          /* the answer's HTTP status: the outcome */
 	const struct yl_principal *who; /* NULL when not known (a failed login) */
-	const char *username; /* when who is NULL */
-	const char *peer;     /* source address */
-	const char *what;     /* "Patient/1" or NULL */
-	const char *query;    /* a search's query string, or NULL */
-	const char *patient;  /* the resident concerned, or NULL */
-	const char *purpose;  /* a stated purpose or a break-the-glass reason */
-	bool emergency;       /* break-the-glass: flagged for review */
-	const char *detail;   /* a short description (outcomeDesc), or NULL */
-	int64_t at;           /* us; 0 = now */
+	const char *username;           /* when who is NULL */
+	const char *peer;               /* source address */
+	const char *what;               /* "Patient/1" or NULL */
+	const char *query;              /* a search's query string, or NULL */
+	const char *patient;            /* the resident concerned, or NULL */
+	const char *purpose;            /* a stated purpose or a break-the-glass reason */
+	bool emergency;                 /* break-the-glass: flagged for review */
+	const char *detail;             /* a short description (outcomeDesc), or NULL */
+	int64_t at;                     /* us; 0 = now */
 };
 
 /* Render the AuditEvent (no id: its place in the trail becomes it) and fill rec for the
@@ -74,9 +74,9 @@ void yl_audit_queue_sync(struct yl_audit_queue *q);
 void yl_audit_queue_stop(struct yl_audit_queue *q);
 
 struct yl_audit_verdict {
-	int64_t events;   /* events checked */
-	int64_t bad_seq;  /* the first event that breaks the chain, 0 when intact */
-	const char *why;  /* what is wrong with it (arena text), NULL when intact */
+	int64_t events;                  /* events checked */
+	int64_t bad_seq;                 /* the first event that breaks the chain, 0 when intact */
+	const char *why;                 /* what is wrong with it (arena text), NULL when intact */
 	char head[YL_CHAIN_HEX_LEN + 1]; /* the last event's hash: record it elsewhere to
 	                                  * detect a trail cut short */
 };

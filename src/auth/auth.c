@@ -208,11 +208,13 @@ enum yl_code yl_auth_login(struct yl_store_conn *c, struct yl_arena *a, const ch
 		in.username = username;
 		if (exists) {
 			if (u.locked_until <= now && !u.disabled) {
-				/* failures in a row lock the account (a lock that expired starts over) */
+				/* failures in a row lock the account (a lock that expired starts
+				 * over) */
 				if (u.locked_until)
 					u.failed = 0, u.locked_until = 0;
 				if (++u.failed >= YL_LOCK_AFTER)
-					u.locked_until = now + YL_LOCK_MINUTES * 60 * (int64_t)1000000;
+					u.locked_until =
+					    now + YL_LOCK_MINUTES * 60 * (int64_t)1000000;
 			}
 			struct yl_audit_rec rec;
 			in.detail = u.locked_until > now ? "account locked" : NULL;
@@ -409,7 +411,8 @@ enum yl_code yl_auth_api_token(struct yl_store_conn *c, struct yl_arena *a,
 {
 	if (days < 1 || days > YL_API_TOKEN_MAX)
 		return yl_err_add(err, a, YL_BAD_REQUEST, NULL,
-		                  "an API token lives 1 to %d days, not %d", YL_API_TOKEN_MAX, days);
+		                  "an API token lives 1 to %d days, not %d", YL_API_TOKEN_MAX,
+		                  days);
 	struct yl_audit_in in = {.subtype = "permission-change",
 	                         .action = 'C',
 	                         .status = 201,
@@ -417,6 +420,6 @@ enum yl_code yl_auth_api_token(struct yl_store_conn *c, struct yl_arena *a,
 	                         .peer = peer,
 	                         .detail = read_only ? "API token created (read-only)"
 	                                             : "API token created"};
-	return open_session(c, a, "api", label, read_only, (int64_t)days * 86400 * 1000000, &in, who,
-	                    token, digest, expires, err);
+	return open_session(c, a, "api", label, read_only, (int64_t)days * 86400 * 1000000, &in,
+	                    who, token, digest, expires, err);
 }

@@ -25,14 +25,14 @@
 #include "auth/credential.h"
 #include "store/store.h"
 
-#define YL_SESSION_HOURS   8   /* a clinic day */
-#define YL_API_TOKEN_DAYS  90  /* default lifetime of an API token */
-#define YL_API_TOKEN_MAX   366 /* days at most */
-#define YL_LOCK_AFTER      10  /* consecutive failed logins lock the account */
-#define YL_LOCK_MINUTES    15
-#define YL_THROTTLE_FREE   3  /* failures per username before back-off starts */
-#define YL_THROTTLE_IP     20 /* failures per address before back-off starts */
-#define YL_THROTTLE_MAX_S  900
+#define YL_SESSION_HOURS  8   /* a clinic day */
+#define YL_API_TOKEN_DAYS 90  /* default lifetime of an API token */
+#define YL_API_TOKEN_MAX  366 /* days at most */
+#define YL_LOCK_AFTER     10  /* consecutive failed logins lock the account */
+#define YL_LOCK_MINUTES   15
+#define YL_THROTTLE_FREE  3  /* failures per username before back-off starts */
+#define YL_THROTTLE_IP    20 /* failures per address before back-off starts */
+#define YL_THROTTLE_MAX_S 900
 
 struct yl_principal {
 	int64_t user_id;

@@ -9,26 +9,26 @@
 #include "core/id.h"
 
 /* The body as a JSON object with only the members named in `allowed` (NULL-ended). */
-static json_t *object(struct yl_arena *a, const char *body, size_t len,
-                      const char *const *allowed, const char *shape, struct yl_err *err)
+static json_t *object(struct yl_arena *a, const char *body, size_t len, const char *const *allowed,
+                      const char *shape, struct yl_err *err)
 {
 	json_error_t je;
 	json_t *doc = len ? json_loadb(body, len, JSON_REJECT_DUPLICATES, &je) : NULL;
 	if (!json_is_object(doc)) {
 		json_decref(doc);
-		yl_err_add(err, a, YL_BAD_REQUEST, NULL, "the body must be the JSON object %s", shape);
+		yl_err_add(err, a, YL_BAD_REQUEST, NULL, "the body must be the JSON object %s",
+		           shape);
 		return NULL;
 	}
 	const char *key;
 	json_t *v;
-	json_object_foreach(doc, key, v)
-	{
+	json_object_foreach (doc, key, v) {
 		size_t i = 0;
 		while (allowed[i] && strcmp(allowed[i], key) != 0)
 			i++;
 		if (!allowed[i]) {
-			yl_err_add(err, a, YL_BAD_REQUEST, NULL, "unknown member '%.40s'; the body is %s",
-			           key, shape);
+			yl_err_add(err, a, YL_BAD_REQUEST, NULL,
+			           "unknown member '%.40s'; the body is %s", key, shape);
 			json_decref(doc);
 			return NULL;
 		}
@@ -84,8 +84,8 @@ enum yl_code yl_auth_token_form(struct yl_arena *a, const char *body, size_t len
 		code = yl_err_add(err, a, YL_BAD_REQUEST, NULL, "readOnly: true or false");
 	out->read_only = json_is_true(ro);
 	if (code == YL_OK)
-		code = int_member(a, doc, "days", 1, YL_API_TOKEN_MAX, YL_API_TOKEN_DAYS, &out->days,
-		                  err);
+		code = int_member(a, doc, "days", 1, YL_API_TOKEN_MAX, YL_API_TOKEN_DAYS,
+		                  &out->days, err);
 	json_decref(doc);
 	return code;
 }
@@ -94,9 +94,9 @@ enum yl_code yl_auth_glass_form(struct yl_arena *a, const char *body, size_t len
                                 struct yl_glass_form *out, struct yl_err *err)
 {
 	static const char *const allowed[] = {"patient", "reason", "minutes", NULL};
-	json_t *doc = object(a, body, len, allowed,
-	                     "{\"patient\": a Patient id, \"reason\": why, \"minutes\": 1..240}",
-	                     err);
+	json_t *doc =
+	    object(a, body, len, allowed,
+	           "{\"patient\": a Patient id, \"reason\": why, \"minutes\": 1..240}", err);
 	if (!doc)
 		return err->code;
 	*out = (struct yl_glass_form){0};
@@ -104,8 +104,8 @@ enum yl_code yl_auth_glass_form(struct yl_arena *a, const char *body, size_t len
 	if (code == YL_OK && !yl_id_valid(out->patient, strlen(out->patient)))
 		code = yl_err_add(err, a, YL_BAD_REQUEST, NULL, "patient: a Patient id");
 	if (code == YL_OK)
-		code = string_member(a, doc, "reason", YL_GLASS_REASON_MIN, YL_GLASS_REASON_MAX, true,
-		                     &out->reason, NULL, err);
+		code = string_member(a, doc, "reason", YL_GLASS_REASON_MIN, YL_GLASS_REASON_MAX,
+		                     true, &out->reason, NULL, err);
 	if (code == YL_BAD_REQUEST && !out->reason && out->patient) {
 		yl_err_init(err);
 		code = yl_err_add(err, a, YL_BAD_REQUEST, NULL,
@@ -113,7 +113,8 @@ enum yl_code yl_auth_glass_form(struct yl_arena *a, const char *body, size_t len
 		                  YL_GLASS_REASON_MIN, YL_GLASS_REASON_MAX);
 	}
 	if (code == YL_OK)
-		code = int_member(a, doc, "minutes", 1, YL_GLASS_MINUTES_MAX, 60, &out->minutes, err);
+		code =
+		    int_member(a, doc, "minutes", 1, YL_GLASS_MINUTES_MAX, 60, &out->minutes, err);
 	json_decref(doc);
 	return code;
 }
@@ -168,10 +169,11 @@ enum yl_code yl_auth_audit_query(struct yl_arena *a, const struct yl_param *para
 				                  "_before is an AuditEvent id (a number)");
 			out->before = b;
 		} else if (strcmp(name, "_format") && strcmp(name, "_pretty")) {
-			return yl_err_add(err, a, YL_BAD_REQUEST, NULL,
-			                  "AuditEvent is searched by patient (and _count, _before) only, "
-			                  "not '%.40s'",
-			                  name);
+			return yl_err_add(
+			    err, a, YL_BAD_REQUEST, NULL,
+			    "AuditEvent is searched by patient (and _count, _before) only, "
+			    "not '%.40s'",
+			    name);
 		}
 	}
 	return YL_OK;

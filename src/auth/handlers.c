@@ -62,8 +62,8 @@ static void principal_json(struct yl_buf *b, struct yl_req *r, const struct yl_p
 enum yl_code yl_h_login(struct yl_req *r, struct yl_err *err)
 {
 	const char *username, *password;
-	enum yl_code code = yl_auth_login_body(r->a, r->body ? r->body : "", r->body_len,
-	                                       &username, &password, err);
+	enum yl_code code = yl_auth_login_body(r->a, r->body ? r->body : "", r->body_len, &username,
+	                                       &password, err);
 	if (code != YL_OK)
 		return code;
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
@@ -73,8 +73,8 @@ enum yl_code yl_h_login(struct yl_req *r, struct yl_err *err)
 	int64_t expires = 0;
 	int retry = 0;
 	struct yl_principal who;
-	code = yl_auth_login(c, r->a, username, password, r->peer, token, &expires, &who, &retry,
-	                     err);
+	code =
+	    yl_auth_login(c, r->a, username, password, r->peer, token, &expires, &who, &retry, err);
 	yl_auth_wipe((char *)password, strlen(password));
 	if (code == YL_TOO_MANY)
 		yl_req_set_header(r, "Retry-After", yl_arena_printf(r->a, "%d", retry));
@@ -141,7 +141,8 @@ enum yl_code yl_h_token_create(struct yl_req *r, struct yl_err *err)
 	yl_format_instant(expires, exp);
 	struct yl_buf b;
 	yl_buf_init(&b, r->a, 256, 4096);
-	yl_buf_printf(&b, "{\"token\":\"%s\",\"id\":\"%s\",\"expires\":\"%s\"}", token, digest, exp);
+	yl_buf_printf(&b, "{\"token\":\"%s\",\"id\":\"%s\",\"expires\":\"%s\"}", token, digest,
+	              exp);
 	yl_auth_wipe(token, sizeof token);
 	answer_json(r, 201, &b);
 	return YL_OK;
@@ -157,13 +158,15 @@ enum yl_code yl_h_token_revoke(struct yl_req *r, struct yl_err *err)
 	struct yl_token t;
 	struct yl_err e2;
 	yl_err_init(&e2);
-	enum yl_code code = strlen(id) == YL_AUTH_DIGEST_LEN ? yl_store_token_get(c, r->a, id, &t, &e2)
-	                                                     : YL_NOT_FOUND;
+	enum yl_code code = strlen(id) == YL_AUTH_DIGEST_LEN
+	                        ? yl_store_token_get(c, r->a, id, &t, &e2)
+	                        : YL_NOT_FOUND;
 	if (code != YL_OK && code != YL_NOT_FOUND) {
 		*err = e2;
 		return code;
 	}
-	if (code == YL_NOT_FOUND || (t.user_id != r->who->user_id && !(r->who->roles & YL_ROLE_ADMIN)))
+	if (code == YL_NOT_FOUND ||
+	    (t.user_id != r->who->user_id && !(r->who->roles & YL_ROLE_ADMIN)))
 		return yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "no such token");
 	struct yl_audit_in in = {.subtype = "permission-change",
 	                         .action = 'D',
@@ -201,7 +204,8 @@ static int add_event(void *ctx, int64_t seq, const char *hash, const struct yl_a
 	if (!body)
 		return 1;
 	yl_buf_adds(p->b, p->n++ ? ",{\"fullUrl\":" : "{\"fullUrl\":");
-	yl_buf_json_str(p->b, yl_arena_printf(p->r->a, "%s/AuditEvent/%lld", p->base, (long long)seq));
+	yl_buf_json_str(p->b,
+	                yl_arena_printf(p->r->a, "%s/AuditEvent/%lld", p->base, (long long)seq));
 	yl_buf_adds(p->b, ",\"resource\":");
 	yl_buf_add(p->b, body, len);
 	yl_buf_adds(p->b, ",\"search\":{\"mode\":\"match\"}}");
@@ -222,9 +226,10 @@ enum yl_code yl_h_audit_search(struct yl_req *r, struct yl_err *err)
 	/* a resident sees who opened their own record; an administrator sees the trail */
 	if (!(who->roles & YL_ROLE_ADMIN)) {
 		if (!(who->roles & YL_ROLE_RESIDENT) || !who->patient)
-			return yl_err_add(err, r->a, YL_FORBIDDEN, NULL,
-			                  "the audit trail is open to administrators, and to residents "
-			                  "for their own record");
+			return yl_err_add(
+			    err, r->a, YL_FORBIDDEN, NULL,
+			    "the audit trail is open to administrators, and to residents "
+			    "for their own record");
 		if (patient && strcmp(patient, who->patient) != 0)
 			return yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "no such patient");
 		patient = who->patient;
@@ -245,10 +250,10 @@ enum yl_code yl_h_audit_search(struct yl_req *r, struct yl_err *err)
 	yl_buf_adds(&b, "]");
 	if (p.n == count) {
 		yl_buf_adds(&b, ",\"link\":[{\"relation\":\"next\",\"url\":");
-		yl_buf_json_str(&b, yl_arena_printf(r->a, "%s/AuditEvent?%s%s%s_count=%d&_before=%lld",
-		                                    p.base, patient ? "patient=" : "",
-		                                    patient ? patient : "", patient ? "&" : "", count,
-		                                    (long long)p.last));
+		yl_buf_json_str(
+		    &b, yl_arena_printf(r->a, "%s/AuditEvent?%s%s%s_count=%d&_before=%lld", p.base,
+		                        patient ? "patient=" : "", patient ? patient : "",
+		                        patient ? "&" : "", count, (long long)p.last));
 		yl_buf_adds(&b, "}]");
 	}
 	yl_buf_addc(&b, '}');
@@ -274,9 +279,10 @@ enum yl_code yl_h_glass(struct yl_req *r, struct yl_err *err)
 	if (!(who->roles & (YL_ROLE_FAMILY_DOCTOR | YL_ROLE_VILLAGE_DOCTOR | YL_ROLE_NURSE |
 	                    YL_ROLE_PUBLIC_HEALTH_DOCTOR | YL_ROLE_SPECIALIST)) &&
 	    !supervisor)
-		return yl_err_add(err, r->a, YL_FORBIDDEN, NULL,
-		                  "break-the-glass is for clinicians (and supervisors, with a stated "
-		                  "purpose)");
+		return yl_err_add(
+		    err, r->a, YL_FORBIDDEN, NULL,
+		    "break-the-glass is for clinicians (and supervisors, with a stated "
+		    "purpose)");
 	struct yl_glass_form f;
 	enum yl_code fcode = yl_auth_glass_form(r->a, r->body, r->body_len, &f, err);
 	if (fcode != YL_OK)
@@ -296,8 +302,8 @@ enum yl_code yl_h_glass(struct yl_req *r, struct yl_err *err)
 		    !yl_care_ref(r->a, json_object_get(doc, "managingOrganization"), "Organization",
 		                 &type, &org) ||
 		    !yl_policy_org_within(r, yl_arena_strdup(r->a, org), who->organization))
-			return yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "Patient/%s does not exist",
-			                  patient);
+			return yl_err_add(err, r->a, YL_NOT_FOUND, NULL,
+			                  "Patient/%s does not exist", patient);
 	}
 	int64_t now = yl_now_us();
 	struct yl_grant g = {.user_id = who->user_id,
@@ -360,8 +366,8 @@ static int glass_one(void *ctx, const struct yl_grant *g)
 	yl_buf_json_str(l->b, g->patient);
 	yl_buf_adds(l->b, ",\"reason\":");
 	yl_buf_json_str(l->b, g->reason);
-	yl_buf_printf(l->b, ",\"kind\":\"%s\",\"created\":\"%s\",\"expires\":\"%s\"}", g->kind, made,
-	              exp);
+	yl_buf_printf(l->b, ",\"kind\":\"%s\",\"created\":\"%s\",\"expires\":\"%s\"}", g->kind,
+	              made, exp);
 	return 0;
 }
 
@@ -403,7 +409,8 @@ enum yl_code yl_h_password(struct yl_req *r, struct yl_err *err)
 	if ((code = yl_store_user_get(c, r->a, NULL, r->who->user_id, &u, err)) != YL_OK)
 		return code;
 	if (!yl_auth_verify(u.pw_hash, old, strlen(old)))
-		return yl_err_add(err, r->a, YL_UNAUTHORIZED, NULL, "the current password is wrong");
+		return yl_err_add(err, r->a, YL_UNAUTHORIZED, NULL,
+		                  "the current password is wrong");
 	char hash[YL_AUTH_HASH_LEN];
 	if (yl_auth_hash(pw, len, hash) != 0)
 		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory hashing the password");

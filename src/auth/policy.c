@@ -257,12 +257,30 @@ enum yl_code yl_policy_route(const struct yl_principal *who, enum yl_access acce
 
 /* Types that belong to no resident: the directory and the shared knowledge. */
 static const char *const shared_types[] = {
-    "ActivityDefinition", "CapabilityStatement", "CareTeam",      "CodeSystem",
-    "ConceptMap",         "Endpoint",            "HealthcareService", "Library",
-    "Location",           "Measure",             "Medication",    "NamingSystem",
-    "OperationDefinition", "Organization",       "PlanDefinition", "Practitioner",
-    "PractitionerRole",   "Questionnaire",       "Schedule",      "SearchParameter",
-    "Slot",               "StructureDefinition", "Substance",     "ValueSet",
+    "ActivityDefinition",
+    "CapabilityStatement",
+    "CareTeam",
+    "CodeSystem",
+    "ConceptMap",
+    "Endpoint",
+    "HealthcareService",
+    "Library",
+    "Location",
+    "Measure",
+    "Medication",
+    "NamingSystem",
+    "OperationDefinition",
+    "Organization",
+    "PlanDefinition",
+    "Practitioner",
+    "PractitionerRole",
+    "Questionnaire",
+    "Schedule",
+    "SearchParameter",
+    "Slot",
+    "StructureDefinition",
+    "Substance",
+    "ValueSet",
 };
 #define NSHARED (sizeof shared_types / sizeof shared_types[0])
 
@@ -287,8 +305,7 @@ static const struct {
 	const char *const *types;
 	size_t ntypes;
 } sources[] = {
-    {YL_ROLE_FAMILY_DOCTOR | YL_ROLE_VILLAGE_DOCTOR | YL_ROLE_NURSE |
-         YL_ROLE_PUBLIC_HEALTH_DOCTOR,
+    {YL_ROLE_FAMILY_DOCTOR | YL_ROLE_VILLAGE_DOCTOR | YL_ROLE_NURSE | YL_ROLE_PUBLIC_HEALTH_DOCTOR,
      true, true, false, false, false, NULL, 0},
     {YL_ROLE_SPECIALIST, false, true, false, false, false, NULL, 0},
     {YL_ROLE_RESIDENT, false, false, true, false, true, NULL, 0},
@@ -362,8 +379,7 @@ static int household_members(void *ctx, const struct yl_row *row, json_t *doc)
 	struct ids *x = ctx;
 	json_t *m;
 	size_t i;
-	json_array_foreach(json_object_get(doc, "member"), i, m)
-	{
+	json_array_foreach (json_object_get(doc, "member"), i, m) {
 		const char *type, *id;
 		if (yl_care_ref(x->a, json_object_get(m, "entity"), "Patient", &type, &id))
 			add_id(x, yl_arena_strdup(x->a, id));
@@ -387,8 +403,8 @@ static int consent_patient(void *ctx, const struct yl_row *row, json_t *doc)
 /* A resident's household members who authorised them: an active Consent of the member
  * permitting the resident (provision.actor), and the two in one household Group
  * (docs/registry.md). */
-static enum yl_code household_ids(struct yl_store_conn *c, struct yl_arena *a,
-                                  const char *patient, struct ids *out, struct yl_err *err)
+static enum yl_code household_ids(struct yl_store_conn *c, struct yl_arena *a, const char *patient,
+                                  struct ids *out, struct yl_err *err)
 {
 	const char *me = yl_arena_printf(a, "Patient/%s", patient);
 	struct ids members = {.a = a}, consents = {.a = a};
@@ -396,12 +412,14 @@ static enum yl_code household_ids(struct yl_store_conn *c, struct yl_arena *a,
 	enum yl_code code = yl_care_each(c, a, "Group", &g, 1, household_members, &members, err);
 	if (code != YL_OK || !members.n)
 		return code;
-	struct yl_param cp[2] = {{.name = "actor", .value = me}, {.name = "status", .value = "active"}};
+	struct yl_param cp[2] = {{.name = "actor", .value = me},
+	                         {.name = "status", .value = "active"}};
 	if ((code = yl_care_each(c, a, "Consent", cp, 2, consent_patient, &consents, err)) != YL_OK)
 		return code;
 	for (size_t i = 0; i < consents.n; i++)
 		for (size_t k = 0; k < members.n; k++)
-			if (strcmp(consents.v[i], members.v[k]) == 0 && strcmp(consents.v[i], patient)) {
+			if (strcmp(consents.v[i], members.v[k]) == 0 &&
+			    strcmp(consents.v[i], patient)) {
 				add_id(out, consents.v[i]);
 				break;
 			}
@@ -429,9 +447,8 @@ static enum yl_code compute_scope(struct yl_req *r, struct yl_arena *a, struct y
 		return err->code;
 	struct ids pts = {.a = a}, teams = {.a = a}, grants = {.a = a};
 	enum yl_code code = YL_OK;
-	const char *pref = who->practitioner
-	                       ? yl_arena_printf(a, "Practitioner/%s", who->practitioner)
-	                       : NULL;
+	const char *pref =
+	    who->practitioner ? yl_arena_printf(a, "Practitioner/%s", who->practitioner) : NULL;
 	for (size_t i = 0; i < sizeof sources / sizeof sources[0] && code == YL_OK; i++) {
 		if (!(who->roles & sources[i].roles))
 			continue;
@@ -448,13 +465,14 @@ static enum yl_code compute_scope(struct yl_req *r, struct yl_arena *a, struct y
 			const char **in = NULL;
 			size_t n = 0;
 			if (code == YL_OK && r->app->pop)
-				code = yl_pop_in_care(r->app->pop, teams.v, teams.n, who->practitioner, a,
-				                      &in, &n, err);
+				code = yl_pop_in_care(r->app->pop, teams.v, teams.n,
+				                      who->practitioner, a, &in, &n, err);
 			for (size_t k2 = 0; code == YL_OK && k2 < n; k2++)
 				add_id(&pts, in[k2]);
 		}
 		if (sources[i].referrals && code == YL_OK && pref)
-			code = find_ids(c, a, "ServiceRequest", "performer", pref, "subject", &pts, err);
+			code = find_ids(c, a, "ServiceRequest", "performer", pref, "subject", &pts,
+			                err);
 		if (sources[i].referrals && code == YL_OK && who->organization &&
 		    (who->roles & YL_ROLE_SPECIALIST))
 			code = find_ids(c, a, "ServiceRequest", "performer",
@@ -602,13 +620,20 @@ enum yl_code yl_policy_scope(struct yl_req *r, const struct yl_scope **out, stru
 		free(e);
 		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
 	}
-	*e = (struct cached_scope){.user_id = who->user_id, .seq = seq, .made = now, .gen = gen,
-	                           .roles = who->roles, .a = a, .s = s, .refs = 1};
+	*e = (struct cached_scope){.user_id = who->user_id,
+	                           .seq = seq,
+	                           .made = now,
+	                           .gen = gen,
+	                           .roles = who->roles,
+	                           .a = a,
+	                           .s = s,
+	                           .refs = 1};
 	enum yl_code code = compute_scope(r, a, s, err);
 	if (code != YL_OK || yl_arena_defer(r->a, scope_unref, e) != 0) {
 		yl_arena_destroy(a);
 		free(e);
-		return code != YL_OK ? code : yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+		return code != YL_OK ? code
+		                     : yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
 	}
 	/* keep it for the next request (the cache holds a reference of its own) */
 	pthread_mutex_lock(&scope_mu);

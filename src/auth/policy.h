@@ -75,7 +75,7 @@ struct yl_scope {
 	bool all;
 	const char **patients; /* sorted, unique */
 	size_t npatients;
-	const char *json; /* the same as a JSON array (store/search.h yl_search_plan.visible) */
+	const char *json;   /* the same as a JSON array (store/search.h yl_search_plan.visible) */
 	const char **teams; /* the caller's CareTeams */
 	size_t nteams;
 	const char *const *types; /* NULL: any type; else only these (a pharmacist) */

@@ -81,7 +81,7 @@ struct yl_pop {
 	struct group *groups[2]; /* teams, doctors */
 	size_t ngroups[2], capgroups[2];
 	struct idmap group_map[2];
-	int64_t seq; /* last change applied */
+	int64_t seq;             /* last change applied */
 	_Atomic int64_t applied; /* the same, for readers without the sync lock (yl_pop_seq) */
 	double build_seconds;
 	size_t backfill; /* next row to look at for a missing RiskAssessment */

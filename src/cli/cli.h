@@ -19,6 +19,10 @@ extern const unsigned yl_cmd_count;
 
 const struct yl_cmd *yl_cmd_find(const char *name);
 
+/* The value of option `name` at argv[*i], given as "--name value" (*i moves past it) or
+ * "--name=value"; NULL when argv[*i] is another option or the value is missing. */
+const char *yl_cli_opt(int argc, char **argv, int *i, const char *name);
+
 /* Report a usage error in one line and return 2. */
 int yl_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

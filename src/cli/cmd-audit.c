@@ -62,8 +62,9 @@ int yl_cmd_audit(int argc, char **argv)
 			                          argv[i]);
 	}
 	if (expect && strlen(expect) != YL_CHAIN_HEX_LEN)
-		return yl_cli_usage_error("audit", "--expect-head is the %d-character hash that an "
-		                                   "earlier verify printed",
+		return yl_cli_usage_error("audit",
+		                          "--expect-head is the %d-character hash that an "
+		                          "earlier verify printed",
 		                          YL_CHAIN_HEX_LEN);
 	if (yl_id_init() != 0)
 		return 1;
@@ -86,12 +87,14 @@ int yl_cmd_audit(int argc, char **argv)
 	}
 	if (expect) {
 		struct find_head f = {.want = expect};
-		if (yl_store_audit_scan(c, a, NULL, 0, false, 1 << 30, match_head, &f, &err) != YL_OK)
+		if (yl_store_audit_scan(c, a, NULL, 0, false, 1 << 30, match_head, &f, &err) !=
+		    YL_OK)
 			goto out;
 		if (!f.seq) {
-			printf("audit trail BROKEN: no event has the expected head %s; the trail was "
-			       "cut short or replaced\n",
-			       expect);
+			printf(
+			    "audit trail BROKEN: no event has the expected head %s; the trail was "
+			    "cut short or replaced\n",
+			    expect);
 			goto out;
 		}
 	}

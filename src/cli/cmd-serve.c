@@ -40,7 +40,7 @@ struct serve_opts {
 	bool seed_data;
 	const char *packs[8]; /* --rule-pack ID */
 	size_t npacks;
-	bool no_risk; /* --risk-tiers off */
+	bool no_risk;                   /* --risk-tiers off */
 	const char *tls_cert, *tls_key; /* PEM files */
 	const char *cors[8];            /* --cors-origin ORIGIN */
 	size_t ncors;
@@ -67,19 +67,6 @@ static int parse_listen(const char *s, struct serve_opts *o)
 	return parse_int(colon + 1, 0, 65535, &o->port);
 }
 
-/* --name value or --name=value */
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-	if (strncmp(argv[*i], name, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != '\0' || *i + 1 >= argc)
-		return NULL;
-	return argv[++*i];
-}
-
 static int parse_args(int argc, char **argv, struct serve_opts *o)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -91,46 +78,47 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 	                         .data = YL_DATA_DIR};
 	for (int i = 1; i < argc; i++) {
 		const char *v;
-		if ((v = opt_value(argc, argv, &i, "--db"))) {
+		if ((v = yl_cli_opt(argc, argv, &i, "--db"))) {
 			o->db = v;
-		} else if ((v = opt_value(argc, argv, &i, "--listen"))) {
+		} else if ((v = yl_cli_opt(argc, argv, &i, "--listen"))) {
 			if (parse_listen(v, o))
 				return yl_cli_usage_error("serve", "--listen '%s' is not ADDR:PORT",
 				                          v);
-		} else if ((v = opt_value(argc, argv, &i, "--threads"))) {
+		} else if ((v = yl_cli_opt(argc, argv, &i, "--threads"))) {
 			if (parse_int(v, 1, 256, &o->threads))
 				return yl_cli_usage_error("serve", "--threads '%s' is not 1..256",
 				                          v);
-		} else if ((v = opt_value(argc, argv, &i, "--access-log"))) {
+		} else if ((v = yl_cli_opt(argc, argv, &i, "--access-log"))) {
 			o->access_log = v;
-		} else if ((v = opt_value(argc, argv, &i, "--data"))) {
+		} else if ((v = yl_cli_opt(argc, argv, &i, "--data"))) {
 			o->data = v;
-		} else if ((v = opt_value(argc, argv, &i, "--cache-mb"))) {
+		} else if ((v = yl_cli_opt(argc, argv, &i, "--cache-mb"))) {
 			if (parse_int(v, 1, 1 << 20, &o->cache_mb))
 				return yl_cli_usage_error("serve",
 				                          "--cache-mb '%s' is not 1..1048576", v);
 		} else if (strcmp(argv[i], "--prewarm") == 0) {
 			o->prewarm = true;
-		} else if ((v = opt_value(argc, argv, &i, "--rule-pack"))) {
+		} else if ((v = yl_cli_opt(argc, argv, &i, "--rule-pack"))) {
 			if (o->npacks == sizeof o->packs / sizeof o->packs[0])
 				return yl_cli_usage_error(
 				    "serve", "--rule-pack given more than %zu times", o->npacks);
 			o->packs[o->npacks++] = v;
-		} else if ((v = opt_value(argc, argv, &i, "--risk-tiers"))) {
+		} else if ((v = yl_cli_opt(argc, argv, &i, "--risk-tiers"))) {
 			if (strcmp(v, "on") && strcmp(v, "off"))
 				return yl_cli_usage_error("serve", "--risk-tiers takes on or off");
 			o->no_risk = !strcmp(v, "off");
-		} else if ((v = opt_value(argc, argv, &i, "--tls-cert"))) {
+		} else if ((v = yl_cli_opt(argc, argv, &i, "--tls-cert"))) {
 			o->tls_cert = v;
-		} else if ((v = opt_value(argc, argv, &i, "--tls-key"))) {
+		} else if ((v = yl_cli_opt(argc, argv, &i, "--tls-key"))) {
 			o->tls_key = v;
-		} else if ((v = opt_value(argc, argv, &i, "--cors-origin"))) {
+		} else if ((v = yl_cli_opt(argc, argv, &i, "--cors-origin"))) {
 			if (o->ncors == sizeof o->cors / sizeof o->cors[0])
-				return yl_cli_usage_error("serve", "--cors-origin given more than %zu times",
-				                          o->ncors);
+				return yl_cli_usage_error(
+				    "serve", "--cors-origin given more than %zu times", o->ncors);
 			if (strncmp(v, "https://", 8) && strncmp(v, "http://", 7))
-				return yl_cli_usage_error("serve", "--cors-origin '%s' is not an origin "
-				                                   "(https://host[:port])",
+				return yl_cli_usage_error("serve",
+				                          "--cors-origin '%s' is not an origin "
+				                          "(https://host[:port])",
 				                          v);
 			o->cors[o->ncors++] = v;
 		} else if (strcmp(argv[i], "--seed-data") == 0) {
@@ -190,11 +178,15 @@ static enum yl_code first_admin(struct yl_store *store, struct yl_arena *a, stru
 	yl_auth_token_new(pw);
 	if (yl_auth_hash(pw, strlen(pw), hash) != 0)
 		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory hashing a password");
-	struct yl_user u = {.username = "admin", .pw_hash = hash, .roles = "admin",
-	                    .must_change = true};
-	struct yl_audit_in in = {.subtype = "permission-change", .action = 'C', .status = 201,
-	                         .who = &yl_auth_operator, .peer = "localhost",
-	                         .what = "user/admin", .detail = "first administrator created"};
+	struct yl_user u = {
+	    .username = "admin", .pw_hash = hash, .roles = "admin", .must_change = true};
+	struct yl_audit_in in = {.subtype = "permission-change",
+	                         .action = 'C',
+	                         .status = 201,
+	                         .who = &yl_auth_operator,
+	                         .peer = "localhost",
+	                         .what = "user/admin",
+	                         .detail = "first administrator created"};
 	struct yl_audit_rec rec;
 	if (!yl_audit_record(a, &in, &rec))
 		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
@@ -298,7 +290,8 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 	rc = 0;
 out:
 	yl_server_stop(srv);
-	yl_audit_queue_stop(app.audit); /* the last reads are on the trail before the store closes */
+	yl_audit_queue_stop(
+	    app.audit); /* the last reads are on the trail before the store closes */
 	yl_policy_cache_clear();
 	yl_pop_stop(app.pop);
 	yl_bulk_stop(app.bulk);

@@ -48,11 +48,13 @@ static enum yl_code new_password(struct ctx *x, char hash[YL_AUTH_HASH_LEN], boo
 	else
 		code = read_password(x, pw, sizeof pw);
 	if (code == YL_OK && yl_auth_hash(pw, strlen(pw), hash) != 0)
-		code = yl_err_add(x->err, x->a, YL_NOMEM, NULL, "out of memory hashing the password");
+		code =
+		    yl_err_add(x->err, x->a, YL_NOMEM, NULL, "out of memory hashing the password");
 	if (code == YL_OK && *generated)
-		printf("one-time password for %s: %s\n(it is shown only now; they are asked to change "
-		       "it)\n",
-		       x->o->username, pw);
+		printf(
+		    "one-time password for %s: %s\n(it is shown only now; they are asked to change "
+		    "it)\n",
+		    x->o->username, pw);
 	yl_auth_wipe(pw, sizeof pw);
 	return code;
 }
@@ -109,8 +111,9 @@ static enum yl_code act_add(struct ctx *x)
 	if ((set & ~(YL_ROLE_RESIDENT | YL_ROLE_ADMIN | YL_ROLE_SUPERVISOR |
 	             YL_ROLE_INSTITUTION_ADMIN)) &&
 	    !x->o->practitioner)
-		return yl_err_add(x->err, x->a, YL_USAGE, NULL,
-		                  "a clinical role needs --practitioner ID (who they are in the records)");
+		return yl_err_add(
+		    x->err, x->a, YL_USAGE, NULL,
+		    "a clinical role needs --practitioner ID (who they are in the records)");
 	struct yl_user existing;
 	struct yl_err probe;
 	yl_err_init(&probe);
@@ -251,24 +254,14 @@ static const struct {
 	enum yl_code (*run)(struct ctx *x);
 	bool needs_user;
 } actions[] = {
-    {"add", act_add, true},           {"list", act_list, false},
-    {"disable", act_disable, true},   {"enable", act_enable, true},
-    {"reset-password", act_reset, true}, {"grant", act_grant, true},
+    {"add", act_add, true},
+    {"list", act_list, false},
+    {"disable", act_disable, true},
+    {"enable", act_enable, true},
+    {"reset-password", act_reset, true},
+    {"grant", act_grant, true},
     {"revoke", act_revoke, true},
 };
-
-/* --name value or --name=value */
-static const char *opt(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-	if (strncmp(argv[*i], name, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != '\0' || *i + 1 >= argc)
-		return NULL;
-	return argv[++*i];
-}
 
 int yl_cmd_user(int argc, char **argv)
 {
@@ -279,23 +272,24 @@ int yl_cmd_user(int argc, char **argv)
 	while (k < sizeof actions / sizeof actions[0] && strcmp(actions[k].name, argv[1]))
 		k++;
 	if (k == sizeof actions / sizeof actions[0])
-		return yl_cli_usage_error("user", "'%s' is not an action (add, list, disable, enable, "
-		                                  "reset-password, grant, revoke)",
+		return yl_cli_usage_error("user",
+		                          "'%s' is not an action (add, list, disable, enable, "
+		                          "reset-password, grant, revoke)",
 		                          argv[1]);
 	struct user_opts o = {.db = "./yilian.db"};
 	for (int i = 2; i < argc; i++) {
 		const char *v;
-		if ((v = opt(argc, argv, &i, "--db")))
+		if ((v = yl_cli_opt(argc, argv, &i, "--db")))
 			o.db = v;
-		else if ((v = opt(argc, argv, &i, "--username")))
+		else if ((v = yl_cli_opt(argc, argv, &i, "--username")))
 			o.username = v;
-		else if ((v = opt(argc, argv, &i, "--role")))
+		else if ((v = yl_cli_opt(argc, argv, &i, "--role")))
 			o.roles = v;
-		else if ((v = opt(argc, argv, &i, "--practitioner")))
+		else if ((v = yl_cli_opt(argc, argv, &i, "--practitioner")))
 			o.practitioner = v;
-		else if ((v = opt(argc, argv, &i, "--patient")))
+		else if ((v = yl_cli_opt(argc, argv, &i, "--patient")))
 			o.patient = v;
-		else if ((v = opt(argc, argv, &i, "--organization")))
+		else if ((v = yl_cli_opt(argc, argv, &i, "--organization")))
 			o.organization = v;
 		else if (strcmp(argv[i], "--password-stdin") == 0)
 			o.password_stdin = true;

@@ -141,3 +141,15 @@ enum yl_code yl_cli_load_data(const char *dir, struct yl_arena *a, struct yl_err
 		code = yl_care_load(dir, a, err);
 	return code == YL_OK ? yl_packs_load(dir, NULL, 0, a, err) : code;
 }
+
+const char *yl_cli_opt(int argc, char **argv, int *i, const char *name)
+{
+	size_t n = strlen(name);
+	if (strncmp(argv[*i], name, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] != '\0' || *i + 1 >= argc)
+		return NULL;
+	return argv[++*i];
+}

@@ -26,9 +26,9 @@ struct rows {
 	struct yl_arena *a;
 	struct yl_row *v;
 	size_t n, cap, limit;
-	int64_t *seen;           /* NULL: no includes, matches are distinct anyway */
-	const char *own_patient; /* the compartment's Patient when it is among the matches:
-	                          * then never an include */
+	int64_t *seen;                /* NULL: no includes, matches are distinct anyway */
+	const char *own_patient;      /* the compartment's Patient when it is among the matches:
+	                               * then never an include */
 	const struct yl_scope *scope; /* includes: only what the caller may see */
 	bool full, nomem;
 };

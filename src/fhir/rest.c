@@ -134,9 +134,9 @@ static char audit_action(const char *method, const char *interaction)
 	static const struct {
 		const char *interaction;
 		char action;
-	} actions[] = {{"create", 'C'},           {"update", 'U'},           {"patch", 'U'},
-	               {"delete", 'D'},           {"read", 'R'},             {"vread", 'R'},
-	               {"history-instance", 'R'}, {"history-type", 'R'},     {"history-system", 'R'},
+	} actions[] = {{"create", 'C'},           {"update", 'U'},       {"patch", 'U'},
+	               {"delete", 'D'},           {"read", 'R'},         {"vread", 'R'},
+	               {"history-instance", 'R'}, {"history-type", 'R'}, {"history-system", 'R'},
 	               {"capabilities", 'R'}};
 	for (size_t i = 0; interaction && i < sizeof actions / sizeof actions[0]; i++)
 		if (strcmp(actions[i].interaction, interaction) == 0)
@@ -159,9 +159,9 @@ static enum yl_code audit_request(struct yl_req *r, const struct yl_route *rt, e
 	    .status = code == YL_OK ? r->status : yl_code_status(code),
 	    .who = r->who,
 	    .peer = r->peer,
-	    .what = r->audit_what ? r->audit_what
+	    .what = r->audit_what                            ? r->audit_what
 	            : strncmp(r->url.path, "/fhir/", 6) == 0 ? r->url.path + 6 /* Patient/1 */
-	                                                      : r->url.path,
+	                                                     : r->url.path,
 	    .query = q && q[1] ? q + 1 : NULL,
 	    .patient = r->audit_patient,
 	};
@@ -669,12 +669,12 @@ static enum yl_code store_doc(struct yl_req *r, enum yl_write_op op, const char 
 		if (!yl_scope_sees(sc, type, w->patient)) {
 			/* a new resident's record may be registered (never one that exists) */
 			if (strcmp(type, "Patient") != 0 || !w->patient)
-				return yl_err_add(err, r->a, YL_FORBIDDEN, NULL,
-				                  "%s/%s is not in your care: %s", w->patient ? "Patient" : type,
-				                  w->patient ? w->patient : id,
-				                  w->patient ? "only the records of residents you care for can "
-				                               "be written"
-				                             : "your role may not write it");
+				return yl_err_add(
+				    err, r->a, YL_FORBIDDEN, NULL, "%s/%s is not in your care: %s",
+				    w->patient ? "Patient" : type, w->patient ? w->patient : id,
+				    w->patient ? "only the records of residents you care for can "
+				                 "be written"
+				               : "your role may not write it");
 			w->op = YL_WRITE_CREATE;
 		}
 		if (w->patient && !r->audit_patient)

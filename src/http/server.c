@@ -63,7 +63,8 @@ static void peer_address(struct MHD_Connection *conn, char *out, size_t cap)
 	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 	if (sa && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)cap);
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out,
+		          (socklen_t)cap);
 	else if (sa && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
 		          (socklen_t)cap);
@@ -177,9 +178,8 @@ static bool has_header(const struct yl_req *r, const char *name)
 /* The allowed origin a browser request comes from, or NULL (CORS closed to it). */
 static const char *cors_origin(struct conn_req *cr)
 {
-	const char *origin = cr->r.conn ? MHD_lookup_connection_value(cr->r.conn, MHD_HEADER_KIND,
-	                                                              "Origin")
-	                                : NULL;
+	const char *origin =
+	    cr->r.conn ? MHD_lookup_connection_value(cr->r.conn, MHD_HEADER_KIND, "Origin") : NULL;
 	for (size_t i = 0; origin && i < cr->srv->opts.ncors; i++)
 		if (strcmp(cr->srv->opts.cors[i], origin) == 0)
 			return origin;
@@ -251,8 +251,9 @@ static enum MHD_Result preflight(struct conn_req *cr)
 {
 	struct yl_req *r = &cr->r;
 	if (!cors_origin(cr))
-		return fail(cr, YL_FORBIDDEN,
-		            "cross-origin calls from this origin are not allowed (serve --cors-origin)");
+		return fail(
+		    cr, YL_FORBIDDEN,
+		    "cross-origin calls from this origin are not allowed (serve --cors-origin)");
 	r->status = 204;
 	yl_req_set_header(r, "Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE");
 	yl_req_set_header(r, "Access-Control-Allow-Headers",
@@ -352,9 +353,10 @@ struct yl_server *yl_server_start(const struct yl_server_opts *opts, struct yl_a
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO;
 	if (opts->tls_cert) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-			yl_err_add(err, a, YL_USAGE, NULL,
-			           "this libmicrohttpd was built without TLS; serve behind a reverse "
-			           "proxy instead (docs/operations.md)");
+			yl_err_add(
+			    err, a, YL_USAGE, NULL,
+			    "this libmicrohttpd was built without TLS; serve behind a reverse "
+			    "proxy instead (docs/operations.md)");
 			free(s);
 			return NULL;
 		}

@@ -643,7 +643,8 @@ static void visible_cond(struct gen *g, const struct yl_search_plan *top)
 		return;
 	add(g, " AND (");
 	rcol(g, "patient");
-	add(g, g->pg ? " = ANY (SELECT json_array_elements_text(" : " IN (SELECT value FROM json_each(");
+	add(g, g->pg ? " = ANY (SELECT json_array_elements_text("
+	             : " IN (SELECT value FROM json_each(");
 	bind_text(g, top->visible);
 	add(g, g->pg ? "::json))" : "))");
 	if (top->nshared) {

@@ -10,7 +10,7 @@
 #include "store/sqlite-int.h"
 
 #define USER_COLS                                                                                  \
-	"id, username, pw_hash, roles, practitioner, patient, organization, disabled, "             \
+	"id, username, pw_hash, roles, practitioner, patient, organization, disabled, "            \
 	"must_change, failed, locked_until, created, updated"
 #define TOKEN_COLS "digest, user_id, kind, label, scope, created, expires, revoked"
 
@@ -38,7 +38,8 @@ static int step_done(sqlite3_stmt *q)
 
 int yl_sqlite_audit_insert(struct yl_store_conn *w, const struct yl_audit_rec *ev, size_t n)
 {
-	sqlite3_stmt *q = yl_sqlite_prepare(w, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+	sqlite3_stmt *q =
+	    yl_sqlite_prepare(w, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
 	if (!q)
 		return sqlite3_errcode(yl_sqlite_db(w));
 	int64_t seq = 0;
@@ -121,9 +122,10 @@ enum yl_code yl_store_audit_scan(struct yl_store_conn *c, struct yl_arena *a, co
 		if (sqlite3_column_type(q, 5) == SQLITE_BLOB) {
 			if (scratch)
 				yl_arena_reset(scratch);
-			ev.body = scratch ? yl_body_unpack(scratch, sqlite3_column_blob(q, 5),
-			                                   (size_t)sqlite3_column_bytes(q, 5), &ev.len)
-			                  : NULL;
+			ev.body = scratch
+			              ? yl_body_unpack(scratch, sqlite3_column_blob(q, 5),
+			                               (size_t)sqlite3_column_bytes(q, 5), &ev.len)
+			              : NULL;
 			if (!ev.body) /* unreadable: verify reports it as changed */
 				ev.body = "", ev.len = 0;
 		} else {
@@ -272,7 +274,8 @@ enum yl_code yl_store_user_list(struct yl_store_conn *c, struct yl_arena *a, yl_
                                 void *ctx, struct yl_err *err)
 {
 	c = yl_sqlite_reader(c);
-	sqlite3_stmt *q = yl_sqlite_prepare(c, "SELECT " USER_COLS " FROM auth_user ORDER BY username");
+	sqlite3_stmt *q =
+	    yl_sqlite_prepare(c, "SELECT " USER_COLS " FROM auth_user ORDER BY username");
 	if (!q)
 		return yl_sqlite_error(err, a, c, SQLITE_ERROR, "listing users");
 	int rc;
@@ -459,10 +462,11 @@ enum yl_code yl_store_grant_list(struct yl_store_conn *c, struct yl_arena *a, in
 {
 	c = yl_sqlite_reader(c);
 	sqlite3_stmt *q = yl_sqlite_prepare(
-	    c, user_id ? "SELECT id, user_id, patient, reason, kind, created, expires FROM auth_grant "
-	                 "WHERE user_id = ?1 AND expires > ?2 ORDER BY id DESC LIMIT ?3"
-	               : "SELECT id, user_id, patient, reason, kind, created, expires FROM auth_grant "
-	                 "WHERE expires > ?2 ORDER BY id DESC LIMIT ?3");
+	    c, user_id
+	           ? "SELECT id, user_id, patient, reason, kind, created, expires FROM auth_grant "
+	             "WHERE user_id = ?1 AND expires > ?2 ORDER BY id DESC LIMIT ?3"
+	           : "SELECT id, user_id, patient, reason, kind, created, expires FROM auth_grant "
+	             "WHERE expires > ?2 ORDER BY id DESC LIMIT ?3");
 	if (!q)
 		return yl_sqlite_error(err, a, c, SQLITE_ERROR, "reading access grants");
 	if (user_id)

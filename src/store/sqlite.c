@@ -101,10 +101,10 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_IDX_DEL_REFERENCE] = "DELETE FROM idx_reference WHERE res = ?1",
     [ST_IDX_DEL_URI] = "DELETE FROM idx_uri WHERE res = ?1",
     [ST_IDX_DEL_COMPOSITE] = "DELETE FROM idx_composite WHERE res = ?1",
-    [ST_HIST_INSTANCE] =
-        "SELECT type, id, version, seq, op = 'delete', " HIST_BODY ", version, patient FROM history "
-        "WHERE type = ?1 AND id = ?2 AND seq >= ?3 AND version < ?4 "
-        "ORDER BY version DESC LIMIT ?5",
+    [ST_HIST_INSTANCE] = "SELECT type, id, version, seq, op = 'delete', " HIST_BODY
+                         ", version, patient FROM history "
+                         "WHERE type = ?1 AND id = ?2 AND seq >= ?3 AND version < ?4 "
+                         "ORDER BY version DESC LIMIT ?5",
     [ST_HIST_TYPE] =
         "SELECT type, id, version, seq, op = 'delete', " HIST_BODY ", seq, patient FROM history "
         "WHERE type = ?1 AND seq >= ?3 AND seq < ?4 ORDER BY seq DESC LIMIT ?5",
@@ -196,7 +196,7 @@ struct yl_store_conn {
 /* A write waiting for the group commit (see yl_store_write). */
 struct job {
 	struct job *next;
-	struct yl_write *w;                /* a write, or NULL for audit events only: */
+	struct yl_write *w;               /* a write, or NULL for audit events only: */
 	const struct yl_audit_rec *audit; /* events to append (yl_store_audit_append) */
 	size_t naudit;
 	struct yl_arena *a;
@@ -1246,9 +1246,8 @@ static enum yl_code write_audit(struct yl_store_conn *c, struct yl_arena *a,
 {
 	if (!w->audit)
 		return YL_OK;
-	struct yl_audit_rec ev = {.patient = w->patient,
-	                          .agent = w->audit_agent,
-	                          .recorded = w->last_updated};
+	struct yl_audit_rec ev = {
+	    .patient = w->patient, .agent = w->audit_agent, .recorded = w->last_updated};
 	if (!(ev.body = w->audit(w->audit_ctx, a, w, &ev.len)))
 		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory recording an audit event");
 	int rc = yl_sqlite_audit_insert(c, &ev, 1);
@@ -1338,7 +1337,8 @@ enum yl_code yl_sqlite_queue_audit(struct yl_store_conn *c, struct yl_arena *a,
 {
 	if (c->in_bulk) {
 		int rc = yl_sqlite_audit_insert(c->store->writer, ev, n);
-		return rc == SQLITE_OK ? YL_OK : db_error(err, a, c->store->writer->db, rc, "audit");
+		return rc == SQLITE_OK ? YL_OK
+		                       : db_error(err, a, c->store->writer->db, rc, "audit");
 	}
 	return group_commit(c->store, (struct job){.audit = ev, .naudit = n, .a = a, .err = err});
 }
@@ -1939,13 +1939,15 @@ enum yl_code yl_store_include(struct yl_store_conn *c, struct yl_arena *a,
 			yl_buf_adds(
 			    &sql.text,
 			    "SELECT DISTINCT r.rowid, r.type, r.id, r.version, r.last_updated, "
-			    "r.body, r.patient FROM idx_reference x JOIN resource r ON r.type = x.ref_type "
+			    "r.body, r.patient FROM idx_reference x JOIN resource r ON r.type = "
+			    "x.ref_type "
 			    "AND r.id = x.ref_id WHERE r.deleted = 0 AND x.res IN (");
 		else
 			yl_buf_adds(
 			    &sql.text,
 			    "SELECT DISTINCT r.rowid, r.type, r.id, r.version, r.last_updated, "
-			    "r.body, r.patient FROM idx_reference x JOIN resource r ON r.rowid = x.res "
+			    "r.body, r.patient FROM idx_reference x JOIN resource r ON r.rowid = "
+			    "x.res "
 			    "WHERE r.deleted = 0 AND x.ref_id IN (");
 		int k = 0;
 		for (size_t i = t; i < n; i++) {

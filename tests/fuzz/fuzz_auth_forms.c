@@ -69,8 +69,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		refused(&err);
 		/* the message never quotes a password: one with a character no message is made of
-		 * ('#', '~', '|' or a non-ASCII byte) would show in it if it were quoted (a password
-		 * of plain words, such as "newPassword", may equal a word of the message itself) */
+		 * ('#', '~', '|' or a non-ASCII byte) would show in it if it were quoted (a
+		 * password of plain words, such as "newPassword", may equal a word of the message
+		 * itself) */
 		for (const struct yl_issue *is = err.first; is; is = is->next)
 			if ((distinctive(p.password) && strstr(is->message, p.password)) ||
 			    (distinctive(p.new_password) && strstr(is->message, p.new_password)))

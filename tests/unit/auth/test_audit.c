@@ -199,8 +199,8 @@ static void test_lock_after_failures(void **state)
 	struct fx *f = *state;
 	char hash[YL_AUTH_HASH_LEN];
 	assert_int_equal(yl_auth_hash("right-password", 14, hash), 0);
-	struct yl_user u = {.username = "nurse-wang", .pw_hash = hash, .roles = "nurse",
-	                    .practitioner = "n1"};
+	struct yl_user u = {
+	    .username = "nurse-wang", .pw_hash = hash, .roles = "nurse", .practitioner = "n1"};
 	struct yl_err err;
 	yl_err_init(&err);
 	assert_int_equal(yl_store_user_put(f->c, f->a, &u, NULL, &err), YL_OK);
@@ -211,8 +211,8 @@ static void test_lock_after_failures(void **state)
 	for (int i = 0; i < YL_LOCK_AFTER; i++) {
 		yl_auth_throttle_reset(); /* the back-off is another test's */
 		yl_err_init(&err);
-		assert_int_equal(yl_auth_login(f->c, f->a, "nurse-wang", "wrong-password", "10.0.0.9",
-		                               token, &expires, &who, &retry, &err),
+		assert_int_equal(yl_auth_login(f->c, f->a, "nurse-wang", "wrong-password",
+		                               "10.0.0.9", token, &expires, &who, &retry, &err),
 		                 YL_UNAUTHORIZED);
 	}
 	yl_auth_throttle_reset();
