@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "auth/auth.h"
+#include "auth/policy.h"
 #include "core/id.h"
 
 /* The body as a JSON object with only the members named in `allowed` (NULL-ended). */
@@ -177,4 +178,84 @@ enum yl_code yl_auth_audit_query(struct yl_arena *a, const struct yl_param *para
 		}
 	}
 	return YL_OK;
+}
+
+/* An optional resource id member (an arena copy), NULL when absent. */
+static enum yl_code id_member(struct yl_arena *a, json_t *doc, const char *name, const char **out,
+                              struct yl_err *err)
+{
+	enum yl_code code = string_member(a, doc, name, 1, 64, false, out, NULL, err);
+	if (code == YL_OK && *out && !yl_id_valid(*out, strlen(*out)))
+		code = yl_err_add(err, a, YL_BAD_REQUEST, NULL, "%s: a resource id", name);
+	return code;
+}
+
+enum yl_code yl_auth_user_form(struct yl_arena *a, const char *body, size_t len, bool add,
+                               struct yl_user_form *out, struct yl_err *err)
+{
+	static const char *const add_allowed[] = {
+	    "username", "roles", "practitioner", "patient", "organization", "password", NULL};
+	static const char *const change_allowed[] = {"roles", "practitioner", "patient",
+	                                             "organization", NULL};
+	const char *shape = add ? "{\"username\", \"roles\": [codes], \"practitioner\"?, "
+	                          "\"patient\"?, \"organization\"?, \"password\"?}"
+	                        : "{\"roles\": [codes], \"practitioner\"?, \"patient\"?, "
+	                          "\"organization\"?}";
+	json_t *doc = object(a, body, len, add ? add_allowed : change_allowed, shape, err);
+	if (!doc)
+		return err->code;
+	*out = (struct yl_user_form){0};
+	enum yl_code code = YL_OK;
+	if (add) {
+		code = string_member(a, doc, "username", 1, YL_AUTH_USERNAME_MAX, true,
+		                     &out->username, NULL, err);
+		if (code == YL_OK && !yl_auth_username_ok(out->username, strlen(out->username)))
+			code =
+			    yl_err_add(err, a, YL_BAD_REQUEST, NULL,
+			               "username: 1 to 64 of a-z 0-9 . _ -, starting with a letter "
+			               "or digit");
+	}
+	json_t *roles = json_object_get(doc, "roles"), *v;
+	size_t i;
+	if (code == YL_OK && (!json_is_array(roles) || !json_array_size(roles)))
+		code = yl_err_add(err, a, YL_BAD_REQUEST, NULL,
+		                  "roles: a list of one or more role codes (%s)", yl_roles_all());
+	json_array_foreach (roles, i, v) {
+		unsigned bit = json_is_string(v)
+		                   ? yl_role_parse(json_string_value(v), json_string_length(v))
+		                   : 0;
+		if (code == YL_OK && !bit)
+			code = yl_err_add(err, a, YL_BAD_REQUEST, NULL,
+			                  "roles: '%.40s' is not a role; roles: %s",
+			                  json_is_string(v) ? json_string_value(v) : "(not text)",
+			                  yl_roles_all());
+		out->roles |= bit;
+	}
+	if (code == YL_OK)
+		code = id_member(a, doc, "practitioner", &out->practitioner, err);
+	if (code == YL_OK)
+		code = id_member(a, doc, "patient", &out->patient, err);
+	if (code == YL_OK)
+		code = id_member(a, doc, "organization", &out->organization, err);
+	if (code == YL_OK && add)
+		code = string_member(a, doc, "password", 0, 1 << 20, false, &out->password,
+		                     &out->password_len, err);
+	json_decref(doc);
+	if (code == YL_OK && out->password)
+		code = yl_auth_password_ok(a, out->password, out->password_len, err);
+	return code;
+}
+
+enum yl_code yl_auth_empty_form(struct yl_arena *a, const char *body, size_t len,
+                                struct yl_err *err)
+{
+	static const char *const none[] = {NULL};
+	size_t i = 0;
+	while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
+		i++;
+	if (i == len)
+		return YL_OK;
+	json_t *doc = object(a, body, len, none, "empty, or {}", err);
+	json_decref(doc);
+	return doc ? YL_OK : err->code;
 }

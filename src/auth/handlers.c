@@ -11,6 +11,7 @@
 #include "auth/auth.h"
 #include "auth/forms.h"
 #include "auth/policy.h"
+#include "auth/users.h"
 #include "care/find.h"
 #include "core/buf.h"
 #include "core/id.h"
@@ -26,14 +27,14 @@ static void answer_json(struct yl_req *r, int status, struct yl_buf *b)
 	yl_req_set_header(r, "Cache-Control", "no-store");
 }
 
-static void principal_json(struct yl_buf *b, struct yl_req *r, const struct yl_principal *who)
+/* "username", "roles" (codes, space-separated) and the links of an account, as members of
+ * the object b is writing (its opening brace written). */
+static void account_json(struct yl_buf *b, const char *username, const char *roles,
+                         const char *practitioner, const char *patient, const char *organization)
 {
-	char exp[YL_INSTANT_LEN];
-	yl_format_instant(who->expires, exp);
-	yl_buf_adds(b, "{\"username\":");
-	yl_buf_json_str(b, who->username);
+	yl_buf_adds(b, "\"username\":");
+	yl_buf_json_str(b, username);
 	yl_buf_adds(b, ",\"roles\":[");
-	const char *roles = yl_roles_format(who->roles, r->a);
 	for (const char *p = roles; *p;) {
 		size_t n = strcspn(p, " ");
 		yl_buf_adds(b, p == roles ? "\"" : ",\"");
@@ -42,19 +43,22 @@ static void principal_json(struct yl_buf *b, struct yl_req *r, const struct yl_p
 		p += n + (p[n] == ' ');
 	}
 	yl_buf_addc(b, ']');
-	static const struct {
-		const char *name;
-		size_t off;
-	} links[] = {{"practitioner", offsetof(struct yl_principal, practitioner)},
-	             {"patient", offsetof(struct yl_principal, patient)},
-	             {"organization", offsetof(struct yl_principal, organization)}};
-	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
-		const char *v = *(const char *const *)((const char *)who + links[i].off);
-		if (v) {
-			yl_buf_printf(b, ",\"%s\":", links[i].name);
-			yl_buf_json_str(b, v);
+	const char *links[][2] = {
+	    {"practitioner", practitioner}, {"patient", patient}, {"organization", organization}};
+	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
+		if (links[i][1]) {
+			yl_buf_printf(b, ",\"%s\":", links[i][0]);
+			yl_buf_json_str(b, links[i][1]);
 		}
-	}
+}
+
+static void principal_json(struct yl_buf *b, struct yl_req *r, const struct yl_principal *who)
+{
+	char exp[YL_INSTANT_LEN];
+	yl_format_instant(who->expires, exp);
+	yl_buf_addc(b, '{');
+	account_json(b, who->username, yl_roles_format(who->roles, r->a), who->practitioner,
+	             who->patient, who->organization);
 	yl_buf_printf(b, ",\"mustChangePassword\":%s,\"readOnly\":%s,\"expires\":\"%s\"}",
 	              who->must_change ? "true" : "false", who->read_only ? "true" : "false", exp);
 }
@@ -435,4 +439,183 @@ enum yl_code yl_h_password(struct yl_req *r, struct yl_err *err)
 	r->audited = true;
 	r->status = 204;
 	return YL_OK;
+}
+
+/* ---- accounts: /auth/users --------------------------------------------------------------
+ * Administrators manage every account; an institution's administrator their staff's
+ * (auth/policy.c yl_policy_user). The rules of an account and its audit are auth/users.c's,
+ * shared with `yilian user`. */
+
+static void user_json(struct yl_buf *b, const struct yl_user *u, const char *one_time)
+{
+	yl_buf_addc(b, '{');
+	account_json(b, u->username, u->roles ? u->roles : "", u->practitioner, u->patient,
+	             u->organization);
+	yl_buf_printf(b, ",\"state\":\"%s\"", yl_users_state(u));
+	if (one_time && *one_time) /* shown once: it is kept only as a hash */
+		yl_buf_printf(b, ",\"oneTimePassword\":\"%s\"", one_time);
+	yl_buf_addc(b, '}');
+}
+
+struct user_list {
+	struct yl_req *r;
+	struct yl_buf *b;
+	int n;
+};
+
+static int list_user(void *ctx, const struct yl_user *u)
+{
+	struct user_list *l = ctx;
+	if (!yl_policy_user_visible(l->r, u))
+		return 0;
+	if (l->n++)
+		yl_buf_addc(l->b, ',');
+	user_json(l->b, u, NULL);
+	return 0;
+}
+
+/* GET /auth/users: the accounts the caller manages, by username. */
+enum yl_code yl_h_user_list(struct yl_req *r, struct yl_err *err)
+{
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	if (!c)
+		return err->code;
+	struct yl_buf b;
+	yl_buf_init(&b, r->a, 4096, 16 << 20);
+	struct user_list l = {r, &b, 0};
+	yl_buf_adds(&b, "{\"users\":[");
+	enum yl_code code = yl_store_user_list(c, r->a, list_user, &l, err);
+	if (code != YL_OK)
+		return code;
+	yl_buf_adds(&b, "]}");
+	if (b.err)
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory listing accounts");
+	answer_json(r, 200, &b);
+	return YL_OK;
+}
+
+/* Apply ch as the caller and answer the account (with a one-time password once). */
+static enum yl_code change_user(struct yl_req *r, const struct yl_user_change *ch, int status,
+                                struct yl_err *err)
+{
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	if (!c)
+		return err->code;
+	struct yl_user_result res;
+	enum yl_code code = yl_users_change(c, r->a, ch, r->who, r->peer, &res, err);
+	if (code != YL_OK)
+		return code;
+	r->audited = true;
+	struct yl_buf b;
+	yl_buf_init(&b, r->a, 512, 8192);
+	user_json(&b, &res.user, res.one_time);
+	yl_auth_wipe(res.one_time, sizeof res.one_time);
+	if (b.err)
+		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+	answer_json(r, status, &b);
+	return YL_OK;
+}
+
+/* POST /auth/users {username, roles, practitioner?, patient?, organization?, password?}:
+ * 201 and the account; without a password, a one-time one is made and shown once. */
+enum yl_code yl_h_user_add(struct yl_req *r, struct yl_err *err)
+{
+	struct yl_user_form f;
+	enum yl_code code = yl_auth_user_form(r->a, r->body, r->body_len, true, &f, err);
+	if (code != YL_OK)
+		return code;
+	if (!f.organization && !(r->who->roles & YL_ROLE_ADMIN))
+		f.organization = r->who->organization; /* their staff, by default */
+	struct yl_user u = {.username = f.username,
+	                    .roles = "",
+	                    .practitioner = f.practitioner,
+	                    .patient = f.patient,
+	                    .organization = f.organization};
+	if (!yl_policy_user_visible(r, &u))
+		return yl_err_add(err, r->a, YL_FORBIDDEN, NULL,
+		                  "an account you add belongs to your institution: its "
+		                  "organization is Organization/%s or one below it",
+		                  r->who->organization ? r->who->organization : "?");
+	if ((code = yl_policy_user(r, &u, f.roles, err)) != YL_OK)
+		return code;
+	struct yl_user_change ch = {.act = YL_USER_ADD,
+	                            .username = f.username,
+	                            .roles = f.roles,
+	                            .practitioner = f.practitioner,
+	                            .patient = f.patient,
+	                            .organization = f.organization,
+	                            .password = f.password,
+	                            .password_len = f.password_len};
+	code = change_user(r, &ch, 201, err);
+	if (f.password)
+		yl_auth_wipe((char *)f.password, f.password_len);
+	return code;
+}
+
+static const struct {
+	const char *name;
+	enum yl_user_act act;
+	bool roles; /* takes {roles, links} */
+} user_actions[] = {
+    {"disable", YL_USER_DISABLE, false},      {"enable", YL_USER_ENABLE, false},
+    {"reset-password", YL_USER_RESET, false}, {"grant", YL_USER_GRANT, true},
+    {"revoke", YL_USER_REVOKE, true},
+};
+
+/* POST /auth/users/{username}/{action}: disable, enable, reset-password (a one-time
+ * password, shown once), grant or revoke {roles, practitioner?, patient?, organization?}. */
+enum yl_code yl_h_user_action(struct yl_req *r, struct yl_err *err)
+{
+	const char *username = r->vars[0], *action = r->vars[1];
+	size_t k = 0;
+	while (k < sizeof user_actions / sizeof user_actions[0] &&
+	       strcmp(user_actions[k].name, action) != 0)
+		k++;
+	if (k == sizeof user_actions / sizeof user_actions[0])
+		return yl_err_add(err, r->a, YL_NOT_FOUND, NULL,
+		                  "'%.40s' is not an action on an account: disable, enable, "
+		                  "reset-password, grant or revoke",
+		                  action);
+	struct yl_user_form f = {0};
+	enum yl_code code = user_actions[k].roles
+	                        ? yl_auth_user_form(r->a, r->body, r->body_len, false, &f, err)
+	                        : yl_auth_empty_form(r->a, r->body, r->body_len, err);
+	if (code != YL_OK)
+		return code;
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	if (!c)
+		return err->code;
+	/* the account as it will be: the caller must be allowed both it and the change */
+	struct yl_user u;
+	struct yl_err e2;
+	yl_err_init(&e2);
+	code = yl_store_user_get(c, r->a, username, 0, &u, &e2);
+	if (code == YL_NOT_FOUND || (code == YL_OK && !yl_policy_user_visible(r, &u)))
+		return yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "there is no user '%s'", username);
+	if (code != YL_OK) {
+		*err = e2;
+		return code;
+	}
+	if (u.id == r->who->user_id && user_actions[k].act == YL_USER_DISABLE)
+		return yl_err_add(err, r->a, YL_BAD_REQUEST, NULL,
+		                  "you cannot disable your own account; ask another administrator");
+	if (f.practitioner)
+		u.practitioner = f.practitioner;
+	if (f.patient)
+		u.patient = f.patient;
+	if (f.organization)
+		u.organization = f.organization;
+	if (!yl_policy_user_visible(r, &u))
+		return yl_err_add(err, r->a, YL_FORBIDDEN, NULL,
+		                  "the account would leave your institution (organization)");
+	code = yl_policy_user(r, &u, user_actions[k].act == YL_USER_GRANT ? f.roles : 0, err);
+	if (code != YL_OK)
+		return code;
+	struct yl_user_change ch = {.act = user_actions[k].act,
+	                            .username = u.username,
+	                            .roles = f.roles,
+	                            .practitioner = f.practitioner,
+	                            .patient = f.patient,
+	                            .organization = f.organization};
+	return change_user(r, &ch, 200, err);
 }

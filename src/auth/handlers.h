@@ -14,5 +14,8 @@ enum yl_code yl_h_token_revoke(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_audit_search(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_glass(struct yl_req *r, struct yl_err *err);
 enum yl_code yl_h_glass_list(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_user_list(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_user_add(struct yl_req *r, struct yl_err *err);
+enum yl_code yl_h_user_action(struct yl_req *r, struct yl_err *err);
 
 #endif

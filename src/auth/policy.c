@@ -146,6 +146,20 @@ static bool path_target(const char *pattern, struct yl_req *r, const char **type
 	return *type && *id;
 }
 
+/* The resource type a /fhir route is about: {type}, or the literal type of its path. */
+static const char *route_type(const char *pattern, struct yl_req *r)
+{
+	if (strncmp(pattern, "/fhir/{type}", 12) == 0)
+		return r->vars[0];
+	if (strncmp(pattern, "/fhir/", 6) != 0)
+		return NULL;
+	const char *p = pattern + 6;
+	size_t n = strcspn(p, "/");
+	if (n == 0 || *p == '{' || *p == '$')
+		return NULL;
+	return yl_arena_strndup(r->a, p, n);
+}
+
 static bool in_list(const char *const *list, size_t n, const char *s)
 {
 	for (size_t i = 0; i < n; i++)
@@ -245,7 +259,12 @@ enum yl_code yl_policy_route(const struct yl_principal *who, enum yl_access acce
 	for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
 		if (classes[i].access == access)
 			need = classes[i].roles;
-	if (!(who->roles & need)) {
+	/* an institution's administrator keeps their part of the directory through the FHIR
+	 * routes (reads and searches show them shared records only; writes are checked by
+	 * yl_policy_shared_write) */
+	bool keeper = access == YL_ACCESS_CLINICAL && (who->roles & YL_ROLE_INSTITUTION_ADMIN) &&
+	              !strchr(pattern, '$') && yl_policy_directory_type(route_type(pattern, r));
+	if (!(who->roles & need) && !keeper) {
 		const char *have = yl_roles_format(who->roles, r->a);
 		return yl_err_add(err, r->a, YL_FORBIDDEN, NULL, "your role (%s) may not use %s %s",
 		                  *have ? have : "none", r->method, r->url.path);
@@ -528,8 +547,9 @@ static enum yl_code compute_scope(struct yl_req *r, struct yl_arena *a, struct y
 }
 
 /* ---- scopes kept a moment: a doctor's page asks many times in a row ---------------------
- * A scope is reused while nothing has changed in the store (the population model's seq:
- * every write moves it), no grant was made in this process, the user's roles and links are
+ * A scope is reused while nothing has changed in the store (its last change-log seq: every
+ * write moves it; and it is kept only when the population model had reached that change),
+ * no grant was made in this process, the user's roles and links are
  * the same, and it is younger than SCOPE_TTL_US (grants made on another node). Entries are
  * shared by the requests that use them (refs) and freed by the last. */
 #define SCOPE_SLOTS  256
@@ -593,9 +613,21 @@ enum yl_code yl_policy_scope(struct yl_req *r, const struct yl_scope **out, stru
 		r->scope = *out = s;
 		return YL_OK;
 	}
-	if (r->app->pop)
+	/* the store's last change keys the cache: read first, so a change that lands while the
+	 * scope is worked out makes the next request work it out again */
+	int64_t seq = -1, now = yl_monotonic_us();
+	struct yl_err e2;
+	yl_err_init(&e2);
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, &e2);
+	if (!c || yl_store_last_seq(c, r->a, &seq, &e2) != YL_OK)
+		seq = -1;
+	/* team contracts come from the population model: a scope is kept only when the model
+	 * had reached that change (it may be catching up on another thread) */
+	bool current = true;
+	if (r->app->pop) {
 		yl_pop_sync_try(r->app->pop, r->a);
-	int64_t seq = r->app->pop ? yl_pop_seq(r->app->pop) : -1, now = yl_monotonic_us();
+		current = yl_pop_seq(r->app->pop) >= seq;
+	}
 	uint64_t gen = atomic_load(&grant_gen);
 	struct cached_scope **slot = &scope_cache[(uint64_t)who->user_id % SCOPE_SLOTS];
 	pthread_mutex_lock(&scope_mu);
@@ -635,6 +667,9 @@ enum yl_code yl_policy_scope(struct yl_req *r, const struct yl_scope **out, stru
 		return code != YL_OK ? code
 		                     : yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
 	}
+	r->scope = *out = s;
+	if (!current || seq < 0)
+		return YL_OK;
 	/* keep it for the next request (the cache holds a reference of its own) */
 	pthread_mutex_lock(&scope_mu);
 	struct cached_scope *old = *slot;
@@ -643,7 +678,6 @@ enum yl_code yl_policy_scope(struct yl_req *r, const struct yl_scope **out, stru
 	pthread_mutex_unlock(&scope_mu);
 	if (old)
 		scope_unref(old);
-	r->scope = *out = s;
 	return YL_OK;
 }
 
@@ -680,4 +714,179 @@ void yl_scope_plan(const struct yl_scope *s, struct yl_search_plan *p)
 	p->visible = s->json;
 	p->shared = shared_types;
 	p->nshared = NSHARED;
+}
+
+/* ---- the directory and the accounts: who keeps them ------------------------------------
+ * Shared records change only by administrators; an institution's administrator keeps its
+ * own part of the directory (the teams, practitioner roles, locations and services of the
+ * institution and of those below it, and the practitioners working there) and its staff's
+ * accounts. A clinician who could edit a CareTeam could add themselves to it, and so open
+ * its residents' records. */
+static const struct {
+	const char *type;
+	const char *org; /* the element naming the institution; NULL: a Practitioner's roles */
+} directory[] = {
+    {"CareTeam", "managingOrganization"},
+    {"HealthcareService", "providedBy"},
+    {"Location", "managingOrganization"},
+    {"Organization", "partOf"},
+    {"Practitioner", NULL},
+    {"PractitionerRole", "organization"},
+};
+#define NDIRECTORY (sizeof directory / sizeof directory[0])
+
+/* The roles an institution's administrator may give: those of its staff. */
+#define INSTITUTION_ROLES                                                                          \
+	(YL_ROLE_FAMILY_DOCTOR | YL_ROLE_VILLAGE_DOCTOR | YL_ROLE_NURSE |                          \
+	 YL_ROLE_PUBLIC_HEALTH_DOCTOR | YL_ROLE_SPECIALIST | YL_ROLE_PHARMACIST)
+
+static size_t directory_index(const char *type)
+{
+	size_t k = 0;
+	while (k < NDIRECTORY && strcmp(directory[k].type, type) != 0)
+		k++;
+	return k;
+}
+
+bool yl_policy_directory_type(const char *type)
+{
+	return type && directory_index(type) < NDIRECTORY;
+}
+
+/* Whether v (a Reference, or an array of them) names Organizations, all within root. */
+static bool refs_within(struct yl_req *r, json_t *v, const char *root)
+{
+	json_t *one = v;
+	size_t n = json_is_array(v) ? json_array_size(v) : v ? 1 : 0, seen = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (json_is_array(v))
+			one = json_array_get(v, i);
+		const char *type, *id;
+		if (!yl_care_ref(r->a, one, "Organization", &type, &id) ||
+		    !yl_policy_org_within(r, yl_arena_strdup(r->a, id), root))
+			return false;
+		seen++;
+	}
+	return seen > 0;
+}
+
+struct within {
+	struct yl_req *r;
+	const char *root, *field;
+	bool all, any;
+};
+
+static int row_within(void *ctx, const struct yl_row *row, json_t *doc)
+{
+	(void)row;
+	struct within *w = ctx;
+	w->any = true;
+	if (!refs_within(w->r, json_object_get(doc, w->field), w->root))
+		w->all = false;
+	return !w->all;
+}
+
+/* Whether Practitioner id works only within root: each of their roles and teams is there,
+ * and there is at least one. */
+static bool practitioner_within(struct yl_req *r, const char *id, const char *root)
+{
+	struct yl_err err;
+	yl_err_init(&err);
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, &err);
+	if (!c)
+		return false;
+	const char *ref = yl_arena_printf(r->a, "Practitioner/%s", id);
+	struct within w = {r, root, "organization", true, false};
+	struct yl_param p = {.name = "practitioner", .value = ref};
+	if (yl_care_each(c, r->a, "PractitionerRole", &p, 1, row_within, &w, &err) != YL_OK)
+		return false;
+	w.field = "managingOrganization";
+	p.name = "participant";
+	if (w.all && yl_care_each(c, r->a, "CareTeam", &p, 1, row_within, &w, &err) != YL_OK)
+		return false;
+	return w.all && w.any;
+}
+
+static bool record_within(struct yl_req *r, size_t k, const char *id, json_t *doc, const char *root)
+{
+	if (!directory[k].org)
+		return practitioner_within(r, id, root);
+	return refs_within(r, json_object_get(doc, directory[k].org), root);
+}
+
+enum yl_code yl_policy_shared_write(struct yl_req *r, const char *type, const char *id, json_t *doc,
+                                    struct yl_err *err)
+{
+	const struct yl_principal *who = r->who;
+	if (!who || (who->roles & YL_ROLE_ADMIN))
+		return YL_OK;
+	size_t k = directory_index(type);
+	const char *root = who->organization;
+	if (!(who->roles & YL_ROLE_INSTITUTION_ADMIN) || k == NDIRECTORY || !root)
+		return yl_err_add(err, r->a, YL_FORBIDDEN, NULL,
+		                  "%s records are shared by everyone and kept by administrators%s",
+		                  type,
+		                  k < NDIRECTORY ? "; ask your institution's administrator" : "");
+	/* the record as stored, when there is one, must be the institution's too */
+	struct yl_err e2;
+	yl_err_init(&e2);
+	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
+	if (!c)
+		return err->code;
+	struct yl_row row;
+	json_t *old = NULL;
+	enum yl_code code = yl_care_read(c, r->a, type, id, &row, &old, &e2);
+	if (code != YL_OK && code != YL_NOT_FOUND) {
+		*err = e2;
+		return code;
+	}
+	bool ok;
+	if (!directory[k].org) /* a new practitioner; a known one must work here only */
+		ok = !old || practitioner_within(r, id, root);
+	else
+		ok = (!old || record_within(r, k, id, old, root)) &&
+		     (!doc || record_within(r, k, id, doc, root));
+	if (!ok)
+		return yl_err_add(err, r->a, YL_FORBIDDEN, NULL,
+		                  "%s/%s is not in the part of the directory your institution "
+		                  "keeps (%s: Organization/%s or one below it)",
+		                  type, id, directory[k].org ? directory[k].org : "their roles",
+		                  root);
+	return YL_OK;
+}
+
+bool yl_policy_user_visible(struct yl_req *r, const struct yl_user *u)
+{
+	const struct yl_principal *who = r->who;
+	if (!who || (who->roles & YL_ROLE_ADMIN))
+		return true;
+	return (who->roles & YL_ROLE_INSTITUTION_ADMIN) && who->organization && u->organization &&
+	       !u->patient && yl_policy_org_within(r, u->organization, who->organization);
+}
+
+/* Whether the caller may change account u, giving it `assign` roles and its
+ * links: administrators any; an institution's administrator their staff's accounts only
+ * (the organization within theirs, staff roles, a practitioner who works there). */
+enum yl_code yl_policy_user(struct yl_req *r, const struct yl_user *u, unsigned assign,
+                            struct yl_err *err)
+{
+	const struct yl_principal *who = r->who;
+	if (!who || (who->roles & YL_ROLE_ADMIN))
+		return YL_OK;
+	const char *bad;
+	unsigned have = u->roles ? yl_roles_parse(u->roles, &bad, r->a) : 0;
+	if (!yl_policy_user_visible(r, u)) /* one outside their institution they do not know */
+		return yl_err_add(err, r->a, YL_NOT_FOUND, NULL, "there is no user '%s'",
+		                  u->username);
+	if ((have | assign) & ~INSTITUTION_ROLES)
+		return yl_err_add(err, r->a, YL_FORBIDDEN, NULL,
+		                  "an institution's administrator gives and manages its staff's "
+		                  "roles (%s) only; ask a system administrator",
+		                  yl_roles_format(INSTITUTION_ROLES, r->a));
+	if (u->practitioner && !practitioner_within(r, u->practitioner, who->organization))
+		return yl_err_add(err, r->a, YL_FORBIDDEN, NULL,
+		                  "Practitioner/%s does not work only in your institution: give "
+		                  "them a PractitionerRole here first",
+		                  u->practitioner);
+	return YL_OK;
 }

@@ -102,4 +102,22 @@ bool yl_policy_org_within(struct yl_req *r, const char *org, const char *root);
 /* The types that belong to no resident: visible to every logged-in user. */
 bool yl_policy_shared_type(const char *type);
 
+/* The directory and the accounts: who keeps them. Shared records (yl_policy_shared_type)
+ * are written by administrators; an institution's administrator writes the directory types
+ * (yl_policy_directory_type: CareTeam, HealthcareService, Location, Organization,
+ * Practitioner, PractitionerRole) of their institution and those below it, as stored and as
+ * written (doc NULL: a delete). YL_FORBIDDEN otherwise (shared records are no secret). */
+bool yl_policy_directory_type(const char *type);
+struct json_t;
+enum yl_code yl_policy_shared_write(struct yl_req *r, const char *type, const char *id,
+                                    struct json_t *doc, struct yl_err *err);
+/* Accounts: whether the caller may see account u (administrators: all; an institution's
+ * administrator: those whose organization is within theirs), and may change it giving it
+ * `assign` roles (an institution's administrator: staff roles only, and a linked
+ * practitioner who works only there). An account the caller may not see is YL_NOT_FOUND. */
+struct yl_user;
+bool yl_policy_user_visible(struct yl_req *r, const struct yl_user *u);
+enum yl_code yl_policy_user(struct yl_req *r, const struct yl_user *u, unsigned assign,
+                            struct yl_err *err);
+
 #endif

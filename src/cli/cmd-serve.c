@@ -13,6 +13,7 @@
 #include "auth/audit.h"
 #include "auth/auth.h"
 #include "auth/policy.h"
+#include "auth/users.h"
 #include "care/population.h"
 #include "care/rulepack.h"
 #include "care/seed.h"
@@ -174,30 +175,17 @@ static enum yl_code first_admin(struct yl_store *store, struct yl_arena *a, stru
 		return err->code;
 	if (!none)
 		return YL_OK;
-	char pw[YL_AUTH_TOKEN_LEN + 1], hash[YL_AUTH_HASH_LEN];
-	yl_auth_token_new(pw);
-	if (yl_auth_hash(pw, strlen(pw), hash) != 0)
-		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory hashing a password");
-	struct yl_user u = {
-	    .username = "admin", .pw_hash = hash, .roles = "admin", .must_change = true};
-	struct yl_audit_in in = {.subtype = "permission-change",
-	                         .action = 'C',
-	                         .status = 201,
-	                         .who = &yl_auth_operator,
-	                         .peer = "localhost",
-	                         .what = "user/admin",
-	                         .detail = "first administrator created"};
-	struct yl_audit_rec rec;
-	if (!yl_audit_record(a, &in, &rec))
-		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
-	enum yl_code code = yl_store_user_put(c, a, &u, &rec, err);
+	struct yl_user_change ch = {
+	    .act = YL_USER_ADD, .username = "admin", .roles = YL_ROLE_ADMIN};
+	struct yl_user_result res;
+	enum yl_code code = yl_users_change(c, a, &ch, &yl_auth_operator, "localhost", &res, err);
 	if (code == YL_OK)
 		yl_log(YL_LOG_WARN,
 		       "yilian: no users yet: created the administrator 'admin' with the one-time "
 		       "password %s (shown only now; log in and change it, or set one with "
 		       "`yilian user reset-password --username admin --password-stdin`)",
-		       pw);
-	yl_auth_wipe(pw, sizeof pw);
+		       res.one_time);
+	yl_auth_wipe(res.one_time, sizeof res.one_time);
 	return code;
 }
 

@@ -8,6 +8,7 @@
 #include "auth/audit.h"
 #include "auth/auth.h"
 #include "auth/policy.h"
+#include "auth/users.h"
 #include "cli/cli.h"
 #include "core/id.h"
 #include "core/time.h"
@@ -32,122 +33,81 @@ static enum yl_code read_password(struct ctx *x, char *buf, size_t cap)
 	if (!fgets(buf, (int)cap, stdin))
 		return yl_err_add(x->err, x->a, YL_USAGE, NULL,
 		                  "--password-stdin: no password on standard input");
-	size_t n = strcspn(buf, "\r\n");
-	buf[n] = '\0';
-	return yl_auth_password_ok(x->a, buf, n, x->err);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return YL_OK;
 }
 
-/* The password to set: from stdin, or a new random one printed once (must be changed). */
-static enum yl_code new_password(struct ctx *x, char hash[YL_AUTH_HASH_LEN], bool *generated)
+/* Run one change as the operator and say what happened. */
+static enum yl_code run(struct ctx *x, enum yl_user_act act, unsigned roles)
 {
 	char pw[YL_AUTH_PASSWORD_MAX + 2];
-	*generated = !x->o->password_stdin;
+	struct yl_user_change ch = {.act = act,
+	                            .username = x->o->username,
+	                            .roles = roles,
+	                            .practitioner = x->o->practitioner,
+	                            .patient = x->o->patient,
+	                            .organization = x->o->organization};
 	enum yl_code code = YL_OK;
-	if (*generated)
-		yl_auth_token_new(pw);
-	else
-		code = read_password(x, pw, sizeof pw);
-	if (code == YL_OK && yl_auth_hash(pw, strlen(pw), hash) != 0)
-		code =
-		    yl_err_add(x->err, x->a, YL_NOMEM, NULL, "out of memory hashing the password");
-	if (code == YL_OK && *generated)
-		printf(
-		    "one-time password for %s: %s\n(it is shown only now; they are asked to change "
-		    "it)\n",
-		    x->o->username, pw);
-	yl_auth_wipe(pw, sizeof pw);
-	return code;
-}
-
-static enum yl_code audited_put(struct ctx *x, struct yl_user *u, const char *detail)
-{
-	struct yl_audit_in in = {.subtype = "permission-change",
-	                         .action = u->id ? 'U' : 'C',
-	                         .status = 200,
-	                         .who = &yl_auth_operator,
-	                         .peer = "localhost",
-	                         .what = yl_arena_printf(x->a, "user/%s", u->username),
-	                         .patient = u->patient,
-	                         .detail = detail};
-	struct yl_audit_rec rec;
-	if (!yl_audit_record(x->a, &in, &rec))
-		return yl_err_add(x->err, x->a, YL_NOMEM, NULL, "out of memory");
-	return yl_store_user_put(x->c, x->a, u, &rec, x->err);
-}
-
-static enum yl_code get_user(struct ctx *x, struct yl_user *u)
-{
-	enum yl_code code = yl_store_user_get(x->c, x->a, x->o->username, 0, u, x->err);
-	if (code == YL_NOT_FOUND) {
-		yl_err_init(x->err);
-		return yl_err_add(x->err, x->a, YL_USAGE, NULL, "there is no user '%s'",
-		                  x->o->username);
+	if ((act == YL_USER_ADD || act == YL_USER_RESET) && x->o->password_stdin) {
+		if ((code = read_password(x, pw, sizeof pw)) != YL_OK)
+			return code;
+		ch.password = pw;
+		ch.password_len = strlen(pw);
 	}
-	return code;
+	struct yl_user_result res;
+	code = yl_users_change(x->c, x->a, &ch, &yl_auth_operator, "localhost", &res, x->err);
+	yl_auth_wipe(pw, sizeof pw);
+	if (code != YL_OK) {
+		if (code == YL_NOT_FOUND || code == YL_BAD_REQUEST)
+			x->err->code = code = YL_USAGE; /* the operator's command was wrong */
+		return code;
+	}
+	const struct yl_user *u = &res.user;
+	printf("%s: %s", u->username, res.what);
+	if (act == YL_USER_GRANT || act == YL_USER_REVOKE)
+		printf("; roles now: %s", *u->roles ? u->roles : "none");
+	if (act == YL_USER_ADD)
+		printf(" (%s)", u->roles);
+	if (act == YL_USER_DISABLE || act == YL_USER_RESET)
+		printf("; %d sessions and tokens ended", res.ended);
+	printf("\n");
+	if (res.one_time[0])
+		printf("one-time password for %s: %s\n(it is shown only now; they are asked to "
+		       "change it)\n",
+		       u->username, res.one_time);
+	yl_auth_wipe(res.one_time, sizeof res.one_time);
+	return YL_OK;
 }
 
-static unsigned roles_or_fail(struct ctx *x, enum yl_code *code)
+/* The roles of --role, or a usage error listing them. */
+static enum yl_code roles_of(struct ctx *x, const char *action, unsigned *set)
 {
+	if (!x->o->roles)
+		return yl_err_add(x->err, x->a, YL_USAGE, NULL, "%s needs --role (one of %s)",
+		                  action, yl_roles_all());
 	const char *bad;
-	unsigned set = yl_roles_parse(x->o->roles, &bad, x->a);
-	if (bad || !set)
-		*code = yl_err_add(x->err, x->a, YL_USAGE, NULL, "'%s' is not a role; roles: %s",
-		                   bad ? bad : x->o->roles, yl_roles_all());
-	return set;
+	*set = yl_roles_parse(x->o->roles, &bad, x->a);
+	if (bad || !*set)
+		return yl_err_add(x->err, x->a, YL_USAGE, NULL, "'%s' is not a role; roles: %s",
+		                  bad ? bad : x->o->roles, yl_roles_all());
+	return YL_OK;
 }
 
 static enum yl_code act_add(struct ctx *x)
 {
-	enum yl_code code = YL_OK;
-	if (!x->o->roles)
-		return yl_err_add(x->err, x->a, YL_USAGE, NULL, "add needs --role (one of %s)",
-		                  yl_roles_all());
-	unsigned set = roles_or_fail(x, &code);
-	if (code != YL_OK)
-		return code;
-	if ((set & YL_ROLE_RESIDENT) && !x->o->patient)
-		return yl_err_add(x->err, x->a, YL_USAGE, NULL,
-		                  "a resident's account needs --patient ID (their record)");
-	if ((set & ~(YL_ROLE_RESIDENT | YL_ROLE_ADMIN | YL_ROLE_SUPERVISOR |
-	             YL_ROLE_INSTITUTION_ADMIN)) &&
-	    !x->o->practitioner)
-		return yl_err_add(
-		    x->err, x->a, YL_USAGE, NULL,
-		    "a clinical role needs --practitioner ID (who they are in the records)");
-	struct yl_user existing;
-	struct yl_err probe;
-	yl_err_init(&probe);
-	if (yl_store_user_get(x->c, x->a, x->o->username, 0, &existing, &probe) == YL_OK)
-		return yl_err_add(x->err, x->a, YL_CONFLICT, NULL, "the username '%s' is taken",
-		                  x->o->username);
-	char hash[YL_AUTH_HASH_LEN];
-	bool generated;
-	if ((code = new_password(x, hash, &generated)) != YL_OK)
-		return code;
-	struct yl_user u = {.username = x->o->username,
-	                    .pw_hash = hash,
-	                    .roles = yl_roles_format(set, x->a),
-	                    .practitioner = x->o->practitioner,
-	                    .patient = x->o->patient,
-	                    .organization = x->o->organization,
-	                    .must_change = generated};
-	if ((code = audited_put(x, &u, "user added")) == YL_OK)
-		printf("added %s (%s)\n", u.username, u.roles);
-	return code;
+	unsigned set = 0;
+	enum yl_code code = roles_of(x, "add", &set);
+	return code == YL_OK ? run(x, YL_USER_ADD, set) : code;
 }
 
 static int list_one(void *ctx, const struct yl_user *u)
 {
 	struct ctx *x = ctx;
-	const char *state = u->disabled                     ? "disabled"
-	                    : u->locked_until > yl_now_us() ? "locked"
-	                    : u->must_change                ? "must-change-password"
-	                                                    : "active";
 	printf("%-24s %-36s %-22s %s\n", u->username, *u->roles ? u->roles : "-",
 	       u->practitioner ? yl_arena_printf(x->a, "Practitioner/%s", u->practitioner)
 	       : u->patient    ? yl_arena_printf(x->a, "Patient/%s", u->patient)
 	                       : "-",
-	       state);
+	       yl_users_state(u));
 	return 0;
 }
 
@@ -157,96 +117,33 @@ static enum yl_code act_list(struct ctx *x)
 	return yl_store_user_list(x->c, x->a, list_one, x, x->err);
 }
 
-static enum yl_code set_disabled(struct ctx *x, bool disabled)
-{
-	struct yl_user u;
-	enum yl_code code = get_user(x, &u);
-	if (code != YL_OK)
-		return code;
-	u.disabled = disabled;
-	if (!disabled)
-		u.failed = 0, u.locked_until = 0;
-	if ((code = audited_put(x, &u, disabled ? "user disabled" : "user enabled")) != YL_OK)
-		return code;
-	int n = 0;
-	if (disabled &&
-	    (code = yl_store_token_revoke(x->c, x->a, NULL, u.id, 0, &n, NULL, x->err)) != YL_OK)
-		return code;
-	printf("%s %s%s\n", disabled ? "disabled" : "enabled", u.username,
-	       disabled ? yl_arena_printf(x->a, "; %d sessions and tokens ended", n) : "");
-	return YL_OK;
-}
-
 static enum yl_code act_disable(struct ctx *x)
 {
-	return set_disabled(x, true);
+	return run(x, YL_USER_DISABLE, 0);
 }
 
 static enum yl_code act_enable(struct ctx *x)
 {
-	return set_disabled(x, false);
+	return run(x, YL_USER_ENABLE, 0);
 }
 
 static enum yl_code act_reset(struct ctx *x)
 {
-	struct yl_user u;
-	enum yl_code code = get_user(x, &u);
-	char hash[YL_AUTH_HASH_LEN];
-	bool generated;
-	if (code == YL_OK)
-		code = new_password(x, hash, &generated);
-	if (code != YL_OK)
-		return code;
-	u.pw_hash = hash;
-	u.must_change = generated;
-	u.failed = 0;
-	u.locked_until = 0;
-	if ((code = audited_put(x, &u, "password reset")) != YL_OK)
-		return code;
-	int n = 0;
-	code = yl_store_token_revoke(x->c, x->a, NULL, u.id, 0, &n, NULL, x->err);
-	if (code == YL_OK)
-		printf("password of %s reset; %d sessions and tokens ended\n", u.username, n);
-	return code;
-}
-
-static enum yl_code change_roles(struct ctx *x, bool grant)
-{
-	if (!x->o->roles)
-		return yl_err_add(x->err, x->a, YL_USAGE, NULL, "%s needs --role",
-		                  grant ? "grant" : "revoke");
-	enum yl_code code = YL_OK;
-	unsigned set = roles_or_fail(x, &code);
-	struct yl_user u;
-	if (code == YL_OK)
-		code = get_user(x, &u);
-	if (code != YL_OK)
-		return code;
-	const char *bad;
-	unsigned have = yl_roles_parse(u.roles, &bad, x->a);
-	unsigned now = grant ? have | set : have & ~set;
-	u.roles = yl_roles_format(now, x->a);
-	if (x->o->practitioner)
-		u.practitioner = x->o->practitioner;
-	if (x->o->patient)
-		u.patient = x->o->patient;
-	if (x->o->organization)
-		u.organization = x->o->organization;
-	const char *what = yl_arena_printf(x->a, "%s %s", grant ? "granted" : "revoked",
-	                                   yl_roles_format(set, x->a));
-	if ((code = audited_put(x, &u, what)) == YL_OK)
-		printf("%s: %s; roles now: %s\n", u.username, what, *u.roles ? u.roles : "none");
-	return code;
+	return run(x, YL_USER_RESET, 0);
 }
 
 static enum yl_code act_grant(struct ctx *x)
 {
-	return change_roles(x, true);
+	unsigned set = 0;
+	enum yl_code code = roles_of(x, "grant", &set);
+	return code == YL_OK ? run(x, YL_USER_GRANT, set) : code;
 }
 
 static enum yl_code act_revoke(struct ctx *x)
 {
-	return change_roles(x, false);
+	unsigned set = 0;
+	enum yl_code code = roles_of(x, "revoke", &set);
+	return code == YL_OK ? run(x, YL_USER_REVOKE, set) : code;
 }
 
 static const struct {

@@ -661,6 +661,7 @@ static enum yl_code store_doc(struct yl_req *r, enum yl_write_op op, const char 
 		w->check_ctx = doc;
 	}
 	yl_audit_on_write(r, w);
+	enum yl_code code;
 	if (r->who) { /* a user's write: only to records in their care */
 		const struct yl_scope *sc;
 		enum yl_code sc_code = yl_policy_scope(r, &sc, err);
@@ -677,11 +678,13 @@ static enum yl_code store_doc(struct yl_req *r, enum yl_write_op op, const char 
 				               : "your role may not write it");
 			w->op = YL_WRITE_CREATE;
 		}
+		if (!w->patient && (code = yl_policy_shared_write(r, type, id, doc, err)) != YL_OK)
+			return code;
 		if (w->patient && !r->audit_patient)
 			r->audit_patient = w->patient;
 	}
 	struct yl_index_row *rows = NULL;
-	enum yl_code code = yl_fhir_extract(r->a, type, doc, &rows, &w->index_count, err);
+	code = yl_fhir_extract(r->a, type, doc, &rows, &w->index_count, err);
 	if (code != YL_OK)
 		return code;
 	w->index = rows;
@@ -981,6 +984,9 @@ static enum yl_code delete_resource(struct yl_req *r, const char *type, const ch
 	struct yl_store_conn *c = yl_store_conn(r->app->store, r->a, err);
 	if (!c)
 		return err->code;
+	if (r->who && yl_policy_shared_type(type) &&
+	    (code = yl_policy_shared_write(r, type, id, NULL, err)) != YL_OK)
+		return code;
 	struct yl_write w = {.op = YL_WRITE_DELETE, .type = type, .id = id};
 	yl_audit_on_write(r, &w);
 	if (yl_fhir_if_match(r, &w.if_match, err) != YL_OK)

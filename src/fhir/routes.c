@@ -43,6 +43,19 @@ const struct yl_route yl_fhir_routes[] = {
      YL_ACCESS_USER},
     {"GET", "/auth/break-the-glass", NULL, YL_LEVEL_NONE, yl_h_glass_list,
      "every break-the-glass and purpose grant, newest first, for review", YL_ACCESS_ADMIN},
+    {"GET", "/auth/users", NULL, YL_LEVEL_NONE, yl_h_user_list,
+     "the accounts the caller manages (an institution's administrator: their staff's), by "
+     "username: {users: [{username, roles, practitioner?, patient?, organization?, state}]}",
+     YL_ACCESS_MANAGE},
+    {"POST", "/auth/users", NULL, YL_LEVEL_NONE, yl_h_user_add,
+     "add an account (JSON {username, roles, practitioner?, patient?, organization?, "
+     "password?}): 201 and the account, with a one-time password shown once when none was "
+     "given",
+     YL_ACCESS_MANAGE},
+    {"POST", "/auth/users/{username}/{action}", NULL, YL_LEVEL_NONE, yl_h_user_action,
+     "disable, enable, reset-password (a one-time password, shown once), grant or revoke "
+     "(JSON {roles, practitioner?, patient?, organization?}) an account: 200 and the account",
+     YL_ACCESS_MANAGE},
     {"GET", "/fhir/AuditEvent", "search-type", YL_LEVEL_TYPE, yl_h_audit_search,
      "the audit trail, newest first (patient, _count, _before): administrators; a resident "
      "sees who opened their own record",

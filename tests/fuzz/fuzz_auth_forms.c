@@ -1,15 +1,17 @@
 /* fuzz_auth_forms.c -- libFuzzer target for the identity routes' inputs (auth/forms.h):
- * the bytes as an API-token body, a break-the-glass body, a password-change body, and as a
- * query string for the AuditEvent search. Invariants: a refusal is a 400 with a message
- * that never quotes the passwords given; what is accepted is within its limits (a label
- * of 1 to 100 characters, days and minutes in range, a valid Patient id, a reason of
- * 10 to 500 characters, a new password the password rules accept, a page size in range). */
+ * the bytes as an API-token body, a break-the-glass body, a password-change body, an
+ * account's body (added, or its roles changed), and as a query string for the AuditEvent search.
+ * Invariants: a refusal is a 400 with a message that never quotes the passwords given; what is
+ * accepted is within its limits (a label of 1 to 100 characters, days and minutes in range, a valid
+ * Patient id, a reason of 10 to 500 characters, a new password the password rules accept, a page
+ * size in range). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "auth/auth.h"
 #include "auth/forms.h"
+#include "auth/policy.h"
 #include "core/id.h"
 #include "http/url.h"
 
@@ -76,6 +78,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if ((distinctive(p.password) && strstr(is->message, p.password)) ||
 			    (distinctive(p.new_password) && strstr(is->message, p.new_password)))
 				abort();
+	}
+
+	for (int add = 0; add < 2; add++) {
+		yl_err_init(&err);
+		struct yl_user_form f = {0};
+		if (yl_auth_user_form(a, body, size, add, &f, &err) == YL_OK) {
+			const char *ids[] = {f.practitioner, f.patient, f.organization};
+			for (size_t i = 0; i < 3; i++)
+				if (ids[i] && !yl_id_valid(ids[i], strlen(ids[i])))
+					abort();
+			struct yl_err again;
+			yl_err_init(&again);
+			if (!f.roles || (f.roles & ~((YL_ROLE_RESIDENT << 1) - 1)) ||
+			    (add && !yl_auth_username_ok(f.username, strlen(f.username))) ||
+			    (!add && (f.username || f.password)) ||
+			    (f.password &&
+			     yl_auth_password_ok(a, f.password, f.password_len, &again) != YL_OK))
+				abort();
+		} else {
+			refused(&err);
+			for (const struct yl_issue *is = err.first; is; is = is->next)
+				if (distinctive(f.password) && strstr(is->message, f.password))
+					abort();
+		}
 	}
 
 	/* the bytes as a query string */
