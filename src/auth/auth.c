@@ -170,23 +170,82 @@ static enum yl_code open_session(struct yl_store_conn *c, struct yl_arena *a, co
 	return YL_OK;
 }
 
+/* Whether username or peer must wait (YL_TOO_MANY in err, *retry_after seconds). */
+static bool throttled(struct yl_arena *a, const char *username, const char *peer, int *retry_after,
+                      struct yl_err *err)
+{
+	int64_t mono = yl_monotonic_us();
+	int wait_u = throttle_wait(throttle_key("user", username), mono);
+	int wait_p = throttle_wait(throttle_key("peer", peer), mono);
+	int wait = wait_u > wait_p ? wait_u : wait_p;
+	if (!wait)
+		return false;
+	*retry_after = wait;
+	yl_err_add(err, a, YL_TOO_MANY, NULL,
+	           "too many failed logins for this account or from this address; try again "
+	           "in %d s",
+	           wait);
+	return true;
+}
+
+/* A wrong password for username from peer (u: the user, NULL when there is none):
+ * throttled, counted towards the account's lock, and on the audit trail. */
+static enum yl_code failure(struct yl_store_conn *c, struct yl_arena *a, struct yl_user *u,
+                            const char *username, const char *peer, const char *detail,
+                            struct yl_err *err)
+{
+	int64_t mono = yl_monotonic_us(), now = yl_now_us();
+	throttle_fail(throttle_key("user", username), YL_THROTTLE_FREE, mono);
+	throttle_fail(throttle_key("peer", peer), YL_THROTTLE_IP, mono);
+	struct yl_audit_in in = {.action = 'E',
+	                         .peer = peer,
+	                         .at = now,
+	                         .subtype = "login-failed",
+	                         .status = 401,
+	                         .username = username,
+	                         .detail = detail};
+	if (!u)
+		return audit_auth(c, a, &in, err);
+	if (u->locked_until <= now && !u->disabled) {
+		/* failures in a row lock the account (a lock that expired starts over) */
+		if (u->locked_until)
+			u->failed = 0, u->locked_until = 0;
+		if (++u->failed >= YL_LOCK_AFTER)
+			u->locked_until = now + YL_LOCK_MINUTES * 60 * (int64_t)1000000;
+	}
+	if (u->locked_until > now)
+		in.detail = "account locked";
+	struct yl_audit_rec rec;
+	if (!yl_audit_record(a, &in, &rec))
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
+	return yl_store_user_put(c, a, u, &rec, err);
+}
+
+enum yl_code yl_auth_recheck(struct yl_store_conn *c, struct yl_arena *a, struct yl_user *u,
+                             const char *password, const char *peer, int *retry_after,
+                             struct yl_err *err)
+{
+	if (throttled(a, u->username, peer, retry_after, err))
+		return err->code;
+	if (yl_auth_verify(u->pw_hash, password, strlen(password))) {
+		throttle_clear(throttle_key("user", u->username));
+		return YL_OK;
+	}
+	enum yl_code code = failure(c, a, u, u->username, peer, "wrong current password", err);
+	return code != YL_OK
+	           ? code
+	           : yl_err_add(err, a, YL_UNAUTHORIZED, NULL, "the current password is wrong");
+}
+
 enum yl_code yl_auth_login(struct yl_store_conn *c, struct yl_arena *a, const char *username,
                            const char *password, const char *peer,
                            char token[YL_AUTH_TOKEN_LEN + 1], int64_t *expires,
                            struct yl_principal *who, int *retry_after, struct yl_err *err)
 {
 	pthread_once(&decoy_once, make_decoy);
-	int64_t mono = yl_monotonic_us();
-	uint64_t ukey = throttle_key("user", username), pkey = throttle_key("peer", peer);
-	int wait_u = throttle_wait(ukey, mono), wait_p = throttle_wait(pkey, mono);
-	int wait = wait_u > wait_p ? wait_u : wait_p;
-	if (wait) {
-		*retry_after = wait;
-		return yl_err_add(err, a, YL_TOO_MANY, NULL,
-		                  "too many failed logins for this account or from this address; "
-		                  "try again in %d s",
-		                  wait);
-	}
+	uint64_t ukey = throttle_key("user", username);
+	if (throttled(a, username, peer, retry_after, err))
+		return err->code;
 	struct yl_user u;
 	struct yl_err lookup;
 	yl_err_init(&lookup);
@@ -201,31 +260,8 @@ enum yl_code yl_auth_login(struct yl_store_conn *c, struct yl_arena *a, const ch
 	ok = ok && exists && !u.disabled && u.locked_until <= now;
 	struct yl_audit_in in = {.action = 'E', .peer = peer, .at = now};
 	if (!ok) {
-		throttle_fail(ukey, YL_THROTTLE_FREE, mono);
-		throttle_fail(pkey, YL_THROTTLE_IP, mono);
-		in.subtype = "login-failed";
-		in.status = 401;
-		in.username = username;
-		if (exists) {
-			if (u.locked_until <= now && !u.disabled) {
-				/* failures in a row lock the account (a lock that expired starts
-				 * over) */
-				if (u.locked_until)
-					u.failed = 0, u.locked_until = 0;
-				if (++u.failed >= YL_LOCK_AFTER)
-					u.locked_until =
-					    now + YL_LOCK_MINUTES * 60 * (int64_t)1000000;
-			}
-			struct yl_audit_rec rec;
-			in.detail = u.locked_until > now ? "account locked" : NULL;
-			if (!yl_audit_record(a, &in, &rec))
-				return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
-			if ((code = yl_store_user_put(c, a, &u, &rec, err)) != YL_OK)
-				return code;
-		} else if ((code = audit_auth(c, a, &in, err)) != YL_OK) {
-			return code;
-		}
-		return login_failed(a, err);
+		code = failure(c, a, exists ? &u : NULL, username, peer, NULL, err);
+		return code != YL_OK ? code : login_failed(a, err);
 	}
 	throttle_clear(ukey);
 	if (u.failed || u.locked_until) {

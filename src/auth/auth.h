@@ -58,6 +58,13 @@ enum yl_code yl_auth_login(struct yl_store_conn *c, struct yl_arena *a, const ch
                            char token[YL_AUTH_TOKEN_LEN + 1], int64_t *expires,
                            struct yl_principal *who, int *retry_after, struct yl_err *err);
 
+/* A logged-in user's current password, asked again (a password change): throttled and
+ * counted towards the lock like a login, so a stolen session cannot guess it. YL_OK, or
+ * YL_UNAUTHORIZED / YL_TOO_MANY (*retry_after seconds). u is updated when it fails. */
+enum yl_code yl_auth_recheck(struct yl_store_conn *c, struct yl_arena *a, struct yl_user *u,
+                             const char *password, const char *peer, int *retry_after,
+                             struct yl_err *err);
+
 /* The caller of an `Authorization` header value (NULL when absent): 401 unless it is a
  * live token of an enabled user. */
 enum yl_code yl_auth_authenticate(struct yl_store_conn *c, struct yl_arena *a,

@@ -412,9 +412,12 @@ enum yl_code yl_h_password(struct yl_req *r, struct yl_err *err)
 	struct yl_user u;
 	if ((code = yl_store_user_get(c, r->a, NULL, r->who->user_id, &u, err)) != YL_OK)
 		return code;
-	if (!yl_auth_verify(u.pw_hash, old, strlen(old)))
-		return yl_err_add(err, r->a, YL_UNAUTHORIZED, NULL,
-		                  "the current password is wrong");
+	int retry = 0;
+	if ((code = yl_auth_recheck(c, r->a, &u, old, r->peer, &retry, err)) != YL_OK) {
+		if (code == YL_TOO_MANY)
+			yl_req_set_header(r, "Retry-After", yl_arena_printf(r->a, "%d", retry));
+		return code;
+	}
 	char hash[YL_AUTH_HASH_LEN];
 	if (yl_auth_hash(pw, len, hash) != 0)
 		return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory hashing the password");

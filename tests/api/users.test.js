@@ -263,3 +263,22 @@ test('accounts: roles granted and revoked within the staff roles; each change is
   assert.ok(said.some((d) => /revoked public-health-doctor/.test(d)), JSON.stringify(said));
   assert.ok(!said.some((d) => /supervisor/.test(d)), 'a refused change changed nothing');
 });
+
+test('password change: guessing the current password with a stolen session is throttled like a login', async () => {
+  addUser(srv.db, { username: 'guessed', password: PW, role: 'nurse', practitioner: 'd1', organization: 'thc' });
+  const t = await login(srv, 'guessed', PW);
+  const h = { Authorization: `Bearer ${t}` };
+  const guess = (pw) => req(srv, 'POST', '/auth/password', { headers: h, body: { password: pw, newPassword: 'my-new-password-1' } });
+  for (let i = 0; i < 3; i++) assert.strictEqual((await guess(`guess-number-${i}`)).status, 401);
+  const slow = await guess('guess-number-3');
+  assert.strictEqual(slow.status, 429, slow.text);
+  assert.ok(Number(slow.headers.get('retry-after')) >= 1);
+  // the right one is refused too while the wait lasts, and works after it
+  assert.strictEqual((await guess(PW)).status, 429);
+  await new Promise((r) => setTimeout(r, 1100));
+  assert.strictEqual((await guess(PW)).status, 204);
+  const trail = await as('admin', 'GET', '/fhir/AuditEvent?_count=100');
+  const failed = trail.json.entry.map((e) => e.resource)
+    .filter((e) => e.agent[0].altId === 'guessed' && /wrong current password/.test(e.outcomeDesc || ''));
+  assert.strictEqual(failed.length, 3, 'each wrong guess is on the trail');
+});
