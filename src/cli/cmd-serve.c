@@ -1,5 +1,6 @@
 /* cmd-serve.c -- `yilian serve`: open the store, start the HTTP server, and on SIGTERM or
  * SIGINT stop accepting, finish in-flight requests, close the store and exit 0. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -44,6 +45,8 @@ struct serve_opts {
 	bool no_risk;                   /* --risk-tiers off */
 	const char *tls_cert, *tls_key; /* PEM files */
 	const char *cors[8];            /* --cors-origin ORIGIN */
+	const char *proxies[8];         /* --trusted-proxy ADDR */
+	size_t nproxies;
 	size_t ncors;
 };
 
@@ -122,6 +125,16 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 				                          "(https://host[:port])",
 				                          v);
 			o->cors[o->ncors++] = v;
+		} else if ((v = yl_cli_opt(argc, argv, &i, "--trusted-proxy"))) {
+			unsigned char bin[16];
+			if (o->nproxies == sizeof o->proxies / sizeof o->proxies[0])
+				return yl_cli_usage_error(
+				    "serve", "--trusted-proxy given more than %zu times",
+				    o->nproxies);
+			if (inet_pton(AF_INET, v, bin) != 1 && inet_pton(AF_INET6, v, bin) != 1)
+				return yl_cli_usage_error(
+				    "serve", "--trusted-proxy '%s' is not a numeric IP address", v);
+			o->proxies[o->nproxies++] = v;
 		} else if (strcmp(argv[i], "--seed-data") == 0) {
 			o->seed_data = true;
 		} else {
@@ -252,7 +265,9 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 	                            .dispatch = yl_fhir_dispatch,
 	                            .render_error = yl_fhir_render_error,
 	                            .cors = o->cors,
-	                            .ncors = o->ncors};
+	                            .ncors = o->ncors,
+	                            .proxies = o->proxies,
+	                            .nproxies = o->nproxies};
 	if (o->tls_cert && (!(so.tls_cert = read_pem(o->tls_cert, a, &err)) ||
 	                    !(so.tls_key = read_pem(o->tls_key, a, &err))))
 		goto out;

@@ -53,6 +53,7 @@ const struct yl_cmd yl_cmds[] = {
      "                    [--data DIR] [--cache-mb MB] [--prewarm] [--seed-data]\n"
      "                    [--rule-pack ID]... [--risk-tiers on|off]\n"
      "                    [--tls-cert FILE --tls-key FILE] [--cors-origin ORIGIN]...\n"
+     "                    [--trusted-proxy ADDR]...\n"
      "  --db FILE            SQLite database file (default ./yilian.db; created if absent)\n"
      "  --listen ADDR:PORT   numeric IPv4 address and port (default 127.0.0.1:8080;\n"
      "                       port 0 picks a free port, printed on start)\n"
@@ -73,6 +74,9 @@ const struct yl_cmd yl_cmds[] = {
      "  --tls-key FILE       ... and this PEM private key (or terminate TLS at a proxy)\n"
      "  --cors-origin ORIGIN let browser pages from ORIGIN (https://host[:port]) call the\n"
      "                       API; none by default\n"
+     "  --trusted-proxy ADDR a reverse proxy at this numeric address: the client of its\n"
+     "                       requests is the last X-Forwarded-For address (audit, login\n"
+     "                       throttle); the header is ignored from anyone else\n"
      "On first start with no users, an administrator 'admin' is created and its one-time\n"
      "password printed once in the log.",
      yl_cmd_serve},

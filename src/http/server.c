@@ -70,6 +70,25 @@ static void peer_address(struct MHD_Connection *conn, char *out, size_t cap)
 		          (socklen_t)cap);
 }
 
+/* Behind a trusted reverse proxy the client is the address the proxy appended last to
+ * X-Forwarded-For (what comes before it the client could have sent itself). */
+static void forwarded_for(struct conn_req *cr)
+{
+	const struct yl_server_opts *o = &cr->srv->opts;
+	size_t i = 0;
+	while (i < o->nproxies && strcmp(o->proxies[i], cr->r.peer) != 0)
+		i++;
+	if (i == o->nproxies)
+		return;
+	const char *xff =
+	    MHD_lookup_connection_value(cr->r.conn, MHD_HEADER_KIND, "X-Forwarded-For");
+	if (!xff)
+		return;
+	char addr[sizeof cr->r.peer];
+	if (yl_forwarded_client(xff, addr, sizeof addr))
+		memcpy(cr->r.peer, addr, sizeof addr);
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct yl_server *s = cls;
@@ -303,6 +322,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		cr->r.method = yl_arena_strdup(cr->r.a, method);
 		if (!cr->r.method)
 			return MHD_NO;
+		forwarded_for(cr);
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
 		unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;

@@ -6,9 +6,9 @@
  * (request id, method, path, parameter names only, status, bytes, microseconds) and then
  * destroys the arena. Every response carries the security headers (a strict
  * Content-Security-Policy, nosniff, no framing, no referrer, no caching of API answers;
- * HSTS over HTTPS); CORS is closed unless origins are configured. Shutdown: yl_server_quiesce() stops accepting; yl_server_drain()
- * waits for in-flight requests; yl_server_stop() closes everything.
- * Threads: dispatch runs on pool threads, concurrently. */
+ * HSTS over HTTPS); CORS is closed unless origins are configured. Shutdown: yl_server_quiesce()
+ * stops accepting; yl_server_drain() waits for in-flight requests; yl_server_stop() closes
+ * everything. Threads: dispatch runs on pool threads, concurrently. */
 #ifndef YL_SERVER_H
 #define YL_SERVER_H
 
@@ -32,6 +32,11 @@ struct yl_server_opts {
 	 * by default (the web pages are served from the same origin and need none). */
 	const char *const *cors;
 	size_t ncors;
+	/* Reverse proxies (numeric addresses) whose X-Forwarded-For names the client: the
+	 * address their request came from becomes the one the proxy appended last (audit,
+	 * login throttle). None by default: the header is then ignored. */
+	const char *const *proxies;
+	size_t nproxies;
 };
 
 struct yl_server *yl_server_start(const struct yl_server_opts *opts, struct yl_arena *a,

@@ -1,6 +1,7 @@
 /* url.c -- request-target parsing. */
 #include "http/url.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "fhir/limits.h"
@@ -159,4 +160,24 @@ void yl_url_encode(struct yl_buf *b, const char *s)
 			yl_buf_add(b, e, 3);
 		}
 	}
+}
+
+bool yl_forwarded_client(const char *xff, char *out, size_t cap)
+{
+	const char *last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	last += strspn(last, " \t");
+	size_t n = strcspn(last, " \t");
+	if (n == 0 || n >= cap || last[n + strspn(last + n, " \t")])
+		return false;
+	char addr[64];
+	unsigned char bin[sizeof(struct in6_addr)];
+	if (n >= sizeof addr)
+		return false;
+	memcpy(addr, last, n);
+	addr[n] = '\0';
+	if (inet_pton(AF_INET, addr, bin) != 1 && inet_pton(AF_INET6, addr, bin) != 1)
+		return false;
+	memcpy(out, addr, n + 1);
+	return true;
 }

@@ -9,6 +9,7 @@
 #ifndef YL_URL_H
 #define YL_URL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/arena.h"
@@ -36,5 +37,10 @@ const char *yl_url_param(const struct yl_url *u, const char *name);
 
 /* Append s percent-encoded for a query component (unreserved characters kept). */
 void yl_url_encode(struct yl_buf *b, const char *s);
+
+/* The client an X-Forwarded-For value names: its last address (the one the proxy itself
+ * appended), when that is a numeric IPv4 or IPv6 address shorter than cap; copied NUL-ended
+ * into out. */
+bool yl_forwarded_client(const char *xff, char *out, size_t cap);
 
 #endif

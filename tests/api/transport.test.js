@@ -115,3 +115,44 @@ test('serve refuses --tls-cert without --tls-key', () => {
   assert.strictEqual(r.status, 2);
   assert.match(r.stderr, /--tls-cert and --tls-key go together/);
 });
+
+test('behind a trusted proxy the audit trail and the login throttle see the client, not the proxy; anyone else\'s X-Forwarded-For is ignored', async () => {
+  let n = 0; // a new username each time: each one has its own throttle
+  const failedFrom = async (srv, xff) => {
+    const bad = await req(srv, 'POST', '/auth/login', { auth: false,
+      headers: xff ? { 'X-Forwarded-For': xff } : {}, body: { username: `nobody-${n++}`, password: 'wrong-password-1' } });
+    assert.strictEqual(bad.status, 401);
+    const trail = await req(srv, 'GET', '/fhir/AuditEvent?_count=1');
+    return trail.json.entry[0].resource.agent[0].network?.address;
+  };
+  const direct = await startServer();
+  try {
+    assert.strictEqual(await failedFrom(direct, '203.0.113.9'), '127.0.0.1', 'a client cannot choose its address');
+  } finally {
+    await direct.stop();
+  }
+  const proxied = await startServer(['--trusted-proxy', '127.0.0.1']);
+  try {
+    // the proxy appends the address it saw last; what the client sent before it is theirs
+    assert.strictEqual(await failedFrom(proxied, '10.1.2.3, 203.0.113.9'), '203.0.113.9');
+    assert.strictEqual(await failedFrom(proxied, '2001:db8::7'), '2001:db8::7');
+    assert.strictEqual(await failedFrom(proxied, 'evil, not-an-address'), '127.0.0.1');
+    assert.strictEqual(await failedFrom(proxied, null), '127.0.0.1');
+    // 20 failures from one client behind the proxy do not throttle another client
+    for (let i = 0; i < 22; i++) {
+      await req(proxied, 'POST', '/auth/login', { auth: false, headers: { 'X-Forwarded-For': '198.51.100.1' },
+        body: { username: `guess-${i}`, password: 'wrong-password-1' } });
+    }
+    const same = await req(proxied, 'POST', '/auth/login', { auth: false, headers: { 'X-Forwarded-For': '198.51.100.1' },
+      body: { username: 'guess-x', password: 'wrong-password-1' } });
+    assert.strictEqual(same.status, 429, 'the guessing client is slowed');
+    const other = await req(proxied, 'POST', '/auth/login', { auth: false, headers: { 'X-Forwarded-For': '198.51.100.2' },
+      body: { username: ADMIN.username, password: ADMIN.password } });
+    assert.strictEqual(other.status, 200, other.text);
+  } finally {
+    await proxied.stop();
+  }
+  const refused = spawnSync(BIN, ['serve', '--trusted-proxy', 'proxy.example'], { encoding: 'utf8' });
+  assert.strictEqual(refused.status, 2);
+  assert.match(refused.stderr, /not a numeric IP address/);
+});

@@ -1,6 +1,9 @@
 /* fuzz_url.c -- libFuzzer target for the request-target parser and the router.
  * Properties checked beyond "no crash": every decoded parameter survives
- * yl_url_encode + re-parse unchanged, and route matching never reads past the segments. */
+ * yl_url_encode + re-parse unchanged, and route matching never reads past the segments.
+ * The same bytes as an X-Forwarded-For value: a client taken from it is a numeric address
+ * the value ends with. */
+#include <arpa/inet.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +39,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    strcmp(yl_url_param(&again, "v"), r.url.params[i].value) != 0)
 				abort();
 		}
+	}
+	/* the bytes as an X-Forwarded-For value: a client taken from it is a numeric address
+	 * that the value ends with */
+	char *xff = malloc(size + 1);
+	if (xff) {
+		memcpy(xff, data, size);
+		xff[size] = '\0';
+		char out[48];
+		unsigned char bin[16];
+		if (yl_forwarded_client(xff, out, sizeof out)) {
+			size_t n = strlen(out), len = strlen(xff);
+			const char *end = xff + len;
+			while (end > xff && (end[-1] == ' ' || end[-1] == '\t'))
+				end--;
+			if (n >= sizeof out || (size_t)(end - xff) < n ||
+			    memcmp(end - n, out, n) != 0 ||
+			    (inet_pton(AF_INET, out, bin) != 1 &&
+			     inet_pton(AF_INET6, out, bin) != 1))
+				abort();
+		}
+		free(xff);
 	}
 	yl_arena_destroy(a);
 	return 0;
