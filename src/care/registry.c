@@ -111,10 +111,11 @@ bool yl_care_has_check(const char *type)
 	return yl_care_unique_on(type);
 }
 
-/* Another live resource of w->type holding value in one of sys's systems: 409 naming it. */
+/* Another live resource of w->type holding value in one of sys's systems: 409 naming it
+ * (only to a writer who may see it: to anyone else it is not there to open). */
 static enum yl_code held_once(struct yl_store_conn *c, struct yl_arena *a, const struct yl_write *w,
-                              const struct yl_id_system *sys, const char *value, const char *at,
-                              struct yl_err *err)
+                              const struct yl_care_check_ctx *k, const struct yl_id_system *sys,
+                              const char *value, const char *at, struct yl_err *err)
 {
 	char *upper = yl_arena_strdup(a, value), *lower = yl_arena_strdup(a, value);
 	if (!upper || !lower)
@@ -136,13 +137,25 @@ static enum yl_code held_once(struct yl_store_conn *c, struct yl_arena *a, const
 			    yl_care_find(c, a, w->type, &p, 1, 2, &rows, &nrows, NULL, err);
 			if (code != YL_OK)
 				return code;
-			for (size_t r = 0; r < nrows; r++)
-				if (strcmp(rows[r].id, w->id) != 0)
+			for (size_t r = 0; r < nrows; r++) {
+				if (strcmp(rows[r].id, w->id) == 0)
+					continue;
+				/* a Patient is its own compartment's (search rows have none) */
+				const char *holder =
+				    strcmp(w->type, "Patient") == 0 ? rows[r].id : rows[r].patient;
+				if (k->sees && !k->sees(k->view, w->type, holder))
 					return yl_err_add(
 					    err, a, YL_CONFLICT, at,
-					    "this %s is already registered to %s/%s: open that "
-					    "record instead of registering the person again",
-					    sys->label, w->type, rows[r].id);
+					    "this %s is already registered to a record outside "
+					    "your care: ask an administrator instead of "
+					    "registering the person again",
+					    sys->label);
+				return yl_err_add(err, a, YL_CONFLICT, at,
+				                  "this %s is already registered to %s/%s: open "
+				                  "that record instead of registering the person "
+				                  "again",
+				                  sys->label, w->type, rows[r].id);
+			}
 		}
 	}
 	return YL_OK;
@@ -151,7 +164,8 @@ static enum yl_code held_once(struct yl_store_conn *c, struct yl_arena *a, const
 enum yl_code yl_care_check(void *ctx, struct yl_store_conn *c, struct yl_arena *a,
                            const struct yl_write *w, struct yl_err *err)
 {
-	const json_t *doc = ctx;
+	const struct yl_care_check_ctx *k = ctx;
+	const json_t *doc = k ? k->doc : NULL;
 	if (w->op == YL_WRITE_DELETE || !doc)
 		return YL_OK;
 	size_t i;
@@ -163,7 +177,7 @@ enum yl_code yl_care_check(void *ctx, struct yl_store_conn *c, struct yl_arena *
 		if (!sys || !sys->unique || !value || !*value)
 			continue;
 		enum yl_code code =
-		    held_once(c, a, w, sys, value,
+		    held_once(c, a, w, k, sys, value,
 		              yl_arena_printf(a, "%s.identifier[%zu].value", w->type, i), err);
 		if (code != YL_OK)
 			return code;

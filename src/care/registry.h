@@ -31,8 +31,17 @@ int yl_care_validate(struct yl_arena *a, const char *type, const struct json_t *
  * own); the others skip it. */
 bool yl_care_has_check(const char *type);
 
-/* The struct yl_write check; ctx is the resource being written (json_t *, NULL for a
- * delete). */
+/* The struct yl_write check's ctx: the resource being written (NULL for a delete), and
+ * whether the writer may see a record of a type in a resident's compartment (policy.h
+ * yl_scope_sees through `view`; sees NULL: every record). The 409 for an identifier held
+ * by a record the writer may not see does not name that record (docs/security.md). */
+struct yl_care_check_ctx {
+	const struct json_t *doc;
+	bool (*sees)(const void *view, const char *type, const char *patient);
+	const void *view;
+};
+
+/* The struct yl_write check; ctx is a struct yl_care_check_ctx (NULL: no resource). */
 enum yl_code yl_care_check(void *ctx, struct yl_store_conn *c, struct yl_arena *a,
                            const struct yl_write *w, struct yl_err *err);
 

@@ -82,6 +82,8 @@ static const struct {
                {204, "No Content"},
                {304, "Not Modified"},
                {400, "Bad Request"},
+               {401, "Unauthorized"},
+               {403, "Forbidden"},
                {404, "Not Found"},
                {405, "Method Not Allowed"},
                {406, "Not Acceptable"},
@@ -91,6 +93,7 @@ static const struct {
                {413, "Payload Too Large"},
                {415, "Unsupported Media Type"},
                {422, "Unprocessable Entity"},
+               {429, "Too Many Requests"},
                {500, "Internal Server Error"},
                {503, "Service Unavailable"}};
 

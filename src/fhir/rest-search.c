@@ -322,19 +322,34 @@ static void add_ignored(struct yl_buf *b, struct yl_arena *a, const struct yl_se
 	yl_buf_adds(b, ",\"search\":{\"mode\":\"outcome\"}}");
 }
 
+/* The first type a plan reads that the caller may not see: its own, or one of its chained
+ * and _has levels' (the store holds those to the caller's residents, not to their types). */
+static const char *unseen_type(const struct yl_scope *s, const struct yl_search_plan *plan)
+{
+	for (size_t i = 0; i < plan->ntypes; i++)
+		if (!yl_scope_type(s, plan->types[i]))
+			return plan->types[i];
+	for (size_t i = 0; i < plan->npreds; i++) {
+		const char *t = plan->preds[i].sub ? unseen_type(s, plan->preds[i].sub) : NULL;
+		if (t)
+			return t;
+	}
+	return NULL;
+}
+
 /* Hold a search to what the caller may see (auth/policy.h): the store filters the rows and
  * the total, chained and _has conditions included; a role that sees only some types (a
- * pharmacist) is refused the others. */
+ * pharmacist) is refused the others, also as a chain's or _has's target. */
 static enum yl_code scope_search(struct yl_req *r, struct yl_search_plan *plan, struct yl_err *err)
 {
 	const struct yl_scope *s;
 	enum yl_code code = yl_policy_scope(r, &s, err);
 	if (code != YL_OK || s->all)
 		return code;
-	for (size_t i = 0; s->types && i < plan->ntypes; i++)
-		if (!yl_scope_type(s, plan->types[i]))
-			return yl_err_add(err, r->a, YL_FORBIDDEN, NULL,
-			                  "your role does not see %s records", plan->types[i]);
+	const char *unseen = s->types ? unseen_type(s, plan) : NULL;
+	if (unseen)
+		return yl_err_add(err, r->a, YL_FORBIDDEN, NULL,
+		                  "your role does not see %s records", unseen);
 	yl_scope_plan(s, plan);
 	/* the one resident a search names is the one its audit event is about */
 	if (plan->patient && !r->audit_patient)

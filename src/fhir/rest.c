@@ -637,6 +637,11 @@ static enum yl_code write_resource(struct yl_req *r, enum yl_write_op op, const 
 	return write_expecting(r, op, type, id, doc, 0, err);
 }
 
+static bool scope_sees(const void *view, const char *type, const char *patient)
+{
+	return yl_scope_sees(view, type, patient);
+}
+
 /* Store doc (parsed from r->body, which becomes the stored text) as type/id, expecting
  * version if_match (0 = any); the care rules of the type run inside the transaction. */
 static enum yl_code store_doc(struct yl_req *r, enum yl_write_op op, const char *type,
@@ -656,9 +661,13 @@ static enum yl_code store_doc(struct yl_req *r, enum yl_write_op op, const char 
 	    .render = yl_json_render,
 	    .render_ctx = &bc,
 	};
+	struct yl_care_check_ctx *cc = NULL;
 	if (yl_care_has_check(type)) {
+		if (!(cc = yl_arena_calloc(r->a, 1, sizeof *cc)))
+			return yl_err_add(err, r->a, YL_NOMEM, NULL, "out of memory");
+		cc->doc = doc;
 		w->check = yl_care_check;
-		w->check_ctx = doc;
+		w->check_ctx = cc;
 	}
 	yl_audit_on_write(r, w);
 	enum yl_code code;
@@ -667,6 +676,10 @@ static enum yl_code store_doc(struct yl_req *r, enum yl_write_op op, const char 
 		enum yl_code sc_code = yl_policy_scope(r, &sc, err);
 		if (sc_code != YL_OK)
 			return sc_code;
+		if (cc && !sc->all) { /* the rules name no record the writer may not see */
+			cc->sees = scope_sees;
+			cc->view = sc;
+		}
 		if (!yl_scope_sees(sc, type, w->patient)) {
 			/* a new resident's record may be registered (never one that exists) */
 			if (strcmp(type, "Patient") != 0 || !w->patient)
@@ -785,7 +798,7 @@ enum yl_code yl_h_update_conditional(struct yl_req *r, struct yl_err *err)
 	if (body_id && (code = check_id(r, body_id, err)) != YL_OK)
 		return code;
 	code = write_resource(r, YL_WRITE_CREATE, type, body_id ? body_id : new_id(r), doc, err);
-	if (code == YL_CONFLICT)
+	if (code == YL_CONFLICT && body_id) /* without one, the conflict is a held identifier */
 		return yl_err_add(err, r->a, YL_CONFLICT, "id",
 		                  "%s/%s exists but does not match the criteria; leave the id out "
 		                  "to create a new resource",

@@ -273,6 +273,7 @@ for (const role of ROLES) {
     const probe = await as(role, 'POST', '/fhir/Patient', {
       body: resident('ignored', 3, '赵'), headers: { 'If-None-Exist': `identifier=${SID}|${residentId('33010619560401006')}` } });
     assert.ok(probe.status !== 200 || SEES[role].includes('p-other'), `conditional create revealed p-other: ${probe.text}`);
+    assert.ok(!probe.text.includes('p-other') || SEES[role].includes('p-other'), `conditional create named p-other: ${probe.text}`);
   });
 }
 
@@ -317,6 +318,446 @@ test('matrix: bulk export and the review lists are for administrators', async ()
     assert.strictEqual(glass.status === 200, role === 'admin', `${role} grants list: ${glass.status}`);
   }
 });
+
+// ---- the matrix, continued: writes, care operations, Bundles and probes by identifier ----
+// Every request below that a role may not make is sent with a body that would be stored
+// for one who may (the last test of the care operations shows that), and the store's
+// history is read before and after: a denial stores nothing. A denial is compared with the
+// same caller's answer for a target that does not exist: the same status and the same
+// words, so the caller cannot tell the two apart.
+
+const TEST_CS = 'urn:yilian-test';
+const SEQ = { 'p-own': 1, 'p-ref': 2, 'p-other': 3 };
+const FAMILY = { 'p-own': '王', 'p-ref': '李', 'p-other': '赵' };
+// a resident's identity number (p-none: one nobody holds), and as a search value
+const ident = (p) => residentId('33010619560401' + String((SEQ[p] ?? 44) * 2).padStart(3, '0'));
+const idq = (p) => `${encodeURIComponent(SID)}|${ident(p)}`;
+const noId = (r) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'id'));
+const reading = (id, p, code, value = 120) => ({
+  resourceType: 'Observation', id, status: 'final', code: { coding: [{ system: TEST_CS, code }] },
+  subject: ref(`Patient/${p}`), effectiveDateTime: '2026-03-01',
+  valueQuantity: { value, unit: 'mm[Hg]', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
+});
+const JSON_PATCH = { 'Content-Type': 'application/json-patch+json' };
+const binaryPatch = (ops) => ({ resourceType: 'Binary', contentType: 'application/json-patch+json',
+  data: Buffer.from(JSON.stringify(ops)).toString('base64') });
+const day = (offset) => new Date(Date.now() + offset * 864e5).toISOString().slice(0, 10);
+// A Parameters body: 'Type/id' -> valueReference, YYYY-MM-DD -> valueDate, numbers ->
+// valueDecimal, other strings -> valueCode.
+function parameters(p) {
+  const parameter = Object.entries(p).map(([name, v]) => (typeof v === 'number' ? { name, valueDecimal: v }
+    : /^\d{4}-\d\d-\d\d$/.test(v) ? { name, valueDate: v }
+      : v.includes('/') ? { name, valueReference: ref(v) } : { name, valueCode: v }));
+  return parameter.length ? { resourceType: 'Parameters', parameter } : { resourceType: 'Parameters' };
+}
+
+// What an administrator sees: the newest change in the store, and the changes since that
+// one -- leaving out the risk tiers (RiskAssessment) the server recomputes by itself a
+// moment after a resident's records change -- and one resource's state.
+const mark = async () => {
+  const e = (await as('admin', 'GET', '/fhir/_history?_count=1')).json.entry[0];
+  return { since: e.response.lastModified, newest: e.fullUrl + e.response.etag };
+};
+const changes = async (m) => {
+  const since = (await as('admin', 'GET', `/fhir/_history?_since=${encodeURIComponent(m.since)}&_count=1000`)).json.entry || [];
+  const newer = since.findIndex((e) => e.fullUrl + e.response.etag === m.newest); // newest first
+  return since.slice(0, newer < 0 ? since.length : newer).filter((e) => !e.fullUrl.includes('/RiskAssessment/'))
+    .map((e) => `${e.request.method} ${e.fullUrl.split('/fhir/')[1]}`);
+};
+const state = async (path) => {
+  const r = await as('admin', 'GET', `/fhir/${path}`);
+  return `${r.status} v${r.json?.meta?.versionId}`;
+};
+function noLeak(r, what) {
+  assert.ok(!r.text.includes('秀英') && !/"total":[1-9]/.test(r.text), `${what} leaks: ${r.text}`);
+}
+// A denial worded exactly as the same caller's answer for something that does not exist.
+const norm = (text, ids) => ids.filter(Boolean).reduce((t, id) => t.replaceAll(id, '{id}'), text);
+function sameAsMissing(r, none, ids, noneIds, what) {
+  assert.strictEqual(r.status, none.status, `${what}: ${r.status} ${r.text}; for a missing one ${none.status} ${none.text}`);
+  assert.strictEqual(norm(r.text, ids), norm(none.text, noneIds), `${what}: worded as for one that does not exist`);
+}
+// Whether a resource returned to role is one they may see.
+function visibleTo(role, res) {
+  if (role === 'admin' || res.resourceType === 'OperationOutcome') return true;
+  const p = res.resourceType === 'Patient' ? res.id : (res.subject || res.patient)?.reference?.replace(/^Patient\//, '');
+  if (!p) return true;
+  return SEES[role].includes(p) && (role !== 'pharmacist' || dispensing.has(res.resourceType));
+}
+
+// The records these tests change, made once by the first test that needs them: a third
+// team (t3) and a closed one; a contract for p-ref too (with t2: no test user's care
+// changes); per resident a hypertension diagnosis and a diabetes programme enrolment; per
+// role and resident an Observation to PATCH and DELETE (m-) and one to change through
+// conditional writes (c-); per role an Observation of p-other for the batch (bx-) and the
+// transactions (tx-); and directory records.
+const DIRECTORY = {
+  Organization: () => ({ resourceType: 'Organization', id: 'dir-org', name: '西村卫生室', partOf: ref('Organization/thc') }),
+  CareTeam: () => team('dir-team', ['d2']),
+  PractitionerRole: () => ({ resourceType: 'PractitionerRole', id: 'dir-role', practitioner: ref('Practitioner/d2'), organization: ref('Organization/thc') }),
+  Practitioner: () => ({ resourceType: 'Practitioner', id: 'dir-prac', name: [{ text: 'dir-prac' }] }),
+};
+let made;
+const fixtures = () => (made ||= makeFixtures());
+async function makeFixtures() {
+  const put = async (r) => {
+    const res = await as('admin', 'PUT', `/fhir/${r.resourceType}/${r.id}`, { body: r });
+    assert.ok(res.status < 300, `${r.resourceType}/${r.id}: ${res.text}`);
+  };
+  await put(team('t3', ['d2']));
+  await put({ ...team('t-closed', ['d2']), status: 'inactive' });
+  const signed = await as('admin', 'POST', '/fhir/EpisodeOfCare/$sign', { body: parameters({ patient: 'Patient/p-ref', team: 'CareTeam/t2' }) });
+  assert.strictEqual(signed.status, 201, signed.text);
+  const contract = {};
+  for (const p of PATIENTS) {
+    const c = await as('admin', 'GET', `/fhir/EpisodeOfCare?patient=Patient/${p}&status=active&type=${encodeURIComponent(CS + 'episode-type|family-doctor-contract')}`);
+    assert.strictEqual(c.json.entry.length, 1, c.text);
+    contract[p] = c.json.entry[0].resource.id;
+    await put({ resourceType: 'Condition', id: `htn-${p}`, subject: ref(`Patient/${p}`),
+      clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+      code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10', code: 'I10' }] } });
+    await put({ resourceType: 'EpisodeOfCare', id: `enr-${p}`, status: 'active', patient: ref(`Patient/${p}`),
+      type: [{ coding: [{ system: CS + 'episode-type', code: 'diabetes-programme' }] }], period: { start: '2020-01-01' } });
+    for (const role of ROLES) {
+      await put(reading(`m-${role}-${p}`, p, `m-${role}`));
+      await put(reading(`c-${role}-${p}`, p, `c-${role}`));
+    }
+  }
+  for (const role of ROLES) {
+    await put(reading(`bx-${role}`, 'p-other', `bx-${role}`));
+    await put(reading(`tx-${role}`, 'p-other', `tx-${role}`));
+  }
+  for (const make of Object.values(DIRECTORY)) await put(make());
+  return { contract };
+}
+
+// PATCH and DELETE of one resident's Observation: as PUT, only by a writer who cares for
+// them; otherwise 404 as for an Observation that does not exist (403 for a role that never
+// writes), and the Observation unchanged.
+for (const role of ROLES) {
+  for (const method of ['PATCH', 'DELETE']) {
+    for (const p of PATIENTS) {
+      const may = WRITERS.includes(role) && SEES[role].includes(p);
+      test(`matrix: ${role} ${method} an Observation of ${p} -> ${may ? 'allow' : 'deny'}`, async () => {
+        await fixtures();
+        const id = `m-${role}-${p}`;
+        const send = (target) => as(role, method, `/fhir/Observation/${target}`, method === 'PATCH'
+          ? { body: JSON.stringify([{ op: 'replace', path: '/valueQuantity/value', value: 99 }]), headers: JSON_PATCH } : {});
+        const before = await state(`Observation/${id}`);
+        const n = await mark();
+        const r = await send(id);
+        if (may) {
+          assert.strictEqual(r.status, method === 'PATCH' ? 200 : 204, r.text);
+          const after = await as('admin', 'GET', `/fhir/Observation/${id}`);
+          if (method === 'PATCH') assert.strictEqual(after.json.valueQuantity.value, 99);
+          else assert.strictEqual(after.status, 410);
+          return;
+        }
+        assert.ok(r.status === 403 || r.status === 404, `${r.status} ${r.text}`);
+        noLeak(r, `${method} ${id}`);
+        sameAsMissing(r, await send('m-none'), [id], ['m-none'], `${role} ${method} ${id}`);
+        assert.strictEqual(await state(`Observation/${id}`), before, 'the Observation is unchanged');
+        assert.deepStrictEqual(await changes(n), [], 'nothing stored');
+      });
+    }
+  }
+}
+
+// Conditional writes keyed on a resident's identity number (chained for Observations): for
+// a caller who may not see the resident they match nothing, so they answer exactly as for a
+// number nobody holds, and the resident's record is not changed. A conditional update that
+// matches nothing creates: for the resident's own Patient the number is held, 409 without
+// naming the holder; for an Observation, a record of a resident outside the caller's care,
+// 403 (both whichever number the condition names).
+const COND = [
+  { name: 'PATCH Patient?identifier', method: 'PATCH', url: (v) => `/fhir/Patient?identifier=${v}`,
+    body: () => JSON.stringify([{ op: 'replace', path: '/gender', value: 'female' }]), target: (role, p) => `Patient/${p}`, ok: 200 },
+  { name: 'PATCH Observation?subject:Patient.identifier', method: 'PATCH', url: (v, role) => `/fhir/Observation?subject:Patient.identifier=${v}&code=${TEST_CS}|c-${role}`,
+    body: () => JSON.stringify([{ op: 'replace', path: '/valueQuantity/value', value: 98 }]), target: (role, p) => `Observation/c-${role}-${p}`, ok: 200 },
+  { name: 'PUT Observation?subject:Patient.identifier', method: 'PUT', url: (v, role) => `/fhir/Observation?subject:Patient.identifier=${v}&code=${TEST_CS}|c-${role}`,
+    body: (role, p) => noId(reading('x', p, `c-${role}`, 97)), target: (role, p) => `Observation/c-${role}-${p}`, ok: 200 },
+  { name: 'PUT Patient?identifier', method: 'PUT', url: (v) => `/fhir/Patient?identifier=${v}`,
+    body: (role, p) => noId(resident(p, SEQ[p], FAMILY[p])), target: (role, p) => `Patient/${p}`, ok: 200 },
+  { name: 'DELETE Observation?subject:Patient.identifier', method: 'DELETE', url: (v, role) => `/fhir/Observation?subject:Patient.identifier=${v}&code=${TEST_CS}|c-${role}`,
+    body: () => undefined, target: (role, p) => `Observation/c-${role}-${p}`, ok: 204 },
+];
+for (const role of ROLES) {
+  for (const kind of COND) {
+    test(`matrix: ${role} conditional ${kind.name} keyed on each resident's identity number`, async () => {
+      await fixtures();
+      for (const p of PATIENTS) {
+        const send = (who) => as(role, kind.method, kind.url(idq(who), role), {
+          body: kind.body(role, p), headers: kind.method === 'PATCH' ? JSON_PATCH : {} });
+        const target = kind.target(role, p);
+        const before = await state(target);
+        const n = await mark();
+        const r = await send(p);
+        if (WRITERS.includes(role) && SEES[role].includes(p)) {
+          assert.strictEqual(r.status, kind.ok, `${p}: ${r.text}`);
+          assert.notStrictEqual(await state(target), before, `${target} is written`);
+          continue;
+        }
+        assert.ok([403, 404, 409, 200].includes(r.status) && !(r.status === 200 && r.json?.resourceType !== 'OperationOutcome'),
+          `${p}: ${r.status} ${r.text}`);
+        noLeak(r, `${kind.name} for ${p}`);
+        assert.ok(!r.text.includes(`Patient/${p}`) || kind.name === 'PUT Observation?subject:Patient.identifier', `${p} named: ${r.text}`);
+        sameAsMissing(r, await send('p-none'), [ident(p)], [ident('p-none')], `${role} ${kind.name} for ${p}`);
+        assert.strictEqual(await state(target), before, `${target} is unchanged`);
+        assert.deepStrictEqual(await changes(n), [], 'nothing stored');
+      }
+    });
+  }
+  test(`matrix: ${role} registering a held identity number: 409, naming the holder only to one who may see it`, async () => {
+    for (const p of PATIENTS) {
+      const n = await mark();
+      const r = await as(role, 'POST', '/fhir/Patient', { body: noId(resident(p, SEQ[p], FAMILY[p])) });
+      assert.deepStrictEqual(await changes(n), [], 'nothing stored');
+      if (!WRITERS.includes(role)) {
+        assert.strictEqual(r.status, 403, r.text);
+        continue;
+      }
+      assert.strictEqual(r.status, 409, r.text);
+      noLeak(r, `registering ${p} again`);
+      assert.strictEqual(r.text.includes(`Patient/${p}`), SEES[role].includes(p), `${p}: ${r.text}`);
+    }
+  });
+}
+
+// Searches by a resident's identity number, through chains, _has and includes: for a
+// caller who may see the resident they find the resident's records; for anyone else the
+// answer is the one for a number nobody holds. A pharmacist may not reach the types outside
+// dispensing through a chain or _has either (403). [name, url or form body, the types read,
+// what a caller who may see p finds]
+const PROBES = [
+  ['Patient?identifier', (v) => `/fhir/Patient?identifier=${v}&_total=accurate`, ['Patient'], (p) => [p]],
+  ['POST Patient/_search identifier', { form: (v) => `identifier=${v}&_total=accurate`, url: '/fhir/Patient/_search' }, ['Patient'], (p) => [p]],
+  ['system search identifier', (v) => `/fhir?_type=Patient&identifier=${v}&_total=accurate`, ['Patient'], (p) => [p]],
+  ['Patient?identifier&_revinclude', (v) => `/fhir/Patient?identifier=${v}&_revinclude=Observation:subject&_revinclude=Encounter:subject`, ['Patient'], (p) => [p]],
+  ['Observation?subject:Patient.identifier', (v) => `/fhir/Observation?subject:Patient.identifier=${v}&_total=accurate`, ['Observation', 'Patient'], (p) => [`bp-${p}`]],
+  ['Observation?subject.identifier&_summary=count', (v) => `/fhir/Observation?subject.identifier=${v}&_summary=count`, ['Observation', 'Patient'], () => []],
+  ['Encounter?subject:Patient.identifier&_include', (v) => `/fhir/Encounter?subject:Patient.identifier=${v}&_include=Encounter:subject`, ['Encounter', 'Patient'], (p) => [`enc-${p}`, p]],
+  ['Patient?_has:Observation&identifier', (v) => `/fhir/Patient?_has:Observation:subject:code=8480-6&identifier=${v}`, ['Patient', 'Observation'], (p) => [p]],
+  ['Patient?_has:Encounter&identifier', (v) => `/fhir/Patient?_has:Encounter:subject:status=finished&identifier=${v}`, ['Patient', 'Encounter'], (p) => [p]],
+  ['Patient?_has:Observation chained to the identifier', (v) => `/fhir/Patient?_has:Observation:subject:subject:Patient.identifier=${v}`, ['Patient', 'Observation'], (p) => [p]],
+  ['MedicationRequest?subject:Patient.identifier&_include', (v) => `/fhir/MedicationRequest?subject:Patient.identifier=${v}&_include=MedicationRequest:subject`,
+    ['MedicationRequest', 'Patient'], (p) => (p === 'p-ref' ? ['mr1', p] : [])],
+  ['ServiceRequest?subject:Patient.identifier', (v) => `/fhir/ServiceRequest?subject:Patient.identifier=${v}&_total=accurate`, ['ServiceRequest', 'Patient'], (p) => (p === 'p-ref' ? ['sr1'] : [])],
+];
+for (const role of ROLES) {
+  for (const [name, url, reads, finds] of PROBES) {
+    test(`matrix: ${role} probing by identity number: ${name}`, async () => {
+      const send = (p) => (typeof url === 'function' ? as(role, 'GET', url(idq(p)))
+        : as(role, 'POST', url.url, { body: url.form(idq(p)), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }));
+      const typesOk = role !== 'pharmacist' || reads.every((t) => dispensing.has(t));
+      const none = await send('p-none');
+      for (const p of PATIENTS) {
+        const r = await send(p);
+        if (!typesOk) {
+          assert.strictEqual(r.status, 403, `${p}: ${r.text}`);
+          continue;
+        }
+        assert.strictEqual(r.status, 200, r.text);
+        const got = r.json.entry || [];
+        for (const e of got) assert.ok(visibleTo(role, e.resource), `${role} is shown ${e.fullUrl}`);
+        if (SEES[role].includes(p)) {
+          const ids = got.map((e) => e.resource.id);
+          for (const id of finds(p)) assert.ok(ids.includes(id), `${p}: finds ${id}: ${ids}`);
+          if (name.includes('_summary=count')) assert.ok(r.json.total > 0, r.text);
+          continue;
+        }
+        noLeak(r, `${name} for ${p}`);
+        assert.strictEqual(norm(r.text, [ident(p)]), norm(none.text, [ident('p-none')]), `${p}: as for a number nobody holds`);
+      }
+    });
+  }
+}
+
+// The care operations on one resident, per role and resident: [name, the request path for
+// a target ({ p, contract }), the body that would be stored, a body that an allowed caller
+// gets past the access checks with and is refused for (its status), the target that does
+// not exist]. They need the CLINICAL route class and the resident in the caller's care:
+// the instance operations answer 404 as for a contract or resident that does not exist,
+// $sign (a type operation) 403 as for a resident who does not exist.
+const CARE_OPS = [
+  ['$sign', () => '/fhir/EpisodeOfCare/$sign',
+    (t) => parameters({ patient: `Patient/${t.p}`, team: 'CareTeam/t3', start: day(3 * 366) }),
+    (t) => parameters({ patient: `Patient/${t.p}`, team: 'CareTeam/t-closed', start: day(3 * 366) }), 422, { p: 'p-none' }],
+  ['$renew', (t) => `/fhir/EpisodeOfCare/${t.contract}/$renew`,
+    () => parameters({}), () => parameters({ end: '2000-01-01' }), 400, { contract: 'eoc-none' }],
+  ['$transfer', (t) => `/fhir/EpisodeOfCare/${t.contract}/$transfer`,
+    () => parameters({ team: 'CareTeam/t3' }), () => parameters({ team: 'CareTeam/t3', date: '2000-01-01' }), 422, { contract: 'eoc-none' }],
+  ['$terminate', (t) => `/fhir/EpisodeOfCare/${t.contract}/$terminate`,
+    () => parameters({ reason: 'moved' }), () => parameters({ reason: 'moved', date: '2000-01-01' }), 422, { contract: 'eoc-none' }],
+  ['$record-followup', (t) => `/fhir/Patient/${t.p}/$record-followup`,
+    () => parameters({ programme: 'hypertension', date: day(-7), sbp: 132, dbp: 84 }),
+    () => parameters({ programme: 'hypertension', date: day(2), sbp: 132, dbp: 84 }), 422, { p: 'p-none' }],
+  ['$enrol', (t) => `/fhir/Patient/${t.p}/$enrol`,
+    () => parameters({ programme: 'hypertension' }), () => parameters({ programme: 'hypertension', date: '1960-01-01' }), 422, { p: 'p-none' }],
+  ['$end-management', (t) => `/fhir/EpisodeOfCare/enr-${t.p}/$end-management`,
+    () => parameters({ reason: 'moved' }), () => parameters({ reason: 'moved', date: '2000-01-01' }), 422, { p: 'none' }],
+];
+for (const role of ROLES) {
+  for (const [name, url, body, dry, dryStatus, missing] of CARE_OPS) {
+    for (const p of PATIENTS) {
+      const may = WRITERS.includes(role) && SEES[role].includes(p);
+      test(`matrix: ${role} ${name} for ${p} -> ${may ? 'allow' : 'deny'}`, async () => {
+        const { contract } = await fixtures();
+        const t = { p, contract: contract[p] };
+        const n = await mark();
+        if (may) {
+          const r = await as(role, 'POST', url(t), { body: dry(t) });
+          assert.strictEqual(r.status, dryStatus, `past the access checks, refused for its body: ${r.text}`);
+          assert.deepStrictEqual(await changes(n), [], 'nothing stored');
+          return;
+        }
+        const r = await as(role, 'POST', url(t), { body: body(t) });
+        assert.ok(r.status === 403 || r.status === 404, `${r.status} ${r.text}`);
+        noLeak(r, `${name} for ${p}`);
+        const m = { ...t, ...missing };
+        const none = await as(role, 'POST', url(m), { body: body(m) });
+        sameAsMissing(r, none, [t.contract, `enr-${p}`, p], [m.contract, `enr-${m.p}`, m.p], `${role} ${name} for ${p}`);
+        assert.deepStrictEqual(await changes(n), [], 'nothing stored');
+      });
+    }
+  }
+}
+test('matrix: the care operations\' bodies above are stored for one who may (an administrator, p-other)', async () => {
+  const { contract } = await fixtures();
+  const t = { p: 'p-other', contract: contract['p-other'] };
+  const expect = { $sign: 201, $renew: 201, '$record-followup': 200, $enrol: 201, '$end-management': 200, $transfer: 201, $terminate: 200 };
+  // the contract is renewed, then transferred; the contract the transfer made is terminated
+  const order = ['$sign', '$renew', '$enrol', '$record-followup', '$end-management', '$transfer', '$terminate'];
+  for (const name of order) {
+    const [, url, body] = CARE_OPS.find((op) => op[0] === name);
+    const n = await mark();
+    const r = await as('admin', 'POST', url(t), { body: body(t) });
+    assert.strictEqual(r.status, expect[name], `${name}: ${r.text}`);
+    assert.ok((await changes(n)).length > 0, `${name} stored its result`);
+    if (name === '$transfer') t.contract = r.json.id;
+  }
+});
+
+// Bundles: the entries run through the same checks as single requests. A batch answers
+// each entry on its own: those reaching p-other's record are refused with an outcome and no
+// resource (a search finds nothing); a transaction with one such entry is refused as a
+// whole and stores nothing, although its other entry alone is stored.
+const batchEntries = (role) => [
+  ['GET Patient', { request: { method: 'GET', url: 'Patient/p-other' } }, 200],
+  ['GET Observation', { request: { method: 'GET', url: `Observation/bx-${role}` } }, 200],
+  ['vread', { request: { method: 'GET', url: `Observation/bx-${role}/_history/1` } }, 200],
+  ['$everything', { request: { method: 'GET', url: 'Patient/p-other/$everything' } }, 200],
+  ['search', { request: { method: 'GET', url: `Observation?subject:Patient.identifier=${idq('p-other')}&_total=accurate` } }, 200],
+  ['PUT', { request: { method: 'PUT', url: `Observation/bx-${role}` }, resource: reading(`bx-${role}`, 'p-other', `bx-${role}`, 91) }, 200],
+  ['PATCH', { request: { method: 'PATCH', url: `Observation/bx-${role}` }, resource: binaryPatch([{ op: 'replace', path: '/valueQuantity/value', value: 92 }]) }, 200],
+  ['POST', { request: { method: 'POST', url: 'Observation' }, resource: noId(reading('x', 'p-other', `bx-${role}-new`)) }, 201],
+  ['POST with a conditional reference', { request: { method: 'POST', url: 'Observation' },
+    resource: { ...noId(reading('x', 'p-other', `bx-${role}-ref`)), subject: ref(`Patient?identifier=${idq('p-other')}`) } }, 201],
+  ['conditional create', { request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${idq('p-other')}` },
+    resource: noId(resident('p-other', 3, '赵')) }, 200],
+  ['DELETE', { request: { method: 'DELETE', url: `Observation/bx-${role}` } }, 204],
+];
+for (const role of ROLES) {
+  test(`matrix: ${role} batch reaching p-other's record: each entry ${SEES[role].includes('p-other') ? 'answered' : 'refused, nothing stored'}`, async () => {
+    await fixtures();
+    const entries = batchEntries(role);
+    const before = await state(`Observation/bx-${role}`);
+    const n = await mark();
+    const r = await as(role, 'POST', '/fhir', { body: { resourceType: 'Bundle', type: 'batch', entry: entries.map((e) => e[1]) } });
+    assert.strictEqual(r.status, 200, r.text);
+    assert.strictEqual(r.json.entry.length, entries.length);
+    entries.forEach(([name, , ok], i) => {
+      const e = r.json.entry[i];
+      const status = Number(e.response.status.split(' ')[0]);
+      assert.match(e.response.status, /^\d{3} \S/, `${name}: a status and its reason phrase`);
+      if (SEES[role].includes('p-other')) {
+        assert.strictEqual(status, ok, `${name}: ${JSON.stringify(e)}`);
+        return;
+      }
+      const text = JSON.stringify(e);
+      assert.ok(!text.includes('秀英') && !/"total":[1-9]/.test(text), `${name} leaks: ${text}`);
+      if (name === 'search' && status === 200) {
+        assert.deepStrictEqual(e.resource.entry, [], `${name}: ${text}`);
+        return;
+      }
+      assert.ok([403, 404, 409, 412].includes(status), `${name}: ${text}`);
+      assert.ok(!e.resource && e.response.outcome?.resourceType === 'OperationOutcome', `${name}: ${text}`);
+      if (!JSON.stringify(entries[i][1]).includes('p-other')) assert.ok(!text.includes('p-other'), `${name} names p-other: ${text}`);
+    });
+    if (!SEES[role].includes('p-other')) {
+      assert.strictEqual(await state(`Observation/bx-${role}`), before, 'the Observation is unchanged');
+      assert.deepStrictEqual(await changes(n), [], 'nothing stored');
+    }
+  });
+}
+const txEntries = (role) => [
+  ['GET', { request: { method: 'GET', url: `Observation/tx-${role}` } }],
+  ['PUT', { request: { method: 'PUT', url: `Observation/tx-${role}` }, resource: reading(`tx-${role}`, 'p-other', `tx-${role}`, 93) }],
+  ['PATCH', { request: { method: 'PATCH', url: `Observation/tx-${role}` }, resource: binaryPatch([{ op: 'replace', path: '/valueQuantity/value', value: 94 }]) }],
+  ['POST', { request: { method: 'POST', url: 'Observation' }, resource: noId(reading('x', 'p-other', `tx-${role}-new`)) }],
+  ['POST with a conditional reference', { request: { method: 'POST', url: 'Observation' },
+    resource: { ...noId(reading('x', 'p-other', `tx-${role}-ref`)), subject: ref(`Patient?identifier=${idq('p-other')}`) } }],
+  ['conditional update', { request: { method: 'PUT', url: `Patient?identifier=${idq('p-other')}` }, resource: noId(resident('p-other', 3, '赵')) }],
+  ['conditional create', { request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${idq('p-other')}` }, resource: noId(resident('p-other', 3, '赵')) }],
+  ['DELETE', { request: { method: 'DELETE', url: `Observation/tx-${role}` } }],
+];
+for (const role of ROLES) {
+  test(`matrix: ${role} transaction with an entry reaching p-other's record -> ${SEES[role].includes('p-other') ? 'allow' : 'refused whole'}`, async () => {
+    await fixtures();
+    // the other entry: a reading of p-own, which a writer caring for p-own may store
+    const mine = (marker) => ({ fullUrl: `urn:uuid:${marker}`, request: { method: 'POST', url: 'Observation' }, resource: noId(reading('x', 'p-own', marker)) });
+    const found = async (marker) => (await as('admin', 'GET', `/fhir/Observation?code=${TEST_CS}|${marker}&_summary=count`)).json.total;
+    for (const [i, [name, entry]] of txEntries(role).entries()) {
+      const marker = `txm-${role}-${i}`;
+      const before = await state(`Observation/tx-${role}`);
+      const n = await mark();
+      const r = await as(role, 'POST', '/fhir', { body: { resourceType: 'Bundle', type: 'transaction', entry: [mine(marker), entry] } });
+      if (SEES[role].includes('p-other')) {
+        // a transaction's conditional update whose resource has no id is refused (400)
+        // whoever sends it: not an access question, left out here
+        if (name === 'conditional update') continue;
+        assert.strictEqual(r.status, 200, `${name}: ${r.text}`);
+        assert.strictEqual(await found(marker), 1, name);
+        continue;
+      }
+      assert.ok([403, 404, 409, 412].includes(r.status), `${name}: ${r.status} ${r.text}`);
+      noLeak(r, name);
+      if (!JSON.stringify(entry).includes('p-other')) assert.ok(!r.text.includes('p-other'), `${name} names p-other: ${r.text}`);
+      assert.strictEqual(await found(marker), 0, `${name}: the other entry was rolled back`);
+      assert.strictEqual(await state(`Observation/tx-${role}`), before, `${name}: the Observation is unchanged`);
+      assert.deepStrictEqual(await changes(n), [], `${name}: nothing stored`);
+    }
+    // without the entry reaching p-other the same transaction is stored (for a writer caring for p-own)
+    const r = await as(role, 'POST', '/fhir', { body: { resourceType: 'Bundle', type: 'transaction', entry: [mine(`txm-${role}-alone`)] } });
+    const may = WRITERS.includes(role) && SEES[role].includes('p-own');
+    assert.strictEqual(r.status, may ? 200 : 403, r.text);
+    assert.strictEqual(await found(`txm-${role}-alone`), may ? 1 : 0);
+  });
+}
+
+// The directory (organisations, teams, practitioners and their roles) is shared knowledge
+// every user reads; a clinician or a pharmacist may not change it (adding oneself to a team
+// would bring its residents into one's care).
+for (const role of ['family-doctor', 'nurse', 'pharmacist']) {
+  test(`matrix: ${role} may not create, update or delete directory records`, { todo: 'directory writes are being restricted on main' }, async () => {
+    await fixtures();
+    for (const [type, make] of Object.entries(DIRECTORY)) {
+      const doc = make();
+      const n = await mark();
+      const before = await state(`${type}/${doc.id}`);
+      const changed = type === 'CareTeam'
+        ? { ...doc, participant: [...doc.participant, { member: ref(`Practitioner/${USERS[role].practitioner}`) }] }
+        : { ...doc, extension: [{ url: `${TEST_CS}:changed-by`, valueString: role }] };
+      const create = await as(role, 'POST', `/fhir/${type}`, { body: noId(doc) });
+      const update = await as(role, 'PUT', `/fhir/${type}/${doc.id}`, { body: changed });
+      const remove = await as(role, 'DELETE', `/fhir/${type}/${doc.id}`);
+      for (const [what, r] of [['create', create], ['update', update], ['delete', remove]]) {
+        assert.strictEqual(r.status, 403, `${role} ${what} ${type}: ${r.status} ${r.text}`);
+      }
+      assert.strictEqual(await state(`${type}/${doc.id}`), before, `${type}/${doc.id} is unchanged`);
+      assert.deepStrictEqual(await changes(n), [], 'nothing stored');
+    }
+  });
+}
 
 // ---- break-the-glass and the audit trail ---------------------------------------------
 
@@ -397,8 +838,15 @@ test('audit: a resident sees who opened their record, and only theirs', async ()
   assert.strictEqual(other.status, 404);
   // staff do not browse the trail
   assert.strictEqual((await as('family-doctor', 'GET', '/fhir/AuditEvent')).status, 403);
-  // every kind of event: failed login, login, create, search, denial
-  const all = (await as('admin', 'GET', '/fhir/AuditEvent?_count=500')).json.entry.map((e) => e.resource);
+  // every kind of event: failed login, login, create, search, denial (newest first, page by page)
+  const all = [];
+  for (let url = '/fhir/AuditEvent?_count=500'; url && all.length < 100000;) {
+    const page = await as('admin', 'GET', url);
+    assert.strictEqual(page.status, 200, page.text);
+    all.push(...page.json.entry.map((e) => e.resource));
+    const next = (page.json.link || []).find((l) => l.relation === 'next')?.url;
+    url = next && next.slice(next.indexOf('/fhir/'));
+  }
   const kinds = new Set(all.map((e) => e.subtype[0].code));
   // DICOM 110122 is Login; the REST interactions by their codes
   for (const k of ['110122', 'read', 'vread', 'search-type', 'search-system', 'history-system', 'create', 'update', 'operation', 'break-the-glass']) {
