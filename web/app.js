@@ -3,8 +3,9 @@
 // population, paging, the team's indicators) and a resident's contract page (sign, renew,
 // transfer, terminate). The chronic-care pages are their own modules: worklist.js (a team's
 // or doctor's worklists), chronic.js (a resident's visits, chart, risk tier and enrolments)
-// and followup.js (the follow-up form); login.js is the login screen and access.js who
-// opened a resident's record (a resident's own page). Talks only to the public API; every
+// and followup.js (the follow-up form); login.js is the login screen, access.js who
+// opened a resident's record (a resident's own page) and accounts.js the accounts an
+// administrator or an institution's administrator manages. Talks only to the public API; every
 // piece of data goes into the page as text (no HTML from data), identity and phone numbers
 // masked.
 import { t, getLang, setLang, KEY_POPULATIONS, REASONS } from './i18n.js';
@@ -14,6 +15,7 @@ import { chronicPage } from './chronic.js';
 import { followupPage } from './followup.js';
 import { showLogin } from './login.js';
 import { accessPage } from './access.js';
+import { accountsPage, canManage } from './accounts.js';
 
 const view = document.getElementById('view');
 
@@ -177,8 +179,9 @@ function contractFacts(c, teamName, pkgName) {
 // #/ and #/team/{id}: the team's residents; #/patient/{id}: a contract; #/worklist/{team}:
 // the chronic-care worklists; #/chronic/{id}: a resident's chronic care; #/followup/{id}:
 // the follow-up form; #/access/{id}: who opened a resident's record (#/access: a resident's
-// own, the only page of a user who is nothing but a resident). A page may leave a cleanup
-// (charts to dispose) for the next route.
+// own, the only page of a user who is nothing but a resident); #/accounts: the accounts
+// (administrators and institution administrators). A page may leave a cleanup (charts to
+// dispose) for the next route.
 let me = null; // the user logged in: GET /auth/me, or the login's answer
 const isResident = () => !!(me?.patient && me.roles.includes('resident'));
 const isStaff = () => !!me?.roles.some((r) => r !== 'resident');
@@ -196,12 +199,16 @@ async function route() {
   const query = new URLSearchParams(qs || '');
   const id = decodeURIComponent(parts[1] || '');
   if (leave) { leave(); leave = null; }
-  const on = parts[0] === 'access' ? 'access' : ['worklist', 'chronic', 'followup'].includes(parts[0]) ? 'worklist' : 'team';
+  const on = ['access', 'accounts'].includes(parts[0]) ? parts[0] : ['worklist', 'chronic', 'followup'].includes(parts[0]) ? 'worklist' : 'team';
   document.querySelectorAll('nav.main a').forEach((a) => a.classList.toggle('on', a.dataset.page === on));
   try {
     if (parts[0] === 'access' && id && isStaff()) leave = await accessPage(view, id, null);
     else if (parts[0] === 'access' && isResident()) leave = await accessPage(view, me.patient, me.username);
     else if (!isStaff()) view.replaceChildren(note('bad', t('noPages')));
+    else if (parts[0] === 'accounts') {
+      if (canManage(me)) leave = await accountsPage(view, me);
+      else view.replaceChildren(note('bad', t('noAccountsPage')));
+    }
     else if (parts[0] === 'patient' && id) await patientPage(id);
     else if (parts[0] === 'worklist') leave = await worklistPage(view, id, query);
     else if (parts[0] === 'chronic' && id) leave = await chronicPage(view, id, query);
@@ -221,6 +228,7 @@ function paintChrome() {
   user.title = me ? t('loggedInAs', { u: me.username }) : '';
   document.body.classList.toggle('as-staff', isStaff());
   document.body.classList.toggle('as-resident', isResident());
+  document.body.classList.toggle('as-manager', canManage(me));
 }
 
 // Logged in (at start with a kept token, or on the login screen): the pages, where they were.
