@@ -239,6 +239,10 @@ function signedIn(user, again) {
   if (before && before !== me.username) { location.reload(); return; }
   paintChrome();
   if (again === 'keep') return; // a write was refused: its page stays, to be sent again
+  // an institution's administrator who cares for no resident starts at the accounts
+  const managerOnly = me.roles.includes('institution-admin') &&
+    me.roles.every((r) => ['institution-admin', 'supervisor'].includes(r));
+  if (managerOnly && ['', '#', '#/'].includes(location.hash)) history.replaceState(null, '', '#/accounts');
   route();
 }
 

@@ -71,6 +71,8 @@ async function openAccounts(p) {
 
 test('an institution administrator adds a nurse through the form and sees her one-time password once', async () => {
   const p = await page(INST_ADMIN);
+  await loaded(p); // caring for no resident, they start at the accounts
+  assert.strictEqual(await p.evaluate(() => location.hash), '#/accounts');
   assert.ok(await shown(p, 'nav.main a[data-page="accounts"]'), 'the accounts page is in the menu');
   assert.strictEqual(await p.locator('nav.main a[data-page="accounts"]').textContent(), '账号管理');
   await openAccounts(p);
