@@ -21,6 +21,7 @@
 #include "cli/cli.h"
 #include "core/id.h"
 #include "core/log.h"
+#include "core/time.h"
 #include "fhir/bulk.h"
 #include "fhir/extract.h"
 #include "fhir/rest.h"
@@ -202,6 +203,44 @@ static enum yl_code first_admin(struct yl_store *store, struct yl_arena *a, stru
 	return code;
 }
 
+/* The audit trail's last event and hash, logged when it moved since *last: an operator (or
+ * the log's shipper) keeps these lines elsewhere, and `yilian audit verify --expect-head H`
+ * proves later that the trail still holds event H, unchanged and not cut off before it. */
+#define AUDIT_ANCHOR_US (600 * (int64_t)1000000)
+
+static int head_of(void *ctx, int64_t seq, const char *hash, const struct yl_audit_rec *ev)
+{
+	(void)ev;
+	struct {
+		int64_t seq;
+		char hash[YL_CHAIN_HEX_LEN + 1];
+	} *h = ctx;
+	h->seq = seq;
+	snprintf(h->hash, sizeof h->hash, "%s", hash);
+	return 1;
+}
+
+static void log_audit_head(struct yl_store *store, int64_t *last)
+{
+	struct yl_arena *a = yl_arena_create(1 << 14);
+	struct yl_err err;
+	yl_err_init(&err);
+	struct {
+		int64_t seq;
+		char hash[YL_CHAIN_HEX_LEN + 1];
+	} h = {0, ""};
+	struct yl_store_conn *c = a ? yl_store_conn(store, a, &err) : NULL;
+	if (c && yl_store_audit_scan(c, a, NULL, 0, true, 1, head_of, &h, &err) == YL_OK &&
+	    h.seq > 0 && h.seq != *last) {
+		yl_log(YL_LOG_INFO,
+		       "audit trail head: event %lld, hash %s (keep it elsewhere; `yilian audit "
+		       "verify --expect-head HASH` shows the trail still holds it)",
+		       (long long)h.seq, h.hash);
+		*last = h.seq;
+	}
+	yl_arena_destroy(a); /* the main thread keeps its connection */
+}
+
 static int serve(const struct serve_opts *o, struct yl_arena *a)
 {
 	struct yl_err err;
@@ -281,8 +320,17 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
-	int sig = 0;
-	sigwait(&set, &sig);
+	int sig = -1;
+	int64_t head = -1, anchored = yl_monotonic_us();
+	log_audit_head(store, &head);
+	while (sig < 0) { /* the trail's head goes to the log now and then, to be kept elsewhere */
+		struct timespec wait = {.tv_sec = 60};
+		sig = sigtimedwait(&set, NULL, &wait);
+		if (sig < 0 && yl_monotonic_us() - anchored >= AUDIT_ANCHOR_US) {
+			log_audit_head(store, &head);
+			anchored = yl_monotonic_us();
+		}
+	}
 	yl_log(YL_LOG_INFO, "yilian: %s received, finishing in-flight requests",
 	       sig == SIGINT ? "SIGINT" : "SIGTERM");
 	yl_server_quiesce(srv);
@@ -295,6 +343,8 @@ out:
 	yl_server_stop(srv);
 	yl_audit_queue_stop(
 	    app.audit); /* the last reads are on the trail before the store closes */
+	if (store)
+		log_audit_head(store, &head);
 	yl_policy_cache_clear();
 	yl_pop_stop(app.pop);
 	yl_bulk_stop(app.bulk);

@@ -6,6 +6,8 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const net = require('node:net');
 const { spawnSync } = require('node:child_process');
+const os = require('node:os');
+const path = require('node:path');
 const { startServer, req, BIN, ADMIN } = require('./lib');
 
 function cli(...args) {
@@ -229,5 +231,30 @@ test('a store indexed by another search-parameter table: warned at start, stale 
     fs.rmSync(db, { force: true });
     fs.rmSync(db + '-wal', { force: true });
     fs.rmSync(db + '-shm', { force: true });
+  }
+});
+
+test('the audit trail\'s head goes to the log at start and at stop, and `yilian audit verify --expect-head` holds the trail to it', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yilian-head-'));
+  const db = path.join(dir, 'head.db');
+  try {
+    const srv = await startServer(['--db', db]);
+    await req(srv, 'GET', '/fhir/Patient?_count=1');
+    assert.match(srv.stderr(), /audit trail head: event \d+, hash [0-9a-f]+/, 'at start');
+    await srv.stop();
+    const heads = [...srv.stderr().matchAll(/audit trail head: event (\d+), hash ([0-9a-f]+)/g)];
+    assert.ok(heads.length >= 2, srv.stderr());
+    const [, seq, hash] = heads[heads.length - 1];
+    assert.ok(Number(seq) > Number(heads[0][1]), 'the search moved the head');
+    const ok = spawnSync(BIN, ['audit', 'verify', '--db', db, '--expect-head', hash], { encoding: 'utf8' });
+    assert.strictEqual(ok.status, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, new RegExp(hash));
+    // the trail cut back to before that event: verify says so (the chain alone is intact)
+    const cut = spawnSync('sqlite3', [db, 'DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit);'], { encoding: 'utf8' });
+    assert.strictEqual(cut.status, 0, cut.stderr);
+    const bad = spawnSync(BIN, ['audit', 'verify', '--db', db, '--expect-head', hash], { encoding: 'utf8' });
+    assert.strictEqual(bad.status, 1, bad.stdout + bad.stderr);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
