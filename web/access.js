@@ -3,8 +3,10 @@
 // linked to their Patient) lands here and sees their own; an administrator opens it from a
 // resident's contract page. Each entry says when, who (their username) in which roles, what
 // they did to which part of the record, from which address, and whether it was refused.
+// A resident can also download their whole record ($everything, every page) as one FHIR
+// Bundle file.
 import { t } from './i18n.js';
-import { PAGE, h, api, note, entries } from './util.js';
+import { PAGE, h, api, note, entries, today } from './util.js';
 
 const two = (n) => String(n).padStart(2, '0');
 // an instant in the browser's own calendar and clock
@@ -43,6 +45,35 @@ function eventRow(ev, self) {
     a.network?.address ? h('div', { class: 'muted small from', text: `${t('from')} ${a.network.address}` }) : null);
 }
 
+// The resident's whole record, every page of Patient/{id}/$everything, as one Bundle of
+// type collection saved by the browser (nothing kept in the page once it is saved).
+async function download(id, button, status) {
+  button.disabled = true;
+  status.replaceChildren(note('muted', t('loading')));
+  try {
+    const seen = new Map();
+    let next = `Patient/${encodeURIComponent(id)}/$everything?_count=500`;
+    while (next) {
+      const b = await api('GET', next);
+      for (const e of b.entry || []) if (e.resource) seen.set(e.fullUrl || `${e.resource.resourceType}/${e.resource.id}`, e.resource);
+      const n = b.link?.find((l) => l.relation === 'next')?.url;
+      next = n ? n.slice(n.indexOf('/fhir/') + 6) : null;
+    }
+    const bundle = { resourceType: 'Bundle', type: 'collection', timestamp: new Date().toISOString(),
+      entry: [...seen].map(([fullUrl, resource]) => ({ fullUrl, resource })) };
+    const url = URL.createObjectURL(new Blob([JSON.stringify(bundle, null, 1)], { type: 'application/fhir+json' }));
+    const a = h('a', { href: url, download: `health-record-${id}-${today()}.json`, hidden: true });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    status.replaceChildren(note('good', t('downloaded', { n: seen.size })));
+  } catch (e) {
+    status.replaceChildren(note('bad', e.message));
+  }
+  button.disabled = false;
+}
+
 // `self`: the username of the resident looking at their own record (none for an administrator)
 export async function accessPage(view, id, self) {
   const list = h('ol', { class: 'access', id: 'access-list' });
@@ -64,8 +95,12 @@ export async function accessPage(view, id, self) {
   });
   view.replaceChildren(h('p', { class: 'muted', text: t('loading') }));
   await load();
+  const saved = h('div', { id: 'download-status' });
+  const save = h('button', { type: 'button', id: 'download-record', text: t('downloadMine') });
+  save.addEventListener('click', () => download(id, save, saved));
   view.replaceChildren(
     self ? '' : h('p', {}, h('a', { href: `#/patient/${encodeURIComponent(id)}`, text: '← ' + t('backContract') })),
+    self ? h('div', { class: 'download' }, h('p', { class: 'muted', text: t('downloadIntro') }), h('p', { class: 'actions' }, save), saved) : '',
     h('h1', { text: self ? t('accessMine') : t('accessTheirs') }),
     h('p', { class: 'muted', text: self ? t('accessIntro') : t('accessIntroTheirs') }),
     list, status, h('p', { class: 'actions' }, more));

@@ -8,6 +8,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert');
+const fs = require('node:fs');
 const { chromium } = require('playwright-core');
 const { startServer, req, addUser, ADMIN } = require('../api/lib');
 const { logIn } = require('./login');
@@ -222,6 +223,30 @@ test('(b) a resident logs in and sees who opened their record, and nothing of th
   await p.waitForSelector('main h1:has-text("Who opened my record")');
   assert.match(await p.locator('#access-list li[data-who="test-admin"]').first().textContent(), /(Read|Created|Changed) · personal details/);
   await p.click('#lang');
+  assert.deepStrictEqual(p.errors, []);
+});
+
+test('(b) a resident downloads her whole record as one FHIR Bundle, with nobody else\'s in it', async () => {
+  const obs = (id, patient) => ({ resourceType: 'Observation', id, status: 'final', code: { text: '血压' },
+    subject: { reference: `Patient/${patient}` }, valueString: `bp of ${patient}` });
+  await req(srv, 'PUT', '/fhir/Patient/p2', { body: { resourceType: 'Patient', id: 'p2', name: [{ text: '李四' }] } });
+  for (const [id, pt] of [['dl-1', 'p1'], ['dl-2', 'p1'], ['dl-3', 'p2']]) {
+    assert.ok((await req(srv, 'PUT', `/fhir/Observation/${id}`, { body: obs(id, pt) })).status < 300);
+  }
+  const p = await page();
+  await logIn(p, srv.base, RESIDENT);
+  await p.waitForFunction(() => document.getElementById('view').dataset.loaded === '#/access');
+  assert.strictEqual(await p.locator('#download-record').textContent(), '下载我的健康档案');
+  const [dl] = await Promise.all([p.waitForEvent('download'), p.click('#download-record')]);
+  assert.match(dl.suggestedFilename(), /^health-record-p1-\d{4}-\d\d-\d\d\.json$/);
+  const bundle = JSON.parse(fs.readFileSync(await dl.path(), 'utf8'));
+  assert.strictEqual(bundle.resourceType, 'Bundle');
+  assert.strictEqual(bundle.type, 'collection');
+  const ids = bundle.entry.map((e) => `${e.resource.resourceType}/${e.resource.id}`);
+  for (const want of ['Patient/p1', 'Observation/dl-1', 'Observation/dl-2']) assert.ok(ids.includes(want), `${want} in ${ids}`);
+  assert.ok(!ids.includes('Observation/dl-3') && !ids.includes('Patient/p2'), 'nobody else\'s record');
+  await p.waitForSelector('#download-status .note.good');
+  assert.match(await p.locator('#download-status').textContent(), new RegExp(`已下载，共 ${ids.length} 条记录`));
   assert.deepStrictEqual(p.errors, []);
 });
 
