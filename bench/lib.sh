@@ -60,7 +60,8 @@ make_work() {
 	chmod 755 "$WORK"
 }
 
-# start yilian: start_yilian DB ACCESSLOG  -> sets YPID, YURL (http://127.0.0.1:PORT)
+# start yilian: start_yilian DB ACCESSLOG  -> sets YPID, YURL (http://127.0.0.1:PORT); SERVER_ARGS
+# (environment) are more `serve` options
 # The audit trail of a cached benchmark store is emptied before each start: every request is
 # an AuditEvent (issue 7), and a trail left from earlier runs (millions of events, GBs)
 # would make each run slower than the last. The append-only triggers are dropped for the
@@ -80,8 +81,9 @@ start_yilian() {
 	# token the wrk scripts (result.lua, YL_TOKEN) and curl (CURL_HOME/.curlrc) send
 	printf 'bench-admin-password\n' | "$YILIAN" user add --db "$db" --username bench --role admin \
 		--password-stdin >/dev/null 2>&1 || true
+	# shellcheck disable=SC2086 # SERVER_ARGS: more serve options, split on spaces
 	"$YILIAN" serve --db "$db" --listen 127.0.0.1:0 --threads "${SERVER_THREADS:-$(nproc)}" --access-log "$alog" \
-		>"$WORK/yilian.out" 2>"$WORK/yilian.err" &
+		${SERVER_ARGS:-} >"$WORK/yilian.out" 2>"$WORK/yilian.err" &
 	YPID=$!
 	PIDS+=("$YPID")
 	# up to START_TIMEOUT seconds (default 900): a new schema migration (an index on an
