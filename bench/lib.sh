@@ -65,13 +65,18 @@ make_work() {
 # The audit trail of a cached benchmark store is emptied before each start: every request is
 # an AuditEvent (issue 7), and a trail left from earlier runs (millions of events, GBs)
 # would make each run slower than the last. The append-only triggers are dropped for the
-# delete and made again (src/store/migrations/0010_auth_audit.sql).
+# delete and made again (src/store/migrations/0010_auth_audit.sql); the patient postings
+# (0011) are emptied with it.
 reset_audit() {
 	command -v sqlite3 >/dev/null 2>&1 || return 0
 	sqlite3 "$1" "SELECT 1 FROM sqlite_schema WHERE name = 'audit'" 2>/dev/null | grep -q 1 || return 0
 	sqlite3 "$1" "DROP TRIGGER IF EXISTS audit_no_delete; DELETE FROM audit;
 		CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 		BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;" >/dev/null
+	# and its patient postings (migration 0011), from the start
+	sqlite3 "$1" "SELECT 1 FROM sqlite_schema WHERE name = 'audit_by_patient'" | grep -q 1 || return 0
+	sqlite3 "$1" "INSERT INTO audit_by_patient (audit_by_patient) VALUES ('delete-all');
+		UPDATE store_meta SET value = '0' WHERE key = 'audit_by_patient'" >/dev/null
 }
 
 start_yilian() {
