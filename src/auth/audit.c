@@ -39,100 +39,119 @@ static const struct {
      "http://hl7.org/fhir/restful-interaction", "operation", "operation"},
 };
 
+/* Text known when compiling, appended with its length (no strlen, no printf: every read
+ * renders one of these events). */
+#define ADD(b, lit) yl_buf_add((b), (lit), sizeof(lit) - 1)
+
 /* A Coding. Displays are left out: the trail holds millions of events, and the code
- * systems say what each code means. */
+ * systems say what each code means. The system is one of this file's constants (nothing to
+ * escape); the code is escaped. */
 static void coding(struct yl_buf *b, const char *system, const char *code, const char *display)
 {
 	(void)display;
-	yl_buf_adds(b, "{\"system\":");
-	yl_buf_json_str(b, system);
-	yl_buf_adds(b, ",\"code\":");
+	ADD(b, "{\"system\":\"");
+	yl_buf_adds(b, system);
+	ADD(b, "\",\"code\":");
 	yl_buf_json_str(b, code);
 	yl_buf_addc(b, '}');
 }
 
-bool yl_audit_record(struct yl_arena *a, const struct yl_audit_in *in, struct yl_audit_rec *rec)
+/* "Type/id" as a JSON string (type: a constant). */
+static void reference(struct yl_buf *b, const char *type, const char *id)
 {
-	struct yl_buf b;
-	yl_buf_init(&b, a, 1024, 1 << 20);
-	int64_t at = in->at ? in->at : yl_now_us();
-	char when[YL_INSTANT_LEN];
-	yl_format_instant(at, when);
-	yl_buf_adds(&b, "{\"resourceType\":\"AuditEvent\",\"type\":");
+	yl_buf_addc(b, '"');
+	yl_buf_adds(b, type);
+	yl_buf_addc(b, '/');
+	yl_buf_json_escape(b, id, strlen(id));
+	yl_buf_addc(b, '"');
+}
+
+/* type, subtype, action, recorded, outcome */
+static void what_happened(struct yl_buf *b, const struct yl_audit_in *in, int64_t at)
+{
 	size_t k = 0;
 	while (k < sizeof kinds / sizeof kinds[0] && strcmp(kinds[k].subtype, in->subtype))
 		k++;
 	if (k < sizeof kinds / sizeof kinds[0]) {
-		coding(&b, kinds[k].type_system, kinds[k].type_code, kinds[k].type_display);
-		yl_buf_adds(&b, ",\"subtype\":[");
-		coding(&b, kinds[k].sub_system, kinds[k].sub_code, kinds[k].sub_display);
+		coding(b, kinds[k].type_system, kinds[k].type_code, kinds[k].type_display);
+		ADD(b, ",\"subtype\":[");
+		coding(b, kinds[k].sub_system, kinds[k].sub_code, kinds[k].sub_display);
 	} else {
-		coding(&b, "http://terminology.hl7.org/CodeSystem/audit-event-type", "rest",
+		coding(b, "http://terminology.hl7.org/CodeSystem/audit-event-type", "rest",
 		       "RESTful Operation");
-		yl_buf_adds(&b, ",\"subtype\":[");
-		coding(&b, "http://hl7.org/fhir/restful-interaction", in->subtype, NULL);
+		ADD(b, ",\"subtype\":[");
+		coding(b, "http://hl7.org/fhir/restful-interaction", in->subtype, NULL);
 	}
-	yl_buf_printf(&b, "],\"action\":\"%c\",\"recorded\":\"%s\",\"outcome\":\"%s\"",
-	              in->action ? in->action : 'E', when,
-	              in->status < 400   ? "0"
-	              : in->status < 500 ? "4"
-	                                 : "8");
+	char when[YL_INSTANT_LEN];
+	yl_format_instant(at, when);
+	ADD(b, "],\"action\":\"");
+	yl_buf_addc(b, in->action ? in->action : 'E');
+	ADD(b, "\",\"recorded\":\"");
+	yl_buf_adds(b, when);
+	ADD(b, "\",\"outcome\":\"");
+	yl_buf_addc(b, in->status < 400 ? '0' : in->status < 500 ? '4' : '8');
+	yl_buf_addc(b, '"');
 	if (in->status >= 300 || in->detail) /* a success needs no words */
-		yl_buf_printf(&b, ",\"outcomeDesc\":\"HTTP %d", in->status);
+		yl_buf_printf(b, ",\"outcomeDesc\":\"HTTP %d", in->status);
 	if (in->detail) {
-		yl_buf_adds(&b, ": ");
-		size_t len = b.len;
-		yl_buf_json_str(&b, in->detail); /* quoted; drop the quotes */
-		if (!b.err && b.len >= len + 2) {
-			memmove(b.p + len, b.p + len + 1, b.len - len - 2);
-			b.len -= 2;
-		}
+		ADD(b, ": ");
+		yl_buf_json_escape(b, in->detail, strlen(in->detail));
 	}
 	if (in->status >= 300 || in->detail)
-		yl_buf_addc(&b, '"');
+		yl_buf_addc(b, '"');
 	if (in->purpose || in->emergency) {
-		yl_buf_adds(&b, ",\"purposeOfEvent\":[{\"coding\":[");
-		coding(&b, "http://terminology.hl7.org/CodeSystem/v3-ActReason",
+		ADD(b, ",\"purposeOfEvent\":[{\"coding\":[");
+		coding(b, "http://terminology.hl7.org/CodeSystem/v3-ActReason",
 		       in->emergency ? "ETREAT" : "HOPERAT",
 		       in->emergency ? "Emergency Treatment" : "healthcare operations");
-		yl_buf_adds(&b, "]");
+		ADD(b, "]");
 		if (in->purpose) {
-			yl_buf_adds(&b, ",\"text\":");
-			yl_buf_json_str(&b, in->purpose);
+			ADD(b, ",\"text\":");
+			yl_buf_json_str(b, in->purpose);
 		}
-		yl_buf_adds(&b, "}]");
+		ADD(b, "}]");
 	}
-	/* the agent: who, their roles, from where */
+}
+
+/* the agent: who, their roles, from where */
+static void agent(struct yl_buf *b, const struct yl_audit_in *in, const char *user)
+{
 	const struct yl_principal *who = in->who;
-	const char *user = who ? who->username : in->username;
-	yl_buf_adds(&b, ",\"agent\":[{");
+	ADD(b, ",\"agent\":[{");
 	if (who && who->roles) {
-		yl_buf_adds(&b, "\"role\":[");
+		ADD(b, "\"role\":[");
 		for (unsigned bit = 1, n = 0; bit && bit <= YL_ROLE_RESIDENT; bit <<= 1)
 			if (who->roles & bit) {
-				yl_buf_adds(&b, n++ ? ",{\"coding\":[" : "{\"coding\":[");
-				coding(&b, CS_YILIAN "user-role", yl_role_code(bit), NULL);
-				yl_buf_adds(&b, "]}");
+				if (n++)
+					yl_buf_addc(b, ',');
+				ADD(b, "{\"coding\":[");
+				coding(b, CS_YILIAN "user-role", yl_role_code(bit), NULL);
+				ADD(b, "]}");
 			}
-		yl_buf_adds(&b, "],");
+		ADD(b, "],");
 	}
 	if (who && (who->practitioner || who->patient)) {
-		yl_buf_adds(&b, "\"who\":{\"reference\":");
-		yl_buf_json_str(
-		    &b, yl_arena_printf(a, "%s/%s", who->practitioner ? "Practitioner" : "Patient",
-		                        who->practitioner ? who->practitioner : who->patient));
-		yl_buf_adds(&b, "},");
+		ADD(b, "\"who\":{\"reference\":");
+		if (who->practitioner)
+			reference(b, "Practitioner", who->practitioner);
+		else
+			reference(b, "Patient", who->patient);
+		ADD(b, "},");
 	}
-	yl_buf_adds(&b, "\"altId\":");
-	yl_buf_json_str(&b, user ? user : "unknown");
-	yl_buf_adds(&b, ",\"requestor\":true");
+	ADD(b, "\"altId\":");
+	yl_buf_json_str(b, user ? user : "unknown");
+	ADD(b, ",\"requestor\":true");
 	if (in->peer && *in->peer) {
-		yl_buf_adds(&b, ",\"network\":{\"address\":");
-		yl_buf_json_str(&b, in->peer);
-		yl_buf_adds(&b, ",\"type\":\"2\"}");
+		ADD(b, ",\"network\":{\"address\":");
+		yl_buf_json_str(b, in->peer);
+		ADD(b, ",\"type\":\"2\"}");
 	}
-	yl_buf_adds(&b, "}],\"source\":{\"observer\":{\"display\":\"yilian\"}}");
-	/* what: the resource, the resident, the query */
+	ADD(b, "}],\"source\":{\"observer\":{\"display\":\"yilian\"}}");
+}
+
+/* what: the resource, the resident, the query */
+static bool entities(struct yl_buf *b, struct yl_arena *a, const struct yl_audit_in *in)
+{
 	bool any = false;
 	/* a read of the resident's own Patient names it once, as the patient */
 	const char *what = in->what;
@@ -140,25 +159,26 @@ bool yl_audit_record(struct yl_arena *a, const struct yl_audit_in *in, struct yl
 	    strcmp(what + 8, in->patient) == 0)
 		what = NULL;
 	if (what || in->patient || in->query)
-		yl_buf_adds(&b, ",\"entity\":[");
+		ADD(b, ",\"entity\":[");
 	if (what) {
-		yl_buf_adds(&b, "{\"what\":{\"reference\":");
-		yl_buf_json_str(&b, what);
-		yl_buf_adds(&b, "},\"type\":");
-		coding(&b, "http://terminology.hl7.org/CodeSystem/audit-entity-type", "2",
+		ADD(b, "{\"what\":{\"reference\":");
+		yl_buf_json_str(b, what);
+		ADD(b, "},\"type\":");
+		coding(b, "http://terminology.hl7.org/CodeSystem/audit-entity-type", "2",
 		       "System Object");
-		yl_buf_addc(&b, '}');
+		yl_buf_addc(b, '}');
 		any = true;
 	}
 	if (in->patient) {
-		yl_buf_adds(&b, any ? ",{\"what\":{\"reference\":" : "{\"what\":{\"reference\":");
-		yl_buf_json_str(&b, yl_arena_printf(a, "Patient/%s", in->patient));
-		yl_buf_adds(&b, "},\"type\":");
-		coding(&b, "http://terminology.hl7.org/CodeSystem/audit-entity-type", "1",
-		       "Person");
-		yl_buf_adds(&b, ",\"role\":");
-		coding(&b, "http://terminology.hl7.org/CodeSystem/object-role", "1", "Patient");
-		yl_buf_addc(&b, '}');
+		if (any)
+			yl_buf_addc(b, ',');
+		ADD(b, "{\"what\":{\"reference\":");
+		reference(b, "Patient", in->patient);
+		ADD(b, "},\"type\":");
+		coding(b, "http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person");
+		ADD(b, ",\"role\":");
+		coding(b, "http://terminology.hl7.org/CodeSystem/object-role", "1", "Patient");
+		yl_buf_addc(b, '}');
 		any = true;
 	}
 	if (in->query) {
@@ -169,16 +189,32 @@ bool yl_audit_record(struct yl_arena *a, const struct yl_audit_in *in, struct yl
 			return false;
 		sodium_bin2base64(enc, cap, (const unsigned char *)in->query, n,
 		                  sodium_base64_VARIANT_ORIGINAL);
-		yl_buf_adds(&b, any ? ",{\"type\":" : "{\"type\":");
-		coding(&b, "http://terminology.hl7.org/CodeSystem/audit-entity-type", "2",
+		if (any)
+			yl_buf_addc(b, ',');
+		ADD(b, "{\"type\":");
+		coding(b, "http://terminology.hl7.org/CodeSystem/audit-entity-type", "2",
 		       "System Object");
-		yl_buf_adds(&b, ",\"query\":");
-		yl_buf_json_str(&b, enc);
-		yl_buf_addc(&b, '}');
+		ADD(b, ",\"query\":");
+		yl_buf_json_str(b, enc);
+		yl_buf_addc(b, '}');
 		any = true;
 	}
 	if (any)
-		yl_buf_addc(&b, ']');
+		yl_buf_addc(b, ']');
+	return true;
+}
+
+bool yl_audit_record(struct yl_arena *a, const struct yl_audit_in *in, struct yl_audit_rec *rec)
+{
+	struct yl_buf b;
+	yl_buf_init(&b, a, 1024, 1 << 20);
+	int64_t at = in->at ? in->at : yl_now_us();
+	const char *user = in->who ? in->who->username : in->username;
+	ADD(&b, "{\"resourceType\":\"AuditEvent\",\"type\":");
+	what_happened(&b, in, at);
+	agent(&b, in, user);
+	if (!entities(&b, a, in))
+		return false;
 	yl_buf_addc(&b, '}');
 	if (b.err)
 		return false;
