@@ -336,19 +336,36 @@ enum yl_code yl_audit_verify(struct yl_store_conn *c, struct yl_arena *a,
 
 /* ---- the writer of read events ------------------------------------------------------ */
 
+/* A queued event, its strings after it. Events are copied one after another into chunks
+ * of CHUNK_BYTES (a chunk holds ~300 read events): no malloc and free per event, and the
+ * writer's frees do not go back to the request threads' malloc arenas one by one. The
+ * writer takes every waiting chunk at once, appends their events YL_AUDIT_BATCH at a time
+ * and keeps up to SPARE_CHUNKS of them for reuse. */
 struct queued {
-	struct queued *next;
-	struct yl_audit_rec rec; /* strings in the same allocation, after it */
+	size_t size; /* bytes of this entry with its strings, aligned for the next */
+	struct yl_audit_rec rec;
+};
+
+#define CHUNK_BYTES  (256 * 1024)
+#define SPARE_CHUNKS 4
+
+struct chunk {
+	struct chunk *next;
+	size_t used, cap; /* bytes of data */
+	_Alignas(struct queued) char data[];
 };
 
 struct yl_audit_queue {
 	struct yl_store *store;
 	pthread_t thread;
 	pthread_mutex_t mu;
-	pthread_cond_t wake;  /* the writer: events wait, or stop */
-	pthread_cond_t moved; /* callers: a batch was written (room, sync) */
-	struct queued *head, **tail;
-	size_t n;
+	pthread_cond_t wake;       /* the writer: events wait, or stop */
+	pthread_cond_t moved;      /* callers: a batch was written (room, sync) */
+	struct chunk *head, *tail; /* events not yet taken by the writer */
+	struct chunk *spare;
+	size_t nspare;
+	size_t waiting;     /* events in head..tail */
+	size_t n;           /* events put and not yet written: at most YL_AUDIT_QUEUE_MAX */
 	uint64_t put, done; /* events handed over / written (or given up on) */
 	bool stopping;
 };
@@ -364,30 +381,61 @@ static char *put_str(char **p, const char *s, size_t n)
 	return d;
 }
 
+/* A chunk with room for `need` bytes at the tail of the queue (a spare one, or new), or
+ * NULL when out of memory. With q->mu held. */
+static struct chunk *room(struct yl_audit_queue *q, size_t need)
+{
+	struct chunk *c = q->tail;
+	if (c && c->cap - c->used >= need)
+		return c;
+	if (q->spare && need <= q->spare->cap) {
+		c = q->spare;
+		q->spare = c->next;
+		q->nspare--;
+	} else {
+		size_t cap = need > CHUNK_BYTES ? need : CHUNK_BYTES;
+		if (!(c = malloc(sizeof *c + cap)))
+			return NULL;
+		c->cap = cap;
+	}
+	c->next = NULL;
+	c->used = 0;
+	if (q->tail)
+		q->tail->next = c;
+	else
+		q->head = c;
+	q->tail = c;
+	return c;
+}
+
 void yl_audit_queue_put(struct yl_audit_queue *q, const struct yl_audit_rec *ev)
 {
 	size_t lp = ev->patient ? strlen(ev->patient) : 0, la = ev->agent ? strlen(ev->agent) : 0;
-	struct queued *e = malloc(sizeof *e + ev->len + lp + la + 3);
-	if (!e) {
+	size_t align = _Alignof(struct queued);
+	size_t need = (sizeof(struct queued) + ev->len + lp + la + 3 + align - 1) & ~(align - 1);
+	pthread_mutex_lock(&q->mu);
+	while (q->n >= YL_AUDIT_QUEUE_MAX && !q->stopping)
+		pthread_cond_wait(&q->moved, &q->mu);
+	struct chunk *c = room(q, need);
+	if (!c) {
+		pthread_mutex_unlock(&q->mu);
 		yl_log(YL_LOG_ERROR, "audit: out of memory queueing an event");
 		return;
 	}
+	struct queued *e = (struct queued *)(c->data + c->used);
+	c->used += need;
 	char *p = (char *)(e + 1);
-	e->next = NULL;
+	e->size = need;
 	e->rec = *ev;
 	e->rec.body = put_str(&p, ev->body, ev->len);
 	e->rec.patient = put_str(&p, ev->patient, lp);
 	e->rec.agent = put_str(&p, ev->agent, la);
 	if (!e->rec.recorded)
 		e->rec.recorded = yl_now_us();
-	pthread_mutex_lock(&q->mu);
-	while (q->n >= YL_AUDIT_QUEUE_MAX && !q->stopping)
-		pthread_cond_wait(&q->moved, &q->mu);
-	*q->tail = e;
-	q->tail = &e->next;
+	q->waiting++;
 	q->n++;
 	q->put++;
-	if (q->n >= YL_AUDIT_BATCH)
+	if (q->waiting >= YL_AUDIT_BATCH)
 		pthread_cond_signal(&q->wake);
 	pthread_mutex_unlock(&q->mu);
 }
@@ -397,67 +445,107 @@ void yl_audit_queue_sync(struct yl_audit_queue *q)
 	pthread_mutex_lock(&q->mu);
 	uint64_t want = q->put;
 	pthread_cond_signal(&q->wake);
-	while (q->done < want && !(q->stopping && !q->head))
+	while (q->done < want && !(q->stopping && !q->waiting))
 		pthread_cond_wait(&q->moved, &q->mu);
 	pthread_mutex_unlock(&q->mu);
+}
+
+struct writer {
+	struct yl_audit_queue *q;
+	struct yl_arena *a;
+	struct yl_store_conn *c;
+	struct yl_audit_rec *recs; /* a transaction's events: cap of them */
+	size_t n, cap;
+};
+
+/* Append the events gathered in w->recs in one transaction; then callers waiting for room
+ * or for their events (sync) are woken. */
+static void append(struct writer *w)
+{
+	struct yl_err err;
+	yl_err_init(&err);
+	enum yl_code code =
+	    w->c ? yl_store_audit_append(w->c, w->a, w->recs, w->n, &err) : YL_NOMEM;
+	if (code != YL_OK)
+		yl_log(YL_LOG_ERROR, "audit: %zu read events could not be recorded: %s", w->n,
+		       err.first ? err.first->message : "out of memory");
+	yl_arena_reset(w->a);
+	pthread_mutex_lock(&w->q->mu);
+	w->q->n -= w->n;
+	w->q->done += w->n;
+	pthread_cond_broadcast(&w->q->moved);
+	pthread_mutex_unlock(&w->q->mu);
+	w->n = 0;
+}
+
+/* Every event of the chunks taken, w->cap to a transaction. */
+static void append_chunks(struct writer *w, struct chunk *list)
+{
+	for (struct chunk *c = list; c; c = c->next)
+		for (size_t off = 0; off < c->used;) {
+			const struct queued *e = (const struct queued *)(c->data + off);
+			w->recs[w->n++] = e->rec;
+			off += e->size;
+			if (w->n == w->cap)
+				append(w);
+		}
+	if (w->n)
+		append(w);
 }
 
 static void *queue_main(void *arg)
 {
 	struct yl_audit_queue *q = arg;
-	struct yl_arena *a = yl_arena_create(1 << 16);
+	struct writer w = {.q = q, .a = yl_arena_create(1 << 16), .cap = YL_AUDIT_BATCH};
 	struct yl_err err;
 	yl_err_init(&err);
-	struct yl_store_conn *c = a ? yl_store_conn(q->store, a, &err) : NULL;
-	struct yl_audit_rec *recs = malloc(YL_AUDIT_BATCH * sizeof *recs);
+	w.c = w.a ? yl_store_conn(q->store, w.a, &err) : NULL;
+	struct yl_audit_rec one; /* without room for a batch, one at a time */
+	if (!(w.recs = malloc(YL_AUDIT_BATCH * sizeof *w.recs)))
+		w.recs = &one, w.cap = 1;
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
-		if (!q->head && q->stopping)
+		if (!q->waiting && q->stopping)
 			break;
-		if (!q->head || (q->n < YL_AUDIT_BATCH && !q->stopping)) {
+		if (!q->waiting || (q->waiting < YL_AUDIT_BATCH && !q->stopping)) {
 			struct timespec ts;
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_nsec += YL_AUDIT_FLUSH_MS * 1000000L;
 			if (ts.tv_nsec >= 1000000000L)
 				ts.tv_sec++, ts.tv_nsec -= 1000000000L;
 			pthread_cond_timedwait(&q->wake, &q->mu, &ts);
-			if (!q->head)
+			if (!q->waiting)
 				continue;
 		}
-		/* take up to a batch */
-		struct queued *batch = q->head, **cut = &q->head;
-		size_t n = 0;
-		while (*cut && n < YL_AUDIT_BATCH)
-			cut = &(*cut)->next, n++;
-		q->head = *cut;
-		*cut = NULL;
-		if (!q->head)
-			q->tail = &q->head;
-		q->n -= n;
+		/* take everything queued */
+		struct chunk *list = q->head;
+		q->head = q->tail = NULL;
+		q->waiting = 0;
 		pthread_mutex_unlock(&q->mu);
-		size_t i = 0;
-		for (struct queued *e = batch; e && recs; e = e->next)
-			recs[i++] = e->rec;
-		yl_err_init(&err);
-		enum yl_code code =
-		    c && recs ? yl_store_audit_append(c, a, recs, n, &err) : YL_NOMEM;
-		if (code != YL_OK)
-			yl_log(YL_LOG_ERROR, "audit: %zu read events could not be recorded: %s", n,
-			       err.first ? err.first->message : "out of memory");
-		for (struct queued *e = batch, *next; e; e = next) {
-			next = e->next;
-			free(e);
-		}
-		yl_arena_reset(a);
+		append_chunks(&w, list);
 		pthread_mutex_lock(&q->mu);
-		q->done += n;
-		pthread_cond_broadcast(&q->moved);
+		for (struct chunk *c = list, *next; c; c = next) {
+			next = c->next;
+			if (q->nspare < SPARE_CHUNKS && c->cap == CHUNK_BYTES) {
+				c->next = q->spare;
+				q->spare = c;
+				q->nspare++;
+			} else {
+				free(c);
+			}
+		}
 	}
+	for (struct chunk *c = q->spare, *next; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	q->spare = NULL;
 	pthread_mutex_unlock(&q->mu);
-	free(recs);
-	if (a) {
+	if (w.recs != &one)
+		free(w.recs);
+	if (w.a) {
 		yl_store_conn_release(q->store);
-		yl_arena_destroy(a);
+		yl_arena_destroy(w.a);
 	}
 	return NULL;
 }
@@ -471,7 +559,6 @@ struct yl_audit_queue *yl_audit_queue_start(struct yl_store *s, struct yl_arena 
 		return NULL;
 	}
 	q->store = s;
-	q->tail = &q->head;
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->wake, NULL);
 	pthread_cond_init(&q->moved, NULL);
