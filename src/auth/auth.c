@@ -312,7 +312,7 @@ static bool session_get(const unsigned char tag[TAG_LEN], struct yl_arena *a,
 	bool hit = false;
 	pthread_mutex_lock(&session_mu);
 	struct cached_session *e = session_slot(tag);
-	if (e->digest[0] && memcmp(e->tag, tag, TAG_LEN) == 0 &&
+	if (e->digest[0] && sodium_memcmp(e->tag, tag, TAG_LEN) == 0 &&
 	    yl_monotonic_us() - e->at < SESSION_TTL_US && e->expires > yl_now_us()) {
 		*who = (struct yl_principal){
 		    .user_id = e->user_id,
