@@ -72,7 +72,10 @@ for _ in $(seq 300); do
 	sleep 0.1
 done
 [ -n "$BURL" ] || die "the base server did not start"
-SERVER_THREADS=$THREADS start_yilian "$WORK/new.db" off
+# both servers without the risk-tier backfill: on a fresh copy of the region it writes a
+# RiskAssessment for each of the N residents, a core's worth of CPU for ~3 minutes, which
+# counted in this build's CPU per request (and not the base's) until 2026-12-04
+SERVER_THREADS=$THREADS SERVER_ARGS="--risk-tiers off" start_yilian "$WORK/new.db" off
 ADMIN_TOKEN=$YL_TOKEN
 
 # a family doctor: the lead of the first team, reading their own team's residents

@@ -60,17 +60,23 @@ make_work() {
 	chmod 755 "$WORK"
 }
 
-# start yilian: start_yilian DB ACCESSLOG  -> sets YPID, YURL (http://127.0.0.1:PORT)
+# start yilian: start_yilian DB ACCESSLOG  -> sets YPID, YURL (http://127.0.0.1:PORT); SERVER_ARGS
+# (environment) are more `serve` options
 # The audit trail of a cached benchmark store is emptied before each start: every request is
 # an AuditEvent (issue 7), and a trail left from earlier runs (millions of events, GBs)
 # would make each run slower than the last. The append-only triggers are dropped for the
-# delete and made again (src/store/migrations/0010_auth_audit.sql).
+# delete and made again (src/store/migrations/0010_auth_audit.sql); the patient postings
+# (0011) are emptied with it.
 reset_audit() {
 	command -v sqlite3 >/dev/null 2>&1 || return 0
 	sqlite3 "$1" "SELECT 1 FROM sqlite_schema WHERE name = 'audit'" 2>/dev/null | grep -q 1 || return 0
 	sqlite3 "$1" "DROP TRIGGER IF EXISTS audit_no_delete; DELETE FROM audit;
 		CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 		BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;" >/dev/null
+	# and its patient postings (migration 0011), from the start
+	sqlite3 "$1" "SELECT 1 FROM sqlite_schema WHERE name = 'audit_by_patient'" | grep -q 1 || return 0
+	sqlite3 "$1" "INSERT INTO audit_by_patient (audit_by_patient) VALUES ('delete-all');
+		UPDATE store_meta SET value = '0' WHERE key = 'audit_by_patient'" >/dev/null
 }
 
 start_yilian() {
@@ -80,8 +86,9 @@ start_yilian() {
 	# token the wrk scripts (result.lua, YL_TOKEN) and curl (CURL_HOME/.curlrc) send
 	printf 'bench-admin-password\n' | "$YILIAN" user add --db "$db" --username bench --role admin \
 		--password-stdin >/dev/null 2>&1 || true
+	# shellcheck disable=SC2086 # SERVER_ARGS: more serve options, split on spaces
 	"$YILIAN" serve --db "$db" --listen 127.0.0.1:0 --threads "${SERVER_THREADS:-$(nproc)}" --access-log "$alog" \
-		>"$WORK/yilian.out" 2>"$WORK/yilian.err" &
+		${SERVER_ARGS:-} >"$WORK/yilian.out" 2>"$WORK/yilian.err" &
 	YPID=$!
 	PIDS+=("$YPID")
 	# up to START_TIMEOUT seconds (default 900): a new schema migration (an index on an

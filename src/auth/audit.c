@@ -39,100 +39,119 @@ static const struct {
      "http://hl7.org/fhir/restful-interaction", "operation", "operation"},
 };
 
+/* Text known when compiling, appended with its length (no strlen, no printf: every read
+ * renders one of these events). */
+#define ADD(b, lit) yl_buf_add((b), (lit), sizeof(lit) - 1)
+
 /* A Coding. Displays are left out: the trail holds millions of events, and the code
- * systems say what each code means. */
+ * systems say what each code means. The system is one of this file's constants (nothing to
+ * escape); the code is escaped. */
 static void coding(struct yl_buf *b, const char *system, const char *code, const char *display)
 {
 	(void)display;
-	yl_buf_adds(b, "{\"system\":");
-	yl_buf_json_str(b, system);
-	yl_buf_adds(b, ",\"code\":");
+	ADD(b, "{\"system\":\"");
+	yl_buf_adds(b, system);
+	ADD(b, "\",\"code\":");
 	yl_buf_json_str(b, code);
 	yl_buf_addc(b, '}');
 }
 
-bool yl_audit_record(struct yl_arena *a, const struct yl_audit_in *in, struct yl_audit_rec *rec)
+/* "Type/id" as a JSON string (type: a constant). */
+static void reference(struct yl_buf *b, const char *type, const char *id)
 {
-	struct yl_buf b;
-	yl_buf_init(&b, a, 1024, 1 << 20);
-	int64_t at = in->at ? in->at : yl_now_us();
-	char when[YL_INSTANT_LEN];
-	yl_format_instant(at, when);
-	yl_buf_adds(&b, "{\"resourceType\":\"AuditEvent\",\"type\":");
+	yl_buf_addc(b, '"');
+	yl_buf_adds(b, type);
+	yl_buf_addc(b, '/');
+	yl_buf_json_escape(b, id, strlen(id));
+	yl_buf_addc(b, '"');
+}
+
+/* type, subtype, action, recorded, outcome */
+static void what_happened(struct yl_buf *b, const struct yl_audit_in *in, int64_t at)
+{
 	size_t k = 0;
 	while (k < sizeof kinds / sizeof kinds[0] && strcmp(kinds[k].subtype, in->subtype))
 		k++;
 	if (k < sizeof kinds / sizeof kinds[0]) {
-		coding(&b, kinds[k].type_system, kinds[k].type_code, kinds[k].type_display);
-		yl_buf_adds(&b, ",\"subtype\":[");
-		coding(&b, kinds[k].sub_system, kinds[k].sub_code, kinds[k].sub_display);
+		coding(b, kinds[k].type_system, kinds[k].type_code, kinds[k].type_display);
+		ADD(b, ",\"subtype\":[");
+		coding(b, kinds[k].sub_system, kinds[k].sub_code, kinds[k].sub_display);
 	} else {
-		coding(&b, "http://terminology.hl7.org/CodeSystem/audit-event-type", "rest",
+		coding(b, "http://terminology.hl7.org/CodeSystem/audit-event-type", "rest",
 		       "RESTful Operation");
-		yl_buf_adds(&b, ",\"subtype\":[");
-		coding(&b, "http://hl7.org/fhir/restful-interaction", in->subtype, NULL);
+		ADD(b, ",\"subtype\":[");
+		coding(b, "http://hl7.org/fhir/restful-interaction", in->subtype, NULL);
 	}
-	yl_buf_printf(&b, "],\"action\":\"%c\",\"recorded\":\"%s\",\"outcome\":\"%s\"",
-	              in->action ? in->action : 'E', when,
-	              in->status < 400   ? "0"
-	              : in->status < 500 ? "4"
-	                                 : "8");
+	char when[YL_INSTANT_LEN];
+	yl_format_instant(at, when);
+	ADD(b, "],\"action\":\"");
+	yl_buf_addc(b, in->action ? in->action : 'E');
+	ADD(b, "\",\"recorded\":\"");
+	yl_buf_adds(b, when);
+	ADD(b, "\",\"outcome\":\"");
+	yl_buf_addc(b, in->status < 400 ? '0' : in->status < 500 ? '4' : '8');
+	yl_buf_addc(b, '"');
 	if (in->status >= 300 || in->detail) /* a success needs no words */
-		yl_buf_printf(&b, ",\"outcomeDesc\":\"HTTP %d", in->status);
+		yl_buf_printf(b, ",\"outcomeDesc\":\"HTTP %d", in->status);
 	if (in->detail) {
-		yl_buf_adds(&b, ": ");
-		size_t len = b.len;
-		yl_buf_json_str(&b, in->detail); /* quoted; drop the quotes */
-		if (!b.err && b.len >= len + 2) {
-			memmove(b.p + len, b.p + len + 1, b.len - len - 2);
-			b.len -= 2;
-		}
+		ADD(b, ": ");
+		yl_buf_json_escape(b, in->detail, strlen(in->detail));
 	}
 	if (in->status >= 300 || in->detail)
-		yl_buf_addc(&b, '"');
+		yl_buf_addc(b, '"');
 	if (in->purpose || in->emergency) {
-		yl_buf_adds(&b, ",\"purposeOfEvent\":[{\"coding\":[");
-		coding(&b, "http://terminology.hl7.org/CodeSystem/v3-ActReason",
+		ADD(b, ",\"purposeOfEvent\":[{\"coding\":[");
+		coding(b, "http://terminology.hl7.org/CodeSystem/v3-ActReason",
 		       in->emergency ? "ETREAT" : "HOPERAT",
 		       in->emergency ? "Emergency Treatment" : "healthcare operations");
-		yl_buf_adds(&b, "]");
+		ADD(b, "]");
 		if (in->purpose) {
-			yl_buf_adds(&b, ",\"text\":");
-			yl_buf_json_str(&b, in->purpose);
+			ADD(b, ",\"text\":");
+			yl_buf_json_str(b, in->purpose);
 		}
-		yl_buf_adds(&b, "}]");
+		ADD(b, "}]");
 	}
-	/* the agent: who, their roles, from where */
+}
+
+/* the agent: who, their roles, from where */
+static void agent(struct yl_buf *b, const struct yl_audit_in *in, const char *user)
+{
 	const struct yl_principal *who = in->who;
-	const char *user = who ? who->username : in->username;
-	yl_buf_adds(&b, ",\"agent\":[{");
+	ADD(b, ",\"agent\":[{");
 	if (who && who->roles) {
-		yl_buf_adds(&b, "\"role\":[");
+		ADD(b, "\"role\":[");
 		for (unsigned bit = 1, n = 0; bit && bit <= YL_ROLE_RESIDENT; bit <<= 1)
 			if (who->roles & bit) {
-				yl_buf_adds(&b, n++ ? ",{\"coding\":[" : "{\"coding\":[");
-				coding(&b, CS_YILIAN "user-role", yl_role_code(bit), NULL);
-				yl_buf_adds(&b, "]}");
+				if (n++)
+					yl_buf_addc(b, ',');
+				ADD(b, "{\"coding\":[");
+				coding(b, CS_YILIAN "user-role", yl_role_code(bit), NULL);
+				ADD(b, "]}");
 			}
-		yl_buf_adds(&b, "],");
+		ADD(b, "],");
 	}
 	if (who && (who->practitioner || who->patient)) {
-		yl_buf_adds(&b, "\"who\":{\"reference\":");
-		yl_buf_json_str(
-		    &b, yl_arena_printf(a, "%s/%s", who->practitioner ? "Practitioner" : "Patient",
-		                        who->practitioner ? who->practitioner : who->patient));
-		yl_buf_adds(&b, "},");
+		ADD(b, "\"who\":{\"reference\":");
+		if (who->practitioner)
+			reference(b, "Practitioner", who->practitioner);
+		else
+			reference(b, "Patient", who->patient);
+		ADD(b, "},");
 	}
-	yl_buf_adds(&b, "\"altId\":");
-	yl_buf_json_str(&b, user ? user : "unknown");
-	yl_buf_adds(&b, ",\"requestor\":true");
+	ADD(b, "\"altId\":");
+	yl_buf_json_str(b, user ? user : "unknown");
+	ADD(b, ",\"requestor\":true");
 	if (in->peer && *in->peer) {
-		yl_buf_adds(&b, ",\"network\":{\"address\":");
-		yl_buf_json_str(&b, in->peer);
-		yl_buf_adds(&b, ",\"type\":\"2\"}");
+		ADD(b, ",\"network\":{\"address\":");
+		yl_buf_json_str(b, in->peer);
+		ADD(b, ",\"type\":\"2\"}");
 	}
-	yl_buf_adds(&b, "}],\"source\":{\"observer\":{\"display\":\"yilian\"}}");
-	/* what: the resource, the resident, the query */
+	ADD(b, "}],\"source\":{\"observer\":{\"display\":\"yilian\"}}");
+}
+
+/* what: the resource, the resident, the query */
+static bool entities(struct yl_buf *b, struct yl_arena *a, const struct yl_audit_in *in)
+{
 	bool any = false;
 	/* a read of the resident's own Patient names it once, as the patient */
 	const char *what = in->what;
@@ -140,25 +159,26 @@ bool yl_audit_record(struct yl_arena *a, const struct yl_audit_in *in, struct yl
 	    strcmp(what + 8, in->patient) == 0)
 		what = NULL;
 	if (what || in->patient || in->query)
-		yl_buf_adds(&b, ",\"entity\":[");
+		ADD(b, ",\"entity\":[");
 	if (what) {
-		yl_buf_adds(&b, "{\"what\":{\"reference\":");
-		yl_buf_json_str(&b, what);
-		yl_buf_adds(&b, "},\"type\":");
-		coding(&b, "http://terminology.hl7.org/CodeSystem/audit-entity-type", "2",
+		ADD(b, "{\"what\":{\"reference\":");
+		yl_buf_json_str(b, what);
+		ADD(b, "},\"type\":");
+		coding(b, "http://terminology.hl7.org/CodeSystem/audit-entity-type", "2",
 		       "System Object");
-		yl_buf_addc(&b, '}');
+		yl_buf_addc(b, '}');
 		any = true;
 	}
 	if (in->patient) {
-		yl_buf_adds(&b, any ? ",{\"what\":{\"reference\":" : "{\"what\":{\"reference\":");
-		yl_buf_json_str(&b, yl_arena_printf(a, "Patient/%s", in->patient));
-		yl_buf_adds(&b, "},\"type\":");
-		coding(&b, "http://terminology.hl7.org/CodeSystem/audit-entity-type", "1",
-		       "Person");
-		yl_buf_adds(&b, ",\"role\":");
-		coding(&b, "http://terminology.hl7.org/CodeSystem/object-role", "1", "Patient");
-		yl_buf_addc(&b, '}');
+		if (any)
+			yl_buf_addc(b, ',');
+		ADD(b, "{\"what\":{\"reference\":");
+		reference(b, "Patient", in->patient);
+		ADD(b, "},\"type\":");
+		coding(b, "http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person");
+		ADD(b, ",\"role\":");
+		coding(b, "http://terminology.hl7.org/CodeSystem/object-role", "1", "Patient");
+		yl_buf_addc(b, '}');
 		any = true;
 	}
 	if (in->query) {
@@ -169,16 +189,32 @@ bool yl_audit_record(struct yl_arena *a, const struct yl_audit_in *in, struct yl
 			return false;
 		sodium_bin2base64(enc, cap, (const unsigned char *)in->query, n,
 		                  sodium_base64_VARIANT_ORIGINAL);
-		yl_buf_adds(&b, any ? ",{\"type\":" : "{\"type\":");
-		coding(&b, "http://terminology.hl7.org/CodeSystem/audit-entity-type", "2",
+		if (any)
+			yl_buf_addc(b, ',');
+		ADD(b, "{\"type\":");
+		coding(b, "http://terminology.hl7.org/CodeSystem/audit-entity-type", "2",
 		       "System Object");
-		yl_buf_adds(&b, ",\"query\":");
-		yl_buf_json_str(&b, enc);
-		yl_buf_addc(&b, '}');
+		ADD(b, ",\"query\":");
+		yl_buf_json_str(b, enc);
+		yl_buf_addc(b, '}');
 		any = true;
 	}
 	if (any)
-		yl_buf_addc(&b, ']');
+		yl_buf_addc(b, ']');
+	return true;
+}
+
+bool yl_audit_record(struct yl_arena *a, const struct yl_audit_in *in, struct yl_audit_rec *rec)
+{
+	struct yl_buf b;
+	yl_buf_init(&b, a, 1024, 1 << 20);
+	int64_t at = in->at ? in->at : yl_now_us();
+	const char *user = in->who ? in->who->username : in->username;
+	ADD(&b, "{\"resourceType\":\"AuditEvent\",\"type\":");
+	what_happened(&b, in, at);
+	agent(&b, in, user);
+	if (!entities(&b, a, in))
+		return false;
 	yl_buf_addc(&b, '}');
 	if (b.err)
 		return false;
@@ -300,19 +336,36 @@ enum yl_code yl_audit_verify(struct yl_store_conn *c, struct yl_arena *a,
 
 /* ---- the writer of read events ------------------------------------------------------ */
 
+/* A queued event, its strings after it. Events are copied one after another into chunks
+ * of CHUNK_BYTES (a chunk holds ~300 read events): no malloc and free per event, and the
+ * writer's frees do not go back to the request threads' malloc arenas one by one. The
+ * writer takes every waiting chunk at once, appends their events YL_AUDIT_BATCH at a time
+ * and keeps up to SPARE_CHUNKS of them for reuse. */
 struct queued {
-	struct queued *next;
-	struct yl_audit_rec rec; /* strings in the same allocation, after it */
+	size_t size; /* bytes of this entry with its strings, aligned for the next */
+	struct yl_audit_rec rec;
+};
+
+#define CHUNK_BYTES  (256 * 1024)
+#define SPARE_CHUNKS 4
+
+struct chunk {
+	struct chunk *next;
+	size_t used, cap; /* bytes of data */
+	_Alignas(struct queued) char data[];
 };
 
 struct yl_audit_queue {
 	struct yl_store *store;
 	pthread_t thread;
 	pthread_mutex_t mu;
-	pthread_cond_t wake;  /* the writer: events wait, or stop */
-	pthread_cond_t moved; /* callers: a batch was written (room, sync) */
-	struct queued *head, **tail;
-	size_t n;
+	pthread_cond_t wake;       /* the writer: events wait, or stop */
+	pthread_cond_t moved;      /* callers: a batch was written (room, sync) */
+	struct chunk *head, *tail; /* events not yet taken by the writer */
+	struct chunk *spare;
+	size_t nspare;
+	size_t waiting;     /* events in head..tail */
+	size_t n;           /* events put and not yet written: at most YL_AUDIT_QUEUE_MAX */
 	uint64_t put, done; /* events handed over / written (or given up on) */
 	bool stopping;
 };
@@ -328,30 +381,61 @@ static char *put_str(char **p, const char *s, size_t n)
 	return d;
 }
 
+/* A chunk with room for `need` bytes at the tail of the queue (a spare one, or new), or
+ * NULL when out of memory. With q->mu held. */
+static struct chunk *room(struct yl_audit_queue *q, size_t need)
+{
+	struct chunk *c = q->tail;
+	if (c && c->cap - c->used >= need)
+		return c;
+	if (q->spare && need <= q->spare->cap) {
+		c = q->spare;
+		q->spare = c->next;
+		q->nspare--;
+	} else {
+		size_t cap = need > CHUNK_BYTES ? need : CHUNK_BYTES;
+		if (!(c = malloc(sizeof *c + cap)))
+			return NULL;
+		c->cap = cap;
+	}
+	c->next = NULL;
+	c->used = 0;
+	if (q->tail)
+		q->tail->next = c;
+	else
+		q->head = c;
+	q->tail = c;
+	return c;
+}
+
 void yl_audit_queue_put(struct yl_audit_queue *q, const struct yl_audit_rec *ev)
 {
 	size_t lp = ev->patient ? strlen(ev->patient) : 0, la = ev->agent ? strlen(ev->agent) : 0;
-	struct queued *e = malloc(sizeof *e + ev->len + lp + la + 3);
-	if (!e) {
+	size_t align = _Alignof(struct queued);
+	size_t need = (sizeof(struct queued) + ev->len + lp + la + 3 + align - 1) & ~(align - 1);
+	pthread_mutex_lock(&q->mu);
+	while (q->n >= YL_AUDIT_QUEUE_MAX && !q->stopping)
+		pthread_cond_wait(&q->moved, &q->mu);
+	struct chunk *c = room(q, need);
+	if (!c) {
+		pthread_mutex_unlock(&q->mu);
 		yl_log(YL_LOG_ERROR, "audit: out of memory queueing an event");
 		return;
 	}
+	struct queued *e = (struct queued *)(c->data + c->used);
+	c->used += need;
 	char *p = (char *)(e + 1);
-	e->next = NULL;
+	e->size = need;
 	e->rec = *ev;
 	e->rec.body = put_str(&p, ev->body, ev->len);
 	e->rec.patient = put_str(&p, ev->patient, lp);
 	e->rec.agent = put_str(&p, ev->agent, la);
 	if (!e->rec.recorded)
 		e->rec.recorded = yl_now_us();
-	pthread_mutex_lock(&q->mu);
-	while (q->n >= YL_AUDIT_QUEUE_MAX && !q->stopping)
-		pthread_cond_wait(&q->moved, &q->mu);
-	*q->tail = e;
-	q->tail = &e->next;
+	q->waiting++;
 	q->n++;
 	q->put++;
-	if (q->n >= YL_AUDIT_BATCH)
+	if (q->waiting >= YL_AUDIT_BATCH)
 		pthread_cond_signal(&q->wake);
 	pthread_mutex_unlock(&q->mu);
 }
@@ -361,67 +445,107 @@ void yl_audit_queue_sync(struct yl_audit_queue *q)
 	pthread_mutex_lock(&q->mu);
 	uint64_t want = q->put;
 	pthread_cond_signal(&q->wake);
-	while (q->done < want && !(q->stopping && !q->head))
+	while (q->done < want && !(q->stopping && !q->waiting))
 		pthread_cond_wait(&q->moved, &q->mu);
 	pthread_mutex_unlock(&q->mu);
+}
+
+struct writer {
+	struct yl_audit_queue *q;
+	struct yl_arena *a;
+	struct yl_store_conn *c;
+	struct yl_audit_rec *recs; /* a transaction's events: cap of them */
+	size_t n, cap;
+};
+
+/* Append the events gathered in w->recs in one transaction; then callers waiting for room
+ * or for their events (sync) are woken. */
+static void append(struct writer *w)
+{
+	struct yl_err err;
+	yl_err_init(&err);
+	enum yl_code code =
+	    w->c ? yl_store_audit_append(w->c, w->a, w->recs, w->n, &err) : YL_NOMEM;
+	if (code != YL_OK)
+		yl_log(YL_LOG_ERROR, "audit: %zu read events could not be recorded: %s", w->n,
+		       err.first ? err.first->message : "out of memory");
+	yl_arena_reset(w->a);
+	pthread_mutex_lock(&w->q->mu);
+	w->q->n -= w->n;
+	w->q->done += w->n;
+	pthread_cond_broadcast(&w->q->moved);
+	pthread_mutex_unlock(&w->q->mu);
+	w->n = 0;
+}
+
+/* Every event of the chunks taken, w->cap to a transaction. */
+static void append_chunks(struct writer *w, struct chunk *list)
+{
+	for (struct chunk *c = list; c; c = c->next)
+		for (size_t off = 0; off < c->used;) {
+			const struct queued *e = (const struct queued *)(c->data + off);
+			w->recs[w->n++] = e->rec;
+			off += e->size;
+			if (w->n == w->cap)
+				append(w);
+		}
+	if (w->n)
+		append(w);
 }
 
 static void *queue_main(void *arg)
 {
 	struct yl_audit_queue *q = arg;
-	struct yl_arena *a = yl_arena_create(1 << 16);
+	struct writer w = {.q = q, .a = yl_arena_create(1 << 16), .cap = YL_AUDIT_BATCH};
 	struct yl_err err;
 	yl_err_init(&err);
-	struct yl_store_conn *c = a ? yl_store_conn(q->store, a, &err) : NULL;
-	struct yl_audit_rec *recs = malloc(YL_AUDIT_BATCH * sizeof *recs);
+	w.c = w.a ? yl_store_conn(q->store, w.a, &err) : NULL;
+	struct yl_audit_rec one; /* without room for a batch, one at a time */
+	if (!(w.recs = malloc(YL_AUDIT_BATCH * sizeof *w.recs)))
+		w.recs = &one, w.cap = 1;
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
-		if (!q->head && q->stopping)
+		if (!q->waiting && q->stopping)
 			break;
-		if (!q->head || (q->n < YL_AUDIT_BATCH && !q->stopping)) {
+		if (!q->waiting || (q->waiting < YL_AUDIT_BATCH && !q->stopping)) {
 			struct timespec ts;
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_nsec += YL_AUDIT_FLUSH_MS * 1000000L;
 			if (ts.tv_nsec >= 1000000000L)
 				ts.tv_sec++, ts.tv_nsec -= 1000000000L;
 			pthread_cond_timedwait(&q->wake, &q->mu, &ts);
-			if (!q->head)
+			if (!q->waiting)
 				continue;
 		}
-		/* take up to a batch */
-		struct queued *batch = q->head, **cut = &q->head;
-		size_t n = 0;
-		while (*cut && n < YL_AUDIT_BATCH)
-			cut = &(*cut)->next, n++;
-		q->head = *cut;
-		*cut = NULL;
-		if (!q->head)
-			q->tail = &q->head;
-		q->n -= n;
+		/* take everything queued */
+		struct chunk *list = q->head;
+		q->head = q->tail = NULL;
+		q->waiting = 0;
 		pthread_mutex_unlock(&q->mu);
-		size_t i = 0;
-		for (struct queued *e = batch; e && recs; e = e->next)
-			recs[i++] = e->rec;
-		yl_err_init(&err);
-		enum yl_code code =
-		    c && recs ? yl_store_audit_append(c, a, recs, n, &err) : YL_NOMEM;
-		if (code != YL_OK)
-			yl_log(YL_LOG_ERROR, "audit: %zu read events could not be recorded: %s", n,
-			       err.first ? err.first->message : "out of memory");
-		for (struct queued *e = batch, *next; e; e = next) {
-			next = e->next;
-			free(e);
-		}
-		yl_arena_reset(a);
+		append_chunks(&w, list);
 		pthread_mutex_lock(&q->mu);
-		q->done += n;
-		pthread_cond_broadcast(&q->moved);
+		for (struct chunk *c = list, *next; c; c = next) {
+			next = c->next;
+			if (q->nspare < SPARE_CHUNKS && c->cap == CHUNK_BYTES) {
+				c->next = q->spare;
+				q->spare = c;
+				q->nspare++;
+			} else {
+				free(c);
+			}
+		}
 	}
+	for (struct chunk *c = q->spare, *next; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	q->spare = NULL;
 	pthread_mutex_unlock(&q->mu);
-	free(recs);
-	if (a) {
+	if (w.recs != &one)
+		free(w.recs);
+	if (w.a) {
 		yl_store_conn_release(q->store);
-		yl_arena_destroy(a);
+		yl_arena_destroy(w.a);
 	}
 	return NULL;
 }
@@ -435,7 +559,6 @@ struct yl_audit_queue *yl_audit_queue_start(struct yl_store *s, struct yl_arena 
 		return NULL;
 	}
 	q->store = s;
-	q->tail = &q->head;
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->wake, NULL);
 	pthread_cond_init(&q->moved, NULL);

@@ -2,6 +2,7 @@
 #include "auth/auth.h"
 
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,11 +285,30 @@ enum yl_code yl_auth_login(struct yl_store_conn *c, struct yl_arena *a, const ch
 /* ---- sessions kept a moment: a page asks many times a second ------------------------
  * A token's principal is reused for SESSION_TTL_US; revoking in this process (logout, a
  * token revoked, a password changed) forgets it at once, elsewhere (another node, `yilian
- * user disable`) within SESSION_TTL_US. */
+ * user disable`) within SESSION_TTL_US. An entry is found by the token's tag, a 128-bit
+ * SipHash-2-4 keyed with a random key of this process (24 ns against the digest's 220 ns
+ * of BLAKE2b and hex): the digest the store keeps is worked out only on a miss. Neither
+ * the token nor anything that lets one recover it is kept; matching a tag without the
+ * token is a 2^-128 guess of a keyed PRF. */
 #define SESSION_SLOTS  1024
 #define SESSION_TTL_US 2000000
+#define TAG_LEN        crypto_shorthash_siphashx24_BYTES
+
+static unsigned char tag_key[crypto_shorthash_siphashx24_KEYBYTES];
+static pthread_once_t tag_once = PTHREAD_ONCE_INIT;
+static void make_tag_key(void)
+{
+	randombytes_buf(tag_key, sizeof tag_key);
+}
+
+static void token_tag(const char *tok, size_t len, unsigned char tag[TAG_LEN])
+{
+	pthread_once(&tag_once, make_tag_key);
+	crypto_shorthash_siphashx24(tag, (const unsigned char *)tok, len, tag_key);
+}
 
 struct cached_session {
+	unsigned char tag[TAG_LEN]; /* the token's (token_tag) */
 	char digest[YL_AUTH_DIGEST_LEN + 1];
 	int64_t at; /* monotonic */
 	int64_t user_id, expires;
@@ -301,9 +321,11 @@ struct cached_session {
 static struct cached_session sessions[SESSION_SLOTS];
 static pthread_mutex_t session_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static struct cached_session *session_slot(const char *digest)
+static struct cached_session *session_slot(const unsigned char tag[TAG_LEN])
 {
-	return &sessions[yl_hash_parts(1, digest) % SESSION_SLOTS];
+	uint64_t h;
+	memcpy(&h, tag, sizeof h);
+	return &sessions[h % SESSION_SLOTS];
 }
 
 static char *dup_or_null(const char *s)
@@ -320,12 +342,13 @@ static void session_clear(struct cached_session *e)
 	memset(e, 0, sizeof *e);
 }
 
-static bool session_get(const char *digest, struct yl_arena *a, struct yl_principal *who)
+static bool session_get(const unsigned char tag[TAG_LEN], struct yl_arena *a,
+                        struct yl_principal *who)
 {
 	bool hit = false;
 	pthread_mutex_lock(&session_mu);
-	struct cached_session *e = session_slot(digest);
-	if (e->digest[0] && strcmp(e->digest, digest) == 0 &&
+	struct cached_session *e = session_slot(tag);
+	if (e->digest[0] && sodium_memcmp(e->tag, tag, TAG_LEN) == 0 &&
 	    yl_monotonic_us() - e->at < SESSION_TTL_US && e->expires > yl_now_us()) {
 		*who = (struct yl_principal){
 		    .user_id = e->user_id,
@@ -336,7 +359,7 @@ static bool session_get(const char *digest, struct yl_arena *a, struct yl_princi
 		    .organization = e->organization ? yl_arena_strdup(a, e->organization) : NULL,
 		    .kind = yl_arena_strdup(a, e->kind),
 		    .read_only = e->read_only,
-		    .digest = yl_arena_strdup(a, digest),
+		    .digest = yl_arena_strdup(a, e->digest),
 		    .expires = e->expires,
 		    .must_change = e->must_change,
 		};
@@ -346,11 +369,12 @@ static bool session_get(const char *digest, struct yl_arena *a, struct yl_princi
 	return hit;
 }
 
-static void session_put(const struct yl_principal *who)
+static void session_put(const unsigned char tag[TAG_LEN], const struct yl_principal *who)
 {
 	pthread_mutex_lock(&session_mu);
-	struct cached_session *e = session_slot(who->digest);
+	struct cached_session *e = session_slot(tag);
 	session_clear(e);
+	memcpy(e->tag, tag, TAG_LEN);
 	snprintf(e->digest, sizeof e->digest, "%s", who->digest);
 	e->at = yl_monotonic_us();
 	e->user_id = who->user_id;
@@ -393,10 +417,12 @@ enum yl_code yl_auth_authenticate(struct yl_store_conn *c, struct yl_arena *a,
 	enum yl_code code = yl_auth_bearer(a, authorization, &tok, &len, err);
 	if (code != YL_OK)
 		return code;
+	unsigned char tag[TAG_LEN];
+	token_tag(tok, len, tag);
+	if (session_get(tag, a, who))
+		return YL_OK;
 	char digest[YL_AUTH_DIGEST_LEN + 1];
 	yl_auth_token_digest(tok, len, digest);
-	if (session_get(digest, a, who))
-		return YL_OK;
 	struct yl_token t;
 	struct yl_err lookup;
 	yl_err_init(&lookup);
@@ -419,7 +445,7 @@ enum yl_code yl_auth_authenticate(struct yl_store_conn *c, struct yl_arena *a,
 			who->read_only = strcmp(t.scope, "read") == 0;
 			who->digest = t.digest;
 			who->expires = t.expires;
-			session_put(who);
+			session_put(tag, who);
 			return YL_OK;
 		}
 	}

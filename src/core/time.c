@@ -20,6 +20,8 @@ int64_t yl_monotonic_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+#define YL_YEAR_10000_US 253402300800000000LL /* 10000-01-01T00:00:00Z */
+
 static void split(int64_t us, struct tm *tm, int *ms)
 {
 	time_t sec = (time_t)(us / 1000000);
@@ -27,13 +29,40 @@ static void split(int64_t us, struct tm *tm, int *ms)
 	gmtime_r(&sec, tm);
 }
 
+/* n as `width` decimal digits at p (n < 10^width) */
+static void put_digits(char *p, unsigned n, int width)
+{
+	while (width-- > 0) {
+		p[width] = (char)('0' + n % 10);
+		n /= 10;
+	}
+}
+
+/* Every request formats one or two of these (meta.lastUpdated, its AuditEvent): from the
+ * day number, without gmtime_r (glibc takes the time zone lock for it) and snprintf. */
 void yl_format_instant(int64_t us, char out[YL_INSTANT_LEN])
 {
-	struct tm tm;
-	int ms;
-	split(us, &tm, &ms);
-	snprintf(out, YL_INSTANT_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+	if (us < 0 || us >= YL_YEAR_10000_US) { /* before 1970, or a year of five digits */
+		struct tm tm;
+		int ms;
+		split(us, &tm, &ms);
+		snprintf(out, YL_INSTANT_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+		         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		         tm.tm_sec, ms);
+		return;
+	}
+	int64_t sec = us / 1000000;
+	unsigned s = (unsigned)(sec % 86400);
+	int y, m, d;
+	yl_civil_from_days(sec / 86400, &y, &m, &d);
+	memcpy(out, "0000-00-00T00:00:00.000Z", 25);
+	put_digits(out, (unsigned)y, 4);
+	put_digits(out + 5, (unsigned)m, 2);
+	put_digits(out + 8, (unsigned)d, 2);
+	put_digits(out + 11, s / 3600, 2);
+	put_digits(out + 14, s / 60 % 60, 2);
+	put_digits(out + 17, s % 60, 2);
+	put_digits(out + 20, (unsigned)(us % 1000000 / 1000), 3);
 }
 
 void yl_format_httpdate(int64_t us, char out[YL_HTTPDATE_LEN])

@@ -79,6 +79,39 @@ int yl_sqlite_audit_insert(struct yl_store_conn *w, const struct yl_audit_rec *e
 		memcpy(prev, hash, sizeof prev);
 	}
 	yl_sqlite_done(w, q);
+	if (rc == SQLITE_OK && n > 0)
+		*yl_sqlite_audit_pending(w) = true;
+	return rc;
+}
+
+/* The postings take the events after the mark (all of them when the mark is missing: a
+ * resident's listing reads the postings as a set, so one posted twice is listed once);
+ * then the mark moves to the last event. An FTS5 table writes what a statement adds as one
+ * segment at the end of the statement or at the next savepoint, merging segments as they
+ * pile up: hence once per transaction, after the group commit's last savepoint (a
+ * segment per write cost 4x the CPU of one per commit). */
+int yl_sqlite_audit_index(struct yl_store_conn *w)
+{
+	bool *pending = yl_sqlite_audit_pending(w);
+	if (!*pending)
+		return SQLITE_OK;
+	static const char *const sql[] = {
+	    "INSERT INTO audit_by_patient (rowid, patient) SELECT seq, hex(patient) FROM audit "
+	    "WHERE seq > coalesce((SELECT CAST(value AS INTEGER) FROM store_meta "
+	    "WHERE key = 'audit_by_patient'), 0) AND patient IS NOT NULL ORDER BY seq",
+	    "INSERT INTO store_meta (key, value) VALUES ('audit_by_patient', "
+	    "(SELECT coalesce(max(seq), 0) FROM audit)) "
+	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"};
+	int rc = SQLITE_OK;
+	for (size_t i = 0; i < sizeof sql / sizeof sql[0] && rc == SQLITE_OK; i++) {
+		sqlite3_stmt *q = yl_sqlite_prepare(w, sql[i]);
+		if (!q)
+			return sqlite3_errcode(yl_sqlite_db(w));
+		rc = step_done(q);
+		yl_sqlite_done(w, q);
+	}
+	if (rc == SQLITE_OK)
+		*pending = false;
 	return rc;
 }
 
@@ -94,15 +127,18 @@ enum yl_code yl_store_audit_scan(struct yl_store_conn *c, struct yl_arena *a, co
                                  int64_t after, bool newest_first, int limit, yl_audit_fn fn,
                                  void *ctx, struct yl_err *err)
 {
+	/* a resident's events: their postings (migration 0011), each event checked again */
+#define AUDIT_COLS "seq, hash, recorded, patient, agent, body"
+#define BY_PATIENT(op, order)                                                                      \
+	"SELECT " AUDIT_COLS " FROM audit WHERE seq IN (SELECT rowid FROM audit_by_patient "       \
+	"WHERE audit_by_patient MATCH '\"' || hex(?3) || '\"' AND rowid " op " ?1 "                \
+	"ORDER BY rowid " order " LIMIT ?2) AND patient = ?3 ORDER BY seq " order
 	static const char *const sql[2][2] = {
-	    {"SELECT seq, hash, recorded, patient, agent, body FROM audit WHERE seq > ?1 "
-	     "ORDER BY seq LIMIT ?2",
-	     "SELECT seq, hash, recorded, patient, agent, body FROM audit WHERE seq < ?1 "
-	     "ORDER BY seq DESC LIMIT ?2"},
-	    {"SELECT seq, hash, recorded, patient, agent, body FROM audit WHERE patient = ?3 "
-	     "AND seq > ?1 ORDER BY seq LIMIT ?2",
-	     "SELECT seq, hash, recorded, patient, agent, body FROM audit WHERE patient = ?3 "
-	     "AND seq < ?1 ORDER BY seq DESC LIMIT ?2"}};
+	    {"SELECT " AUDIT_COLS " FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+	     "SELECT " AUDIT_COLS " FROM audit WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2"},
+	    {BY_PATIENT(">", "ASC"), BY_PATIENT("<", "DESC")}};
+#undef BY_PATIENT
+#undef AUDIT_COLS
 	c = yl_sqlite_reader(c);
 	sqlite3_stmt *q = yl_sqlite_prepare(c, sql[patient != NULL][newest_first]);
 	if (!q)
@@ -160,6 +196,8 @@ static enum yl_code in_transaction(struct yl_store_conn *c, struct yl_arena *a, 
 		rc = fn(w, ctx);
 	if (rc == SQLITE_OK && audit)
 		rc = yl_sqlite_audit_insert(w, audit, 1);
+	if (rc == SQLITE_OK)
+		rc = yl_sqlite_audit_index(w);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	enum yl_code code = YL_OK;

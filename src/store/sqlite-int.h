@@ -28,5 +28,12 @@ enum yl_code yl_sqlite_queue_audit(struct yl_store_conn *c, struct yl_arena *a,
 /* Append events with the write lock held, inside the current transaction, chaining each
  * to the last stored one (sqlite-auth.c): SQLITE_OK or an SQLite code. */
 int yl_sqlite_audit_insert(struct yl_store_conn *w, const struct yl_audit_rec *ev, size_t n);
+/* Add the events appended since the last indexed one to the patient postings
+ * (audit_by_patient, migration 0011), inside the transaction, just before it commits:
+ * every commit of the writer runs it, a no-op unless *yl_sqlite_audit_pending(w). The
+ * postings' high-water mark is in the store, so a commit that skipped it (or an older
+ * binary's) is caught up by the next. SQLITE_OK or an SQLite code. */
+int yl_sqlite_audit_index(struct yl_store_conn *w);
+bool *yl_sqlite_audit_pending(struct yl_store_conn *w);
 
 #endif

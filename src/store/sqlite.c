@@ -180,7 +180,8 @@ struct yl_store_conn {
 	size_t nheld, held_cap;
 	bool hold; /* yl_store_hold_index(): insert them at a flush, not per write */
 	bool in_bulk;
-	bool unconfigured; /* opened during an exclusive bulk load: pragmas not yet run */
+	bool unconfigured;  /* opened during an exclusive bulk load: pragmas not yet run */
+	bool audit_pending; /* events appended since the last commit (yl_sqlite_audit_index) */
 	struct cached_sql sql_cache[SQL_CACHE_SLOTS];
 	uint64_t sql_tick;
 	struct cached_estimate estimates[ESTIMATE_SLOTS];
@@ -664,6 +665,7 @@ static const char warm_order_sql[] =
     "CASE WHEN instr(s.sql, ' WHERE ') > 0 THEN substr(s.sql, instr(s.sql, ' WHERE ')) "
     "ELSE '' END FROM sqlite_schema s "
     "WHERE s.type IN ('table', 'index') AND s.name NOT LIKE 'sqlite_stat%' "
+    "AND s.sql NOT LIKE 'CREATE VIRTUAL TABLE%' " /* their shadow tables are read */
     "AND s.tbl_name NOT IN ('schema_migrations', 'store_meta') "
     "ORDER BY s.tbl_name = 'history', "
     "(s.type = 'index' AND s.tbl_name LIKE 'idx_%') DESC, "
@@ -1309,7 +1311,9 @@ static void commit_batch(struct yl_store *s, struct job *batch)
 			return;
 		}
 	}
-	rc = run(c, ST_COMMIT);
+	rc = yl_sqlite_audit_index(c);
+	if (rc == SQLITE_OK)
+		rc = run(c, ST_COMMIT);
 	if (rc == SQLITE_OK) {
 		atomic_fetch_add(&s->writes, 1);
 		return;
@@ -1416,6 +1420,8 @@ enum yl_code yl_store_commit(struct yl_store_conn *c, struct yl_arena *a, struct
 	struct yl_store *s = c->store;
 	s->writer->hold = false;
 	int rc = flush_held(s->writer);
+	if (rc == SQLITE_OK)
+		rc = yl_sqlite_audit_index(s->writer);
 	if (rc == SQLITE_OK)
 		rc = run(s->writer, ST_COMMIT);
 	enum yl_code code = YL_OK;
@@ -2503,6 +2509,11 @@ bool yl_sqlite_in_transaction(struct yl_store_conn *c)
 sqlite3 *yl_sqlite_db(struct yl_store_conn *c)
 {
 	return c->db;
+}
+
+bool *yl_sqlite_audit_pending(struct yl_store_conn *c)
+{
+	return &c->audit_pending;
 }
 
 sqlite3_stmt *yl_sqlite_prepare(struct yl_store_conn *c, const char *sql)

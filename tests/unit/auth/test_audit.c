@@ -1,9 +1,10 @@
 /* test_audit.c -- the audit trail's hash chain (auth/audit.h, core/chain.h) catches every
  * kind of tampering done to the file behind yilian's back -- a changed event, a removed one,
  * an inserted one, two swapped, the tail cut off (with the recorded head) -- and names the
- * first bad event; and the account lock of auth/auth.h: YL_LOCK_AFTER failures in a row
- * lock the account (the right password is refused alike), and an unknown user is answered
- * the same way. */
+ * first bad event; a resident's events listed through the patient postings (migration 0011),
+ * also on a trail written before them; and the account lock of auth/auth.h: YL_LOCK_AFTER
+ * failures in a row lock the account (the right password is refused alike), and an unknown
+ * user is answered the same way. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -192,6 +193,97 @@ static void test_rehashed_tail_needs_the_head(void **state)
 	assert_string_not_equal(v.head, head);
 }
 
+/* ---- a resident's events: the patient postings (migration 0011) ------------------------ */
+
+struct listed {
+	int64_t seq[32];
+	int n;
+	const char *patient;
+	bool other; /* an event of someone else was listed */
+};
+
+static int list_one(void *ctx, int64_t seq, const char *hash, const struct yl_audit_rec *ev)
+{
+	(void)hash;
+	struct listed *l = ctx;
+	if (!ev->patient || strcmp(ev->patient, l->patient) != 0)
+		l->other = true;
+	if (l->n < 32)
+		l->seq[l->n++] = seq;
+	return 0;
+}
+
+static struct listed list(struct fx *f, const char *patient, int64_t after, bool newest, int n)
+{
+	struct listed l = {.patient = patient};
+	struct yl_err err;
+	yl_err_init(&err);
+	assert_int_equal(
+	    yl_store_audit_scan(f->c, f->a, patient, after, newest, n, list_one, &l, &err), YL_OK);
+	assert_false(l.other);
+	return l;
+}
+
+static void append_read(struct fx *f, const char *patient)
+{
+	struct yl_audit_in in = {.subtype = "read",
+	                         .action = 'R',
+	                         .status = 200,
+	                         .username = "dr-li",
+	                         .what = yl_arena_printf(f->a, "Patient/%s", patient),
+	                         .patient = patient};
+	struct yl_audit_rec rec;
+	struct yl_err err;
+	yl_err_init(&err);
+	assert_true(yl_audit_record(f->a, &in, &rec));
+	assert_int_equal(yl_store_audit_append(f->c, f->a, &rec, 1, &err), YL_OK);
+}
+
+/* Newest first and oldest first, a page at a time; ids differ only in case are different
+ * residents (the postings hold the hex of the id: the tokenizer folds case). */
+static void test_patient_listing(void **state)
+{
+	struct fx *f = *state;
+	append_read(f, "p3");  /* 13 */
+	append_read(f, "P3");  /* 14 */
+	append_read(f, "p3");  /* 15 */
+	append_read(f, "p31"); /* 16 */
+	struct listed l = list(f, "p3", 0, true, 2);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.seq[0], 15);
+	assert_int_equal(l.seq[1], 13);
+	l = list(f, "p3", 13, true, 2);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.seq[0], 4); /* setup's read of p3 */
+	l = list(f, "p3", 0, false, 10);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.seq[0], 4);
+	assert_int_equal(l.seq[2], 15);
+	l = list(f, "P3", 0, true, 10);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.seq[0], 14);
+	assert_int_equal(list(f, "nobody", 0, true, 10).n, 0);
+}
+
+/* A trail written before the postings (the B-tree index of migration 0010) is listed the
+ * same after the upgrade, and what is appended after it too. */
+static void test_listing_after_upgrade(void **state)
+{
+	struct fx *f = *state;
+	tamper(f, "DROP TABLE audit_by_patient; "
+	          "DELETE FROM store_meta WHERE key = 'audit_by_patient'; "
+	          "DELETE FROM schema_migrations WHERE version = 11; "
+	          "CREATE INDEX audit_patient ON audit (patient, seq) WHERE patient IS NOT NULL");
+	struct listed l = list(f, "p5", 0, true, 10);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.seq[0], 6);
+	append_read(f, "p5");
+	l = list(f, "p5", 0, true, 10);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.seq[0], 13);
+	assert_int_equal(verify(f).bad_seq, 0);
+}
+
 /* ---- the account lock ------------------------------------------------------------------ */
 
 static void test_lock_after_failures(void **state)
@@ -266,6 +358,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_inserted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reordered, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rehashed_tail_needs_the_head, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_patient_listing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_listing_after_upgrade, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lock_after_failures, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -59,6 +61,44 @@ static void test_format(void **state)
 	yl_format_httpdate(951782400123456LL, h);
 	assert_string_equal(h, "Tue, 29 Feb 2000 00:00:00 GMT");
 	assert_int_equal(parse(s), 951782400123000LL);
+}
+
+/* yl_format_instant works the date out itself (no gmtime_r, no snprintf): the same text as
+ * gmtime_r and "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" over four centuries and their edges */
+static void test_format_instant_as_gmtime(void **state)
+{
+	(void)state;
+	static const int64_t edges[] = {0,
+	                                999,
+	                                1000,
+	                                86399999999LL,
+	                                86400000000LL,
+	                                951782399999999LL,    /* 2000-02-28T23:59:59.999999 */
+	                                951868800000000LL,    /* 2000-03-01 */
+	                                4107542399999999LL,   /* 2099-12-31T23:59:59.999999 */
+	                                253402300799999999LL, /* 9999-12-31T23:59:59.999999 */
+	                                253402300800000000LL, /* 10000-01-01: the slow path */
+	                                -1,
+	                                -86400000001LL};
+	uint64_t x = 42;
+	for (size_t i = 0; i < 100000 + sizeof edges / sizeof edges[0]; i++) {
+		int64_t us;
+		if (i < sizeof edges / sizeof edges[0]) {
+			us = edges[i];
+		} else {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			us = (int64_t)((x >> 11) % 13000000000000000ULL); /* 1970 to ~2381 */
+		}
+		char got[YL_INSTANT_LEN], want[YL_INSTANT_LEN];
+		yl_format_instant(us, got);
+		time_t sec = (time_t)(us / 1000000);
+		struct tm tm;
+		gmtime_r(&sec, &tm);
+		snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+		         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		         tm.tm_sec, (int)((us % 1000000) / 1000));
+		assert_string_equal(got, want);
+	}
 }
 
 /* If-Modified-Since: what the server sends in Last-Modified reads back; anything else that
@@ -163,9 +203,13 @@ static void test_days(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_precisions), cmocka_unit_test(test_format),
-	    cmocka_unit_test(test_parse_httpdate),   cmocka_unit_test(test_ids_sort_and_are_valid),
-	    cmocka_unit_test(test_error_table),      cmocka_unit_test(test_days),
+	    cmocka_unit_test(test_parse_precisions),
+	    cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_format_instant_as_gmtime),
+	    cmocka_unit_test(test_parse_httpdate),
+	    cmocka_unit_test(test_ids_sort_and_are_valid),
+	    cmocka_unit_test(test_error_table),
+	    cmocka_unit_test(test_days),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
