@@ -207,6 +207,7 @@ static enum yl_code first_admin(struct yl_store *store, struct yl_arena *a, stru
  * the log's shipper) keeps these lines elsewhere, and `yilian audit verify --expect-head H`
  * proves later that the trail still holds event H, unchanged and not cut off before it. */
 #define AUDIT_ANCHOR_US (600 * (int64_t)1000000)
+#define SERVE_CACHE_MB  64 /* each connection's page cache unless --cache-mb says */
 
 static int head_of(void *ctx, int64_t seq, const char *hash, const struct yl_audit_rec *ev)
 {
@@ -262,11 +263,17 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 	if (first_admin(store, a, &err) != YL_OK ||
 	    !(app.audit = yl_audit_queue_start(store, a, &err)))
 		goto out;
-	if (o->cache_mb)
-		yl_store_set_cache(store, o->cache_mb);
+	/* every connection reads through its own page cache, not a map of the file: the audit
+	 * trail writes every few milliseconds, and SQLite drops a connection's whole map at each
+	 * read transaction after a write (then faults it in again): on a 1,000,000-Patient
+	 * store that was half of a read's CPU (docs/benchmarks.md) */
+	int cache_mb = o->cache_mb ? o->cache_mb : SERVE_CACHE_MB;
+	yl_store_set_cache(store, cache_mb);
+	if (yl_store_set_writer_cache(store, cache_mb, a, &err) != YL_OK)
+		goto out;
 	if (o->prewarm) {
 		yl_log(YL_LOG_INFO, "yilian: reading %s into %d connection caches of %d MB", o->db,
-		       o->threads, o->cache_mb ? o->cache_mb : 64);
+		       o->threads, cache_mb);
 		if (yl_store_prewarm(store, o->threads, a, &err) != YL_OK)
 			goto out;
 	}

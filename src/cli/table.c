@@ -60,7 +60,7 @@ const struct yl_cmd yl_cmds[] = {
      "  --threads N          worker threads (default: number of CPUs)\n"
      "  --access-log DEST    access log destination: a file, - for stderr (default), or off\n"
      "  --data DIR           directory holding terminology/ (default: the source tree)\n"
-     "  --cache-mb MB        page cache of each worker thread's connection (default 64);\n"
+     "  --cache-mb MB        page cache of each of the server's connections (default 64);\n"
      "                       larger keeps more of the store in the server's own memory\n"
      "  --prewarm            read the store into every worker's cache before listening\n"
      "  --seed-data          add the shipped service packages, code systems and value sets\n"
