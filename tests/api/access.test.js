@@ -6,7 +6,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert');
-const { startServer, req, login, addUser, residentId, ADMIN } = require('./lib');
+const { startServer, req, login, addUser, loginAll, residentId, ADMIN } = require('./lib');
 
 const SID = 'https://yilian.health/fhir/sid/cn-resident-id';
 const CS = 'https://yilian.health/fhir/CodeSystem/';
@@ -43,7 +43,7 @@ const bp = (id, patient, sbp) => ({
 // The region: doctor d1 (team t1) cares for p-own; p-ref is referred to specialist s1 and to
 // d1; p-other belongs to team t2. Each resident has a blood pressure and an encounter.
 let srv;
-const tokens = {};
+let tokens, as; // loginAll: each user's token, and req() as one of them
 const USERS = {
   'family-doctor': { role: 'family-doctor', practitioner: 'd1' },
   nurse: { role: 'nurse', practitioner: 'n1' },
@@ -84,16 +84,10 @@ test.before(async () => {
     performer: [ref('Practitioner/s1'), ref('Practitioner/d1')] });
   await put({ resourceType: 'MedicationRequest', id: 'mr1', status: 'active', intent: 'order', subject: ref('Patient/p-ref'),
     medicationCodeableConcept: { text: 'amlodipine 5 mg' }, performer: ref('Organization/pharmacy') });
-  for (const [name, u] of Object.entries(USERS)) {
-    addUser(srv.db, { username: name, password: PW, ...u });
-    tokens[name] = await login(srv, name, PW);
-  }
-  tokens.admin = srv.token;
+  ({ tokens, as } = await loginAll(srv, USERS, PW));
 });
 test.after(() => srv?.stop());
 
-const as = (who, method, url, opts = {}) =>
-  req(srv, method, url, { ...opts, headers: { ...(opts.headers || {}), Authorization: `Bearer ${tokens[who]}` } });
 
 // ---- logins --------------------------------------------------------------------------
 

@@ -36,6 +36,20 @@ async function login(server, username, password) {
   return body.token;
 }
 
+// Add each of `users` ({username: {role, practitioner?, patient?, organization?}}) with
+// `password` and log them in: their tokens (and 'admin', the harness's) and as(who, method,
+// url, opts), req() with who's token at the time of the call.
+async function loginAll(server, users, password) {
+  const tokens = { admin: server.token };
+  for (const [name, u] of Object.entries(users)) {
+    addUser(server.db, { username: name, password, ...u });
+    tokens[name] = await login(server, name, password);
+  }
+  const as = (who, method, url, opts = {}) =>
+    req(server, method, url, { ...opts, headers: { ...(opts.headers || {}), Authorization: `Bearer ${tokens[who]}` } });
+  return { tokens, as };
+}
+
 async function startServer(extraArgs = []) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yilian-api-'));
   let db = path.join(dir, 'test.db');
@@ -123,4 +137,4 @@ function residentId(first17) {
   return first17 + '10X98765432'[sum % 11];
 }
 
-module.exports = { startServer, req, login, addUser, ADMIN, pool, outcomeIssues, residentId, SHARED, ROOT, BIN };
+module.exports = { startServer, req, login, addUser, loginAll, ADMIN, pool, outcomeIssues, residentId, SHARED, ROOT, BIN };

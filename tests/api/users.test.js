@@ -6,7 +6,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert');
-const { startServer, req, login, addUser } = require('./lib');
+const { startServer, req, login, addUser, loginAll } = require('./lib');
 
 const CS = 'https://yilian.health/fhir/CodeSystem/';
 const ref = (r) => ({ reference: r });
@@ -26,7 +26,7 @@ const role = (id, practitioner, org) => ({
 // The township centre thc with a village clinic below it; a hospital department cardio
 // elsewhere. d1 works at thc (team t1), d2 at cardio (team tc), d3 is new.
 let srv;
-const tokens = {};
+let as; // loginAll: req() as one of the users
 const USERS = {
   fd: { role: 'family-doctor', practitioner: 'd1', organization: 'thc' },
   nurse: { role: 'nurse', practitioner: 'd1', organization: 'village' },
@@ -51,16 +51,10 @@ test.before(async () => {
   await put(team('t1', 'thc', ['d1']));
   await put(team('tc', 'cardio', ['d2']));
   await put({ resourceType: 'Patient', id: 'p1', name: [{ family: '王' }], managingOrganization: ref('Organization/thc') });
-  for (const [name, u] of Object.entries(USERS)) {
-    addUser(srv.db, { username: name, password: PW, ...u });
-    tokens[name] = await login(srv, name, PW);
-  }
-  tokens.admin = srv.token;
+  ({ as } = await loginAll(srv, USERS, PW));
 });
 test.after(() => srv?.stop());
 
-const as = (who, method, url, opts = {}) =>
-  req(srv, method, url, { ...opts, headers: { ...(opts.headers || {}), Authorization: `Bearer ${tokens[who]}` } });
 
 // ---- the directory -------------------------------------------------------------------
 
