@@ -534,12 +534,15 @@ enum yl_code yl_h_user_add(struct yl_req *r, struct yl_err *err)
 	                    .practitioner = f.practitioner,
 	                    .patient = f.patient,
 	                    .organization = f.organization};
-	if (!yl_policy_user_visible(r, &u))
+	/* not one they could see: outside their institution, said as such (nothing to hide) */
+	if ((code = yl_policy_user(r, &u, f.roles, err)) == YL_NOT_FOUND) {
+		yl_err_init(err);
 		return yl_err_add(err, r->a, YL_FORBIDDEN, NULL,
 		                  "an account you add belongs to your institution: its "
 		                  "organization is Organization/%s or one below it",
 		                  r->who->organization ? r->who->organization : "?");
-	if ((code = yl_policy_user(r, &u, f.roles, err)) != YL_OK)
+	}
+	if (code != YL_OK)
 		return code;
 	struct yl_user_change ch = {.act = YL_USER_ADD,
 	                            .username = f.username,
@@ -608,10 +611,12 @@ enum yl_code yl_h_user_action(struct yl_req *r, struct yl_err *err)
 		u.patient = f.patient;
 	if (f.organization)
 		u.organization = f.organization;
-	if (!yl_policy_user_visible(r, &u))
+	code = yl_policy_user(r, &u, user_actions[k].act == YL_USER_GRANT ? f.roles : 0, err);
+	if (code == YL_NOT_FOUND) { /* visible before the change: the change moves it out */
+		yl_err_init(err);
 		return yl_err_add(err, r->a, YL_FORBIDDEN, NULL,
 		                  "the account would leave your institution (organization)");
-	code = yl_policy_user(r, &u, user_actions[k].act == YL_USER_GRANT ? f.roles : 0, err);
+	}
 	if (code != YL_OK)
 		return code;
 	struct yl_user_change ch = {.act = user_actions[k].act,
