@@ -7,9 +7,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 what=${1:-build}
-pkgs="cmake make gcc pkg-config git libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev zlib1g-dev libzstd-dev libyajl-dev curl nodejs npm"
+pkgs="cmake make gcc pkg-config git libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev zlib1g-dev libzstd-dev libyajl-dev libpq-dev curl nodejs npm"
 case "$what" in
-  test)  pkgs="$pkgs libcmocka-dev clang libclang-rt-dev python3 sqlite3 chromium fonts-wqy-zenhei" ;;
+  test)  pkgs="$pkgs libcmocka-dev clang libclang-rt-dev python3 sqlite3 postgresql chromium fonts-wqy-zenhei" ;;
   bench) pkgs="$pkgs nginx-light wrk time" ;;
 esac
 missing=""

@@ -115,7 +115,7 @@ int yl_sqlite_audit_index(struct yl_store_conn *w)
 	return rc;
 }
 
-enum yl_code yl_store_audit_append(struct yl_store_conn *c, struct yl_arena *a,
+enum yl_code yl_sq_audit_append(struct yl_store_conn *c, struct yl_arena *a,
                                    const struct yl_audit_rec *ev, size_t n, struct yl_err *err)
 {
 	if (n == 0)
@@ -123,7 +123,7 @@ enum yl_code yl_store_audit_append(struct yl_store_conn *c, struct yl_arena *a,
 	return yl_sqlite_queue_audit(c, a, ev, n, err);
 }
 
-enum yl_code yl_store_audit_scan(struct yl_store_conn *c, struct yl_arena *a, const char *patient,
+enum yl_code yl_sq_audit_scan(struct yl_store_conn *c, struct yl_arena *a, const char *patient,
                                  int64_t after, bool newest_first, int limit, yl_audit_fn fn,
                                  void *ctx, struct yl_err *err)
 {
@@ -234,7 +234,7 @@ static void read_user(struct yl_arena *a, sqlite3_stmt *q, struct yl_user *u)
 	};
 }
 
-enum yl_code yl_store_user_get(struct yl_store_conn *c, struct yl_arena *a, const char *username,
+enum yl_code yl_sq_user_get(struct yl_store_conn *c, struct yl_arena *a, const char *username,
                                int64_t id, struct yl_user *out, struct yl_err *err)
 {
 	c = yl_sqlite_reader(c);
@@ -292,7 +292,7 @@ static int put_user(struct yl_store_conn *w, void *ctx)
 	return rc;
 }
 
-enum yl_code yl_store_user_put(struct yl_store_conn *c, struct yl_arena *a, struct yl_user *u,
+enum yl_code yl_sq_user_put(struct yl_store_conn *c, struct yl_arena *a, struct yl_user *u,
                                const struct yl_audit_rec *audit, struct yl_err *err)
 {
 	int64_t now = yl_now_us();
@@ -308,7 +308,7 @@ enum yl_code yl_store_user_put(struct yl_store_conn *c, struct yl_arena *a, stru
 	return code;
 }
 
-enum yl_code yl_store_user_list(struct yl_store_conn *c, struct yl_arena *a, yl_user_fn fn,
+enum yl_code yl_sq_user_list(struct yl_store_conn *c, struct yl_arena *a, yl_user_fn fn,
                                 void *ctx, struct yl_err *err)
 {
 	c = yl_sqlite_reader(c);
@@ -330,7 +330,7 @@ enum yl_code yl_store_user_list(struct yl_store_conn *c, struct yl_arena *a, yl_
 	return code;
 }
 
-enum yl_code yl_store_user_none(struct yl_store_conn *c, struct yl_arena *a, bool *none,
+enum yl_code yl_sq_user_none(struct yl_store_conn *c, struct yl_arena *a, bool *none,
                                 struct yl_err *err)
 {
 	c = yl_sqlite_reader(c);
@@ -364,7 +364,7 @@ static int put_token(struct yl_store_conn *w, void *ctx)
 	return rc;
 }
 
-enum yl_code yl_store_token_put(struct yl_store_conn *c, struct yl_arena *a,
+enum yl_code yl_sq_token_put(struct yl_store_conn *c, struct yl_arena *a,
                                 const struct yl_token *t, const struct yl_audit_rec *audit,
                                 struct yl_err *err)
 {
@@ -385,7 +385,7 @@ static void read_token(struct yl_arena *a, sqlite3_stmt *q, struct yl_token *t)
 	};
 }
 
-enum yl_code yl_store_token_get(struct yl_store_conn *c, struct yl_arena *a, const char *digest,
+enum yl_code yl_sq_token_get(struct yl_store_conn *c, struct yl_arena *a, const char *digest,
                                 struct yl_token *out, struct yl_err *err)
 {
 	c = yl_sqlite_reader(c);
@@ -431,7 +431,7 @@ static int revoke_tokens(struct yl_store_conn *w, void *ctx)
 	return rc;
 }
 
-enum yl_code yl_store_token_revoke(struct yl_store_conn *c, struct yl_arena *a, const char *digest,
+enum yl_code yl_sq_token_revoke(struct yl_store_conn *c, struct yl_arena *a, const char *digest,
                                    int64_t user_id, int64_t at, int *n,
                                    const struct yl_audit_rec *audit, struct yl_err *err)
 {
@@ -442,7 +442,7 @@ enum yl_code yl_store_token_revoke(struct yl_store_conn *c, struct yl_arena *a, 
 	return code;
 }
 
-enum yl_code yl_store_token_list(struct yl_store_conn *c, struct yl_arena *a, int64_t user_id,
+enum yl_code yl_sq_token_list(struct yl_store_conn *c, struct yl_arena *a, int64_t user_id,
                                  yl_token_fn fn, void *ctx, struct yl_err *err)
 {
 	c = yl_sqlite_reader(c);
@@ -488,13 +488,13 @@ static int put_grant(struct yl_store_conn *w, void *ctx)
 	return rc;
 }
 
-enum yl_code yl_store_grant_put(struct yl_store_conn *c, struct yl_arena *a, struct yl_grant *g,
+enum yl_code yl_sq_grant_put(struct yl_store_conn *c, struct yl_arena *a, struct yl_grant *g,
                                 const struct yl_audit_rec *audit, struct yl_err *err)
 {
 	return in_transaction(c, a, put_grant, g, audit, "storing an access grant", err);
 }
 
-enum yl_code yl_store_grant_list(struct yl_store_conn *c, struct yl_arena *a, int64_t user_id,
+enum yl_code yl_sq_grant_list(struct yl_store_conn *c, struct yl_arena *a, int64_t user_id,
                                  int64_t live_at, int limit, yl_grant_fn fn, void *ctx,
                                  struct yl_err *err)
 {

@@ -36,4 +36,35 @@ int yl_sqlite_audit_insert(struct yl_store_conn *w, const struct yl_audit_rec *e
 int yl_sqlite_audit_index(struct yl_store_conn *w);
 bool *yl_sqlite_audit_pending(struct yl_store_conn *w);
 
+/* The identity and audit functions of store.h, SQLite's (sqlite-auth.c; sqlite.c's
+ * yl_sqlite_ops lists them). */
+enum yl_code yl_sq_user_get(struct yl_store_conn *c, struct yl_arena *a, const char *username,
+                            int64_t id, struct yl_user *out, struct yl_err *err);
+enum yl_code yl_sq_user_put(struct yl_store_conn *c, struct yl_arena *a, struct yl_user *u,
+                            const struct yl_audit_rec *audit, struct yl_err *err);
+enum yl_code yl_sq_user_list(struct yl_store_conn *c, struct yl_arena *a, yl_user_fn fn,
+                             void *ctx, struct yl_err *err);
+enum yl_code yl_sq_user_none(struct yl_store_conn *c, struct yl_arena *a, bool *none,
+                             struct yl_err *err);
+enum yl_code yl_sq_token_put(struct yl_store_conn *c, struct yl_arena *a,
+                             const struct yl_token *t, const struct yl_audit_rec *audit,
+                             struct yl_err *err);
+enum yl_code yl_sq_token_get(struct yl_store_conn *c, struct yl_arena *a, const char *digest,
+                             struct yl_token *out, struct yl_err *err);
+enum yl_code yl_sq_token_revoke(struct yl_store_conn *c, struct yl_arena *a, const char *digest,
+                                int64_t user_id, int64_t at, int *n,
+                                const struct yl_audit_rec *audit, struct yl_err *err);
+enum yl_code yl_sq_token_list(struct yl_store_conn *c, struct yl_arena *a, int64_t user_id,
+                              yl_token_fn fn, void *ctx, struct yl_err *err);
+enum yl_code yl_sq_grant_put(struct yl_store_conn *c, struct yl_arena *a, struct yl_grant *g,
+                             const struct yl_audit_rec *audit, struct yl_err *err);
+enum yl_code yl_sq_grant_list(struct yl_store_conn *c, struct yl_arena *a, int64_t user_id,
+                              int64_t live_at, int limit, yl_grant_fn fn, void *ctx,
+                              struct yl_err *err);
+enum yl_code yl_sq_audit_append(struct yl_store_conn *c, struct yl_arena *a,
+                                const struct yl_audit_rec *ev, size_t n, struct yl_err *err);
+enum yl_code yl_sq_audit_scan(struct yl_store_conn *c, struct yl_arena *a, const char *patient,
+                              int64_t after, bool newest_first, int limit, yl_audit_fn fn,
+                              void *ctx, struct yl_err *err);
+
 #endif

@@ -12,6 +12,7 @@
 
 #include "core/log.h"
 #include "core/time.h"
+#include "store/backend.h"
 #include "store/body.h"
 #include "store/migrations.h"
 #include "store/search.h"
@@ -171,6 +172,7 @@ struct held_row {
 };
 
 struct yl_store_conn {
+	const struct yl_store_ops *ops; /* first: store/backend.h */
 	struct yl_store_conn *next;
 	struct yl_store *store;
 	sqlite3 *db;
@@ -207,6 +209,7 @@ struct job {
 };
 
 struct yl_store {
+	const struct yl_store_ops *ops; /* first: store/backend.h */
 	char *path;
 	pthread_key_t key;
 	struct yl_store_conn *writer; /* the one connection that writes, under write_lock */
@@ -323,6 +326,7 @@ static enum yl_code conn_open(struct yl_store *s, struct yl_store_conn **out, st
 	struct yl_store_conn *c = calloc(1, sizeof(*c));
 	if (!c)
 		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory opening the store");
+	c->ops = &yl_sqlite_ops;
 	c->store = s;
 	int rc =
 	    sqlite3_open_v2(s->path, &c->db,
@@ -498,6 +502,7 @@ static enum yl_code store_open(const char *path, struct yl_store **out, bool *un
 		free(s);
 		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory opening the store");
 	}
+	s->ops = &yl_sqlite_ops;
 	pthread_mutex_init(&s->write_lock, NULL);
 	pthread_mutex_init(&s->list_lock, NULL);
 	pthread_mutex_init(&s->ckpt_mu, NULL);
@@ -536,20 +541,7 @@ static enum yl_code store_open(const char *path, struct yl_store **out, bool *un
 	return YL_OK;
 }
 
-enum yl_code yl_store_open(const char *path, struct yl_store **out, struct yl_arena *a,
-                           struct yl_err *err)
-{
-	return store_open(path, out, NULL, a, err);
-}
-
-enum yl_code yl_store_open_for_load(const char *path, struct yl_store **out, bool *unfinished,
-                                    struct yl_arena *a, struct yl_err *err)
-{
-	*unfinished = false;
-	return store_open(path, out, unfinished, a, err);
-}
-
-void yl_store_close(struct yl_store *s)
+static void sq_close(struct yl_store *s)
 {
 	if (!s)
 		return;
@@ -595,7 +587,7 @@ static bool conn_ready(struct yl_store *s, struct yl_store_conn *c, struct yl_ar
 	return rc == SQLITE_OK;
 }
 
-struct yl_store_conn *yl_store_conn(struct yl_store *s, struct yl_arena *a, struct yl_err *err)
+static struct yl_store_conn *sq_conn(struct yl_store *s, struct yl_arena *a, struct yl_err *err)
 {
 	struct yl_store_conn *c = pthread_getspecific(s->key);
 	if (c)
@@ -621,7 +613,7 @@ struct yl_store_conn *yl_store_conn(struct yl_store *s, struct yl_arena *a, stru
 	return c;
 }
 
-void yl_store_conn_release(struct yl_store *s)
+static void sq_conn_release(struct yl_store *s)
 {
 	struct yl_store_conn *c = pthread_getspecific(s->key);
 	if (!c)
@@ -638,12 +630,12 @@ void yl_store_conn_release(struct yl_store *s)
 	pthread_mutex_unlock(&s->list_lock);
 }
 
-void yl_store_set_cache(struct yl_store *s, int cache_mb)
+static void sq_set_cache(struct yl_store *s, int cache_mb)
 {
 	s->cache_mb = cache_mb;
 }
 
-enum yl_code yl_store_set_writer_cache(struct yl_store *s, int cache_mb, struct yl_arena *a,
+static enum yl_code sq_set_writer_cache(struct yl_store *s, int cache_mb, struct yl_arena *a,
                                        struct yl_err *err)
 {
 	char pragma[96];
@@ -721,7 +713,7 @@ static void *warm_main(void *arg)
 	return NULL;
 }
 
-enum yl_code yl_store_prewarm(struct yl_store *s, int n, struct yl_arena *a, struct yl_err *err)
+static enum yl_code sq_prewarm(struct yl_store *s, int n, struct yl_arena *a, struct yl_err *err)
 {
 	struct warm_job *jobs = yl_arena_calloc(a, (size_t)n, sizeof(*jobs));
 	pthread_t *t = yl_arena_calloc(a, (size_t)n, sizeof(*t));
@@ -757,7 +749,7 @@ enum yl_code yl_store_prewarm(struct yl_store *s, int n, struct yl_arena *a, str
 	return code;
 }
 
-int yl_store_schema_version(struct yl_store_conn *c)
+static int sq_schema_version(struct yl_store_conn *c)
 {
 	return (int)query_int(c, "SELECT max(version) FROM schema_migrations");
 }
@@ -793,7 +785,7 @@ static struct yl_store_conn *reader(struct yl_store_conn *c)
 	return c->in_bulk ? c->store->writer : c;
 }
 
-enum yl_code yl_store_read(struct yl_store_conn *c, struct yl_arena *a, const char *type,
+static enum yl_code sq_read(struct yl_store_conn *c, struct yl_arena *a, const char *type,
                            const char *id, int64_t version, struct yl_row *out, struct yl_err *err)
 {
 	c = reader(c);
@@ -1328,7 +1320,7 @@ static void commit_batch(struct yl_store *s, struct job *batch)
  * share the next one, so concurrent clients pay for one WAL commit between them. */
 static enum yl_code group_commit(struct yl_store *s, struct job self);
 
-enum yl_code yl_store_write(struct yl_store_conn *c, struct yl_arena *a, struct yl_write *w,
+static enum yl_code sq_write(struct yl_store_conn *c, struct yl_arena *a, struct yl_write *w,
                             struct yl_err *err)
 {
 	if (c->in_bulk)
@@ -1385,7 +1377,7 @@ static enum yl_code group_commit(struct yl_store *s, struct job self)
 	return self.code;
 }
 
-enum yl_code yl_store_begin(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err)
+static enum yl_code sq_begin(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err)
 {
 	struct yl_store *s = c->store;
 	pthread_mutex_lock(&s->write_lock);
@@ -1398,24 +1390,24 @@ enum yl_code yl_store_begin(struct yl_store_conn *c, struct yl_arena *a, struct 
 	return YL_OK;
 }
 
-bool yl_store_in_transaction(const struct yl_store_conn *c)
+static bool sq_in_transaction(const struct yl_store_conn *c)
 {
 	return c->in_bulk;
 }
 
-void yl_store_hold_index(struct yl_store_conn *c)
+static void sq_hold_index(struct yl_store_conn *c)
 {
 	c->store->writer->hold = true;
 }
 
-enum yl_code yl_store_flush_index(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err)
+static enum yl_code sq_flush_index(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err)
 {
 	struct yl_store_conn *w = c->store->writer;
 	int rc = flush_held(w);
 	return rc == SQLITE_OK ? YL_OK : db_error(err, a, w->db, rc, "storing search index rows");
 }
 
-enum yl_code yl_store_commit(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err)
+static enum yl_code sq_commit(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err)
 {
 	struct yl_store *s = c->store;
 	s->writer->hold = false;
@@ -1436,7 +1428,7 @@ enum yl_code yl_store_commit(struct yl_store_conn *c, struct yl_arena *a, struct
 	return code;
 }
 
-void yl_store_rollback(struct yl_store_conn *c)
+static void sq_rollback(struct yl_store_conn *c)
 {
 	c->store->writer->hold = false;
 	c->store->writer->nheld = 0;
@@ -1457,7 +1449,7 @@ static enum stmt_id scope_stmt(const char *type, const char *id, enum stmt_id in
 	return id ? instance : type ? instance + 1 : instance + 2;
 }
 
-enum yl_code yl_store_history(struct yl_store_conn *c, struct yl_arena *a, const char *type,
+static enum yl_code sq_history(struct yl_store_conn *c, struct yl_arena *a, const char *type,
                               const char *id, int64_t since_us, int64_t before, int limit,
                               yl_row_fn fn, void *ctx, struct yl_err *err)
 {
@@ -1494,7 +1486,7 @@ enum yl_code yl_store_history(struct yl_store_conn *c, struct yl_arena *a, const
 	return code;
 }
 
-enum yl_code yl_store_history_count(struct yl_store_conn *c, struct yl_arena *a, const char *type,
+static enum yl_code sq_history_count(struct yl_store_conn *c, struct yl_arena *a, const char *type,
                                     const char *id, int64_t since_us, int64_t *count,
                                     struct yl_err *err)
 {
@@ -1509,7 +1501,7 @@ enum yl_code yl_store_history_count(struct yl_store_conn *c, struct yl_arena *a,
 	return rc == SQLITE_ROW ? YL_OK : db_error(err, a, c->db, rc, "history count");
 }
 
-enum yl_code yl_store_changes(struct yl_store_conn *c, struct yl_arena *a, int64_t after, int limit,
+static enum yl_code sq_changes(struct yl_store_conn *c, struct yl_arena *a, int64_t after, int limit,
                               yl_change_fn fn, void *ctx, struct yl_err *err)
 {
 	c = reader(c);
@@ -1539,7 +1531,7 @@ enum yl_code yl_store_changes(struct yl_store_conn *c, struct yl_arena *a, int64
 	return code;
 }
 
-enum yl_code yl_store_last_seq(struct yl_store_conn *c, struct yl_arena *a, int64_t *seq,
+static enum yl_code sq_last_seq(struct yl_store_conn *c, struct yl_arena *a, int64_t *seq,
                                struct yl_err *err)
 {
 	c = reader(c);
@@ -1610,7 +1602,7 @@ static int reindex_batch(struct yl_store *s, yl_reindex_fn fn, void *ctx, int64_
 	return n;
 }
 
-enum yl_code yl_store_reindex(struct yl_store *s, yl_reindex_fn fn, void *ctx, int64_t *count,
+static enum yl_code sq_reindex(struct yl_store *s, yl_reindex_fn fn, void *ctx, int64_t *count,
                               struct yl_err *err, struct yl_arena *a)
 {
 	int64_t after = 0;
@@ -1925,7 +1917,7 @@ static int col_key(sqlite3_stmt *q, struct yl_arena *a, int i, struct yl_key *k)
 
 /* Forward: the targets of the rows' references; reverse: the resources whose reference
  * parameter points at one of the rows (one statement per type among the rows). */
-enum yl_code yl_store_include(struct yl_store_conn *c, struct yl_arena *a,
+static enum yl_code sq_include(struct yl_store_conn *c, struct yl_arena *a,
                               const struct yl_include *inc, const struct yl_row *rows, size_t n,
                               yl_row_fn fn, void *ctx, struct yl_err *err)
 {
@@ -2086,7 +2078,7 @@ static enum yl_code run_page(struct yl_store_conn *c, struct yl_arena *a,
 	return code;
 }
 
-enum yl_code yl_store_search(struct yl_store_conn *c, struct yl_arena *a,
+static enum yl_code sq_search(struct yl_store_conn *c, struct yl_arena *a,
                              const struct yl_search_plan *p, yl_row_fn fn, void *ctx,
                              int64_t *total, struct yl_err *err)
 {
@@ -2156,7 +2148,7 @@ static int run_text(sqlite3 *db, const char *sql, const char *p1, const char *p2
 
 /* ---- store_meta: facts about the store (under the write lock: one writer) ---------- */
 
-enum yl_code yl_store_meta_get(struct yl_store *s, struct yl_arena *a, const char *key,
+static enum yl_code sq_meta_get(struct yl_store *s, struct yl_arena *a, const char *key,
                                const char **value, struct yl_err *err)
 {
 	*value = NULL;
@@ -2176,7 +2168,7 @@ enum yl_code yl_store_meta_get(struct yl_store *s, struct yl_arena *a, const cha
 	                                             : db_error(err, a, s->writer->db, rc, "meta");
 }
 
-enum yl_code yl_store_meta_set(struct yl_store *s, struct yl_arena *a, const char *key,
+static enum yl_code sq_meta_set(struct yl_store *s, struct yl_arena *a, const char *key,
                                const char *value, struct yl_err *err)
 {
 	pthread_mutex_lock(&s->write_lock);
@@ -2263,7 +2255,7 @@ static int collect_sql(sqlite3 *db, struct yl_arena *a, const char *query, struc
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-enum yl_code yl_store_defer_indexes(struct yl_store *s, int *n, struct yl_arena *a,
+static enum yl_code sq_defer_indexes(struct yl_store *s, int *n, struct yl_arena *a,
                                     struct yl_err *err)
 {
 	*n = 0;
@@ -2305,7 +2297,7 @@ enum yl_code yl_store_defer_indexes(struct yl_store *s, int *n, struct yl_arena 
 	return code;
 }
 
-enum yl_code yl_store_build_deferred(struct yl_store *s, yl_build_progress_fn progress, void *ctx,
+static enum yl_code sq_build_deferred(struct yl_store *s, yl_build_progress_fn progress, void *ctx,
                                      int *n, struct yl_arena *a, struct yl_err *err)
 {
 	*n = 0;
@@ -2382,7 +2374,7 @@ static bool journal_mode_is(sqlite3 *db, const char *sql, const char *want)
 	return is;
 }
 
-enum yl_code yl_store_bulk_exclusive(struct yl_store *s, bool on, bool *on_ok, struct yl_arena *a,
+static enum yl_code sq_bulk_exclusive(struct yl_store *s, bool on, bool *on_ok, struct yl_arena *a,
                                      struct yl_err *err)
 {
 	if (on_ok)
@@ -2431,7 +2423,7 @@ enum yl_code yl_store_bulk_exclusive(struct yl_store *s, bool on, bool *on_ok, s
 	return code;
 }
 
-bool yl_store_is_empty(struct yl_store *s)
+static bool sq_is_empty(struct yl_store *s)
 {
 	pthread_mutex_lock(&s->write_lock);
 	bool empty = query_int(s->writer, "SELECT NOT EXISTS (SELECT 1 FROM history)") != 0;
@@ -2439,7 +2431,7 @@ bool yl_store_is_empty(struct yl_store *s)
 	return empty;
 }
 
-enum yl_code yl_store_scan(struct yl_store_conn *c, struct yl_arena *a, const char *type,
+static enum yl_code sq_scan(struct yl_store_conn *c, struct yl_arena *a, const char *type,
                            const char *patient, int64_t since_us, int64_t after, int limit,
                            yl_row_fn fn, void *ctx, struct yl_err *err)
 {
@@ -2531,3 +2523,50 @@ enum yl_code yl_sqlite_error(struct yl_err *err, struct yl_arena *a, struct yl_s
 {
 	return db_error(err, a, c ? c->db : NULL, rc, what);
 }
+
+const struct yl_store_ops yl_sqlite_ops = {
+    .name = "sqlite",
+    .open = store_open,
+    .close = sq_close,
+    .conn = sq_conn,
+    .conn_release = sq_conn_release,
+    .set_cache = sq_set_cache,
+    .set_writer_cache = sq_set_writer_cache,
+    .prewarm = sq_prewarm,
+    .schema_version = sq_schema_version,
+    .read = sq_read,
+    .write = sq_write,
+    .history = sq_history,
+    .history_count = sq_history_count,
+    .changes = sq_changes,
+    .last_seq = sq_last_seq,
+    .watch = NULL, /* one process writes a SQLite store; its own writes need no wake-up */
+    .scan = sq_scan,
+    .search = sq_search,
+    .include = sq_include,
+    .meta_get = sq_meta_get,
+    .meta_set = sq_meta_set,
+    .is_empty = sq_is_empty,
+    .defer_indexes = sq_defer_indexes,
+    .build_deferred = sq_build_deferred,
+    .bulk_exclusive = sq_bulk_exclusive,
+    .reindex = sq_reindex,
+    .user_get = yl_sq_user_get,
+    .user_put = yl_sq_user_put,
+    .user_list = yl_sq_user_list,
+    .user_none = yl_sq_user_none,
+    .token_put = yl_sq_token_put,
+    .token_get = yl_sq_token_get,
+    .token_revoke = yl_sq_token_revoke,
+    .token_list = yl_sq_token_list,
+    .grant_put = yl_sq_grant_put,
+    .grant_list = yl_sq_grant_list,
+    .audit_append = yl_sq_audit_append,
+    .audit_scan = yl_sq_audit_scan,
+    .begin = sq_begin,
+    .in_transaction = sq_in_transaction,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .hold_index = sq_hold_index,
+    .flush_index = sq_flush_index,
+};

@@ -35,6 +35,11 @@ enum yl_code yl_store_open(const char *path, struct yl_store **out, struct yl_ar
 enum yl_code yl_store_open_for_load(const char *path, struct yl_store **out, bool *unfinished,
                                     struct yl_arena *a, struct yl_err *err);
 void yl_store_close(struct yl_store *s);
+/* Whether `where` names a PostgreSQL database (a "postgresql://" or "postgres://" URI, or
+ * a libpq "key=value" string with dbname=) rather than a SQLite file. */
+bool yl_store_is_pg(const char *where);
+/* "sqlite" or "postgresql". */
+const char *yl_store_backend(const struct yl_store *s);
 struct yl_store_conn *yl_store_conn(struct yl_store *s, struct yl_arena *a, struct yl_err *err);
 /* A thread that ends before the store closes hands its connection (if it took one) to the
  * next thread that asks, instead of leaving it open and unused until yl_store_close(). */
@@ -211,6 +216,11 @@ struct yl_change {
 typedef int (*yl_change_fn)(void *ctx, const struct yl_change *ch);
 enum yl_code yl_store_changes(struct yl_store_conn *c, struct yl_arena *a, int64_t after, int limit,
                               yl_change_fn fn, void *ctx, struct yl_err *err);
+/* Call fn (from a thread of the store's) whenever another process or node may have
+ * committed changes: PostgreSQL's NOTIFY, sent by every commit that wrote. The derived
+ * in-memory structures wake on it to read the change log; SQLite, written by one process,
+ * never calls it. One watcher per store; fn must be quick and must not use the store. */
+void yl_store_watch(struct yl_store *s, void (*fn)(void *ctx), void *ctx);
 /* The last change's seq (0 for an empty store). */
 enum yl_code yl_store_last_seq(struct yl_store_conn *c, struct yl_arena *a, int64_t *seq,
                                struct yl_err *err);
