@@ -775,7 +775,7 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && strcmp(argv[1], "--layout") == 0) {
 		printf("migration %d, index %s, body codec %d\n",
-		       yl_migrations[yl_migration_count - 1].version, yl_fhir_index_fingerprint(),
+		       yl_migrations[yl_migrations_count - 1].version, yl_fhir_index_fingerprint(),
 		       YL_BODY_DEFLATE_D1);
 		return 0;
 	}

@@ -356,7 +356,7 @@ static enum yl_code migrate(struct yl_store_conn *c, struct yl_arena *a, struct 
 	                     "applied_at INTEGER NOT NULL)");
 	if (rc != SQLITE_OK)
 		return db_error(err, a, c->db, rc, "migration bookkeeping");
-	for (size_t i = 0; i < yl_migration_count; i++) {
+	for (size_t i = 0; i < yl_migrations_count; i++) {
 		const struct yl_migration *m = &yl_migrations[i];
 		if ((rc = exec(c->db, "BEGIN IMMEDIATE")) != SQLITE_OK)
 			return db_error(err, a, c->db, rc, "migration");

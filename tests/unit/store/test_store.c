@@ -91,7 +91,7 @@ static void test_migrations_recorded_and_idempotent(void **state)
 {
 	struct fixture *f = *state;
 	assert_int_equal(yl_store_schema_version(f->c),
-	                 yl_migrations[yl_migration_count - 1].version);
+	                 yl_migrations[yl_migrations_count - 1].version);
 	struct yl_store *again;
 	struct yl_err e;
 	yl_err_init(&e);
