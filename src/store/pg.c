@@ -54,6 +54,16 @@ struct held_row {
 	const struct yl_index_row *r;
 };
 
+/* A new resource's row (and its change-log row) waiting for the bulk load's COPY; the
+ * strings and body are the write's (alive until the flush, as its index rows). */
+struct pend_row {
+	int64_t rowid, version, last_updated;
+	const char *type, *id, *patient, *op;
+	const void *body;
+	size_t body_len;
+	bool deleted;
+};
+
 struct pg_store;
 
 struct pg_conn {
@@ -71,6 +81,14 @@ struct pg_conn {
 	bool hold;
 	struct held_row *held;
 	size_t nheld, held_cap;
+	/* a bulk load (hold on): new resources' rows wait for one COPY (see put_pending) */
+	struct pend_row *pend;
+	size_t npend, pend_cap;
+	uint32_t *pend_slots; /* (type, id) -> pend index + 1, open addressing */
+	size_t pend_slot_cap;
+	int64_t *rowids; /* rowids taken from the sequence, not yet used */
+	size_t nrowids, rowid_at;
+	struct yl_pg_copy copy;
 };
 
 /* A write (or audit events) waiting for the group commit. */
@@ -104,6 +122,9 @@ struct pg_store {
 	bool watching, stopping;
 	int schema_version;
 };
+
+static enum yl_code flush_held(struct pg_conn *c, struct yl_arena *a, struct yl_err *err);
+static long pend_find(const struct pg_conn *c, const char *type, const char *id);
 
 #define S(s) ((struct pg_store *)(void *)(s))
 #define C(c) ((struct pg_conn *)(void *)(c))
@@ -270,6 +291,10 @@ static void conn_free(struct pg_conn *c)
 	if (c->db)
 		PQfinish(c->db);
 	free(c->held);
+	free(c->pend);
+	free(c->pend_slots);
+	free(c->rowids);
+	yl_pg_copy_free(&c->copy);
 	free(c);
 }
 
@@ -767,6 +792,11 @@ static enum yl_code pg_read(struct yl_store_conn *yc, struct yl_arena *a, const 
                             struct yl_err *err)
 {
 	struct pg_conn *c = C(yc);
+	if (c->npend || c->nheld) { /* a bulk load's held rows: reads see them */
+		enum yl_code code = flush_held(c, a, err);
+		if (code != YL_OK)
+			return code;
+	}
 	struct yl_pg_params p;
 	yl_pg_params_init(&p, a);
 	yl_pg_add_text(&p, type);
@@ -822,6 +852,11 @@ static enum yl_code read_head(struct pg_conn *c, struct yl_arena *a, const char 
                               const char *id, struct head *h, struct yl_err *err)
 {
 	memset(h, 0, sizeof(*h));
+	if (pend_find(c, type, id) >= 0) { /* written earlier in this bulk load: send it first */
+		enum yl_code code = flush_held(c, a, err);
+		if (code != YL_OK)
+			return code;
+	}
 	struct yl_pg_params p;
 	yl_pg_params_init(&p, a);
 	yl_pg_add_text(&p, type);
@@ -974,11 +1009,293 @@ static void add_index_values(struct yl_pg_params *p, const struct yl_index_row *
 	}
 }
 
+/* ---- bulk loads: rows held for COPY ------------------------------------------------ */
+
+static uint64_t key_hash(const char *type, const char *id)
+{
+	uint64_t h = yl_hash_add(0xcbf29ce484222325ULL, type, strlen(type));
+	h = yl_hash_add(h, "/", 1);
+	return yl_hash_add(h, id, strlen(id));
+}
+
+/* The pending row of (type, id), or -1. */
+static long pend_find(const struct pg_conn *c, const char *type, const char *id)
+{
+	if (!c->npend)
+		return -1;
+	size_t mask = c->pend_slot_cap - 1;
+	for (size_t i = (size_t)key_hash(type, id) & mask;; i = (i + 1) & mask) {
+		uint32_t v = c->pend_slots[i];
+		if (!v)
+			return -1;
+		const struct pend_row *p = &c->pend[v - 1];
+		if (strcmp(p->id, id) == 0 && strcmp(p->type, type) == 0)
+			return (long)v - 1;
+	}
+}
+
+static bool pend_add(struct pg_conn *c, const struct pend_row *row)
+{
+	if (c->npend == c->pend_cap) {
+		size_t cap = c->pend_cap ? c->pend_cap * 2 : 1024;
+		struct pend_row *v = realloc(c->pend, cap * sizeof(*v));
+		if (!v)
+			return false;
+		c->pend = v;
+		c->pend_cap = cap;
+	}
+	if ((c->npend + 1) * 2 > c->pend_slot_cap) { /* keep the table at most half full */
+		size_t cap = c->pend_slot_cap ? c->pend_slot_cap * 2 : 4096;
+		uint32_t *slots = calloc(cap, sizeof(*slots));
+		if (!slots)
+			return false;
+		free(c->pend_slots);
+		c->pend_slots = slots;
+		c->pend_slot_cap = cap;
+		for (size_t k = 0; k < c->npend; k++) { /* rehash */
+			size_t i = (size_t)key_hash(c->pend[k].type, c->pend[k].id) & (cap - 1);
+			while (slots[i])
+				i = (i + 1) & (cap - 1);
+			slots[i] = (uint32_t)k + 1;
+		}
+	}
+	c->pend[c->npend] = *row;
+	size_t mask = c->pend_slot_cap - 1;
+	size_t i = (size_t)key_hash(row->type, row->id) & mask;
+	while (c->pend_slots[i])
+		i = (i + 1) & mask;
+	c->pend_slots[i] = (uint32_t)++c->npend;
+	return true;
+}
+
+/* A new resource's row: from a block of the sequence, taken 1,000 at a time. */
+static enum yl_code next_rowid(struct pg_conn *c, struct yl_arena *a, int64_t *out,
+                               struct yl_err *err)
+{
+	if (c->rowid_at == c->nrowids) {
+		PGresult *r = run(c, a,
+		                  "SELECT nextval('resource_rowid') FROM generate_series(1, 1000)",
+		                  NULL, true, "write", err);
+		if (!r)
+			return err->code;
+		int n = PQntuples(r);
+		int64_t *v = realloc(c->rowids, (size_t)(n ? n : 1) * sizeof(*v));
+		if (!v) {
+			PQclear(r);
+			return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
+		}
+		for (int i = 0; i < n; i++)
+			v[i] = yl_pg_col_int(r, i, 0);
+		PQclear(r);
+		c->rowids = v;
+		c->nrowids = (size_t)n;
+		c->rowid_at = 0;
+	}
+	*out = c->rowids[c->rowid_at++];
+	return YL_OK;
+}
+
+/* Send the pending resource and change-log rows (four COPYs: each table of each pair). */
+static enum yl_code flush_pending(struct pg_conn *c, struct yl_arena *a, struct yl_err *err)
+{
+	static const char *const copy_sql[2][2] = {
+	    {"COPY resource_r (rowid, type, id, version, last_updated, deleted, patient, body) "
+	     "FROM STDIN (FORMAT binary)",
+	     "COPY resource_p (rowid, type, id, version, last_updated, deleted, patient, body) "
+	     "FROM STDIN (FORMAT binary)"},
+	    {"COPY history_r (seq, type, id, version, op, patient, body) FROM STDIN (FORMAT "
+	     "binary)",
+	     "COPY history_p (seq, type, id, version, op, patient, body) FROM STDIN (FORMAT "
+	     "binary)"},
+	};
+	enum yl_code code = YL_OK;
+	for (int table = 0; code == YL_OK && table < 2; table++) {
+		for (int withp = 0; code == YL_OK && withp < 2; withp++) {
+			for (size_t i = 0; i < c->npend; i++) {
+				const struct pend_row *p = &c->pend[i];
+				if ((p->patient != NULL) != (withp != 0))
+					continue;
+				struct yl_pg_copy *b = &c->copy;
+				if (table == 0) {
+					yl_pg_copy_row(b, 8);
+					yl_pg_copy_int8(b, p->rowid);
+					yl_pg_copy_text(b, p->type);
+					yl_pg_copy_text(b, p->id);
+					yl_pg_copy_int8(b, p->version);
+					yl_pg_copy_int8(b, p->last_updated);
+					yl_pg_copy_int4(b, p->deleted);
+					yl_pg_copy_text(b, p->patient);
+					if (p->body)
+						yl_pg_copy_bytes(b, p->body, p->body_len);
+					else
+						yl_pg_copy_null(b);
+				} else {
+					yl_pg_copy_row(b, 7);
+					yl_pg_copy_int8(b, p->last_updated);
+					yl_pg_copy_text(b, p->type);
+					yl_pg_copy_text(b, p->id);
+					yl_pg_copy_int8(b, p->version);
+					yl_pg_copy_text(b, p->op);
+					yl_pg_copy_text(b, p->patient);
+					yl_pg_copy_null(b); /* the body is in resource (0006) */
+				}
+			}
+			code = yl_pg_copy_send(c->db, a, copy_sql[table][withp], &c->copy, err);
+		}
+	}
+	c->npend = 0;
+	if (c->pend_slots)
+		memset(c->pend_slots, 0, c->pend_slot_cap * sizeof(*c->pend_slots));
+	return code;
+}
+
+/* Whether two index rows of one resource would share a primary key (the INSERT's ON
+ * CONFLICT DO NOTHING drops the second; a COPY must not send it). */
+static bool same_key(const struct yl_index_row *x, const struct yl_index_row *y)
+{
+#define SAME_S(f) (strcmp(x->f ? x->f : "", y->f ? y->f : "") == 0)
+	if (x->kind != y->kind || x->param_hash != y->param_hash)
+		return false;
+	switch (x->kind) {
+	case YL_IDX_TOKEN:
+		return x->value_hash == y->value_hash && x->type_hash == y->type_hash;
+	case YL_IDX_STRING:
+		return SAME_S(exact);
+	case YL_IDX_DATE:
+		return x->date_lo == y->date_lo && x->date_hi == y->date_hi;
+	case YL_IDX_NUMBER:
+		return x->num_lo == y->num_lo && x->num_hi == y->num_hi;
+	case YL_IDX_QUANTITY:
+		return x->num_lo == y->num_lo && x->num_hi == y->num_hi && SAME_S(unit_system) &&
+		       SAME_S(unit_code);
+	case YL_IDX_REFERENCE:
+		return SAME_S(ref_url);
+	case YL_IDX_URI:
+		return SAME_S(uri);
+	case YL_IDX_COMPOSITE:
+		return false; /* no key: every row is kept */
+	}
+	return false;
+#undef SAME_S
+}
+
+static void copy_opt_float8(struct yl_pg_copy *b, bool have, double v)
+{
+	if (have)
+		yl_pg_copy_float8(b, v);
+	else
+		yl_pg_copy_null(b);
+}
+
+static void copy_or_empty(struct yl_pg_copy *b, const char *s)
+{
+	yl_pg_copy_text(b, s ? s : "");
+}
+
+/* One index row as COPY fields, in idx_tables' column order (add_index_values' twin). */
+static void copy_index_row(struct yl_pg_copy *b, const struct held_row *h, int ncols)
+{
+	const struct yl_index_row *r = h->r;
+	yl_pg_copy_row(b, ncols);
+	yl_pg_copy_int8(b, h->res);
+	yl_pg_copy_int8(b, r->param_hash);
+	yl_pg_copy_text(b, h->patient);
+	switch (r->kind) {
+	case YL_IDX_TOKEN:
+		yl_pg_copy_int8(b, r->value_hash);
+		yl_pg_copy_int8(b, r->code_hash);
+		yl_pg_copy_int8(b, r->type_hash);
+		yl_pg_copy_text(b, r->system);
+		yl_pg_copy_text(b, r->code);
+		yl_pg_copy_text(b, r->text);
+		break;
+	case YL_IDX_STRING:
+		copy_or_empty(b, r->norm);
+		copy_or_empty(b, r->exact);
+		break;
+	case YL_IDX_DATE:
+		yl_pg_copy_int8(b, r->date_lo);
+		yl_pg_copy_int8(b, r->date_hi);
+		break;
+	case YL_IDX_NUMBER:
+		yl_pg_copy_float8(b, r->num_lo);
+		yl_pg_copy_float8(b, r->num_hi);
+		break;
+	case YL_IDX_QUANTITY:
+		yl_pg_copy_float8(b, r->num_lo);
+		yl_pg_copy_float8(b, r->num_hi);
+		copy_or_empty(b, r->unit_system);
+		copy_or_empty(b, r->unit_code);
+		yl_pg_copy_text(b, r->canon_code);
+		copy_opt_float8(b, r->canon_code != NULL, r->canon_lo);
+		copy_opt_float8(b, r->canon_code != NULL, r->canon_hi);
+		break;
+	case YL_IDX_REFERENCE:
+		yl_pg_copy_text(b, r->ref_type);
+		yl_pg_copy_text(b, r->ref_id);
+		copy_or_empty(b, r->ref_url);
+		break;
+	case YL_IDX_URI:
+		copy_or_empty(b, r->uri);
+		break;
+	case YL_IDX_COMPOSITE: {
+		bool num = r->comp_kind == YL_IDX_NUMBER || r->comp_kind == YL_IDX_QUANTITY;
+		bool date = r->comp_kind == YL_IDX_DATE;
+		yl_pg_copy_int8(b, r->value_hash);
+		yl_pg_copy_int8(b, r->code_hash);
+		yl_pg_copy_int4(b, (int32_t)r->comp_kind);
+		yl_pg_copy_int8(b, r->comp_value_hash);
+		yl_pg_copy_int8(b, r->comp_code_hash);
+		copy_opt_float8(b, num, r->num_lo);
+		copy_opt_float8(b, num, r->num_hi);
+		yl_pg_copy_text(b, num ? r->unit_code : NULL);
+		yl_pg_copy_text(b, num ? r->canon_code : NULL);
+		copy_opt_float8(b, num && r->canon_code, r->canon_lo);
+		copy_opt_float8(b, num && r->canon_code, r->canon_hi);
+		if (date) {
+			yl_pg_copy_int8(b, r->date_lo);
+			yl_pg_copy_int8(b, r->date_hi);
+		} else {
+			yl_pg_copy_null(b);
+			yl_pg_copy_null(b);
+		}
+		yl_pg_copy_text(b, r->norm);
+		break;
+	}
+	}
+}
+
+/* The held index rows by COPY, kind by kind and table by table (a bulk load). */
+static enum yl_code copy_held(struct pg_conn *c, struct yl_arena *a, struct yl_err *err)
+{
+	enum yl_code code = YL_OK;
+	for (int k = 0; code == YL_OK && k <= YL_IDX_COMPOSITE; k++) {
+		for (int withp = 0; code == YL_OK && withp < 2; withp++) {
+			for (size_t i = 0; i < c->nheld; i++)
+				if ((int)c->held[i].r->kind == k &&
+				    (c->held[i].patient != NULL) == (withp != 0))
+					copy_index_row(&c->copy, &c->held[i], idx_tables[k].ncols);
+			char sql[400];
+			snprintf(sql, sizeof sql, "COPY %s_%s (%s) FROM STDIN (FORMAT binary)",
+			         idx_tables[k].table, withp ? "p" : "r", idx_tables[k].cols);
+			code = yl_pg_copy_send(c->db, a, sql, &c->copy, err);
+		}
+	}
+	c->nheld = 0;
+	return code;
+}
+
 /* Insert the held rows, kind by kind and table by table, up to IDX_MULTI_MAX a statement.
  * The held list is empty afterwards, whatever the outcome. */
 static enum yl_code flush_held(struct pg_conn *c, struct yl_arena *a, struct yl_err *err)
 {
 	enum yl_code code = YL_OK;
+	if (c->npend && (code = flush_pending(c, a, err)) != YL_OK) {
+		c->nheld = 0;
+		return code;
+	}
+	if (c->hold)
+		return copy_held(c, a, err);
 	for (int k = 0; code == YL_OK && k <= YL_IDX_COMPOSITE; k++) {
 		for (int withp = 0; code == YL_OK && withp < 2; withp++) {
 			for (size_t i = 0; code == YL_OK;) {
@@ -1056,7 +1373,7 @@ static enum yl_code write_index(struct pg_conn *c, struct yl_arena *a, const str
 {
 	enum yl_code code;
 	if (existed) {
-		if (c->nheld && (code = flush_held(c, a, err)) != YL_OK)
+		if ((c->nheld || c->npend) && (code = flush_held(c, a, err)) != YL_OK)
 			return code;
 		if ((code = delete_index(c, a, res, old_patient, err)) != YL_OK)
 			return code;
@@ -1071,10 +1388,16 @@ static enum yl_code write_index(struct pg_conn *c, struct yl_arena *a, const str
 		c->held = v;
 		c->held_cap = cap;
 	}
-	for (size_t i = 0; i < w->index_count; i++)
-		if ((unsigned)w->index[i].kind <= YL_IDX_COMPOSITE)
+	for (size_t i = 0; i < w->index_count; i++) {
+		if ((unsigned)w->index[i].kind > YL_IDX_COMPOSITE)
+			continue;
+		bool dup = false; /* a COPY takes no ON CONFLICT: drop them here */
+		for (size_t j = 0; c->hold && !dup && j < i; j++)
+			dup = same_key(&w->index[i], &w->index[j]);
+		if (!dup)
 			c->held[c->nheld++] =
 			    (struct held_row){.res = res, .patient = w->patient, .r = &w->index[i]};
+	}
 	if (c->hold && c->nheld < HOLD_MAX)
 		return YL_OK;
 	/* the arena of a held flush is the write's: the statement text and values of this
@@ -1123,6 +1446,23 @@ static enum yl_code put_rows(struct pg_conn *c, struct yl_arena *a, struct yl_wr
 	const void *packed = w->body && w->body == w->pre_body && w->pre_packed ? w->pre_packed
 	                     : w->body ? yl_body_pack(a, w->body, w->body_len, &packed_len)
 	                               : NULL;
+	if (c->hold && !h->exists) { /* a bulk load: sent by COPY with the rest (flush_held) */
+		struct pend_row row = {.version = w->version,
+		                       .last_updated = w->last_updated,
+		                       .type = w->type,
+		                       .id = w->id,
+		                       .patient = w->patient,
+		                       .op = op,
+		                       .body = packed ? packed : w->body,
+		                       .body_len = packed ? packed_len : w->body_len,
+		                       .deleted = w->op == YL_WRITE_DELETE};
+		if ((code = next_rowid(c, a, &row.rowid, err)) != YL_OK)
+			return code;
+		if (!pend_add(c, &row))
+			return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory storing a resource");
+		*res = row.rowid;
+		return YL_OK;
+	}
 	bool moved = h->exists && !same_patient(h->patient, w->patient);
 	if (moved) { /* another compartment: the row moves, keeping its rowid */
 		yl_pg_params_init(&p, a);
@@ -1309,14 +1649,17 @@ static void tx_rollback(struct pg_conn *c)
 	c->tx_wrote = false;
 	c->hold = false;
 	c->nheld = 0;
+	c->npend = 0;
+	if (c->pend_slots)
+		memset(c->pend_slots, 0, c->pend_slot_cap * sizeof(*c->pend_slots));
 }
 
 static enum yl_code tx_commit(struct pg_conn *c, struct yl_arena *a, struct yl_err *err)
 {
 	enum yl_code code = YL_OK;
-	c->hold = false;
-	if (c->nheld)
+	if (c->nheld || c->npend)
 		code = flush_held(c, a, err);
+	c->hold = false;
 	if (code == YL_OK && c->tx_wrote) {
 		/* delivered to every listening node when (and only if) the commit succeeds */
 		struct yl_pg_params p;
