@@ -1,7 +1,8 @@
 /* pg-auth.c -- the PostgreSQL backend of store.h's identity and audit part: auth_user,
  * auth_token, auth_grant and the hash-chained audit trail (migration 0010), as
- * store/sqlite-auth.c does for SQLite. Reads run on the caller's connection; each write
- * runs in one transaction with its audit event (yl_pg_in_tx). Appends to the trail take
+ * store/sqlite-auth.c does for SQLite (appends from outside, yl_pg_audit_append, go
+ * through pg.c's group commit). Reads run on the caller's connection; each write runs in
+ * one transaction with its audit event (yl_pg_in_tx). Appends to the trail take
  * YL_PG_LOCK_AUDIT before reading its last event, so the chain has one order across every
  * node; that read must come after the lock in its own statement (READ COMMITTED: each
  * statement sees what committed before it began). */
@@ -184,28 +185,6 @@ enum yl_code yl_pg_audit_insert(struct yl_store_conn *c, struct yl_arena *a,
 	return code;
 }
 
-struct append {
-	const struct yl_audit_rec *ev;
-	size_t n;
-};
-
-static enum yl_code append_events(struct yl_store_conn *c, struct yl_arena *a, void *ctx,
-                                  struct yl_err *err)
-{
-	const struct append *ap = ctx;
-	return yl_pg_audit_insert(c, a, ap->ev, ap->n, err);
-}
-
-enum yl_code yl_pg_audit_append(struct yl_store_conn *c, struct yl_arena *a,
-                                const struct yl_audit_rec *ev, size_t n, struct yl_err *err)
-{
-	if (n == 0)
-		return YL_OK;
-	struct append ap = {ev, n};
-	/* the lock is taken by yl_pg_audit_insert, right before the read it guards */
-	return yl_pg_in_tx(c, a, 0, append_events, &ap, NULL, "audit", err);
-}
-
 /* Call fn for rows of one page; *stop when fn asked to; *last the last row's seq. */
 static size_t audit_page(struct yl_arena *scratch, const PGresult *r, yl_audit_fn fn, void *ctx,
                          bool *stop, int64_t *last)
@@ -277,18 +256,6 @@ enum yl_code yl_pg_audit_scan(struct yl_store_conn *c, struct yl_arena *a, const
 }
 
 /* ---- writes with their audit event, in one transaction ------------------------------ */
-
-/* yl_pg_in_tx, with a unique violation worded as SQLite's backend words it. */
-static enum yl_code write_tx(struct yl_store_conn *c, struct yl_arena *a, yl_pg_tx_fn fn, void *ctx,
-                             const struct yl_audit_rec *audit, const char *what, struct yl_err *err)
-{
-	enum yl_code code = yl_pg_in_tx(c, a, 0, fn, ctx, audit, what, err);
-	if (code == YL_CONFLICT) {
-		yl_err_init(err);
-		code = yl_err_add(err, a, YL_CONFLICT, NULL, "%s: it already exists", what);
-	}
-	return code;
-}
 
 /* ---- users -------------------------------------------------------------------------- */
 
@@ -385,7 +352,7 @@ enum yl_code yl_pg_user_put(struct yl_store_conn *c, struct yl_arena *a, struct 
 		u->created = now;
 	u->updated = now;
 	struct put_user pu = {.u = u};
-	enum yl_code code = write_tx(c, a, put_user, &pu, audit, "storing the user", err);
+	enum yl_code code = yl_pg_in_tx(c, a, 0, put_user, &pu, audit, "storing the user", err);
 	if (code == YL_OK)
 		u->id = pu.id;
 	else if (code == YL_CONFLICT) {
@@ -454,7 +421,7 @@ static enum yl_code put_token(struct yl_store_conn *c, struct yl_arena *a, void 
 enum yl_code yl_pg_token_put(struct yl_store_conn *c, struct yl_arena *a, const struct yl_token *t,
                              const struct yl_audit_rec *audit, struct yl_err *err)
 {
-	return write_tx(c, a, put_token, (void *)t, audit, "storing a token", err);
+	return yl_pg_in_tx(c, a, 0, put_token, (void *)t, audit, "storing a token", err);
 }
 
 static void read_token(struct yl_arena *a, const PGresult *r, int row, struct yl_token *t)
@@ -526,7 +493,7 @@ enum yl_code yl_pg_token_revoke(struct yl_store_conn *c, struct yl_arena *a, con
                                 const struct yl_audit_rec *audit, struct yl_err *err)
 {
 	struct revoke rv = {.digest = digest, .user_id = user_id, .at = at ? at : yl_now_us()};
-	enum yl_code code = write_tx(c, a, revoke_tokens, &rv, audit, "revoking tokens", err);
+	enum yl_code code = yl_pg_in_tx(c, a, 0, revoke_tokens, &rv, audit, "revoking tokens", err);
 	if (n)
 		*n = code == YL_OK ? rv.n : 0;
 	return code;
@@ -590,7 +557,8 @@ enum yl_code yl_pg_grant_put(struct yl_store_conn *c, struct yl_arena *a, struct
                              const struct yl_audit_rec *audit, struct yl_err *err)
 {
 	struct put_grant pg = {.g = g};
-	enum yl_code code = write_tx(c, a, put_grant, &pg, audit, "storing an access grant", err);
+	enum yl_code code =
+	    yl_pg_in_tx(c, a, 0, put_grant, &pg, audit, "storing an access grant", err);
 	if (code == YL_OK)
 		g->id = pg.id;
 	return code;
