@@ -53,6 +53,29 @@ PGresult *yl_pg_exec(struct yl_store_conn *c, struct yl_arena *a, const char *sq
 PGresult *yl_pg_exec_once(struct yl_store_conn *c, struct yl_arena *a, const char *sql,
                           const struct yl_pg_params *p, const char *what, struct yl_err *err);
 
+/* COPY ... FROM STDIN (FORMAT binary) of many rows (pg-copy.c): yl_pg_copy_row(b, n)
+ * then n fields, row after row; yl_pg_copy_send() sends them under copy_sql (a COPY
+ * statement naming the columns, in the fields' order and types: int8 for bigint, int4 for
+ * int, float8, text, bytea) and empties b. Encoding errors (out of memory) are sticky and
+ * reported by send. */
+struct yl_pg_copy {
+	char *p;
+	size_t len, cap;
+	size_t rows;
+	bool nomem;
+};
+void yl_pg_copy_row(struct yl_pg_copy *b, int nfields);
+void yl_pg_copy_null(struct yl_pg_copy *b);
+void yl_pg_copy_int8(struct yl_pg_copy *b, int64_t v);
+void yl_pg_copy_int4(struct yl_pg_copy *b, int32_t v);
+void yl_pg_copy_float8(struct yl_pg_copy *b, double v);
+void yl_pg_copy_text(struct yl_pg_copy *b, const char *s); /* NULL: SQL NULL */
+void yl_pg_copy_bytes(struct yl_pg_copy *b, const void *p, size_t n);
+enum yl_code yl_pg_copy_send(PGconn *db, struct yl_arena *a, const char *copy_sql,
+                             struct yl_pg_copy *b, struct yl_err *err);
+void yl_pg_copy_reset(struct yl_pg_copy *b);
+void yl_pg_copy_free(struct yl_pg_copy *b);
+
 /* Binary result columns. */
 bool yl_pg_col_null(const PGresult *r, int row, int col);
 int64_t yl_pg_col_int(const PGresult *r, int row, int col); /* int2/4/8, bool; NULL: 0 */
@@ -80,6 +103,11 @@ enum yl_code yl_pg_in_tx(struct yl_store_conn *c, struct yl_arena *a, int64_t lo
 enum yl_code yl_pg_audit_insert(struct yl_store_conn *c, struct yl_arena *a,
                                 const struct yl_audit_rec *ev, size_t n, struct yl_err *err);
 
+/* Append events to the trail (store.h yl_store_audit_append): pg.c, through the group
+ * commit, or inside the caller's transaction. */
+enum yl_code yl_pg_audit_append(struct yl_store_conn *c, struct yl_arena *a,
+                                const struct yl_audit_rec *ev, size_t n, struct yl_err *err);
+
 /* The backend's functions of store.h that live in pg-auth.c and pg-search.c (pg.c's
  * yl_pg_ops lists them). */
 enum yl_code yl_pg_user_get(struct yl_store_conn *c, struct yl_arena *a, const char *username,
@@ -105,8 +133,6 @@ enum yl_code yl_pg_grant_put(struct yl_store_conn *c, struct yl_arena *a, struct
 enum yl_code yl_pg_grant_list(struct yl_store_conn *c, struct yl_arena *a, int64_t user_id,
                               int64_t live_at, int limit, yl_grant_fn fn, void *ctx,
                               struct yl_err *err);
-enum yl_code yl_pg_audit_append(struct yl_store_conn *c, struct yl_arena *a,
-                                const struct yl_audit_rec *ev, size_t n, struct yl_err *err);
 enum yl_code yl_pg_audit_scan(struct yl_store_conn *c, struct yl_arena *a, const char *patient,
                               int64_t after, bool newest_first, int limit, yl_audit_fn fn,
                               void *ctx, struct yl_err *err);
