@@ -192,14 +192,13 @@ static size_t audit_page(struct yl_arena *scratch, const PGresult *r, yl_audit_f
 	size_t rows = (size_t)PQntuples(r);
 	for (size_t i = 0; i < rows && !*stop; i++) {
 		int row = (int)i;
-		size_t hash_len = 0;
 		struct yl_audit_rec ev = {
 		    .recorded = yl_pg_col_int(r, row, 2),
 		    .patient = yl_pg_col_text(scratch, r, row, 3, NULL),
 		    .agent = yl_pg_col_text(scratch, r, row, 4, NULL),
 		};
 		ev.body = yl_pg_col_text(scratch, r, row, 5, &ev.len);
-		const char *hash = yl_pg_col_text(scratch, r, row, 1, &hash_len);
+		const char *hash = yl_pg_col_text(scratch, r, row, 1, NULL);
 		if (!ev.body) /* unreadable (out of memory): verify reports it as changed */
 			ev.body = "", ev.len = 0;
 		*last = yl_pg_col_int(r, row, 0);
