@@ -1830,7 +1830,10 @@ static enum yl_code tx_begin(struct pg_conn *c, struct yl_arena *a, int64_t lock
 {
 	if (!conn_usable(c))
 		return pg_error(c, a, NULL, "begin", err);
-	enum yl_code code = run_ok(c, a, "BEGIN", NULL, "begin", err);
+	/* read committed whatever the database's default: each statement after the lock must
+	 * see every commit before it (the change log's and the audit chain's heads) */
+	enum yl_code code =
+	    run_ok(c, a, "BEGIN ISOLATION LEVEL READ COMMITTED", NULL, "begin", err);
 	c->in_tx = code == YL_OK;
 	c->tx_wrote = false;
 	if (code == YL_OK && lock) {
