@@ -74,6 +74,9 @@ void yl_pg_copy_bytes(struct yl_pg_copy *b, const void *p, size_t n);
 enum yl_code yl_pg_copy_send(PGconn *db, struct yl_arena *a, const char *copy_sql,
                              struct yl_pg_copy *b, struct yl_err *err);
 void yl_pg_copy_reset(struct yl_pg_copy *b);
+/* yl_pg_copy_send on c's connection (pg.c): YL_UNAVAILABLE when it is lost. */
+enum yl_code yl_pg_copy_in(struct yl_store_conn *c, struct yl_arena *a, const char *copy_sql,
+                           struct yl_pg_copy *b, struct yl_err *err);
 void yl_pg_copy_free(struct yl_pg_copy *b);
 
 /* Binary result columns. */

@@ -479,6 +479,20 @@ PGresult *yl_pg_exec_once(struct yl_store_conn *c, struct yl_arena *a, const cha
 	return run(C(c), a, sql, p, false, what, err);
 }
 
+enum yl_code yl_pg_copy_in(struct yl_store_conn *yc, struct yl_arena *a, const char *copy_sql,
+                           struct yl_pg_copy *b, struct yl_err *err)
+{
+	struct pg_conn *c = C(yc);
+	if (!conn_usable(c)) {
+		yl_pg_copy_reset(b);
+		return pg_error(c, a, NULL, "audit", err);
+	}
+	enum yl_code code = yl_pg_copy_send(c->db, a, copy_sql, b, err);
+	if (code == YL_UNAVAILABLE)
+		c->broken = true;
+	return code;
+}
+
 /* A statement whose result is not needed: YL_OK or the error. */
 static enum yl_code run_ok(struct pg_conn *c, struct yl_arena *a, const char *sql,
                            const struct yl_pg_params *p, const char *what, struct yl_err *err)
@@ -861,8 +875,22 @@ static enum yl_code pg_read(struct yl_store_conn *yc, struct yl_arena *a, const 
 		      "h.version)), h.patient FROM history h WHERE h.type = $1 AND h.id = $2 AND "
 		      "h.version = $3::bigint";
 	}
-	PGresult *r = run(c, a, sql, &p, true, "read", err);
-	if (!r)
+	PGresult *r = NULL;
+	if (!version && strcmp(type, "Patient") == 0) {
+		/* a Patient is in its own compartment: one partition, not every one's (type, id)
+		 * index (Citus: one shard) */
+		r = run(c, a,
+		        "SELECT version, last_updated, deleted, body, patient FROM resource_p "
+		        "WHERE patient = $2 AND type = $1 AND id = $2",
+		        &p, true, "read", err);
+		if (r && PQntuples(r) == 0) {
+			PQclear(r);
+			r = NULL; /* elsewhere after all (a compartment of another): ask everywhere */
+		} else if (!r) {
+			return err->code;
+		}
+	}
+	if (!r && !(r = run(c, a, sql, &p, true, "read", err)))
 		return err->code;
 	if (PQntuples(r) == 0) {
 		PQclear(r);
