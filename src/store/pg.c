@@ -1147,9 +1147,26 @@ static void add_opt_real(struct yl_pg_params *p, bool have, double v)
 		yl_pg_add_text(p, NULL);
 }
 
+/* Index keys longer than this are cut (at a character boundary) before they are stored:
+ * a B-tree entry must fit a third of a page (2,704 bytes), and a search-index value that
+ * long (a pasted document in a string element) is not searched for beyond its start. */
+#define KEY_MAX 1000
+
+static size_t key_len(const char *s)
+{
+	size_t n = strlen(s);
+	if (n <= KEY_MAX)
+		return n;
+	n = KEY_MAX;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--; /* not inside a UTF-8 sequence */
+	return n;
+}
+
 static void add_or_empty(struct yl_pg_params *p, const char *s)
 {
-	yl_pg_add_text(p, s ? s : "");
+	s = s ? s : "";
+	yl_pg_add_textn(p, s, key_len(s));
 }
 
 /* One index row's values after (res, param, patient), in idx_tables' column order. */
@@ -1360,11 +1377,18 @@ static enum yl_code flush_pending(struct pg_conn *c, struct yl_arena *a, struct 
 	return code;
 }
 
+/* Whether two index key values are stored alike (cut to KEY_MAX). */
+static bool same_text(const char *x, const char *y)
+{
+	size_t n = key_len(x);
+	return n == key_len(y) && memcmp(x, y, n) == 0;
+}
+
 /* Whether two index rows of one resource would share a primary key (the INSERT's ON
  * CONFLICT DO NOTHING drops the second; a COPY must not send it). */
 static bool same_key(const struct yl_index_row *x, const struct yl_index_row *y)
 {
-#define SAME_S(f) (strcmp(x->f ? x->f : "", y->f ? y->f : "") == 0)
+#define SAME_S(f) same_text(x->f ? x->f : "", y->f ? y->f : "")
 	if (x->kind != y->kind || x->param_hash != y->param_hash)
 		return false;
 	switch (x->kind) {
@@ -1400,7 +1424,8 @@ static void copy_opt_float8(struct yl_pg_copy *b, bool have, double v)
 
 static void copy_or_empty(struct yl_pg_copy *b, const char *s)
 {
-	yl_pg_copy_text(b, s ? s : "");
+	s = s ? s : "";
+	yl_pg_copy_bytes(b, s, key_len(s));
 }
 
 /* One index row as COPY fields, in idx_tables' column order (add_index_values' twin). */
