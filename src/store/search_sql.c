@@ -1,5 +1,8 @@
 /* search_sql.c -- SQL for a search plan, with bound parameters only. Shared by the
- * backends: the statements use only what SQLite and PostgreSQL both run. */
+ * backends: with dialect_pg the same statements in PostgreSQL's terms ($n placeholders, no
+ * INDEXED BY or unary + hints, booleans, no idx_date_bucket, prefix bounds that are
+ * well-formed UTF-8); every parameter is bound as text there and takes its type from where
+ * it stands, so each one sits beside a column or in a cast. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -125,9 +128,56 @@ static const char *prefix_upper(struct yl_arena *a, const char *s)
 	return NULL; /* every byte 0xff: no upper bound */
 }
 
+/* The same for PostgreSQL, which takes only well-formed UTF-8 text: the last code point
+ * incremented (past the surrogates), U+10FFFF dropped; UTF-8 keeps code point order
+ * byte-wise and no character's bytes begin another's, so the bound is the same. s that is
+ * not well-formed at its end gets prefix_upper's (the caller refuses such text). */
+static const char *prefix_upper_utf8(struct yl_arena *a, const char *s)
+{
+	size_t n = strlen(s);
+	while (n > 0) {
+		size_t i = n - 1, len;
+		while (i > 0 && n - i < 4 && ((unsigned char)s[i] & 0xC0) == 0x80)
+			i--;
+		unsigned char c = (unsigned char)s[i];
+		uint32_t cp = c < 0x80    ? c
+		              : c >= 0xF0 ? c & 0x07u
+		              : c >= 0xE0 ? c & 0x0Fu
+		                          : c & 0x1Fu;
+		len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+		if (len != n - i)
+			return prefix_upper(a, s);
+		for (size_t k = i + 1; k < n; k++)
+			cp = cp << 6 | ((unsigned char)s[k] & 0x3Fu);
+		if (cp >= 0x10FFFF) {
+			n = i; /* no character after it: bound the prefix before it */
+			continue;
+		}
+		cp = cp + 1 == 0xD800 ? 0xE000 : cp + 1;
+		char enc[5] = {0};
+		if (cp < 0x80) {
+			enc[0] = (char)cp;
+		} else if (cp < 0x800) {
+			enc[0] = (char)(0xC0 | cp >> 6);
+			enc[1] = (char)(0x80 | (cp & 0x3F));
+		} else if (cp < 0x10000) {
+			enc[0] = (char)(0xE0 | cp >> 12);
+			enc[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+			enc[2] = (char)(0x80 | (cp & 0x3F));
+		} else {
+			enc[0] = (char)(0xF0 | cp >> 18);
+			enc[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+			enc[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+			enc[3] = (char)(0x80 | (cp & 0x3F));
+		}
+		return yl_arena_printf(a, "%.*s%s", (int)i, s, enc);
+	}
+	return NULL; /* every character U+10FFFF: no upper bound */
+}
+
 static void prefix_range(struct gen *g, const char *col, const char *s)
 {
-	const char *up = prefix_upper(g->a, s);
+	const char *up = g->pg ? prefix_upper_utf8(g->a, s) : prefix_upper(g->a, s);
 	cmp_text(g, col, " >= ", s);
 	if (up) {
 		add(g, " AND ");
@@ -820,7 +870,7 @@ static void cursor_cond(struct gen *g, const struct yl_search_plan *p)
 		if (v->kind == YL_KEY_NULL) {
 			/* nulls are last: nothing is beyond a null but other nulls; every value
 			 * is before it */
-			add(g, c->before ? k : "0");
+			add(g, c->before ? k : g->pg ? "false" : "0");
 			add(g, c->before ? " IS NOT NULL" : "");
 			add(g, " OR (");
 			add(g, k);
@@ -861,8 +911,13 @@ bool yl_search_walkable(const struct yl_search_plan *p, size_t i)
 static void walk_page(struct gen *g, const struct yl_search_plan *p, int driver)
 {
 	const struct yl_pred *d = &p->preds[YL_DRIVER_WALK_PRED(driver)];
-	add(g, "SELECT r.rowid AS res, r.type, r.id, r.version, r.last_updated, r.body FROM "
-	       "idx_string d INDEXED BY idx_string_walk JOIN resource r ON r.rowid = d.res");
+	/* PostgreSQL: one row per resource by DISTINCT ON (its GROUP BY wants every column) */
+	add(g, g->pg ? "SELECT DISTINCT ON (d.res) " : "SELECT ");
+	add(g, g->pg
+	           ? "d.res AS res, r.type, r.id, r.version, r.last_updated, r.body FROM "
+	             "idx_string d JOIN resource r ON r.rowid = d.res"
+	           : "r.rowid AS res, r.type, r.id, r.version, r.last_updated, r.body FROM "
+	             "idx_string d INDEXED BY idx_string_walk JOIN resource r ON r.rowid = d.res");
 	param_cond(g, " WHERE d.", d);
 	values_cond(g, d);
 	if (p->cursor.set) {
@@ -872,8 +927,9 @@ static void walk_page(struct gen *g, const struct yl_search_plan *p, int driver)
 	add(g, " AND r.type");
 	types_in(g, p);
 	visible_cond(g, p);
-	add(g, p->cursor.before ? " GROUP BY d.res ORDER BY d.res DESC LIMIT "
-	                        : " GROUP BY d.res ORDER BY d.res LIMIT ");
+	if (!g->pg)
+		add(g, " GROUP BY d.res");
+	add(g, p->cursor.before ? " ORDER BY d.res DESC LIMIT " : " ORDER BY d.res LIMIT ");
 	bind_int(g, p->count);
 }
 
@@ -898,8 +954,9 @@ static void by_value_page(struct gen *g, const struct yl_search_plan *p)
 	const struct yl_pred *d = &p->preds[0];
 	const struct yl_cursor *c = &p->cursor;
 	add(g, "SELECT r.rowid AS res, r.type, r.id, r.version, r.last_updated, r.body, "
-	       "d.norm AS k0 FROM idx_string d INDEXED BY idx_string_norm JOIN resource r ON "
-	       "r.rowid = d.res");
+	       "d.norm AS k0 FROM idx_string d");
+	add(g, g->pg ? " JOIN resource r ON r.rowid = d.res"
+	             : " INDEXED BY idx_string_norm JOIN resource r ON r.rowid = d.res");
 	param_cond(g, " WHERE d.", d);
 	values_cond(g, d);
 	if (c->set && c->nkeys == 1 && c->keys[0].kind == YL_KEY_TEXT) {
@@ -1084,7 +1141,7 @@ enum yl_code yl_search_sql_count_index(struct yl_sql *sql, struct yl_arena *a,
 {
 	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL};
 	const struct yl_pred *pr = &p->preds[0];
-	if (date_count_by_span(&g, p))
+	if (!dialect_pg && date_count_by_span(&g, p)) /* PostgreSQL keeps no idx_date_bucket */
 		goto done;
 	/* one row per resource at most: no DISTINCT (a temporary B-tree of every match) */
 	add(&g, pr->single ? "SELECT count(*) FROM " : "SELECT count(DISTINCT res) FROM ");
