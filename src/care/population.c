@@ -73,6 +73,7 @@ struct yl_pop {
 	pthread_mutex_t sync_lock; /* one catch-up at a time */
 	pthread_mutex_t stop_lock; /* with stop_cond: the tail's sleep */
 	pthread_cond_t stop_cond;
+	bool woken; /* under stop_lock: another node committed changes (yl_store_watch) */
 	atomic_bool ready, failed, stop;
 	atomic_size_t progress;
 	struct resident *rows;
@@ -872,8 +873,9 @@ static void *run(void *arg)
 			until.tv_nsec += POP_TAIL_MS * 1000000L;
 			until.tv_sec += until.tv_nsec / 1000000000L;
 			until.tv_nsec %= 1000000000L;
-			if (!atomic_load(&p->stop))
+			if (!atomic_load(&p->stop) && !p->woken)
 				pthread_cond_timedwait(&p->stop_cond, &p->stop_lock, &until);
+			p->woken = false;
 			pthread_mutex_unlock(&p->stop_lock);
 		}
 		if (atomic_load(&p->stop))
@@ -892,6 +894,16 @@ static void *run(void *arg)
 	yl_store_conn_release(p->store);
 	yl_arena_destroy(a);
 	return NULL;
+}
+
+/* yl_store_watch: a commit somewhere (PostgreSQL: any node) wakes the tail at once */
+static void wake(void *ctx)
+{
+	struct yl_pop *p = ctx;
+	pthread_mutex_lock(&p->stop_lock);
+	p->woken = true;
+	pthread_cond_broadcast(&p->stop_cond);
+	pthread_mutex_unlock(&p->stop_lock);
 }
 
 struct yl_pop *yl_pop_start(struct yl_app *app, bool write_risk, struct yl_arena *a,
@@ -922,6 +934,7 @@ struct yl_pop *yl_pop_start(struct yl_app *app, bool write_risk, struct yl_arena
 		return NULL;
 	}
 	p->thread_started = true;
+	yl_store_watch(p->store, wake, p);
 	return p;
 }
 
@@ -938,6 +951,8 @@ void yl_pop_stop(struct yl_pop *p)
 {
 	if (!p)
 		return;
+	if (p->thread_started)
+		yl_store_watch(p->store, NULL, NULL); /* no wake-up after this returns */
 	atomic_store(&p->stop, true);
 	pthread_mutex_lock(&p->stop_lock);
 	pthread_cond_broadcast(&p->stop_cond);

@@ -10,7 +10,8 @@
  * resident's row from the store. A request that reads the model first applies the changes
  * committed before it (yl_pop_sync), so a doctor sees the visit they have just recorded;
  * the thread also tails every POP_TAIL_MS so changes from `yilian import` or another node
- * arrive without a request.
+ * arrive without a request, and at once when the store says another node committed
+ * (PostgreSQL's NOTIFY, store.h yl_store_watch).
  *
  * Risk tiers (care/risk.h) are recomputed in the same step: when a resident's record
  * changes, their RiskAssessment is rewritten if the tier, reasons or recall differ. After

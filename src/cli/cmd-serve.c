@@ -33,6 +33,7 @@
 
 struct serve_opts {
 	const char *db;
+	const char *exports; /* bulk export files; NULL: beside the SQLite file, or in TMPDIR */
 	char host[64];
 	int port;
 	int threads;
@@ -85,6 +86,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 		const char *v;
 		if ((v = yl_cli_opt(argc, argv, &i, "--db"))) {
 			o->db = v;
+		} else if ((v = yl_cli_opt(argc, argv, &i, "--exports"))) {
+			o->exports = v;
 		} else if ((v = yl_cli_opt(argc, argv, &i, "--listen"))) {
 			if (parse_listen(v, o))
 				return yl_cli_usage_error("serve", "--listen '%s' is not ADDR:PORT",
@@ -251,6 +254,7 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 	struct yl_server *srv = NULL;
 	struct yl_app app = {.routes = yl_fhir_routes, .nroutes = yl_fhir_route_count};
 
+	const char *shown = yl_store_display(o->db, a);
 	if (yl_cli_load_data(o->data, a, &err) != YL_OK ||
 	    (o->npacks && yl_packs_load(o->data, o->packs, o->npacks, a, &err) != YL_OK) ||
 	    yl_store_open(o->db, &store, a, &err) != YL_OK)
@@ -272,7 +276,7 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 	if (yl_store_set_writer_cache(store, cache_mb, a, &err) != YL_OK)
 		goto out;
 	if (o->prewarm) {
-		yl_log(YL_LOG_INFO, "yilian: reading %s into %d connection caches of %d MB", o->db,
+		yl_log(YL_LOG_INFO, "yilian: reading %s into %d connection caches of %d MB", shown,
 		       o->threads, cache_mb);
 		if (yl_store_prewarm(store, o->threads, a, &err) != YL_OK)
 			goto out;
@@ -284,7 +288,7 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 		       "yilian: the search indexes in %s were built by another search-parameter "
 		       "table or extractor (this build: %s); searches may miss resources until "
 		       "`yilian reindex --db %s` runs with the server stopped",
-		       o->db, yl_fhir_index_fingerprint(), o->db);
+		       shown, yl_fhir_index_fingerprint(), shown);
 	int seeded = 0;
 	if (o->seed_data && yl_care_seed(store, o->data, &seeded, a, &err) != YL_OK)
 		goto out;
@@ -292,11 +296,19 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 		yl_log(YL_LOG_INFO,
 		       "yilian: added %d shipped resources (service packages, code "
 		       "systems, value sets) to %s",
-		       seeded, o->db);
+		       seeded, shown);
 	app.web_dir = yl_arena_printf(a, "%s/web", o->data);
 	if (!(app.pop = yl_pop_start(&app, !o->no_risk, a, &err)))
 		goto out;
-	app.bulk = yl_bulk_start(store, yl_arena_printf(a, "%s.exports", o->db), a, &err);
+	/* export files: beside a SQLite file; for PostgreSQL, where no file is, in a directory
+	 * of this node's own (yl_bulk_start empties it: nodes must not share one) */
+	const char *exports = o->exports;
+	if (!exports && yl_store_is_pg(o->db))
+		exports = yl_arena_printf(a, "%s/yilian-exports.%d",
+		                          getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+	else if (!exports)
+		exports = yl_arena_printf(a, "%s.exports", o->db);
+	app.bulk = yl_bulk_start(store, exports, a, &err);
 	if (!app.bulk)
 		goto out;
 	if (yl_fhir_capability_build(&app, a) != 0) {
@@ -321,7 +333,7 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 	if (!srv)
 		goto out;
 	yl_log(YL_LOG_INFO, "yilian: listening on %s://%s:%d/fhir (db %s, %d threads)",
-	       o->tls_cert ? "https" : "http", o->host, yl_server_port(srv), o->db, o->threads);
+	       o->tls_cert ? "https" : "http", o->host, yl_server_port(srv), shown, o->threads);
 
 	sigset_t set;
 	sigemptyset(&set);

@@ -14,6 +14,7 @@
 #include "care/config.h"
 #include "care/rulepack.h"
 #include "cli/cli.h"
+#include "store/store.h"
 #include "core/time.h"
 #include "fhir/ucum.h"
 #include "synth/emit.h"
@@ -83,10 +84,16 @@ static void remove_dir(const char *dir)
 	rmdir(dir);
 }
 
-/* --db FILE: a temporary directory beside FILE */
+/* --db FILE: a temporary directory beside FILE (a PostgreSQL database: in TMPDIR) */
 static char *temp_dir_beside(const char *db)
 {
 	char tmpl[PATH_MAX];
+	if (yl_store_is_pg(db)) {
+		snprintf(tmpl, sizeof tmpl, "%s/yilian-synth-XXXXXX",
+		         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+		char *dir = mkdtemp(tmpl);
+		return dir ? strdup(dir) : NULL;
+	}
 	const char *slash = strrchr(db, '/');
 	int n = slash ? (int)(slash - db) : 0;
 	snprintf(tmpl, sizeof tmpl, "%.*s%s.yilian-synth-XXXXXX", n, db, slash ? "/" : "");

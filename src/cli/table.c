@@ -11,28 +11,29 @@
 
 const struct yl_cmd yl_cmds[] = {
     {"audit", "check the audit trail's hash chain",
-     "yilian audit verify [--db FILE] [--expect-head HASH]\n"
-     "  --db FILE           SQLite database file (default ./yilian.db)\n"
+     "yilian audit verify [--db FILE|URI] [--expect-head HASH]\n"
+     "  --db FILE|URI       SQLite file, or postgresql://... (default ./yilian.db)\n"
      "  --expect-head HASH  the head an earlier verify printed: also fail when the trail\n"
      "                      no longer holds that event (cut short or replaced)\n"
      "Exit 0 when intact; 1 naming the first changed, removed, inserted or moved event.",
      yl_cmd_audit},
     {"export", "write the store's current resources as Bulk Data NDJSON, one file per type",
-     "yilian export --out DIR [--db FILE] [--type T[,T...]] [--since INSTANT] [--quiet]\n"
+     "yilian export --out DIR [--db FILE|URI] [--type T[,T...]] [--since INSTANT] [--quiet]\n"
      "  --out DIR        where DIR/<Type>.ndjson files are written (created if absent)\n"
-     "  --db FILE        SQLite database file (default ./yilian.db)\n"
+     "  --db FILE|URI    SQLite file, or postgresql://... (default ./yilian.db)\n"
      "  --type T,T       only these resource types (default: every type)\n"
      "  --since INSTANT  only resources last updated at or after it\n"
      "  --quiet          no progress line (it is drawn only on a terminal anyway)",
      yl_cmd_export},
     {"help", "show commands, or the usage of one command", "yilian help [COMMAND]", yl_cmd_help},
     {"import", "load Bulk Data NDJSON and Bundles into the store, keeping resource ids",
-     "yilian import [--db FILE] [--data DIR] [--strict] [--commit-every N] [--quiet] "
+     "yilian import [--db FILE|URI] [--data DIR] [--strict] [--commit-every N] [--quiet] "
      "FILE|DIR...\n"
      "  FILE|DIR      .ndjson (one resource per line) and .json (a Bundle, or one\n"
      "                resource); directories are read recursively, skipping names that\n"
      "                start with . or _\n"
-     "  --db FILE     SQLite database file (default ./yilian.db; created if absent)\n"
+     "  --db FILE|URI SQLite file (created if absent), or a PostgreSQL URI\n"
+     "                postgresql://[user@]host/db[?partitions=N] (default ./yilian.db)\n"
      "  --data DIR    directory holding terminology/ (default: the source tree)\n"
      "  --strict      stop at the first bad resource, storing nothing of its file\n"
      "  --commit-every N  resources per transaction at most (default 2,000; into an\n"
@@ -42,19 +43,23 @@ const struct yl_cmd yl_cmds[] = {
      "FILE:LINE: reason and skipped; exit status 1 when any were.",
      yl_cmd_import},
     {"reindex", "rebuild every search-index row (after the search-parameter table changes)",
-     "yilian reindex [--db FILE] [--data DIR]\n"
-     "  --db FILE     SQLite database file (default ./yilian.db)\n"
+     "yilian reindex [--db FILE|URI] [--data DIR]\n"
+     "  --db FILE|URI SQLite file, or postgresql://... (default ./yilian.db)\n"
      "  --data DIR    directory holding terminology/ (default: the source tree)",
      yl_cmd_reindex},
     {"routes", "print the HTTP route table and error codes (Markdown, as in docs/api.md)",
      "yilian routes", yl_cmd_routes},
     {"serve", "run the FHIR server",
-     "yilian serve [--db FILE] [--listen ADDR:PORT] [--threads N] [--access-log FILE|-|off]\n"
+     "yilian serve [--db FILE|URI] [--listen ADDR:PORT] [--threads N] [--access-log FILE|-|off]\n"
      "                    [--data DIR] [--cache-mb MB] [--prewarm] [--seed-data]\n"
      "                    [--rule-pack ID]... [--risk-tiers on|off]\n"
      "                    [--tls-cert FILE --tls-key FILE] [--cors-origin ORIGIN]...\n"
-     "                    [--trusted-proxy ADDR]...\n"
-     "  --db FILE            SQLite database file (default ./yilian.db; created if absent)\n"
+     "                    [--trusted-proxy ADDR]... [--exports DIR]\n"
+     "  --db FILE|URI        SQLite file (created if absent), or a PostgreSQL URI\n"
+     "                       postgresql://[user@]host/db[?partitions=N] (default ./yilian.db)\n"
+     "  --exports DIR        where bulk export files are written (default: FILE.exports\n"
+     "                       beside a SQLite file; for PostgreSQL a directory of this\n"
+     "                       node's own in $TMPDIR or /tmp; emptied at start)\n"
      "  --listen ADDR:PORT   numeric IPv4 address and port (default 127.0.0.1:8080;\n"
      "                       port 0 picks a free port, printed on start)\n"
      "  --threads N          worker threads (default: number of CPUs)\n"
@@ -95,7 +100,7 @@ const struct yl_cmd yl_cmds[] = {
      "  --quiet          no progress line (it is drawn only on a terminal anyway)",
      yl_cmd_synth},
     {"user", "manage who may log in: add, list, disable, enable, reset-password, grant, revoke",
-     "yilian user ACTION [--db FILE] [--username U] [--role R[,R...]] [--practitioner ID |\n"
+     "yilian user ACTION [--db FILE|URI] [--username U] [--role R[,R...]] [--practitioner ID |\n"
      "                   --patient ID] [--organization ID] [--password-stdin]\n"
      "  add             a new user (--username, --role; a clinical role needs\n"
      "                  --practitioner, a resident --patient)\n"

@@ -80,6 +80,11 @@ enum yl_code yl_pg_in_tx(struct yl_store_conn *c, struct yl_arena *a, int64_t lo
 enum yl_code yl_pg_audit_insert(struct yl_store_conn *c, struct yl_arena *a,
                                 const struct yl_audit_rec *ev, size_t n, struct yl_err *err);
 
+/* Append events to the trail (store.h yl_store_audit_append): pg.c, through the group
+ * commit, or inside the caller's transaction. */
+enum yl_code yl_pg_audit_append(struct yl_store_conn *c, struct yl_arena *a,
+                                const struct yl_audit_rec *ev, size_t n, struct yl_err *err);
+
 /* The backend's functions of store.h that live in pg-auth.c and pg-search.c (pg.c's
  * yl_pg_ops lists them). */
 enum yl_code yl_pg_user_get(struct yl_store_conn *c, struct yl_arena *a, const char *username,
@@ -105,8 +110,6 @@ enum yl_code yl_pg_grant_put(struct yl_store_conn *c, struct yl_arena *a, struct
 enum yl_code yl_pg_grant_list(struct yl_store_conn *c, struct yl_arena *a, int64_t user_id,
                               int64_t live_at, int limit, yl_grant_fn fn, void *ctx,
                               struct yl_err *err);
-enum yl_code yl_pg_audit_append(struct yl_store_conn *c, struct yl_arena *a,
-                                const struct yl_audit_rec *ev, size_t n, struct yl_err *err);
 enum yl_code yl_pg_audit_scan(struct yl_store_conn *c, struct yl_arena *a, const char *patient,
                               int64_t after, bool newest_first, int limit, yl_audit_fn fn,
                               void *ctx, struct yl_err *err);

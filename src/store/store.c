@@ -1,6 +1,7 @@
 /* store.c -- store.h's functions, each passed to the backend that opened the store:
  * PostgreSQL for a "postgresql://" or "postgres://" URI (or a libpq "key=value"
  * connection string with dbname=), SQLite for a file path. */
+#include <stdio.h>
 #include <string.h>
 
 #include "store/backend.h"
@@ -12,6 +13,24 @@ bool yl_store_is_pg(const char *where)
 {
 	return where && (strncmp(where, "postgresql://", 13) == 0 ||
 	                 strncmp(where, "postgres://", 11) == 0 || strstr(where, "dbname=") != NULL);
+}
+
+const char *yl_store_display(const char *where, struct yl_arena *a)
+{
+	if (!yl_store_is_pg(where))
+		return where;
+	/* postgresql://user:secret@host/db -> postgresql://user:***@host/db; password=... too */
+	const char *at = strchr(where, '@'), *scheme = strstr(where, "://");
+	const char *colon = scheme && at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
+	const char *shown = where;
+	if (colon)
+		shown = yl_arena_printf(a, "%.*s:***%s", (int)(colon - where), where, at);
+	const char *pw = shown ? strstr(shown, "password=") : NULL;
+	if (pw) {
+		const char *end = pw + strcspn(pw, "& ");
+		shown = yl_arena_printf(a, "%.*spassword=***%s", (int)(pw - shown), shown, end);
+	}
+	return shown ? shown : "(the PostgreSQL database)";
 }
 
 static const struct yl_store_ops *backend_for(const char *where)

@@ -38,6 +38,8 @@ void yl_store_close(struct yl_store *s);
 /* Whether `where` names a PostgreSQL database (a "postgresql://" or "postgres://" URI, or
  * a libpq "key=value" string with dbname=) rather than a SQLite file. */
 bool yl_store_is_pg(const char *where);
+/* `where` as logs and messages may show it: a PostgreSQL password replaced by ***. */
+const char *yl_store_display(const char *where, struct yl_arena *a);
 /* "sqlite" or "postgresql". */
 const char *yl_store_backend(const struct yl_store *s);
 struct yl_store_conn *yl_store_conn(struct yl_store *s, struct yl_arena *a, struct yl_err *err);
