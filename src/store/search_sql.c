@@ -502,10 +502,27 @@ static void chain_sql(struct gen *g, const struct yl_pred *p)
 	nested_cond(g, p->sub);
 }
 
-/* _has:T:ref:p=x: some T matching the sub-plan references the resource through ref. */
+/* _has:T:ref:p=x: some T matching the sub-plan references the resource through ref.
+ * PostgreSQL compares (type, id) as a row instead of testing ref_type against the outer
+ * row inside: a subquery that refers to the outer row runs once per row, this one is
+ * joined (or hashed, negated); a NULL ref_type is left out as the test leaves it out. */
 static void has_sql(struct gen *g, const struct yl_pred *p)
 {
 	int d = g->depth + 1;
+	if (g->pg) {
+		add(g, "(");
+		rcol(g, "type");
+		add(g, ", ");
+		rcol(g, "id");
+		yl_buf_printf(&g->sql->text,
+		              ") IN (SELECT x%d.ref_type, x%d.ref_id FROM idx_reference x%d JOIN "
+		              "resource r%d ON r%d.rowid = x%d.res WHERE x%d.param = ",
+		              d, d, d, d, d, d, d);
+		bind_int(g, p->ref_param);
+		yl_buf_printf(&g->sql->text, " AND x%d.ref_type IS NOT NULL", d);
+		nested_cond(g, p->sub);
+		return;
+	}
 	rcol(g, "id");
 	yl_buf_printf(
 	    &g->sql->text,
@@ -811,16 +828,40 @@ static const char *const sort_col_hi[] = {
     [YL_IDX_URI] = "max(uri)",    [YL_IDX_COMPOSITE] = "max(hi)",
 };
 
+/* "(SELECT agg FROM table WHERE res = r.rowid AND <param> [AND <values>])": a value of the
+ * row's own index rows. PostgreSQL finds them by the row's patient too, since every key of
+ * the partitioned tables begins with it (an index row has its resource's patient, NULL
+ * rows are in the reference tables): a CASE of the two lookups, one of which runs. */
+static void row_agg(struct gen *g, const char *agg, const char *table, const struct yl_pred *p,
+                    bool values)
+{
+	if (g->pg)
+		add(g, "CASE WHEN r.patient IS NULL THEN ");
+	for (int i = 0; i < (g->pg ? 2 : 1); i++) {
+		if (i)
+			add(g, " ELSE ");
+		add(g, "(SELECT ");
+		add(g, agg);
+		add(g, " FROM ");
+		add(g, table);
+		param_cond(g, g->pg ? " WHERE res = r.rowid AND " : " WHERE res = r.rowid AND +",
+		           p);
+		if (values)
+			values_cond(g, p);
+		add(g, !g->pg ? ")" : i ? " AND patient = r.patient)" : " AND patient IS NULL)");
+	}
+	if (g->pg)
+		add(g, " END");
+}
+
 static void sort_expr(struct gen *g, const struct yl_sort_key *k)
 {
 	if (k->by == YL_SORT_MATCH) {
 		/* the smallest matching value, cut like a cursor's (the by-value page reads
 		 * whole values off the index instead: by_value_page) */
-		add(g, "substr((SELECT min(norm) FROM idx_string");
-		param_cond(g, g->pg ? " WHERE res = r.rowid AND " : " WHERE res = r.rowid AND +",
-		           k->pred);
-		values_cond(g, k->pred);
-		add(g, "), 1, " YL_STR(YL_MATCH_KEY_MAX) ")");
+		add(g, "substr(");
+		row_agg(g, "min(norm)", "idx_string", k->pred, true);
+		add(g, ", 1, " YL_STR(YL_MATCH_KEY_MAX) ")");
 		return;
 	}
 	if (k->by == YL_SORT_ID) {
@@ -835,13 +876,13 @@ static void sort_expr(struct gen *g, const struct yl_sort_key *k)
 	 * stay short; resources equal on the cut key are ordered by row */
 	bool text = k->kind == YL_IDX_TOKEN || k->kind == YL_IDX_STRING ||
 	            k->kind == YL_IDX_REFERENCE || k->kind == YL_IDX_URI;
-	add(g, text ? "substr((SELECT " : "(SELECT ");
-	add(g, k->desc ? sort_col_hi[k->kind] : sort_col_lo[k->kind]);
-	add(g, " FROM ");
-	add(g, index_table[k->kind]);
 	struct yl_pred p = {.params = k->params, .nparams = k->nparams};
-	param_cond(g, g->pg ? " WHERE res = r.rowid AND " : " WHERE res = r.rowid AND +", &p);
-	add(g, text ? "), 1, " YL_STR(SORT_TEXT_KEY) ")" : ")");
+	if (text)
+		add(g, "substr(");
+	row_agg(g, k->desc ? sort_col_hi[k->kind] : sort_col_lo[k->kind], index_table[k->kind], &p,
+	        false);
+	if (text)
+		add(g, ", 1, " YL_STR(SORT_TEXT_KEY) ")");
 }
 
 static void bind_key(struct gen *g, const struct yl_key *v)
