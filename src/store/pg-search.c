@@ -1,8 +1,8 @@
 /* pg-search.c -- searches and includes on PostgreSQL: store.h's yl_store_search and
  * yl_store_include for the PostgreSQL backend (pg-int.h), with the meaning sqlite.c gives
- * them. The SQL comes from search_sql.c in its PostgreSQL dialect; every predicate is
- * written as a list (YL_DRIVER_ANY) and PostgreSQL's planner, which keeps statistics on the
- * values, picks what to read first (SQLite's backend counts index rows to choose).
+ * them. The SQL comes from search_sql.c in its PostgreSQL dialect; the predicate with the
+ * fewest index rows lists the candidates when one has few (choose_driver), else every
+ * predicate is written as a list and PostgreSQL's planner picks what to read first.
  * Statements run through pg.c's yl_pg_exec (prepared per connection, binary results).
  * Text sent to PostgreSQL must be well-formed UTF-8: a search value or cursor that is not
  * is refused (YL_BAD_REQUEST) before any SQL runs.
@@ -93,6 +93,74 @@ static enum yl_code one_int(struct yl_store_conn *c, struct yl_arena *a, const s
 	return YL_OK;
 }
 
+#define ESTIMATE_CAP                                                                               \
+	2000 /* index rows counted at most to find the predicate with the fewest: a list           \
+	      * longer than this is left to the planner */
+#define ESTIMATE_SMALL 64 /* a predicate this selective drives without looking further */
+
+/* The predicate's index rows (of that patient's, unless NULL), counted up to cap. */
+static enum yl_code estimate(struct yl_store_conn *c, struct yl_arena *a, const struct yl_pred *p,
+                             const char *patient, int64_t *n, struct yl_err *err)
+{
+	struct yl_sql sql;
+	yl_sql_init(&sql, a);
+	enum yl_code code = yl_search_sql_estimate(&sql, a, p, patient, ESTIMATE_CAP, 1, err);
+	return code == YL_OK ? one_int(c, a, &sql, n, err) : code;
+}
+
+/* How the candidates are found. The index tables of patients' rows have no key that begins
+ * with the resource row (each begins with the patient), so PostgreSQL can test a row
+ * against a predicate only through its patient (search_sql.c's per-row tests), and left to
+ * itself it lists every row of every predicate and joins the lists: a patient's page of a
+ * common code read the code's every row. So, as SQLite's backend does, the predicate with
+ * the fewest index rows lists the candidates (the others are tested per candidate) when
+ * some predicate has fewer than ESTIMATE_CAP; a compartment starts from the patient's rows.
+ * Chains, _has and _id, and plans of one predicate, are left to the planner. */
+static enum yl_code choose_driver(struct yl_store_conn *c, struct yl_arena *a,
+                                  const struct yl_search_plan *p, int *driver, struct yl_err *err)
+{
+	*driver = YL_DRIVER_ANY;
+	if (p->patient) {
+		*driver = YL_DRIVER_PATIENT;
+		return YL_OK;
+	}
+	if (p->npreds < 2)
+		return YL_OK;
+	for (size_t i = 0; i < p->npreds; i++) {
+		const struct yl_pred *pr = &p->preds[i];
+		if ((pr->via != YL_VIA_SELF || pr->match == YL_M_ID) && !pr->negate)
+			return YL_OK; /* these list their own candidates */
+	}
+	enum yl_code code;
+	/* every match is patient X's: a token with a handful of X's rows lists them */
+	for (size_t i = 0; p->patient_hint && i < p->npreds; i++) {
+		int64_t n = 0;
+		if (!yl_search_pred_hinted(p, &p->preds[i]))
+			continue;
+		if ((code = estimate(c, a, &p->preds[i], p->patient_hint, &n, err)) != YL_OK)
+			return code;
+		if (n <= ESTIMATE_SMALL) {
+			*driver = (int)i;
+			return YL_OK;
+		}
+	}
+	int64_t best = -1;
+	for (size_t i = 0; i < p->npreds; i++) {
+		int64_t n = 0;
+		if (!yl_search_pred_indexable(&p->preds[i]))
+			continue;
+		if ((code = estimate(c, a, &p->preds[i], NULL, &n, err)) != YL_OK)
+			return code;
+		if (n < ESTIMATE_CAP && (best < 0 || n < best)) {
+			best = n;
+			*driver = (int)i;
+		}
+		if (n <= ESTIMATE_SMALL)
+			break;
+	}
+	return YL_OK;
+}
+
 /* Every match counted: a plan of one indexable predicate from its index alone (index rows
  * exist only for current resources), else the plan's conditions on the resources. */
 static enum yl_code search_count(struct yl_store_conn *c, struct yl_arena *a,
@@ -104,8 +172,11 @@ static enum yl_code search_count(struct yl_store_conn *c, struct yl_arena *a,
 	if (p->npreds == 1 && yl_search_pred_indexable(&p->preds[0]) && !p->visible) {
 		code = yl_search_sql_count_index(&sql, a, p, 1, err);
 	} else {
+		int driver;
+		if ((code = choose_driver(c, a, p, &driver, err)) != YL_OK)
+			return code;
 		yl_buf_adds(&sql.text, "SELECT count(*) FROM resource r");
-		code = yl_search_sql_where(&sql, a, p, YL_DRIVER_ANY, 1, err);
+		code = yl_search_sql_where(&sql, a, p, driver, 1, err);
 	}
 	return code == YL_OK ? one_int(c, a, &sql, total, err) : code;
 }
@@ -207,7 +278,7 @@ static void cut_key(struct yl_key *k)
 	k->cut = true;
 }
 
-/* One page of the plan (driver YL_DRIVER_ANY or YL_DRIVER_BY_VALUE) handed to fn. */
+/* One page of the plan with the given driver, handed to fn. */
 static enum yl_code run_page(struct yl_store_conn *c, struct yl_arena *a,
                              const struct yl_search_plan *p, int driver, yl_row_fn fn, void *ctx,
                              struct yl_err *err)
@@ -257,8 +328,10 @@ enum yl_code yl_pg_search(struct yl_store_conn *c, struct yl_arena *a,
 	if (p->count <= 0)
 		return YL_OK;
 	/* one name value in (value, row) order: the whole value orders, not the cut key */
-	return run_page(c, a, p, yl_search_by_value(p) ? YL_DRIVER_BY_VALUE : YL_DRIVER_ANY, fn,
-	                ctx, err);
+	int driver = YL_DRIVER_BY_VALUE;
+	if (!yl_search_by_value(p) && (code = choose_driver(c, a, p, &driver, err)) != YL_OK)
+		return code;
+	return run_page(c, a, p, driver, fn, ctx, err);
 }
 
 /* ---- includes ------------------------------------------------------------------------ */

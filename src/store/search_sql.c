@@ -25,6 +25,7 @@ struct gen {
 	int depth; /* nesting of chained / _has plans: the resource alias is r, r1, r2, ... */
 	const char *row_ref; /* per-row tests refer to this row instead of the alias's rowid */
 	const struct yl_search_plan *scope; /* the top plan, whose visibility every depth keeps */
+	const char *row_patient; /* with row_ref: that row's patient column (PostgreSQL) */
 };
 
 #define MAX_DEPTH 4
@@ -629,6 +630,29 @@ static void pred_sql(struct gen *g, const struct yl_pred *p, bool exists)
 	bool missing_true = p->match == YL_M_MISSING && p->nvalues && p->values[0].s1 &&
 	                    strcmp(p->values[0].s1, "true") == 0;
 	bool neg = p->negate || missing_true;
+	if (exists && g->pg) {
+		/* the row's index rows by its patient too, as row_agg finds them */
+		const char *res = g->row_ref ? g->row_ref : rname(g, "rowid");
+		const char *pat = g->row_ref ? g->row_patient : rname(g, "patient");
+		add(g, neg ? "NOT (CASE WHEN " : "(CASE WHEN ");
+		add(g, pat);
+		add(g, " IS NULL THEN ");
+		for (int i = 0; i < 2; i++) {
+			add(g, i ? " ELSE EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
+			add(g, index_table[p->kind]);
+			add(g, " WHERE res = ");
+			add(g, res);
+			param_cond(g, " AND ", p);
+			values_cond(g, p);
+			add(g, i ? " AND patient = " : " AND patient IS NULL)");
+			if (i) {
+				add(g, pat);
+				add(g, ")");
+			}
+		}
+		add(g, " END)");
+		return;
+	}
 	if (exists) {
 		add(g, neg ? "NOT EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
 		add(g, index_table[p->kind]);
@@ -650,13 +674,13 @@ static void pred_sql(struct gen *g, const struct yl_pred *p, bool exists)
 
 void yl_sql_add_int(struct yl_sql *sql, struct yl_arena *a, int64_t v, int dialect_pg)
 {
-	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL};
+	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL, NULL};
 	bind_int(&g, v);
 }
 
 void yl_sql_add_text(struct yl_sql *sql, struct yl_arena *a, const char *v, int dialect_pg)
 {
-	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL};
+	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL, NULL};
 	bind_text(&g, v);
 }
 
@@ -672,21 +696,25 @@ static bool index_only(const struct yl_pred *p)
  * by an absolute URL (their rows carry no patient from it), tested for the token. */
 static void hinted_driver(struct gen *g, const struct yl_search_plan *p, const struct yl_pred *d)
 {
-	add(g, " IN (SELECT d.res FROM (SELECT res FROM ");
+	add(g, g->pg ? " IN (SELECT d.res FROM (SELECT res, patient FROM "
+	             : " IN (SELECT d.res FROM (SELECT res FROM ");
 	add(g, index_table[d->kind]);
 	param_cond(g, " WHERE ", d);
 	values_cond(g, d);
 	add(g, " AND patient = ");
 	bind_text(g, p->patient_hint);
-	add(g, " UNION ALL SELECT x.res FROM idx_reference x");
+	add(g, g->pg ? " UNION ALL SELECT x.res, x.patient FROM idx_reference x"
+	             : " UNION ALL SELECT x.res FROM idx_reference x");
 	param_cond(g, " WHERE x.", p->hint_pred);
 	add(g, " AND x.ref_id = ");
 	bind_text(g, p->patient_hint);
 	add(g, " AND x.url LIKE '%://%' AND ");
-	const char *saved = g->row_ref;
+	const char *saved = g->row_ref, *saved_patient = g->row_patient;
 	g->row_ref = "x.res";
+	g->row_patient = "x.patient";
 	pred_sql(g, d, true);
 	g->row_ref = saved;
+	g->row_patient = saved_patient;
 	add(g, ") d WHERE 1 = 1");
 }
 
@@ -765,12 +793,14 @@ static void plan_cond_driven(struct gen *g, const struct yl_search_plan *p, int 
 			values_cond(g, d);
 		}
 		g->row_ref = "d.res";
+		g->row_patient = "d.patient";
 		for (size_t i = 0; i < p->npreds; i++)
 			if ((int)i != driver && index_only(&p->preds[i])) {
 				add(g, " AND ");
 				pred_sql(g, &p->preds[i], true);
 			}
 		g->row_ref = NULL;
+		g->row_patient = NULL;
 		add(g, ")");
 	}
 	for (size_t i = 0; i < p->npreds; i++) {
@@ -804,7 +834,7 @@ enum yl_code yl_search_sql_where(struct yl_sql *sql, struct yl_arena *a,
                                  const struct yl_search_plan *p, int driver, int dialect_pg,
                                  struct yl_err *err)
 {
-	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL};
+	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL, NULL};
 	add(&g, " WHERE ");
 	plan_cond_driven(&g, p, driver);
 	if (sql->text.err)
@@ -1035,7 +1065,7 @@ enum yl_code yl_search_sql_page(struct yl_sql *sql, struct yl_arena *a,
                                 const struct yl_search_plan *p, int driver, int dialect_pg,
                                 struct yl_err *err)
 {
-	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL};
+	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL, NULL};
 	if (YL_DRIVER_IS_WALK(driver) || driver == YL_DRIVER_BY_VALUE) {
 		if (driver == YL_DRIVER_BY_VALUE)
 			by_value_page(&g, p);
@@ -1078,7 +1108,7 @@ enum yl_code yl_search_sql_estimate(struct yl_sql *sql, struct yl_arena *a, cons
                                     const char *patient, int cap, int dialect_pg,
                                     struct yl_err *err)
 {
-	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL};
+	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL, NULL};
 	add(&g, "SELECT count(*) FROM (SELECT 1 FROM ");
 	add(&g, index_table[p->kind]);
 	param_cond(&g, " WHERE ", p);
@@ -1180,7 +1210,7 @@ enum yl_code yl_search_sql_count_index(struct yl_sql *sql, struct yl_arena *a,
                                        const struct yl_search_plan *p, int dialect_pg,
                                        struct yl_err *err)
 {
-	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL};
+	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL, NULL};
 	const struct yl_pred *pr = &p->preds[0];
 	if (!dialect_pg && date_count_by_span(&g, p)) /* PostgreSQL keeps no idx_date_bucket */
 		goto done;
