@@ -10,6 +10,8 @@
  * each PGresult is cleared before the function returns. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/pg-int.h"
@@ -77,6 +79,8 @@ static enum yl_code run_sql(struct yl_store_conn *c, struct yl_arena *a, const s
 	}
 	if (pp.nomem)
 		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory in %s", what);
+	if (getenv("YL_SQL_TRACE")) /* as SQLite's backend: the statement, values aside */
+		fprintf(stderr, "SQL %s\n", sql->text.p);
 	*out = yl_pg_exec(c, a, sql->text.p, &pp, what, err);
 	return *out ? YL_OK : err->code;
 }

@@ -631,7 +631,9 @@ static void pred_sql(struct gen *g, const struct yl_pred *p, bool exists)
 	                    strcmp(p->values[0].s1, "true") == 0;
 	bool neg = p->negate || missing_true;
 	if (exists && g->pg) {
-		/* the row's index rows by its patient too, as row_agg finds them */
+		/* the row's index rows by its patient too, as row_agg finds them; OFFSET 0
+		 * keeps the planner from hashing every row of the predicate instead (it does
+		 * when its estimate of them is low, and estimates of hashes are) */
 		const char *res = g->row_ref ? g->row_ref : rname(g, "rowid");
 		const char *pat = g->row_ref ? g->row_patient : rname(g, "patient");
 		add(g, neg ? "NOT (CASE WHEN " : "(CASE WHEN ");
@@ -644,10 +646,10 @@ static void pred_sql(struct gen *g, const struct yl_pred *p, bool exists)
 			add(g, res);
 			param_cond(g, " AND ", p);
 			values_cond(g, p);
-			add(g, i ? " AND patient = " : " AND patient IS NULL)");
+			add(g, i ? " AND patient = " : " AND patient IS NULL OFFSET 0)");
 			if (i) {
 				add(g, pat);
-				add(g, ")");
+				add(g, " OFFSET 0)");
 			}
 		}
 		add(g, " END)");
@@ -696,7 +698,7 @@ static bool index_only(const struct yl_pred *p)
  * by an absolute URL (their rows carry no patient from it), tested for the token. */
 static void hinted_driver(struct gen *g, const struct yl_search_plan *p, const struct yl_pred *d)
 {
-	add(g, g->pg ? " IN (SELECT d.res FROM (SELECT res, patient FROM "
+	add(g, g->pg ? " = ANY (ARRAY(SELECT d.res FROM (SELECT res, patient FROM "
 	             : " IN (SELECT d.res FROM (SELECT res FROM ");
 	add(g, index_table[d->kind]);
 	param_cond(g, " WHERE ", d);
@@ -779,14 +781,17 @@ static void plan_cond_driven(struct gen *g, const struct yl_search_plan *p, int 
 	visible_cond(g, g->scope);
 	if (driver >= 0) {
 		/* the driver's index rows, narrowed by every other index test before any resource
-		 * row is read: on a store larger than memory each resource row is a disk read */
+		 * row is read: on a store larger than memory each resource row is a disk read.
+		 * PostgreSQL: as an array, so that the rows are looked up by it (a semi-join
+		 * under ORDER BY ... LIMIT walks the type in row order instead, expecting many) */
 		const struct yl_pred *d = &p->preds[driver];
 		add(g, " AND ");
 		rcol(g, "rowid");
 		if (yl_search_pred_hinted(p, d)) {
 			hinted_driver(g, p, d);
 		} else {
-			add(g, " IN (SELECT d.res FROM ");
+			add(g,
+			    g->pg ? " = ANY (ARRAY(SELECT d.res FROM " : " IN (SELECT d.res FROM ");
 			add(g, index_table[d->kind]);
 			add(g, " d");
 			param_cond(g, " WHERE ", d);
@@ -801,7 +806,7 @@ static void plan_cond_driven(struct gen *g, const struct yl_search_plan *p, int 
 			}
 		g->row_ref = NULL;
 		g->row_patient = NULL;
-		add(g, ")");
+		add(g, g->pg ? "))" : ")");
 	}
 	for (size_t i = 0; i < p->npreds; i++) {
 		if (driver >= 0 && ((int)i == driver || index_only(&p->preds[i])))
