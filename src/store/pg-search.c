@@ -340,90 +340,58 @@ enum yl_code yl_pg_search(struct yl_store_conn *c, struct yl_arena *a,
 
 /* ---- includes ------------------------------------------------------------------------ */
 
-/* Append a PostgreSQL array literal's element: quoted, with " and \ escaped. */
-static void array_text(struct yl_buf *b, const char *s)
+/* PostgreSQL array literals ("{...}") built element by element. */
+struct array {
+	struct yl_buf b;
+	size_t n;
+};
+
+static void array_init(struct array *x, struct yl_arena *a)
 {
-	yl_buf_addc(b, '"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			yl_buf_addc(b, '\\');
-		yl_buf_addc(b, *s);
-	}
-	yl_buf_addc(b, '"');
+	yl_buf_init(&x->b, a, 256, 1 << 24);
+	yl_buf_addc(&x->b, '{');
+	x->n = 0;
 }
 
-/* Forward: the targets of the references the rows (of the source type) hold; reverse: the
- * resources whose reference points at one of the rows. One statement for every row, the
- * rows as array parameters (the same text whatever their number), each resource once. */
-enum yl_code yl_pg_include(struct yl_store_conn *c, struct yl_arena *a,
-                           const struct yl_include *inc, const struct yl_row *rows, size_t n,
-                           yl_row_fn fn, void *ctx, struct yl_err *err)
+static void array_sep(struct array *x)
 {
-	struct yl_buf res, types, ids;
-	yl_buf_init(&res, a, 256, 1 << 24);
-	yl_buf_init(&types, a, 256, 1 << 24);
-	yl_buf_init(&ids, a, 256, 1 << 24);
-	yl_buf_addc(&res, '{');
-	yl_buf_addc(&types, '{');
-	yl_buf_addc(&ids, '{');
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!inc->rev && inc->source_type && strcmp(rows[i].type, inc->source_type) != 0)
-			continue;
-		if (!utf8_valid(rows[i].type) || !utf8_valid(rows[i].id))
-			continue; /* nothing stored can reference it */
-		if (k++) {
-			yl_buf_addc(&res, ',');
-			yl_buf_addc(&types, ',');
-			yl_buf_addc(&ids, ',');
-		}
-		yl_buf_printf(&res, "%lld", (long long)rows[i].seq);
-		array_text(&types, rows[i].type);
-		array_text(&ids, rows[i].id);
-	}
-	yl_buf_addc(&res, '}');
-	yl_buf_addc(&types, '}');
-	yl_buf_addc(&ids, '}');
-	if (res.err || types.err || ids.err)
-		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory in search");
-	if (!k)
-		return YL_OK;
+	if (x->n++)
+		yl_buf_addc(&x->b, ',');
+}
 
-	struct yl_buf q;
-	yl_buf_init(&q, a, 512, 1 << 16);
-	struct yl_pg_params pp;
-	yl_pg_params_init(&pp, a);
-	yl_buf_adds(&q,
-	            "SELECT r.rowid, r.type, r.id, r.version, r.last_updated, r.body, r.patient "
-	            "FROM resource r WHERE r.deleted = 0 AND ");
-	if (!inc->rev) {
-		yl_buf_adds(&q, "(r.type, r.id) IN (SELECT x.ref_type, x.ref_id FROM idx_reference "
-		                "x WHERE x.res = ANY ($1::bigint[])");
-		yl_pg_add_text(&pp, res.p);
-	} else {
-		yl_buf_adds(&q, "r.rowid IN (SELECT x.res FROM idx_reference x WHERE (x.ref_type, "
-		                "x.ref_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))");
-		yl_pg_add_text(&pp, types.p);
-		yl_pg_add_text(&pp, ids.p);
+static void array_int(struct array *x, int64_t v)
+{
+	array_sep(x);
+	yl_buf_printf(&x->b, "%lld", (long long)v);
+}
+
+/* an element quoted, with " and \ escaped */
+static void array_text(struct array *x, const char *s)
+{
+	array_sep(x);
+	yl_buf_addc(&x->b, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			yl_buf_addc(&x->b, '\\');
+		yl_buf_addc(&x->b, *s);
 	}
-	if (inc->param) {
-		yl_buf_printf(&q, " AND x.param = $%d::bigint", pp.n + 1);
-		yl_pg_add_int(&pp, inc->param);
-	}
-	yl_buf_adds(&q, ")");
-	if (!inc->rev && inc->target_type) {
-		yl_buf_printf(&q, " AND r.type = $%d", pp.n + 1);
-		yl_pg_add_text(&pp, inc->target_type);
-	}
-	yl_buf_adds(&q, " ORDER BY r.rowid");
-	if (q.err || pp.nomem)
-		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory in search");
-	PGresult *r = yl_pg_exec(c, a, q.p, &pp, "include", err);
-	if (!r)
-		return err->code;
+	yl_buf_addc(&x->b, '"');
+}
+
+/* the literal, or NULL (out of memory) */
+static const char *array_end(struct array *x)
+{
+	yl_buf_addc(&x->b, '}');
+	return x->b.err ? NULL : x->b.p;
+}
+
+/* Rows of "rowid, type, id, version, last_updated, body, patient" handed to fn. */
+static enum yl_code include_rows(struct yl_arena *a, PGresult *r, yl_row_fn fn, void *ctx,
+                                 struct yl_err *err)
+{
 	enum yl_code code = YL_OK;
-	int nt = PQntuples(r);
-	for (int i = 0; i < nt; i++) {
+	int n = PQntuples(r);
+	for (int i = 0; i < n; i++) {
 		struct yl_row row = {0};
 		if ((code = read_row(a, r, i, &row, err)) != YL_OK)
 			break;
@@ -433,4 +401,155 @@ enum yl_code yl_pg_include(struct yl_store_conn *c, struct yl_arena *a,
 	}
 	PQclear(r);
 	return code;
+}
+
+#define INCLUDE_COLS "SELECT r.rowid, r.type, r.id, r.version, r.last_updated, r.body, r.patient "
+
+/* Forward: the references of the rows first, each reference once (the rows' own index rows,
+ * by their patient: the partitioned tables' keys begin with it), then the current
+ * resources they name, looked up by (type, id). */
+static enum yl_code include_forward(struct yl_store_conn *c, struct yl_arena *a,
+                                    const struct yl_include *inc, const char *types,
+                                    const char *res, yl_row_fn fn, void *ctx, struct yl_err *err)
+{
+	static const char *const refs[2][2] = {
+	    /* [param given][target type given] */
+	    {"SELECT x.ref_type, x.ref_id FROM resource s JOIN idx_reference x ON x.patient = "
+	     "s.patient AND x.res = s.rowid WHERE s.type = ANY ($1::text[]) AND s.rowid = ANY "
+	     "($2::bigint[]) AND x.ref_id IS NOT NULL UNION SELECT x.ref_type, x.ref_id FROM "
+	     "idx_reference x WHERE x.patient IS NULL AND x.res = ANY ($2::bigint[]) AND x.ref_id "
+	     "IS NOT NULL",
+	     "SELECT x.ref_type, x.ref_id FROM resource s JOIN idx_reference x ON x.patient = "
+	     "s.patient AND x.res = s.rowid WHERE s.type = ANY ($1::text[]) AND s.rowid = ANY "
+	     "($2::bigint[]) AND x.ref_id IS NOT NULL AND x.ref_type = $3 UNION SELECT "
+	     "x.ref_type, x.ref_id FROM idx_reference x WHERE x.patient IS NULL AND x.res = ANY "
+	     "($2::bigint[]) AND x.ref_id IS NOT NULL AND x.ref_type = $3"},
+	    {"SELECT x.ref_type, x.ref_id FROM resource s JOIN idx_reference x ON x.patient = "
+	     "s.patient AND x.res = s.rowid WHERE s.type = ANY ($1::text[]) AND s.rowid = ANY "
+	     "($2::bigint[]) AND x.ref_id IS NOT NULL AND x.param = $3::bigint UNION SELECT "
+	     "x.ref_type, x.ref_id FROM idx_reference x WHERE x.patient IS NULL AND x.res = ANY "
+	     "($2::bigint[]) AND x.ref_id IS NOT NULL AND x.param = $3::bigint",
+	     "SELECT x.ref_type, x.ref_id FROM resource s JOIN idx_reference x ON x.patient = "
+	     "s.patient AND x.res = s.rowid WHERE s.type = ANY ($1::text[]) AND s.rowid = ANY "
+	     "($2::bigint[]) AND x.ref_id IS NOT NULL AND x.param = $3::bigint AND x.ref_type = "
+	     "$4 UNION SELECT x.ref_type, x.ref_id FROM idx_reference x WHERE x.patient IS NULL "
+	     "AND x.res = ANY ($2::bigint[]) AND x.ref_id IS NOT NULL AND x.param = $3::bigint "
+	     "AND x.ref_type = $4"},
+	};
+	struct yl_pg_params pp;
+	yl_pg_params_init(&pp, a);
+	yl_pg_add_text(&pp, types);
+	yl_pg_add_text(&pp, res);
+	if (inc->param)
+		yl_pg_add_int(&pp, inc->param);
+	if (inc->target_type)
+		yl_pg_add_text(&pp, inc->target_type);
+	PGresult *r =
+	    yl_pg_exec(c, a, refs[inc->param != 0][inc->target_type != NULL], &pp, "include", err);
+	if (!r)
+		return err->code;
+	struct array ttypes, tids;
+	array_init(&ttypes, a);
+	array_init(&tids, a);
+	int n = PQntuples(r);
+	for (int i = 0; i < n; i++) {
+		const char *t = yl_pg_col_text(a, r, i, 0, NULL);
+		const char *id = yl_pg_col_text(a, r, i, 1, NULL);
+		if (t && id) {
+			array_text(&ttypes, t);
+			array_text(&tids, id);
+		}
+	}
+	PQclear(r);
+	const char *tv = array_end(&ttypes), *iv = array_end(&tids);
+	if (!tv || !iv)
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory in search");
+	if (!tids.n)
+		return YL_OK;
+	yl_pg_params_init(&pp, a);
+	yl_pg_add_text(&pp, tv);
+	yl_pg_add_text(&pp, iv);
+	r = yl_pg_exec(c, a,
+	               INCLUDE_COLS
+	               "FROM resource r JOIN unnest($1::text[], $2::text[]) AS t(type, "
+	               "id) ON r.type = t.type AND r.id = t.id WHERE r.deleted = 0 "
+	               "ORDER BY r.rowid",
+	               &pp, "include", err);
+	return r ? include_rows(a, r, fn, ctx, err) : err->code;
+}
+
+/* Reverse: the resources whose reference (param, or any) points at one of the rows. A
+ * parameter names its resources' type (its hash is of the type and the code), so their
+ * rows are looked up by (type, row). */
+static enum yl_code include_reverse(struct yl_store_conn *c, struct yl_arena *a,
+                                    const struct yl_include *inc, const char *types,
+                                    const char *ids, yl_row_fn fn, void *ctx, struct yl_err *err)
+{
+	struct yl_pg_params pp;
+	yl_pg_params_init(&pp, a);
+	yl_pg_add_text(&pp, types);
+	yl_pg_add_text(&pp, ids);
+	const char *sql;
+	if (inc->param && inc->source_type) {
+		sql = INCLUDE_COLS
+		    "FROM resource r WHERE r.deleted = 0 AND r.type = $3 AND r.rowid = "
+		    "ANY (ARRAY(SELECT x.res FROM idx_reference x WHERE (x.ref_type, "
+		    "x.ref_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND "
+		    "x.param = $4::bigint)) ORDER BY r.rowid";
+		yl_pg_add_text(&pp, inc->source_type);
+		yl_pg_add_int(&pp, inc->param);
+	} else if (inc->param) {
+		sql =
+		    INCLUDE_COLS "FROM resource r WHERE r.deleted = 0 AND r.rowid IN (SELECT x.res "
+		                 "FROM idx_reference x WHERE (x.ref_type, x.ref_id) IN (SELECT * "
+		                 "FROM unnest($1::text[], $2::text[])) AND x.param = $3::bigint) "
+		                 "ORDER BY r.rowid";
+		yl_pg_add_int(&pp, inc->param);
+	} else {
+		sql =
+		    INCLUDE_COLS "FROM resource r WHERE r.deleted = 0 AND r.rowid IN (SELECT x.res "
+		                 "FROM idx_reference x WHERE (x.ref_type, x.ref_id) IN (SELECT * "
+		                 "FROM unnest($1::text[], $2::text[]))) ORDER BY r.rowid";
+	}
+	PGresult *r = yl_pg_exec(c, a, sql, &pp, "include", err);
+	return r ? include_rows(a, r, fn, ctx, err) : err->code;
+}
+
+/* Forward: the targets of the references the rows (of the source type) hold; reverse: the
+ * resources whose reference points at one of the rows. The rows go as array parameters (one
+ * statement text whatever their number); each resource is passed once. */
+enum yl_code yl_pg_include(struct yl_store_conn *c, struct yl_arena *a,
+                           const struct yl_include *inc, const struct yl_row *rows, size_t n,
+                           yl_row_fn fn, void *ctx, struct yl_err *err)
+{
+	struct array res, types, ids;
+	array_init(&res, a);
+	array_init(&types, a);
+	array_init(&ids, a);
+	const char **seen = yl_arena_calloc(a, n + 1, sizeof(*seen)); /* forward: types once */
+	size_t nseen = 0;
+	if (!seen)
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory in search");
+	for (size_t i = 0; i < n; i++) {
+		if (!inc->rev && inc->source_type && strcmp(rows[i].type, inc->source_type) != 0)
+			continue;
+		if (!utf8_valid(rows[i].type) || !utf8_valid(rows[i].id))
+			continue; /* nothing stored can be or reference it */
+		array_int(&res, rows[i].seq);
+		array_text(&ids, rows[i].id);
+		size_t k = 0;
+		while (!inc->rev && k < nseen && strcmp(seen[k], rows[i].type) != 0)
+			k++;
+		if (inc->rev || k == nseen) { /* reverse: a type per row */
+			seen[nseen++] = rows[i].type;
+			array_text(&types, rows[i].type);
+		}
+	}
+	const char *rv = array_end(&res), *tv = array_end(&types), *iv = array_end(&ids);
+	if (!rv || !tv || !iv)
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory in search");
+	if (!res.n)
+		return YL_OK;
+	return inc->rev ? include_reverse(c, a, inc, tv, iv, fn, ctx, err)
+	                : include_forward(c, a, inc, tv, rv, fn, ctx, err);
 }
