@@ -1,5 +1,8 @@
 /* search_sql.c -- SQL for a search plan, with bound parameters only. Shared by the
- * backends: the statements use only what SQLite and PostgreSQL both run. */
+ * backends: with dialect_pg the same statements in PostgreSQL's terms ($n placeholders, no
+ * INDEXED BY or unary + hints, booleans, no idx_date_bucket, prefix bounds that are
+ * well-formed UTF-8); every parameter is bound as text there and takes its type from where
+ * it stands, so each one sits beside a column or in a cast. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +25,7 @@ struct gen {
 	int depth; /* nesting of chained / _has plans: the resource alias is r, r1, r2, ... */
 	const char *row_ref; /* per-row tests refer to this row instead of the alias's rowid */
 	const struct yl_search_plan *scope; /* the top plan, whose visibility every depth keeps */
+	const char *row_patient; /* with row_ref: that row's patient column (PostgreSQL) */
 };
 
 #define MAX_DEPTH 4
@@ -125,9 +129,56 @@ static const char *prefix_upper(struct yl_arena *a, const char *s)
 	return NULL; /* every byte 0xff: no upper bound */
 }
 
+/* The same for PostgreSQL, which takes only well-formed UTF-8 text: the last code point
+ * incremented (past the surrogates), U+10FFFF dropped; UTF-8 keeps code point order
+ * byte-wise and no character's bytes begin another's, so the bound is the same. s that is
+ * not well-formed at its end gets prefix_upper's (the caller refuses such text). */
+static const char *prefix_upper_utf8(struct yl_arena *a, const char *s)
+{
+	size_t n = strlen(s);
+	while (n > 0) {
+		size_t i = n - 1, len;
+		while (i > 0 && n - i < 4 && ((unsigned char)s[i] & 0xC0) == 0x80)
+			i--;
+		unsigned char c = (unsigned char)s[i];
+		uint32_t cp = c < 0x80    ? c
+		              : c >= 0xF0 ? c & 0x07u
+		              : c >= 0xE0 ? c & 0x0Fu
+		                          : c & 0x1Fu;
+		len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+		if (len != n - i)
+			return prefix_upper(a, s);
+		for (size_t k = i + 1; k < n; k++)
+			cp = cp << 6 | ((unsigned char)s[k] & 0x3Fu);
+		if (cp >= 0x10FFFF) {
+			n = i; /* no character after it: bound the prefix before it */
+			continue;
+		}
+		cp = cp + 1 == 0xD800 ? 0xE000 : cp + 1;
+		char enc[5] = {0};
+		if (cp < 0x80) {
+			enc[0] = (char)cp;
+		} else if (cp < 0x800) {
+			enc[0] = (char)(0xC0 | cp >> 6);
+			enc[1] = (char)(0x80 | (cp & 0x3F));
+		} else if (cp < 0x10000) {
+			enc[0] = (char)(0xE0 | cp >> 12);
+			enc[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+			enc[2] = (char)(0x80 | (cp & 0x3F));
+		} else {
+			enc[0] = (char)(0xF0 | cp >> 18);
+			enc[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+			enc[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+			enc[3] = (char)(0x80 | (cp & 0x3F));
+		}
+		return yl_arena_printf(a, "%.*s%s", (int)i, s, enc);
+	}
+	return NULL; /* every character U+10FFFF: no upper bound */
+}
+
 static void prefix_range(struct gen *g, const char *col, const char *s)
 {
-	const char *up = prefix_upper(g->a, s);
+	const char *up = g->pg ? prefix_upper_utf8(g->a, s) : prefix_upper(g->a, s);
 	cmp_text(g, col, " >= ", s);
 	if (up) {
 		add(g, " AND ");
@@ -452,10 +503,27 @@ static void chain_sql(struct gen *g, const struct yl_pred *p)
 	nested_cond(g, p->sub);
 }
 
-/* _has:T:ref:p=x: some T matching the sub-plan references the resource through ref. */
+/* _has:T:ref:p=x: some T matching the sub-plan references the resource through ref.
+ * PostgreSQL compares (type, id) as a row instead of testing ref_type against the outer
+ * row inside: a subquery that refers to the outer row runs once per row, this one is
+ * joined (or hashed, negated); a NULL ref_type is left out as the test leaves it out. */
 static void has_sql(struct gen *g, const struct yl_pred *p)
 {
 	int d = g->depth + 1;
+	if (g->pg) {
+		add(g, "(");
+		rcol(g, "type");
+		add(g, ", ");
+		rcol(g, "id");
+		yl_buf_printf(&g->sql->text,
+		              ") IN (SELECT x%d.ref_type, x%d.ref_id FROM idx_reference x%d JOIN "
+		              "resource r%d ON r%d.rowid = x%d.res WHERE x%d.param = ",
+		              d, d, d, d, d, d, d);
+		bind_int(g, p->ref_param);
+		yl_buf_printf(&g->sql->text, " AND x%d.ref_type IS NOT NULL", d);
+		nested_cond(g, p->sub);
+		return;
+	}
 	rcol(g, "id");
 	yl_buf_printf(
 	    &g->sql->text,
@@ -562,6 +630,31 @@ static void pred_sql(struct gen *g, const struct yl_pred *p, bool exists)
 	bool missing_true = p->match == YL_M_MISSING && p->nvalues && p->values[0].s1 &&
 	                    strcmp(p->values[0].s1, "true") == 0;
 	bool neg = p->negate || missing_true;
+	if (exists && g->pg) {
+		/* the row's index rows by its patient too, as row_agg finds them; OFFSET 0
+		 * keeps the planner from hashing every row of the predicate instead (it does
+		 * when its estimate of them is low, and estimates of hashes are) */
+		const char *res = g->row_ref ? g->row_ref : rname(g, "rowid");
+		const char *pat = g->row_ref ? g->row_patient : rname(g, "patient");
+		add(g, neg ? "NOT (CASE WHEN " : "(CASE WHEN ");
+		add(g, pat);
+		add(g, " IS NULL THEN ");
+		for (int i = 0; i < 2; i++) {
+			add(g, i ? " ELSE EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
+			add(g, index_table[p->kind]);
+			add(g, " WHERE res = ");
+			add(g, res);
+			param_cond(g, " AND ", p);
+			values_cond(g, p);
+			add(g, i ? " AND patient = " : " AND patient IS NULL OFFSET 0)");
+			if (i) {
+				add(g, pat);
+				add(g, " OFFSET 0)");
+			}
+		}
+		add(g, " END)");
+		return;
+	}
 	if (exists) {
 		add(g, neg ? "NOT EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
 		add(g, index_table[p->kind]);
@@ -583,13 +676,13 @@ static void pred_sql(struct gen *g, const struct yl_pred *p, bool exists)
 
 void yl_sql_add_int(struct yl_sql *sql, struct yl_arena *a, int64_t v, int dialect_pg)
 {
-	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL};
+	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL, NULL};
 	bind_int(&g, v);
 }
 
 void yl_sql_add_text(struct yl_sql *sql, struct yl_arena *a, const char *v, int dialect_pg)
 {
-	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL};
+	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL, NULL};
 	bind_text(&g, v);
 }
 
@@ -605,21 +698,25 @@ static bool index_only(const struct yl_pred *p)
  * by an absolute URL (their rows carry no patient from it), tested for the token. */
 static void hinted_driver(struct gen *g, const struct yl_search_plan *p, const struct yl_pred *d)
 {
-	add(g, " IN (SELECT d.res FROM (SELECT res FROM ");
+	add(g, g->pg ? " = ANY (ARRAY(SELECT d.res FROM (SELECT res, patient FROM "
+	             : " IN (SELECT d.res FROM (SELECT res FROM ");
 	add(g, index_table[d->kind]);
 	param_cond(g, " WHERE ", d);
 	values_cond(g, d);
 	add(g, " AND patient = ");
 	bind_text(g, p->patient_hint);
-	add(g, " UNION ALL SELECT x.res FROM idx_reference x");
+	add(g, g->pg ? " UNION ALL SELECT x.res, x.patient FROM idx_reference x"
+	             : " UNION ALL SELECT x.res FROM idx_reference x");
 	param_cond(g, " WHERE x.", p->hint_pred);
 	add(g, " AND x.ref_id = ");
 	bind_text(g, p->patient_hint);
 	add(g, " AND x.url LIKE '%://%' AND ");
-	const char *saved = g->row_ref;
+	const char *saved = g->row_ref, *saved_patient = g->row_patient;
 	g->row_ref = "x.res";
+	g->row_patient = "x.patient";
 	pred_sql(g, d, true);
 	g->row_ref = saved;
+	g->row_patient = saved_patient;
 	add(g, ") d WHERE 1 = 1");
 }
 
@@ -684,27 +781,32 @@ static void plan_cond_driven(struct gen *g, const struct yl_search_plan *p, int 
 	visible_cond(g, g->scope);
 	if (driver >= 0) {
 		/* the driver's index rows, narrowed by every other index test before any resource
-		 * row is read: on a store larger than memory each resource row is a disk read */
+		 * row is read: on a store larger than memory each resource row is a disk read.
+		 * PostgreSQL: as an array, so that the rows are looked up by it (a semi-join
+		 * under ORDER BY ... LIMIT walks the type in row order instead, expecting many) */
 		const struct yl_pred *d = &p->preds[driver];
 		add(g, " AND ");
 		rcol(g, "rowid");
 		if (yl_search_pred_hinted(p, d)) {
 			hinted_driver(g, p, d);
 		} else {
-			add(g, " IN (SELECT d.res FROM ");
+			add(g,
+			    g->pg ? " = ANY (ARRAY(SELECT d.res FROM " : " IN (SELECT d.res FROM ");
 			add(g, index_table[d->kind]);
 			add(g, " d");
 			param_cond(g, " WHERE ", d);
 			values_cond(g, d);
 		}
 		g->row_ref = "d.res";
+		g->row_patient = "d.patient";
 		for (size_t i = 0; i < p->npreds; i++)
 			if ((int)i != driver && index_only(&p->preds[i])) {
 				add(g, " AND ");
 				pred_sql(g, &p->preds[i], true);
 			}
 		g->row_ref = NULL;
-		add(g, ")");
+		g->row_patient = NULL;
+		add(g, g->pg ? "))" : ")");
 	}
 	for (size_t i = 0; i < p->npreds; i++) {
 		if (driver >= 0 && ((int)i == driver || index_only(&p->preds[i])))
@@ -737,7 +839,7 @@ enum yl_code yl_search_sql_where(struct yl_sql *sql, struct yl_arena *a,
                                  const struct yl_search_plan *p, int driver, int dialect_pg,
                                  struct yl_err *err)
 {
-	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL};
+	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL, NULL};
 	add(&g, " WHERE ");
 	plan_cond_driven(&g, p, driver);
 	if (sql->text.err)
@@ -761,16 +863,40 @@ static const char *const sort_col_hi[] = {
     [YL_IDX_URI] = "max(uri)",    [YL_IDX_COMPOSITE] = "max(hi)",
 };
 
+/* "(SELECT agg FROM table WHERE res = r.rowid AND <param> [AND <values>])": a value of the
+ * row's own index rows. PostgreSQL finds them by the row's patient too, since every key of
+ * the partitioned tables begins with it (an index row has its resource's patient, NULL
+ * rows are in the reference tables): a CASE of the two lookups, one of which runs. */
+static void row_agg(struct gen *g, const char *agg, const char *table, const struct yl_pred *p,
+                    bool values)
+{
+	if (g->pg)
+		add(g, "CASE WHEN r.patient IS NULL THEN ");
+	for (int i = 0; i < (g->pg ? 2 : 1); i++) {
+		if (i)
+			add(g, " ELSE ");
+		add(g, "(SELECT ");
+		add(g, agg);
+		add(g, " FROM ");
+		add(g, table);
+		param_cond(g, g->pg ? " WHERE res = r.rowid AND " : " WHERE res = r.rowid AND +",
+		           p);
+		if (values)
+			values_cond(g, p);
+		add(g, !g->pg ? ")" : i ? " AND patient = r.patient)" : " AND patient IS NULL)");
+	}
+	if (g->pg)
+		add(g, " END");
+}
+
 static void sort_expr(struct gen *g, const struct yl_sort_key *k)
 {
 	if (k->by == YL_SORT_MATCH) {
 		/* the smallest matching value, cut like a cursor's (the by-value page reads
 		 * whole values off the index instead: by_value_page) */
-		add(g, "substr((SELECT min(norm) FROM idx_string");
-		param_cond(g, g->pg ? " WHERE res = r.rowid AND " : " WHERE res = r.rowid AND +",
-		           k->pred);
-		values_cond(g, k->pred);
-		add(g, "), 1, " YL_STR(YL_MATCH_KEY_MAX) ")");
+		add(g, "substr(");
+		row_agg(g, "min(norm)", "idx_string", k->pred, true);
+		add(g, ", 1, " YL_STR(YL_MATCH_KEY_MAX) ")");
 		return;
 	}
 	if (k->by == YL_SORT_ID) {
@@ -785,13 +911,13 @@ static void sort_expr(struct gen *g, const struct yl_sort_key *k)
 	 * stay short; resources equal on the cut key are ordered by row */
 	bool text = k->kind == YL_IDX_TOKEN || k->kind == YL_IDX_STRING ||
 	            k->kind == YL_IDX_REFERENCE || k->kind == YL_IDX_URI;
-	add(g, text ? "substr((SELECT " : "(SELECT ");
-	add(g, k->desc ? sort_col_hi[k->kind] : sort_col_lo[k->kind]);
-	add(g, " FROM ");
-	add(g, index_table[k->kind]);
 	struct yl_pred p = {.params = k->params, .nparams = k->nparams};
-	param_cond(g, g->pg ? " WHERE res = r.rowid AND " : " WHERE res = r.rowid AND +", &p);
-	add(g, text ? "), 1, " YL_STR(SORT_TEXT_KEY) ")" : ")");
+	if (text)
+		add(g, "substr(");
+	row_agg(g, k->desc ? sort_col_hi[k->kind] : sort_col_lo[k->kind], index_table[k->kind], &p,
+	        false);
+	if (text)
+		add(g, ", 1, " YL_STR(SORT_TEXT_KEY) ")");
 }
 
 static void bind_key(struct gen *g, const struct yl_key *v)
@@ -820,7 +946,7 @@ static void cursor_cond(struct gen *g, const struct yl_search_plan *p)
 		if (v->kind == YL_KEY_NULL) {
 			/* nulls are last: nothing is beyond a null but other nulls; every value
 			 * is before it */
-			add(g, c->before ? k : "0");
+			add(g, c->before ? k : g->pg ? "false" : "0");
 			add(g, c->before ? " IS NOT NULL" : "");
 			add(g, " OR (");
 			add(g, k);
@@ -861,8 +987,13 @@ bool yl_search_walkable(const struct yl_search_plan *p, size_t i)
 static void walk_page(struct gen *g, const struct yl_search_plan *p, int driver)
 {
 	const struct yl_pred *d = &p->preds[YL_DRIVER_WALK_PRED(driver)];
-	add(g, "SELECT r.rowid AS res, r.type, r.id, r.version, r.last_updated, r.body FROM "
-	       "idx_string d INDEXED BY idx_string_walk JOIN resource r ON r.rowid = d.res");
+	/* PostgreSQL: one row per resource by DISTINCT ON (its GROUP BY wants every column) */
+	add(g, g->pg ? "SELECT DISTINCT ON (d.res) " : "SELECT ");
+	add(g, g->pg
+	           ? "d.res AS res, r.type, r.id, r.version, r.last_updated, r.body FROM "
+	             "idx_string d JOIN resource r ON r.rowid = d.res"
+	           : "r.rowid AS res, r.type, r.id, r.version, r.last_updated, r.body FROM "
+	             "idx_string d INDEXED BY idx_string_walk JOIN resource r ON r.rowid = d.res");
 	param_cond(g, " WHERE d.", d);
 	values_cond(g, d);
 	if (p->cursor.set) {
@@ -872,8 +1003,9 @@ static void walk_page(struct gen *g, const struct yl_search_plan *p, int driver)
 	add(g, " AND r.type");
 	types_in(g, p);
 	visible_cond(g, p);
-	add(g, p->cursor.before ? " GROUP BY d.res ORDER BY d.res DESC LIMIT "
-	                        : " GROUP BY d.res ORDER BY d.res LIMIT ");
+	if (!g->pg)
+		add(g, " GROUP BY d.res");
+	add(g, p->cursor.before ? " ORDER BY d.res DESC LIMIT " : " ORDER BY d.res LIMIT ");
 	bind_int(g, p->count);
 }
 
@@ -898,8 +1030,9 @@ static void by_value_page(struct gen *g, const struct yl_search_plan *p)
 	const struct yl_pred *d = &p->preds[0];
 	const struct yl_cursor *c = &p->cursor;
 	add(g, "SELECT r.rowid AS res, r.type, r.id, r.version, r.last_updated, r.body, "
-	       "d.norm AS k0 FROM idx_string d INDEXED BY idx_string_norm JOIN resource r ON "
-	       "r.rowid = d.res");
+	       "d.norm AS k0 FROM idx_string d");
+	add(g, g->pg ? " JOIN resource r ON r.rowid = d.res"
+	             : " INDEXED BY idx_string_norm JOIN resource r ON r.rowid = d.res");
 	param_cond(g, " WHERE d.", d);
 	values_cond(g, d);
 	if (c->set && c->nkeys == 1 && c->keys[0].kind == YL_KEY_TEXT) {
@@ -937,7 +1070,7 @@ enum yl_code yl_search_sql_page(struct yl_sql *sql, struct yl_arena *a,
                                 const struct yl_search_plan *p, int driver, int dialect_pg,
                                 struct yl_err *err)
 {
-	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL};
+	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL, NULL};
 	if (YL_DRIVER_IS_WALK(driver) || driver == YL_DRIVER_BY_VALUE) {
 		if (driver == YL_DRIVER_BY_VALUE)
 			by_value_page(&g, p);
@@ -980,7 +1113,7 @@ enum yl_code yl_search_sql_estimate(struct yl_sql *sql, struct yl_arena *a, cons
                                     const char *patient, int cap, int dialect_pg,
                                     struct yl_err *err)
 {
-	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL};
+	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL, NULL};
 	add(&g, "SELECT count(*) FROM (SELECT 1 FROM ");
 	add(&g, index_table[p->kind]);
 	param_cond(&g, " WHERE ", p);
@@ -1082,9 +1215,9 @@ enum yl_code yl_search_sql_count_index(struct yl_sql *sql, struct yl_arena *a,
                                        const struct yl_search_plan *p, int dialect_pg,
                                        struct yl_err *err)
 {
-	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL};
+	struct gen g = {sql, a, dialect_pg, 0, NULL, NULL, NULL};
 	const struct yl_pred *pr = &p->preds[0];
-	if (date_count_by_span(&g, p))
+	if (!dialect_pg && date_count_by_span(&g, p)) /* PostgreSQL keeps no idx_date_bucket */
 		goto done;
 	/* one row per resource at most: no DISTINCT (a temporary B-tree of every match) */
 	add(&g, pr->single ? "SELECT count(*) FROM " : "SELECT count(DISTINCT res) FROM ");
