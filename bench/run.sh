@@ -6,8 +6,8 @@
 # passed through (RUNS, DURATION, N, ...).
 #   bench/run.sh            # ~9 minutes once the 1M-Patient store is cached
 #   SEARCH=1 bench/run.sh   # also the search benchmark: +~9 minutes once its store is cached
-#   PG=1 bench/run.sh       # also PostgreSQL beside SQLite (bench/pg.sh); ONLY=pg for it alone
 #                           # (building its store the first time: ~80 minutes, 52 GB)
+#   PG=1 bench/run.sh       # also PostgreSQL beside SQLite (bench/pg.sh); ONLY=pg for it alone
 #   NO_BUILD=1 bench/run.sh # measure the binary already in $BUILD (default build/)
 #   BENCH_REV=HEAD bench/run.sh  # measure exactly a commit (server from git archive)
 set -uo pipefail
