@@ -2048,38 +2048,35 @@ static enum yl_code group_commit(struct pg_conn *c, struct job self)
 {
 	struct pg_store *s = c->store;
 	pthread_mutex_lock(&s->queue_mu);
-	self.next = NULL;
 	*s->queue_tail = &self;
 	s->queue_tail = &self.next;
+	/* Lead batches until this thread's own job has run: a batch takes at most
+	 * GROUP_COMMIT_MAX jobs from the head of the queue, which need not include ours. */
 	for (;;) {
-		if (self.done) {
-			pthread_mutex_unlock(&s->queue_mu);
-			return self.code;
-		}
-		if (!s->leading)
+		while (!self.done && s->leading)
+			pthread_cond_wait(&s->queue_cv, &s->queue_mu);
+		if (self.done)
 			break;
-		pthread_cond_wait(&s->queue_cv, &s->queue_mu);
-	}
-	/* lead: take up to GROUP_COMMIT_MAX jobs, run them on this thread's connection */
-	s->leading = true;
-	struct job *batch = s->queue, **tail = &batch;
-	int n = 0;
-	while (*tail && n < GROUP_COMMIT_MAX)
-		tail = &(*tail)->next, n++;
-	s->queue = *tail;
-	if (!s->queue)
-		s->queue_tail = &s->queue;
-	*tail = NULL;
-	pthread_mutex_unlock(&s->queue_mu);
-	for (struct job *j = batch; j; j = j->next)
-		j->code = YL_OK;
-	commit_batch(c, batch);
-	pthread_mutex_lock(&s->queue_mu);
-	for (struct job *j = batch; j; j = j->next)
-		if (j != &self)
+		s->leading = true;
+		struct job *batch = s->queue, **cut = &s->queue;
+		for (int n = 0; *cut && n < GROUP_COMMIT_MAX; n++)
+			cut = &(*cut)->next;
+		s->queue = *cut;
+		*cut = NULL;
+		if (!s->queue)
+			s->queue_tail = &s->queue;
+		pthread_mutex_unlock(&s->queue_mu);
+
+		commit_batch(c, batch); /* on this thread's connection */
+
+		pthread_mutex_lock(&s->queue_mu);
+		for (struct job *j = batch, *next; j; j = next) {
+			next = j->next; /* read before done: the owner may return at once */
 			j->done = true;
-	s->leading = false;
-	pthread_cond_broadcast(&s->queue_cv);
+		}
+		s->leading = false;
+		pthread_cond_broadcast(&s->queue_cv);
+	}
 	pthread_mutex_unlock(&s->queue_mu);
 	return self.code;
 }
