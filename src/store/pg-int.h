@@ -27,6 +27,11 @@
 #define YL_PG_LOCK_CHANGES 0x796c0001
 #define YL_PG_LOCK_AUDIT   0x796c0002
 
+/* The libpq connection string of a --db address: `where` without yilian's own URI
+ * parameter partitions=N, whose value (default 8) goes to *partitions. malloc'd; NULL when
+ * out of memory. */
+char *yl_pg_conninfo(const char *where, int *partitions);
+
 /* The values of one statement's $1..$n. */
 struct yl_pg_params {
 	struct yl_arena *a;

@@ -673,7 +673,7 @@ static enum yl_code migrate(struct pg_store *s, struct pg_conn *c, struct yl_are
 /* ---- open and close ----------------------------------------------------------------- */
 
 /* where without the partitions=N parameter (ours, not libpq's); *partitions its value */
-static char *conninfo_of(const char *where, int *partitions)
+char *yl_pg_conninfo(const char *where, int *partitions)
 {
 	char *s = strdup(where);
 	if (!s)
@@ -713,7 +713,7 @@ static enum yl_code pg_open(const char *where, struct yl_store **out, bool *unfi
 	if (unfinished)
 		*unfinished = false;
 	struct pg_store *s = calloc(1, sizeof(*s));
-	if (!s || !(s->conninfo = conninfo_of(where, &s->partitions))) {
+	if (!s || !(s->conninfo = yl_pg_conninfo(where, &s->partitions))) {
 		free(s);
 		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory opening the store");
 	}

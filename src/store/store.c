@@ -19,9 +19,17 @@ const char *yl_store_display(const char *where, struct yl_arena *a)
 {
 	if (!yl_store_is_pg(where))
 		return where;
-	/* postgresql://user:secret@host/db -> postgresql://user:***@host/db; password=... too */
-	const char *at = strchr(where, '@'), *scheme = strstr(where, "://");
-	const char *colon = scheme && at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
+	/* postgresql://user:secret@host/db -> postgresql://user:***@host/db; password=... too.
+	 * The user information is what the authority (after "://", up to / or ?) holds
+	 * before its last '@'. */
+	const char *scheme = strstr(where, "://");
+	const char *auth = scheme ? scheme + 3 : NULL;
+	size_t alen = auth ? strcspn(auth, "/?") : 0;
+	const char *at = NULL;
+	for (size_t i = 0; i < alen; i++)
+		if (auth[i] == '@')
+			at = auth + i;
+	const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
 	const char *shown = where;
 	if (colon)
 		shown = yl_arena_printf(a, "%.*s:***%s", (int)(colon - where), where, at);
