@@ -1089,7 +1089,9 @@ enum yl_code yl_search_sql_page(struct yl_sql *sql, struct yl_arena *a,
 	}
 	add(&g, " FROM resource r WHERE ");
 	plan_cond_driven(&g, p, driver);
-	add(&g, ") s");
+	/* PostgreSQL would fold the subquery into the outer one and work each sort key out
+	 * once per use (the ORDER BY and the cursor name it several times) */
+	add(&g, g.pg && p->nsort ? " OFFSET 0) s" : ") s");
 	if (p->cursor.set) {
 		add(&g, " WHERE ");
 		cursor_cond(&g, p);
