@@ -1060,7 +1060,10 @@ static void by_value_page(struct gen *g, const struct yl_search_plan *p)
 	add(g, " AND NOT EXISTS (SELECT 1 FROM idx_string e WHERE e.res = d.res AND "
 	       "e.param = d.param");
 	values_cond(g, d);
-	add(g, " AND (e.norm < d.norm OR (e.norm = d.norm AND e.exact < d.exact)))");
+	/* PostgreSQL: tested per row (OFFSET 0), through idx_string_walk, rather than against
+	 * a list of every match */
+	add(g, g->pg ? " AND (e.norm < d.norm OR (e.norm = d.norm AND e.exact < d.exact)) OFFSET 0)"
+	             : " AND (e.norm < d.norm OR (e.norm = d.norm AND e.exact < d.exact)))");
 	add(g, c->set && c->before ? " ORDER BY d.norm DESC, d.res DESC LIMIT "
 	                           : " ORDER BY d.norm, d.res LIMIT ");
 	bind_int(g, p->count);
