@@ -68,6 +68,7 @@ make_work() {
 # delete and made again (src/store/migrations/0010_auth_audit.sql); the patient postings
 # (0011) are emptied with it.
 reset_audit() {
+	case $1 in postgres*) return 0 ;; esac # a PostgreSQL store is made fresh by its benchmark
 	command -v sqlite3 >/dev/null 2>&1 || return 0
 	sqlite3 "$1" "SELECT 1 FROM sqlite_schema WHERE name = 'audit'" 2>/dev/null | grep -q 1 || return 0
 	sqlite3 "$1" "DROP TRIGGER IF EXISTS audit_no_delete; DELETE FROM audit;

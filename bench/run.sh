@@ -7,6 +7,7 @@
 #   bench/run.sh            # ~9 minutes once the 1M-Patient store is cached
 #   SEARCH=1 bench/run.sh   # also the search benchmark: +~9 minutes once its store is cached
 #                           # (building its store the first time: ~80 minutes, 52 GB)
+#   PG=1 bench/run.sh       # also PostgreSQL beside SQLite (bench/pg.sh); ONLY=pg for it alone
 #   NO_BUILD=1 bench/run.sh # measure the binary already in $BUILD (default build/)
 #   BENCH_REV=HEAD bench/run.sh  # measure exactly a commit (server from git archive)
 set -uo pipefail
@@ -56,6 +57,8 @@ add_markers() {
 
 benches=(read create)
 [ "${SEARCH:-0}" = 1 ] && benches+=(search)
+[ "${PG:-0}" = 1 ] && benches+=(pg) # PostgreSQL beside SQLite (bench/pg.sh)
+[ "${ONLY:-}" ] && benches=($ONLY)   # e.g. ONLY=pg: that benchmark alone
 status=0
 ok=()
 for b in "${benches[@]}"; do
@@ -70,6 +73,7 @@ done
 
 for b in "${ok[@]}"; do
 	[ "$b" = search ] && add_markers search "## Search"
+	[ "$b" = pg ] && add_markers pg "## PostgreSQL"
 	splice "$b" "bench/results/$b.md"
 done
 ran_ok() { [[ " ${ok[*]} " == *" $1 "* ]]; }

@@ -315,6 +315,15 @@ static enum yl_code write_batch(struct yl_import *im, struct yl_store_conn **c, 
 	if (!*open)
 		yl_store_hold_index(*c); /* the batch's index rows go in together, below */
 	*open = true;
+	/* the batch's resources looked up at once (PostgreSQL: one round trip, not one each) */
+	const char **types = yl_arena_alloc(b->a, (b->n + 1) * sizeof(*types));
+	const char **ids = yl_arena_alloc(b->a, (b->n + 1) * sizeof(*ids));
+	if (!types || !ids)
+		code = yl_err_add(e, b->a, YL_NOMEM, NULL, "out of memory importing");
+	for (size_t i = 0; code == YL_OK && i < b->n; i++)
+		types[i] = b->v[i].w.type, ids[i] = b->v[i].w.id;
+	if (code == YL_OK)
+		code = yl_store_expect(*c, b->a, types, ids, b->n, e);
 	for (size_t i = 0; code == YL_OK && i < b->n; i++) {
 		struct pending *p = &b->v[i];
 		p->w.render_ctx = &p->bc;

@@ -93,6 +93,9 @@ struct yl_store_ops {
 	void (*rollback)(struct yl_store_conn *c);
 	void (*hold_index)(struct yl_store_conn *c);
 	enum yl_code (*flush_index)(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err);
+	/* optional (NULL: nothing to do) */
+	enum yl_code (*expect)(struct yl_store_conn *c, struct yl_arena *a, const char *const *types,
+	                       const char *const *ids, size_t n, struct yl_err *err);
 };
 
 /* The first member of every backend's store and connection. */

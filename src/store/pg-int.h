@@ -53,6 +53,32 @@ PGresult *yl_pg_exec(struct yl_store_conn *c, struct yl_arena *a, const char *sq
 PGresult *yl_pg_exec_once(struct yl_store_conn *c, struct yl_arena *a, const char *sql,
                           const struct yl_pg_params *p, const char *what, struct yl_err *err);
 
+/* COPY ... FROM STDIN (FORMAT binary) of many rows (pg-copy.c): yl_pg_copy_row(b, n)
+ * then n fields, row after row; yl_pg_copy_send() sends them under copy_sql (a COPY
+ * statement naming the columns, in the fields' order and types: int8 for bigint, int4 for
+ * int, float8, text, bytea) and empties b. Encoding errors (out of memory) are sticky and
+ * reported by send. */
+struct yl_pg_copy {
+	char *p;
+	size_t len, cap;
+	size_t rows;
+	bool nomem;
+};
+void yl_pg_copy_row(struct yl_pg_copy *b, int nfields);
+void yl_pg_copy_null(struct yl_pg_copy *b);
+void yl_pg_copy_int8(struct yl_pg_copy *b, int64_t v);
+void yl_pg_copy_int4(struct yl_pg_copy *b, int32_t v);
+void yl_pg_copy_float8(struct yl_pg_copy *b, double v);
+void yl_pg_copy_text(struct yl_pg_copy *b, const char *s); /* NULL: SQL NULL */
+void yl_pg_copy_bytes(struct yl_pg_copy *b, const void *p, size_t n);
+enum yl_code yl_pg_copy_send(PGconn *db, struct yl_arena *a, const char *copy_sql,
+                             struct yl_pg_copy *b, struct yl_err *err);
+void yl_pg_copy_reset(struct yl_pg_copy *b);
+/* yl_pg_copy_send on c's connection (pg.c): YL_UNAVAILABLE when it is lost. */
+enum yl_code yl_pg_copy_in(struct yl_store_conn *c, struct yl_arena *a, const char *copy_sql,
+                           struct yl_pg_copy *b, struct yl_err *err);
+void yl_pg_copy_free(struct yl_pg_copy *b);
+
 /* Binary result columns. */
 bool yl_pg_col_null(const PGresult *r, int row, int col);
 int64_t yl_pg_col_int(const PGresult *r, int row, int col); /* int2/4/8, bool; NULL: 0 */

@@ -15,6 +15,7 @@
  * reset at its next use outside a transaction, so nodes reconnect by themselves. A write
  * is acknowledged only after COMMIT returned. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -54,6 +55,29 @@ struct held_row {
 	const struct yl_index_row *r;
 };
 
+/* A new resource's row (and its change-log row) waiting for the bulk load's COPY; the
+ * strings and body are the write's (alive until the flush, as its index rows). */
+struct pend_row {
+	int64_t rowid, version, last_updated;
+	const char *type, *id, *patient, *op;
+	const void *body;
+	size_t body_len;
+	bool deleted;
+};
+
+/* The current version of a resource (none: exists false). */
+struct head {
+	bool exists, deleted;
+	int64_t version, last_updated, rowid;
+	const char *patient; /* arena copy or NULL */
+};
+
+struct expected {
+	const char *type, *id; /* NULL: empty slot */
+	struct head h;
+	bool used;
+};
+
 struct pg_store;
 
 struct pg_conn {
@@ -67,10 +91,27 @@ struct pg_conn {
 	/* yl_store_begin() .. commit */
 	bool in_tx;
 	bool tx_wrote; /* a change was written: NOTIFY at commit */
-	int64_t last_seq; /* inside a write transaction: the newest seq */
+	int64_t last_seq;  /* inside a write transaction: the newest seq */
+	int64_t begin_seq; /* the newest seq when the transaction began */
+	/* a fresh bulk load (yl_store_defer_indexes): hashes of the (type, id) it wrote, so
+	 * yl_store_expect asks the database only about those (the rest cannot exist) */
+	uint64_t *loaded;
+	size_t nloaded, loaded_cap;
 	bool hold;
 	struct held_row *held;
 	size_t nheld, held_cap;
+	/* a bulk load (hold on): new resources' rows wait for one COPY (see put_pending) */
+	struct pend_row *pend;
+	size_t npend, pend_cap;
+	uint32_t *pend_slots; /* (type, id) -> pend index + 1, open addressing */
+	size_t pend_slot_cap;
+	int64_t *rowids; /* rowids taken from the sequence, not yet used */
+	size_t nrowids, rowid_at;
+	struct yl_pg_copy copy;
+	/* yl_store_expect(): heads looked up for a batch; each used once (then stale) */
+	struct yl_arena *exp_arena;
+	struct expected *exp;
+	size_t nexp, exp_cap; /* exp_cap: slots, a power of two */
 };
 
 /* A write (or audit events) waiting for the group commit. */
@@ -103,7 +144,14 @@ struct pg_store {
 	pthread_t watcher;
 	bool watching, stopping;
 	int schema_version;
+	/* a fresh bulk load runs (deferred indexes): the newest seq as its last commit left
+	 * it, while no other writer has written since; -1 otherwise */
+	_Atomic int64_t fresh_seq;
 };
+
+static enum yl_code flush_held(struct pg_conn *c, struct yl_arena *a, struct yl_err *err);
+static long pend_find(const struct pg_conn *c, const char *type, const char *id);
+static uint64_t key_hash(const char *type, const char *id);
 
 #define S(s) ((struct pg_store *)(void *)(s))
 #define C(c) ((struct pg_conn *)(void *)(c))
@@ -270,6 +318,12 @@ static void conn_free(struct pg_conn *c)
 	if (c->db)
 		PQfinish(c->db);
 	free(c->held);
+	free(c->pend);
+	free(c->pend_slots);
+	free(c->rowids);
+	yl_pg_copy_free(&c->copy);
+	yl_arena_destroy(c->exp_arena);
+	free(c->loaded);
 	free(c);
 }
 
@@ -423,6 +477,20 @@ PGresult *yl_pg_exec_once(struct yl_store_conn *c, struct yl_arena *a, const cha
                           const struct yl_pg_params *p, const char *what, struct yl_err *err)
 {
 	return run(C(c), a, sql, p, false, what, err);
+}
+
+enum yl_code yl_pg_copy_in(struct yl_store_conn *yc, struct yl_arena *a, const char *copy_sql,
+                           struct yl_pg_copy *b, struct yl_err *err)
+{
+	struct pg_conn *c = C(yc);
+	if (!conn_usable(c)) {
+		yl_pg_copy_reset(b);
+		return pg_error(c, a, NULL, "audit", err);
+	}
+	enum yl_code code = yl_pg_copy_send(c->db, a, copy_sql, b, err);
+	if (code == YL_UNAVAILABLE)
+		c->broken = true;
+	return code;
 }
 
 /* A statement whose result is not needed: YL_OK or the error. */
@@ -636,6 +704,8 @@ static char *conninfo_of(const char *where, int *partitions)
 }
 
 static void pg_close(struct yl_store *ys);
+static enum yl_code pg_build_deferred(struct yl_store *ys, yl_build_progress_fn progress,
+                                      void *ctx, int *n, struct yl_arena *a, struct yl_err *err);
 
 static enum yl_code pg_open(const char *where, struct yl_store **out, bool *unfinished,
                             struct yl_arena *a, struct yl_err *err)
@@ -648,6 +718,7 @@ static enum yl_code pg_open(const char *where, struct yl_store **out, bool *unfi
 		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory opening the store");
 	}
 	s->ops = &yl_pg_ops;
+	atomic_store(&s->fresh_seq, -1);
 	pthread_mutex_init(&s->list_lock, NULL);
 	pthread_mutex_init(&s->queue_mu, NULL);
 	pthread_cond_init(&s->queue_cv, NULL);
@@ -665,6 +736,23 @@ static enum yl_code pg_open(const char *where, struct yl_store **out, bool *unfi
 		code = migrate(s, c, a, err);
 		c->next = s->spare; /* the first thread to ask takes it */
 		s->spare = c;
+	}
+	if (code == YL_OK) { /* a bulk load stopped before it built its indexes */
+		struct yl_pg_params p;
+		yl_pg_params_init(&p, a);
+		PGresult *r = run(c, a, "SELECT count(*) FROM store_meta WHERE key LIKE 'deferred:%'",
+		                  NULL, true, "open", err);
+		bool stopped = r && yl_pg_col_int(r, 0, 0) > 0;
+		code = r ? YL_OK : err->code;
+		PQclear(r);
+		if (stopped && unfinished) {
+			*unfinished = true;
+		} else if (stopped) {
+			yl_log(YL_LOG_WARN, "store: a bulk load was interrupted; building its search "
+			                    "indexes (minutes on a large store)");
+			int n;
+			code = pg_build_deferred((struct yl_store *)s, NULL, NULL, &n, a, err);
+		}
 	}
 	if (code != YL_OK) {
 		pg_close((struct yl_store *)s);
@@ -767,6 +855,11 @@ static enum yl_code pg_read(struct yl_store_conn *yc, struct yl_arena *a, const 
                             struct yl_err *err)
 {
 	struct pg_conn *c = C(yc);
+	if (c->npend || c->nheld) { /* a bulk load's held rows: reads see them */
+		enum yl_code code = flush_held(c, a, err);
+		if (code != YL_OK)
+			return code;
+	}
 	struct yl_pg_params p;
 	yl_pg_params_init(&p, a);
 	yl_pg_add_text(&p, type);
@@ -782,8 +875,22 @@ static enum yl_code pg_read(struct yl_store_conn *yc, struct yl_arena *a, const 
 		      "h.version)), h.patient FROM history h WHERE h.type = $1 AND h.id = $2 AND "
 		      "h.version = $3::bigint";
 	}
-	PGresult *r = run(c, a, sql, &p, true, "read", err);
-	if (!r)
+	PGresult *r = NULL;
+	if (!version && strcmp(type, "Patient") == 0) {
+		/* a Patient is in its own compartment: one partition, not every one's (type, id)
+		 * index (Citus: one shard) */
+		r = run(c, a,
+		        "SELECT version, last_updated, deleted, body, patient FROM resource_p "
+		        "WHERE patient = $2 AND type = $1 AND id = $2",
+		        &p, true, "read", err);
+		if (r && PQntuples(r) == 0) {
+			PQclear(r);
+			r = NULL; /* elsewhere after all (a compartment of another): ask everywhere */
+		} else if (!r) {
+			return err->code;
+		}
+	}
+	if (!r && !(r = run(c, a, sql, &p, true, "read", err)))
 		return err->code;
 	if (PQntuples(r) == 0) {
 		PQclear(r);
@@ -812,16 +919,183 @@ static const char *part(const char *patient)
 	return patient ? "p" : "r";
 }
 
-struct head {
-	bool exists, deleted;
-	int64_t version, last_updated, rowid;
-	const char *patient; /* arena copy or NULL */
-};
+static struct expected *exp_find(struct pg_conn *c, const char *type, const char *id)
+{
+	if (!c->nexp)
+		return NULL;
+	size_t mask = c->exp_cap - 1;
+	for (size_t i = (size_t)key_hash(type, id) & mask;; i = (i + 1) & mask) {
+		struct expected *x = &c->exp[i];
+		if (!x->type)
+			return NULL;
+		if (strcmp(x->id, id) == 0 && strcmp(x->type, type) == 0)
+			return x;
+	}
+}
+
+static void exp_clear(struct pg_conn *c)
+{
+	c->nexp = 0;
+	c->exp = NULL;
+	c->exp_cap = 0;
+	if (c->exp_arena)
+		yl_arena_reset(c->exp_arena);
+}
+
+/* A text[] literal of the strings: {"a","b"} with " and \ escaped. */
+static const char *text_array(struct yl_arena *a, const char *const *v, size_t n)
+{
+	struct yl_buf b;
+	yl_buf_init(&b, a, 64 * n + 16, (size_t)1 << 30);
+	yl_buf_addc(&b, '{');
+	for (size_t i = 0; i < n; i++) {
+		yl_buf_adds(&b, i ? ",\"" : "\"");
+		for (const char *p = v[i]; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				yl_buf_addc(&b, '\\');
+			yl_buf_addc(&b, *p);
+		}
+		yl_buf_addc(&b, '"');
+	}
+	yl_buf_addc(&b, '}');
+	return b.err ? NULL : b.p;
+}
+
+static bool loaded_has(const struct pg_conn *c, uint64_t h)
+{
+	if (!c->nloaded)
+		return false;
+	size_t mask = c->loaded_cap - 1;
+	for (size_t i = (size_t)h & mask; c->loaded[i]; i = (i + 1) & mask)
+		if (c->loaded[i] == h)
+			return true;
+	return false;
+}
+
+/* Remember a key this fresh load wrote (nothing when out of memory: the load then asks
+ * the database about every key, as an ordinary one does). */
+static void loaded_add(struct pg_conn *c, const char *type, const char *id)
+{
+	if (atomic_load(&c->store->fresh_seq) < 0)
+		return;
+	uint64_t h = key_hash(type, id);
+	h = h ? h : 1;
+	if (loaded_has(c, h))
+		return;
+	if ((c->nloaded + 1) * 2 > c->loaded_cap) {
+		size_t cap = c->loaded_cap ? c->loaded_cap * 2 : 1 << 16;
+		uint64_t *v = calloc(cap, sizeof(*v));
+		if (!v) {
+			atomic_store(&c->store->fresh_seq, -1);
+			return;
+		}
+		for (size_t k = 0; k < c->loaded_cap; k++)
+			if (c->loaded[k]) {
+				size_t i = (size_t)c->loaded[k] & (cap - 1);
+				while (v[i])
+					i = (i + 1) & (cap - 1);
+				v[i] = c->loaded[k];
+			}
+		free(c->loaded);
+		c->loaded = v;
+		c->loaded_cap = cap;
+	}
+	size_t i = (size_t)h & (c->loaded_cap - 1);
+	while (c->loaded[i])
+		i = (i + 1) & (c->loaded_cap - 1);
+	c->loaded[i] = h;
+	c->nloaded++;
+}
+
+static enum yl_code pg_expect(struct yl_store_conn *yc, struct yl_arena *a,
+                              const char *const *types, const char *const *ids, size_t n,
+                              struct yl_err *err)
+{
+	struct pg_conn *c = C(yc);
+	exp_clear(c);
+	/* a fresh load that nobody else wrote into since it began: only keys it wrote itself
+	 * can exist; the others are known absent without asking */
+	int64_t fresh = atomic_load(&c->store->fresh_seq);
+	bool alone = c->in_tx && fresh >= 0 && c->begin_seq == fresh;
+	if (!c->exp_arena && !(c->exp_arena = yl_arena_create(1 << 16)))
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
+	size_t cap = 16;
+	while (cap < n * 2)
+		cap *= 2;
+	struct expected *slots = yl_arena_calloc(c->exp_arena, cap, sizeof(*slots));
+	const char *tv = text_array(a, types, n), *iv = text_array(a, ids, n);
+	if (!slots || !tv || !iv)
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
+	/* every key asked is known: absent unless the database has it */
+	size_t nask = 0;
+	for (size_t k = 0; k < n; k++) {
+		uint64_t kh = key_hash(types[k], ids[k]);
+		if (alone && loaded_has(c, kh ? kh : 1))
+			continue; /* written by this load: read_head asks the database */
+		nask++;
+		size_t i = (size_t)kh & (cap - 1);
+		while (slots[i].type &&
+		       !(strcmp(slots[i].id, ids[k]) == 0 && strcmp(slots[i].type, types[k]) == 0))
+			i = (i + 1) & (cap - 1);
+		if (!slots[i].type) {
+			slots[i].type = yl_arena_strdup(c->exp_arena, types[k]);
+			slots[i].id = yl_arena_strdup(c->exp_arena, ids[k]);
+			if (!slots[i].type || !slots[i].id)
+				return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
+		}
+	}
+	if (alone) { /* the rest cannot exist */
+		c->exp = slots;
+		c->exp_cap = cap;
+		c->nexp = nask;
+		return YL_OK;
+	}
+	struct yl_pg_params p;
+	yl_pg_params_init(&p, a);
+	yl_pg_add_text(&p, tv);
+	yl_pg_add_text(&p, iv);
+	PGresult *r = run(c, a,
+	                  "SELECT r.type, r.id, r.version, r.last_updated, r.deleted, r.rowid, "
+	                  "r.patient FROM unnest($1::text[], $2::text[]) AS k(type, id) JOIN "
+	                  "resource r ON r.type = k.type AND r.id = k.id",
+	                  &p, true, "write", err);
+	if (!r)
+		return err->code;
+	c->exp = slots;
+	c->exp_cap = cap;
+	c->nexp = n;
+	for (int i = 0, rows = PQntuples(r); i < rows; i++) {
+		struct expected *x = exp_find(c, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+		if (!x)
+			continue;
+		x->h = (struct head){.exists = true,
+		                     .version = yl_pg_col_int(r, i, 2),
+		                     .last_updated = yl_pg_col_int(r, i, 3),
+		                     .deleted = yl_pg_col_int(r, i, 4) != 0,
+		                     .rowid = yl_pg_col_int(r, i, 5),
+		                     .patient = yl_pg_col_text(c->exp_arena, r, i, 6, NULL)};
+	}
+	PQclear(r);
+	return YL_OK;
+}
 
 static enum yl_code read_head(struct pg_conn *c, struct yl_arena *a, const char *type,
                               const char *id, struct head *h, struct yl_err *err)
 {
 	memset(h, 0, sizeof(*h));
+	if (pend_find(c, type, id) >= 0) { /* written earlier in this bulk load: send it first */
+		enum yl_code code = flush_held(c, a, err);
+		if (code != YL_OK)
+			return code;
+	}
+	struct expected *x = exp_find(c, type, id);
+	if (x && !x->used) { /* looked up with its batch (yl_store_expect) */
+		x->used = true; /* this write changes it: the next asks the database */
+		*h = x->h;
+		if (h->patient)
+			h->patient = yl_arena_strdup(a, h->patient);
+		return YL_OK;
+	}
 	struct yl_pg_params p;
 	yl_pg_params_init(&p, a);
 	yl_pg_add_text(&p, type);
@@ -901,9 +1175,26 @@ static void add_opt_real(struct yl_pg_params *p, bool have, double v)
 		yl_pg_add_text(p, NULL);
 }
 
+/* Index keys longer than this are cut (at a character boundary) before they are stored:
+ * a B-tree entry must fit a third of a page (2,704 bytes), and a search-index value that
+ * long (a pasted document in a string element) is not searched for beyond its start. */
+#define KEY_MAX 1000
+
+static size_t key_len(const char *s)
+{
+	size_t n = strlen(s);
+	if (n <= KEY_MAX)
+		return n;
+	n = KEY_MAX;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--; /* not inside a UTF-8 sequence */
+	return n;
+}
+
 static void add_or_empty(struct yl_pg_params *p, const char *s)
 {
-	yl_pg_add_text(p, s ? s : "");
+	s = s ? s : "";
+	yl_pg_add_textn(p, s, key_len(s));
 }
 
 /* One index row's values after (res, param, patient), in idx_tables' column order. */
@@ -974,11 +1265,301 @@ static void add_index_values(struct yl_pg_params *p, const struct yl_index_row *
 	}
 }
 
+/* ---- bulk loads: rows held for COPY ------------------------------------------------ */
+
+static uint64_t key_hash(const char *type, const char *id)
+{
+	uint64_t h = yl_hash_add(0xcbf29ce484222325ULL, type, strlen(type));
+	h = yl_hash_add(h, "/", 1);
+	return yl_hash_add(h, id, strlen(id));
+}
+
+/* The pending row of (type, id), or -1. */
+static long pend_find(const struct pg_conn *c, const char *type, const char *id)
+{
+	if (!c->npend)
+		return -1;
+	size_t mask = c->pend_slot_cap - 1;
+	for (size_t i = (size_t)key_hash(type, id) & mask;; i = (i + 1) & mask) {
+		uint32_t v = c->pend_slots[i];
+		if (!v)
+			return -1;
+		const struct pend_row *p = &c->pend[v - 1];
+		if (strcmp(p->id, id) == 0 && strcmp(p->type, type) == 0)
+			return (long)v - 1;
+	}
+}
+
+static bool pend_add(struct pg_conn *c, const struct pend_row *row)
+{
+	if (c->npend == c->pend_cap) {
+		size_t cap = c->pend_cap ? c->pend_cap * 2 : 1024;
+		struct pend_row *v = realloc(c->pend, cap * sizeof(*v));
+		if (!v)
+			return false;
+		c->pend = v;
+		c->pend_cap = cap;
+	}
+	if ((c->npend + 1) * 2 > c->pend_slot_cap) { /* keep the table at most half full */
+		size_t cap = c->pend_slot_cap ? c->pend_slot_cap * 2 : 4096;
+		uint32_t *slots = calloc(cap, sizeof(*slots));
+		if (!slots)
+			return false;
+		free(c->pend_slots);
+		c->pend_slots = slots;
+		c->pend_slot_cap = cap;
+		for (size_t k = 0; k < c->npend; k++) { /* rehash */
+			size_t i = (size_t)key_hash(c->pend[k].type, c->pend[k].id) & (cap - 1);
+			while (slots[i])
+				i = (i + 1) & (cap - 1);
+			slots[i] = (uint32_t)k + 1;
+		}
+	}
+	c->pend[c->npend] = *row;
+	size_t mask = c->pend_slot_cap - 1;
+	size_t i = (size_t)key_hash(row->type, row->id) & mask;
+	while (c->pend_slots[i])
+		i = (i + 1) & mask;
+	c->pend_slots[i] = (uint32_t)++c->npend;
+	return true;
+}
+
+/* A new resource's row: from a block of the sequence, taken 1,000 at a time. */
+static enum yl_code next_rowid(struct pg_conn *c, struct yl_arena *a, int64_t *out,
+                               struct yl_err *err)
+{
+	if (c->rowid_at == c->nrowids) {
+		PGresult *r = run(c, a,
+		                  "SELECT nextval('resource_rowid') FROM generate_series(1, 1000)",
+		                  NULL, true, "write", err);
+		if (!r)
+			return err->code;
+		int n = PQntuples(r);
+		int64_t *v = realloc(c->rowids, (size_t)(n ? n : 1) * sizeof(*v));
+		if (!v) {
+			PQclear(r);
+			return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
+		}
+		for (int i = 0; i < n; i++)
+			v[i] = yl_pg_col_int(r, i, 0);
+		PQclear(r);
+		c->rowids = v;
+		c->nrowids = (size_t)n;
+		c->rowid_at = 0;
+	}
+	*out = c->rowids[c->rowid_at++];
+	return YL_OK;
+}
+
+/* Send the pending resource and change-log rows (four COPYs: each table of each pair). */
+static enum yl_code flush_pending(struct pg_conn *c, struct yl_arena *a, struct yl_err *err)
+{
+	static const char *const copy_sql[2][2] = {
+	    {"COPY resource_r (rowid, type, id, version, last_updated, deleted, patient, body) "
+	     "FROM STDIN (FORMAT binary)",
+	     "COPY resource_p (rowid, type, id, version, last_updated, deleted, patient, body) "
+	     "FROM STDIN (FORMAT binary)"},
+	    {"COPY history_r (seq, type, id, version, op, patient, body) FROM STDIN (FORMAT "
+	     "binary)",
+	     "COPY history_p (seq, type, id, version, op, patient, body) FROM STDIN (FORMAT "
+	     "binary)"},
+	};
+	enum yl_code code = YL_OK;
+	for (int table = 0; code == YL_OK && table < 2; table++) {
+		for (int withp = 0; code == YL_OK && withp < 2; withp++) {
+			for (size_t i = 0; i < c->npend; i++) {
+				const struct pend_row *p = &c->pend[i];
+				if ((p->patient != NULL) != (withp != 0))
+					continue;
+				struct yl_pg_copy *b = &c->copy;
+				if (table == 0) {
+					yl_pg_copy_row(b, 8);
+					yl_pg_copy_int8(b, p->rowid);
+					yl_pg_copy_text(b, p->type);
+					yl_pg_copy_text(b, p->id);
+					yl_pg_copy_int8(b, p->version);
+					yl_pg_copy_int8(b, p->last_updated);
+					yl_pg_copy_int4(b, p->deleted);
+					yl_pg_copy_text(b, p->patient);
+					if (p->body)
+						yl_pg_copy_bytes(b, p->body, p->body_len);
+					else
+						yl_pg_copy_null(b);
+				} else {
+					yl_pg_copy_row(b, 7);
+					yl_pg_copy_int8(b, p->last_updated);
+					yl_pg_copy_text(b, p->type);
+					yl_pg_copy_text(b, p->id);
+					yl_pg_copy_int8(b, p->version);
+					yl_pg_copy_text(b, p->op);
+					yl_pg_copy_text(b, p->patient);
+					yl_pg_copy_null(b); /* the body is in resource (0006) */
+				}
+			}
+			code = yl_pg_copy_send(c->db, a, copy_sql[table][withp], &c->copy, err);
+		}
+	}
+	c->npend = 0;
+	if (c->pend_slots)
+		memset(c->pend_slots, 0, c->pend_slot_cap * sizeof(*c->pend_slots));
+	return code;
+}
+
+/* Whether two index key values are stored alike (cut to KEY_MAX). */
+static bool same_text(const char *x, const char *y)
+{
+	size_t n = key_len(x);
+	return n == key_len(y) && memcmp(x, y, n) == 0;
+}
+
+/* Whether two index rows of one resource would share a primary key (the INSERT's ON
+ * CONFLICT DO NOTHING drops the second; a COPY must not send it). */
+static bool same_key(const struct yl_index_row *x, const struct yl_index_row *y)
+{
+#define SAME_S(f) same_text(x->f ? x->f : "", y->f ? y->f : "")
+	if (x->kind != y->kind || x->param_hash != y->param_hash)
+		return false;
+	switch (x->kind) {
+	case YL_IDX_TOKEN:
+		return x->value_hash == y->value_hash && x->type_hash == y->type_hash;
+	case YL_IDX_STRING:
+		return SAME_S(exact);
+	case YL_IDX_DATE:
+		return x->date_lo == y->date_lo && x->date_hi == y->date_hi;
+	case YL_IDX_NUMBER:
+		return x->num_lo == y->num_lo && x->num_hi == y->num_hi;
+	case YL_IDX_QUANTITY:
+		return x->num_lo == y->num_lo && x->num_hi == y->num_hi && SAME_S(unit_system) &&
+		       SAME_S(unit_code);
+	case YL_IDX_REFERENCE:
+		return SAME_S(ref_url);
+	case YL_IDX_URI:
+		return SAME_S(uri);
+	case YL_IDX_COMPOSITE:
+		return false; /* no key: every row is kept */
+	}
+	return false;
+#undef SAME_S
+}
+
+static void copy_opt_float8(struct yl_pg_copy *b, bool have, double v)
+{
+	if (have)
+		yl_pg_copy_float8(b, v);
+	else
+		yl_pg_copy_null(b);
+}
+
+static void copy_or_empty(struct yl_pg_copy *b, const char *s)
+{
+	s = s ? s : "";
+	yl_pg_copy_bytes(b, s, key_len(s));
+}
+
+/* One index row as COPY fields, in idx_tables' column order (add_index_values' twin). */
+static void copy_index_row(struct yl_pg_copy *b, const struct held_row *h, int ncols)
+{
+	const struct yl_index_row *r = h->r;
+	yl_pg_copy_row(b, ncols);
+	yl_pg_copy_int8(b, h->res);
+	yl_pg_copy_int8(b, r->param_hash);
+	yl_pg_copy_text(b, h->patient);
+	switch (r->kind) {
+	case YL_IDX_TOKEN:
+		yl_pg_copy_int8(b, r->value_hash);
+		yl_pg_copy_int8(b, r->code_hash);
+		yl_pg_copy_int8(b, r->type_hash);
+		yl_pg_copy_text(b, r->system);
+		yl_pg_copy_text(b, r->code);
+		yl_pg_copy_text(b, r->text);
+		break;
+	case YL_IDX_STRING:
+		copy_or_empty(b, r->norm);
+		copy_or_empty(b, r->exact);
+		break;
+	case YL_IDX_DATE:
+		yl_pg_copy_int8(b, r->date_lo);
+		yl_pg_copy_int8(b, r->date_hi);
+		break;
+	case YL_IDX_NUMBER:
+		yl_pg_copy_float8(b, r->num_lo);
+		yl_pg_copy_float8(b, r->num_hi);
+		break;
+	case YL_IDX_QUANTITY:
+		yl_pg_copy_float8(b, r->num_lo);
+		yl_pg_copy_float8(b, r->num_hi);
+		copy_or_empty(b, r->unit_system);
+		copy_or_empty(b, r->unit_code);
+		yl_pg_copy_text(b, r->canon_code);
+		copy_opt_float8(b, r->canon_code != NULL, r->canon_lo);
+		copy_opt_float8(b, r->canon_code != NULL, r->canon_hi);
+		break;
+	case YL_IDX_REFERENCE:
+		yl_pg_copy_text(b, r->ref_type);
+		yl_pg_copy_text(b, r->ref_id);
+		copy_or_empty(b, r->ref_url);
+		break;
+	case YL_IDX_URI:
+		copy_or_empty(b, r->uri);
+		break;
+	case YL_IDX_COMPOSITE: {
+		bool num = r->comp_kind == YL_IDX_NUMBER || r->comp_kind == YL_IDX_QUANTITY;
+		bool date = r->comp_kind == YL_IDX_DATE;
+		yl_pg_copy_int8(b, r->value_hash);
+		yl_pg_copy_int8(b, r->code_hash);
+		yl_pg_copy_int4(b, (int32_t)r->comp_kind);
+		yl_pg_copy_int8(b, r->comp_value_hash);
+		yl_pg_copy_int8(b, r->comp_code_hash);
+		copy_opt_float8(b, num, r->num_lo);
+		copy_opt_float8(b, num, r->num_hi);
+		yl_pg_copy_text(b, num ? r->unit_code : NULL);
+		yl_pg_copy_text(b, num ? r->canon_code : NULL);
+		copy_opt_float8(b, num && r->canon_code, r->canon_lo);
+		copy_opt_float8(b, num && r->canon_code, r->canon_hi);
+		if (date) {
+			yl_pg_copy_int8(b, r->date_lo);
+			yl_pg_copy_int8(b, r->date_hi);
+		} else {
+			yl_pg_copy_null(b);
+			yl_pg_copy_null(b);
+		}
+		yl_pg_copy_text(b, r->norm);
+		break;
+	}
+	}
+}
+
+/* The held index rows by COPY, kind by kind and table by table (a bulk load). */
+static enum yl_code copy_held(struct pg_conn *c, struct yl_arena *a, struct yl_err *err)
+{
+	enum yl_code code = YL_OK;
+	for (int k = 0; code == YL_OK && k <= YL_IDX_COMPOSITE; k++) {
+		for (int withp = 0; code == YL_OK && withp < 2; withp++) {
+			for (size_t i = 0; i < c->nheld; i++)
+				if ((int)c->held[i].r->kind == k &&
+				    (c->held[i].patient != NULL) == (withp != 0))
+					copy_index_row(&c->copy, &c->held[i], idx_tables[k].ncols);
+			char sql[400];
+			snprintf(sql, sizeof sql, "COPY %s_%s (%s) FROM STDIN (FORMAT binary)",
+			         idx_tables[k].table, withp ? "p" : "r", idx_tables[k].cols);
+			code = yl_pg_copy_send(c->db, a, sql, &c->copy, err);
+		}
+	}
+	c->nheld = 0;
+	return code;
+}
+
 /* Insert the held rows, kind by kind and table by table, up to IDX_MULTI_MAX a statement.
  * The held list is empty afterwards, whatever the outcome. */
 static enum yl_code flush_held(struct pg_conn *c, struct yl_arena *a, struct yl_err *err)
 {
 	enum yl_code code = YL_OK;
+	if (c->npend && (code = flush_pending(c, a, err)) != YL_OK) {
+		c->nheld = 0;
+		return code;
+	}
+	if (c->hold)
+		return copy_held(c, a, err);
 	for (int k = 0; code == YL_OK && k <= YL_IDX_COMPOSITE; k++) {
 		for (int withp = 0; code == YL_OK && withp < 2; withp++) {
 			for (size_t i = 0; code == YL_OK;) {
@@ -1056,7 +1637,7 @@ static enum yl_code write_index(struct pg_conn *c, struct yl_arena *a, const str
 {
 	enum yl_code code;
 	if (existed) {
-		if (c->nheld && (code = flush_held(c, a, err)) != YL_OK)
+		if ((c->nheld || c->npend) && (code = flush_held(c, a, err)) != YL_OK)
 			return code;
 		if ((code = delete_index(c, a, res, old_patient, err)) != YL_OK)
 			return code;
@@ -1071,10 +1652,16 @@ static enum yl_code write_index(struct pg_conn *c, struct yl_arena *a, const str
 		c->held = v;
 		c->held_cap = cap;
 	}
-	for (size_t i = 0; i < w->index_count; i++)
-		if ((unsigned)w->index[i].kind <= YL_IDX_COMPOSITE)
+	for (size_t i = 0; i < w->index_count; i++) {
+		if ((unsigned)w->index[i].kind > YL_IDX_COMPOSITE)
+			continue;
+		bool dup = false; /* a COPY takes no ON CONFLICT: drop them here */
+		for (size_t j = 0; c->hold && !dup && j < i; j++)
+			dup = same_key(&w->index[i], &w->index[j]);
+		if (!dup)
 			c->held[c->nheld++] =
 			    (struct held_row){.res = res, .patient = w->patient, .r = &w->index[i]};
+	}
 	if (c->hold && c->nheld < HOLD_MAX)
 		return YL_OK;
 	/* the arena of a held flush is the write's: the statement text and values of this
@@ -1123,6 +1710,24 @@ static enum yl_code put_rows(struct pg_conn *c, struct yl_arena *a, struct yl_wr
 	const void *packed = w->body && w->body == w->pre_body && w->pre_packed ? w->pre_packed
 	                     : w->body ? yl_body_pack(a, w->body, w->body_len, &packed_len)
 	                               : NULL;
+	if (c->hold && !h->exists) { /* a bulk load: sent by COPY with the rest (flush_held) */
+		struct pend_row row = {.version = w->version,
+		                       .last_updated = w->last_updated,
+		                       .type = w->type,
+		                       .id = w->id,
+		                       .patient = w->patient,
+		                       .op = op,
+		                       .body = packed ? packed : w->body,
+		                       .body_len = packed ? packed_len : w->body_len,
+		                       .deleted = w->op == YL_WRITE_DELETE};
+		if ((code = next_rowid(c, a, &row.rowid, err)) != YL_OK)
+			return code;
+		if (!pend_add(c, &row))
+			return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory storing a resource");
+		loaded_add(c, w->type, w->id);
+		*res = row.rowid;
+		return YL_OK;
+	}
 	bool moved = h->exists && !same_patient(h->patient, w->patient);
 	if (moved) { /* another compartment: the row moves, keeping its rowid */
 		yl_pg_params_init(&p, a);
@@ -1278,7 +1883,10 @@ static enum yl_code tx_begin(struct pg_conn *c, struct yl_arena *a, int64_t lock
 {
 	if (!conn_usable(c))
 		return pg_error(c, a, NULL, "begin", err);
-	enum yl_code code = run_ok(c, a, "BEGIN", NULL, "begin", err);
+	/* read committed whatever the database's default: each statement after the lock must
+	 * see every commit before it (the change log's and the audit chain's heads) */
+	enum yl_code code =
+	    run_ok(c, a, "BEGIN ISOLATION LEVEL READ COMMITTED", NULL, "begin", err);
 	c->in_tx = code == YL_OK;
 	c->tx_wrote = false;
 	if (code == YL_OK && lock) {
@@ -1292,7 +1900,7 @@ static enum yl_code tx_begin(struct pg_conn *c, struct yl_arena *a, int64_t lock
 		PGresult *r = run(c, a, "SELECT coalesce(max(seq), 0) FROM history", NULL, true,
 		                  "begin", err);
 		if (r) {
-			c->last_seq = yl_pg_col_int(r, 0, 0);
+			c->last_seq = c->begin_seq = yl_pg_col_int(r, 0, 0);
 			PQclear(r);
 		} else {
 			code = err->code;
@@ -1309,14 +1917,18 @@ static void tx_rollback(struct pg_conn *c)
 	c->tx_wrote = false;
 	c->hold = false;
 	c->nheld = 0;
+	c->npend = 0;
+	if (c->pend_slots)
+		memset(c->pend_slots, 0, c->pend_slot_cap * sizeof(*c->pend_slots));
+	exp_clear(c);
 }
 
 static enum yl_code tx_commit(struct pg_conn *c, struct yl_arena *a, struct yl_err *err)
 {
 	enum yl_code code = YL_OK;
-	c->hold = false;
-	if (c->nheld)
+	if (c->nheld || c->npend)
 		code = flush_held(c, a, err);
+	c->hold = false;
 	if (code == YL_OK && c->tx_wrote) {
 		/* delivered to every listening node when (and only if) the commit succeeds */
 		struct yl_pg_params p;
@@ -1331,8 +1943,13 @@ static enum yl_code tx_commit(struct pg_conn *c, struct yl_arena *a, struct yl_e
 		tx_rollback(c);
 		return code;
 	}
+	/* a fresh load's own commit: it is still alone if nobody wrote before it */
+	int64_t fresh = atomic_load(&c->store->fresh_seq);
+	if (fresh >= 0 && c->begin_seq == fresh)
+		atomic_compare_exchange_strong(&c->store->fresh_seq, &fresh, c->last_seq);
 	c->in_tx = false;
 	c->tx_wrote = false;
+	exp_clear(c);
 	return YL_OK;
 }
 
@@ -1744,20 +2361,117 @@ static bool pg_is_empty(struct yl_store *ys)
 
 /* ---- bulk loads --------------------------------------------------------------------- */
 
-static enum yl_code pg_defer_indexes(struct yl_store *s, int *n, struct yl_arena *a,
+/* A bulk load into an empty store drops the secondary indexes of the idx_* tables, of
+ * history ((type, id, version), (type, seq)) and resource's by type and by patient, and
+ * builds them after the rows, each with one sort (in parallel workers) instead of an
+ * insert at a random place per row: at ~30 index rows a resource, PostgreSQL's per-row
+ * index inserts held a load to ~5,000 resources/s. Primary keys stay (they lead with the
+ * row or seq: a load appends to them), and so does resource (type, id), which the load
+ * reads. The definitions wait in store_meta ("deferred:NAME"), so a killed load leaves a
+ * record of what is missing; yl_store_open builds them. */
+#define DEFERRABLE_SQL                                                                             \
+	"SELECT c.relname, pg_get_indexdef(i.indexrelid), coalesce(k.conname, '') FROM pg_index "  \
+	"i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid LEFT "   \
+	"JOIN pg_constraint k ON k.conindid = i.indexrelid AND k.contype = 'p' WHERE t.relname "  \
+	"IN ('idx_token_p', 'idx_token_r', 'idx_string_p', 'idx_string_r', 'idx_date_p', "        \
+	"'idx_date_r', 'idx_number_p', 'idx_number_r', 'idx_quantity_p', 'idx_quantity_r', "      \
+	"'idx_reference_p', 'idx_reference_r', 'idx_uri_p', 'idx_uri_r', 'idx_composite_p', "     \
+	"'idx_composite_r') AND NOT i.indisprimary OR c.relname IN ('history_p_version', "        \
+	"'history_p_type', 'history_r_type', 'resource_p_type_row', 'resource_r_type_row', "       \
+	"'resource_p_patient') ORDER BY 1"
+
+static enum yl_code pg_defer_indexes(struct yl_store *ys, int *n, struct yl_arena *a,
                                      struct yl_err *err)
 {
-	(void)s, (void)a, (void)err;
-	*n = 0; /* PostgreSQL keeps its indexes during a load (COPY-sized batches) */
-	return YL_OK;
+	*n = 0;
+	struct pg_conn *c = any_conn(S(ys), a, err);
+	if (!c)
+		return err->code;
+	enum yl_code code = tx_begin(c, a, YL_PG_LOCK_CHANGES, err);
+	PGresult *r = code == YL_OK ? run(c, a, DEFERRABLE_SQL, NULL, false, "defer", err) : NULL;
+	if (code == YL_OK && !r)
+		code = err->code;
+	for (int i = 0, rows = r ? PQntuples(r) : 0; code == YL_OK && i < rows; i++) {
+		const char *name = PQgetvalue(r, i, 0), *def = PQgetvalue(r, i, 1);
+		const char *pkey = PQgetvalue(r, i, 2);
+		/* a primary key comes back as ALTER TABLE ... ADD CONSTRAINT ... PRIMARY KEY */
+		const char *table = strstr(def, " ON ONLY ") ? strstr(def, " ON ONLY ") + 9
+		                    : strstr(def, " ON ")    ? strstr(def, " ON ") + 4
+		                                             : "";
+		const char *cols = strchr(def, '(');
+		/* a partitioned table's index comes back as CREATE INDEX ... ON ONLY t, which
+		 * would build no partition's: without ONLY it builds them all */
+		const char *only = strstr(def, " ON ONLY ");
+		const char *redo =
+		    *pkey ? yl_arena_printf(a, "ALTER TABLE %.*s ADD CONSTRAINT %s PRIMARY KEY %s",
+		                            (int)strcspn(table, " "), table, pkey, cols ? cols : "")
+		    : only ? yl_arena_printf(a, "%.*s ON %s", (int)(only - def), def, only + 9)
+		           : def;
+		const char *drop =
+		    *pkey ? yl_arena_printf(a, "ALTER TABLE %.*s DROP CONSTRAINT %s",
+		                            (int)strcspn(table, " "), table, pkey)
+		          : yl_arena_printf(a, "DROP INDEX %s", name);
+		struct yl_pg_params p;
+		yl_pg_params_init(&p, a);
+		yl_pg_add_text(&p, yl_arena_printf(a, "deferred:%s", name));
+		yl_pg_add_text(&p, redo);
+		code = run_ok(c, a, "INSERT INTO store_meta (key, value) VALUES ($1, $2)", &p,
+		              "defer", err);
+		PGresult *d = code == YL_OK ? run(c, a, drop, NULL, false, "defer", err) : NULL;
+		if (code == YL_OK && !d)
+			code = err->code;
+		PQclear(d);
+		if (code == YL_OK)
+			++*n;
+	}
+	PQclear(r);
+	c->tx_wrote = false;
+	bool empty = c->last_seq == 0;
+	if (code == YL_OK && (code = tx_commit(c, a, err)) == YL_OK && empty)
+		atomic_store(&c->store->fresh_seq, 0); /* a fresh load: see pg_expect */
+	if (code == YL_OK)
+		return YL_OK;
+	tx_rollback(c);
+	*n = 0;
+	return code;
 }
 
-static enum yl_code pg_build_deferred(struct yl_store *s, yl_build_progress_fn progress,
+static enum yl_code pg_build_deferred(struct yl_store *ys, yl_build_progress_fn progress,
                                       void *ctx, int *n, struct yl_arena *a, struct yl_err *err)
 {
-	(void)s, (void)progress, (void)ctx, (void)a, (void)err;
 	*n = 0;
-	return YL_OK;
+	struct pg_conn *c = any_conn(S(ys), a, err);
+	if (!c)
+		return err->code;
+	PGresult *r = run(c, a,
+	                  "SELECT key, value FROM store_meta WHERE key LIKE 'deferred:%' ORDER BY "
+	                  "value LIKE 'ALTER%' DESC, key",
+	                  NULL, true, "building search indexes", err);
+	if (!r)
+		return err->code;
+	enum yl_code code = run_ok(c, a, "SET maintenance_work_mem = '256MB'", NULL,
+	                           "building search indexes", err);
+	for (int i = 0, rows = PQntuples(r); code == YL_OK && i < rows; i++) {
+		const char *key = PQgetvalue(r, i, 0), *sql = PQgetvalue(r, i, 1);
+		if (progress)
+			progress(ctx, key + 9, i, rows);
+		PGresult *b = run(c, a, sql, NULL, false, "building search indexes", err);
+		if (!b) {
+			code = err->code;
+			break;
+		}
+		PQclear(b);
+		struct yl_pg_params p;
+		yl_pg_params_init(&p, a);
+		yl_pg_add_text(&p, key);
+		code = run_ok(c, a, "DELETE FROM store_meta WHERE key = $1", &p,
+		              "building search indexes", err);
+		if (code == YL_OK)
+			++*n;
+	}
+	PQclear(r);
+	atomic_store(&S(ys)->fresh_seq, -1); /* the load is over */
+	return code; /* statistics: autovacuum analyzes the loaded tables soon after */
 }
 
 static enum yl_code pg_bulk_exclusive(struct yl_store *s, bool on, bool *on_ok,
@@ -1984,4 +2698,5 @@ const struct yl_store_ops yl_pg_ops = {
     .rollback = pg_rollback,
     .hold_index = pg_hold_index,
     .flush_index = pg_flush_index,
+    .expect = pg_expect,
 };

@@ -304,3 +304,9 @@ enum yl_code yl_store_flush_index(struct yl_store_conn *c, struct yl_arena *a, s
 {
 	return OPS(c)->flush_index(c, a, err);
 }
+
+enum yl_code yl_store_expect(struct yl_store_conn *c, struct yl_arena *a, const char *const *types,
+                             const char *const *ids, size_t n, struct yl_err *err)
+{
+	return OPS(c)->expect && n ? OPS(c)->expect(c, a, types, ids, n, err) : YL_OK;
+}

@@ -404,6 +404,13 @@ enum yl_code yl_store_audit_scan(struct yl_store_conn *c, struct yl_arena *a, co
                                  int64_t after, bool newest_first, int limit, yl_audit_fn fn,
                                  void *ctx, struct yl_err *err);
 
+/* Optional, inside yl_store_begin() .. commit, before a batch of writes: the resources the
+ * batch will write (types[i]/ids[i]), so the store may look up their current versions all
+ * at once (PostgreSQL: one round trip for the batch instead of one a write). A no-op for
+ * SQLite. Strings are copied. */
+enum yl_code yl_store_expect(struct yl_store_conn *c, struct yl_arena *a, const char *const *types,
+                             const char *const *ids, size_t n, struct yl_err *err);
+
 /* Bulk loading (benchmarks, import): group many writes in one transaction. */
 enum yl_code yl_store_begin(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err);
 /* Whether this connection's thread is inside yl_store_begin() .. commit (a transaction

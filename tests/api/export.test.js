@@ -8,7 +8,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { startServer, req, SHARED, BIN } = require('./lib');
+const { startServer, req, SHARED, BIN, freshDb } = require('./lib');
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yilian-export-'));
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -23,7 +23,7 @@ const lines = (dir) => fs.readdirSync(dir).filter((f) => f.endsWith('.ndjson')).
 const content = (line) => line.replace(/"meta":\{"versionId":"\d+","lastUpdated":"[^"]+",?/, '"meta":{');
 
 test('export, import into a fresh store, export again: the same resources, byte for byte', async () => {
-  const a = path.join(tmp, 'a.db');
+  const a = freshDb(tmp, 'a');
   run('import', '--db', a, path.join(SHARED, 'data/synthea-bulk-ndjson'));
   // a store with history: an update and a delete over HTTP
   const srv = await startServer(['--db', a]);
@@ -42,7 +42,7 @@ test('export, import into a fresh store, export again: the same resources, byte 
   assert.ok(first.some((l) => l.includes(`"id":"${patient[0].id}"`) && l.includes('"versionId":"2"') && l.includes('"gender":"other"')));
   assert.ok(!first.some((l) => l.includes(`"id":"${patient[1].id}"`)), 'a deleted resource is not exported');
 
-  const b = path.join(tmp, 'b.db');
+  const b = freshDb(tmp, 'b');
   run('import', '--db', b, out1);
   const out2 = path.join(tmp, 'out2');
   run('export', '--db', b, '--out', out2);
@@ -53,7 +53,7 @@ test('export, import into a fresh store, export again: the same resources, byte 
 });
 
 test('--type and --since narrow the export; bad options are usage errors', async () => {
-  const db = path.join(tmp, 'c.db');
+  const db = freshDb(tmp, 'c');
   const file = path.join(tmp, 'p.ndjson');
   fs.writeFileSync(file, '{"resourceType":"Patient","id":"e1"}\n{"resourceType":"Organization","id":"o1","name":"Clinic"}\n');
   run('import', '--db', db, file);

@@ -1,5 +1,8 @@
 // lib.js -- start a real `yilian serve` on a free loopback port with a temporary database,
 // and small helpers for FHIR requests. YL_BIN selects the binary (default build/yilian).
+// YL_TEST_PG (a PostgreSQL URI: tests/run.sh gives its private cluster's database "yilian")
+// puts every store on PostgreSQL: each server, and each store a test makes with freshDb(),
+// gets a database of its own in that cluster, dropped when the server stops (or at exit).
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -9,6 +12,51 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = process.env.YL_BIN || path.join(ROOT, 'build', 'yilian');
 const SHARED = process.env.YL_SHARED || path.resolve(ROOT, '..', 'shared');
+
+// ---- where stores live: SQLite files, or PostgreSQL databases with YL_TEST_PG ----------
+const PG = process.env.YL_TEST_PG || '';
+const isPg = (db) => /^postgres(ql)?:\/\//.test(db);
+// the client programs of the newest PostgreSQL installed (Debian's are not on PATH)
+function pgBin(name) {
+  const root = '/usr/lib/postgresql';
+  const vers = fs.existsSync(root) ? fs.readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => a - b) : [];
+  for (const v of vers.reverse()) if (fs.existsSync(path.join(root, v, 'bin', name))) return path.join(root, v, 'bin', name);
+  return name;
+}
+// the URI of database `name` in YL_TEST_PG's cluster, and the database a URI names
+const pgUri = (name) => PG.replace(/^(postgres(?:ql)?:\/\/[^/?]*)(\/[^?]*)?/, `$1/${name}`);
+const pgName = (uri) => (/^postgres(?:ql)?:\/\/[^/?]*\/([^?]*)/.exec(uri) || [])[1];
+let dbSeq = 0;
+const madeDbs = new Set();
+process.on('exit', () => { for (const name of madeDbs) dropPg(name); });
+function dropPg(name) {
+  spawnSync(pgBin('dropdb'), ['--maintenance-db', PG, '--if-exists', '--force', name], { encoding: 'utf8' });
+  madeDbs.delete(name);
+}
+
+// A store no one has used: a new PostgreSQL database's URI with YL_TEST_PG, else the file
+// dir/name.db. Everything a test takes as --db (import, export, serve, user add) works on both.
+function freshDb(dir, name = 'test') {
+  if (!PG) return path.join(dir, `${name}.db`);
+  const db = `yl_api_${process.pid}_${++dbSeq}`;
+  const r = spawnSync(pgBin('createdb'), ['--maintenance-db', PG, db], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`createdb ${db}: ${r.stderr}`);
+  madeDbs.add(db);
+  return pgUri(db);
+}
+
+// Remove a store freshDb() made (best effort; a SQLite file goes with its directory).
+function dropDb(db) {
+  if (isPg(db) && madeDbs.has(pgName(db))) dropPg(pgName(db));
+}
+
+// Run SQL on a store behind yilian's back, as an operator would with sqlite3 or psql (one
+// statement text for each backend: { sqlite, pg }). Returns spawnSync's result (stdout:
+// unaligned rows, columns separated by '|', for both).
+function storeSql(db, { sqlite, pg }) {
+  if (isPg(db)) return spawnSync(pgBin('psql'), ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', pg], { encoding: 'utf8' });
+  return spawnSync('sqlite3', [db, sqlite], { encoding: 'utf8' });
+}
 
 // Every test server has an administrator (ADMIN) added before it starts, and req() sends
 // their session token unless told otherwise ({ auth: false } or an Authorization header).
@@ -52,8 +100,10 @@ async function loginAll(server, users, password) {
 
 async function startServer(extraArgs = []) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yilian-api-'));
-  let db = path.join(dir, 'test.db');
+  let db;
   for (let i = 0; i + 1 < extraArgs.length; i++) if (extraArgs[i] === '--db') db = extraArgs[i + 1];
+  const own = !db; // a store of its own, dropped when it stops; else the test's
+  if (own) db = freshDb(dir);
   addUser(db, { ...ADMIN, role: 'admin' });
   const access = path.join(dir, 'access.log');
   const args = ['serve', '--db', db, '--listen', '127.0.0.1:0', '--access-log', access, ...extraArgs];
@@ -77,6 +127,7 @@ async function startServer(extraArgs = []) {
       if (child.exitCode === null) child.kill('SIGTERM');
       const r = await exited;
       fs.rmSync(dir, { recursive: true, force: true });
+      if (own) dropDb(db);
       return r;
     },
   };
@@ -137,4 +188,7 @@ function residentId(first17) {
   return first17 + '10X98765432'[sum % 11];
 }
 
-module.exports = { startServer, req, login, addUser, loginAll, ADMIN, pool, outcomeIssues, residentId, SHARED, ROOT, BIN };
+module.exports = {
+  startServer, req, login, addUser, loginAll, ADMIN, pool, outcomeIssues, residentId, SHARED, ROOT, BIN,
+  PG, isPg, pgBin, freshDb, dropDb, storeSql,
+};

@@ -8,7 +8,7 @@ const net = require('node:net');
 const { spawnSync } = require('node:child_process');
 const os = require('node:os');
 const path = require('node:path');
-const { startServer, req, BIN, ADMIN } = require('./lib');
+const { startServer, req, BIN, ADMIN, isPg, freshDb, dropDb, storeSql } = require('./lib');
 
 function cli(...args) {
   const r = spawnSync(BIN, args, { encoding: 'utf8' });
@@ -195,16 +195,18 @@ test('docs/api.md carries the current route table (yilian routes)', () => {
 
 test('a store indexed by another search-parameter table: warned at start, stale in /healthz, current after yilian reindex', async () => {
   const first = await startServer();
-  const db = first.db + '.keep';
+  // SQLite: a copy of the file, to start again on; PostgreSQL: the same database
+  const db = isPg(first.db) ? first.db : first.db + '.keep';
   try {
     const c = await req(first, 'POST', '/fhir/Patient', { body: { resourceType: 'Patient', name: [{ family: 'Qian' }] } });
     assert.strictEqual(c.status, 201);
     assert.deepStrictEqual((await req(first, 'GET', '/healthz')).json, { status: 'ok', searchIndex: 'current' });
     first.child.kill('SIGTERM');
     await first.exited;
-    fs.copyFileSync(first.db, db);
+    if (db !== first.db) fs.copyFileSync(first.db, db);
     // as if an older build had indexed it
-    const u = spawnSync('sqlite3', [db, "UPDATE store_meta SET value = '0-0000000000000000' WHERE key = 'index_fingerprint'"], { encoding: 'utf8' });
+    const older = "UPDATE store_meta SET value = '0-0000000000000000' WHERE key = 'index_fingerprint'";
+    const u = storeSql(db, { sqlite: older, pg: older });
     assert.strictEqual(u.status, 0, u.stderr);
     const stale = await startServer(['--db', db]);
     try {
@@ -228,15 +230,13 @@ test('a store indexed by another search-parameter table: warned at start, stale 
     }
   } finally {
     await first.stop();
-    fs.rmSync(db, { force: true });
-    fs.rmSync(db + '-wal', { force: true });
-    fs.rmSync(db + '-shm', { force: true });
+    if (db !== first.db) for (const f of [db, db + '-wal', db + '-shm']) fs.rmSync(f, { force: true });
   }
 });
 
 test('the audit trail\'s head goes to the log at start and at stop, and `yilian audit verify --expect-head` holds the trail to it', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yilian-head-'));
-  const db = path.join(dir, 'head.db');
+  const db = freshDb(dir, 'head');
   try {
     const srv = await startServer(['--db', db]);
     await req(srv, 'GET', '/fhir/Patient?_count=1');
@@ -250,11 +250,15 @@ test('the audit trail\'s head goes to the log at start and at stop, and `yilian 
     assert.strictEqual(ok.status, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout, new RegExp(hash));
     // the trail cut back to before that event: verify says so (the chain alone is intact)
-    const cut = spawnSync('sqlite3', [db, 'DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit);'], { encoding: 'utf8' });
+    const cut = storeSql(db, {
+      sqlite: 'DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit);',
+      pg: 'DROP TRIGGER audit_no_update ON audit; DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit);',
+    });
     assert.strictEqual(cut.status, 0, cut.stderr);
     const bad = spawnSync(BIN, ['audit', 'verify', '--db', db, '--expect-head', hash], { encoding: 'utf8' });
     assert.strictEqual(bad.status, 1, bad.stdout + bad.stderr);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+    dropDb(db);
   }
 });

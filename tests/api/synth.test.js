@@ -11,7 +11,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { startServer, req, BIN } = require('./lib');
+const { startServer, req, BIN, freshDb } = require('./lib');
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yilian-synth-'));
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -39,7 +39,7 @@ test('synth writes the same bytes for the same seed, and yilian import loads eve
     'Observation', 'Organization', 'Patient', 'PlanDefinition', 'Practitioner', 'PractitionerRole'].map((t) => `${t}.ndjson`));
   for (const f of files) assert.ok(fs.readFileSync(path.join(a, f)).equals(fs.readFileSync(path.join(b, f))), `${f} differs`);
 
-  const db = path.join(tmp, 'a.db');
+  const db = freshDb(tmp, 'a');
   const imp = spawnSync(BIN, ['import', '--quiet', '--db', db, a], { encoding: 'utf8' });
   assert.strictEqual(imp.status, 0, imp.stderr + imp.stdout);
   const m = /(\d+) resources in .*: (\d+) created, \d+ updated, \d+ unchanged, \d+ deleted, (\d+) refused/.exec(imp.stdout);
@@ -49,7 +49,7 @@ test('synth writes the same bytes for the same seed, and yilian import loads eve
 });
 
 test('synth --db generates and imports; the server reads a living region from it', async () => {
-  const db = path.join(tmp, 'region.db');
+  const db = freshDb(tmp, 'region');
   const r = synth('--db', db);
   assert.strictEqual(r.status, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /0 refused/);
@@ -74,7 +74,7 @@ test('synth --db generates and imports; the server reads a living region from it
 });
 
 test('$record-followup re-recording synth visits gives their stored outcomes', async () => {
-  const dir = path.join(tmp, 'c'), db = path.join(tmp, 'c.db');
+  const dir = path.join(tmp, 'c'), db = freshDb(tmp, 'c');
   const r = synth('--out', dir);
   assert.strictEqual(r.status, 0, r.stderr);
   const imp = spawnSync(BIN, ['import', '--quiet', '--db', db, dir], { encoding: 'utf8' });

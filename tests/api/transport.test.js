@@ -8,7 +8,7 @@ const https = require('node:https');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
-const { startServer, req, BIN, addUser, ADMIN } = require('./lib');
+const { startServer, req, BIN, addUser, ADMIN, freshDb, dropDb } = require('./lib');
 
 function checkHeaders(r, what) {
   const h = r.headers;
@@ -72,7 +72,7 @@ test('HTTPS with --tls-cert/--tls-key: TLS answers with HSTS; the login works ov
   const gen = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert,
     '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
   assert.strictEqual(gen.status, 0, gen.stderr);
-  const db = path.join(dir, 'tls.db');
+  const db = freshDb(dir, 'tls');
   addUser(db, { ...ADMIN, role: 'admin' });
   const child = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--access-log', 'off', '--tls-cert', cert, '--tls-key', key], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
@@ -107,6 +107,7 @@ test('HTTPS with --tls-cert/--tls-key: TLS answers with HSTS; the login works ov
     child.kill('SIGTERM');
     await new Promise((r) => child.on('exit', r));
     fs.rmSync(dir, { recursive: true, force: true });
+    dropDb(db);
   }
 });
 

@@ -3,9 +3,9 @@
 --
 -- Every table of patient data comes twice, with a view over both that the queries read:
 --   NAME_p  rows in some patient's compartment (patient NOT NULL), hash-partitioned by
---           patient with native declarative partitioning; every primary and unique key
---           begins with patient, so a distributed PostgreSQL (Citus) can shard it by
---           patient, co-located, without redesign (docs/operations.md);
+--           patient with native declarative partitioning; every primary key includes
+--           patient, so a distributed PostgreSQL (Citus) can shard it by patient,
+--           co-located, without redesign (docs/operations.md);
 --   NAME_r  rows in no patient's compartment (Organization, Practitioner, terminology,
 --           measures, shared records): one unpartitioned table, a Citus reference table;
 --   NAME    the view: NAME_p UNION ALL NAME_r (the planner prunes and pushes conditions
@@ -48,11 +48,11 @@ CREATE TABLE resource_p (
     deleted      int     NOT NULL DEFAULT 0,
     patient      text    COLLATE "C" NOT NULL,
     body         bytea,
-    PRIMARY KEY (patient, rowid)
+    PRIMARY KEY (rowid, patient)
 ) PARTITION BY HASH (patient);
 SELECT yl_partition('resource_p');
-CREATE UNIQUE INDEX resource_p_key ON resource_p (patient, type, id);
--- a read by id that does not know the patient probes each partition's (type, id)
+-- a read by id that does not know the patient probes each partition's (type, id); ids are
+-- unique across both tables because every write takes the change-log lock and looks first
 CREATE INDEX resource_p_id ON resource_p (type, id);
 
 CREATE TABLE resource_r (
@@ -83,10 +83,9 @@ CREATE TABLE history_p (
     op      text   NOT NULL,
     patient text   COLLATE "C" NOT NULL,
     body    bytea,
-    PRIMARY KEY (patient, seq)
+    PRIMARY KEY (seq, patient)
 ) PARTITION BY HASH (patient);
 SELECT yl_partition('history_p');
-CREATE INDEX history_p_seq ON history_p (seq);
 CREATE INDEX history_p_version ON history_p (type, id, version);
 CREATE INDEX history_p_type ON history_p (type, seq);
 
@@ -108,13 +107,15 @@ CREATE VIEW history AS
     SELECT seq, type, id, version, op, patient, body FROM history_r;
 
 -- Typed search indexes (SQLite's 0001), keyed by the resource row; NULL-able values inside
--- primary keys are stored as ''.
+-- primary keys are stored as ''. Primary keys lead with the resource row (a resource's rows
+-- are one range: found per row by a search, deleted together, appended by a load) and end
+-- with the patient, the partition key.
 CREATE TABLE idx_token_p (
     res bigint NOT NULL, param bigint NOT NULL,
     value_hash bigint NOT NULL, code_hash bigint NOT NULL, type_hash bigint NOT NULL,
     system text COLLATE "C", code text COLLATE "C", text text COLLATE "C",
     patient text COLLATE "C" NOT NULL,
-    PRIMARY KEY (patient, res, param, value_hash, type_hash)
+    PRIMARY KEY (res, param, value_hash, type_hash, patient)
 ) PARTITION BY HASH (patient);
 CREATE TABLE idx_token_r (
     res bigint NOT NULL, param bigint NOT NULL,
@@ -128,7 +129,7 @@ CREATE TABLE idx_string_p (
     res bigint NOT NULL, param bigint NOT NULL,
     norm text COLLATE "C" NOT NULL, exact text COLLATE "C" NOT NULL,
     patient text COLLATE "C" NOT NULL,
-    PRIMARY KEY (patient, res, param, exact)
+    PRIMARY KEY (res, param, exact, patient)
 ) PARTITION BY HASH (patient);
 CREATE TABLE idx_string_r (
     res bigint NOT NULL, param bigint NOT NULL,
@@ -140,7 +141,7 @@ CREATE TABLE idx_string_r (
 CREATE TABLE idx_date_p (
     res bigint NOT NULL, param bigint NOT NULL, lo bigint NOT NULL, hi bigint NOT NULL,
     patient text COLLATE "C" NOT NULL,
-    PRIMARY KEY (patient, res, param, lo, hi)
+    PRIMARY KEY (res, param, lo, hi, patient)
 ) PARTITION BY HASH (patient);
 CREATE TABLE idx_date_r (
     res bigint NOT NULL, param bigint NOT NULL, lo bigint NOT NULL, hi bigint NOT NULL,
@@ -151,7 +152,7 @@ CREATE TABLE idx_date_r (
 CREATE TABLE idx_number_p (
     res bigint NOT NULL, param bigint NOT NULL, lo float8 NOT NULL, hi float8 NOT NULL,
     patient text COLLATE "C" NOT NULL,
-    PRIMARY KEY (patient, res, param, lo, hi)
+    PRIMARY KEY (res, param, lo, hi, patient)
 ) PARTITION BY HASH (patient);
 CREATE TABLE idx_number_r (
     res bigint NOT NULL, param bigint NOT NULL, lo float8 NOT NULL, hi float8 NOT NULL,
@@ -164,7 +165,7 @@ CREATE TABLE idx_quantity_p (
     unit_system text COLLATE "C" NOT NULL, unit_code text COLLATE "C" NOT NULL,
     canon_code text COLLATE "C", canon_lo float8, canon_hi float8,
     patient text COLLATE "C" NOT NULL,
-    PRIMARY KEY (patient, res, param, lo, hi, unit_system, unit_code)
+    PRIMARY KEY (res, param, lo, hi, unit_system, unit_code, patient)
 ) PARTITION BY HASH (patient);
 CREATE TABLE idx_quantity_r (
     res bigint NOT NULL, param bigint NOT NULL, lo float8 NOT NULL, hi float8 NOT NULL,
@@ -178,7 +179,7 @@ CREATE TABLE idx_reference_p (
     res bigint NOT NULL, param bigint NOT NULL,
     ref_type text COLLATE "C", ref_id text COLLATE "C", url text COLLATE "C" NOT NULL,
     patient text COLLATE "C" NOT NULL,
-    PRIMARY KEY (patient, res, param, url)
+    PRIMARY KEY (res, param, url, patient)
 ) PARTITION BY HASH (patient);
 CREATE TABLE idx_reference_r (
     res bigint NOT NULL, param bigint NOT NULL,
@@ -190,7 +191,7 @@ CREATE TABLE idx_reference_r (
 CREATE TABLE idx_uri_p (
     res bigint NOT NULL, param bigint NOT NULL, uri text COLLATE "C" NOT NULL,
     patient text COLLATE "C" NOT NULL,
-    PRIMARY KEY (patient, res, param, uri)
+    PRIMARY KEY (res, param, uri, patient)
 ) PARTITION BY HASH (patient);
 CREATE TABLE idx_uri_r (
     res bigint NOT NULL, param bigint NOT NULL, uri text COLLATE "C" NOT NULL,
@@ -198,8 +199,7 @@ CREATE TABLE idx_uri_r (
     PRIMARY KEY (res, param, uri)
 );
 
--- composites have no natural key (SQLite's has none either): a per-table row id, after
--- the patient
+-- composites have no natural key (SQLite's has none either)
 CREATE TABLE idx_composite_p (
     res bigint NOT NULL, param bigint NOT NULL,
     value_hash bigint NOT NULL, code_hash bigint NOT NULL,

@@ -4,7 +4,8 @@
  * first bad event; a resident's events listed through the patient postings (migration 0011),
  * also on a trail written before them; and the account lock of auth/auth.h: YL_LOCK_AFTER
  * failures in a row lock the account (the right password is refused alike), and an unknown
- * user is answered the same way. */
+ * user is answered the same way. Run on a SQLite file, and on a fresh PostgreSQL database when
+ * YL_TEST_PG is set (testdb.h): the tampering is done with each backend's own SQL. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,7 +16,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
+
+#include "testdb.h"
 
 #include "auth/audit.h"
 #include "auth/auth.h"
@@ -25,7 +27,7 @@
 #define EVENTS 12
 
 struct fx {
-	char path[64];
+	struct yl_testdb db;
 	struct yl_arena *a;
 	struct yl_store *s;
 	struct yl_store_conn *c;
@@ -35,14 +37,15 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
 	assert_int_equal(yl_id_init(), 0);
-	snprintf(f->path, sizeof f->path, "/tmp/yl-audit-%d.db", (int)getpid());
-	unlink(f->path);
+	assert_int_equal(yl_testdb_create(&f->db, "audit"), 0);
 	f->a = yl_arena_create(0);
 	struct yl_err err;
 	yl_err_init(&err);
-	assert_int_equal(yl_store_open(f->path, &f->s, f->a, &err), YL_OK);
+	if (yl_store_open(f->db.where, &f->s, f->a, &err) != YL_OK)
+		fail_msg("open %s: %s", f->db.where, err.first ? err.first->message : "?");
 	f->c = yl_store_conn(f->s, f->a, &err);
-	assert_non_null(f->c);
+	if (!f->c)
+		fail_msg("connection: %s", err.first ? err.first->message : "?");
 	for (int i = 0; i < EVENTS; i++) {
 		struct yl_audit_in in = {.subtype = "read",
 		                         .action = 'R',
@@ -64,12 +67,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 	yl_store_close(f->s);
 	yl_arena_destroy(f->a);
-	unlink(f->path);
-	char wal[80];
-	snprintf(wal, sizeof wal, "%s-wal", f->path);
-	unlink(wal);
-	snprintf(wal, sizeof wal, "%s-shm", f->path);
-	unlink(wal);
+	yl_testdb_drop(&f->db);
 	free(f);
 	return 0;
 }
@@ -83,26 +81,23 @@ static struct yl_audit_verdict verify(struct fx *f)
 	return v;
 }
 
-/* Tamper with the file as someone with a copy of sqlite3 would: the triggers that keep
+/* Tamper with the store as someone with sqlite3 or psql would: the triggers that keep
  * yilian itself from changing the trail are dropped first. */
 static void tamper(struct fx *f, const char *sql)
 {
 	yl_store_close(f->s);
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	char *msg = NULL;
-	int rc = sqlite3_exec(db,
-	                      "DROP TRIGGER IF EXISTS audit_no_update; "
-	                      "DROP TRIGGER IF EXISTS audit_no_delete;",
-	                      NULL, NULL, &msg);
-	assert_int_equal(rc, SQLITE_OK);
-	rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-	if (rc != SQLITE_OK)
+	char msg[512];
+	const char *untrigger = f->db.pg ? "DROP TRIGGER IF EXISTS audit_no_update ON audit; "
+	                                   "DROP TRIGGER IF EXISTS audit_no_truncate ON audit;"
+	                                 : "DROP TRIGGER IF EXISTS audit_no_update; "
+	                                   "DROP TRIGGER IF EXISTS audit_no_delete;";
+	if (yl_testdb_sql(&f->db, untrigger, NULL, 0, msg, sizeof msg) != 0)
+		fail_msg("%s: %s", untrigger, msg);
+	if (yl_testdb_sql(&f->db, sql, NULL, 0, msg, sizeof msg) != 0)
 		fail_msg("%s: %s", sql, msg);
-	sqlite3_close(db);
 	struct yl_err err;
 	yl_err_init(&err);
-	assert_int_equal(yl_store_open(f->path, &f->s, f->a, &err), YL_OK);
+	assert_int_equal(yl_store_open(f->db.where, &f->s, f->a, &err), YL_OK);
 	f->c = yl_store_conn(f->s, f->a, &err);
 }
 
@@ -119,16 +114,17 @@ static void test_yilian_cannot_change_it(void **state)
 {
 	struct fx *f = *state;
 	yl_store_close(f->s);
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	assert_int_not_equal(sqlite3_exec(db, "UPDATE audit SET agent = 'x'", NULL, NULL, NULL),
-	                     SQLITE_OK);
-	assert_int_not_equal(sqlite3_exec(db, "DELETE FROM audit WHERE seq = 3", NULL, NULL, NULL),
-	                     SQLITE_OK);
-	sqlite3_close(db);
+	char msg[512];
+	assert_int_not_equal(
+	    yl_testdb_sql(&f->db, "UPDATE audit SET agent = 'x'", NULL, 0, msg, sizeof msg), 0);
+	assert_int_not_equal(
+	    yl_testdb_sql(&f->db, "DELETE FROM audit WHERE seq = 3", NULL, 0, msg, sizeof msg), 0);
+	if (f->db.pg) /* and no TRUNCATE, which skips row triggers */
+		assert_int_not_equal(
+		    yl_testdb_sql(&f->db, "TRUNCATE audit", NULL, 0, msg, sizeof msg), 0);
 	struct yl_err err;
 	yl_err_init(&err);
-	assert_int_equal(yl_store_open(f->path, &f->s, f->a, &err), YL_OK);
+	assert_int_equal(yl_store_open(f->db.where, &f->s, f->a, &err), YL_OK);
 	f->c = yl_store_conn(f->s, f->a, &err);
 	assert_int_equal(verify(f).bad_seq, 0);
 }
@@ -270,6 +266,10 @@ static void test_patient_listing(void **state)
 static void test_listing_after_upgrade(void **state)
 {
 	struct fx *f = *state;
+	/* the upgrade is SQLite's (its B-tree index replaced by FTS5 postings); PostgreSQL keeps
+	 * the B-tree, and its migration 0011 does nothing */
+	if (f->db.pg)
+		skip();
 	tamper(f, "DROP TABLE audit_by_patient; "
 	          "DELETE FROM store_meta WHERE key = 'audit_by_patient'; "
 	          "DELETE FROM schema_migrations WHERE version = 11; "

@@ -1,7 +1,9 @@
-/* test_store.c -- the store contract: every backend must pass these (SQLite today).
- * Migrations recorded; create/update/delete versions; If-Match; tombstones; history
+/* test_store.c -- the store contract: every backend must pass these. Run on a SQLite file,
+ * and on a fresh PostgreSQL database when YL_TEST_PG is set (testdb.h; tests/run.sh does
+ * both). Migrations recorded; create/update/delete versions; If-Match; tombstones; history
  * order and cursors; one transaction per write (a failing render leaves nothing);
- * bulk transactions; concurrent writers from several threads. */
+ * bulk transactions; concurrent writers from several threads. The tests of SQLite's own
+ * mechanisms (deferred index builds, the exclusive bulk load) skip on PostgreSQL. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +17,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "testdb.h"
+
 #include "core/time.h"
 #include "core/hash.h"
 #include "store/migrations.h"
@@ -22,7 +26,7 @@
 #include "store/store.h"
 
 struct fixture {
-	char path[64];
+	struct yl_testdb db;
 	struct yl_arena *a;
 	struct yl_store *s;
 	struct yl_store_conn *c;
@@ -42,14 +46,15 @@ static const char *render(void *ctx, struct yl_arena *a, int64_t version, int64_
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	snprintf(f->path, sizeof f->path, "/tmp/yl-store-test-%d.db", getpid());
-	unlink(f->path);
+	assert_int_equal(yl_testdb_create(&f->db, "store-test"), 0);
 	f->a = yl_arena_create(0);
 	struct yl_err e;
 	yl_err_init(&e);
-	assert_int_equal(yl_store_open(f->path, &f->s, f->a, &e), YL_OK);
+	if (yl_store_open(f->db.where, &f->s, f->a, &e) != YL_OK)
+		fail_msg("open %s: %s", f->db.where, e.first ? e.first->message : "?");
 	f->c = yl_store_conn(f->s, f->a, &e);
-	assert_non_null(f->c);
+	if (!f->c)
+		fail_msg("connection: %s", e.first ? e.first->message : "?");
 	*state = f;
 	return 0;
 }
@@ -59,12 +64,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 	yl_store_close(f->s);
 	yl_arena_destroy(f->a);
-	char p[80];
-	unlink(f->path);
-	snprintf(p, sizeof p, "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", f->path);
-	unlink(p);
+	yl_testdb_drop(&f->db);
 	free(f);
 	return 0;
 }
@@ -95,7 +95,7 @@ static void test_migrations_recorded_and_idempotent(void **state)
 	struct yl_store *again;
 	struct yl_err e;
 	yl_err_init(&e);
-	assert_int_equal(yl_store_open(f->path, &again, f->a, &e), YL_OK);
+	assert_int_equal(yl_store_open(f->db.where, &again, f->a, &e), YL_OK);
 	yl_store_close(again);
 }
 
@@ -149,19 +149,16 @@ static void test_versions_and_tombstones(void **state)
 		snprintf(body, sizeof body, "{\"v\":%d,\"tag\":\"%s\"}", v, want[v]);
 		assert_string_equal(row.body, body);
 	}
-	/* SQLite: each body stored once, the current one only in resource */
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(db,
-	                                    "SELECT group_concat(version) FROM (SELECT version "
-	                                    "FROM history WHERE body IS NOT NULL ORDER BY version)",
-	                                    -1, &q, NULL),
-	                 SQLITE_OK);
-	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(q, 0), "1,2,3");
-	sqlite3_finalize(q);
-	sqlite3_close(db);
+	/* each body stored once, the current one only in resource (both backends' migration
+	 * 0006) */
+	char got[64], msg[256];
+	const char *sql = f->db.pg ? "SELECT string_agg(version::text, ',' ORDER BY version) "
+	                             "FROM history WHERE body IS NOT NULL"
+	                           : "SELECT group_concat(version) FROM (SELECT version "
+	                             "FROM history WHERE body IS NOT NULL ORDER BY version)";
+	if (yl_testdb_sql(&f->db, sql, got, sizeof got, msg, sizeof msg) != 0)
+		fail_msg("%s", msg);
+	assert_string_equal(got, "1,2,3");
 }
 
 static void test_failed_write_leaves_nothing(void **state)
@@ -842,40 +839,51 @@ static void test_date_count_by_span(void **state)
 	check_date_counts(f, docs, N, &x);
 }
 
-static int schema_objects(const char *path)
+/* The index (and, in SQLite, trigger) objects a bulk load may drop, counted in the
+ * backend's catalogue: identity and audit are not bulk-loaded, and the trail's append-only
+ * triggers always stay. PostgreSQL: each partitioned index once (its partitions' go with
+ * it), primary keys included (they stay). */
+static int schema_objects(struct fixture *f)
 {
-	sqlite3 *db;
-	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db,
-	                                    "SELECT count(*) FROM sqlite_schema WHERE type IN "
-	                                    "('index', 'trigger') AND sql IS NOT NULL "
-	                                    /* identity and audit are not bulk-loaded, and the
-	                                     * trail's append-only triggers always stay */
-	                                    "AND tbl_name NOT IN ('auth_user', 'auth_token', "
-	                                    "'auth_grant', 'audit')",
-	                                    -1, &q, NULL),
-	                 SQLITE_OK);
-	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	int n = sqlite3_column_int(q, 0);
-	sqlite3_finalize(q);
-	sqlite3_close(db);
-	return n;
+	const char *sql =
+	    f->db.pg ? "SELECT count(*) FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
+	               "WHERE t.relnamespace = 'public'::regnamespace AND NOT t.relispartition "
+	               "AND t.relname NOT IN ('auth_user', 'auth_token', 'auth_grant', 'audit')"
+	             : "SELECT count(*) FROM sqlite_schema WHERE type IN ('index', 'trigger') AND "
+	               "sql IS NOT NULL AND tbl_name NOT IN ('auth_user', 'auth_token', "
+	               "'auth_grant', 'audit')";
+	char got[32], msg[256];
+	if (yl_testdb_sql(&f->db, sql, got, sizeof got, msg, sizeof msg) != 0)
+		fail_msg("%s", msg);
+	return atoi(got);
 }
 
-/* A bulk load drops the search indexes and the date-span triggers, keeps what it dropped in
- * store_meta, and builds it all again; a load killed before the build leaves the record,
- * and the next open builds them (spans counted from the rows written meanwhile). */
+/* What a bulk load left to build: store_meta's "deferred:..." records (both backends). */
+static int deferred_records(struct fixture *f)
+{
+	char got[32], msg[256];
+	if (yl_testdb_sql(&f->db, "SELECT count(*) FROM store_meta WHERE key LIKE 'deferred:%'",
+	                  got, sizeof got, msg, sizeof msg) != 0)
+		fail_msg("%s", msg);
+	return atoi(got);
+}
+
+/* A bulk load drops the search indexes (and SQLite's date-span triggers), keeps what it
+ * dropped in store_meta, and builds it all again; a load killed before the build leaves the
+ * record, and the next open builds them (spans counted from the rows written meanwhile).
+ * The names it keeps them under and SQLite's history_version, built at once by the first
+ * write that needs it, are SQLite's; the rest holds for both backends. */
 static void test_bulk_load_defers_indexes(void **state)
 {
 	struct fixture *f = *state;
 	struct yl_err e;
 	yl_err_init(&e);
-	int all = schema_objects(f->path), n = 0;
+	int all = schema_objects(f), n = 0;
 	assert_int_equal(yl_store_defer_indexes(f->s, &n, f->a, &e), YL_OK);
 	assert_true(n >= 15);
-	assert_int_equal(schema_objects(f->path), all - n);
-	assert_int_equal(schema_objects(f->path), 0); /* history_version too: see below */
+	assert_int_equal(schema_objects(f), all - n);
+	if (!f->db.pg) /* SQLite: history_version too (see below); PostgreSQL keeps its keys */
+		assert_int_equal(schema_objects(f), 0);
 	static struct span_doc docs[300];
 	uint64_t x = 42;
 	assert_int_equal(yl_store_begin(f->c, f->a, &e), YL_OK);
@@ -886,40 +894,40 @@ static void test_bulk_load_defers_indexes(void **state)
 	}
 	assert_int_equal(yl_store_commit(f->c, f->a, &e), YL_OK);
 	const char *v = NULL;
-	assert_int_equal(yl_store_meta_get(f->s, f->a, "deferred:index:history_version", &v, &e),
-	                 YL_OK);
-	assert_non_null(v);
-	/* a write to a resource that exists needs the version key: it is built at once, in
-	 * that write's transaction, and the version before is still read by it */
+	if (!f->db.pg) {
+		assert_int_equal(
+		    yl_store_meta_get(f->s, f->a, "deferred:index:history_version", &v, &e), YL_OK);
+		assert_non_null(v);
+	}
+	/* a write to a resource that exists needs the version key: SQLite builds it at once,
+	 * in that write's transaction; either way the version before is still read by it */
 	assert_int_equal(yl_store_begin(f->c, f->a, &e), YL_OK);
 	docs[7].lo += 1;
 	assert_int_equal(put_date(f, 7, &docs[7]), YL_OK);
 	assert_int_equal(yl_store_commit(f->c, f->a, &e), YL_OK);
-	assert_int_equal(schema_objects(f->path), 1);
-	assert_int_equal(yl_store_meta_get(f->s, f->a, "deferred:index:history_version", &v, &e),
-	                 YL_OK);
-	assert_null(v);
+	if (!f->db.pg) {
+		assert_int_equal(schema_objects(f), 1);
+		assert_int_equal(
+		    yl_store_meta_get(f->s, f->a, "deferred:index:history_version", &v, &e), YL_OK);
+		assert_null(v);
+	}
 	struct yl_row old;
 	assert_int_equal(yl_store_read(f->c, f->a, "Basic", "d0007", 1, &old, &e), YL_OK);
 	assert_int_equal(old.version, 1);
-	assert_int_equal(yl_store_meta_get(f->s, f->a, "deferred:index:idx_date_lo", &v, &e),
-	                 YL_OK);
-	assert_non_null(v);
+	assert_true(deferred_records(f) > 0);
 	/* killed here: the next open builds what is missing */
 	yl_store_close(f->s);
-	assert_int_equal(yl_store_open(f->path, &f->s, f->a, &e), YL_OK);
+	assert_int_equal(yl_store_open(f->db.where, &f->s, f->a, &e), YL_OK);
 	f->c = yl_store_conn(f->s, f->a, &e);
-	assert_int_equal(schema_objects(f->path), all);
-	assert_int_equal(yl_store_meta_get(f->s, f->a, "deferred:index:idx_date_lo", &v, &e),
-	                 YL_OK);
-	assert_null(v);
+	assert_int_equal(schema_objects(f), all);
+	assert_int_equal(deferred_records(f), 0);
 	check_date_counts(f, docs, 300, &x);
 	/* and the same through defer + build, with writes tracked by the triggers after it */
 	assert_int_equal(yl_store_defer_indexes(f->s, &n, f->a, &e), YL_OK);
 	int built = 0;
 	assert_int_equal(yl_store_build_deferred(f->s, NULL, NULL, &built, f->a, &e), YL_OK);
 	assert_int_equal(built, n);
-	assert_int_equal(schema_objects(f->path), all);
+	assert_int_equal(schema_objects(f), all);
 	assert_int_equal(yl_store_begin(f->c, f->a, &e), YL_OK);
 	for (int i = 0; i < 300; i += 3) {
 		rnd_range(&x, &docs[i].lo, &docs[i].hi);
@@ -962,6 +970,10 @@ static int file_format(const char *path)
 static void test_bulk_exclusive(void **state)
 {
 	struct fixture *f = *state;
+	/* SQLite's file locking and journal modes, read off the file: nothing of the kind in a
+	 * PostgreSQL database, which many processes share by design */
+	if (f->db.pg)
+		skip();
 	struct yl_err e;
 	yl_err_init(&e);
 	bool alone = true;
@@ -969,20 +981,20 @@ static void test_bulk_exclusive(void **state)
 	assert_int_equal(yl_store_bulk_exclusive(f->s, true, &alone, f->a, &e), YL_OK);
 	assert_false(alone);
 	assert_int_equal(put(f, YL_WRITE_CREATE, "Patient", "shared", "x", 0, NULL), YL_OK);
-	assert_int_equal(other_count(f->path), 1);
-	assert_int_equal(file_format(f->path), 2);
+	assert_int_equal(other_count(f->db.where), 1);
+	assert_int_equal(file_format(f->db.where), 2);
 
 	struct yl_store *s;
-	assert_int_equal(yl_store_open(f->path, &s, f->a, &e), YL_OK);
+	assert_int_equal(yl_store_open(f->db.where, &s, f->a, &e), YL_OK);
 	assert_int_equal(yl_store_bulk_exclusive(s, true, &alone, f->a, &e), YL_OK);
 	assert_false(alone); /* the fixture's store has the file open: stays in WAL */
 	yl_store_close(s);
 	yl_store_close(f->s); /* now alone */
-	assert_int_equal(yl_store_open(f->path, &s, f->a, &e), YL_OK);
+	assert_int_equal(yl_store_open(f->db.where, &s, f->a, &e), YL_OK);
 	f->s = s;
 	assert_int_equal(yl_store_bulk_exclusive(s, true, &alone, f->a, &e), YL_OK);
 	assert_true(alone);
-	assert_int_equal(file_format(f->path), 1);
+	assert_int_equal(file_format(f->db.where), 1);
 	f->c = yl_store_conn(s, f->a, &e); /* opened during the load: used through the writer */
 	assert_non_null(f->c);
 	assert_int_equal(yl_store_begin(f->c, f->a, &e), YL_OK);
@@ -992,16 +1004,16 @@ static void test_bulk_exclusive(void **state)
 		assert_int_equal(put(f, YL_WRITE_CREATE, "Patient", id, "bulk", 0, NULL), YL_OK);
 	}
 	assert_int_equal(yl_store_commit(f->c, f->a, &e), YL_OK);
-	assert_int_equal(other_count(f->path), -1); /* locked */
+	assert_int_equal(other_count(f->db.where), -1); /* locked */
 	struct yl_store *other = NULL;
 	struct yl_err e2;
 	yl_err_init(&e2);
-	assert_int_equal(yl_store_open(f->path, &other, f->a, &e2), YL_UNAVAILABLE);
+	assert_int_equal(yl_store_open(f->db.where, &other, f->a, &e2), YL_UNAVAILABLE);
 	assert_non_null(e2.first);
 	assert_non_null(strstr(e2.first->message, "locked by another process that has it alone"));
 	assert_int_equal(yl_store_bulk_exclusive(s, false, NULL, f->a, &e), YL_OK);
-	assert_int_equal(file_format(f->path), 2);
-	assert_int_equal(other_count(f->path), 51);
+	assert_int_equal(file_format(f->db.where), 2);
+	assert_int_equal(other_count(f->db.where), 51);
 	/* the connection opened meanwhile now reads on its own */
 	f->c = yl_store_conn(s, f->a, &e);
 	struct yl_row row;
@@ -1021,7 +1033,7 @@ static void test_prewarm(void **state)
 	struct yl_store *s;
 	struct yl_err e;
 	yl_err_init(&e);
-	assert_int_equal(yl_store_open(f->path, &s, f->a, &e), YL_OK);
+	assert_int_equal(yl_store_open(f->db.where, &s, f->a, &e), YL_OK);
 	yl_store_set_cache(s, 8);
 	assert_int_equal(yl_store_prewarm(s, 2, f->a, &e), YL_OK);
 	struct yl_store_conn *c = yl_store_conn(s, f->a, &e);
