@@ -112,14 +112,14 @@ static enum yl_code estimate(struct yl_store_conn *c, struct yl_arena *a, const 
 	return code == YL_OK ? one_int(c, a, &sql, n, err) : code;
 }
 
-/* How the candidates are found. The index tables of patients' rows have no key that begins
- * with the resource row (each begins with the patient), so PostgreSQL can test a row
- * against a predicate only through its patient (search_sql.c's per-row tests), and left to
- * itself it lists every row of every predicate and joins the lists: a patient's page of a
- * common code read the code's every row. So, as SQLite's backend does, the predicate with
- * the fewest index rows lists the candidates (the others are tested per candidate) when
- * some predicate has fewer than ESTIMATE_CAP; a compartment starts from the patient's rows.
- * Chains, _has and _id, and plans of one predicate, are left to the planner. */
+/* How the candidates are found. Through the views (NAME_p UNION ALL NAME_r) the planner
+ * has no count of a list's distinct rows and takes the default, so left to itself it lists
+ * every row of every predicate and joins the lists: a patient's page of a common code read
+ * the code's every row. So, as SQLite's backend does, the predicate with the fewest index
+ * rows lists the candidates and the others are tested per candidate (in the candidate's own
+ * partition: search_sql.c's per-row tests) when some predicate has fewer than ESTIMATE_CAP;
+ * a compartment starts from the patient's rows. Chains, _has and _id, and plans of one
+ * predicate, are left to the planner. */
 static enum yl_code choose_driver(struct yl_store_conn *c, struct yl_arena *a,
                                   const struct yl_search_plan *p, int *driver, struct yl_err *err)
 {

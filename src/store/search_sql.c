@@ -864,9 +864,9 @@ static const char *const sort_col_hi[] = {
 };
 
 /* "(SELECT agg FROM table WHERE res = r.rowid AND <param> [AND <values>])": a value of the
- * row's own index rows. PostgreSQL finds them by the row's patient too, since every key of
- * the partitioned tables begins with it (an index row has its resource's patient, NULL
- * rows are in the reference tables): a CASE of the two lookups, one of which runs. */
+ * row's own index rows. PostgreSQL finds them by the row's patient too, the partition key,
+ * so that one partition is read rather than each (an index row has its resource's patient;
+ * rows of none are in the reference tables): a CASE of the two lookups, one of which runs. */
 static void row_agg(struct gen *g, const char *agg, const char *table, const struct yl_pred *p,
                     bool values)
 {
