@@ -112,14 +112,14 @@ static enum yl_code estimate(struct yl_store_conn *c, struct yl_arena *a, const 
 	return code == YL_OK ? one_int(c, a, &sql, n, err) : code;
 }
 
-/* How the candidates are found. The index tables of patients' rows have no key that begins
- * with the resource row (each begins with the patient), so PostgreSQL can test a row
- * against a predicate only through its patient (search_sql.c's per-row tests), and left to
- * itself it lists every row of every predicate and joins the lists: a patient's page of a
- * common code read the code's every row. So, as SQLite's backend does, the predicate with
- * the fewest index rows lists the candidates (the others are tested per candidate) when
- * some predicate has fewer than ESTIMATE_CAP; a compartment starts from the patient's rows.
- * Chains, _has and _id, and plans of one predicate, are left to the planner. */
+/* How the candidates are found. Through the views (NAME_p UNION ALL NAME_r) the planner
+ * has no count of a list's distinct rows and takes the default, so left to itself it lists
+ * every row of every predicate and joins the lists: a patient's page of a common code read
+ * the code's every row. So, as SQLite's backend does, the predicate with the fewest index
+ * rows lists the candidates and the others are tested per candidate (in the candidate's own
+ * partition: search_sql.c's per-row tests) when some predicate has fewer than ESTIMATE_CAP;
+ * a compartment starts from the patient's rows. Chains, _has and _id, and plans of one
+ * predicate, are left to the planner. */
 static enum yl_code choose_driver(struct yl_store_conn *c, struct yl_arena *a,
                                   const struct yl_search_plan *p, int *driver, struct yl_err *err)
 {
@@ -412,40 +412,33 @@ static enum yl_code include_forward(struct yl_store_conn *c, struct yl_arena *a,
                                     const struct yl_include *inc, const char *types,
                                     const char *res, yl_row_fn fn, void *ctx, struct yl_err *err)
 {
-	static const char *const refs[2][2] = {
-	    /* [param given][target type given] */
-	    {"SELECT x.ref_type, x.ref_id FROM resource s JOIN idx_reference x ON x.patient = "
-	     "s.patient AND x.res = s.rowid WHERE s.type = ANY ($1::text[]) AND s.rowid = ANY "
-	     "($2::bigint[]) AND x.ref_id IS NOT NULL UNION SELECT x.ref_type, x.ref_id FROM "
-	     "idx_reference x WHERE x.patient IS NULL AND x.res = ANY ($2::bigint[]) AND x.ref_id "
-	     "IS NOT NULL",
-	     "SELECT x.ref_type, x.ref_id FROM resource s JOIN idx_reference x ON x.patient = "
-	     "s.patient AND x.res = s.rowid WHERE s.type = ANY ($1::text[]) AND s.rowid = ANY "
-	     "($2::bigint[]) AND x.ref_id IS NOT NULL AND x.ref_type = $3 UNION SELECT "
-	     "x.ref_type, x.ref_id FROM idx_reference x WHERE x.patient IS NULL AND x.res = ANY "
-	     "($2::bigint[]) AND x.ref_id IS NOT NULL AND x.ref_type = $3"},
-	    {"SELECT x.ref_type, x.ref_id FROM resource s JOIN idx_reference x ON x.patient = "
-	     "s.patient AND x.res = s.rowid WHERE s.type = ANY ($1::text[]) AND s.rowid = ANY "
-	     "($2::bigint[]) AND x.ref_id IS NOT NULL AND x.param = $3::bigint UNION SELECT "
-	     "x.ref_type, x.ref_id FROM idx_reference x WHERE x.patient IS NULL AND x.res = ANY "
-	     "($2::bigint[]) AND x.ref_id IS NOT NULL AND x.param = $3::bigint",
-	     "SELECT x.ref_type, x.ref_id FROM resource s JOIN idx_reference x ON x.patient = "
-	     "s.patient AND x.res = s.rowid WHERE s.type = ANY ($1::text[]) AND s.rowid = ANY "
-	     "($2::bigint[]) AND x.ref_id IS NOT NULL AND x.param = $3::bigint AND x.ref_type = "
-	     "$4 UNION SELECT x.ref_type, x.ref_id FROM idx_reference x WHERE x.patient IS NULL "
-	     "AND x.res = ANY ($2::bigint[]) AND x.ref_id IS NOT NULL AND x.param = $3::bigint "
-	     "AND x.ref_type = $4"},
-	};
 	struct yl_pg_params pp;
 	yl_pg_params_init(&pp, a);
 	yl_pg_add_text(&pp, types);
 	yl_pg_add_text(&pp, res);
-	if (inc->param)
+	const char *cond = " AND ref_id IS NOT NULL";
+	if (inc->param) {
+		cond = yl_arena_printf(a, "%s AND param = $%d::bigint", cond, pp.n + 1);
 		yl_pg_add_int(&pp, inc->param);
-	if (inc->target_type)
+	}
+	if (inc->target_type && cond) {
+		cond = yl_arena_printf(a, "%s AND ref_type = $%d", cond, pp.n + 1);
 		yl_pg_add_text(&pp, inc->target_type);
-	PGresult *r =
-	    yl_pg_exec(c, a, refs[inc->param != 0][inc->target_type != NULL], &pp, "include", err);
+	}
+	/* each row's references looked up by it (OFFSET 0: not joined as a list) */
+	const char *sql =
+	    cond ? yl_arena_printf(a,
+	                           "SELECT x.ref_type, x.ref_id FROM resource s CROSS JOIN LATERAL "
+	                           "(SELECT ref_type, ref_id FROM idx_reference WHERE patient = "
+	                           "s.patient AND res = s.rowid%s OFFSET 0) x WHERE s.type = ANY "
+	                           "($1::text[]) AND s.rowid = ANY ($2::bigint[]) UNION SELECT "
+	                           "ref_type, ref_id FROM idx_reference WHERE patient IS NULL AND "
+	                           "res = ANY ($2::bigint[])%s",
+	                           cond, cond)
+	         : NULL;
+	if (!sql)
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory in search");
+	PGresult *r = yl_pg_exec(c, a, sql, &pp, "include", err);
 	if (!r)
 		return err->code;
 	struct array ttypes, tids;

@@ -188,7 +188,7 @@ struct yl_sql {
  * keys); YL_DRIVER_SCAN walks the types' rows in row order, testing every predicate;
  * YL_DRIVER_ANY writes every predicate as a list and leaves the choice to the database;
  * YL_DRIVER_PATIENT starts from the compartment's rows (index resource(patient, type)).
- * A backend picks the driver from yl_search_sql_estimate() counts (sqlite.c). */
+ * A backend picks the driver from yl_search_sql_estimate() counts (sqlite.c, pg-search.c). */
 #define YL_DRIVER_SCAN    (-1)
 #define YL_DRIVER_ANY     (-2)
 #define YL_DRIVER_PATIENT (-3) /* compartment search: the patient's rows of the types */
@@ -204,7 +204,8 @@ struct yl_sql {
 
 /* Build "WHERE ..." conditions for the plan (without paging or sort), appended to sql; the
  * resource table is aliased `r`.
- * dialect_pg: 1 for PostgreSQL placeholders ($n), 0 for SQLite (?). */
+ * dialect_pg: 1 for PostgreSQL ($n placeholders, every value bound as text; per-row tests
+ * find index rows by the row's patient too, see search_sql.c), 0 for SQLite (?). */
 enum yl_code yl_search_sql_where(struct yl_sql *sql, struct yl_arena *a,
                                  const struct yl_search_plan *p, int driver, int dialect_pg,
                                  struct yl_err *err);

@@ -864,9 +864,9 @@ static const char *const sort_col_hi[] = {
 };
 
 /* "(SELECT agg FROM table WHERE res = r.rowid AND <param> [AND <values>])": a value of the
- * row's own index rows. PostgreSQL finds them by the row's patient too, since every key of
- * the partitioned tables begins with it (an index row has its resource's patient, NULL
- * rows are in the reference tables): a CASE of the two lookups, one of which runs. */
+ * row's own index rows. PostgreSQL finds them by the row's patient too, the partition key,
+ * so that one partition is read rather than each (an index row has its resource's patient;
+ * rows of none are in the reference tables): a CASE of the two lookups, one of which runs. */
 static void row_agg(struct gen *g, const char *agg, const char *table, const struct yl_pred *p,
                     bool values)
 {
@@ -1060,7 +1060,10 @@ static void by_value_page(struct gen *g, const struct yl_search_plan *p)
 	add(g, " AND NOT EXISTS (SELECT 1 FROM idx_string e WHERE e.res = d.res AND "
 	       "e.param = d.param");
 	values_cond(g, d);
-	add(g, " AND (e.norm < d.norm OR (e.norm = d.norm AND e.exact < d.exact)))");
+	/* PostgreSQL: tested per row (OFFSET 0), through idx_string_walk, rather than against
+	 * a list of every match */
+	add(g, g->pg ? " AND (e.norm < d.norm OR (e.norm = d.norm AND e.exact < d.exact)) OFFSET 0)"
+	             : " AND (e.norm < d.norm OR (e.norm = d.norm AND e.exact < d.exact)))");
 	add(g, c->set && c->before ? " ORDER BY d.norm DESC, d.res DESC LIMIT "
 	                           : " ORDER BY d.norm, d.res LIMIT ");
 	bind_int(g, p->count);
@@ -1089,7 +1092,9 @@ enum yl_code yl_search_sql_page(struct yl_sql *sql, struct yl_arena *a,
 	}
 	add(&g, " FROM resource r WHERE ");
 	plan_cond_driven(&g, p, driver);
-	add(&g, ") s");
+	/* PostgreSQL would fold the subquery into the outer one and work each sort key out
+	 * once per use (the ORDER BY and the cursor name it several times) */
+	add(&g, g.pg && p->nsort ? " OFFSET 0) s" : ") s");
 	if (p->cursor.set) {
 		add(&g, " WHERE ");
 		cursor_cond(&g, p);
