@@ -352,6 +352,9 @@ static enum yl_code conn_open(struct pg_store *s, struct pg_conn **out, struct y
 		                  "reason");
 	}
 	PQsetNoticeProcessor(c->db, notice_quiet, NULL);
+	/* no JIT: a search's estimates often pass its cost threshold, and compiling took 1-2 s
+	 * of a query that runs in milliseconds */
+	PQclear(PQexec(c->db, "SET jit = off"));
 	*out = c;
 	return YL_OK;
 }
