@@ -370,7 +370,8 @@ static bool conn_usable(struct pg_conn *c)
 	PQreset(c->db);
 	if (PQstatus(c->db) != CONNECTION_OK)
 		return false;
-	stmts_clear(c); /* a new session has no prepared statements */
+	stmts_clear(c); /* a new session has no prepared statements, and JIT back on */
+	PQclear(PQexec(c->db, "SET jit = off"));
 	c->broken = false;
 	yl_log(YL_LOG_INFO, "store: reconnected to PostgreSQL");
 	return true;
