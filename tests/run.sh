@@ -13,7 +13,7 @@
 set -u
 cd "$(dirname "$0")/.."
 JOBS=$(nproc 2>/dev/null || echo 2)
-FUZZ_SECONDS=${FUZZ_SECONDS:-12}
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 START=$(date +%s)
 # set only around the PostgreSQL runs below (every other run is on SQLite files)
 unset YL_TEST_PG
