@@ -304,8 +304,9 @@ static int serve(const struct serve_opts *o, struct yl_arena *a)
 	 * of this node's own (yl_bulk_start empties it: nodes must not share one) */
 	const char *exports = o->exports;
 	if (!exports && yl_store_is_pg(o->db))
-		exports = yl_arena_printf(a, "%s/yilian-exports.%d",
-		                          getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+		exports =
+		    yl_arena_printf(a, "%s/yilian-exports.%d",
+		                    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
 	else if (!exports)
 		exports = yl_arena_printf(a, "%s.exports", o->db);
 	app.bulk = yl_bulk_start(store, exports, a, &err);

@@ -23,7 +23,8 @@ struct yl_store_ops {
 	enum yl_code (*prewarm)(struct yl_store *s, int n, struct yl_arena *a, struct yl_err *err);
 	int (*schema_version)(struct yl_store_conn *c);
 	enum yl_code (*read)(struct yl_store_conn *c, struct yl_arena *a, const char *type,
-	                     const char *id, int64_t version, struct yl_row *out, struct yl_err *err);
+	                     const char *id, int64_t version, struct yl_row *out,
+	                     struct yl_err *err);
 	enum yl_code (*write)(struct yl_store_conn *c, struct yl_arena *a, struct yl_write *w,
 	                      struct yl_err *err);
 	enum yl_code (*history)(struct yl_store_conn *c, struct yl_arena *a, const char *type,
@@ -92,16 +93,24 @@ struct yl_store_ops {
 	enum yl_code (*commit)(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err);
 	void (*rollback)(struct yl_store_conn *c);
 	void (*hold_index)(struct yl_store_conn *c);
-	enum yl_code (*flush_index)(struct yl_store_conn *c, struct yl_arena *a, struct yl_err *err);
+	enum yl_code (*flush_index)(struct yl_store_conn *c, struct yl_arena *a,
+	                            struct yl_err *err);
 	/* optional (NULL: nothing to do) */
-	enum yl_code (*expect)(struct yl_store_conn *c, struct yl_arena *a, const char *const *types,
-	                       const char *const *ids, size_t n, struct yl_err *err);
+	enum yl_code (*expect)(struct yl_store_conn *c, struct yl_arena *a,
+	                       const char *const *types, const char *const *ids, size_t n,
+	                       struct yl_err *err);
 };
 
 /* The first member of every backend's store and connection. */
 struct yl_store_head {
 	const struct yl_store_ops *ops;
 };
+
+/* A write against the resource's current version (exists, deleted, version), the same for
+ * every backend: create of an existing id -> YL_CONFLICT, delete of one never written ->
+ * YL_NOT_FOUND, If-Match of another version -> YL_PRECONDITION_FAILED (store.c). */
+enum yl_code yl_store_check_version(const struct yl_write *w, bool exists, bool deleted,
+                                    int64_t version, struct yl_arena *a, struct yl_err *err);
 
 extern const struct yl_store_ops yl_sqlite_ops;
 extern const struct yl_store_ops yl_pg_ops;

@@ -38,7 +38,8 @@ static void put_be(struct yl_pg_copy *b, uint64_t v, int n)
 void yl_pg_copy_row(struct yl_pg_copy *b, int nfields)
 {
 	if (b->len == 0 && !b->nomem) { /* the header: signature, flags, extension length */
-		static const char sig[11] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', '\377', '\r', '\n', 0};
+		static const char sig[11] = {'P',  'G',    'C',  'O',  'P', 'Y',
+		                             '\n', '\377', '\r', '\n', 0};
 		grow(b, 19);
 		if (b->nomem)
 			return;

@@ -89,12 +89,10 @@ bool yl_pg_col_null(const PGresult *r, int row, int col);
 int64_t yl_pg_col_int(const PGresult *r, int row, int col); /* int2/4/8, bool; NULL: 0 */
 double yl_pg_col_real(const PGresult *r, int row, int col); /* float4/8, ints */
 /* text/bytea as a NUL-terminated arena copy (NULL for SQL NULL); len may be NULL */
-const char *yl_pg_col_text(struct yl_arena *a, const PGresult *r, int row, int col,
-                           size_t *len);
+const char *yl_pg_col_text(struct yl_arena *a, const PGresult *r, int row, int col, size_t *len);
 /* a body column (store/body.h packed bytes, or text) as JSON in the arena; NULL for SQL
  * NULL or an unreadable body */
-const char *yl_pg_col_body(struct yl_arena *a, const PGresult *r, int row, int col,
-                           size_t *len);
+const char *yl_pg_col_body(struct yl_arena *a, const PGresult *r, int row, int col, size_t *len);
 
 /* Run fn inside one transaction on c (BEGIN .. COMMIT, or inside the transaction c is
  * already in: yl_store_begin), with `lock` (an advisory lock id, 0 for none) taken first;
@@ -102,9 +100,9 @@ const char *yl_pg_col_body(struct yl_arena *a, const PGresult *r, int row, int c
  * err filled; anything else rolls back. */
 typedef enum yl_code (*yl_pg_tx_fn)(struct yl_store_conn *c, struct yl_arena *a, void *ctx,
                                     struct yl_err *err);
-enum yl_code yl_pg_in_tx(struct yl_store_conn *c, struct yl_arena *a, int64_t lock,
-                         yl_pg_tx_fn fn, void *ctx, const struct yl_audit_rec *audit,
-                         const char *what, struct yl_err *err);
+enum yl_code yl_pg_in_tx(struct yl_store_conn *c, struct yl_arena *a, int64_t lock, yl_pg_tx_fn fn,
+                         void *ctx, const struct yl_audit_rec *audit, const char *what,
+                         struct yl_err *err);
 
 /* Append n events to the audit trail inside the current transaction (pg-auth.c): takes
  * YL_PG_LOCK_AUDIT, reads the last event's seq and hash, chains and inserts. */
@@ -122,13 +120,12 @@ enum yl_code yl_pg_user_get(struct yl_store_conn *c, struct yl_arena *a, const c
                             int64_t id, struct yl_user *out, struct yl_err *err);
 enum yl_code yl_pg_user_put(struct yl_store_conn *c, struct yl_arena *a, struct yl_user *u,
                             const struct yl_audit_rec *audit, struct yl_err *err);
-enum yl_code yl_pg_user_list(struct yl_store_conn *c, struct yl_arena *a, yl_user_fn fn,
-                             void *ctx, struct yl_err *err);
+enum yl_code yl_pg_user_list(struct yl_store_conn *c, struct yl_arena *a, yl_user_fn fn, void *ctx,
+                             struct yl_err *err);
 enum yl_code yl_pg_user_none(struct yl_store_conn *c, struct yl_arena *a, bool *none,
                              struct yl_err *err);
-enum yl_code yl_pg_token_put(struct yl_store_conn *c, struct yl_arena *a,
-                             const struct yl_token *t, const struct yl_audit_rec *audit,
-                             struct yl_err *err);
+enum yl_code yl_pg_token_put(struct yl_store_conn *c, struct yl_arena *a, const struct yl_token *t,
+                             const struct yl_audit_rec *audit, struct yl_err *err);
 enum yl_code yl_pg_token_get(struct yl_store_conn *c, struct yl_arena *a, const char *digest,
                              struct yl_token *out, struct yl_err *err);
 enum yl_code yl_pg_token_revoke(struct yl_store_conn *c, struct yl_arena *a, const char *digest,
@@ -146,8 +143,8 @@ enum yl_code yl_pg_audit_scan(struct yl_store_conn *c, struct yl_arena *a, const
                               void *ctx, struct yl_err *err);
 
 enum yl_code yl_pg_search(struct yl_store_conn *c, struct yl_arena *a,
-                          const struct yl_search_plan *p, yl_row_fn fn, void *ctx,
-                          int64_t *total, struct yl_err *err);
+                          const struct yl_search_plan *p, yl_row_fn fn, void *ctx, int64_t *total,
+                          struct yl_err *err);
 enum yl_code yl_pg_include(struct yl_store_conn *c, struct yl_arena *a,
                            const struct yl_include *inc, const struct yl_row *rows, size_t n,
                            yl_row_fn fn, void *ctx, struct yl_err *err);

@@ -34,10 +34,10 @@
 #include "store/store.h"
 
 #define LOCK_MIGRATE       0x796c0000
-#define STMT_SLOTS         256  /* prepared statements kept per connection */
+#define STMT_SLOTS         256   /* prepared statements kept per connection */
 #define STMT_MAX_TEXT      16384 /* longer texts (long IN lists) are not kept */
 #define GROUP_COMMIT_MAX   64
-#define IDX_MULTI_MAX      64  /* index rows a multi-row INSERT takes */
+#define IDX_MULTI_MAX      64 /* index rows a multi-row INSERT takes */
 #define HOLD_MAX           8192
 #define REINDEX_BATCH      2000
 #define KEEP_SAME_VERSIONS 8
@@ -90,7 +90,7 @@ struct pg_conn {
 	uint64_t tick;
 	/* yl_store_begin() .. commit */
 	bool in_tx;
-	bool tx_wrote; /* a change was written: NOTIFY at commit */
+	bool tx_wrote;     /* a change was written: NOTIFY at commit */
 	int64_t last_seq;  /* inside a write transaction: the newest seq */
 	int64_t begin_seq; /* the newest seq when the transaction began */
 	/* a fresh bulk load (yl_store_defer_indexes): hashes of the (type, id) it wrote, so
@@ -153,8 +153,8 @@ static enum yl_code flush_held(struct pg_conn *c, struct yl_arena *a, struct yl_
 static long pend_find(const struct pg_conn *c, const char *type, const char *id);
 static uint64_t key_hash(const char *type, const char *id);
 
-#define S(s) ((struct pg_store *)(void *)(s))
-#define C(c) ((struct pg_conn *)(void *)(c))
+#define S(s)  ((struct pg_store *)(void *)(s))
+#define C(c)  ((struct pg_conn *)(void *)(c))
 #define YC(c) ((struct yl_store_conn *)(void *)(c))
 
 /* ---- parameters --------------------------------------------------------------------- */
@@ -271,13 +271,13 @@ static bool conn_lost(struct pg_conn *c, const char *state)
 
 /* A failed statement (res may be NULL) as a code and a message; PostgreSQL's text goes to
  * the log. */
-static enum yl_code pg_error(struct pg_conn *c, struct yl_arena *a, PGresult *res,
-                             const char *what, struct yl_err *err)
+static enum yl_code pg_error(struct pg_conn *c, struct yl_arena *a, PGresult *res, const char *what,
+                             struct yl_err *err)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(c->db);
-	yl_log(YL_LOG_ERROR, "store: %s failed: %s%s%s", what, state ? state : "",
-	       state ? " " : "", msg && *msg ? msg : "(no message)");
+	yl_log(YL_LOG_ERROR, "store: %s failed: %s%s%s", what, state ? state : "", state ? " " : "",
+	       msg && *msg ? msg : "(no message)");
 	if (conn_lost(c, state)) {
 		c->broken = true;
 		return yl_err_add(err, a, YL_UNAVAILABLE, NULL,
@@ -428,8 +428,7 @@ static const char *prepared(struct pg_conn *c, const char *sql, char name[24], P
 }
 
 static PGresult *run(struct pg_conn *c, struct yl_arena *a, const char *sql,
-                     const struct yl_pg_params *p, bool keep, const char *what,
-                     struct yl_err *err)
+                     const struct yl_pg_params *p, bool keep, const char *what, struct yl_err *err)
 {
 	if (p && p->nomem) {
 		yl_err_add(err, a, YL_NOMEM, NULL, "out of memory: %s", what);
@@ -445,8 +444,8 @@ static PGresult *run(struct pg_conn *c, struct yl_arena *a, const char *sql,
 		if (keep && strlen(sql) <= STMT_MAX_TEXT) {
 			char name[24];
 			if (prepared(c, sql, name, &r))
-				r = PQexecPrepared(c->db, name, n, p ? p->v : NULL, p ? p->len : NULL,
-				                   p ? p->fmt : NULL, 1);
+				r = PQexecPrepared(c->db, name, n, p ? p->v : NULL,
+				                   p ? p->len : NULL, p ? p->fmt : NULL, 1);
 		} else if (n || keep) {
 			r = PQexecParams(c->db, sql, n, NULL, p ? p->v : NULL, p ? p->len : NULL,
 			                 p ? p->fmt : NULL, 1);
@@ -609,7 +608,8 @@ static enum yl_code migrate(struct pg_store *s, struct pg_conn *c, struct yl_are
 	yl_pg_params_init(&p, a);
 	yl_pg_add_int(&p, LOCK_MIGRATE);
 	/* nodes starting together: one migrates, the others wait and find it done */
-	enum yl_code code = run_ok(c, a, "SELECT pg_advisory_lock($1::bigint)", &p, "migration", err);
+	enum yl_code code =
+	    run_ok(c, a, "SELECT pg_advisory_lock($1::bigint)", &p, "migration", err);
 	if (code != YL_OK)
 		return code;
 	code = run_ok(c, a,
@@ -620,8 +620,8 @@ static enum yl_code migrate(struct pg_store *s, struct pg_conn *c, struct yl_are
 		const struct yl_migration *m = &yl_pg_migrations[i];
 		yl_pg_params_init(&p, a);
 		yl_pg_add_int(&p, m->version);
-		PGresult *r = run(c, a, "SELECT 1 FROM schema_migrations WHERE version = $1::int", &p,
-		                  true, "migration", err);
+		PGresult *r = run(c, a, "SELECT 1 FROM schema_migrations WHERE version = $1::int",
+		                  &p, true, "migration", err);
 		if (!r) {
 			code = err->code;
 			break;
@@ -633,7 +633,8 @@ static enum yl_code migrate(struct pg_store *s, struct pg_conn *c, struct yl_are
 			continue;
 		}
 		char set[96];
-		snprintf(set, sizeof set, "BEGIN; SET LOCAL yilian.partitions = '%d';", s->partitions);
+		snprintf(set, sizeof set, "BEGIN; SET LOCAL yilian.partitions = '%d';",
+		         s->partitions);
 		PGresult *sr = run(c, a, set, NULL, false, "migration", err);
 		if (!sr) {
 			code = err->code;
@@ -654,8 +655,9 @@ static enum yl_code migrate(struct pg_store *s, struct pg_conn *c, struct yl_are
 		yl_pg_add_int(&p, m->version);
 		yl_pg_add_text(&p, m->name);
 		yl_pg_add_int(&p, yl_now_us());
-		code = run_ok(c, a, "INSERT INTO schema_migrations VALUES ($1::int, $2, $3::bigint)",
-		              &p, "migration", err);
+		code =
+		    run_ok(c, a, "INSERT INTO schema_migrations VALUES ($1::int, $2, $3::bigint)",
+		           &p, "migration", err);
 		if (code == YL_OK)
 			code = run_ok(c, a, "COMMIT", NULL, "migration", err);
 		if (code != YL_OK) {
@@ -692,7 +694,11 @@ char *yl_pg_conninfo(const char *where, int *partitions)
 		char *end = strchr(p, '&');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
 		if (strncmp(p, "partitions=", 11) == 0) {
-			*partitions = atoi(p + 11);
+			char *stop;
+			long v = strtol(p + 11, &stop, 10);
+			/* not a number, or out of range: refused by pg_open (1 to 1024) */
+			*partitions =
+			    stop == p + 11 || stop != p + n || v < 1 || v > 1024 ? 0 : (int)v;
 		} else {
 			if (out != q + 1)
 				*out++ = '&';
@@ -708,8 +714,8 @@ char *yl_pg_conninfo(const char *where, int *partitions)
 }
 
 static void pg_close(struct yl_store *ys);
-static enum yl_code pg_build_deferred(struct yl_store *ys, yl_build_progress_fn progress,
-                                      void *ctx, int *n, struct yl_arena *a, struct yl_err *err);
+static enum yl_code pg_build_deferred(struct yl_store *ys, yl_build_progress_fn progress, void *ctx,
+                                      int *n, struct yl_arena *a, struct yl_err *err);
 
 static enum yl_code pg_open(const char *where, struct yl_store **out, bool *unfinished,
                             struct yl_arena *a, struct yl_err *err)
@@ -731,8 +737,9 @@ static enum yl_code pg_open(const char *where, struct yl_store **out, bool *unfi
 	pthread_key_create(&s->key, NULL);
 	if (s->partitions < 1 || s->partitions > 1024) {
 		pg_close((struct yl_store *)s);
-		return yl_err_add(err, a, YL_USAGE, NULL,
-		                  "partitions=%d in the --db address: give 1 to 1024", 0);
+		return yl_err_add(
+		    err, a, YL_USAGE, NULL,
+		    "partitions= in the --db address must be a number from 1 to 1024");
 	}
 	struct pg_conn *c;
 	enum yl_code code = conn_open(s, &c, a, err);
@@ -744,16 +751,18 @@ static enum yl_code pg_open(const char *where, struct yl_store **out, bool *unfi
 	if (code == YL_OK) { /* a bulk load stopped before it built its indexes */
 		struct yl_pg_params p;
 		yl_pg_params_init(&p, a);
-		PGresult *r = run(c, a, "SELECT count(*) FROM store_meta WHERE key LIKE 'deferred:%'",
-		                  NULL, true, "open", err);
+		PGresult *r =
+		    run(c, a, "SELECT count(*) FROM store_meta WHERE key LIKE 'deferred:%'", NULL,
+		        true, "open", err);
 		bool stopped = r && yl_pg_col_int(r, 0, 0) > 0;
 		code = r ? YL_OK : err->code;
 		PQclear(r);
 		if (stopped && unfinished) {
 			*unfinished = true;
 		} else if (stopped) {
-			yl_log(YL_LOG_WARN, "store: a bulk load was interrupted; building its search "
-			                    "indexes (minutes on a large store)");
+			yl_log(YL_LOG_WARN,
+			       "store: a bulk load was interrupted; building its search "
+			       "indexes (minutes on a large store)");
 			int n;
 			code = pg_build_deferred((struct yl_store *)s, NULL, NULL, &n, a, err);
 		}
@@ -855,8 +864,7 @@ static int pg_schema_version(struct yl_store_conn *c)
 /* ---- reads -------------------------------------------------------------------------- */
 
 static enum yl_code pg_read(struct yl_store_conn *yc, struct yl_arena *a, const char *type,
-                            const char *id, int64_t version, struct yl_row *out,
-                            struct yl_err *err)
+                            const char *id, int64_t version, struct yl_row *out, struct yl_err *err)
 {
 	struct pg_conn *c = C(yc);
 	if (c->npend || c->nheld) { /* a bulk load's held rows: reads see them */
@@ -868,9 +876,8 @@ static enum yl_code pg_read(struct yl_store_conn *yc, struct yl_arena *a, const 
 	yl_pg_params_init(&p, a);
 	yl_pg_add_text(&p, type);
 	yl_pg_add_text(&p, id);
-	const char *sql =
-	    "SELECT version, last_updated, deleted, body, patient FROM resource "
-	    "WHERE type = $1 AND id = $2";
+	const char *sql = "SELECT version, last_updated, deleted, body, patient FROM resource "
+	                  "WHERE type = $1 AND id = $2";
 	if (version) {
 		yl_pg_add_int(&p, version);
 		/* the current version's body is in resource (0006) */
@@ -889,7 +896,8 @@ static enum yl_code pg_read(struct yl_store_conn *yc, struct yl_arena *a, const 
 		        &p, true, "read", err);
 		if (r && PQntuples(r) == 0) {
 			PQclear(r);
-			r = NULL; /* elsewhere after all (a compartment of another): ask everywhere */
+			r = NULL; /* elsewhere after all (a compartment of another): ask everywhere
+			           */
 		} else if (!r) {
 			return err->code;
 		}
@@ -1093,7 +1101,7 @@ static enum yl_code read_head(struct pg_conn *c, struct yl_arena *a, const char 
 			return code;
 	}
 	struct expected *x = exp_find(c, type, id);
-	if (x && !x->used) { /* looked up with its batch (yl_store_expect) */
+	if (x && !x->used) {    /* looked up with its batch (yl_store_expect) */
 		x->used = true; /* this write changes it: the next asks the database */
 		*h = x->h;
 		if (h->patient)
@@ -1119,26 +1127,6 @@ static enum yl_code read_head(struct pg_conn *c, struct yl_arena *a, const char 
 		h->patient = yl_pg_col_text(a, r, 0, 4, NULL);
 	}
 	PQclear(r);
-	return YL_OK;
-}
-
-static enum yl_code check_head(const struct yl_write *w, const struct head *h, struct yl_arena *a,
-                               struct yl_err *err)
-{
-	bool live = h->exists && !h->deleted;
-	if (w->op == YL_WRITE_CREATE && h->exists)
-		return yl_err_add(err, a, YL_CONFLICT, NULL, "%s/%s already exists", w->type,
-		                  w->id);
-	if (w->op == YL_WRITE_DELETE && !h->exists)
-		return yl_err_add(err, a, YL_NOT_FOUND, NULL, "%s/%s does not exist", w->type,
-		                  w->id);
-	if (w->if_match && (!live || h->version != w->if_match))
-		return yl_err_add(
-		    err, a, YL_PRECONDITION_FAILED, NULL,
-		    "version conflict: If-Match asked for version %lld but the current "
-		    "version of %s/%s is %s%lld; read it again and retry",
-		    (long long)w->if_match, w->type, w->id, live ? "" : "none, last ",
-		    (long long)h->version);
 	return YL_OK;
 }
 
@@ -1333,9 +1321,9 @@ static enum yl_code next_rowid(struct pg_conn *c, struct yl_arena *a, int64_t *o
                                struct yl_err *err)
 {
 	if (c->rowid_at == c->nrowids) {
-		PGresult *r = run(c, a,
-		                  "SELECT nextval('resource_rowid') FROM generate_series(1, 1000)",
-		                  NULL, true, "write", err);
+		PGresult *r =
+		    run(c, a, "SELECT nextval('resource_rowid') FROM generate_series(1, 1000)",
+		        NULL, true, "write", err);
 		if (!r)
 			return err->code;
 		int n = PQntuples(r);
@@ -1577,8 +1565,9 @@ static enum yl_code flush_held(struct pg_conn *c, struct yl_arena *a, struct yl_
 					break;
 				struct yl_buf sql;
 				yl_buf_init(&sql, a, 4096, 1 << 20);
-				yl_buf_printf(&sql, "INSERT INTO %s_%s (%s) VALUES ", idx_tables[k].table,
-				              withp ? "p" : "r", idx_tables[k].cols);
+				yl_buf_printf(&sql, "INSERT INTO %s_%s (%s) VALUES ",
+				              idx_tables[k].table, withp ? "p" : "r",
+				              idx_tables[k].cols);
 				struct yl_pg_params p;
 				yl_pg_params_init(&p, a);
 				for (int j = 0; j < m; j++) {
@@ -1593,8 +1582,10 @@ static enum yl_code flush_held(struct pg_conn *c, struct yl_arena *a, struct yl_
 					add_index_values(&p, chunk[j]->r);
 				}
 				yl_buf_printf(&sql, "%s", idx_tables[k].conflict);
-				code = !sql.err ? run_ok(c, a, sql.p, &p, "storing search index rows", err)
-				                : yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
+				code =
+				    !sql.err
+				        ? run_ok(c, a, sql.p, &p, "storing search index rows", err)
+				        : yl_err_add(err, a, YL_NOMEM, NULL, "out of memory");
 			}
 		}
 	}
@@ -1652,7 +1643,8 @@ static enum yl_code write_index(struct pg_conn *c, struct yl_arena *a, const str
 			cap *= 2;
 		struct held_row *v = realloc(c->held, cap * sizeof(*v));
 		if (!v)
-			return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory storing index rows");
+			return yl_err_add(err, a, YL_NOMEM, NULL,
+			                  "out of memory storing index rows");
 		c->held = v;
 		c->held_cap = cap;
 	}
@@ -1681,8 +1673,7 @@ static bool same_patient(const char *x, const char *y)
 /* The resource row and its change-log row; *res the resource's row (known from the head
  * for an existing resource, else a new one). */
 static enum yl_code put_rows(struct pg_conn *c, struct yl_arena *a, struct yl_write *w,
-                             const char *op, int64_t *res, const struct head *h,
-                             struct yl_err *err)
+                             const char *op, int64_t *res, const struct head *h, struct yl_err *err)
 {
 	enum yl_code code;
 	char sql[512];
@@ -1694,18 +1685,20 @@ static enum yl_code put_rows(struct pg_conn *c, struct yl_arena *a, struct yl_wr
 		yl_pg_add_int(&p, h->version);
 		if (h->patient) {
 			yl_pg_add_text(&p, h->patient);
-			code = run_ok(c, a,
-			              "UPDATE history_p h SET body = r.body FROM resource_p r WHERE "
-			              "r.patient = $4 AND r.type = $1 AND r.id = $2 AND h.patient = $4 "
-			              "AND h.type = $1 AND h.id = $2 AND h.version = $3::bigint AND "
-			              "h.body IS NULL AND h.op <> 'delete'",
-			              &p, "write", err);
+			code = run_ok(
+			    c, a,
+			    "UPDATE history_p h SET body = r.body FROM resource_p r WHERE "
+			    "r.patient = $4 AND r.type = $1 AND r.id = $2 AND h.patient = $4 "
+			    "AND h.type = $1 AND h.id = $2 AND h.version = $3::bigint AND "
+			    "h.body IS NULL AND h.op <> 'delete'",
+			    &p, "write", err);
 		} else {
-			code = run_ok(c, a,
-			              "UPDATE history_r h SET body = r.body FROM resource_r r WHERE "
-			              "r.type = $1 AND r.id = $2 AND h.type = $1 AND h.id = $2 AND "
-			              "h.version = $3::bigint AND h.body IS NULL AND h.op <> 'delete'",
-			              &p, "write", err);
+			code =
+			    run_ok(c, a,
+			           "UPDATE history_r h SET body = r.body FROM resource_r r WHERE "
+			           "r.type = $1 AND r.id = $2 AND h.type = $1 AND h.id = $2 AND "
+			           "h.version = $3::bigint AND h.body IS NULL AND h.op <> 'delete'",
+			           &p, "write", err);
 		}
 		if (code != YL_OK)
 			return code;
@@ -1727,7 +1720,8 @@ static enum yl_code put_rows(struct pg_conn *c, struct yl_arena *a, struct yl_wr
 		if ((code = next_rowid(c, a, &row.rowid, err)) != YL_OK)
 			return code;
 		if (!pend_add(c, &row))
-			return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory storing a resource");
+			return yl_err_add(err, a, YL_NOMEM, NULL,
+			                  "out of memory storing a resource");
 		loaded_add(c, w->type, w->id);
 		*res = row.rowid;
 		return YL_OK;
@@ -1770,11 +1764,12 @@ static enum yl_code put_rows(struct pg_conn *c, struct yl_arena *a, struct yl_wr
 	} else {
 		if (h->exists)
 			yl_pg_add_int(&p, h->rowid);
-		snprintf(sql, sizeof sql,
-		         "INSERT INTO resource_%s (rowid, type, id, version, last_updated, deleted, "
-		         "patient, body) VALUES (%s, $1, $2, $3::bigint, $4::bigint, $5::int, $6, "
-		         "$7::bytea) RETURNING rowid",
-		         part(w->patient), h->exists ? "$8::bigint" : "nextval('resource_rowid')");
+		snprintf(
+		    sql, sizeof sql,
+		    "INSERT INTO resource_%s (rowid, type, id, version, last_updated, deleted, "
+		    "patient, body) VALUES (%s, $1, $2, $3::bigint, $4::bigint, $5::int, $6, "
+		    "$7::bytea) RETURNING rowid",
+		    part(w->patient), h->exists ? "$8::bigint" : "nextval('resource_rowid')");
 		PGresult *r = run(c, a, sql, &p, true, "write", err);
 		if (!r)
 			return err->code;
@@ -1818,7 +1813,7 @@ static enum yl_code write_locked(struct pg_conn *c, struct yl_arena *a, struct y
 	struct head h;
 	enum yl_code code = read_head(c, a, w->type, w->id, &h, err);
 	if (code == YL_OK)
-		code = check_head(w, &h, a, err);
+		code = yl_store_check_version(w, h.exists, h.deleted, h.version, a, err);
 	if (code == YL_OK && w->check)
 		code = w->check(w->check_ctx, YC(c), a, w, err);
 	if (code != YL_OK)
@@ -1938,8 +1933,8 @@ static enum yl_code tx_commit(struct pg_conn *c, struct yl_arena *a, struct yl_e
 		struct yl_pg_params p;
 		yl_pg_params_init(&p, a);
 		yl_pg_add_int(&p, c->last_seq);
-		code = run_ok(c, a, "SELECT pg_notify('" NOTIFY_CHANNEL "', $1::text)", &p, "commit",
-		              err);
+		code = run_ok(c, a, "SELECT pg_notify('" NOTIFY_CHANNEL "', $1::text)", &p,
+		              "commit", err);
 	}
 	if (code == YL_OK)
 		code = run_ok(c, a, "COMMIT", NULL, "commit", err);
@@ -1957,9 +1952,9 @@ static enum yl_code tx_commit(struct pg_conn *c, struct yl_arena *a, struct yl_e
 	return YL_OK;
 }
 
-enum yl_code yl_pg_in_tx(struct yl_store_conn *yc, struct yl_arena *a, int64_t lock,
-                         yl_pg_tx_fn fn, void *ctx, const struct yl_audit_rec *audit,
-                         const char *what, struct yl_err *err)
+enum yl_code yl_pg_in_tx(struct yl_store_conn *yc, struct yl_arena *a, int64_t lock, yl_pg_tx_fn fn,
+                         void *ctx, const struct yl_audit_rec *audit, const char *what,
+                         struct yl_err *err)
 {
 	struct pg_conn *c = C(yc);
 	bool own = !c->in_tx;
@@ -1990,12 +1985,13 @@ static void fail_batch(struct job *batch, struct pg_conn *c, enum yl_code code, 
 {
 	for (struct job *j = batch; j; j = j->next)
 		if (j->code == YL_OK)
-			j->code = yl_err_add(j->err, j->a, code, NULL,
-			                     code == YL_UNAVAILABLE
-			                         ? "%s: the database is not reachable (restarting?); "
-			                           "nothing was stored; retry in a moment"
-			                         : "%s failed in the database; nothing was stored",
-			                     what);
+			j->code =
+			    yl_err_add(j->err, j->a, code, NULL,
+			               code == YL_UNAVAILABLE
+			                   ? "%s: the database is not reachable (restarting?); "
+			                     "nothing was stored; retry in a moment"
+			                   : "%s failed in the database; nothing was stored",
+			               what);
 	(void)c;
 }
 
@@ -2126,8 +2122,7 @@ static void pg_hold_index(struct yl_store_conn *yc)
 	C(yc)->hold = true;
 }
 
-static enum yl_code pg_flush_index(struct yl_store_conn *yc, struct yl_arena *a,
-                                   struct yl_err *err)
+static enum yl_code pg_flush_index(struct yl_store_conn *yc, struct yl_arena *a, struct yl_err *err)
 {
 	return flush_held(C(yc), a, err);
 }
@@ -2195,9 +2190,9 @@ static enum yl_code pg_history(struct yl_store_conn *yc, struct yl_arena *a, con
 	return code;
 }
 
-static enum yl_code pg_history_count(struct yl_store_conn *yc, struct yl_arena *a,
-                                     const char *type, const char *id, int64_t since_us,
-                                     int64_t *count, struct yl_err *err)
+static enum yl_code pg_history_count(struct yl_store_conn *yc, struct yl_arena *a, const char *type,
+                                     const char *id, int64_t since_us, int64_t *count,
+                                     struct yl_err *err)
 {
 	static const char *const sql[3] = {
 	    "SELECT count(*) FROM history WHERE type = $1 AND id = $2 AND seq >= $3::bigint",
@@ -2293,7 +2288,8 @@ static enum yl_code pg_scan(struct yl_store_conn *yc, struct yl_arena *a, const 
 		row.last_updated = yl_pg_col_int(r, i, 3);
 		row.body = yl_pg_col_body(a, r, i, 4, &row.body_len);
 		if (!row.id || !row.body) {
-			code = yl_err_add(err, a, YL_NOMEM, NULL, "out of memory reading resources");
+			code =
+			    yl_err_add(err, a, YL_NOMEM, NULL, "out of memory reading resources");
 			break;
 		}
 		if (fn(ctx, &row))
@@ -2321,7 +2317,8 @@ static enum yl_code pg_meta_get(struct yl_store *ys, struct yl_arena *a, const c
 	struct yl_pg_params p;
 	yl_pg_params_init(&p, a);
 	yl_pg_add_text(&p, key);
-	PGresult *r = run(c, a, "SELECT value FROM store_meta WHERE key = $1", &p, true, "meta", err);
+	PGresult *r =
+	    run(c, a, "SELECT value FROM store_meta WHERE key = $1", &p, true, "meta", err);
 	if (!r)
 		return err->code;
 	if (PQntuples(r) > 0)
@@ -2353,7 +2350,8 @@ static bool pg_is_empty(struct yl_store *ys)
 	yl_err_init(&e);
 	struct pg_conn *c = a ? any_conn(S(ys), a, &e) : NULL;
 	PGresult *r =
-	    c ? run(c, a, "SELECT NOT EXISTS (SELECT 1 FROM history)", NULL, true, "meta", &e) : NULL;
+	    c ? run(c, a, "SELECT NOT EXISTS (SELECT 1 FROM history)", NULL, true, "meta", &e)
+	      : NULL;
 	bool empty = r && yl_pg_col_int(r, 0, 0) != 0;
 	PQclear(r);
 	yl_arena_destroy(a);
@@ -2372,12 +2370,12 @@ static bool pg_is_empty(struct yl_store *ys)
  * record of what is missing; yl_store_open builds them. */
 #define DEFERRABLE_SQL                                                                             \
 	"SELECT c.relname, pg_get_indexdef(i.indexrelid), coalesce(k.conname, '') FROM pg_index "  \
-	"i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid LEFT "   \
-	"JOIN pg_constraint k ON k.conindid = i.indexrelid AND k.contype = 'p' WHERE t.relname "  \
-	"IN ('idx_token_p', 'idx_token_r', 'idx_string_p', 'idx_string_r', 'idx_date_p', "        \
-	"'idx_date_r', 'idx_number_p', 'idx_number_r', 'idx_quantity_p', 'idx_quantity_r', "      \
-	"'idx_reference_p', 'idx_reference_r', 'idx_uri_p', 'idx_uri_r', 'idx_composite_p', "     \
-	"'idx_composite_r') AND NOT i.indisprimary OR c.relname IN ('history_p_version', "        \
+	"i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid LEFT "    \
+	"JOIN pg_constraint k ON k.conindid = i.indexrelid AND k.contype = 'p' WHERE t.relname "   \
+	"IN ('idx_token_p', 'idx_token_r', 'idx_string_p', 'idx_string_r', 'idx_date_p', "         \
+	"'idx_date_r', 'idx_number_p', 'idx_number_r', 'idx_quantity_p', 'idx_quantity_r', "       \
+	"'idx_reference_p', 'idx_reference_r', 'idx_uri_p', 'idx_uri_r', 'idx_composite_p', "      \
+	"'idx_composite_r') AND NOT i.indisprimary OR c.relname IN ('history_p_version', "         \
 	"'history_p_type', 'history_r_type', 'resource_p_type_row', 'resource_r_type_row', "       \
 	"'resource_p_patient') ORDER BY 1"
 
@@ -2404,14 +2402,13 @@ static enum yl_code pg_defer_indexes(struct yl_store *ys, int *n, struct yl_aren
 		 * would build no partition's: without ONLY it builds them all */
 		const char *only = strstr(def, " ON ONLY ");
 		const char *redo =
-		    *pkey ? yl_arena_printf(a, "ALTER TABLE %.*s ADD CONSTRAINT %s PRIMARY KEY %s",
-		                            (int)strcspn(table, " "), table, pkey, cols ? cols : "")
+		    *pkey  ? yl_arena_printf(a, "ALTER TABLE %.*s ADD CONSTRAINT %s PRIMARY KEY %s",
+		                             (int)strcspn(table, " "), table, pkey, cols ? cols : "")
 		    : only ? yl_arena_printf(a, "%.*s ON %s", (int)(only - def), def, only + 9)
 		           : def;
-		const char *drop =
-		    *pkey ? yl_arena_printf(a, "ALTER TABLE %.*s DROP CONSTRAINT %s",
-		                            (int)strcspn(table, " "), table, pkey)
-		          : yl_arena_printf(a, "DROP INDEX %s", name);
+		const char *drop = *pkey ? yl_arena_printf(a, "ALTER TABLE %.*s DROP CONSTRAINT %s",
+		                                           (int)strcspn(table, " "), table, pkey)
+		                         : yl_arena_printf(a, "DROP INDEX %s", name);
 		struct yl_pg_params p;
 		yl_pg_params_init(&p, a);
 		yl_pg_add_text(&p, yl_arena_printf(a, "deferred:%s", name));
@@ -2437,8 +2434,8 @@ static enum yl_code pg_defer_indexes(struct yl_store *ys, int *n, struct yl_aren
 	return code;
 }
 
-static enum yl_code pg_build_deferred(struct yl_store *ys, yl_build_progress_fn progress,
-                                      void *ctx, int *n, struct yl_arena *a, struct yl_err *err)
+static enum yl_code pg_build_deferred(struct yl_store *ys, yl_build_progress_fn progress, void *ctx,
+                                      int *n, struct yl_arena *a, struct yl_err *err)
 {
 	*n = 0;
 	struct pg_conn *c = any_conn(S(ys), a, err);
@@ -2475,8 +2472,8 @@ static enum yl_code pg_build_deferred(struct yl_store *ys, yl_build_progress_fn 
 	return code; /* statistics: autovacuum analyzes the loaded tables soon after */
 }
 
-static enum yl_code pg_bulk_exclusive(struct yl_store *s, bool on, bool *on_ok,
-                                      struct yl_arena *a, struct yl_err *err)
+static enum yl_code pg_bulk_exclusive(struct yl_store *s, bool on, bool *on_ok, struct yl_arena *a,
+                                      struct yl_err *err)
 {
 	(void)s, (void)on, (void)a, (void)err;
 	if (on_ok)

@@ -116,7 +116,7 @@ int yl_sqlite_audit_index(struct yl_store_conn *w)
 }
 
 enum yl_code yl_sq_audit_append(struct yl_store_conn *c, struct yl_arena *a,
-                                   const struct yl_audit_rec *ev, size_t n, struct yl_err *err)
+                                const struct yl_audit_rec *ev, size_t n, struct yl_err *err)
 {
 	if (n == 0)
 		return YL_OK;
@@ -124,8 +124,8 @@ enum yl_code yl_sq_audit_append(struct yl_store_conn *c, struct yl_arena *a,
 }
 
 enum yl_code yl_sq_audit_scan(struct yl_store_conn *c, struct yl_arena *a, const char *patient,
-                                 int64_t after, bool newest_first, int limit, yl_audit_fn fn,
-                                 void *ctx, struct yl_err *err)
+                              int64_t after, bool newest_first, int limit, yl_audit_fn fn,
+                              void *ctx, struct yl_err *err)
 {
 	/* a resident's events: their postings (migration 0011), each event checked again */
 #define AUDIT_COLS "seq, hash, recorded, patient, agent, body"
@@ -235,7 +235,7 @@ static void read_user(struct yl_arena *a, sqlite3_stmt *q, struct yl_user *u)
 }
 
 enum yl_code yl_sq_user_get(struct yl_store_conn *c, struct yl_arena *a, const char *username,
-                               int64_t id, struct yl_user *out, struct yl_err *err)
+                            int64_t id, struct yl_user *out, struct yl_err *err)
 {
 	c = yl_sqlite_reader(c);
 	sqlite3_stmt *q = yl_sqlite_prepare(
@@ -293,7 +293,7 @@ static int put_user(struct yl_store_conn *w, void *ctx)
 }
 
 enum yl_code yl_sq_user_put(struct yl_store_conn *c, struct yl_arena *a, struct yl_user *u,
-                               const struct yl_audit_rec *audit, struct yl_err *err)
+                            const struct yl_audit_rec *audit, struct yl_err *err)
 {
 	int64_t now = yl_now_us();
 	if (!u->id && !u->created)
@@ -308,8 +308,8 @@ enum yl_code yl_sq_user_put(struct yl_store_conn *c, struct yl_arena *a, struct 
 	return code;
 }
 
-enum yl_code yl_sq_user_list(struct yl_store_conn *c, struct yl_arena *a, yl_user_fn fn,
-                                void *ctx, struct yl_err *err)
+enum yl_code yl_sq_user_list(struct yl_store_conn *c, struct yl_arena *a, yl_user_fn fn, void *ctx,
+                             struct yl_err *err)
 {
 	c = yl_sqlite_reader(c);
 	sqlite3_stmt *q =
@@ -331,7 +331,7 @@ enum yl_code yl_sq_user_list(struct yl_store_conn *c, struct yl_arena *a, yl_use
 }
 
 enum yl_code yl_sq_user_none(struct yl_store_conn *c, struct yl_arena *a, bool *none,
-                                struct yl_err *err)
+                             struct yl_err *err)
 {
 	c = yl_sqlite_reader(c);
 	sqlite3_stmt *q = yl_sqlite_prepare(c, "SELECT NOT EXISTS (SELECT 1 FROM auth_user)");
@@ -364,9 +364,8 @@ static int put_token(struct yl_store_conn *w, void *ctx)
 	return rc;
 }
 
-enum yl_code yl_sq_token_put(struct yl_store_conn *c, struct yl_arena *a,
-                                const struct yl_token *t, const struct yl_audit_rec *audit,
-                                struct yl_err *err)
+enum yl_code yl_sq_token_put(struct yl_store_conn *c, struct yl_arena *a, const struct yl_token *t,
+                             const struct yl_audit_rec *audit, struct yl_err *err)
 {
 	return in_transaction(c, a, put_token, (void *)t, audit, "storing a token", err);
 }
@@ -386,7 +385,7 @@ static void read_token(struct yl_arena *a, sqlite3_stmt *q, struct yl_token *t)
 }
 
 enum yl_code yl_sq_token_get(struct yl_store_conn *c, struct yl_arena *a, const char *digest,
-                                struct yl_token *out, struct yl_err *err)
+                             struct yl_token *out, struct yl_err *err)
 {
 	c = yl_sqlite_reader(c);
 	sqlite3_stmt *q =
@@ -432,8 +431,8 @@ static int revoke_tokens(struct yl_store_conn *w, void *ctx)
 }
 
 enum yl_code yl_sq_token_revoke(struct yl_store_conn *c, struct yl_arena *a, const char *digest,
-                                   int64_t user_id, int64_t at, int *n,
-                                   const struct yl_audit_rec *audit, struct yl_err *err)
+                                int64_t user_id, int64_t at, int *n,
+                                const struct yl_audit_rec *audit, struct yl_err *err)
 {
 	struct revoke r = {.digest = digest, .user_id = user_id, .at = at ? at : yl_now_us()};
 	enum yl_code code = in_transaction(c, a, revoke_tokens, &r, audit, "revoking tokens", err);
@@ -443,7 +442,7 @@ enum yl_code yl_sq_token_revoke(struct yl_store_conn *c, struct yl_arena *a, con
 }
 
 enum yl_code yl_sq_token_list(struct yl_store_conn *c, struct yl_arena *a, int64_t user_id,
-                                 yl_token_fn fn, void *ctx, struct yl_err *err)
+                              yl_token_fn fn, void *ctx, struct yl_err *err)
 {
 	c = yl_sqlite_reader(c);
 	sqlite3_stmt *q = yl_sqlite_prepare(c, "SELECT " TOKEN_COLS " FROM auth_token WHERE "
@@ -489,14 +488,14 @@ static int put_grant(struct yl_store_conn *w, void *ctx)
 }
 
 enum yl_code yl_sq_grant_put(struct yl_store_conn *c, struct yl_arena *a, struct yl_grant *g,
-                                const struct yl_audit_rec *audit, struct yl_err *err)
+                             const struct yl_audit_rec *audit, struct yl_err *err)
 {
 	return in_transaction(c, a, put_grant, g, audit, "storing an access grant", err);
 }
 
 enum yl_code yl_sq_grant_list(struct yl_store_conn *c, struct yl_arena *a, int64_t user_id,
-                                 int64_t live_at, int limit, yl_grant_fn fn, void *ctx,
-                                 struct yl_err *err)
+                              int64_t live_at, int limit, yl_grant_fn fn, void *ctx,
+                              struct yl_err *err)
 {
 	c = yl_sqlite_reader(c);
 	sqlite3_stmt *q = yl_sqlite_prepare(

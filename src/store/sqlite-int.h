@@ -42,13 +42,12 @@ enum yl_code yl_sq_user_get(struct yl_store_conn *c, struct yl_arena *a, const c
                             int64_t id, struct yl_user *out, struct yl_err *err);
 enum yl_code yl_sq_user_put(struct yl_store_conn *c, struct yl_arena *a, struct yl_user *u,
                             const struct yl_audit_rec *audit, struct yl_err *err);
-enum yl_code yl_sq_user_list(struct yl_store_conn *c, struct yl_arena *a, yl_user_fn fn,
-                             void *ctx, struct yl_err *err);
+enum yl_code yl_sq_user_list(struct yl_store_conn *c, struct yl_arena *a, yl_user_fn fn, void *ctx,
+                             struct yl_err *err);
 enum yl_code yl_sq_user_none(struct yl_store_conn *c, struct yl_arena *a, bool *none,
                              struct yl_err *err);
-enum yl_code yl_sq_token_put(struct yl_store_conn *c, struct yl_arena *a,
-                             const struct yl_token *t, const struct yl_audit_rec *audit,
-                             struct yl_err *err);
+enum yl_code yl_sq_token_put(struct yl_store_conn *c, struct yl_arena *a, const struct yl_token *t,
+                             const struct yl_audit_rec *audit, struct yl_err *err);
 enum yl_code yl_sq_token_get(struct yl_store_conn *c, struct yl_arena *a, const char *digest,
                              struct yl_token *out, struct yl_err *err);
 enum yl_code yl_sq_token_revoke(struct yl_store_conn *c, struct yl_arena *a, const char *digest,

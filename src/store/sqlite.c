@@ -636,7 +636,7 @@ static void sq_set_cache(struct yl_store *s, int cache_mb)
 }
 
 static enum yl_code sq_set_writer_cache(struct yl_store *s, int cache_mb, struct yl_arena *a,
-                                       struct yl_err *err)
+                                        struct yl_err *err)
 {
 	char pragma[96];
 	snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%lld; PRAGMA mmap_size = 0",
@@ -786,7 +786,7 @@ static struct yl_store_conn *reader(struct yl_store_conn *c)
 }
 
 static enum yl_code sq_read(struct yl_store_conn *c, struct yl_arena *a, const char *type,
-                           const char *id, int64_t version, struct yl_row *out, struct yl_err *err)
+                            const char *id, int64_t version, struct yl_row *out, struct yl_err *err)
 {
 	c = reader(c);
 	sqlite3_stmt *q = stmt(c, version ? ST_READ_VERSION : ST_READ_CURRENT);
@@ -1085,26 +1085,6 @@ static int read_head(struct yl_store_conn *c, const char *type, const char *id, 
 	return rc;
 }
 
-static enum yl_code check_head(const struct yl_write *w, const struct head *h, struct yl_arena *a,
-                               struct yl_err *err)
-{
-	bool live = h->exists && !h->deleted;
-	if (w->op == YL_WRITE_CREATE && h->exists)
-		return yl_err_add(err, a, YL_CONFLICT, NULL, "%s/%s already exists", w->type,
-		                  w->id);
-	if (w->op == YL_WRITE_DELETE && !h->exists)
-		return yl_err_add(err, a, YL_NOT_FOUND, NULL, "%s/%s does not exist", w->type,
-		                  w->id);
-	if (w->if_match && (!live || h->version != w->if_match))
-		return yl_err_add(
-		    err, a, YL_PRECONDITION_FAILED, NULL,
-		    "version conflict: If-Match asked for version %lld but the current "
-		    "version of %s/%s is %s%lld; read it again and retry",
-		    (long long)w->if_match, w->type, w->id, live ? "" : "none, last ",
-		    (long long)h->version);
-	return YL_OK;
-}
-
 static void bind_version(sqlite3_stmt *q, const struct yl_write *w)
 {
 	sqlite3_bind_text(q, 1, w->type, -1, SQLITE_STATIC);
@@ -1168,7 +1148,7 @@ static enum yl_code write_locked(struct yl_store_conn *c, struct yl_arena *a, st
 		rc = build_versions(c);
 	if (rc != SQLITE_OK)
 		return db_error(err, a, c->db, rc, "write");
-	enum yl_code code = check_head(w, &h, a, err);
+	enum yl_code code = yl_store_check_version(w, h.exists, h.deleted, h.version, a, err);
 	if (code == YL_OK && w->check)
 		code = w->check(w->check_ctx, c, a, w, err);
 	if (code != YL_OK)
@@ -1321,7 +1301,7 @@ static void commit_batch(struct yl_store *s, struct job *batch)
 static enum yl_code group_commit(struct yl_store *s, struct job self);
 
 static enum yl_code sq_write(struct yl_store_conn *c, struct yl_arena *a, struct yl_write *w,
-                            struct yl_err *err)
+                             struct yl_err *err)
 {
 	if (c->in_bulk)
 		return write_locked(c->store->writer, a, w, err);
@@ -1450,8 +1430,8 @@ static enum stmt_id scope_stmt(const char *type, const char *id, enum stmt_id in
 }
 
 static enum yl_code sq_history(struct yl_store_conn *c, struct yl_arena *a, const char *type,
-                              const char *id, int64_t since_us, int64_t before, int limit,
-                              yl_row_fn fn, void *ctx, struct yl_err *err)
+                               const char *id, int64_t since_us, int64_t before, int limit,
+                               yl_row_fn fn, void *ctx, struct yl_err *err)
 {
 	c = reader(c);
 	sqlite3_stmt *q = stmt(c, scope_stmt(type, id, ST_HIST_INSTANCE));
@@ -1487,8 +1467,8 @@ static enum yl_code sq_history(struct yl_store_conn *c, struct yl_arena *a, cons
 }
 
 static enum yl_code sq_history_count(struct yl_store_conn *c, struct yl_arena *a, const char *type,
-                                    const char *id, int64_t since_us, int64_t *count,
-                                    struct yl_err *err)
+                                     const char *id, int64_t since_us, int64_t *count,
+                                     struct yl_err *err)
 {
 	c = reader(c);
 	sqlite3_stmt *q = stmt(c, scope_stmt(type, id, ST_COUNT_INSTANCE));
@@ -1501,8 +1481,8 @@ static enum yl_code sq_history_count(struct yl_store_conn *c, struct yl_arena *a
 	return rc == SQLITE_ROW ? YL_OK : db_error(err, a, c->db, rc, "history count");
 }
 
-static enum yl_code sq_changes(struct yl_store_conn *c, struct yl_arena *a, int64_t after, int limit,
-                              yl_change_fn fn, void *ctx, struct yl_err *err)
+static enum yl_code sq_changes(struct yl_store_conn *c, struct yl_arena *a, int64_t after,
+                               int limit, yl_change_fn fn, void *ctx, struct yl_err *err)
 {
 	c = reader(c);
 	sqlite3_stmt *q = stmt(c, ST_CHANGES);
@@ -1532,7 +1512,7 @@ static enum yl_code sq_changes(struct yl_store_conn *c, struct yl_arena *a, int6
 }
 
 static enum yl_code sq_last_seq(struct yl_store_conn *c, struct yl_arena *a, int64_t *seq,
-                               struct yl_err *err)
+                                struct yl_err *err)
 {
 	c = reader(c);
 	sqlite3_stmt *q = stmt(c, ST_LAST_SEQ);
@@ -1603,7 +1583,7 @@ static int reindex_batch(struct yl_store *s, yl_reindex_fn fn, void *ctx, int64_
 }
 
 static enum yl_code sq_reindex(struct yl_store *s, yl_reindex_fn fn, void *ctx, int64_t *count,
-                              struct yl_err *err, struct yl_arena *a)
+                               struct yl_err *err, struct yl_arena *a)
 {
 	int64_t after = 0;
 	*count = 0;
@@ -1918,8 +1898,8 @@ static int col_key(sqlite3_stmt *q, struct yl_arena *a, int i, struct yl_key *k)
 /* Forward: the targets of the rows' references; reverse: the resources whose reference
  * parameter points at one of the rows (one statement per type among the rows). */
 static enum yl_code sq_include(struct yl_store_conn *c, struct yl_arena *a,
-                              const struct yl_include *inc, const struct yl_row *rows, size_t n,
-                              yl_row_fn fn, void *ctx, struct yl_err *err)
+                               const struct yl_include *inc, const struct yl_row *rows, size_t n,
+                               yl_row_fn fn, void *ctx, struct yl_err *err)
 {
 	c = reader(c);
 	enum yl_code code = YL_OK;
@@ -2079,8 +2059,8 @@ static enum yl_code run_page(struct yl_store_conn *c, struct yl_arena *a,
 }
 
 static enum yl_code sq_search(struct yl_store_conn *c, struct yl_arena *a,
-                             const struct yl_search_plan *p, yl_row_fn fn, void *ctx,
-                             int64_t *total, struct yl_err *err)
+                              const struct yl_search_plan *p, yl_row_fn fn, void *ctx,
+                              int64_t *total, struct yl_err *err)
 {
 	c = reader(c);
 	*total = -1;
@@ -2149,7 +2129,7 @@ static int run_text(sqlite3 *db, const char *sql, const char *p1, const char *p2
 /* ---- store_meta: facts about the store (under the write lock: one writer) ---------- */
 
 static enum yl_code sq_meta_get(struct yl_store *s, struct yl_arena *a, const char *key,
-                               const char **value, struct yl_err *err)
+                                const char **value, struct yl_err *err)
 {
 	*value = NULL;
 	pthread_mutex_lock(&s->write_lock);
@@ -2169,7 +2149,7 @@ static enum yl_code sq_meta_get(struct yl_store *s, struct yl_arena *a, const ch
 }
 
 static enum yl_code sq_meta_set(struct yl_store *s, struct yl_arena *a, const char *key,
-                               const char *value, struct yl_err *err)
+                                const char *value, struct yl_err *err)
 {
 	pthread_mutex_lock(&s->write_lock);
 	int rc = run_text(s->writer->db, META_PUT_SQL, key, value);
@@ -2256,7 +2236,7 @@ static int collect_sql(sqlite3 *db, struct yl_arena *a, const char *query, struc
 }
 
 static enum yl_code sq_defer_indexes(struct yl_store *s, int *n, struct yl_arena *a,
-                                    struct yl_err *err)
+                                     struct yl_err *err)
 {
 	*n = 0;
 	pthread_mutex_lock(&s->write_lock);
@@ -2298,7 +2278,7 @@ static enum yl_code sq_defer_indexes(struct yl_store *s, int *n, struct yl_arena
 }
 
 static enum yl_code sq_build_deferred(struct yl_store *s, yl_build_progress_fn progress, void *ctx,
-                                     int *n, struct yl_arena *a, struct yl_err *err)
+                                      int *n, struct yl_arena *a, struct yl_err *err)
 {
 	*n = 0;
 	pthread_mutex_lock(&s->write_lock);
@@ -2375,7 +2355,7 @@ static bool journal_mode_is(sqlite3 *db, const char *sql, const char *want)
 }
 
 static enum yl_code sq_bulk_exclusive(struct yl_store *s, bool on, bool *on_ok, struct yl_arena *a,
-                                     struct yl_err *err)
+                                      struct yl_err *err)
 {
 	if (on_ok)
 		*on_ok = false;
@@ -2432,8 +2412,8 @@ static bool sq_is_empty(struct yl_store *s)
 }
 
 static enum yl_code sq_scan(struct yl_store_conn *c, struct yl_arena *a, const char *type,
-                           const char *patient, int64_t since_us, int64_t after, int limit,
-                           yl_row_fn fn, void *ctx, struct yl_err *err)
+                            const char *patient, int64_t since_us, int64_t after, int limit,
+                            yl_row_fn fn, void *ctx, struct yl_err *err)
 {
 	c = reader(c);
 	sqlite3_stmt *q = stmt(c, !patient   ? ST_SCAN

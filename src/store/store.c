@@ -11,8 +11,9 @@
 
 bool yl_store_is_pg(const char *where)
 {
-	return where && (strncmp(where, "postgresql://", 13) == 0 ||
-	                 strncmp(where, "postgres://", 11) == 0 || strstr(where, "dbname=") != NULL);
+	return where &&
+	       (strncmp(where, "postgresql://", 13) == 0 ||
+	        strncmp(where, "postgres://", 11) == 0 || strstr(where, "dbname=") != NULL);
 }
 
 const char *yl_store_display(const char *where, struct yl_arena *a)
@@ -39,6 +40,26 @@ const char *yl_store_display(const char *where, struct yl_arena *a)
 		shown = yl_arena_printf(a, "%.*spassword=***%s", (int)(pw - shown), shown, end);
 	}
 	return shown ? shown : "(the PostgreSQL database)";
+}
+
+enum yl_code yl_store_check_version(const struct yl_write *w, bool exists, bool deleted,
+                                    int64_t version, struct yl_arena *a, struct yl_err *err)
+{
+	bool live = exists && !deleted;
+	if (w->op == YL_WRITE_CREATE && exists)
+		return yl_err_add(err, a, YL_CONFLICT, NULL, "%s/%s already exists", w->type,
+		                  w->id);
+	if (w->op == YL_WRITE_DELETE && !exists)
+		return yl_err_add(err, a, YL_NOT_FOUND, NULL, "%s/%s does not exist", w->type,
+		                  w->id);
+	if (w->if_match && (!live || version != w->if_match))
+		return yl_err_add(
+		    err, a, YL_PRECONDITION_FAILED, NULL,
+		    "version conflict: If-Match asked for version %lld but the current "
+		    "version of %s/%s is %s%lld; read it again and retry",
+		    (long long)w->if_match, w->type, w->id, live ? "" : "none, last ",
+		    (long long)version);
+	return YL_OK;
 }
 
 static const struct yl_store_ops *backend_for(const char *where)

@@ -76,8 +76,8 @@ struct yl_row {
 	size_t body_len;
 	int64_t seq; /* change-log sequence (history listings); the resource row (searches) */
 	const struct yl_key *keys; /* searches: the sort key values (plan->nsort), else NULL */
-	const char *patient; /* the compartment patient: reads, history and includes (the
-	                      * policy's question), NULL when none or not read */
+	const char *patient;       /* the compartment patient: reads, history and includes (the
+	                            * policy's question), NULL when none or not read */
 };
 
 /* Read the current row (version 0) or one version. YL_NOT_FOUND if absent; a deleted
@@ -314,8 +314,8 @@ struct yl_user {
 	const char *patient;      /* Patient id or NULL */
 	const char *organization; /* Organization id or NULL (an institution; a region) */
 	bool disabled;
-	bool must_change; /* the password was set by someone else */
-	int failed;       /* consecutive failed logins */
+	bool must_change;     /* the password was set by someone else */
+	int failed;           /* consecutive failed logins */
 	int64_t locked_until; /* us; 0 = not locked */
 	int64_t created, updated;
 };
@@ -348,9 +348,9 @@ enum yl_code yl_store_user_none(struct yl_store_conn *c, struct yl_arena *a, boo
 struct yl_token {
 	const char *digest; /* hex BLAKE2b-256 of the token (auth/credential.h) */
 	int64_t user_id;
-	const char *kind;  /* "session" | "api" */
-	const char *label; /* API tokens: what the client is */
-	const char *scope; /* "" = the user's rights; "read" = reads only */
+	const char *kind;                  /* "session" | "api" */
+	const char *label;                 /* API tokens: what the client is */
+	const char *scope;                 /* "" = the user's rights; "read" = reads only */
 	int64_t created, expires, revoked; /* us; revoked 0 = live */
 };
 /* Store a new token, with audit (may be NULL) in the same transaction. */

@@ -42,7 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		/* yilian's own parameter never reaches libpq */
 		const char *q = strncmp(where, "postgres", 8) == 0 ? strchr(ci, '?') : NULL;
-		for (const char *p = q ? q + 1 : NULL; p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL)
+		for (const char *p = q ? q + 1 : NULL; p;
+		     p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL)
 			if (strncmp(p, "partitions=", 11) == 0)
 				abort();
 		free(ci);
