@@ -839,6 +839,16 @@ static void test_date_count_by_span(void **state)
 	check_date_counts(f, docs, N, &x);
 }
 
+/* A count a query answered: a whole non-negative number, or the test fails. */
+static int count_of(const char *got)
+{
+	char *end;
+	long n = strtol(got, &end, 10);
+	if (end == got || *end != '\0' || n < 0 || n > 1000000000)
+		fail_msg("not a count: '%s'", got);
+	return (int)n;
+}
+
 /* The index (and, in SQLite, trigger) objects a bulk load may drop, counted in the
  * backend's catalogue: identity and audit are not bulk-loaded, and the trail's append-only
  * triggers always stay. PostgreSQL: each partitioned index once (its partitions' go with
@@ -855,7 +865,7 @@ static int schema_objects(struct fixture *f)
 	char got[32], msg[256];
 	if (yl_testdb_sql(&f->db, sql, got, sizeof got, msg, sizeof msg) != 0)
 		fail_msg("%s", msg);
-	return atoi(got);
+	return count_of(got);
 }
 
 /* What a bulk load left to build: store_meta's "deferred:..." records (both backends). */
@@ -865,7 +875,7 @@ static int deferred_records(struct fixture *f)
 	if (yl_testdb_sql(&f->db, "SELECT count(*) FROM store_meta WHERE key LIKE 'deferred:%'",
 	                  got, sizeof got, msg, sizeof msg) != 0)
 		fail_msg("%s", msg);
-	return atoi(got);
+	return count_of(got);
 }
 
 /* A bulk load drops the search indexes (and SQLite's date-span triggers), keeps what it
