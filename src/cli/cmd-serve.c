@@ -76,6 +76,7 @@ static int parse_listen(const char *s, struct serve_opts *o)
 static int parse_args(int argc, char **argv, struct serve_opts *o)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	bool threads_given = false;
 	*o = (struct serve_opts){.db = "./yilian.db",
 	                         .host = "127.0.0.1",
 	                         .port = 8080,
@@ -96,6 +97,7 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 			if (parse_int(v, 1, 256, &o->threads))
 				return yl_cli_usage_error("serve", "--threads '%s' is not 1..256",
 				                          v);
+			threads_given = true;
 		} else if ((v = yl_cli_opt(argc, argv, &i, "--access-log"))) {
 			o->access_log = v;
 		} else if ((v = yl_cli_opt(argc, argv, &i, "--data"))) {
@@ -146,6 +148,10 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 			                          argv[i]);
 		}
 	}
+	/* On PostgreSQL a request thread waits on the database's round trips, and reads by id
+	 * batch better the more wait together: 8 a CPU, 16 to 64 (docs/benchmarks.md). */
+	if (!threads_given && yl_store_is_pg(o->db))
+		o->threads = cpus * 8 < 16 ? 16 : cpus * 8 > 64 ? 64 : (int)cpus * 8;
 	if (!o->tls_cert != !o->tls_key)
 		return yl_cli_usage_error("serve", "--tls-cert and --tls-key go together");
 	if (o->prewarm && !o->cache_mb)

@@ -37,6 +37,8 @@
 #define STMT_SLOTS         256   /* prepared statements kept per connection */
 #define STMT_MAX_TEXT      16384 /* longer texts (long IN lists) are not kept */
 #define GROUP_COMMIT_MAX   64
+#define READ_BATCH_MAX     64 /* reads by id one statement takes */
+#define READ_LEADERS       1  /* batches of reads in flight at once, per node */
 #define IDX_MULTI_MAX      64 /* index rows a multi-row INSERT takes */
 #define HOLD_MAX           8192
 #define REINDEX_BATCH      2000
@@ -86,6 +88,7 @@ struct pg_conn {
 	struct pg_store *store;
 	PGconn *db;
 	bool broken; /* the connection failed: reset at the next use outside a transaction */
+	bool reader; /* one of the node's read connections (read_batched): generic plans */
 	struct stmt_slot stmts[STMT_SLOTS];
 	uint64_t tick;
 	/* yl_store_begin() .. commit */
@@ -126,6 +129,18 @@ struct job {
 	bool done;
 };
 
+/* A read by id waiting for a batch (see read_batched). */
+struct read_job {
+	struct read_job *next;
+	const char *type, *id;
+	struct yl_row *out;
+	struct yl_arena *a;
+	struct yl_err *err;
+	enum yl_code code;
+	bool done;
+	pthread_cond_t cv; /* done, or a turn to lead */
+};
+
 struct pg_store {
 	const struct yl_store_ops *ops; /* first: store/backend.h */
 	char *conninfo;
@@ -137,6 +152,13 @@ struct pg_store {
 	pthread_cond_t queue_cv;
 	struct job *queue, **queue_tail;
 	bool leading;
+	/* reads by id of concurrent requests, one statement a batch */
+	pthread_mutex_t read_mu;
+	struct read_job *reads, **reads_tail;
+	int read_leaders;
+	struct pg_conn *readers[READ_LEADERS];       /* opened when first needed */
+	struct yl_arena *reader_arena[READ_LEADERS]; /* a batch's statement, reset after */
+	bool reader_busy[READ_LEADERS];
 	/* the change-log watcher (LISTEN) */
 	pthread_mutex_t watch_mu;
 	void (*watch_fn)(void *ctx);
@@ -150,6 +172,7 @@ struct pg_store {
 };
 
 static enum yl_code flush_held(struct pg_conn *c, struct yl_arena *a, struct yl_err *err);
+static const char *text_array(struct yl_arena *a, const char *const *v, size_t n);
 static long pend_find(const struct pg_conn *c, const char *type, const char *id);
 static uint64_t key_hash(const char *type, const char *id);
 
@@ -333,14 +356,26 @@ static void notice_quiet(void *arg, const char *message)
 	(void)message; /* NOTICEs (IF NOT EXISTS, ...) are not errors */
 }
 
-static enum yl_code conn_open(struct pg_store *s, struct pg_conn **out, struct yl_arena *a,
-                              struct yl_err *err)
+/* A session's settings, at connect and after a reset. No JIT: a search's estimates often
+ * pass its cost threshold, and compiling took 1-2 s of a query that runs in milliseconds.
+ * Read connections plan generically: a read by id has the same plan for every id, and with
+ * partitions PostgreSQL's default (a custom plan each time, since it prunes at plan time)
+ * spent more on planning than on the read; the generic plan prunes as it runs. */
+static void session_setup(struct pg_conn *c)
+{
+	PQclear(PQexec(c->db, c->reader ? "SET jit = off; SET plan_cache_mode = force_generic_plan"
+	                                : "SET jit = off"));
+}
+
+static enum yl_code conn_open(struct pg_store *s, struct pg_conn **out, bool reader,
+                              struct yl_arena *a, struct yl_err *err)
 {
 	struct pg_conn *c = calloc(1, sizeof(*c));
 	if (!c)
 		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory opening the store");
 	c->ops = &yl_pg_ops;
 	c->store = s;
+	c->reader = reader;
 	c->db = PQconnectdb(s->conninfo);
 	if (!c->db || PQstatus(c->db) != CONNECTION_OK) {
 		yl_log(YL_LOG_ERROR, "store: connecting to PostgreSQL failed: %s",
@@ -352,9 +387,7 @@ static enum yl_code conn_open(struct pg_store *s, struct pg_conn **out, struct y
 		                  "reason");
 	}
 	PQsetNoticeProcessor(c->db, notice_quiet, NULL);
-	/* no JIT: a search's estimates often pass its cost threshold, and compiling took 1-2 s
-	 * of a query that runs in milliseconds */
-	PQclear(PQexec(c->db, "SET jit = off"));
+	session_setup(c);
 	*out = c;
 	return YL_OK;
 }
@@ -371,7 +404,7 @@ static bool conn_usable(struct pg_conn *c)
 	if (PQstatus(c->db) != CONNECTION_OK)
 		return false;
 	stmts_clear(c); /* a new session has no prepared statements, and JIT back on */
-	PQclear(PQexec(c->db, "SET jit = off"));
+	session_setup(c);
 	c->broken = false;
 	yl_log(YL_LOG_INFO, "store: reconnected to PostgreSQL");
 	return true;
@@ -732,8 +765,10 @@ static enum yl_code pg_open(const char *where, struct yl_store **out, bool *unfi
 	pthread_mutex_init(&s->list_lock, NULL);
 	pthread_mutex_init(&s->queue_mu, NULL);
 	pthread_cond_init(&s->queue_cv, NULL);
+	pthread_mutex_init(&s->read_mu, NULL);
 	pthread_mutex_init(&s->watch_mu, NULL);
 	s->queue_tail = &s->queue;
+	s->reads_tail = &s->reads;
 	pthread_key_create(&s->key, NULL);
 	if (s->partitions < 1 || s->partitions > 1024) {
 		pg_close((struct yl_store *)s);
@@ -742,7 +777,7 @@ static enum yl_code pg_open(const char *where, struct yl_store **out, bool *unfi
 		    "partitions= in the --db address must be a number from 1 to 1024");
 	}
 	struct pg_conn *c;
-	enum yl_code code = conn_open(s, &c, a, err);
+	enum yl_code code = conn_open(s, &c, false, a, err);
 	if (code == YL_OK) {
 		code = migrate(s, c, a, err);
 		c->next = s->spare; /* the first thread to ask takes it */
@@ -783,6 +818,10 @@ static void pg_close(struct yl_store *ys)
 	if (!s)
 		return;
 	watch_stop(s);
+	for (int i = 0; i < READ_LEADERS; i++) {
+		conn_free(s->readers[i]);
+		yl_arena_destroy(s->reader_arena[i]);
+	}
 	for (int list = 0; list < 2; list++) {
 		struct pg_conn *c = list ? s->spare : s->conns;
 		while (c) {
@@ -795,6 +834,7 @@ static void pg_close(struct yl_store *ys)
 	pthread_mutex_destroy(&s->list_lock);
 	pthread_mutex_destroy(&s->queue_mu);
 	pthread_cond_destroy(&s->queue_cv);
+	pthread_mutex_destroy(&s->read_mu);
 	pthread_mutex_destroy(&s->watch_mu);
 	free(s->conninfo);
 	free(s);
@@ -810,7 +850,7 @@ static struct yl_store_conn *pg_conn(struct yl_store *ys, struct yl_arena *a, st
 	if ((c = s->spare))
 		s->spare = c->next;
 	pthread_mutex_unlock(&s->list_lock);
-	if (!c && conn_open(s, &c, a, err) != YL_OK)
+	if (!c && conn_open(s, &c, false, a, err) != YL_OK)
 		return NULL;
 	pthread_mutex_lock(&s->list_lock);
 	c->next = s->conns;
@@ -863,15 +903,31 @@ static int pg_schema_version(struct yl_store_conn *c)
 
 /* ---- reads -------------------------------------------------------------------------- */
 
-static enum yl_code pg_read(struct yl_store_conn *yc, struct yl_arena *a, const char *type,
-                            const char *id, int64_t version, struct yl_row *out, struct yl_err *err)
+/* Row i of a read's result, from column col on (version, last_updated, deleted, body,
+ * patient), into out with its strings in a. */
+static enum yl_code fill_row(struct yl_arena *a, const PGresult *r, int i, int col,
+                             const char *type, const char *id, struct yl_row *out,
+                             struct yl_err *err)
 {
-	struct pg_conn *c = C(yc);
-	if (c->npend || c->nheld) { /* a bulk load's held rows: reads see them */
-		enum yl_code code = flush_held(c, a, err);
-		if (code != YL_OK)
-			return code;
-	}
+	out->type = type;
+	out->id = id;
+	out->version = yl_pg_col_int(r, i, col);
+	out->last_updated = yl_pg_col_int(r, i, col + 1);
+	out->deleted = yl_pg_col_int(r, i, col + 2) != 0;
+	out->body = yl_pg_col_body(a, r, i, col + 3, &out->body_len);
+	out->patient = yl_pg_col_text(a, r, i, col + 4, NULL);
+	out->seq = 0;
+	out->keys = NULL;
+	if (!out->deleted && !out->body)
+		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory reading a resource");
+	return YL_OK;
+}
+
+/* One read on c's own connection: a version, or the current row. */
+static enum yl_code read_one(struct pg_conn *c, struct yl_arena *a, const char *type,
+                             const char *id, int64_t version, struct yl_row *out,
+                             struct yl_err *err)
+{
 	struct yl_pg_params p;
 	yl_pg_params_init(&p, a);
 	yl_pg_add_text(&p, type);
@@ -904,23 +960,173 @@ static enum yl_code pg_read(struct yl_store_conn *yc, struct yl_arena *a, const 
 	}
 	if (!r && !(r = run(c, a, sql, &p, true, "read", err)))
 		return err->code;
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		return YL_NOT_FOUND;
-	}
-	out->type = type;
-	out->id = id;
-	out->version = yl_pg_col_int(r, 0, 0);
-	out->last_updated = yl_pg_col_int(r, 0, 1);
-	out->deleted = yl_pg_col_int(r, 0, 2) != 0;
-	out->body = yl_pg_col_body(a, r, 0, 3, &out->body_len);
-	out->patient = yl_pg_col_text(a, r, 0, 4, NULL);
-	out->seq = 0;
-	out->keys = NULL;
+	enum yl_code code =
+	    PQntuples(r) == 0 ? YL_NOT_FOUND : fill_row(a, r, 0, 0, type, id, out, err);
 	PQclear(r);
-	if (!out->deleted && !out->body)
-		return yl_err_add(err, a, YL_NOMEM, NULL, "out of memory reading a resource");
-	return YL_OK;
+	return code;
+}
+
+/* The reads of batch (n of them, all of one type) in one statement on c; each job gets its
+ * row, YL_NOT_FOUND or the statement's error in its own arena. */
+static void read_group(struct pg_conn *c, struct yl_arena *a, struct read_job **js, size_t n)
+{
+	if (n == 1) {
+		js[0]->code =
+		    read_one(c, js[0]->a, js[0]->type, js[0]->id, 0, js[0]->out, js[0]->err);
+		return;
+	}
+	const char *ids[READ_BATCH_MAX];
+	for (size_t i = 0; i < n; i++)
+		ids[i] = js[i]->id;
+	struct yl_err e;
+	yl_err_init(&e);
+	struct yl_pg_params p;
+	yl_pg_params_init(&p, a);
+	yl_pg_add_text(&p, js[0]->type);
+	const char *arr = text_array(a, ids, n);
+	yl_pg_add_text(&p, arr);
+	/* Patients: each id looked up in its own partition (run-time pruning of the lateral
+	 * join, one index probe an id; Citus: shard by shard); other types: one probe of the
+	 * (type, id) index of every partition for all ids */
+	const bool patients = strcmp(js[0]->type, "Patient") == 0;
+	PGresult *r =
+	    !arr ? NULL
+	    : patients
+	        ? run(c, a,
+	              "SELECT k.id, p.version, p.last_updated, p.deleted, p.body, p.patient FROM "
+	              "unnest($2::text[]) k(id), LATERAL (SELECT * FROM resource_p r WHERE "
+	              "r.patient = k.id AND r.type = $1 AND r.id = k.id) p",
+	              &p, true, "read", &e)
+	        : run(c, a,
+	              "SELECT id, version, last_updated, deleted, body, patient FROM resource "
+	              "WHERE type = $1 AND id = ANY($2::text[])",
+	              &p, true, "read", &e);
+	if (!arr)
+		yl_err_add(&e, a, YL_NOMEM, NULL, "out of memory reading resources");
+	for (size_t k = 0; k < n; k++)
+		js[k]->code = r ? YL_NOT_FOUND : YL_STORE;
+	if (!r) { /* each request gets the error in its own arena */
+		for (size_t k = 0; k < n; k++)
+			js[k]->code =
+			    yl_err_add(js[k]->err, js[k]->a, e.code ? e.code : YL_STORE, NULL, "%s",
+			               e.first ? e.first->message : "read failed");
+		return;
+	}
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *id = PQgetvalue(r, i, 0); /* libpq ends binary values with a NUL too */
+		for (size_t k = 0; k < n; k++)
+			if (js[k]->code == YL_NOT_FOUND && strcmp(js[k]->id, id) == 0)
+				js[k]->code = fill_row(js[k]->a, r, i, 1, js[k]->type, js[k]->id,
+				                       js[k]->out, js[k]->err);
+	}
+	PQclear(r);
+	/* a Patient not in its own partition is in another's compartment (rare): read alone */
+	for (size_t k = 0; patients && k < n; k++)
+		if (js[k]->code == YL_NOT_FOUND)
+			js[k]->code = read_one(c, js[k]->a, js[k]->type, js[k]->id, 0, js[k]->out,
+			                       js[k]->err);
+}
+
+/* A batch's reads, one statement for each type among them. */
+static void read_batch(struct pg_conn *c, struct yl_arena *a, struct read_job *batch)
+{
+	struct read_job *left[READ_BATCH_MAX], *group[READ_BATCH_MAX];
+	size_t nleft = 0;
+	for (struct read_job *j = batch; j; j = j->next)
+		left[nleft++] = j;
+	while (nleft) {
+		size_t ng = 0, keep = 0;
+		const char *type = left[0]->type;
+		for (size_t k = 0; k < nleft; k++)
+			if (strcmp(left[k]->type, type) == 0)
+				group[ng++] = left[k];
+			else
+				left[keep++] = left[k];
+		nleft = keep;
+		read_group(c, a, group, ng);
+	}
+}
+
+/* A read by id outside a transaction joins those of other requests on this node: while a
+ * batch is in the database (READ_LEADERS of them at most), the reads that arrive wait, and
+ * the next to lead takes them all in one statement. One round trip and one statement's
+ * fixed cost (snapshot, locks of every partition, executor start) then serve many reads;
+ * alone, a read goes at once. Each batch's statement starts after its reads were asked, so
+ * a request sees every write committed before it read. Wake-ups are one a read (its own
+ * condition): the leader wakes the reads it served, and the queue's head when it stops
+ * leading, which then leads the rest. */
+static enum yl_code read_batched(struct pg_conn *c, struct yl_arena *a, const char *type,
+                                 const char *id, struct yl_row *out, struct yl_err *err)
+{
+	struct pg_store *s = c->store;
+	struct read_job self = {.type = type, .id = id, .out = out, .a = a, .err = err};
+	pthread_cond_init(&self.cv, NULL);
+	pthread_mutex_lock(&s->read_mu);
+	*s->reads_tail = &self;
+	s->reads_tail = &self.next;
+	for (;;) {
+		while (!self.done && s->read_leaders >= READ_LEADERS)
+			pthread_cond_wait(&self.cv, &s->read_mu);
+		if (self.done)
+			break;
+		s->read_leaders++;
+		int slot = 0;
+		while (s->reader_busy[slot])
+			slot++;
+		s->reader_busy[slot] = true;
+		struct read_job *batch = s->reads, **cut = &s->reads;
+		for (int n = 0; *cut && n < READ_BATCH_MAX; n++)
+			cut = &(*cut)->next;
+		s->reads = *cut;
+		*cut = NULL;
+		if (!s->reads)
+			s->reads_tail = &s->reads;
+		pthread_mutex_unlock(&s->read_mu);
+
+		/* on a read connection of the node (this thread's own when none can be opened),
+		 * the statement in the slot's arena: this thread's own may get rows from another
+		 * batch meanwhile (READ_LEADERS > 1) */
+		struct yl_err e;
+		yl_err_init(&e);
+		if (!s->reader_arena[slot])
+			s->reader_arena[slot] = yl_arena_create(1 << 14);
+		struct yl_arena *sa = s->reader_arena[slot] ? s->reader_arena[slot] : a;
+		if (!s->readers[slot] && conn_open(s, &s->readers[slot], true, sa, &e) != YL_OK)
+			s->readers[slot] = NULL;
+		read_batch(s->readers[slot] ? s->readers[slot] : c, sa, batch);
+		if (sa != a)
+			yl_arena_reset(sa);
+
+		pthread_mutex_lock(&s->read_mu);
+		s->reader_busy[slot] = false;
+		for (struct read_job *j = batch, *next; j; j = next) {
+			next = j->next; /* read before done: the owner may return at once */
+			j->done = true;
+			if (j != &self)
+				pthread_cond_signal(&j->cv); /* under read_mu: j is still there */
+		}
+		s->read_leaders--;
+		if (s->reads && s->reads != &self)
+			pthread_cond_signal(&s->reads->cv); /* the next to lead */
+	}
+	pthread_mutex_unlock(&s->read_mu);
+	pthread_cond_destroy(&self.cv);
+	return self.code;
+}
+
+static enum yl_code pg_read(struct yl_store_conn *yc, struct yl_arena *a, const char *type,
+                            const char *id, int64_t version, struct yl_row *out, struct yl_err *err)
+{
+	struct pg_conn *c = C(yc);
+	if (c->npend || c->nheld) { /* a bulk load's held rows: reads see them */
+		enum yl_code code = flush_held(c, a, err);
+		if (code != YL_OK)
+			return code;
+	}
+	/* in a transaction (or a bulk load) a read must see its own writes: its connection */
+	if (version || c->in_tx || c->hold)
+		return read_one(c, a, type, id, version, out, err);
+	return read_batched(c, a, type, id, out, err);
 }
 
 /* ---- writes ------------------------------------------------------------------------- */

@@ -5,6 +5,7 @@
  * bulk transactions; concurrent writers from several threads. The tests of SQLite's own
  * mechanisms (deferred index builds, the exclusive bulk load) skip on PostgreSQL. */
 #include <pthread.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1112,6 +1113,125 @@ static void test_group_commit_with_many_writers(void **state)
 	assert_int_equal(n, MANY_WRITERS * 10);
 }
 
+/* Reads by id from many threads at once (on PostgreSQL they share statements: the read
+ * batch): each thread gets its own resource's row, absent ids are absent, a Patient filed
+ * under another's compartment is found, and a thread reads its own write at once. */
+#define READERS  24
+#define READ_IDS 30
+
+struct reader {
+	struct yl_store *s;
+	int n;
+	int wrong; /* reads that got another's row, or a wrong answer */
+	int reads;
+};
+
+static bool row_is(const struct yl_row *row, const char *tag, int64_t version)
+{
+	char want[128];
+	snprintf(want, sizeof want, "{\"v\":%lld,\"tag\":\"%s\"}", (long long)version, tag);
+	return row->body && row->body_len == strlen(want) &&
+	       memcmp(row->body, want, row->body_len) == 0 && row->version == version;
+}
+
+static void *reader(void *p)
+{
+	struct reader *r = p;
+	struct yl_arena *a = yl_arena_create(0);
+	struct yl_err e;
+	yl_err_init(&e);
+	struct yl_store_conn *c = yl_store_conn(r->s, a, &e);
+	char own[32];
+	snprintf(own, sizeof own, "own%d", r->n);
+	unsigned seed = (unsigned)r->n * 7919u + 1;
+	for (int i = 0; c && i < 200; i++) {
+		struct yl_row row;
+		yl_err_init(&e);
+		seed = seed * 1103515245u + 12345u;
+		int k = (int)((seed >> 8) % READ_IDS), pick = (int)((seed >> 20) % 5);
+		char id[32];
+		enum yl_code code;
+		r->reads++;
+		switch (pick) {
+		case 0: /* a Patient in its own compartment */
+			snprintf(id, sizeof id, "p%d", k);
+			code = yl_store_read(c, a, "Patient", id, 0, &row, &e);
+			r->wrong += code != YL_OK || !row_is(&row, id, 1) ||
+			            strcmp(row.id, id) != 0 || !row.patient ||
+			            strcmp(row.patient, id) != 0;
+			break;
+		case 1: /* another type, same ids */
+			snprintf(id, sizeof id, "p%d", k);
+			code = yl_store_read(c, a, "Basic", id, 0, &row, &e);
+			r->wrong += code != YL_OK || !row_is(&row, "basic", 1);
+			break;
+		case 2: /* absent */
+			snprintf(id, sizeof id, "nobody%d", k);
+			code = yl_store_read(c, a, k % 2 ? "Patient" : "Basic", id, 0, &row, &e);
+			r->wrong += code != YL_NOT_FOUND;
+			break;
+		case 3: /* a Patient in another's compartment */
+			code = yl_store_read(c, a, "Patient", "linked", 0, &row, &e);
+			r->wrong += code != YL_OK || !row_is(&row, "linked", 1) ||
+			            strcmp(row.patient, "p0") != 0;
+			break;
+		default: { /* this thread's own write, read back at once */
+			struct yl_write w = {.op = YL_WRITE_UPDATE,
+			                     .type = "Patient",
+			                     .id = own,
+			                     .patient = own,
+			                     .render = render,
+			                     .render_ctx = own};
+			if (yl_store_write(c, a, &w, &e) != YL_OK) {
+				r->wrong++;
+				break;
+			}
+			code = yl_store_read(c, a, "Patient", own, 0, &row, &e);
+			r->wrong += code != YL_OK || !row_is(&row, own, w.version);
+		}
+		}
+		if (i % 50 == 49)
+			yl_arena_reset(a);
+	}
+	if (!c)
+		r->wrong++;
+	yl_arena_destroy(a);
+	return NULL;
+}
+
+static void test_concurrent_reads(void **state)
+{
+	struct fixture *f = *state;
+	for (int k = 0; k < READ_IDS; k++) {
+		char *id = yl_arena_printf(f->a, "p%d", k);
+		assert_int_equal(put(f, YL_WRITE_CREATE, "Patient", id, id, 0, NULL), YL_OK);
+		assert_int_equal(put(f, YL_WRITE_CREATE, "Basic", id, "basic", 0, NULL), YL_OK);
+	}
+	struct yl_err e;
+	yl_err_init(&e);
+	struct yl_write w = {.op = YL_WRITE_CREATE,
+	                     .type = "Patient",
+	                     .id = "linked",
+	                     .patient = "p0",
+	                     .render = render,
+	                     .render_ctx = "linked"};
+	assert_int_equal(yl_store_write(f->c, f->a, &w, &e), YL_OK);
+	pthread_t t[READERS];
+	struct reader r[READERS];
+	for (int i = 0; i < READERS; i++) {
+		r[i] = (struct reader){.s = f->s, .n = i};
+		pthread_create(&t[i], NULL, reader, &r[i]);
+	}
+	int wrong = 0, reads = 0;
+	for (int i = 0; i < READERS; i++) {
+		pthread_join(t[i], NULL);
+		wrong += r[i].wrong;
+		reads += r[i].reads;
+	}
+	assert_int_equal(reads, READERS * 200);
+	assert_int_equal(wrong, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1123,6 +1243,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bulk_transaction, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_group_commit_with_many_writers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_concurrent_reads, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_index_rows_follow_versions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reindex_rebuilds_rows, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_page_after_long_walk, setup, teardown),
