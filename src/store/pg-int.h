@@ -62,13 +62,22 @@ PGresult *yl_pg_exec_once(struct yl_store_conn *c, struct yl_arena *a, const cha
  * then n fields, row after row; yl_pg_copy_send() sends them under copy_sql (a COPY
  * statement naming the columns, in the fields' order and types: int8 for bigint, int4 for
  * int, float8, text, bytea) and empties b. Encoding errors (out of memory) are sticky and
- * reported by send. */
+ * reported by send.
+ * Streamed: after yl_pg_copy_stream(b, db, copy_sql), the COPY starts with the first full
+ * piece of rows and each piece goes to the server as it fills, so PostgreSQL stores rows
+ * while the next are encoded; yl_pg_copy_send (same db and copy_sql) ends it. */
 struct yl_pg_copy {
 	char *p;
 	size_t len, cap;
 	size_t rows;
 	bool nomem;
+	bool header; /* the file header is in the buffer or sent */
+	PGconn *db;  /* streaming to (NULL: everything at send) */
+	const char *sql;
+	bool open;   /* the COPY has begun on db */
+	bool failed; /* starting it or sending a piece failed (reported by send) */
 };
+void yl_pg_copy_stream(struct yl_pg_copy *b, PGconn *db, const char *copy_sql);
 void yl_pg_copy_row(struct yl_pg_copy *b, int nfields);
 void yl_pg_copy_null(struct yl_pg_copy *b);
 void yl_pg_copy_int8(struct yl_pg_copy *b, int64_t v);

@@ -37,10 +37,10 @@
 #define STMT_SLOTS         256   /* prepared statements kept per connection */
 #define STMT_MAX_TEXT      16384 /* longer texts (long IN lists) are not kept */
 #define GROUP_COMMIT_MAX   64
-#define READ_BATCH_MAX     64 /* reads by id one statement takes */
-#define READ_LEADERS       1  /* batches of reads in flight at once, per node */
-#define IDX_MULTI_MAX      64 /* index rows a multi-row INSERT takes */
-#define HOLD_MAX           8192
+#define READ_BATCH_MAX     64    /* reads by id one statement takes */
+#define READ_LEADERS       1     /* batches of reads in flight at once, per node */
+#define IDX_MULTI_MAX      64    /* index rows a multi-row INSERT takes */
+#define HOLD_MAX           65536 /* index rows a bulk load holds for one COPY */
 #define REINDEX_BATCH      2000
 #define KEEP_SAME_VERSIONS 8
 #define NOTIFY_CHANNEL     "yl_changes"
@@ -1565,6 +1565,7 @@ static enum yl_code flush_pending(struct pg_conn *c, struct yl_arena *a, struct 
 	enum yl_code code = YL_OK;
 	for (int table = 0; code == YL_OK && table < 2; table++) {
 		for (int withp = 0; code == YL_OK && withp < 2; withp++) {
+			yl_pg_copy_stream(&c->copy, c->db, copy_sql[table][withp]);
 			for (size_t i = 0; i < c->npend; i++) {
 				const struct pend_row *p = &c->pend[i];
 				if ((p->patient != NULL) != (withp != 0))
@@ -1731,15 +1732,21 @@ static void copy_index_row(struct yl_pg_copy *b, const struct held_row *h, int n
 static enum yl_code copy_held(struct pg_conn *c, struct yl_arena *a, struct yl_err *err)
 {
 	enum yl_code code = YL_OK;
+	size_t count[YL_IDX_COMPOSITE + 1][2] = {{0}};
+	for (size_t i = 0; i < c->nheld; i++)
+		count[c->held[i].r->kind][c->held[i].patient != NULL]++;
 	for (int k = 0; code == YL_OK && k <= YL_IDX_COMPOSITE; k++) {
 		for (int withp = 0; code == YL_OK && withp < 2; withp++) {
+			if (!count[k][withp])
+				continue;
+			char sql[400];
+			snprintf(sql, sizeof sql, "COPY %s_%s (%s) FROM STDIN (FORMAT binary)",
+			         idx_tables[k].table, withp ? "p" : "r", idx_tables[k].cols);
+			yl_pg_copy_stream(&c->copy, c->db, sql);
 			for (size_t i = 0; i < c->nheld; i++)
 				if ((int)c->held[i].r->kind == k &&
 				    (c->held[i].patient != NULL) == (withp != 0))
 					copy_index_row(&c->copy, &c->held[i], idx_tables[k].ncols);
-			char sql[400];
-			snprintf(sql, sizeof sql, "COPY %s_%s (%s) FROM STDIN (FORMAT binary)",
-			         idx_tables[k].table, withp ? "p" : "r", idx_tables[k].cols);
 			code = yl_pg_copy_send(c->db, a, sql, &c->copy, err);
 		}
 	}
