@@ -28,7 +28,10 @@ PARTITIONS=${PARTITIONS:-8}
 QUERIES=${QUERIES:-a b c d}
 SINCE=2025-11-01
 export SERVER_ARGS=${SERVER_ARGS:---risk-tiers off}
-BENCH_COMMAND="bench/pg.sh (N=$N PER=$PER RUNS=$RUNS DURATION=$DURATION CONNS=$CONNS SCONNS=$SCONNS PARTITIONS=$PARTITIONS QUERIES=\"$QUERIES\")"
+# every node, SQLite's and PostgreSQL's, with the same worker threads: serve's default on
+# PostgreSQL for this machine (8 a CPU, 16 to 64); SQLite reads faster with them too
+export SERVER_THREADS=${SERVER_THREADS:-$(n=$(($(nproc) * 8)); echo $((n < 16 ? 16 : n > 64 ? 64 : n)))}
+BENCH_COMMAND="bench/pg.sh (N=$N PER=$PER RUNS=$RUNS DURATION=$DURATION CONNS=$CONNS SCONNS=$SCONNS PARTITIONS=$PARTITIONS SERVER_THREADS=$SERVER_THREADS QUERIES=\"$QUERIES\")"
 
 need_tools wrk curl sha256sum
 [ -x /usr/bin/time ] || die "/usr/bin/time not found (scripts/deps.sh bench installs it)"
@@ -176,7 +179,7 @@ read_ratio=$(ratio "$(m "${RPS[pg1-read]}")" "$(m "${RPS[sqlite-read]}")")
 	echo "$PER Observations each, \`yl_bench_gen --dump $N $PER $GEN_SEED\`) imported into an empty SQLite file"
 	echo "and an empty PostgreSQL $PG_VERSION database ($PARTITIONS partitions; a private cluster on a unix socket,"
 	echo "fsync on, shared_buffers 256 MB), then served by one yilian node on SQLite, one on PostgreSQL and"
-	echo "two on the same PostgreSQL (wrk on both at once, connections split evenly). CPU per request is"
+	echo "two on the same PostgreSQL, each \`serve --threads $SERVER_THREADS\` (wrk on both at once, connections split evenly). CPU per request is"
 	echo "yilian's and, for PostgreSQL, every process of the cluster's, together."
 	echo
 	echo "| import | seconds | resources/s | yilian CPU | PostgreSQL CPU |"

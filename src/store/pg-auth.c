@@ -129,16 +129,18 @@ enum yl_code yl_pg_audit_scan(struct yl_store_conn *c, struct yl_arena *a, const
                               int64_t after, bool newest_first, int limit, yl_audit_fn fn,
                               void *ctx, struct yl_err *err)
 {
-	/* a resident's events are one range of the B-tree audit_patient (patient, seq) */
+	/* a resident's events come through the hash index audit_patient (0012) and are
+	 * ordered here: "seq + 0" keeps the planner from walking the whole trail in seq order
+	 * (the primary key) in the hope of meeting the resident's events early */
 	static const char *const sql[2][2] = {
 	    {"SELECT " AUDIT_COLS " FROM audit WHERE seq > $1::bigint ORDER BY seq "
 	     "LIMIT $2::bigint",
 	     "SELECT " AUDIT_COLS " FROM audit WHERE seq < $1::bigint ORDER BY seq DESC "
 	     "LIMIT $2::bigint"},
 	    {"SELECT " AUDIT_COLS " FROM audit WHERE patient = $3::text AND seq > $1::bigint "
-	     "ORDER BY seq LIMIT $2::bigint",
+	     "ORDER BY seq + 0 LIMIT $2::bigint",
 	     "SELECT " AUDIT_COLS " FROM audit WHERE patient = $3::text AND seq < $1::bigint "
-	     "ORDER BY seq DESC LIMIT $2::bigint"}};
+	     "ORDER BY seq + 0 DESC LIMIT $2::bigint"}};
 	int64_t left = row_limit(limit);
 	int64_t cursor = newest_first && after <= 0 ? INT64_MAX : after;
 	struct yl_arena *scratch = yl_arena_create(1 << 16);

@@ -42,6 +42,7 @@
 #define IDX_MULTI_MAX      64    /* index rows a multi-row INSERT takes */
 #define HOLD_MAX           65536 /* index rows a bulk load holds for one COPY */
 #define REINDEX_BATCH      2000
+#define BUILD_CONNS        2 /* deferred index builds at once */
 #define KEEP_SAME_VERSIONS 8
 #define NOTIFY_CHANNEL     "yl_changes"
 
@@ -2647,6 +2648,74 @@ static enum yl_code pg_defer_indexes(struct yl_store *ys, int *n, struct yl_aren
 	return code;
 }
 
+/* Deferred index builds shared by BUILD_CONNS connections (see pg_build_deferred). */
+struct build {
+	struct pg_store *s;
+	PGresult *list; /* key, statement */
+	int next, rows, built;
+	pthread_mutex_t mu;
+	yl_build_progress_fn progress;
+	void *ctx;
+	enum yl_code code; /* the first failure */
+	struct yl_err *err;
+	struct yl_arena *a; /* err's, used under mu */
+};
+
+/* Build the listed indexes on c, one after another, until none is left or one failed. */
+static void build_some(struct build *b, struct pg_conn *c, struct yl_arena *a)
+{
+	struct yl_err e;
+	yl_err_init(&e);
+	enum yl_code code =
+	    run_ok(c, a, "SET maintenance_work_mem = '256MB'", NULL, "building search indexes", &e);
+	for (;;) {
+		pthread_mutex_lock(&b->mu);
+		if (code != YL_OK && b->code == YL_OK)
+			b->code =
+			    yl_err_add(b->err, b->a, code, NULL, "%s",
+			               e.first ? e.first->message : "building search indexes");
+		int i = b->code == YL_OK && b->next < b->rows ? b->next++ : -1;
+		const char *key = i >= 0 ? PQgetvalue(b->list, i, 0) : NULL;
+		if (key && b->progress)
+			b->progress(b->ctx, key + 9, i, b->rows);
+		pthread_mutex_unlock(&b->mu);
+		if (!key)
+			return;
+		PGresult *r = run(c, a, PQgetvalue(b->list, i, 1), NULL, false,
+		                  "building search indexes", &e);
+		code = r ? YL_OK : e.code ? e.code : YL_STORE;
+		PQclear(r);
+		if (code == YL_OK) {
+			struct yl_pg_params p;
+			yl_pg_params_init(&p, a);
+			yl_pg_add_text(&p, key);
+			code = run_ok(c, a, "DELETE FROM store_meta WHERE key = $1", &p,
+			              "building search indexes", &e);
+		}
+		if (code == YL_OK) {
+			pthread_mutex_lock(&b->mu);
+			b->built++;
+			pthread_mutex_unlock(&b->mu);
+		}
+	}
+}
+
+static void *build_main(void *arg)
+{
+	struct build *b = arg;
+	struct yl_arena *a = yl_arena_create(1 << 12);
+	struct yl_err e;
+	yl_err_init(&e);
+	struct pg_conn *c = NULL;
+	if (a && conn_open(b->s, &c, false, a, &e) == YL_OK) /* else the others build it all */
+		build_some(b, c, a);
+	conn_free(c);
+	yl_arena_destroy(a);
+	return NULL;
+}
+
+/* The indexes a bulk load deferred, built by BUILD_CONNS connections at once (each
+ * CREATE INDEX sorts on one core; the tables are independent). */
 static enum yl_code pg_build_deferred(struct yl_store *ys, yl_build_progress_fn progress, void *ctx,
                                       int *n, struct yl_arena *a, struct yl_err *err)
 {
@@ -2654,35 +2723,34 @@ static enum yl_code pg_build_deferred(struct yl_store *ys, yl_build_progress_fn 
 	struct pg_conn *c = any_conn(S(ys), a, err);
 	if (!c)
 		return err->code;
-	PGresult *r = run(c, a,
-	                  "SELECT key, value FROM store_meta WHERE key LIKE 'deferred:%' ORDER BY "
-	                  "value LIKE 'ALTER%' DESC, key",
-	                  NULL, true, "building search indexes", err);
-	if (!r)
+	struct build b = {.s = S(ys), .progress = progress, .ctx = ctx, .err = err, .a = a};
+	b.list = run(c, a,
+	             "SELECT key, value FROM store_meta WHERE key LIKE 'deferred:%' ORDER BY "
+	             "value LIKE 'ALTER%' DESC, key",
+	             NULL, true, "building search indexes", err);
+	if (!b.list)
 		return err->code;
-	enum yl_code code = run_ok(c, a, "SET maintenance_work_mem = '256MB'", NULL,
-	                           "building search indexes", err);
-	for (int i = 0, rows = PQntuples(r); code == YL_OK && i < rows; i++) {
-		const char *key = PQgetvalue(r, i, 0), *sql = PQgetvalue(r, i, 1);
-		if (progress)
-			progress(ctx, key + 9, i, rows);
-		PGresult *b = run(c, a, sql, NULL, false, "building search indexes", err);
-		if (!b) {
-			code = err->code;
-			break;
-		}
-		PQclear(b);
-		struct yl_pg_params p;
-		yl_pg_params_init(&p, a);
-		yl_pg_add_text(&p, key);
-		code = run_ok(c, a, "DELETE FROM store_meta WHERE key = $1", &p,
-		              "building search indexes", err);
-		if (code == YL_OK)
-			++*n;
-	}
-	PQclear(r);
+	b.rows = PQntuples(b.list);
+	pthread_mutex_init(&b.mu, NULL);
+	/* this thread's statements in an arena of their own: a is the failure's (under mu) */
+	struct yl_arena *mine = yl_arena_create(1 << 12);
+	pthread_t helpers[BUILD_CONNS - 1];
+	bool started[BUILD_CONNS - 1] = {false};
+	for (int i = 0; mine && i < BUILD_CONNS - 1 && b.rows > i + 1; i++)
+		started[i] = pthread_create(&helpers[i], NULL, build_main, &b) == 0;
+	if (mine)
+		build_some(&b, c, mine);
+	else
+		b.code = yl_err_add(err, a, YL_NOMEM, NULL, "out of memory building indexes");
+	for (int i = 0; i < BUILD_CONNS - 1; i++)
+		if (started[i])
+			pthread_join(helpers[i], NULL);
+	yl_arena_destroy(mine);
+	pthread_mutex_destroy(&b.mu);
+	PQclear(b.list);
+	*n = b.built;
 	atomic_store(&S(ys)->fresh_seq, -1); /* the load is over */
-	return code; /* statistics: autovacuum analyzes the loaded tables soon after */
+	return b.code; /* statistics: autovacuum analyzes the loaded tables soon after */
 }
 
 static enum yl_code pg_bulk_exclusive(struct yl_store *s, bool on, bool *on_ok, struct yl_arena *a,
