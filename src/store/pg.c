@@ -170,6 +170,9 @@ struct pg_store {
 	/* a fresh bulk load runs (deferred indexes): the newest seq as its last commit left
 	 * it, while no other writer has written since; -1 otherwise */
 	_Atomic int64_t fresh_seq;
+	/* the search tables' primary keys are among the deferred indexes (this process's load):
+	 * a resource written again needs them to find its old rows (keys_now) */
+	atomic_bool keys_deferred;
 };
 
 static enum yl_code flush_held(struct pg_conn *c, struct yl_arena *a, struct yl_err *err);
@@ -1837,6 +1840,41 @@ static enum yl_code delete_index(struct pg_conn *c, struct yl_arena *a, int64_t 
 	return run_ok(c, a, patient ? with_p : with_r, &p, "write", err);
 }
 
+/* A bulk load into an empty store wrote a resource again: the primary keys of the search
+ * tables it deferred are built now, in its transaction (a few seconds), so that finding the
+ * old version's rows is not a scan of whole tables, this time and every later time. */
+static enum yl_code keys_now(struct pg_conn *c, struct yl_arena *a, struct yl_err *err)
+{
+	PGresult *r = run(c, a,
+	                  "SELECT key, value FROM store_meta WHERE key LIKE 'deferred:%' AND value "
+	                  "LIKE 'ALTER%' ORDER BY key",
+	                  NULL, true, "building search keys", err);
+	if (!r)
+		return err->code;
+	yl_log(YL_LOG_INFO,
+	       "store: a resource came twice in a bulk load; building the search tables' "
+	       "primary keys now (%d)",
+	       PQntuples(r));
+	enum yl_code code = YL_OK;
+	for (int i = 0; code == YL_OK && i < PQntuples(r); i++) {
+		PGresult *b =
+		    run(c, a, PQgetvalue(r, i, 1), NULL, false, "building search keys", err);
+		code = b ? YL_OK : err->code;
+		PQclear(b);
+		if (code == YL_OK) {
+			struct yl_pg_params p;
+			yl_pg_params_init(&p, a);
+			yl_pg_add_text(&p, PQgetvalue(r, i, 0));
+			code = run_ok(c, a, "DELETE FROM store_meta WHERE key = $1", &p,
+			              "building search keys", err);
+		}
+	}
+	PQclear(r);
+	if (code == YL_OK) /* (a rollback undoes them: the load builds them at its end) */
+		atomic_store(&c->store->keys_deferred, false);
+	return code;
+}
+
 /* A write's index rows are held, then inserted at once unless the connection holds them
  * for yl_store_flush_index(). The rows of a resource that had some are deleted first, after
  * anything held (an earlier version of the same resource may be among it). */
@@ -1847,6 +1885,8 @@ static enum yl_code write_index(struct pg_conn *c, struct yl_arena *a, const str
 	enum yl_code code;
 	if (existed) {
 		if ((c->nheld || c->npend) && (code = flush_held(c, a, err)) != YL_OK)
+			return code;
+		if (atomic_load(&c->store->keys_deferred) && (code = keys_now(c, a, err)) != YL_OK)
 			return code;
 		if ((code = delete_index(c, a, res, old_patient, err)) != YL_OK)
 			return code;
@@ -2589,7 +2629,7 @@ static bool pg_is_empty(struct yl_store *ys)
 	"IN ('idx_token_p', 'idx_token_r', 'idx_string_p', 'idx_string_r', 'idx_date_p', "         \
 	"'idx_date_r', 'idx_number_p', 'idx_number_r', 'idx_quantity_p', 'idx_quantity_r', "       \
 	"'idx_reference_p', 'idx_reference_r', 'idx_uri_p', 'idx_uri_r', 'idx_composite_p', "      \
-	"'idx_composite_r') AND NOT i.indisprimary OR c.relname IN ('history_p_version', "         \
+	"'idx_composite_r') OR c.relname IN ('history_p_version', "                                \
 	"'history_p_type', 'history_r_type', 'resource_p_type_row', 'resource_r_type_row', "       \
 	"'resource_p_patient') ORDER BY 1"
 
@@ -2635,6 +2675,8 @@ static enum yl_code pg_defer_indexes(struct yl_store *ys, int *n, struct yl_aren
 		PQclear(d);
 		if (code == YL_OK)
 			++*n;
+		if (code == YL_OK && *pkey)
+			atomic_store(&c->store->keys_deferred, true);
 	}
 	PQclear(r);
 	c->tx_wrote = false;
@@ -2750,6 +2792,8 @@ static enum yl_code pg_build_deferred(struct yl_store *ys, yl_build_progress_fn 
 	PQclear(b.list);
 	*n = b.built;
 	atomic_store(&S(ys)->fresh_seq, -1); /* the load is over */
+	if (b.code == YL_OK)
+		atomic_store(&S(ys)->keys_deferred, false);
 	return b.code; /* statistics: autovacuum analyzes the loaded tables soon after */
 }
 
