@@ -89,7 +89,9 @@ $(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t / hz
 echo "== import $TOTAL resources ($N Patients, $PER Observations each)"
 import_into sqlite "$SQLDB"
 import_into postgresql "$PGURI"
-"$PGBIN/psql" -q -d "postgresql:///yl_bench?host=$PGDIR&user=yilian" -c ANALYZE
+# as docs/operations.md asks after a big first load: statistics, and the visibility map and
+# hint bits set now rather than by the first reads (and autovacuum) during the measurements
+"$PGBIN/psql" -q -d "postgresql:///yl_bench?host=$PGDIR&user=yilian" -c "VACUUM (ANALYZE)"
 
 # ---- servers
 start_node() { # start_node DB -> appends to NODE_PIDS, NODE_URLS
@@ -126,7 +128,8 @@ measure() {
 	local rps=0 p99=0 reqs=0 non=0 r
 	for i in $(seq 0 $((n - 1))); do
 		r=$(grep '^RESULT' "$WORK/wrk.$i")
-		check "$label" "$r"
+		# (a warm-up is not measured: PostgreSQL's slowest searches may time out in it)
+		[[ $label == *-warmup ]] || check "$label" "$r"
 		rps=$(awk -v a="$rps" -v b="$(field rps "$r")" 'BEGIN {print a + b}')
 		p99=$(awk -v a="$p99" -v b="$(field p99_us "$r")" 'BEGIN {print (b > a) ? b : a}')
 		reqs=$((reqs + $(field requests "$r")))

@@ -18,6 +18,7 @@
 #include <stdatomic.h>
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@
 #define GROUP_COMMIT_MAX   64
 #define READ_BATCH_MAX     64    /* reads by id one statement takes */
 #define READ_LEADERS       1     /* batches of reads in flight at once, per node */
+#define LEAD_RUNS          4     /* batches a leader sends in a row while reads wait */
 #define IDX_MULTI_MAX      64    /* index rows a multi-row INSERT takes */
 #define HOLD_MAX           65536 /* index rows a bulk load holds for one COPY */
 #define REINDEX_BATCH      2000
@@ -139,7 +141,7 @@ struct read_job {
 	struct yl_err *err;
 	enum yl_code code;
 	bool done;
-	pthread_cond_t cv; /* done, or a turn to lead */
+	sem_t wake; /* posted once: done, or this job's thread is to lead */
 };
 
 struct pg_store {
@@ -1056,24 +1058,40 @@ static void read_batch(struct pg_conn *c, struct yl_arena *a, struct read_job *b
  * the next to lead takes them all in one statement. One round trip and one statement's
  * fixed cost (snapshot, locks of every partition, executor start) then serve many reads;
  * alone, a read goes at once. Each batch's statement starts after its reads were asked, so
- * a request sees every write committed before it read. Wake-ups are one a read (its own
- * condition): the leader wakes the reads it served, and the queue's head when it stops
- * leading, which then leads the rest. */
+ * a request sees every write committed before it read. A waiting thread is woken once, by
+ * a semaphore posted after the queue's mutex is let go (a condition signalled under it
+ * woke it only to wait for the mutex): when its read is done, or to lead the next batch,
+ * which the leader hands on to the queue's head while reads are waiting. */
+_Static_assert(READ_LEADERS == 1, "the lead is handed to a queued read: one leader at a time");
+
 static enum yl_code read_batched(struct pg_conn *c, struct yl_arena *a, const char *type,
                                  const char *id, struct yl_row *out, struct yl_err *err)
 {
 	struct pg_store *s = c->store;
 	struct read_job self = {.type = type, .id = id, .out = out, .a = a, .err = err};
-	pthread_cond_init(&self.cv, NULL);
+	sem_init(&self.wake, 0, 0);
 	pthread_mutex_lock(&s->read_mu);
 	*s->reads_tail = &self;
 	s->reads_tail = &self.next;
-	for (;;) {
-		while (!self.done && s->read_leaders >= READ_LEADERS)
-			pthread_cond_wait(&self.cv, &s->read_mu);
-		if (self.done)
-			break;
+	bool lead = s->read_leaders < READ_LEADERS;
+	if (lead)
 		s->read_leaders++;
+	pthread_mutex_unlock(&s->read_mu);
+	if (!lead) {
+		while (sem_wait(&self.wake) != 0) /* EINTR */
+			;
+		if (self.done) { /* (done is set before the post) */
+			sem_destroy(&self.wake);
+			return self.code;
+		}
+	}
+	/* leading: batches from the queue's head until this thread's own read is done (it is in
+	 * the first, unless more than READ_BATCH_MAX were ahead of it), and then up to LEAD_RUNS
+	 * in all while reads are waiting: this thread is running, a thread woken to lead the
+	 * next would first have to be scheduled, the database idle meanwhile */
+	bool mine = false;
+	for (int runs = 1;; runs++) {
+		pthread_mutex_lock(&s->read_mu);
 		int slot = 0;
 		while (s->reader_busy[slot])
 			slot++;
@@ -1103,18 +1121,28 @@ static enum yl_code read_batched(struct pg_conn *c, struct yl_arena *a, const ch
 
 		pthread_mutex_lock(&s->read_mu);
 		s->reader_busy[slot] = false;
+		struct read_job *next_leader = NULL;
+		for (struct read_job *j = batch; j; j = j->next)
+			mine |= j == &self;
+		bool more = !mine || (s->reads && runs < LEAD_RUNS); /* lead on */
+		if (!more && s->reads) /* hand the lead to the queue's head */
+			next_leader = s->reads;
+		else if (!more)
+			s->read_leaders--;
+		pthread_mutex_unlock(&s->read_mu);
+		/* the batch's jobs are no longer in the queue: only this thread touches them */
 		for (struct read_job *j = batch, *next; j; j = next) {
-			next = j->next; /* read before done: the owner may return at once */
+			next = j->next; /* read before the post: the owner returns at once */
 			j->done = true;
 			if (j != &self)
-				pthread_cond_signal(&j->cv); /* under read_mu: j is still there */
+				sem_post(&j->wake);
 		}
-		s->read_leaders--;
-		if (s->reads && s->reads != &self)
-			pthread_cond_signal(&s->reads->cv); /* the next to lead */
+		if (next_leader)
+			sem_post(&next_leader->wake);
+		if (!more)
+			break;
 	}
-	pthread_mutex_unlock(&s->read_mu);
-	pthread_cond_destroy(&self.cv);
+	sem_destroy(&self.wake);
 	return self.code;
 }
 
