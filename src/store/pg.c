@@ -15,6 +15,7 @@
  * reset at its next use outside a transaction, so nodes reconnect by themselves. A write
  * is acknowledged only after COMMIT returned. */
 #include <errno.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <poll.h>
 #include <pthread.h>
@@ -39,7 +40,7 @@
 #define STMT_MAX_TEXT      16384 /* longer texts (long IN lists) are not kept */
 #define GROUP_COMMIT_MAX   64
 #define READ_BATCH_MAX     64    /* reads by id one statement takes */
-#define READ_LEADERS       1     /* batches of reads in flight at once, per node */
+#define READ_LANES         2     /* lines of read batches, each with its connection */
 #define LEAD_RUNS          4     /* batches a leader sends in a row while reads wait */
 #define IDX_MULTI_MAX      64    /* index rows a multi-row INSERT takes */
 #define HOLD_MAX           65536 /* index rows a bulk load holds for one COPY */
@@ -144,6 +145,15 @@ struct read_job {
 	sem_t wake; /* posted once: done, or this job's thread is to lead */
 };
 
+/* One line of read batches: its queue, its leader (one at a time) and its connection. */
+struct read_lane {
+	pthread_mutex_t mu;
+	struct read_job *reads, **tail;
+	bool leading;
+	struct pg_conn *reader; /* opened when first needed */
+	struct yl_arena *arena; /* a batch's statement, reset after */
+};
+
 struct pg_store {
 	const struct yl_store_ops *ops; /* first: store/backend.h */
 	char *conninfo;
@@ -156,12 +166,8 @@ struct pg_store {
 	struct job *queue, **queue_tail;
 	bool leading;
 	/* reads by id of concurrent requests, one statement a batch */
-	pthread_mutex_t read_mu;
-	struct read_job *reads, **reads_tail;
-	int read_leaders;
-	struct pg_conn *readers[READ_LEADERS];       /* opened when first needed */
-	struct yl_arena *reader_arena[READ_LEADERS]; /* a batch's statement, reset after */
-	bool reader_busy[READ_LEADERS];
+	struct read_lane lanes[READ_LANES];
+	atomic_uint next_lane;
 	/* the change-log watcher (LISTEN) */
 	pthread_mutex_t watch_mu;
 	void (*watch_fn)(void *ctx);
@@ -771,10 +777,12 @@ static enum yl_code pg_open(const char *where, struct yl_store **out, bool *unfi
 	pthread_mutex_init(&s->list_lock, NULL);
 	pthread_mutex_init(&s->queue_mu, NULL);
 	pthread_cond_init(&s->queue_cv, NULL);
-	pthread_mutex_init(&s->read_mu, NULL);
+	for (int i = 0; i < READ_LANES; i++) {
+		pthread_mutex_init(&s->lanes[i].mu, NULL);
+		s->lanes[i].tail = &s->lanes[i].reads;
+	}
 	pthread_mutex_init(&s->watch_mu, NULL);
 	s->queue_tail = &s->queue;
-	s->reads_tail = &s->reads;
 	pthread_key_create(&s->key, NULL);
 	if (s->partitions < 1 || s->partitions > 1024) {
 		pg_close((struct yl_store *)s);
@@ -824,9 +832,10 @@ static void pg_close(struct yl_store *ys)
 	if (!s)
 		return;
 	watch_stop(s);
-	for (int i = 0; i < READ_LEADERS; i++) {
-		conn_free(s->readers[i]);
-		yl_arena_destroy(s->reader_arena[i]);
+	for (int i = 0; i < READ_LANES; i++) {
+		conn_free(s->lanes[i].reader);
+		yl_arena_destroy(s->lanes[i].arena);
+		pthread_mutex_destroy(&s->lanes[i].mu);
 	}
 	for (int list = 0; list < 2; list++) {
 		struct pg_conn *c = list ? s->spare : s->conns;
@@ -840,7 +849,6 @@ static void pg_close(struct yl_store *ys)
 	pthread_mutex_destroy(&s->list_lock);
 	pthread_mutex_destroy(&s->queue_mu);
 	pthread_cond_destroy(&s->queue_cv);
-	pthread_mutex_destroy(&s->read_mu);
 	pthread_mutex_destroy(&s->watch_mu);
 	free(s->conninfo);
 	free(s);
@@ -1053,30 +1061,31 @@ static void read_batch(struct pg_conn *c, struct yl_arena *a, struct read_job *b
 	}
 }
 
-/* A read by id outside a transaction joins those of other requests on this node: while a
- * batch is in the database (READ_LEADERS of them at most), the reads that arrive wait, and
- * the next to lead takes them all in one statement. One round trip and one statement's
- * fixed cost (snapshot, locks of every partition, executor start) then serve many reads;
- * alone, a read goes at once. Each batch's statement starts after its reads were asked, so
- * a request sees every write committed before it read. A waiting thread is woken once, by
- * a semaphore posted after the queue's mutex is let go (a condition signalled under it
- * woke it only to wait for the mutex): when its read is done, or to lead the next batch,
- * which the leader hands on to the queue's head while reads are waiting. */
-_Static_assert(READ_LEADERS == 1, "the lead is handed to a queued read: one leader at a time");
-
+/* A read by id outside a transaction joins those of other requests of its lane (each
+ * thread keeps to one of READ_LANES): while the lane's batch is in the database, the reads
+ * that arrive wait, and the next batch takes them all in one statement. One round trip and
+ * one statement's fixed cost (snapshot, locks of every partition, executor start) then
+ * serve many reads; alone, a read goes at once. Two lanes keep the database busy while a
+ * batch's rows are handed out. Each batch's statement starts after its reads were asked,
+ * so a request sees every write committed before it read. A waiting thread is woken once,
+ * by a semaphore posted outside the lane's mutex: when its read is done, or to lead the
+ * next batch. */
 static enum yl_code read_batched(struct pg_conn *c, struct yl_arena *a, const char *type,
                                  const char *id, struct yl_row *out, struct yl_err *err)
 {
 	struct pg_store *s = c->store;
+	static _Thread_local unsigned lane_of_thread = UINT_MAX;
+	if (lane_of_thread == UINT_MAX)
+		lane_of_thread = atomic_fetch_add(&s->next_lane, 1);
+	struct read_lane *l = &s->lanes[lane_of_thread % READ_LANES];
 	struct read_job self = {.type = type, .id = id, .out = out, .a = a, .err = err};
 	sem_init(&self.wake, 0, 0);
-	pthread_mutex_lock(&s->read_mu);
-	*s->reads_tail = &self;
-	s->reads_tail = &self.next;
-	bool lead = s->read_leaders < READ_LEADERS;
-	if (lead)
-		s->read_leaders++;
-	pthread_mutex_unlock(&s->read_mu);
+	pthread_mutex_lock(&l->mu);
+	*l->tail = &self;
+	l->tail = &self.next;
+	bool lead = !l->leading;
+	l->leading = true;
+	pthread_mutex_unlock(&l->mu);
 	if (!lead) {
 		while (sem_wait(&self.wake) != 0) /* EINTR */
 			;
@@ -1091,45 +1100,39 @@ static enum yl_code read_batched(struct pg_conn *c, struct yl_arena *a, const ch
 	 * next would first have to be scheduled, the database idle meanwhile */
 	bool mine = false;
 	for (int runs = 1;; runs++) {
-		pthread_mutex_lock(&s->read_mu);
-		int slot = 0;
-		while (s->reader_busy[slot])
-			slot++;
-		s->reader_busy[slot] = true;
-		struct read_job *batch = s->reads, **cut = &s->reads;
+		pthread_mutex_lock(&l->mu);
+		struct read_job *batch = l->reads, **cut = &l->reads;
 		for (int n = 0; *cut && n < READ_BATCH_MAX; n++)
 			cut = &(*cut)->next;
-		s->reads = *cut;
+		l->reads = *cut;
 		*cut = NULL;
-		if (!s->reads)
-			s->reads_tail = &s->reads;
-		pthread_mutex_unlock(&s->read_mu);
+		if (!l->reads)
+			l->tail = &l->reads;
+		pthread_mutex_unlock(&l->mu);
 
-		/* on a read connection of the node (this thread's own when none can be opened),
-		 * the statement in the slot's arena: this thread's own may get rows from another
-		 * batch meanwhile (READ_LEADERS > 1) */
+		/* on the lane's connection (this thread's own when none can be opened), the
+		 * statement in the lane's arena (only the leader uses either) */
 		struct yl_err e;
 		yl_err_init(&e);
-		if (!s->reader_arena[slot])
-			s->reader_arena[slot] = yl_arena_create(1 << 14);
-		struct yl_arena *sa = s->reader_arena[slot] ? s->reader_arena[slot] : a;
-		if (!s->readers[slot] && conn_open(s, &s->readers[slot], true, sa, &e) != YL_OK)
-			s->readers[slot] = NULL;
-		read_batch(s->readers[slot] ? s->readers[slot] : c, sa, batch);
+		if (!l->arena)
+			l->arena = yl_arena_create(1 << 14);
+		struct yl_arena *sa = l->arena ? l->arena : a;
+		if (!l->reader && conn_open(s, &l->reader, true, sa, &e) != YL_OK)
+			l->reader = NULL;
+		read_batch(l->reader ? l->reader : c, sa, batch);
 		if (sa != a)
 			yl_arena_reset(sa);
 
-		pthread_mutex_lock(&s->read_mu);
-		s->reader_busy[slot] = false;
+		pthread_mutex_lock(&l->mu);
 		struct read_job *next_leader = NULL;
 		for (struct read_job *j = batch; j; j = j->next)
 			mine |= j == &self;
-		bool more = !mine || (s->reads && runs < LEAD_RUNS); /* lead on */
-		if (!more && s->reads) /* hand the lead to the queue's head */
-			next_leader = s->reads;
+		bool more = !mine || (l->reads && runs < LEAD_RUNS); /* lead on */
+		if (!more && l->reads) /* hand the lead to the queue's head */
+			next_leader = l->reads;
 		else if (!more)
-			s->read_leaders--;
-		pthread_mutex_unlock(&s->read_mu);
+			l->leading = false;
+		pthread_mutex_unlock(&l->mu);
 		/* the batch's jobs are no longer in the queue: only this thread touches them */
 		for (struct read_job *j = batch, *next; j; j = next) {
 			next = j->next; /* read before the post: the owner returns at once */
