@@ -31,15 +31,7 @@ make_work
 TOTAL=$((N + N * PER))
 
 # ---- the input, cached
-NDJ=$RESULTS/import-${N}x${PER}.ndjson
-stamp="N=$N PER=$PER GEN_SEED=$GEN_SEED gen.c=$(sha256sum bench/gen.c | cut -c1-16)"
-if [ ! -s "$NDJ" ] || [ "$(cat "$NDJ.stamp" 2>/dev/null)" != "$stamp" ]; then
-	echo "== generating $TOTAL resources as NDJSON into $NDJ (cached for later runs)"
-	rm -f "$NDJ" "$NDJ.stamp"
-	"$GEN" --dump "$N" "$PER" "$GEN_SEED" >"$NDJ.tmp"
-	mv "$NDJ.tmp" "$NDJ"
-	echo "$stamp" >"$NDJ.stamp"
-fi
+NDJ=$(cached_ndjson "$N" "$PER" "$GEN_SEED")
 LINES=$(wc -l <"$NDJ")
 [ "$LINES" = "$TOTAL" ] || die "$NDJ has $LINES lines, not $TOTAL"
 NDJ_BYTES=$(stat -c %s "$NDJ")

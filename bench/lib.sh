@@ -190,3 +190,19 @@ perf_profile() {
 	} | grep -v '^#' | grep -v '^$' >"$RESULTS/perf-$name.txt"
 	echo "   profile: $RESULTS/perf-$name.txt (raw: perf report -i $data)"
 }
+
+# cached_ndjson N PER SEED: the generator's N Patients with PER Observations each as NDJSON
+# in $RESULTS (made once per N, PER, SEED and bench/gen.c; later runs reuse it); prints its
+# path. Needs $GEN (yl_bench_gen).
+cached_ndjson() {
+	local ndj=$RESULTS/import-${1}x${2}.ndjson stamp
+	stamp="N=$1 PER=$2 GEN_SEED=$3 gen.c=$(sha256sum bench/gen.c | cut -c1-16)"
+	if [ ! -s "$ndj" ] || [ "$(cat "$ndj.stamp" 2>/dev/null)" != "$stamp" ]; then
+		echo "== generating $(($1 + $1 * $2)) resources as NDJSON into $ndj (cached for later runs)" >&2
+		rm -f "$ndj" "$ndj.stamp"
+		"$GEN" --dump "$1" "$2" "$3" >"$ndj.tmp"
+		mv "$ndj.tmp" "$ndj"
+		echo "$stamp" >"$ndj.stamp"
+	fi
+	echo "$ndj"
+}

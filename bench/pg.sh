@@ -45,14 +45,7 @@ PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 PG_VERSION=$("$PGBIN/postgres" --version | awk '{print $3}')
 
 # ---- the input: one NDJSON file (cached), the same for both stores
-NDJ=$RESULTS/import-${N}x${PER}.ndjson
-stamp="N=$N PER=$PER GEN_SEED=$GEN_SEED gen.c=$(sha256sum bench/gen.c | cut -c1-16)"
-if [ ! -s "$NDJ" ] || [ "$(cat "$NDJ.stamp" 2>/dev/null)" != "$stamp" ]; then
-	echo "== generating $TOTAL resources as NDJSON into $NDJ (cached for later runs)"
-	"$GEN" --dump "$N" "$PER" "$GEN_SEED" >"$NDJ.tmp"
-	mv "$NDJ.tmp" "$NDJ"
-	echo "$stamp" >"$NDJ.stamp"
-fi
+NDJ=$(cached_ndjson "$N" "$PER" "$GEN_SEED")
 
 # ---- a private cluster, stopped with the rest
 PGDIR=$WORK/pg

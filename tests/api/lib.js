@@ -188,7 +188,20 @@ function residentId(first17) {
   return first17 + '10X98765432'[sum % 11];
 }
 
+// A FHIR Parameters resource from {name: value}: numbers as valueDecimal, YYYY-MM-DD as
+// valueDate, "Type/id" as valueReference, anything else as valueCode.
+function params(p) {
+  const parameter = [];
+  for (const [name, v] of Object.entries(p)) {
+    if (typeof v === 'number') parameter.push({ name, valueDecimal: v });
+    else if (/^\d{4}-\d\d-\d\d$/.test(v)) parameter.push({ name, valueDate: v });
+    else if (v.includes('/')) parameter.push({ name, valueReference: { reference: v } });
+    else parameter.push({ name, valueCode: v });
+  }
+  return { resourceType: 'Parameters', parameter };
+}
+
 module.exports = {
   startServer, req, login, addUser, loginAll, ADMIN, pool, outcomeIssues, residentId, SHARED, ROOT, BIN,
-  PG, isPg, pgBin, freshDb, dropDb, storeSql,
+  PG, isPg, pgBin, freshDb, dropDb, storeSql, params,
 };

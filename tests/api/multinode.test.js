@@ -12,24 +12,13 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { startServer, req, ROOT, PG } = require('./lib');
+const { startServer, req, ROOT, PG, params } = require('./lib');
 
 const skip = PG ? false : 'PostgreSQL only: set YL_TEST_PG (tests/run.sh does)';
 const CS = 'https://yilian.health/fhir/CodeSystem/';
 const ref = (r) => ({ reference: r });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const day = (n) => new Date(Date.now() + n * 864e5).toISOString().slice(0, 10);
-
-function params(p) {
-  const parameter = [];
-  for (const [name, v] of Object.entries(p)) {
-    if (typeof v === 'number') parameter.push({ name, valueDecimal: v });
-    else if (/^\d{4}-\d\d-\d\d$/.test(v)) parameter.push({ name, valueDate: v });
-    else if (v.includes('/')) parameter.push({ name, valueReference: ref(v) });
-    else parameter.push({ name, valueCode: v });
-  }
-  return { resourceType: 'Parameters', parameter };
-}
 
 async function ok(srv, method, url, body, status) {
   const r = await req(srv, method, url, { body });

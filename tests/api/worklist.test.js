@@ -5,24 +5,13 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert');
-const { startServer, req, outcomeIssues } = require('./lib');
+const { startServer, req, outcomeIssues, params } = require('./lib');
 
 const CS = 'https://yilian.health/fhir/CodeSystem/';
 const SD = 'https://yilian.health/fhir/StructureDefinition/';
 const ref = (r) => ({ reference: r });
 
 const day = (n) => new Date(Date.now() + n * 864e5).toISOString().slice(0, 10); // today + n (UTC = the server's zone here)
-
-function params(p) {
-  const parameter = [];
-  for (const [name, v] of Object.entries(p)) {
-    if (typeof v === 'number') parameter.push({ name, valueDecimal: v });
-    else if (/^\d{4}-\d\d-\d\d$/.test(v)) parameter.push({ name, valueDate: v });
-    else if (v.includes('/')) parameter.push({ name, valueReference: ref(v) });
-    else parameter.push({ name, valueCode: v });
-  }
-  return { resourceType: 'Parameters', parameter };
-}
 
 function team(id, lead) {
   return {
