@@ -980,50 +980,35 @@ static enum yl_code read_one(struct pg_conn *c, struct yl_arena *a, const char *
 	return code;
 }
 
-/* The reads of batch (n of them, all of one type) in one statement on c; each job gets its
- * row, YL_NOT_FOUND or the statement's error in its own arena. */
-static void read_group(struct pg_conn *c, struct yl_arena *a, struct read_job **js, size_t n)
+/* The jobs of js still YL_NOT_FOUND (n of them, one type) looked up by one statement, sql
+ * ($1 the type, $2 the ids as text[]; columns id, then fill_row's): each gets its row,
+ * stays YL_NOT_FOUND, or gets the statement's error in its own arena. */
+static void read_some(struct pg_conn *c, struct yl_arena *a, struct read_job **js, size_t n,
+                      const char *sql)
 {
-	if (n == 1) {
-		js[0]->code =
-		    read_one(c, js[0]->a, js[0]->type, js[0]->id, 0, js[0]->out, js[0]->err);
-		return;
-	}
 	const char *ids[READ_BATCH_MAX];
-	for (size_t i = 0; i < n; i++)
-		ids[i] = js[i]->id;
+	size_t m = 0;
+	for (size_t k = 0; k < n; k++)
+		if (js[k]->code == YL_NOT_FOUND)
+			ids[m++] = js[k]->id;
+	if (!m)
+		return;
 	struct yl_err e;
 	yl_err_init(&e);
 	struct yl_pg_params p;
 	yl_pg_params_init(&p, a);
 	yl_pg_add_text(&p, js[0]->type);
-	const char *arr = text_array(a, ids, n);
+	const char *arr = text_array(a, ids, m);
 	yl_pg_add_text(&p, arr);
-	/* Patients: each id looked up in its own partition (run-time pruning of the lateral
-	 * join, one index probe an id; Citus: shard by shard); other types: one probe of the
-	 * (type, id) index of every partition for all ids */
-	const bool patients = strcmp(js[0]->type, "Patient") == 0;
-	PGresult *r =
-	    !arr ? NULL
-	    : patients
-	        ? run(c, a,
-	              "SELECT k.id, p.version, p.last_updated, p.deleted, p.body, p.patient FROM "
-	              "unnest($2::text[]) k(id), LATERAL (SELECT * FROM resource_p r WHERE "
-	              "r.patient = k.id AND r.type = $1 AND r.id = k.id) p",
-	              &p, true, "read", &e)
-	        : run(c, a,
-	              "SELECT id, version, last_updated, deleted, body, patient FROM resource "
-	              "WHERE type = $1 AND id = ANY($2::text[])",
-	              &p, true, "read", &e);
+	PGresult *r = arr ? run(c, a, sql, &p, true, "read", &e) : NULL;
 	if (!arr)
 		yl_err_add(&e, a, YL_NOMEM, NULL, "out of memory reading resources");
-	for (size_t k = 0; k < n; k++)
-		js[k]->code = r ? YL_NOT_FOUND : YL_STORE;
 	if (!r) { /* each request gets the error in its own arena */
 		for (size_t k = 0; k < n; k++)
-			js[k]->code =
-			    yl_err_add(js[k]->err, js[k]->a, e.code ? e.code : YL_STORE, NULL, "%s",
-			               e.first ? e.first->message : "read failed");
+			if (js[k]->code == YL_NOT_FOUND)
+				js[k]->code = yl_err_add(
+				    js[k]->err, js[k]->a, e.code ? e.code : YL_STORE, NULL, "%s",
+				    e.first ? e.first->message : "read failed");
 		return;
 	}
 	for (int i = 0; i < PQntuples(r); i++) {
@@ -1034,11 +1019,32 @@ static void read_group(struct pg_conn *c, struct yl_arena *a, struct read_job **
 				                       js[k]->out, js[k]->err);
 	}
 	PQclear(r);
-	/* a Patient not in its own partition is in another's compartment (rare): read alone */
-	for (size_t k = 0; patients && k < n; k++)
-		if (js[k]->code == YL_NOT_FOUND)
-			js[k]->code = read_one(c, js[k]->a, js[k]->type, js[k]->id, 0, js[k]->out,
-			                       js[k]->err);
+}
+
+/* The reads of a batch's group (n of them, all of one type) in one statement on c. Patients:
+ * each id looked up in its own partition (run-time pruning of the lateral join, one index
+ * probe an id; Citus: shard by shard), then those not there (a Patient in another's
+ * compartment, or none) in every partition; other types: one probe of the (type, id) index
+ * of every partition for all ids. */
+static void read_group(struct pg_conn *c, struct yl_arena *a, struct read_job **js, size_t n)
+{
+	static const char *const everywhere = "SELECT id, version, last_updated, deleted, body, "
+	                                      "patient FROM resource WHERE type = $1 "
+	                                      "AND id = ANY($2::text[])";
+	if (n == 1) {
+		js[0]->code =
+		    read_one(c, js[0]->a, js[0]->type, js[0]->id, 0, js[0]->out, js[0]->err);
+		return;
+	}
+	for (size_t k = 0; k < n; k++)
+		js[k]->code = YL_NOT_FOUND;
+	if (strcmp(js[0]->type, "Patient") == 0)
+		read_some(
+		    c, a, js, n,
+		    "SELECT k.id, p.version, p.last_updated, p.deleted, p.body, p.patient FROM "
+		    "unnest($2::text[]) k(id), LATERAL (SELECT * FROM resource_p r WHERE "
+		    "r.patient = k.id AND r.type = $1 AND r.id = k.id) p");
+	read_some(c, a, js, n, everywhere);
 }
 
 /* A batch's reads, one statement for each type among them. */
